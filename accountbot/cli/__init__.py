@@ -1,0 +1,36 @@
+"""The `accountbot` command. Each area registers its commands from its own module."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="accountbot",
+    help="Key-account management for Slack: tiers, grades, neglect nudges and client news.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Modules under accountbot.cli that define `register(app: typer.Typer) -> None`.
+COMMAND_MODULES = ("db", "grading", "importing", "demo", "run", "jobs", "outbox", "news")
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"accountbot.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"accountbot.cli.{name}":
+                continue  # that area has not landed yet
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    app()

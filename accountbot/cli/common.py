@@ -1,0 +1,81 @@
+"""What every command needs: settings, a database, the workspace to act on, clean error exits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from accountbot.config import ConfigError, Settings, load_settings
+from storage.db import ensure_schema, make_engine, session_factory, workspace_ids
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a clear error (no traceback) and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
+    settings = settings or settings_or_exit()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        try:
+            ensure_schema(engine)
+        except Exception as exc:  # connection refused, bad credentials, ...
+            raise fail(f"cannot open the database ({type(exc).__name__}: {exc}). Check DATABASE_URL.") from None
+    return Runtime(settings, engine, session_factory(engine))
+
+
+@contextmanager
+def session_scope(rt: Runtime) -> Iterator[Session]:
+    s = rt.sessions()
+    try:
+        yield s
+        s.commit()
+    except BaseException:
+        s.rollback()
+        raise
+    finally:
+        s.close()
+
+
+def resolve_team(session: Session, settings: Settings, team: str | None, *, create: bool = False) -> str:
+    """--team, else SLACK_TEAM_ID, else the only workspace in the database; else a clear error."""
+    if team:
+        return team
+    if settings.slack_team_id:
+        return settings.slack_team_id
+    teams = workspace_ids(session)
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        if create:
+            raise fail("no workspace yet: pass --team T0123 (your Slack team id) or set SLACK_TEAM_ID.")
+        raise fail("the database holds no workspace yet: import accounts first (accountbot import accounts FILE --team T...).")
+    raise fail(f"several workspaces in the database ({', '.join(teams)}): pass --team or set SLACK_TEAM_ID.")
+
+
+TeamOption = typer.Option(None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace).")

@@ -1,0 +1,109 @@
+"""Settings from environment variables (and `.env`), validated once at start-up.
+
+Every rule threshold of `accounts.thresholds.Thresholds` can be overridden with an environment variable of
+the same name in capitals (for example `KEY_TIER_PERCENT=20`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from accounts.thresholds import Thresholds
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///accountbot.db",
+        description="SQLAlchemy or plain postgresql:// URL; default: SQLite file accountbot.db in the working directory",
+    )
+    slack_bot_token: SecretStr | None = Field(default=None, description="Bot token (xoxb-...)")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Signing secret of the Slack app")
+    slack_app_token: SecretStr | None = Field(default=None, description="App-level token (xapp-...) for Socket Mode")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, description="Slack Web API base URL")
+    slack_team_id: str | None = Field(default=None, description="Default workspace (team id) for the CLI")
+    admin_user_ids: str = Field(default="", description="Comma-separated Slack user ids allowed to change any account")
+    news_channel: str | None = Field(default=None, description="Default channel id for news alerts")
+    news_allowed_hosts: str = Field(default="", description="Comma-separated host names the feed fetcher may reach even if private")
+    log_level: str = Field(default="INFO", description="Python logging level")
+
+    # Rule thresholds (accounts.thresholds.Thresholds); None means the built-in default.
+    key_tier_percent: int | None = Field(default=None, ge=1, le=100)
+    revenue_high_percent: int | None = Field(default=None, ge=1, le=100)
+    revenue_medium_percent: int | None = Field(default=None, ge=1, le=100)
+    wallet_share_high_above: float | None = Field(default=None, ge=0, le=100)
+    wallet_share_medium_from: float | None = Field(default=None, ge=0, le=100)
+    margin_high_from: float | None = Field(default=None)
+    margin_medium_from: float | None = Field(default=None)
+    grade_a_from: int | None = Field(default=None)
+    grade_b_from: int | None = Field(default=None)
+    engagement_pairs_high: int | None = Field(default=None, ge=1)
+    engagement_window_days: int | None = Field(default=None, ge=1)
+    cadence_a_days: int | None = Field(default=None, ge=1)
+    cadence_b_days: int | None = Field(default=None, ge=1)
+    cadence_c_days: int | None = Field(default=None, ge=1)
+    cadence_key_max_days: int | None = Field(default=None, ge=1)
+    checkup_days: int | None = Field(default=None, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_db_url(cls, value: str) -> str:
+        from storage.db import normalize_database_url
+
+        return normalize_database_url(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @cached_property
+    def thresholds(self) -> Thresholds:
+        overrides = {
+            name: getattr(self, name)
+            for name in Thresholds.__dataclass_fields__
+            if name in type(self).model_fields and getattr(self, name) is not None
+        }
+        return Thresholds(**overrides)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admin_user_ids.split(",") if part.strip())
+
+    @property
+    def allowed_news_hosts(self) -> frozenset[str]:
+        return frozenset(p.strip().lower() for p in self.news_allowed_hosts.split(",") if p.strip())
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming every missing setting among `names` (field names)."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(
+                f"missing setting(s): {', '.join(missing)}. Set them in the environment or in .env "
+                "(see the configuration table in README.md)."
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load and validate settings; turn pydantic's errors into one readable ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            shown = "<hidden>" if ("TOKEN" in name or "SECRET" in name) else repr(err.get("input"))
+            lines.append(f"{name}: {err['msg']} (got {shown})")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

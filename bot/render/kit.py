@@ -1,0 +1,81 @@
+"""Small, shared helpers that keep every message within Slack's rules.
+
+- user text is escaped (& < >) before it goes into mrkdwn;
+- links are http/https only;
+- section text is capped below Slack's 3,000 characters, fallback text below 40,000, at most 50 blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk.models.blocks import Block
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_FALLBACK_TEXT = 4000  # well under Slack's 40,000; fallback is for notifications
+MAX_BUTTON_TEXT = 75
+MAX_ACTION_VALUE = 2000
+ELLIPSIS = "…"
+
+
+def escape(text: object) -> str:
+    """Escape user-supplied text for mrkdwn (Slack's three control characters)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # Never cut an escape sequence such as "&amp;" in half.
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and len(cut) - amp < 6:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL without characters that would break mrkdwn; else None."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(c in url for c in "<>|\n\r\t \"") :
+        return None
+    return url
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link when the URL is safe, else the escaped label alone."""
+    safe = safe_url(url)
+    text = escape(label).replace("|", "¦")
+    return f"<{safe}|{text}>" if safe else text
+
+
+def user_mention(user_id: str | None) -> str:
+    if user_id and user_id.isalnum() and user_id[:1] in ("U", "W"):
+        return f"<@{user_id}>"
+    return escape(user_id or "nobody")
+
+
+@dataclass
+class Message:
+    """A rendered message: fallback text plus Block Kit blocks (slack_sdk models)."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def blocks_json(self) -> list[dict[str, Any]]:
+        return [b.to_dict() for b in self.blocks]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": truncate(self.text, MAX_FALLBACK_TEXT), "blocks": self.blocks_json()}

@@ -1,0 +1,1 @@
+"""Schema, sessions, queries and migrations. Every query is scoped by workspace (Slack team id)."""

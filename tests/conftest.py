@@ -1,0 +1,108 @@
+"""Shared fixtures: real databases (SQLite always; PostgreSQL when TEST_DATABASE_URL is set).
+
+PostgreSQL tests get a throwaway database created for this pytest run (so parallel runs never collide),
+and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import ensure_schema, make_engine, normalize_database_url, session_factory
+from storage.models import Base
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this run, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip(PG_SKIP_REASON)
+    admin_url = normalize_database_url(base)
+    name = f"accountbot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(names) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL; runs each test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = make_engine(url)
+        ensure_schema(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_url")
+    yield url
+    engine = make_engine(url)
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """SQLite only (for tests where the backend does not matter)."""
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    s = sessions()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def feed_corpus() -> Path:
+    path = SHARED_DIR / "feed-corpus"
+    if not path.is_dir():
+        pytest.skip(f"feed corpus not found at {path} (it ships beside the repository, not inside it)")
+    return path

@@ -1,0 +1,43 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import current_revision, ensure_workspace, head_revision, make_engine, upgrade_schema
+from storage.models import Account
+
+
+def _account(team: str, name: str) -> Account:
+    now = datetime.now(UTC)
+    return Account(team_id=team, name=name, name_key=name.casefold(), created_at=now, updated_at=now)
+
+
+def test_upgrade_is_idempotent(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade_schema(engine)
+    upgrade_schema(engine)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_account_name_unique_per_workspace_case_insensitive(session) -> None:
+    ensure_workspace(session, "T1")
+    ensure_workspace(session, "T2")
+    session.add_all([_account("T1", "Acme"), _account("T2", "ACME")])
+    session.commit()
+    session.add(_account("T1", "ACME"))
+    with pytest.raises(IntegrityError):
+        session.commit()
+
+
+def test_datetimes_come_back_aware_utc(session) -> None:
+    ensure_workspace(session, "T1")
+    acc = _account("T1", "Zeta")
+    acc.created_at = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    session.add(acc)
+    session.commit()
+    session.expunge_all()
+    got = session.scalars(select(Account).where(Account.team_id == "T1")).one()
+    assert got.created_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert got.created_at.tzinfo is not None
