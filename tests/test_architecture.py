@@ -1,0 +1,63 @@
+"""The arrows that must never exist (docs: architecture): accounts -> anything of ours; storage -> bot|jobs;
+jobs -> bot; news -> bot|jobs. Checked on the import statements of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = {"accounts", "storage", "bot", "jobs", "news", "accountbot"}
+# Settings (accountbot.config) may be read anywhere but in the rules; the CLI and demo are the top of the house.
+TOP = {"accountbot.cli", "accountbot.demo"}
+FORBIDDEN = {
+    "accounts": OURS - {"accounts"},
+    "storage": {"bot", "jobs"} | TOP,
+    "jobs": {"bot"} | TOP,
+    "news": {"bot", "jobs"} | TOP,
+    "bot": TOP,
+}
+
+
+def _hits(imported: set[str], forbidden: set[str]) -> set[str]:
+    return {m for m in imported for f in forbidden if m == f or m.startswith(f + ".")}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layering(package: str) -> None:
+    offenders = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        bad = _hits(_imports(path), FORBIDDEN[package])
+        if bad:
+            offenders.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    assert not offenders, "layering broken:\n" + "\n".join(offenders)
+
+
+def test_rules_read_no_clock() -> None:
+    """accounts/ gets `now` passed in; it never reads the clock."""
+    offenders = []
+    for path in sorted((ROOT / "accounts").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("datetime.now(", "date.today(", "time.time(", "utcnow("):
+            if needle in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {needle}")
+    assert not offenders, offenders
+
+
+def test_layering_check_detects_a_bad_import(tmp_path: Path) -> None:
+    bad = tmp_path / "mod.py"
+    bad.write_text("from bot.render import kit\nimport jobs.digest\nfrom accountbot.config import Settings\n")
+    assert _hits(_imports(bad), FORBIDDEN["storage"]) == {"bot.render", "jobs.digest"}
