@@ -1,0 +1,96 @@
+"""Finding accounts by what people type: exact name, then alias, then close-name suggestions.
+
+Names are compared through `name_key` (trimmed, inner whitespace collapsed, casefolded), the same key
+that makes account names unique per workspace. Every query is scoped to one workspace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Account
+
+MAX_SUGGESTIONS = 3
+SUGGESTION_CUTOFF = 60.0  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
+
+
+def name_key(name: str) -> str:
+    """The normalised form of a name: trim, collapse inner whitespace, casefold."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass
+class NameLookup:
+    """The outcome of resolving a typed name.
+
+    - found: `account` is set and `candidates == [account]`;
+    - ambiguous (an alias shared by several accounts): `account` is None, `candidates` holds them all;
+    - miss: `account` is None, `candidates` is empty, `suggestions` holds up to three close names.
+    """
+
+    account: Account | None
+    candidates: list[Account] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.account is None and len(self.candidates) > 1
+
+
+def get_account(session: Session, team_id: str, account_id: int) -> Account | None:
+    """One account by id, only if it belongs to the workspace."""
+    return session.scalar(select(Account).where(Account.team_id == team_id, Account.id == account_id))
+
+
+def list_accounts(session: Session, team_id: str) -> list[Account]:
+    """Every account of the workspace, ordered by name key."""
+    return list(session.scalars(select(Account).where(Account.team_id == team_id).order_by(Account.name_key)))
+
+
+def find_account(session: Session, team_id: str, name: str) -> NameLookup:
+    """Resolve `name` in one workspace: case-insensitive exact name, then alias, then suggestions."""
+    key = name_key(name)
+    if not key:
+        return NameLookup(account=None)
+    exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
+    if exact is not None:
+        return NameLookup(account=exact, candidates=[exact])
+
+    rows = session.execute(
+        select(Account.id, Account.name, Account.aliases).where(Account.team_id == team_id).order_by(Account.name_key)
+    ).all()
+    alias_ids = [row.id for row in rows if any(name_key(a) == key for a in (row.aliases or []))]
+    if alias_ids:
+        matched = list(
+            session.scalars(select(Account).where(Account.team_id == team_id, Account.id.in_(alias_ids)).order_by(Account.name_key))
+        )
+        if len(matched) == 1:
+            return NameLookup(account=matched[0], candidates=matched)
+        return NameLookup(account=None, candidates=matched)
+
+    return NameLookup(account=None, suggestions=suggest_names(name, [(row.name, row.aliases or []) for row in rows]))
+
+
+def suggest_names(typed: str, names: list[tuple[str, list[str]]], limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """Up to `limit` account names close to `typed`; an alias that matches suggests its account's name."""
+    choices: list[str] = []
+    owners: list[str] = []
+    for account_name, aliases in names:
+        for label in (account_name, *aliases):
+            choices.append(label)
+            owners.append(account_name)
+    hits = process.extract(
+        typed, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=SUGGESTION_CUTOFF
+    )
+    out: list[str] = []
+    for _label, _score, index in hits:
+        owner = owners[index]
+        if owner not in out:
+            out.append(owner)
+        if len(out) == limit:
+            break
+    return out
