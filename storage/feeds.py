@@ -1,0 +1,372 @@
+"""Feeds and news mentions: adding and listing feeds, leasing due feeds to pollers, recording results.
+
+Every query filters by team_id. Feeds are leased (lease_owner, lease_until) so several replicas share the
+work and never poll one feed at the same time; on PostgreSQL the claim skips rows another poller has locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from news.guard import check_url
+from storage.db import ensure_workspace
+from storage.models import Account, Feed, NewsMention, Workspace
+
+MAX_BACKOFF = timedelta(hours=24)
+DEFAULT_LEASE = timedelta(minutes=5)
+MAX_ERROR_TEXT = 500
+
+
+class FeedError(ValueError):
+    """A feed operation was refused; str(exc) says what was wrong and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    """One feed with its health, for listings."""
+
+    id: int
+    url: str
+    account: str | None
+    channel: str | None
+    interval_minutes: int
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedFeed:
+    """A snapshot of a leased feed: what a poller needs, detached from any session."""
+
+    id: int
+    team_id: str
+    url: str
+    account_id: int | None
+    channel: str | None
+    etag: str | None
+    last_modified: str | None
+    interval_minutes: int
+    consecutive_failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAccount:
+    """What the matcher and the alerts need about one account."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...]
+    exclusions: tuple[str, ...]
+    owner_user_id: str | None
+    stage: str
+
+
+def add_feed(
+    session: Session,
+    *,
+    team_id: str,
+    url: str,
+    account_id: int | None = None,
+    channel: str | None = None,
+    added_by: str | None = None,
+    allowed_hosts: frozenset[str] = frozenset(),
+    now: datetime,
+) -> Feed:
+    """Add a feed (workspace-wide when account_id is None), or return the existing one for the same URL.
+
+    Raises news.guard.UrlRefused (with the reason) if the URL may not be fetched, FeedError for an unknown
+    account. Passing a channel for an existing feed updates its channel.
+    """
+    url = (url or "").strip()
+    check_url(url, allowed_hosts)
+    if account_id is not None:
+        exists = session.scalar(select(Account.id).where(Account.team_id == team_id, Account.id == account_id))
+        if exists is None:
+            raise FeedError(f"no account with id {account_id} in this workspace")
+    ensure_workspace(session, team_id)
+    account_clause = Feed.account_id.is_(None) if account_id is None else Feed.account_id == account_id
+    feed = session.scalar(select(Feed).where(Feed.team_id == team_id, Feed.url == url, account_clause))
+    if feed is not None:
+        if channel:
+            feed.channel = channel
+        return feed
+    feed = Feed(
+        team_id=team_id,
+        url=url,
+        account_id=account_id,
+        channel=channel or None,
+        interval_minutes=30,
+        consecutive_failures=0,
+        next_poll_at=now,
+        added_by=added_by,
+        created_at=now,
+    )
+    session.add(feed)
+    session.flush()
+    return feed
+
+
+def sync_account_feed(
+    session: Session, *, team_id: str, account_id: int, allowed_hosts: frozenset[str], now: datetime
+) -> Feed | None:
+    """Make sure the account's news_feed URL (if any) is polled; returns the feed. Raises UrlRefused."""
+    account = session.scalar(select(Account).where(Account.team_id == team_id, Account.id == account_id))
+    if account is None or not account.news_feed:
+        return None
+    return add_feed(
+        session, team_id=team_id, url=account.news_feed, account_id=account.id, allowed_hosts=allowed_hosts, now=now
+    )
+
+
+def remove_feed(session: Session, *, team_id: str, feed_id: int) -> bool:
+    feed = session.scalar(select(Feed).where(Feed.team_id == team_id, Feed.id == feed_id))
+    if feed is None:
+        return False
+    session.delete(feed)
+    session.flush()
+    return True
+
+
+def list_feeds(session: Session, *, team_id: str) -> list[FeedView]:
+    rows = session.execute(
+        select(Feed, Account.name)
+        .outerjoin(Account, and_(Account.id == Feed.account_id, Account.team_id == Feed.team_id))
+        .where(Feed.team_id == team_id)
+        .order_by(Feed.id)
+    ).all()
+    return [
+        FeedView(
+            id=f.id,
+            url=f.url,
+            account=name,
+            channel=f.channel,
+            interval_minutes=f.interval_minutes,
+            last_success_at=f.last_success_at,
+            last_error=f.last_error,
+            last_error_at=f.last_error_at,
+            consecutive_failures=f.consecutive_failures,
+            next_poll_at=f.next_poll_at,
+        )
+        for f, name in rows
+    ]
+
+
+def feed_team_ids(session: Session) -> list[str]:
+    """Workspaces that have at least one feed."""
+    return list(session.scalars(select(Feed.team_id).distinct().order_by(Feed.team_id)))
+
+
+def claim_due_feeds(
+    session: Session,
+    *,
+    team_id: str,
+    owner: str,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedFeed]:
+    """Lease up to `limit` feeds of the workspace that are due and not leased by anyone else.
+
+    The caller commits right away so other pollers see the lease.
+    """
+    due = (
+        select(Feed.id)
+        .where(
+            Feed.team_id == team_id,
+            or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now),
+            or_(Feed.lease_until.is_(None), Feed.lease_until < now),
+        )
+        .order_by(Feed.next_poll_at, Feed.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock the chosen rows first (skipping rows another poller holds), then lease exactly those.
+        # (An IN-subquery with LIMIT ... FOR UPDATE inside the UPDATE may be re-evaluated by the planner.)
+        ids: Any = list(session.scalars(due.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+    else:
+        ids = due.scalar_subquery()  # SQLite: one statement, writers are serialised
+    stmt = (
+        update(Feed)
+        .where(
+            Feed.team_id == team_id,
+            Feed.id.in_(ids),
+            or_(Feed.lease_until.is_(None), Feed.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(
+            Feed.id,
+            Feed.team_id,
+            Feed.url,
+            Feed.account_id,
+            Feed.channel,
+            Feed.etag,
+            Feed.last_modified,
+            Feed.interval_minutes,
+            Feed.consecutive_failures,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    claimed = [ClaimedFeed(*row) for row in session.execute(stmt).all()]
+    return sorted(claimed, key=lambda f: f.id)
+
+
+def backoff_delay(interval_minutes: int, failures: int) -> timedelta:
+    """Delay before the next attempt after `failures` consecutive failures: doubling, capped at 24 hours."""
+    base = timedelta(minutes=max(1, interval_minutes))
+    if failures <= 0:
+        return base
+    return min(base * (2 ** min(failures, 16)), MAX_BACKOFF)
+
+
+def record_success(
+    session: Session,
+    *,
+    team_id: str,
+    feed_id: int,
+    owner: str,
+    now: datetime,
+    etag: str | None,
+    last_modified: str | None,
+) -> bool:
+    """Store the validators of a successful fetch (200 or 304), schedule the next poll, release the lease.
+
+    Returns False if the lease was lost (another poller took the feed over); nothing is changed then.
+    """
+    feed = _leased(session, team_id, feed_id, owner)
+    if feed is None:
+        return False
+    feed.etag = etag
+    feed.last_modified = last_modified
+    feed.last_success_at = now
+    feed.consecutive_failures = 0
+    feed.next_poll_at = now + backoff_delay(feed.interval_minutes, 0)
+    feed.lease_owner = None
+    feed.lease_until = None
+    return True
+
+
+def record_failure(session: Session, *, team_id: str, feed_id: int, owner: str, now: datetime, error: str) -> bool:
+    """Count a failure, back off exponentially (capped at 24 h), release the lease."""
+    feed = _leased(session, team_id, feed_id, owner)
+    if feed is None:
+        return False
+    feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
+    feed.last_error = error[:MAX_ERROR_TEXT]
+    feed.last_error_at = now
+    feed.next_poll_at = now + backoff_delay(feed.interval_minutes, feed.consecutive_failures)
+    feed.lease_owner = None
+    feed.lease_until = None
+    return True
+
+
+def _leased(session: Session, team_id: str, feed_id: int, owner: str) -> Feed | None:
+    return session.scalar(
+        select(Feed).where(Feed.team_id == team_id, Feed.id == feed_id, Feed.lease_owner == owner)
+    )
+
+
+def match_accounts(session: Session, *, team_id: str) -> list[MatchAccount]:
+    """Every account of the workspace (clients and prospects) with its names and exclusion phrases."""
+    rows = session.execute(
+        select(
+            Account.id, Account.name, Account.aliases, Account.exclusions, Account.owner_user_id, Account.stage
+        )
+        .where(Account.team_id == team_id)
+        .order_by(Account.id)
+    ).all()
+    return [
+        MatchAccount(
+            id=r.id,
+            name=r.name,
+            aliases=tuple(a for a in (r.aliases or []) if isinstance(a, str) and a.strip()),
+            exclusions=tuple(e for e in (r.exclusions or []) if isinstance(e, str) and e.strip()),
+            owner_user_id=r.owner_user_id,
+            stage=r.stage,
+        )
+        for r in rows
+    ]
+
+
+def workspace_news_channel(session: Session, *, team_id: str) -> str | None:
+    return session.scalar(select(Workspace.news_channel).where(Workspace.team_id == team_id))
+
+
+def record_mention(
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    story_key: str,
+    feed_id: int | None,
+    title: str,
+    link: str | None,
+    source: str | None,
+    published_at: datetime | None,
+    now: datetime,
+) -> int | None:
+    """Insert the mention unless this story was already seen for this account. Returns the new id or None."""
+    values: dict[str, Any] = dict(
+        team_id=team_id,
+        account_id=account_id,
+        story_key=story_key,
+        feed_id=feed_id,
+        title=title,
+        link=link,
+        source=source,
+        published_at=published_at,
+        seen_at=now,
+        not_relevant_votes=0,
+    )
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(NewsMention)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["team_id", "account_id", "story_key"])
+        .returning(NewsMention.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def vote_not_relevant(session: Session, *, team_id: str, mention_id: int) -> tuple[NewsMention, Account] | None:
+    """Count one "not relevant" vote on a mention; returns the mention and its account, or None if unknown."""
+    row = session.execute(
+        select(NewsMention, Account)
+        .join(Account, Account.id == NewsMention.account_id)
+        .where(NewsMention.team_id == team_id, NewsMention.id == mention_id, Account.team_id == team_id)
+    ).first()
+    if row is None:
+        return None
+    mention, account = row
+    mention.not_relevant_votes = (mention.not_relevant_votes or 0) + 1
+    session.flush()
+    return mention, account
+
+
+def add_exclusion(session: Session, *, team_id: str, account_id: int, phrase: str, now: datetime) -> list[str]:
+    """Add an exclusion phrase to the account (case-insensitive duplicates ignored); returns the new list."""
+    phrase = " ".join((phrase or "").split())
+    if not phrase:
+        raise FeedError("the exclusion phrase is empty; type the words that mark stories to ignore")
+    if len(phrase) > 200:
+        raise FeedError("the exclusion phrase is longer than 200 characters; use a shorter phrase")
+    account = session.scalar(select(Account).where(Account.team_id == team_id, Account.id == account_id))
+    if account is None:
+        raise FeedError(f"no account with id {account_id} in this workspace")
+    current = [e for e in (account.exclusions or []) if isinstance(e, str)]
+    if phrase.casefold() not in {e.casefold() for e in current}:
+        account.exclusions = [*current, phrase]
+        account.updated_at = now
+    session.flush()
+    return list(account.exclusions)

@@ -1,0 +1,133 @@
+"""storage.feeds on SQLite and PostgreSQL: adding, listing, leasing, backoff, idempotent mentions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from news.guard import UrlRefused
+from storage import feeds
+from storage.db import ensure_workspace
+from storage.models import Account, Feed
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LOCAL = frozenset({"127.0.0.1"})
+
+
+def _account(session: Session, team: str, name: str, **kw: object) -> Account:
+    ensure_workspace(session, team)
+    acc = Account(team_id=team, name=name, name_key=name.casefold(), created_at=NOW, updated_at=NOW, **kw)
+    session.add(acc)
+    session.flush()
+    return acc
+
+
+def test_add_feed_refuses_private_urls_with_reason(session: Session) -> None:
+    ensure_workspace(session, "T1")
+    with pytest.raises(UrlRefused, match="loopback"):
+        feeds.add_feed(session, team_id="T1", url="http://127.0.0.1:9/feed", now=NOW)
+    with pytest.raises(UrlRefused, match="only http"):
+        feeds.add_feed(session, team_id="T1", url="gopher://example.com/", now=NOW)
+    assert session.query(Feed).count() == 0
+
+
+def test_add_feed_is_idempotent_and_lists_health(session: Session) -> None:
+    acc = _account(session, "T1", "Acme Corp")
+    f1 = feeds.add_feed(session, team_id="T1", url="http://127.0.0.1:1/a.xml", allowed_hosts=LOCAL, now=NOW)
+    f2 = feeds.add_feed(
+        session, team_id="T1", url=" http://127.0.0.1:1/a.xml ", channel="C9", allowed_hosts=LOCAL, now=NOW
+    )
+    assert f1.id == f2.id and f2.channel == "C9"
+    f3 = feeds.add_feed(
+        session, team_id="T1", url="http://127.0.0.1:1/a.xml", account_id=acc.id, allowed_hosts=LOCAL, now=NOW
+    )
+    assert f3.id != f1.id
+    feeds.add_feed(session, team_id="T2", url="http://127.0.0.1:1/b.xml", allowed_hosts=LOCAL, now=NOW)
+    listed = feeds.list_feeds(session, team_id="T1")
+    assert [(v.url, v.account, v.channel) for v in listed] == [
+        ("http://127.0.0.1:1/a.xml", None, "C9"),
+        ("http://127.0.0.1:1/a.xml", "Acme Corp", None),
+    ]
+    with pytest.raises(feeds.FeedError, match="no account"):
+        feeds.add_feed(session, team_id="T2", url="http://127.0.0.1:1/c.xml", account_id=acc.id,
+                       allowed_hosts=LOCAL, now=NOW)
+
+
+def test_claims_never_overlap_and_leases_expire(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        ensure_workspace(s, "T1")
+        for i in range(5):
+            feeds.add_feed(s, team_id="T1", url=f"http://127.0.0.1:1/{i}.xml", allowed_hosts=LOCAL, now=NOW)
+    with sessions.begin() as s:
+        a = feeds.claim_due_feeds(s, team_id="T1", owner="a", now=NOW, limit=3)
+    with sessions.begin() as s:
+        b = feeds.claim_due_feeds(s, team_id="T1", owner="b", now=NOW, limit=10)
+    with sessions.begin() as s:
+        c = feeds.claim_due_feeds(s, team_id="T1", owner="c", now=NOW, limit=10)
+    assert len(a) == 3 and len(b) == 2 and c == []
+    assert not {f.id for f in a} & {f.id for f in b}
+    with sessions.begin() as s:
+        assert feeds.claim_due_feeds(s, team_id="T2", owner="x", now=NOW) == []
+    # A poller that dies leaves its lease; it expires and another poller takes the feed.
+    later = NOW + feeds.DEFAULT_LEASE + timedelta(seconds=1)
+    with sessions.begin() as s:
+        d = feeds.claim_due_feeds(s, team_id="T1", owner="d", now=later, limit=10)
+    assert {f.id for f in d} == {f.id for f in a} | {f.id for f in b}
+    # The old owner's late result is ignored.
+    with sessions.begin() as s:
+        assert not feeds.record_success(s, team_id="T1", feed_id=a[0].id, owner="a", now=later, etag="x",
+                                        last_modified=None)
+        assert feeds.record_success(s, team_id="T1", feed_id=a[0].id, owner="d", now=later, etag='"v1"',
+                                    last_modified="Mon, 02 Mar 2026 09:00:00 GMT")
+    with sessions.begin() as s:
+        feed = s.get(Feed, a[0].id)
+        assert feed is not None and feed.etag == '"v1"' and feed.lease_owner is None
+        assert feed.next_poll_at == later + timedelta(minutes=30)
+
+
+def test_failures_back_off_up_to_a_day(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        ensure_workspace(s, "T1")
+        fid = feeds.add_feed(s, team_id="T1", url="http://127.0.0.1:1/x.xml", allowed_hosts=LOCAL, now=NOW).id
+    now = NOW
+    delays = []
+    for _ in range(8):
+        with sessions.begin() as s:
+            (claimed,) = feeds.claim_due_feeds(s, team_id="T1", owner="p", now=now)
+            assert claimed.id == fid
+            assert feeds.record_failure(s, team_id="T1", feed_id=fid, owner="p", now=now, error="boom")
+        with sessions.begin() as s:
+            feed = s.get(Feed, fid)
+            assert feed is not None and feed.next_poll_at is not None
+            delays.append(feed.next_poll_at - now)
+            assert feeds.claim_due_feeds(s, team_id="T1", owner="p", now=now) == []  # not due yet
+            now = feed.next_poll_at
+    assert delays[:3] == [timedelta(minutes=60), timedelta(minutes=120), timedelta(minutes=240)]
+    assert delays[-1] == timedelta(hours=24)
+    with sessions.begin() as s:
+        (view,) = feeds.list_feeds(s, team_id="T1")
+        assert view.consecutive_failures == 8 and view.last_error == "boom"
+
+
+def test_record_mention_is_idempotent_per_account_and_story(session: Session) -> None:
+    acc = _account(session, "T1", "Shell")
+    other = _account(session, "T1", "Gap")
+    kw = dict(feed_id=None, title="Shell raises dividend", link="https://news.example/a", source="Wire",
+              published_at=NOW, now=NOW)
+    first = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
+    again = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
+    for_other = feeds.record_mention(session, team_id="T1", account_id=other.id, story_key="k1", **kw)
+    assert first is not None and again is None and for_other is not None
+    voted = feeds.vote_not_relevant(session, team_id="T1", mention_id=first)
+    assert voted is not None and voted[0].not_relevant_votes == 1 and voted[1].name == "Shell"
+    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=first) is None
+    assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase=" shell  company ", now=NOW) == [
+        "shell company"
+    ]
+    assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="Shell Company", now=NOW) == [
+        "shell company"
+    ]
+    with pytest.raises(feeds.FeedError, match="empty"):
+        feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="  ", now=NOW)
