@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts.grading import assess_portfolio
 from accounts.model import AccountFacts, Assessment
 from accounts.thresholds import Thresholds
 from storage.models import Account, Interaction
@@ -77,8 +78,6 @@ def load_facts(session: Session, team_id: str, now: datetime, th: Thresholds) ->
 
 def assess_workspace(session: Session, team_id: str, now: datetime, th: Thresholds) -> dict[int, Assessment]:
     """Account id -> Assessment for every account of the workspace (insertion order = name order)."""
-    from accounts.grading import assess_portfolio  # top-level once accounts.grading has landed
-
     facts = load_facts(session, team_id, now, th)
     verdicts = assess_portfolio(facts, th)
     return {f.id: v for f, v in zip(facts, verdicts, strict=True) if f.id is not None}

@@ -11,7 +11,7 @@ from accounts.thresholds import Thresholds
 from storage.accounts import name_key
 from storage.db import ensure_workspace
 from storage.models import Account, Contact, Interaction
-from storage.portfolio import load_facts
+from storage.portfolio import assess_workspace, load_facts
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TH = Thresholds()
@@ -123,3 +123,17 @@ def test_load_facts_uses_two_queries_whatever_the_size(session: Session) -> None
     assert len(facts) == 30 and all(f.engagement_pairs == 1 for f in facts)
     assert len(statements) == 2
 
+
+def test_assess_workspace_maps_account_ids_to_assessments(session: Session) -> None:
+    big = add_account(session, "T1", "Big", annual_revenue=9_000_000.0, profit_margin=30.0, wallet_share=30.0)
+    ids = [big.id]
+    for i in range(7):
+        ids.append(add_account(session, "T1", f"Small {i}", annual_revenue=100_000.0 + i).id)
+    prospect = add_account(session, "T1", "Maybe", stage="prospect", prospect_fit="ideal")
+    add_account(session, "T2", "Elsewhere", annual_revenue=1.0)
+    result = assess_workspace(session, "T1", NOW, TH)
+    assert set(result) == {*ids, prospect.id}
+    assert result[big.id].name == "Big" and result[big.id].tier == "key"
+    assert result[prospect.id].tier == "prospect" and result[prospect.id].grade is None
+    # 8 clients: the key tier is the top ceil(25% of 8) = 2 by revenue.
+    assert [result[i].tier for i in ids] == ["key"] + ["secondary"] * 6 + ["key"]
