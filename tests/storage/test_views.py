@@ -1,0 +1,123 @@
+"""Read models of the Slack face, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from accounts.thresholds import Thresholds
+from storage import views
+from storage.models import OutboxMessage, Snooze
+from tests.bot.seed import NOW, OTHER_TEAM, OWNER, STRANGER, TEAM, account, contact, portfolio, touch
+
+TH = Thresholds()
+
+
+def test_card_has_assessment_last_touch_and_coverage(session) -> None:
+    accs = portfolio(session)
+    card = views.account_card(session, TEAM, accs["Acme Corp"].id, NOW, TH)
+    assert card is not None
+    assert card.name == "Acme Corp"
+    assert card.assessment.tier == "key"
+    assert card.assessment.grade == "A"
+    assert card.last_touch is not None and card.last_touch.kind == "call"
+    assert card.last_touch.contact == "Bob Stone"
+    assert card.summary.days_since_touch == 20
+    assert card.summary.cadence_days == 14
+    assert card.summary.overdue
+    assert (card.decision_makers, card.active_contacts) == (1, 2)
+    assert card.aliases == ["ACME", "Acme Inc"]
+
+
+def test_card_is_scoped_to_the_workspace(session) -> None:
+    accs = portfolio(session)
+    assert views.account_card(session, OTHER_TEAM, accs["Acme Corp"].id, NOW, TH) is None
+
+
+def test_other_workspace_does_not_change_tiers_or_touches(session) -> None:
+    accs = portfolio(session)
+    other = account(session, "Acme Corp", OTHER_TEAM, annual_revenue=99_000_000)
+    touch(session, other, 1)
+    card = views.account_card(session, TEAM, accs["Acme Corp"].id, NOW, TH)
+    assert card is not None and card.summary.days_since_touch == 20
+    assert card.assessment.tier == "key"
+    names = [r.name for r in views.account_summaries(session, TEAM, NOW, TH)]
+    assert names == ["Acme Corp", "Globex", "Hooli", "Initech", "Umbrella"]
+
+
+def test_filters(session) -> None:
+    portfolio(session)
+    rows = views.account_summaries(session, TEAM, NOW, TH)
+
+    def names(which: str | None, viewer: str = OWNER) -> list[str]:
+        return [r.name for r in views.filter_accounts(rows, which, viewer)]
+
+    assert names("prospects") == ["Hooli"]
+    assert "Initech" not in names("mine")
+    assert names("mine", STRANGER) == ["Initech"]
+    assert set(names("key")) | set(names("secondary")) | {"Hooli"} == {r.name for r in rows}
+    stale = names("stale")
+    assert "Umbrella" not in stale  # touched 10 days ago, grade cadence not passed
+    assert stale[0] in ("Globex", "Initech")  # never touched comes first
+    assert "Acme Corp" in stale
+
+
+def test_snooze_hides_overdue(session) -> None:
+    accs = portfolio(session)
+    session.add(Snooze(team_id=TEAM, account_id=accs["Acme Corp"].id, until=NOW + timedelta(days=7), created_at=NOW))
+    session.flush()
+    rows = {r.name: r for r in views.account_summaries(session, TEAM, NOW, TH)}
+    assert rows["Acme Corp"].snoozed_until is not None
+    assert not rows["Acme Corp"].overdue
+    later = {r.name: r for r in views.account_summaries(session, TEAM, NOW + timedelta(days=8), TH)}
+    assert later["Acme Corp"].overdue
+
+
+def test_contacts_active_decision_makers_first(session) -> None:
+    accs = portfolio(session)
+    gone = contact(session, accs["Acme Corp"], "Al Gone", "decision_maker")
+    gone.active = False
+    session.flush()
+    names = [c.name for c in views.contacts_of(session, TEAM, accs["Acme Corp"].id)]
+    assert names == ["Jane Doe", "Bob Stone", "Al Gone"]
+    assert views.contacts_of(session, OTHER_TEAM, accs["Acme Corp"].id) == []
+
+
+def test_home_groups_focus_and_spof(session) -> None:
+    accs = portfolio(session)
+    home = views.home_data(session, TEAM, OWNER, NOW, TH)
+    assert "Initech" not in [r.name for g in home.groups.values() for r in g]
+    assert home.groups["prospect"][0].name == "Hooli"
+    spof = {w.account.name: w.reason for w in home.spof}
+    assert "Acme Corp" in spof and "1 active decision maker" in spof["Acme Corp"]
+    assert home.focus is not None and home.focus.tier == "key" and home.focus.overdue
+    # The weekly job's choice wins over the fallback rule.
+    session.add(
+        OutboxMessage(
+            team_id=TEAM, recipient=OWNER, kind=views.FOCUS_OUTBOX_KIND, account_id=accs["Globex"].id, facts={},
+            dedup_key="f1", status="sent", attempts=1, next_attempt_at=NOW, created_at=NOW - timedelta(days=1),
+        )
+    )
+    session.flush()
+    assert views.focus_account(session, TEAM, OWNER, NOW, TH).name == "Globex"
+
+
+def test_spof_concentration(session) -> None:
+    acc = account(session, "Solo", TEAM, owner_user_id=OWNER, annual_revenue=5_000_000)
+    a = contact(session, acc, "A One", "decision_maker")
+    b = contact(session, acc, "B Two", "decision_maker")
+    for d in range(1, 9):
+        touch(session, acc, d, who=a)
+    touch(session, acc, 9, who=b)
+    reasons = views.spof_reasons(session, TEAM, [acc.id], NOW, TH)
+    assert "88% of the last 90 days' touches went through A One" == reasons[acc.id]
+    touch(session, acc, 10, who=b)
+    touch(session, acc, 11, who=b)
+    assert views.spof_reasons(session, TEAM, [acc.id], NOW, TH) == {}
+
+
+def test_cadence_rule() -> None:
+    assert views.cadence_days_for("key", "C", TH) == 30
+    assert views.cadence_days_for("secondary", "C", TH) == 90
+    assert views.cadence_days_for("secondary", "B", TH) == 30
+    assert views.cadence_days_for("key", "A", TH) == 14
+    assert views.cadence_days_for("prospect", None, TH) is None
