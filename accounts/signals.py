@@ -1,0 +1,415 @@
+"""Nudge rules: which accounts deserve a word to their owner, and when.
+
+Pure functions over plain data. Nothing here reads the clock, the database or Slack: `now` is passed in
+(an aware datetime), and time zones are IANA names resolved with `zoneinfo`.
+
+Signals (seeds 000, 002, 004), each only for accounts that are not snoozed:
+
+- stale: key-tier or grade-A accounts whose last touch is older than their cadence;
+- single_point_of_failure: key-tier or grade-A accounts with fewer than 2 active decision makers, or where
+  80% or more of the last 90 days' interactions with a named contact went through one contact;
+- checkup_due: key-tier accounts without a `review` interaction in the last 90 days;
+- sponsor_missing: A accounts without an executive sponsor, B accounts without any sponsor;
+- revenue_drop: key-tier or A accounts whose last 3 complete months of revenue are below 75% of the 3
+  months before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from accounts.model import Assessment
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+DAY = timedelta(days=1)
+SECTIONS: tuple[str, ...] = ("stale", "single_point_of_failure", "checkup_due", "sponsor_missing", "revenue_drop")
+LOCAL_SEND_TIME = time(9, 0)
+FOCUS_REPEAT_WEEKS = 4
+DEFAULT_TZ = "UTC"
+
+
+def cadence_days(tier: str | None, grade: str | None, th: Thresholds = DEFAULT_THRESHOLDS) -> int | None:
+    """Days allowed between touches: A 14, B 30, C 90; key-tier accounts at most 30 (a key account
+    without a grade gets the key cap). Prospects and ungraded non-key accounts have no cadence (None)."""
+    by_grade = {"A": th.cadence_a_days, "B": th.cadence_b_days, "C": th.cadence_c_days}.get(grade or "")
+    if tier == "key":
+        return th.cadence_key_max_days if by_grade is None else min(by_grade, th.cadence_key_max_days)
+    return by_grade if tier != "prospect" else None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactTouches:
+    """Interactions in the single-point-of-failure window that went through one contact."""
+
+    contact: str
+    count: int
+    colleagues: tuple[str, ...] = ()  # our people (Slack id or email) who met this contact in the window
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What the nudge rules need to know about one account, as of `now`."""
+
+    id: int
+    name: str
+    tier: str  # key | secondary | prospect
+    grade: str | None
+    owner: str | None = None  # resolved Slack user id
+    annual_revenue: float | None = None
+    sponsor_user_id: str | None = None
+    sponsor_level: str | None = None  # executive | project_manager
+    last_touch: datetime | None = None
+    last_review: datetime | None = None
+    decision_makers: int = 0  # active decision-maker contacts
+    sole_decision_maker: str | None = None  # the name, when there is exactly one
+    window_touches: tuple[ContactTouches, ...] = ()  # per contact, in the spof window
+    revenue_recent: float | None = None  # sum of the last N complete months (None: no rows)
+    revenue_prior: float | None = None  # sum of the N months before (None: no rows)
+    snoozed_until: datetime | None = None
+
+    @property
+    def watched(self) -> bool:
+        """Key-tier or grade-A: the accounts most nudges are about."""
+        return self.tier == "key" or self.grade == "A"
+
+
+def is_snoozed(account: AccountState, now: datetime) -> bool:
+    """A snooze holds until its end (exclusive): at `until` the account is back."""
+    return account.snoozed_until is not None and now < account.snoozed_until
+
+
+def days_since(then: datetime | None, now: datetime) -> int | None:
+    """Whole days elapsed (floor); None when there is no `then`."""
+    return None if then is None else (now - then) // DAY
+
+
+# -- the five signals ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of a digest section: the account, plus what to say about it."""
+
+    account_id: int
+    account: str
+    urgency: tuple[Any, ...]  # sorts ascending: most urgent first
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_facts(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "account": self.account, **self.details}
+
+
+def _revenue(a: AccountState) -> float:
+    return a.annual_revenue or 0.0
+
+
+def stale(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+    """Key-tier or A account whose last touch is more than its cadence ago (exactly the cadence is fine).
+
+    Never touched counts as stale, most overdue of all."""
+    if not a.watched:
+        return None
+    cadence = cadence_days(a.tier, a.grade, th)
+    if cadence is None:
+        return None
+    if a.last_touch is not None and now - a.last_touch <= timedelta(days=cadence):
+        return None
+    since = days_since(a.last_touch, now)
+    overdue = None if since is None else since - cadence
+    rank = float("-inf") if overdue is None else -overdue
+    return Item(
+        a.id,
+        a.name,
+        (rank, -_revenue(a), a.name.casefold()),
+        {"days_since": since, "cadence_days": cadence, "last_touch": _iso(a.last_touch)},
+    )
+
+
+def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+    """Key-tier or A account resting on one person (seed 002).
+
+    Fires when fewer than `spof_min_decision_makers` active decision makers are known, or when
+    `spof_concentration_percent` or more of the window's interactions with a named contact went through one
+    contact. Names that contact (or the sole decision maker) and, where one exists, a colleague who has met
+    another contact at the account in the window."""
+    if not a.watched:
+        return None
+    total = sum(t.count for t in a.window_touches)
+    top = max(a.window_touches, key=lambda t: (t.count, t.contact), default=None)
+    concentrated = (
+        top is not None and total > 0 and top.count * 100 >= th.spof_concentration_percent * total
+    )
+    few_deciders = a.decision_makers < th.spof_min_decision_makers
+    if not (concentrated or few_deciders):
+        return None
+    contact = top.contact if concentrated and top is not None else a.sole_decision_maker
+    colleague = _colleague_elsewhere(a.window_touches, contact)
+    share = round(100 * top.count / total) if concentrated and top is not None else None
+    reasons = []
+    if few_deciders:
+        reasons.append("decision_makers")
+    if concentrated:
+        reasons.append("concentration")
+    return Item(
+        a.id,
+        a.name,
+        (a.decision_makers, -(share or 0), -_revenue(a), a.name.casefold()),
+        {
+            "reasons": reasons,
+            "decision_makers": a.decision_makers,
+            "contact": contact,
+            "share_percent": share,
+            "colleague": colleague,
+        },
+    )
+
+
+def _colleague_elsewhere(touches: Sequence[ContactTouches], contact: str | None) -> str | None:
+    """A colleague who met a contact other than `contact` (the one who met others most often)."""
+    counts: dict[str, int] = {}
+    for t in touches:
+        if t.contact == contact:
+            continue
+        for c in t.colleagues:
+            counts[c] = counts.get(c, 0) + t.count
+    if not counts:
+        return None
+    return min(counts, key=lambda c: (-counts[c], c))
+
+
+def checkup_due(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+    """Key-tier account without a `review` interaction in the last `checkup_days` (seed 000).
+
+    A review exactly `checkup_days` ago still counts."""
+    if a.tier != "key":
+        return None
+    if a.last_review is not None and now - a.last_review <= timedelta(days=th.checkup_days):
+        return None
+    since = days_since(a.last_review, now)
+    rank = float("-inf") if since is None else -since
+    return Item(
+        a.id,
+        a.name,
+        (rank, -_revenue(a), a.name.casefold()),
+        {"days_since_review": since, "last_review": _iso(a.last_review)},
+    )
+
+
+def sponsor_missing(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+    """A accounts need an executive sponsor, B accounts any sponsor (seed 004)."""
+    if a.grade == "A":
+        if a.sponsor_user_id and a.sponsor_level == "executive":
+            return None
+        needed = "executive"
+    elif a.grade == "B":
+        if a.sponsor_user_id:
+            return None
+        needed = "any"
+    else:
+        return None
+    return Item(
+        a.id,
+        a.name,
+        (a.grade, -_revenue(a), a.name.casefold()),
+        {"grade": a.grade, "needed": needed, "sponsor": a.sponsor_user_id, "sponsor_level": a.sponsor_level},
+    )
+
+
+def revenue_drop(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+    """Key-tier or A account whose last N months of revenue are below P% of the N months before.
+
+    Needs revenue rows in the earlier window (a positive total); missing recent months count as zero.
+    Exactly P% is not a drop."""
+    if not a.watched or a.revenue_prior is None or a.revenue_prior <= 0:
+        return None
+    recent = a.revenue_recent or 0.0
+    if recent * 100 >= th.revenue_drop_percent * a.revenue_prior:
+        return None
+    ratio = recent / a.revenue_prior
+    return Item(
+        a.id,
+        a.name,
+        (ratio, -_revenue(a), a.name.casefold()),
+        {
+            "recent": round(recent, 2),
+            "prior": round(a.revenue_prior, 2),
+            "change_percent": round(100 * (ratio - 1)),
+            "months": th.revenue_drop_months,
+        },
+    )
+
+
+# -- digest ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    items: tuple[Item, ...]  # at most the limit, most urgent first
+    more: int = 0  # how many were left out ("and N more" -> App Home)
+
+    def to_facts(self) -> dict[str, Any]:
+        return {"items": [i.to_facts() for i in self.items], "more": self.more}
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    owner: str
+    local_date: date
+    sections: tuple[Section, ...]  # only non-empty ones, in SECTIONS order
+
+    def to_facts(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "date": self.local_date.isoformat(),
+            "sections": {s.name: s.to_facts() for s in self.sections},
+        }
+
+    def names(self, section: str) -> list[str]:
+        for s in self.sections:
+            if s.name == section:
+                return [i.account for i in s.items]
+        return []
+
+
+def section_items(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, Item]:
+    """Every signal that fires for one account (empty when snoozed)."""
+    if is_snoozed(a, now):
+        return {}
+    found = {
+        "stale": stale(a, now, th),
+        "single_point_of_failure": single_point_of_failure(a, now, th),
+        "checkup_due": checkup_due(a, now, th),
+        "sponsor_missing": sponsor_missing(a, th),
+        "revenue_drop": revenue_drop(a, th),
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def build_digest(
+    owner: str, local_date: date, accounts: Iterable[AccountState], now: datetime, th: Thresholds = DEFAULT_THRESHOLDS
+) -> Digest | None:
+    """One owner's digest: non-empty sections in a fixed order, each sorted most urgent first and capped at
+    `digest_section_limit` items. None when there is nothing to say."""
+    buckets: dict[str, list[Item]] = {name: [] for name in SECTIONS}
+    for a in accounts:
+        for name, item in section_items(a, now, th).items():
+            buckets[name].append(item)
+    limit = th.digest_section_limit
+    sections = []
+    for name in SECTIONS:
+        items = sorted(buckets[name], key=lambda i: i.urgency)
+        if items:
+            sections.append(Section(name, tuple(items[:limit]), max(0, len(items) - limit)))
+    if not sections:
+        return None
+    return Digest(owner, local_date, tuple(sections))
+
+
+# -- weekly focus (seed 002: "conduct a weekly focus on a specific client") -----------------------------------
+
+
+def choose_focus(
+    accounts: Iterable[AccountState],
+    now: datetime,
+    recently_focused: Iterable[int] = (),
+    th: Thresholds = DEFAULT_THRESHOLDS,
+) -> Item | None:
+    """The most valuable overdue key-tier account that was not a focus in the last 4 weeks and is not
+    snoozed. Value is annual revenue; ties go to the most overdue, then the name."""
+    skip = set(recently_focused)
+    best: tuple[tuple[Any, ...], Item] | None = None
+    for a in accounts:
+        if a.tier != "key" or a.id in skip or is_snoozed(a, now):
+            continue
+        item = stale(a, now, th)
+        if item is None:
+            continue
+        since = item.details["days_since"]
+        overdue = float("inf") if since is None else since - item.details["cadence_days"]
+        key = (-_revenue(a), -overdue, a.name.casefold())
+        if best is None or key < best[0]:
+            focus = Item(a.id, a.name, key, {**item.details, "annual_revenue": a.annual_revenue, "grade": a.grade})
+            best = (key, focus)
+    return None if best is None else best[1]
+
+
+def focus_lookback_start(local_day: date) -> date:
+    """Focus picks on or after this local date block an account from being picked again."""
+    return local_day - timedelta(weeks=FOCUS_REPEAT_WEEKS) + DAY
+
+
+# -- tier watch ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    account_id: int
+    account: str
+    old_tier: str | None
+    new_tier: str
+    old_grade: str | None
+    new_grade: str | None
+    reasons: tuple[str, ...]
+
+    def to_facts(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "account": self.account,
+            "old_tier": self.old_tier,
+            "new_tier": self.new_tier,
+            "old_grade": self.old_grade,
+            "new_grade": self.new_grade,
+            "reasons": list(self.reasons),
+        }
+
+
+def tier_change(
+    account_id: int, old_tier: str | None, old_grade: str | None, new: Assessment, max_reasons: int = 5
+) -> TierChange | None:
+    """The change to announce, or None. Nothing is announced for an account seen for the first time
+    (no recorded tier): the first run only records."""
+    if old_tier is None:
+        return None
+    if old_tier == new.tier and old_grade == new.grade:
+        return None
+    return TierChange(
+        account_id, new.name, old_tier, new.tier, old_grade, new.grade, tuple(new.reasons[:max_reasons])
+    )
+
+
+# -- local time -------------------------------------------------------------------------------------------------
+
+
+def zone(tz_name: str | None) -> ZoneInfo:
+    """The owner's zone; unknown or invalid names fall back to UTC."""
+    try:
+        return ZoneInfo(tz_name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def due_local_date(now: datetime, tz_name: str | None, at: time = LOCAL_SEND_TIME) -> date | None:
+    """The owner's local date when their daily nudge is due at `now` (local time at or after `at`),
+    else None (too early today)."""
+    local = now.astimezone(zone(tz_name))
+    return local.date() if local.time() >= at else None
+
+
+def due_week(now: datetime, tz_name: str | None, at: time = LOCAL_SEND_TIME) -> tuple[str, date] | None:
+    """(ISO week label, its Monday) when the weekly nudge is due: from Monday `at` local time through the
+    end of that week; None before Monday `at`."""
+    local = now.astimezone(zone(tz_name))
+    if local.weekday() == 0 and local.time() < at:
+        return None
+    year, week, _ = local.isocalendar()
+    monday = local.date() - timedelta(days=local.weekday())
+    return f"{year}-W{week:02d}", monday
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

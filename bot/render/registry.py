@@ -1,0 +1,33 @@
+"""Outbox kind -> renderer. The relay renders every outbox row through `render(kind, facts)`.
+
+To add a message kind: write a pure `(facts: dict) -> Message` function in a module of bot/render/ and add
+one line to RENDERERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.render.kit import Message
+from bot.render.nudges import render_digest, render_tier_change, render_weekly_focus
+
+Renderer = Callable[[Mapping[str, Any]], Message]
+
+RENDERERS: dict[str, Renderer] = {
+    "digest": render_digest,
+    "weekly_focus": render_weekly_focus,
+    "tier_change": render_tier_change,
+}
+
+
+class UnknownKind(LookupError):
+    """No renderer for this outbox kind (a permanent failure for that row)."""
+
+
+def render(kind: str, facts: Mapping[str, Any]) -> Message:
+    try:
+        renderer = RENDERERS[kind]
+    except KeyError:
+        raise UnknownKind(f"no renderer for message kind {kind!r}; known: {', '.join(sorted(RENDERERS))}") from None
+    return renderer(facts)
