@@ -1,0 +1,125 @@
+"""The one Bolt app factory, used by Socket Mode and by the HTTP server alike."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.context import BotContext
+from bot.redaction import install_redaction
+from bot.slack_client import make_web_client
+
+log = logging.getLogger("accountbot.bot")
+
+Registrar = Callable[[App, BotContext], None]
+
+SORRY = "Sorry, something went wrong on our side. Please try again in a minute; if it keeps failing, tell your admin."
+LISTENER_THREADS = 16
+
+
+def _default_registrar() -> Registrar:
+    """`bot.listeners.register`; a clear error if that package is missing or incomplete."""
+    try:
+        module = importlib.import_module("bot.listeners")
+    except ModuleNotFoundError as exc:
+        if exc.name == "bot.listeners":
+            raise RuntimeError("bot.listeners is missing: the Slack listeners package is not installed") from None
+        raise
+    register = getattr(module, "register", None)
+    if register is None:
+        raise RuntimeError("bot.listeners has no register(app, ctx) function")
+    return register  # type: ignore[no-any-return]
+
+
+def create_app(
+    ctx: BotContext,
+    *,
+    token: str | None = None,
+    register: Registrar | None = None,
+) -> App:
+    """Build the Bolt app.
+
+    - signing secret from SLACK_SIGNING_SECRET; Web API client on SLACK_API_URL with the bot token (or `token`)
+      and slack_sdk retry handlers for 429 and 5xx;
+    - no auth.test at start (token_verification_enabled=False), so it starts offline; Bolt calls auth.test
+      once, lazily, on the first request;
+    - process_before_response=False for both transports: the app is a long-running process, so listeners
+      ack() first and keep working on Bolt's thread pool; Slack gets its answer within 3 s;
+    - a global error handler that logs (never tokens) and shows the user a short apology, never a trace;
+    - listeners from `register` (default: bot.listeners.register).
+    """
+    settings = ctx.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+    install_redaction(secret, bot_token, app_token)
+    if not secret:
+        raise RuntimeError("SLACK_SIGNING_SECRET is not set")
+
+    app = App(
+        signing_secret=secret,
+        client=make_web_client(settings, token=bot_token),
+        token_verification_enabled=False,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        logger=logging.getLogger("accountbot.bolt"),
+        ignoring_self_events_enabled=True,
+        url_verification_enabled=True,
+    )
+    app.error(_on_error)
+    (register or _default_registrar())(app, ctx)
+    return app
+
+
+def _team_of(body: dict[str, Any]) -> str | None:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return team.get("id")
+    return body.get("team_id") or (team if isinstance(team, str) else None)
+
+
+def _user_of(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id")
+    return body.get("user_id") or (body.get("event") or {}).get("user")
+
+
+def _on_error(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: Any = None,
+) -> BoltResponse | None:
+    """Log the failure (type, workspace, user, request kind; no payload, no tokens) and answer the user."""
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    log.error(
+        "listener_error team=%s user=%s kind=%s command=%s error=%s",
+        _team_of(body),
+        _user_of(body),
+        kind,
+        body.get("command"),
+        type(error).__name__,
+        exc_info=error,
+    )
+    if response is not None:
+        # Not acknowledged yet: answer Slack's request itself (200, so Slack does not retry or show an error).
+        if "command" in body:
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": SORRY}),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
+        return BoltResponse(status=200, body="")
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        try:
+            respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # best effort; the original error is already logged
+            log.warning("error_reply_failed team=%s error=%s", _team_of(body), type(exc).__name__)
+    return None

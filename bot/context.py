@@ -1,0 +1,34 @@
+"""What every listener gets: settings, a session factory and a clock (tests pass a fixed one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from accountbot.config import Settings
+from accounts.thresholds import Thresholds
+from storage.db import utcnow
+
+
+@dataclass
+class BotContext:
+    """The dependencies of the Slack face. Listeners open one session per unit of work
+    (`storage.db.unit_of_work(ctx.sessions)`); never share a session across Bolt's worker threads."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.settings.thresholds
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return self.settings.admin_ids
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,131 @@
+"""Production HTTP serving: Bolt's WSGI adapter behind waitress.
+
+Routes:
+- POST /slack/events  slash commands, interactivity and events (one Request URL for all three, as in
+                      manifest.yml); Bolt verifies the signature and the timestamp (401 otherwise).
+- GET  /healthz       200 {"ok": true, "db": "ok"} after a cheap database ping; 503 when the database fails.
+- anything else       404.
+Bodies above MAX_BODY_BYTES get 413 from waitress before Bolt sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from waitress.server import create_server
+
+from bot.context import BotContext
+
+log = logging.getLogger("accountbot.http")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (view submissions) stay far below this
+HTTP_THREADS = 8
+
+StartResponse = Callable[..., Any]
+
+
+def database_ok(ctx: BotContext) -> bool:
+    """A cheap `SELECT 1` through the session factory."""
+    try:
+        with ctx.sessions() as session:
+            session.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:
+        log.warning("healthz_db_failed error=%s", type(exc).__name__)
+        return False
+
+
+def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI application: routes /slack/events to Bolt and serves /healthz."""
+    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+        data = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return reply(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
+            return bolt(environ, start_response)
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            if database_ok(ctx):
+                return reply(start_response, "200 OK", {"ok": True, "db": "ok"})
+            return reply(start_response, "503 Service Unavailable", {"ok": False, "db": "unavailable"})
+        return reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
+
+    return wsgi
+
+
+class HttpServer:
+    """A waitress server around the bot. Port 0 picks a free port (see `.port`)."""
+
+    def __init__(self, app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000, threads: int = HTTP_THREADS):
+        self._server = create_server(
+            make_wsgi_app(app, ctx),
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="accountbot",
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
+        )
+        self.host = host
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:3000 (no trailing slash)."""
+        host = self._server.effective_host  # type: ignore[union-attr]
+        return f"http://{host}:{self.port}"
+
+    @property
+    def events_url(self) -> str:
+        return self.url + EVENTS_PATH
+
+    def serve_forever(self) -> None:
+        """Serve on the calling thread until close()."""
+        log.info("http_listening url=%s path=%s", self.url, EVENTS_PATH)
+        self._server.run()
+
+    def start_in_thread(self) -> HttpServer:
+        self._thread = threading.Thread(target=self.serve_forever, name="http-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop accepting, let running requests finish (up to `timeout`), release the port."""
+        if self._closed:
+            return
+        self._closed = True
+        server = self._server
+        server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
+        for channel in list(server._map.values()):  # type: ignore[union-attr]
+            if channel is not server:
+                channel.close()
+        server.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def serve_http(app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000) -> HttpServer:
+    """Bind the server (not yet serving: call `.serve_forever()` or `.start_in_thread()`)."""
+    return HttpServer(app, ctx, host=host, port=port)

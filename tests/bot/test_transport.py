@@ -1,0 +1,175 @@
+"""The HTTP transport over a real socket: signatures, routing, health, body cap, errors, log hygiene.
+
+Uses a tiny listener set (not bot.listeners) so it tests the transport alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import httpx
+import pytest
+from slack_bolt import App
+
+from bot.context import BotContext
+from bot.server import MAX_BODY_BYTES
+from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, BotFactory, BotHarness
+from tests.fakes.slack_signing import url_verification_body
+
+
+def echo_listeners(app: App, ctx: BotContext) -> None:
+    @app.command("/account")
+    def account(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
+        text = command["text"]
+        if text == "boom":
+            raise RuntimeError(f"exploded with {BOT_TOKEN}")
+        ack(text=f"ack:{text}")
+        if text == "late-boom":
+            raise RuntimeError("after ack")
+        client.users_info(user=command["user_id"])
+        respond(text=f"done:{text}", response_type="ephemeral")
+
+    @app.event("app_home_opened")
+    def home(event: dict[str, Any], client: Any) -> None:
+        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": []})
+
+
+@pytest.fixture
+def bot(make_bot_server: BotFactory) -> BotHarness:
+    return make_bot_server(register=echo_listeners)
+
+
+def test_good_signature_is_acked_fast_and_followed_up(bot: BotHarness) -> None:
+    started = time.monotonic()
+    resp = bot.post_command("grade Acme")
+    elapsed = time.monotonic() - started
+    assert resp.status_code == 200
+    assert bot.ack_json(resp) == {"text": "ack:grade Acme"}
+    assert elapsed < 3.0  # Slack's limit; the speed target itself lives in bench/bench_ack.py
+    follow = bot.followup(resp)
+    assert follow.params["text"] == "done:grade Acme"
+    users_info = bot.fake_slack.last_call("users.info")
+    assert users_info.token == BOT_TOKEN  # the bot's Web API client points at SLACK_API_URL
+
+
+def test_bad_signature_is_401(bot: BotHarness) -> None:
+    resp = bot.post_command("grade Acme", sign_with="wrong-secret")
+    assert resp.status_code == 401
+    resp = bot.post_command("grade Acme", signature="v0=" + "0" * 64)
+    assert resp.status_code == 401
+    assert bot.fake_slack.responses == []
+
+
+def test_stale_timestamp_is_401(bot: BotHarness) -> None:
+    resp = bot.post_command("grade Acme", timestamp=int(time.time()) - 6 * 60)
+    assert resp.status_code == 401
+
+
+def test_missing_headers_is_401(bot: BotHarness) -> None:
+    resp = bot.post_command("grade Acme", unsigned=True)
+    assert resp.status_code == 401
+    only_ts = bot.post_command("x", unsigned=True, headers={"X-Slack-Request-Timestamp": str(int(time.time()))})
+    assert only_ts.status_code == 401
+
+
+def test_tampered_body_is_401(bot: BotHarness) -> None:
+    client = bot.client
+    body = "command=%2Faccount&text=hi&team_id=T0FAKE&user_id=U1"
+    from tests.fakes.slack_signing import sign
+
+    headers = sign(SIGNING_SECRET, body)
+    resp = client.http.post(
+        client.url,
+        content=body.replace("hi", "ho"),
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status_code == 401
+
+
+def test_url_verification_echoes_challenge(bot: BotHarness) -> None:
+    resp = bot.client.post_json(url_verification_body("chal-123"))
+    assert resp.status_code == 200
+    assert resp.json() == {"challenge": "chal-123"}
+
+
+def test_event_is_acked_and_handled(bot: BotHarness) -> None:
+    resp = bot.open_home(user_id="U0BOB")
+    assert resp.status_code == 200
+    call = bot.fake_slack.wait_for("views.publish")[0]
+    assert call.params["user_id"] == "U0BOB"
+
+
+def test_healthz_ok(bot: BotHarness) -> None:
+    resp = httpx.get(bot.url + "/healthz")
+    assert resp.status_code == 200
+    assert resp.json() == {"ok": True, "db": "ok"}
+
+
+def test_healthz_503_when_database_is_down(make_bot_server: BotFactory, tmp_path: Any) -> None:
+    # A SQLite path inside a missing directory cannot be opened: the ping fails.
+    bot = make_bot_server(f"sqlite:///{tmp_path / 'missing' / 'x.db'}", register=echo_listeners)
+    resp = httpx.get(bot.url + "/healthz")
+    assert resp.status_code == 503
+    assert resp.json()["ok"] is False
+
+
+def test_unknown_path_is_404_and_get_on_events_is_405(bot: BotHarness) -> None:
+    assert httpx.get(bot.url + "/nope").status_code == 404
+    assert httpx.post(bot.url + "/slack/other", content=b"x").status_code == 404
+    assert httpx.get(bot.url + "/slack/events").status_code == 405
+
+
+def test_oversized_body_is_rejected(bot: BotHarness) -> None:
+    big = "text=" + "a" * (MAX_BODY_BYTES + 10)
+    resp = bot.client.post_raw(big, "application/x-www-form-urlencoded")
+    assert resp.status_code == 413
+    # and the server keeps serving
+    assert bot.post_command("after").status_code == 200
+
+
+def test_listener_error_before_ack_gets_friendly_reply_and_no_trace(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    resp = bot.post_command("boom")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["response_type"] == "ephemeral"
+    assert "went wrong" in body["text"]
+    assert "Traceback" not in resp.text and "RuntimeError" not in resp.text
+    assert "listener_error" in caplog.text
+    # still serving
+    assert bot.post_command("grade X").status_code == 200
+
+
+def test_listener_error_after_ack_tells_the_user(bot: BotHarness) -> None:
+    resp = bot.post_command("late-boom")
+    assert bot.ack_json(resp) == {"text": "ack:late-boom"}
+    follow = bot.followup(resp)
+    assert "went wrong" in follow.params["text"]
+    assert "Traceback" not in json.dumps(follow.params)
+
+
+def test_tokens_never_appear_in_logs(bot: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # slack_sdk and Bolt log request details at DEBUG
+    bot.post_command("grade Acme")
+    bot.followup(bot.post_command("grade Beta"))
+    bot.post_command("boom")  # the exception message itself carries the token
+    bot.fake_slack.wait_for("users.info", count=2)
+    logging.getLogger("test").info("leak attempt %s and %s", BOT_TOKEN, SIGNING_SECRET)
+    text = caplog.text + "".join(r.getMessage() for r in caplog.records)
+    assert caplog.records, "expected some log output to check"
+    assert BOT_TOKEN not in text
+    assert SIGNING_SECRET not in text
+    assert "xoxb-" not in text
+    assert "[redacted]" in text
+
+
+def test_slack_api_5xx_in_follow_up_is_retried(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("users.info", status=500)
+    resp = bot.post_command("grade Acme")
+    assert bot.followup(resp).params["text"] == "done:grade Acme"
+    assert [c.status for c in bot.fake_slack.calls_to("users.info")] == [500, 200]
