@@ -1,0 +1,301 @@
+"""Grade a portfolio: tier, five ratings, score, A/B/C grade with floors and flags, next step, treatment.
+
+The rules are issue 2 section 3 (seeds 000-004). Everything here is pure: facts and thresholds in,
+`Assessment`s with human-readable reasons out. Revenue is ranked against the portfolio's clients, so the
+entry point takes the whole portfolio: `assess_portfolio(facts, th)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from accounts.levels import RANK, parse_level
+from accounts.model import AccountFacts, Assessment
+from accounts.quadrant import quadrant, rate_engagement, rate_potential
+from accounts.ratings import (
+    RevenueRanking,
+    known_revenue,
+    money,
+    pct,
+    rate_judgement,
+    rate_profitability,
+    rate_wallet_share,
+)
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from accounts.treatment import treatment
+
+__all__ = ["POINTS", "assess_portfolio", "decide_grade", "parse_level", "score_of"]
+
+# Score points per rating (seed 004's matrix turned into numbers). Wallet share scores its upside: the
+# lower our share, the more there is to win. Unknown wallet share and profitability score as medium.
+POINTS: dict[str, dict[str, int]] = {
+    "revenue": {"high": 6, "medium": 4, "low": 2},
+    "profitability": {"high": 2, "medium": 1, "low": 0},
+    "wallet_share": {"high": 0, "medium": 1, "low": 2},
+    "strategic_value": {"high": 2, "medium": 1, "low": 0},
+    "pain_factor": {"low": 0, "medium": -1, "high": -2},
+}
+_REV, _PROFIT, _SHARE = POINTS["revenue"], POINTS["profitability"], POINTS["wallet_share"]
+_STRAT, _PAIN = POINTS["strategic_value"], POINTS["pain_factor"]
+_GRADE_RANK = {"C": 0, "B": 1, "A": 2}
+_HIGHER = {"low": ("medium", "high"), "medium": ("high",), "high": ()}
+_LOWER = {"high": ("medium", "low"), "medium": ("low",), "low": ()}
+
+
+class Scored(NamedTuple):
+    """The levels that enter the score (unknowns already replaced by medium) and the laggard flag."""
+
+    revenue: str
+    profitability: str
+    wallet_share: str
+    strategic_value: str
+    pain_factor: str
+    laggard: bool = False
+
+
+def score_of(s: Scored) -> int:
+    return (
+        _REV[s.revenue]
+        + _PROFIT[s.profitability]
+        + _SHARE[s.wallet_share]
+        + _STRAT[s.strategic_value]
+        + _PAIN[s.pain_factor]
+    )
+
+
+def flags_of(s: Scored) -> list[str]:
+    flags = ["laggard"] if s.laggard else []
+    if s.pain_factor == "high" and s.profitability == "low":
+        flags.append("shed")
+    return flags
+
+
+def decide_grade(s: Scored, th: Thresholds) -> tuple[str, int, list[str], str]:
+    """(grade, score, flags, reason) for one client's scored levels."""
+    score = score_of(s)
+    flags = flags_of(s)
+    by_score = "A" if score >= th.grade_a_from else "B" if score >= th.grade_b_from else "C"
+    strategic = s.strategic_value != "low"
+    if flags:
+        named = " and ".join(flags)
+        if strategic:
+            return (
+                "B",
+                score,
+                flags,
+                (
+                    f"grade B: flagged {named}, which means C, but strategic value {s.strategic_value} "
+                    f"must get an A or B, so B (score {score} not used)"
+                ),
+            )
+        return "C", score, flags, f"grade C: flagged {named}, so C whatever the score ({score})"
+    if by_score == "A":
+        return "A", score, flags, f"grade A: score {score} is at least {th.grade_a_from}"
+    if by_score == "B":
+        return (
+            "B",
+            score,
+            flags,
+            f"grade B: score {score} is at least {th.grade_b_from} and below {th.grade_a_from}",
+        )
+    if strategic:
+        return (
+            "B",
+            score,
+            flags,
+            (
+                f"grade B: score {score} alone gives C (below {th.grade_b_from}), but strategic value "
+                f"{s.strategic_value} must get an A or B"
+            ),
+        )
+    return "C", score, flags, f"grade C: score {score} is below {th.grade_b_from}"
+
+
+def _grade_only(s: Scored, th: Thresholds) -> str:
+    if s.laggard or (s.pain_factor == "high" and s.profitability == "low"):
+        return "C" if s.strategic_value == "low" else "B"
+    score = score_of(s)
+    if score >= th.grade_a_from:
+        return "A"
+    if score >= th.grade_b_from or s.strategic_value != "low":
+        return "B"
+    return "C"
+
+
+class NextStepAdvisor:
+    """Finds the one single-factor change that lifts a grade to the next letter (or beyond).
+
+    Among the changes that work, the smallest (fewest rating steps) wins; ties go to profitability, then
+    pain factor, then revenue, then strategic value. Wallet share is never proposed: winning more of the
+    wallet is the point of account management, and it lowers the upside score. The answer depends only
+    on the scored levels, so it is computed once per distinct situation in a portfolio.
+    """
+
+    def __init__(self, ranking: RevenueRanking, th: Thresholds) -> None:
+        self.ranking = ranking
+        self.th = th
+        self._memo: dict[tuple[Scored, str, bool, bool], str | None] = {}
+
+    def advise(self, s: Scored, grade: str, *, ranked: bool, margin_based: bool) -> str | None:
+        """`ranked`: the account counts in the revenue population; `margin_based`: profitability
+        comes from the margin (not set explicitly)."""
+        if grade == "A":
+            return None
+        key = (s, grade, ranked, margin_based)
+        if key not in self._memo:
+            self._memo[key] = self._search(s, grade, ranked, margin_based)
+        return self._memo[key]
+
+    def _search(self, s: Scored, grade: str, ranked: bool, margin_based: bool) -> str | None:
+        target = _GRADE_RANK[grade] + 1
+        best: tuple[float, int, str] | None = None
+        for size, priority, label, changed in self._candidates(s, ranked, margin_based):
+            new_grade = _grade_only(changed, self.th)
+            if _GRADE_RANK[new_grade] >= target and (best is None or (size, priority) < best[:2]):
+                best = (size, priority, f"{label} -> {new_grade}")
+        return None if best is None else best[2]
+
+    def _candidates(
+        self, s: Scored, ranked: bool, margin_based: bool
+    ) -> Iterator[tuple[float, int, str, Scored]]:
+        """Single-factor improvements as (size in rating steps, priority, label, changed levels)."""
+        th = self.th
+        if s.laggard:
+            yield (
+                0.5,
+                0,
+                "bring the profit margin to 0% or above (no longer a laggard)",
+                s._replace(laggard=False),
+            )
+        for level in _HIGHER[s.profitability]:
+            size = RANK[level] - RANK[s.profitability]
+            label = f"raise profitability to {level}"
+            if margin_based:
+                cut = th.margin_high_from if level == "high" else th.margin_medium_from
+                label += f" (margin >= {pct(cut)})"
+            yield size, 0, label, s._replace(profitability=level, laggard=False)
+        for level in _LOWER[s.pain_factor]:
+            yield (
+                RANK[s.pain_factor] - RANK[level],
+                1,
+                f"lower pain factor to {level}",
+                s._replace(pain_factor=level),
+            )
+        for level in _HIGHER[s.revenue]:
+            percent = th.revenue_high_percent if level == "high" else th.revenue_medium_percent
+            need = self.ranking.minimum_for(percent, ranked=ranked)
+            if need is None:
+                label = (
+                    f"raise revenue to {level} (any recorded annual revenue above 0 is in the top {percent}%)"
+                )
+            else:
+                label = (
+                    f"raise revenue to {level} (annual revenue >= {money(need)}, top {percent}% of clients)"
+                )
+            yield RANK[level] - RANK[s.revenue], 2, label, s._replace(revenue=level)
+        for level in _HIGHER[s.strategic_value]:
+            size = RANK[level] - RANK[s.strategic_value]
+            yield size, 3, f"raise strategic value to {level}", s._replace(strategic_value=level)
+
+
+def _assess_client(
+    f: AccountFacts, ranking: RevenueRanking, advisor: NextStepAdvisor, th: Thresholds
+) -> Assessment:
+    revenue, above, revenue_why = ranking.rate(f.annual_revenue)
+    tier, tier_why = ranking.tier(above)
+    share, share_why = rate_wallet_share(f.wallet_share, th)
+    profit, laggard, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+    strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
+    pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
+    s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
+    grade, score, flags, grade_why = decide_grade(s, th)
+    engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
+    potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+    quad, quad_why = quadrant(engagement, potential)
+    reasons = [tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why]
+    reasons.append(
+        f"score {score} = revenue {_REV[s.revenue]} + profitability {_PROFIT[s.profitability]} + wallet-share "
+        f"upside {_SHARE[s.wallet_share]} + strategic value {_STRAT[s.strategic_value]} - pain {-_PAIN[s.pain_factor]}"
+    )
+    if "shed" in flags:
+        reasons.append(
+            "flag shed: pain factor high and profitability low (seed 004: shed it or pass it to a competitor)"
+        )
+    reasons += [grade_why, engagement_why, potential_why, quad_why]
+    return Assessment(
+        name=f.name,
+        tier=tier,  # type: ignore[arg-type]
+        grade=grade,  # type: ignore[arg-type]
+        score=score,
+        quadrant=quad,  # type: ignore[arg-type]
+        ratings={
+            "revenue": revenue,
+            "wallet_share": share,
+            "profitability": profit,
+            "strategic_value": strategic,
+            "pain_factor": pain,
+        },
+        flags=flags,
+        reasons=reasons,
+        next_step=advisor.advise(
+            s, grade, ranked=above is not None, margin_based=parse_level(f.profitability) is None
+        ),
+        treatment=treatment(tier, grade, f.prospect_fit, th),
+        id=f.id,
+    )
+
+
+def _assess_prospect(f: AccountFacts, ranking: RevenueRanking, th: Thresholds) -> Assessment:
+    reasons = ["tier prospect: not a client yet, so not graded and not counted among the clients"]
+    revenue: str | None = None
+    if known_revenue(f.annual_revenue) is not None:
+        revenue, _, why = ranking.rate(f.annual_revenue)
+        reasons.append(f"{why} (as it would rank among the clients)")
+    share, share_why = rate_wallet_share(f.wallet_share, th)
+    profit, _, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+    strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
+    pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
+    engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
+    potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+    quad, quad_why = quadrant(engagement, potential)
+    reasons += [share_why, profit_why, strategic_why, pain_why, engagement_why, potential_why, quad_why]
+    return Assessment(
+        name=f.name,
+        tier="prospect",
+        grade=None,
+        score=None,
+        quadrant=quad,  # type: ignore[arg-type]
+        ratings={
+            "revenue": revenue,
+            "wallet_share": share,
+            "profitability": profit,
+            "strategic_value": strategic,
+            "pain_factor": pain,
+        },
+        flags=[],
+        reasons=reasons,
+        next_step=None,
+        treatment=treatment("prospect", None, f.prospect_fit, th),
+        id=f.id,
+    )
+
+
+def is_prospect(f: AccountFacts) -> bool:
+    return (f.stage or "client").strip().lower() == "prospect"
+
+
+def assess_portfolio(facts: Sequence[AccountFacts], th: Thresholds = DEFAULT_THRESHOLDS) -> list[Assessment]:
+    """One Assessment per account, in input order. Revenue ranks among the clients with known revenue."""
+    prospect = [is_prospect(f) for f in facts]
+    revenues = [
+        r
+        for f, p in zip(facts, prospect, strict=True)
+        if not p and (r := known_revenue(f.annual_revenue)) is not None
+    ]
+    ranking = RevenueRanking(revenues, th)
+    advisor = NextStepAdvisor(ranking, th)
+    return [
+        _assess_prospect(f, ranking, th) if p else _assess_client(f, ranking, advisor, th)
+        for f, p in zip(facts, prospect, strict=True)
+    ]

@@ -1,0 +1,56 @@
+"""Engagement, potential and the prioritisation quadrant of seed 001."""
+
+from __future__ import annotations
+
+from accounts.levels import parse_level
+from accounts.ratings import pct
+from accounts.thresholds import Thresholds
+
+_QUADRANTS: dict[tuple[str, str], str] = {
+    ("high", "high"): "key",
+    ("high", "low"): "maintenance",
+    ("low", "high"): "growth",
+    ("low", "low"): "service",
+}
+
+
+def _two_level(value: str | None) -> str | None:
+    """Engagement and potential have two levels: an explicit medium is not high, so it counts as low."""
+    level = parse_level(value)
+    return None if level is None else ("high" if level == "high" else "low")
+
+
+def rate_engagement(explicit: str | None, pairs: int, th: Thresholds) -> tuple[str, str]:
+    level = _two_level(explicit)
+    if level is not None:
+        return level, f"engagement {level}: set explicitly"
+    need, days = th.engagement_pairs_high, th.engagement_window_days
+    if pairs >= need:
+        return (
+            "high",
+            f"engagement high: {pairs} colleague-contact pairs met in the last {days} days (at least {need})",
+        )
+    return (
+        "low",
+        f"engagement low: {pairs} colleague-contact pair(s) in the last {days} days (fewer than {need})",
+    )
+
+
+def rate_potential(
+    explicit: str | None, wallet_share: float | None, prospect_fit: str | None, th: Thresholds
+) -> tuple[str, str]:
+    level = _two_level(explicit)
+    if level is not None:
+        return level, f"potential {level}: set explicitly"
+    cut = th.wallet_share_medium_from
+    if wallet_share is not None and wallet_share < cut:
+        return "high", f"potential high: wallet share {pct(wallet_share)} is below {pct(cut)}"
+    if (prospect_fit or "").strip().lower() == "ideal":
+        return "high", "potential high: prospect fit is ideal"
+    shown = "unknown" if wallet_share is None else pct(wallet_share)
+    return "low", f"potential low: wallet share {shown} is not below {pct(cut)} and the fit is not ideal"
+
+
+def quadrant(engagement: str, potential: str) -> tuple[str, str]:
+    name = _QUADRANTS[(engagement, potential)]
+    return name, f"quadrant {name}: engagement {engagement}, potential {potential}"

@@ -1,0 +1,169 @@
+"""The five attractiveness ratings of seed 004 and the revenue ranking they rest on.
+
+Each rating function returns its level and a reason a person can read; a level of None means "unknown"
+(the grading decides how to score it). Revenue is relative to the client population, so it is rated
+through a `RevenueRanking` built once per portfolio.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from accounts.levels import parse_level
+from accounts.thresholds import Thresholds
+
+
+def ceil_percent(percent: int, n: int) -> int:
+    """`percent`% of `n`, rounded up, in integers (10% of 30 is 3; 10% of 1 is 1; of 0 is 0)."""
+    return (percent * n + 99) // 100
+
+
+def known_revenue(value: float | None) -> float | None:
+    """The revenue that counts for ranking: a finite amount above zero; anything else is "no revenue"."""
+    if value is None or not value > 0 or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def money(amount: float) -> str:
+    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+
+
+def pct(value: float) -> str:
+    return f"{value:.6g}%"
+
+
+class RevenueRanking:
+    """Where one revenue stands among the clients' known revenues (sorted once, then bisected).
+
+    above(x) = how many clients earn strictly more than x, so equal revenues always share the better rank.
+    """
+
+    __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut")
+
+    def __init__(self, revenues: Iterable[float], th: Thresholds) -> None:
+        self._asc = sorted(revenues)
+        self.n = len(self._asc)
+        self.th = th
+        self.key_cut = ceil_percent(th.key_tier_percent, self.n)
+        self.high_cut = ceil_percent(th.revenue_high_percent, self.n)
+        self.medium_cut = ceil_percent(th.revenue_medium_percent, self.n)
+
+    def above(self, revenue: float) -> int:
+        return self.n - bisect_right(self._asc, revenue)
+
+    def minimum_for(self, percent: int, *, ranked: bool) -> float | None:
+        """The smallest revenue that puts an account inside the top `percent`% of clients.
+
+        `ranked` says whether the account already counts in the population; if it does not, recording a
+        revenue adds it (N + 1). None means that any revenue above zero would do.
+        """
+        n = self.n if ranked else self.n + 1
+        cut = ceil_percent(percent, n)
+        if cut > self.n:
+            return None
+        return self._asc[self.n - cut]  # the cut-th highest revenue; matching it ties into the band
+
+    def rate(self, revenue: float | None) -> tuple[str, int | None, str]:
+        """(level, above, reason) for a client's revenue. No revenue is low and unranked (above None)."""
+        amount = known_revenue(revenue)
+        if amount is None:
+            shown = (
+                "no annual revenue recorded"
+                if revenue is None
+                else f"annual revenue {money(revenue)} is not above 0"
+            )
+            return (
+                "low",
+                None,
+                f"revenue low: {shown}, so it is not ranked among the clients and counts as low",
+            )
+        above = self.above(amount)
+        where = f"{money(amount)} a year, {above} of {self.n} clients earn more"
+        th = self.th
+        if above < self.high_cut:
+            return (
+                "high",
+                above,
+                (
+                    f"revenue high: {where}; the top {th.revenue_high_percent}% band holds {self.high_cut} place(s)"
+                ),
+            )
+        if above < self.medium_cut:
+            return (
+                "medium",
+                above,
+                (
+                    f"revenue medium: {where}; the top {th.revenue_medium_percent}% band holds {self.medium_cut} place(s)"
+                ),
+            )
+        return (
+            "low",
+            above,
+            (
+                f"revenue low: {where}; outside the top {th.revenue_medium_percent}% band of {self.medium_cut} place(s)"
+            ),
+        )
+
+    def tier(self, above: int | None) -> tuple[str, str]:
+        """(tier, reason) for a client given its `above` count (None: no revenue)."""
+        pct_key = self.th.key_tier_percent
+        if above is None:
+            return "secondary", "tier secondary: no annual revenue, so not ranked for the key tier"
+        if above < self.key_cut:
+            return "key", (
+                f"tier key: {above} client(s) earn more, within the top {pct_key}% ({self.key_cut} of {self.n} places)"
+            )
+        return "secondary", (
+            f"tier secondary: {above} client(s) earn more, outside the top {pct_key}% ({self.key_cut} of {self.n} places)"
+        )
+
+
+def rate_wallet_share(share: float | None, th: Thresholds) -> tuple[str | None, str]:
+    """High above 75%, medium from 50% to 75% inclusive, low below 50%; None when unknown."""
+    if share is None:
+        return None, "wallet share unknown: no figure recorded, scored as medium"
+    hi, mid = th.wallet_share_high_above, th.wallet_share_medium_from
+    if share > hi:
+        return "high", f"wallet share high: {pct(share)} is above {pct(hi)} (little upside left)"
+    if share >= mid:
+        return "medium", f"wallet share medium: {pct(share)} is between {pct(mid)} and {pct(hi)} inclusive"
+    return "low", f"wallet share low: {pct(share)} is below {pct(mid)} (most upside)"
+
+
+def rate_profitability(
+    explicit: str | None, margin: float | None, th: Thresholds
+) -> tuple[str | None, bool, str]:
+    """(level, laggard, reason). An explicit rating wins over the margin; a negative margin flags laggard."""
+    level = parse_level(explicit)
+    if level is not None:
+        return level, False, f"profitability {level}: set explicitly (takes precedence over the margin)"
+    if margin is None:
+        return None, False, "profitability unknown: no rating and no profit margin recorded, scored as medium"
+    hi, mid = th.margin_high_from, th.margin_medium_from
+    if margin >= hi:
+        return "high", False, f"profitability high: margin {pct(margin)} is at least {pct(hi)}"
+    if margin >= mid:
+        return (
+            "medium",
+            False,
+            f"profitability medium: margin {pct(margin)} is at least {pct(mid)} but below {pct(hi)}",
+        )
+    if margin < 0:
+        return (
+            "low",
+            True,
+            (f"profitability low: margin {pct(margin)} is negative, flagged laggard (fire or reprice)"),
+        )
+    return "low", False, f"profitability low: margin {pct(margin)} is below {pct(mid)}"
+
+
+def rate_judgement(field: str, value: str | None) -> tuple[str, str]:
+    """Strategic value and pain factor: set by a person, low when not set."""
+    label = field.replace("_", " ")
+    level = parse_level(value)
+    if level is None:
+        return "low", f"{label} low: not set, low by default"
+    return level, f"{label} {level}: set by the account team"
