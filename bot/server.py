@@ -86,6 +86,8 @@ class HttpServer:
         self.host = host
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._running = False
+        self._stopped = threading.Event()
 
     @property
     def port(self) -> int:
@@ -104,25 +106,43 @@ class HttpServer:
     def serve_forever(self) -> None:
         """Serve on the calling thread until close()."""
         log.info("http_listening url=%s path=%s", self.url, EVENTS_PATH)
-        self._server.run()
+        self._running = True
+        try:
+            self._server.run()
+        finally:
+            self._running = False
+            self._stopped.set()
 
     def start_in_thread(self) -> HttpServer:
         self._thread = threading.Thread(target=self.serve_forever, name="http-server", daemon=True)
+        self._running = True  # before start(): a close() right after this must go through the loop
         self._thread.start()
         return self
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop accepting, let running requests finish (up to `timeout`), release the port."""
+        """Stop accepting, close connections, let running requests finish (up to `timeout`), free the port.
+
+        Safe from another thread or from a signal handler: the sockets are closed on the server's own
+        loop (woken through waitress's trigger)."""
         if self._closed:
             return
         self._closed = True
-        server = self._server
-        server.task_dispatcher.shutdown(timeout=timeout)  # type: ignore[union-attr]
-        for channel in list(server._map.values()):  # type: ignore[union-attr]
-            if channel is not server:
-                channel.close()
-        server.close()
-        if self._thread is not None:
+        server: Any = self._server
+
+        def close_sockets() -> None:
+            for channel in list(server._map.values()):
+                if channel is not server and channel is not server.trigger:
+                    channel.close()
+            server.close()  # the listening socket and the trigger; the loop ends with an empty map
+
+        if self._running:
+            server.trigger.pull_trigger(close_sockets)
+            if threading.current_thread() is not self._thread:
+                self._stopped.wait(timeout)
+        else:
+            close_sockets()
+        server.task_dispatcher.shutdown(timeout=timeout)
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
 
