@@ -199,86 +199,133 @@ class NextStepAdvisor:
             yield size, 3, f"raise strategic value to {level}", s._replace(strategic_value=level)
 
 
-def _assess_client(
-    f: AccountFacts, ranking: RevenueRanking, advisor: NextStepAdvisor, th: Thresholds
-) -> Assessment:
-    revenue, above, revenue_why = ranking.rate(f.annual_revenue)
-    tier, tier_why = ranking.tier(above)
-    share, share_why = rate_wallet_share(f.wallet_share, th)
-    profit, laggard, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
-    strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
-    pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
-    s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
-    grade, score, flags, grade_why = decide_grade(s, th)
-    engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
-    potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
-    quad, quad_why = quadrant(engagement, potential)
-    reasons = [tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why]
-    reasons.append(
-        f"score {score} = revenue {_REV[s.revenue]} + profitability {_PROFIT[s.profitability]} + wallet-share "
-        f"upside {_SHARE[s.wallet_share]} + strategic value {_STRAT[s.strategic_value]} - pain {-_PAIN[s.pain_factor]}"
-    )
-    if "shed" in flags:
-        reasons.append(
-            "flag shed: pain factor high and profitability low (seed 004: shed it or pass it to a competitor)"
+class _Verdict(NamedTuple):
+    """Everything that follows from the scored levels alone (shared by all accounts in the same situation)."""
+
+    grade: str
+    score: int
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]  # score, shed flag (if any), grade
+
+
+_SHED_REASON = (
+    "flag shed: pain factor high and profitability low (seed 004: shed it or pass it to a competitor)"
+)
+
+
+class PortfolioGrader:
+    """Grades the accounts of one portfolio. Built once per portfolio: it holds the revenue ranking and
+    remembers the verdicts, next steps and treatments it has already worked out (they depend only on a
+    handful of levels, so 100,000 accounts share a few hundred of them)."""
+
+    def __init__(self, facts: Sequence[AccountFacts], th: Thresholds) -> None:
+        self.th = th
+        self.prospect = [is_prospect(f) for f in facts]
+        revenues = [
+            r
+            for f, p in zip(facts, self.prospect, strict=True)
+            if not p and (r := known_revenue(f.annual_revenue)) is not None
+        ]
+        self.ranking = RevenueRanking(revenues, th)
+        self.advisor = NextStepAdvisor(self.ranking, th)
+        self._verdicts: dict[Scored, _Verdict] = {}
+        self._treatments: dict[tuple[str, str | None, str | None], str] = {}
+
+    def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
+        client, prospect = self.client, self.prospect_assessment
+        return [prospect(f) if p else client(f) for f, p in zip(facts, self.prospect, strict=True)]
+
+    def verdict(self, s: Scored) -> _Verdict:
+        found = self._verdicts.get(s)
+        if found is None:
+            grade, score, flags, grade_why = decide_grade(s, self.th)
+            score_why = (
+                f"score {score} = revenue {_REV[s.revenue]} + profitability {_PROFIT[s.profitability]} + "
+                f"wallet-share upside {_SHARE[s.wallet_share]} + strategic value {_STRAT[s.strategic_value]} "
+                f"- pain {-_PAIN[s.pain_factor]}"
+            )
+            why = (score_why, _SHED_REASON, grade_why) if "shed" in flags else (score_why, grade_why)
+            found = self._verdicts[s] = _Verdict(grade, score, tuple(flags), why)
+        return found
+
+    def treatment(self, tier: str, grade: str | None, fit: str | None) -> str:
+        key = (tier, grade, fit)
+        found = self._treatments.get(key)
+        if found is None:
+            found = self._treatments[key] = treatment(tier, grade, fit, self.th)
+        return found
+
+    def client(self, f: AccountFacts) -> Assessment:
+        th = self.th
+        revenue, above, revenue_why = self.ranking.rate(f.annual_revenue)
+        tier, tier_why = self.ranking.tier(above)
+        share, share_why = rate_wallet_share(f.wallet_share, th)
+        profit, laggard, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+        strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
+        pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
+        s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
+        v = self.verdict(s)
+        engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
+        potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+        quad, quad_why = quadrant(engagement, potential)
+        reasons = [tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why, *v.reasons]
+        reasons += (engagement_why, potential_why, quad_why)
+        return Assessment(
+            name=f.name,
+            tier=tier,  # type: ignore[arg-type]
+            grade=v.grade,  # type: ignore[arg-type]
+            score=v.score,
+            quadrant=quad,  # type: ignore[arg-type]
+            ratings={
+                "revenue": revenue,
+                "wallet_share": share,
+                "profitability": profit,
+                "strategic_value": strategic,
+                "pain_factor": pain,
+            },
+            flags=list(v.flags),
+            reasons=reasons,
+            next_step=self.advisor.advise(
+                s, v.grade, ranked=above is not None, margin_based=parse_level(f.profitability) is None
+            ),
+            treatment=self.treatment(tier, v.grade, f.prospect_fit),
+            id=f.id,
         )
-    reasons += [grade_why, engagement_why, potential_why, quad_why]
-    return Assessment(
-        name=f.name,
-        tier=tier,  # type: ignore[arg-type]
-        grade=grade,  # type: ignore[arg-type]
-        score=score,
-        quadrant=quad,  # type: ignore[arg-type]
-        ratings={
-            "revenue": revenue,
-            "wallet_share": share,
-            "profitability": profit,
-            "strategic_value": strategic,
-            "pain_factor": pain,
-        },
-        flags=flags,
-        reasons=reasons,
-        next_step=advisor.advise(
-            s, grade, ranked=above is not None, margin_based=parse_level(f.profitability) is None
-        ),
-        treatment=treatment(tier, grade, f.prospect_fit, th),
-        id=f.id,
-    )
 
-
-def _assess_prospect(f: AccountFacts, ranking: RevenueRanking, th: Thresholds) -> Assessment:
-    reasons = ["tier prospect: not a client yet, so not graded and not counted among the clients"]
-    revenue: str | None = None
-    if known_revenue(f.annual_revenue) is not None:
-        revenue, _, why = ranking.rate(f.annual_revenue)
-        reasons.append(f"{why} (as it would rank among the clients)")
-    share, share_why = rate_wallet_share(f.wallet_share, th)
-    profit, _, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
-    strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
-    pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
-    engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
-    potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
-    quad, quad_why = quadrant(engagement, potential)
-    reasons += [share_why, profit_why, strategic_why, pain_why, engagement_why, potential_why, quad_why]
-    return Assessment(
-        name=f.name,
-        tier="prospect",
-        grade=None,
-        score=None,
-        quadrant=quad,  # type: ignore[arg-type]
-        ratings={
-            "revenue": revenue,
-            "wallet_share": share,
-            "profitability": profit,
-            "strategic_value": strategic,
-            "pain_factor": pain,
-        },
-        flags=[],
-        reasons=reasons,
-        next_step=None,
-        treatment=treatment("prospect", None, f.prospect_fit, th),
-        id=f.id,
-    )
+    def prospect_assessment(self, f: AccountFacts) -> Assessment:
+        th = self.th
+        reasons = ["tier prospect: not a client yet, so not graded and not counted among the clients"]
+        revenue: str | None = None
+        if known_revenue(f.annual_revenue) is not None:
+            revenue, _, why = self.ranking.rate(f.annual_revenue)
+            reasons.append(f"{why} (as it would rank among the clients)")
+        share, share_why = rate_wallet_share(f.wallet_share, th)
+        profit, _, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+        strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
+        pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
+        engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
+        potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+        quad, quad_why = quadrant(engagement, potential)
+        reasons += [share_why, profit_why, strategic_why, pain_why, engagement_why, potential_why, quad_why]
+        return Assessment(
+            name=f.name,
+            tier="prospect",
+            grade=None,
+            score=None,
+            quadrant=quad,  # type: ignore[arg-type]
+            ratings={
+                "revenue": revenue,
+                "wallet_share": share,
+                "profitability": profit,
+                "strategic_value": strategic,
+                "pain_factor": pain,
+            },
+            flags=[],
+            reasons=reasons,
+            next_step=None,
+            treatment=self.treatment("prospect", None, f.prospect_fit),
+            id=f.id,
+        )
 
 
 def is_prospect(f: AccountFacts) -> bool:
@@ -287,15 +334,4 @@ def is_prospect(f: AccountFacts) -> bool:
 
 def assess_portfolio(facts: Sequence[AccountFacts], th: Thresholds = DEFAULT_THRESHOLDS) -> list[Assessment]:
     """One Assessment per account, in input order. Revenue ranks among the clients with known revenue."""
-    prospect = [is_prospect(f) for f in facts]
-    revenues = [
-        r
-        for f, p in zip(facts, prospect, strict=True)
-        if not p and (r := known_revenue(f.annual_revenue)) is not None
-    ]
-    ranking = RevenueRanking(revenues, th)
-    advisor = NextStepAdvisor(ranking, th)
-    return [
-        _assess_prospect(f, ranking, th) if p else _assess_client(f, ranking, advisor, th)
-        for f, p in zip(facts, prospect, strict=True)
-    ]
+    return PortfolioGrader(facts, th).assess_all(facts)

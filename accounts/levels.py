@@ -36,4 +36,3 @@ def parse_level(value: str | None) -> str | None:
         raise ValueError(
             f"{str(value).strip()!r} is not a rating: use high, medium or low (or H, M, L, in any case)"
         ) from None
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.levels import parse_level
-from accounts.ratings import pct
+from accounts.ratings import pct, pct_cut
 from accounts.thresholds import Thresholds
 
 _QUADRANTS: dict[tuple[str, str], str] = {
@@ -16,6 +16,8 @@ _QUADRANTS: dict[tuple[str, str], str] = {
 
 def _two_level(value: str | None) -> str | None:
     """Engagement and potential have two levels: an explicit medium is not high, so it counts as low."""
+    if value is None:
+        return None
     level = parse_level(value)
     return None if level is None else ("high" if level == "high" else "low")
 
@@ -44,13 +46,19 @@ def rate_potential(
         return level, f"potential {level}: set explicitly"
     cut = th.wallet_share_medium_from
     if wallet_share is not None and wallet_share < cut:
-        return "high", f"potential high: wallet share {pct(wallet_share)} is below {pct(cut)}"
+        return "high", f"potential high: wallet share {pct(wallet_share)} is below {pct_cut(cut)}"
     if (prospect_fit or "").strip().lower() == "ideal":
         return "high", "potential high: prospect fit is ideal"
     shown = "unknown" if wallet_share is None else pct(wallet_share)
-    return "low", f"potential low: wallet share {shown} is not below {pct(cut)} and the fit is not ideal"
+    return "low", f"potential low: wallet share {shown} is not below {pct_cut(cut)} and the fit is not ideal"
+
+
+_QUADRANT_REASONS = {
+    key: f"quadrant {name}: engagement {key[0]}, potential {key[1]}" for key, name in _QUADRANTS.items()
+}
 
 
 def quadrant(engagement: str, potential: str) -> tuple[str, str]:
-    name = _QUADRANTS[(engagement, potential)]
-    return name, f"quadrant {name}: engagement {engagement}, potential {potential}"
+    """Seed 001's two-by-two: engagement (vertical) against potential (horizontal)."""
+    key = (engagement, potential)
+    return _QUADRANTS[key], _QUADRANT_REASONS[key]

@@ -7,6 +7,7 @@ through a `RevenueRanking` built once per portfolio.
 
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -33,6 +34,10 @@ def money(amount: float) -> str:
 
 def pct(value: float) -> str:
     return f"{value:.6g}%"
+
+
+# Threshold values repeat for every account of a portfolio: format each once.
+pct_cut = functools.cache(pct)
 
 
 class RevenueRanking:
@@ -125,12 +130,12 @@ def rate_wallet_share(share: float | None, th: Thresholds) -> tuple[str | None, 
     """High above 75%, medium from 50% to 75% inclusive, low below 50%; None when unknown."""
     if share is None:
         return None, "wallet share unknown: no figure recorded, scored as medium"
-    hi, mid = th.wallet_share_high_above, th.wallet_share_medium_from
-    if share > hi:
-        return "high", f"wallet share high: {pct(share)} is above {pct(hi)} (little upside left)"
-    if share >= mid:
-        return "medium", f"wallet share medium: {pct(share)} is between {pct(mid)} and {pct(hi)} inclusive"
-    return "low", f"wallet share low: {pct(share)} is below {pct(mid)} (most upside)"
+    hi, mid = pct_cut(th.wallet_share_high_above), pct_cut(th.wallet_share_medium_from)
+    if share > th.wallet_share_high_above:
+        return "high", f"wallet share high: {pct(share)} is above {hi} (little upside left)"
+    if share >= th.wallet_share_medium_from:
+        return "medium", f"wallet share medium: {pct(share)} is between {mid} and {hi} inclusive"
+    return "low", f"wallet share low: {pct(share)} is below {mid} (most upside)"
 
 
 def rate_profitability(
@@ -142,14 +147,14 @@ def rate_profitability(
         return level, False, f"profitability {level}: set explicitly (takes precedence over the margin)"
     if margin is None:
         return None, False, "profitability unknown: no rating and no profit margin recorded, scored as medium"
-    hi, mid = th.margin_high_from, th.margin_medium_from
-    if margin >= hi:
-        return "high", False, f"profitability high: margin {pct(margin)} is at least {pct(hi)}"
-    if margin >= mid:
+    hi, mid = pct_cut(th.margin_high_from), pct_cut(th.margin_medium_from)
+    if margin >= th.margin_high_from:
+        return "high", False, f"profitability high: margin {pct(margin)} is at least {hi}"
+    if margin >= th.margin_medium_from:
         return (
             "medium",
             False,
-            f"profitability medium: margin {pct(margin)} is at least {pct(mid)} but below {pct(hi)}",
+            f"profitability medium: margin {pct(margin)} is at least {mid} but below {hi}",
         )
     if margin < 0:
         return (
@@ -157,13 +162,21 @@ def rate_profitability(
             True,
             (f"profitability low: margin {pct(margin)} is negative, flagged laggard (fire or reprice)"),
         )
-    return "low", False, f"profitability low: margin {pct(margin)} is below {pct(mid)}"
+    return "low", False, f"profitability low: margin {pct(margin)} is below {mid}"
+
+
+_JUDGEMENT_REASONS: dict[tuple[str, str | None], str] = {
+    (field, level): (
+        f"{field.replace('_', ' ')} low: not set, low by default"
+        if level is None
+        else f"{field.replace('_', ' ')} {level}: set by the account team"
+    )
+    for field in ("strategic_value", "pain_factor")
+    for level in (None, "high", "medium", "low")
+}
 
 
 def rate_judgement(field: str, value: str | None) -> tuple[str, str]:
-    """Strategic value and pain factor: set by a person, low when not set."""
-    label = field.replace("_", " ")
+    """Strategic value and pain factor (`field`): set by a person, low when not set."""
     level = parse_level(value)
-    if level is None:
-        return "low", f"{label} low: not set, low by default"
-    return level, f"{label} {level}: set by the account team"
+    return level or "low", _JUDGEMENT_REASONS[(field, level)]

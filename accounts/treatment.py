@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+
+from accounts.signals import cadence_days
 from accounts.thresholds import Thresholds
-
-
-def meeting_cadence_days(tier: str, grade: str | None, th: Thresholds) -> int | None:
-    """Days between meetings: by grade (A 14, B 30, C 90), key-tier accounts at most 30; None for prospects."""
-    if grade is None:
-        return None
-    days = {"A": th.cadence_a_days, "B": th.cadence_b_days, "C": th.cadence_c_days}[grade]
-    return min(days, th.cadence_key_max_days) if tier == "key" else days
 
 
 def treatment(tier: str, grade: str | None, prospect_fit: str | None, th: Thresholds) -> str:
     """One line a person can act on: sponsor, meeting cadence, monitoring; key tier adds the check-up."""
+    ideal = (prospect_fit or "").strip().lower() == "ideal"
+    return _treatment(tier, grade, ideal, th)
+
+
+@functools.cache
+def _treatment(tier: str, grade: str | None, ideal: bool, th: Thresholds) -> str:
     if grade is None:
-        if (prospect_fit or "").strip().lower() == "ideal":
+        if ideal:
             return (
                 "Prospect, ideal fit: give it the lion's share of prospecting time, offer a free consultation "
                 "and get to the root of their problems. Graded once it becomes a client."
             )
-        return "Prospect, lead to qualify: work it steadily to learn whether it can become a key or secondary account. Graded once it becomes a client."
-    days = meeting_cadence_days(tier, grade, th)
+        return (
+            "Prospect, lead to qualify: work it steadily to learn whether it can become a key or secondary "
+            "account. Graded once it becomes a client."
+        )
+    days = cadence_days(tier, grade, th)
     if grade == "A":
         text = (
             f"Executive sponsor; meet every {days} days, in person where you can; monitor their news and "
