@@ -42,6 +42,7 @@ def create_app(
     *,
     token: str | None = None,
     register: Registrar | None = None,
+    socket_mode: bool = False,
 ) -> App:
     """Build the Bolt app.
 
@@ -53,17 +54,21 @@ def create_app(
       ack() first and keep working on Bolt's thread pool; Slack gets its answer within 3 s;
     - a global error handler that logs (never tokens) and shows the user a short apology, never a trace;
     - listeners from `register` (default: bot.listeners.register).
+
+    `socket_mode=True`: requests come over Slack's WebSocket, not HTTP, so they carry no signature and the
+    signing secret is optional.
     """
     settings = ctx.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
     app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
     install_redaction(secret, bot_token, app_token)
-    if not secret:
-        raise RuntimeError("SLACK_SIGNING_SECRET is not set")
+    if not secret and not socket_mode:
+        raise RuntimeError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
 
     app = App(
-        signing_secret=secret,
+        signing_secret=secret or "",
+        request_verification_enabled=not socket_mode,
         client=make_web_client(settings, token=bot_token),
         token_verification_enabled=False,
         process_before_response=False,

@@ -1,0 +1,163 @@
+"""`accountbot run`: the composition root. Config, database, Slack app, background services, transport.
+
+- Socket Mode (default): needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).
+- HTTP mode (`--http`): needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; serves /slack/events and /healthz.
+SIGTERM / SIGINT stop it gracefully: the transport stops taking requests, background services stop,
+in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Protocol
+
+import typer
+
+from accountbot.cli.common import fail, open_runtime, settings_or_exit
+from accountbot.config import Settings
+from bot.context import BotContext
+from bot.redaction import install_redaction
+from storage.db import workspace_ids
+
+log = logging.getLogger("accountbot.run")
+
+LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+def start_background_services(ctx: BotContext) -> list[Stoppable]:
+    """Start what runs beside the Slack transport and return it, to be stopped on shutdown.
+
+    This is where the job scheduler (jobs/scheduler.py) and the outbox relay (bot/relay.py) start.
+    Each entry only needs a `stop()` method; they are stopped in reverse order.
+    """
+    services: list[Stoppable] = []
+    return services
+
+
+def configure_logging(level: str) -> None:
+    """One event per line (key=value), tokens and secrets scrubbed (see bot.redaction)."""
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise fail(f"LOG_LEVEL: {level!r} is not a logging level; use DEBUG, INFO, WARNING or ERROR.")
+    logging.basicConfig(level=numeric, format=LOG_FORMAT, stream=sys.stderr, force=True)
+    # slack_sdk logs whole request bodies at DEBUG; keep it at INFO unless asked for explicitly.
+    if numeric > logging.DEBUG:
+        logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+def check_slack_settings(settings: Settings, *, http: bool) -> None:
+    """A clear error naming each missing or malformed Slack setting."""
+    bot = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    problems: list[str] = []
+    if not bot:
+        problems.append("SLACK_BOT_TOKEN is not set (the xoxb-... token from OAuth & Permissions)")
+    elif not bot.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be the bot token starting with xoxb-")
+    if http:
+        if not secret:
+            problems.append("SLACK_SIGNING_SECRET is not set (Basic Information -> App Credentials)")
+    elif not app:
+        problems.append(
+            "SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-..., scope "
+            "connections:write, from Basic Information -> App-Level Tokens); or run `accountbot run --http`"
+        )
+    elif not app.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be the app-level token starting with xapp-")
+    if problems:
+        raise fail("cannot start the bot:\n  - " + "\n  - ".join(problems))
+
+
+def _wait_for_signal() -> str:
+    stop = threading.Event()
+    received: list[str] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+    return received[0] if received else "?"
+
+
+def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
+    from bot.app import create_app
+
+    secrets = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
+    install_redaction(*(s.get_secret_value() for s in secrets if s is not None))
+    check_slack_settings(settings, http=http)
+    rt = open_runtime(settings)
+    ctx = BotContext(settings=settings, sessions=rt.sessions)
+    with rt.sessions() as session:
+        teams = workspace_ids(session)
+    try:
+        app = create_app(ctx, socket_mode=not http)
+    except RuntimeError as exc:
+        raise fail(f"cannot build the Slack app: {exc}") from None
+
+    mode = "http" if http else "socket"
+    log.info("bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url)
+    services = start_background_services(ctx)
+    if http:
+        from bot.server import serve_http
+
+        try:
+            server = serve_http(app, ctx, host=host, port=port)
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port.") from None
+        server.start_in_thread()
+        log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
+        stop_transport = server.close
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app_token = settings.slack_app_token.get_secret_value()  # type: ignore[union-attr]
+        handler = SocketModeHandler(app, app_token, logger=logging.getLogger("accountbot.socket"))
+        try:
+            handler.connect()
+        except Exception as exc:
+            raise fail(
+                f"cannot open the Socket Mode connection ({type(exc).__name__}). Check SLACK_APP_TOKEN "
+                "and that Socket Mode is enabled for the app."
+            ) from None
+        log.info("bot_ready mode=socket")
+        stop_transport = handler.close
+
+    signame = _wait_for_signal()
+    log.info("bot_stopping signal=%s", signame)
+    stop_transport()
+    for service in reversed(services):
+        try:
+            service.stop()
+        except Exception as exc:
+            log.warning("service_stop_failed service=%s error=%s", type(service).__name__, type(exc).__name__)
+    rt.engine.dispose()
+    log.info("bot_stopped")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        http: bool = typer.Option(False, "--http", help="Serve HTTP (/slack/events, /healthz) instead of Socket Mode."),
+        host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: interface to bind."),
+        port: int = typer.Option(3000, "--port", min=0, max=65535, help="HTTP mode: port (0 picks a free one)."),
+    ) -> None:
+        """Run the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, or --http)."""
+        settings = settings_or_exit()
+        configure_logging(settings.log_level)
+        run_bot(settings, http=http, host=host, port=port)
