@@ -1,0 +1,505 @@
+"""The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
+
+Pure: bytes in, typed rows out (storage.importing's AccountRow, ContactRow, InteractionRow, RevenueRow).
+Nothing here touches the database; what only the database knows (does that account exist?) is checked
+by storage.importing before it writes.
+
+Problems with the file as a whole (encoding, header, separator) raise `BadFile`; problems with cells are
+collected for every row and raised together as `ImportRejected` (the first 20, with the total).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rapidfuzz import process
+
+from accounts.levels import parse_level
+from storage.accounts import name_key
+from storage.importing import (
+    AccountRow,
+    ContactRow,
+    ImportRejected,
+    InteractionRow,
+    RevenueRow,
+    RowError,
+)
+
+KINDS = ("accounts", "contacts", "interactions", "revenue")
+FIELD_LIMIT = 131_072  # characters in one field; beyond this the file is almost surely broken (stray quote)
+PROGRESS_EVERY = 5000
+
+
+class BadFile(Exception):
+    """The file as a whole cannot be read as the expected CSV; the message says what to do."""
+
+
+class Invalid(ValueError):
+    """A cell's value is not acceptable; `expected` (if given) replaces the column's usual description."""
+
+    def __init__(self, expected: str | None = None) -> None:
+        super().__init__(expected or "")
+        self.expected = expected
+
+
+# ------------------------------------------------------------------------------------------- parsers
+
+Parser = Callable[[str], Any]
+
+
+def text(limit: int) -> Parser:
+    def parse(value: str) -> str:
+        if len(value) > limit:
+            raise Invalid(f"text of at most {limit:,} characters")
+        return value
+
+    return parse
+
+
+_MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+
+
+def money(value: str) -> float:
+    """"$1,200,000", "1200000", "1,200,000.50" -> float; never negative."""
+    m = _MONEY.match(value.replace(" ", ""))
+    if not m:
+        raise Invalid()
+    return float(m.group(1).replace(",", "") + (m.group(2) or ""))
+
+
+_PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*%?$")
+
+
+def percent(low: float, high: float) -> Parser:
+    def parse(value: str) -> float:
+        m = _PERCENT.match(value)
+        if not m:
+            raise Invalid()
+        number = float(m.group(1))
+        if not (low <= number <= high) or not math.isfinite(number):
+            raise Invalid()
+        return number
+
+    return parse
+
+
+def level(value: str) -> str:
+    try:
+        parsed = parse_level(value)
+    except ValueError:
+        raise Invalid() from None
+    if parsed is None:
+        raise Invalid()
+    return parsed
+
+
+def high_low(value: str) -> str:
+    parsed = level(value)
+    if parsed == "medium":
+        raise Invalid()
+    return parsed
+
+
+def choice(*options: str) -> Parser:
+    def parse(value: str) -> str:
+        key = re.sub(r"[\s\-_]+", "_", value.strip().lower())
+        if key not in options:
+            raise Invalid()
+        return key
+
+    return parse
+
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+def yes_no(value: str) -> bool:
+    key = value.lower()
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise Invalid()
+
+
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+def email(value: str) -> str:
+    if len(value) > 320 or not _EMAIL.match(value):
+        raise Invalid()
+    return value.lower()
+
+
+def slack_user_or_email(value: str) -> str:
+    if _SLACK_USER.match(value):
+        return value
+    if "@" in value:
+        return email(value)
+    raise Invalid()
+
+
+def contact_ref(value: str) -> str:
+    if "@" in value:
+        return email(value)
+    return text(200)(value)
+
+
+def alias_list(value: str) -> list[str]:
+    out: list[str] = []
+    keys: set[str] = set()
+    for part in value.split(";"):
+        alias = " ".join(part.split())
+        if not alias:
+            continue
+        if len(alias) > 200:
+            raise Invalid("names of at most 200 characters, separated by ';'")
+        if name_key(alias) not in keys:
+            keys.add(name_key(alias))
+            out.append(alias)
+    return out
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def domain(value: str) -> str:
+    host = value.lower().rstrip(".")
+    if not _DOMAIN.match(host):
+        raise Invalid()
+    return host
+
+
+def url(value: str) -> str:
+    if len(value) > 2000 or any(c.isspace() for c in value):
+        raise Invalid()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise Invalid() from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise Invalid()
+    return value
+
+
+def when(value: str) -> datetime:
+    """ISO date or date-time; a date means midnight UTC, a time without offset is UTC."""
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise Invalid()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid() from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def month(value: str) -> date:
+    m = re.match(r"^(\d{4})-(\d{2})$", value)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise Invalid()
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+# ------------------------------------------------------------------------------------------- formats
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    parse: Parser
+    expected: str  # what a valid value looks like, in error messages and the README
+    required: bool = False  # the column must be in the header and every row must have a value
+
+
+@dataclass(frozen=True, slots=True)
+class CsvFormat:
+    kind: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+LEVEL = "high, medium or low (or H, M, L; any case)"
+PERSON = "a Slack user id such as U012AB3CD or an email address"
+
+FORMATS: dict[str, CsvFormat] = {
+    "accounts": CsvFormat(
+        "accounts",
+        (
+            Column("name", text(200), "the account's name (at most 200 characters)", required=True),
+            Column("owner", slack_user_or_email, PERSON),
+            Column("stage", choice("client", "prospect"), "client or prospect (empty means client)"),
+            Column("annual_revenue", money, "an amount such as 1200000 or $1,200,000"),
+            Column("wallet_share", percent(0, 100), "a percentage from 0 to 100 such as 45 or 45%"),
+            Column("profit_margin", percent(-1000, 100), "a percentage up to 100, may be negative, such as 12.5% or -4"),
+            Column("profitability", level, LEVEL),
+            Column("strategic_value", level, LEVEL),
+            Column("pain_factor", level, LEVEL),
+            Column("engagement", high_low, "high or low (or H, L)"),
+            Column("potential", high_low, "high or low (or H, L)"),
+            Column("industry", text(120), "text of at most 120 characters"),
+            Column("aliases", alias_list, "other names separated by ';' such as IBM;Big Blue"),
+            Column("domain", domain, "a domain name such as acme.com (no https:// or path)"),
+            Column("news_feed", url, "an http(s) URL of an RSS or Atom feed"),
+            Column("prospect_fit", choice("ideal", "lead"), "ideal or lead"),
+        ),
+    ),
+    "contacts": CsvFormat(
+        "contacts",
+        (
+            Column("account", text(200), "the name (or alias) of an account", required=True),
+            Column("name", text(200), "the contact's name (at most 200 characters)", required=True),
+            Column("title", text(200), "text of at most 200 characters"),
+            Column("email", email, "an email address such as ana@acme.com"),
+            Column("role", choice("decision_maker", "influencer", "user"), "decision_maker, influencer or user (empty means user)"),
+            Column("active", yes_no, "yes or no (empty means yes)"),
+        ),
+    ),
+    "interactions": CsvFormat(
+        "interactions",
+        (
+            Column("account", text(200), "the name (or alias) of an account", required=True),
+            Column("date", when, "an ISO date or date-time such as 2026-03-31 or 2026-03-31T14:30", required=True),
+            Column(
+                "kind",
+                choice("meeting", "call", "video", "email", "visit", "review", "other"),
+                "meeting, call, video, email, visit, review or other",
+                required=True,
+            ),
+            Column("contact", contact_ref, "the name or email of one of the account's contacts"),
+            Column("colleague", slack_user_or_email, PERSON),
+            Column("note", text(4000), "text of at most 4,000 characters"),
+        ),
+    ),
+    "revenue": CsvFormat(
+        "revenue",
+        (
+            Column("account", text(200), "the name (or alias) of an account", required=True),
+            Column("month", month, "a month as YYYY-MM such as 2026-03", required=True),
+            Column("amount", money, "an amount such as 98000 or $98,000", required=True),
+        ),
+    ),
+}
+
+
+def header_key(header: str) -> str:
+    """Normalise a header cell: case-insensitive, spaces and underscores equivalent."""
+    return re.sub(r"[\s_]+", "_", header.strip().casefold()).strip("_")
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text without a byte-order mark; a clear BadFile (with the line) when the bytes are not UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BadFile(
+            f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8 "
+            "(in Excel: 'CSV UTF-8 (Comma delimited)') and import it again."
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    line: int
+    values: dict[str, str]  # column -> raw (stripped) text; only columns in the header
+
+
+def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[RowError]]:
+    """Split into header + records with the file line where each record starts; structural row errors."""
+    if not body.strip():
+        raise BadFile(f"the file is empty; a {fmt.kind} file starts with a header line such as: {','.join(fmt.names)}")
+    csv.field_size_limit(FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(body, newline=""))
+    rows: list[Record] = []
+    errors: list[RowError] = []
+    columns: list[str] | None = None
+    previous_end = 0
+    try:
+        for fields in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if columns is None:
+                if not fields or not any(f.strip() for f in fields):
+                    continue  # blank lines before the header
+                columns = _header(fmt, fields, start)
+                continue
+            if not any(f.strip() for f in fields):
+                continue  # blank line, or a row of empty cells as spreadsheets leave at the end
+            if len(fields) != len(columns):
+                errors.append(
+                    RowError(
+                        start,
+                        "(whole row)",
+                        f"{len(fields)} value(s)",
+                        f"{len(columns)} values, one per header column ({','.join(columns)}); quote values that contain commas",
+                    )
+                )
+                continue
+            rows.append(Record(start, {col: raw.strip() for col, raw in zip(columns, fields, strict=True)}))
+    except csv.Error as exc:
+        line = reader.line_num or 1
+        if "field larger than field limit" in str(exc):
+            raise BadFile(
+                f"line {line}: a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (\") is not "
+                "closed and swallows the rest of the file; check the lines above."
+            ) from None
+        raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
+    if columns is None:
+        raise BadFile(f"the file is empty; a {fmt.kind} file starts with a header line such as: {','.join(fmt.names)}")
+    return columns, rows, errors
+
+
+def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
+    allowed = fmt.names
+    if len(fields) == 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in fields[0]:
+                raise BadFile(
+                    f"line {line}: the header seems to be separated by {label}; accountbot reads comma-separated "
+                    "files. Save the file as CSV with commas (in Excel: 'CSV UTF-8 (Comma delimited)')."
+                )
+    columns = [header_key(f) for f in fields]
+    problems: list[str] = []
+    unknown = [(raw.strip(), key) for raw, key in zip(fields, columns, strict=True) if key not in allowed]
+    if unknown:
+        parts = []
+        for raw, key in unknown:
+            if not key:
+                parts.append("an empty header cell")
+                continue
+            hint = process.extractOne(key, allowed, score_cutoff=75)
+            parts.append(f"{raw!r}" + (f" (did you mean {hint[0]}?)" if hint else ""))
+        problems.append(f"unknown column(s): {', '.join(parts)}")
+    seen: dict[str, int] = {}
+    for index, key in enumerate(columns, start=1):
+        if key in seen and key in allowed:
+            problems.append(f"column {key} appears twice (header cells {seen[key]} and {index})")
+        seen.setdefault(key, index)
+    missing = [c.name for c in fmt.columns if c.required and c.name not in columns]
+    if missing:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if problems:
+        raise BadFile(
+            f"line {line}: " + "; ".join(problems) + f". A {fmt.kind} file accepts these columns: {', '.join(allowed)} "
+            "(any case; spaces and underscores are the same)."
+        )
+    return columns
+
+
+def _parse(fmt: CsvFormat, record: Record, errors: list[RowError]) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    ok = True
+    for col, raw in record.values.items():
+        column = fmt.column(col)
+        if not raw:
+            if column.required:
+                errors.append(RowError(record.line, col, raw, f"a value ({column.expected}); this column is required"))
+                ok = False
+            else:
+                out[col] = None
+            continue
+        try:
+            out[col] = column.parse(raw)
+        except Invalid as exc:
+            errors.append(RowError(record.line, col, raw, exc.expected or column.expected))
+            ok = False
+    return out if ok else None
+
+
+def _duplicates(keyed: Sequence[tuple[int, Any, str]], column: str, what: str) -> list[RowError]:
+    """Rows whose key (line, key, value as written) repeats an earlier row's key."""
+    first: dict[Any, int] = {}
+    errors = []
+    for line, key, value in keyed:
+        if key in first:
+            errors.append(RowError(line, column, value, f"{what} only once per file (already on line {first[key]})"))
+        else:
+            first[key] = line
+    return errors
+
+
+def parse_rows(
+    kind: str, data: bytes, progress: Callable[[int], None] | None = None
+) -> list[AccountRow] | list[ContactRow] | list[InteractionRow] | list[RevenueRow]:
+    """Parse a whole file into typed rows, or raise BadFile / ImportRejected (every cell error, first 20 kept)."""
+    fmt = FORMATS[kind]
+    _columns, records, errors = _records(fmt, decode(data))
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for index, record in enumerate(records, start=1):
+        values = _parse(fmt, record, errors)
+        if values is not None:
+            parsed.append((record.line, values))
+        if progress and index % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress:
+        progress(len(records) % PROGRESS_EVERY)
+    rows, dup_errors = _build(kind, parsed)
+    errors.extend(dup_errors)
+    if errors:
+        errors.sort(key=lambda e: (e.line, fmt.names.index(e.column) if e.column in fmt.names else -1))
+        raise ImportRejected(errors, len(errors))
+    return rows
+
+
+def _build(kind: str, parsed: list[tuple[int, dict[str, Any]]]) -> tuple[Any, list[RowError]]:
+    """Typed rows from parsed values, and the rows that repeat a key within the file."""
+    if kind == "accounts":
+        accounts = [AccountRow(line, v.pop("name"), v) for line, v in parsed]
+        keyed = [(r.line, name_key(r.name), r.name) for r in accounts]
+        return accounts, _duplicates(keyed, "name", "each name")
+    if kind == "contacts":
+        contacts = [ContactRow(line, v.pop("account"), v.pop("name"), v) for line, v in parsed]
+        keyed = [(r.line, (name_key(r.account), name_key(r.name)), r.name) for r in contacts]
+        return contacts, _duplicates(keyed, "name", "each contact of an account")
+    if kind == "interactions":
+        return [
+            InteractionRow(line, v["account"], v["date"], v["kind"], v.get("contact"), v.get("colleague"), v.get("note"))
+            for line, v in parsed
+        ], []
+    revenue = [RevenueRow(line, v["account"], v["month"], v["amount"]) for line, v in parsed]
+    keyed = [(r.line, (name_key(r.account), r.month), r.month.strftime("%Y-%m")) for r in revenue]
+    return revenue, _duplicates(keyed, "month", "each account and month")
+
+
+def read_file(kind: str, path: Path, progress: Callable[[int], None] | None = None) -> list[Any]:
+    """Read and parse a file; a missing or unreadable file is a BadFile with the reason."""
+    if kind not in FORMATS:
+        raise BadFile(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadFile(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise BadFile(f"{path} is a directory; give the path of a .csv file.") from None
+    except OSError as exc:
+        raise BadFile(f"{path}: cannot read it ({exc.strerror}).") from None
+    return parse_rows(kind, data, progress)
+
+
+def count_lines(path: Path) -> int:
+    """Rough number of data rows (for a progress bar's total)."""
+    with path.open("rb") as fh:
+        return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b"")) - 1)

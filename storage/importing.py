@@ -1,0 +1,437 @@
+"""Bulk writes of imported rows: all or nothing, idempotent, one transaction, a few statements per chunk.
+
+The rows arrive parsed and validated (accountbot.csvformats builds them from CSV). What only the database
+can tell (is there an account of that name? a contact of that name at that account?) is checked here,
+before anything is written: any problem raises `ImportRejected` and nothing is written.
+
+- accounts are upserted on (team_id, name_key): only the columns present in the file are set;
+- contacts are upserted on (account_id, name_key);
+- interactions are inserted unless their dedup key (a hash of account, time, kind, contact, colleague,
+  note) exists already;
+- revenue months are upserted on (account_id, month).
+
+Rows that would not change anything are not touched (the upserts carry a WHERE ... IS DISTINCT FROM),
+so importing the same file twice changes nothing, not even `updated_at`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, ColumnElement, Table, Text, cast, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.accounts import name_key
+from storage.db import ensure_workspace
+from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
+
+CHUNK = 5000
+Progress = Callable[[int], None]  # called with the number of rows just written
+T = TypeVar("T")
+
+# Columns of `accounts` an import may set (besides name); "owner" also sets owner_user_id.
+ACCOUNT_FIELDS = (
+    "owner", "stage", "annual_revenue", "wallet_share", "profit_margin", "profitability", "strategic_value",
+    "pain_factor", "engagement", "potential", "industry", "aliases", "domain", "news_feed", "prospect_fit",
+)  # fmt: skip
+CONTACT_FIELDS = ("title", "email", "role", "active")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem with one cell: file line (the header is line 1), column, the value found, what was expected."""
+
+    line: int
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {shown(self.value)} - expected {self.expected}"
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value as it appears in an error message: quoted, and shortened when long."""
+    if len(value) > limit:
+        return repr(value[:limit]) + f"... ({len(value):,} characters)"
+    return repr(value)
+
+
+class ImportRejected(Exception):
+    """The import was refused; nothing was written. `errors` holds at most MAX_ERRORS, `total` counts all."""
+
+    MAX_ERRORS = 20
+
+    def __init__(self, errors: Sequence[RowError], total: int | None = None) -> None:
+        self.errors = list(errors)[: self.MAX_ERRORS]
+        self.total = total if total is not None else len(errors)
+        super().__init__(f"{self.total} error(s); nothing was imported")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    line: int
+    name: str
+    fields: dict[str, Any]  # only the columns present in the file; parsed values (None = empty cell)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    line: int
+    account: str
+    name: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow:
+    line: int
+    account: str
+    occurred_at: datetime
+    kind: str
+    contact: str | None = None  # name or email of a contact of that account
+    colleague: str | None = None  # Slack user id or email
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueRow:
+    line: int
+    account: str
+    month: date  # first day of the month
+    amount: float
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
+def _differs(table: Table, excluded: Any, columns: Sequence[str]) -> ColumnElement[bool]:
+    """SQL: some of `columns` would change (NULL-safe; JSON compared as text, PostgreSQL has no json =)."""
+    tests = []
+    for col in columns:
+        current, incoming = table.c[col], excluded[col]
+        if isinstance(current.type, JSON):
+            current, incoming = cast(current, Text), cast(incoming, Text)
+        tests.append(current.is_distinct_from(incoming))
+    return or_(*tests)
+
+
+@dataclass
+class _Written:
+    created: int = 0
+    updated: int = 0
+
+
+def _upsert(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    conflict: list[str],
+    update: list[str],
+    touch: dict[str, Any],
+    progress: Progress | None,
+) -> _Written:
+    """INSERT ... ON CONFLICT DO UPDATE for the rows that are new or differ; unchanged rows are not sent.
+
+    The current values are read once (one query, scoped by team_id) to tell created / updated / unchanged;
+    the statement still carries WHERE ... IS DISTINCT FROM, so a concurrent writer cannot be overwritten
+    with identical values. Plain executemany (no RETURNING): the fast path on both drivers.
+    """
+    out = _Written()
+    if not rows:
+        return out
+    team_id = rows[0]["team_id"]
+    current = {
+        tuple(r[: len(conflict)]): tuple(r[len(conflict) :])
+        for r in session.execute(
+            select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(table.c.team_id == team_id)
+        )
+    }
+    send: list[dict[str, Any]] = []
+    for row in rows:
+        before = current.get(tuple(row[c] for c in conflict))
+        if before is None:
+            out.created += 1
+        elif before != tuple(row[c] for c in update):
+            out.updated += 1
+        else:
+            continue
+        send.append(row)
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=conflict,
+        set_={col: stmt.excluded[col] for col in update} | touch,
+        where=_differs(table, stmt.excluded, update),
+    )
+    for chunk in _chunks(send):
+        session.execute(stmt, list(chunk))
+        if progress:
+            progress(len(chunk))
+    if progress:
+        progress(len(rows) - len(send))
+    return out
+
+
+def _account_ids(session: Session, team_id: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """name_key -> id, and alias key -> ids, for one workspace."""
+    by_name: dict[str, int] = {}
+    by_alias: dict[str, list[int]] = {}
+    for acc_id, key, aliases in session.execute(
+        select(Account.id, Account.name_key, Account.aliases).where(Account.team_id == team_id)
+    ):
+        by_name[key] = acc_id
+        for alias in aliases or []:
+            ids = by_alias.setdefault(name_key(alias), [])
+            if acc_id not in ids:
+                ids.append(acc_id)
+    return by_name, by_alias
+
+
+class _AccountResolver:
+    """Turns the `account` column of contacts/interactions/revenue rows into account ids (name, then alias)."""
+
+    def __init__(self, session: Session, team_id: str) -> None:
+        self.by_name, self.by_alias = _account_ids(session, team_id)
+
+    def resolve(self, line: int, typed: str, errors: list[RowError]) -> int | None:
+        key = name_key(typed)
+        if key in self.by_name:
+            return self.by_name[key]
+        ids = self.by_alias.get(key, [])
+        if len(ids) == 1:
+            return ids[0]
+        if ids:
+            errors.append(RowError(line, "account", typed, "one account, but that alias is shared; use the account's full name"))
+        else:
+            errors.append(RowError(line, "account", typed, "the name of an existing account (import accounts first)"))
+        return None
+
+
+def slack_ids_by_email(session: Session, team_id: str) -> dict[str, str]:
+    """Known Slack users of the workspace: lower-cased email -> user id."""
+    rows = session.execute(
+        select(SlackUser.email, SlackUser.user_id).where(SlackUser.team_id == team_id, SlackUser.email.is_not(None))
+    )
+    return {email.lower(): user_id for email, user_id in rows}
+
+
+def person_key(value: str | None, known: dict[str, str]) -> str | None:
+    """A colleague as stored: Slack user id as typed, email mapped to its Slack id when known, else lower-cased."""
+    if value is None:
+        return None
+    if "@" in value:
+        return known.get(value.lower(), value.lower())
+    return value
+
+
+def interaction_dedup_key(
+    account_id: int, occurred_at: datetime, kind: str, contact_id: int | None, colleague: str | None, note: str | None
+) -> str:
+    """Hash identifying one touch: the same account, time, kind, contact, colleague and note is the same touch."""
+    when = occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    text = "\x1f".join([str(account_id), when, kind, str(contact_id or ""), colleague or "", (note or "").strip()])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _counted(result: ImportResult, written: _Written) -> ImportResult:
+    result.created, result.updated = written.created, written.updated
+    result.unchanged = result.rows - written.created - written.updated
+    return result
+
+
+def _reject_if(errors: list[RowError]) -> None:
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise ImportRejected(errors, len(errors))
+
+
+# ---------------------------------------------------------------------------------------------- imports
+
+
+def import_accounts(
+    session: Session, team_id: str, rows: Sequence[AccountRow], now: datetime, progress: Progress | None = None
+) -> ImportResult:
+    """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
+    ensure_workspace(session, team_id)
+    result = ImportResult("accounts", rows=len(rows))
+    present = sorted({col for row in rows for col in row.fields})
+    unknown = set(present) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise ValueError(f"not account columns: {sorted(unknown)}")
+    emails = slack_ids_by_email(session, team_id) if "owner" in present else {}
+    values: list[dict[str, Any]] = []
+    for row in rows:
+        v: dict[str, Any] = {"team_id": team_id, "name": row.name, "name_key": name_key(row.name)}
+        for col in present:
+            v[col] = row.fields.get(col)
+        if "stage" in v and v["stage"] is None:
+            v["stage"] = "client"
+        if "aliases" in v and v["aliases"] is None:
+            v["aliases"] = []
+        if "owner" in present:
+            owner = v["owner"]
+            v["owner_user_id"] = None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
+        v["created_at"] = now
+        v["updated_at"] = now
+        values.append(v)
+    update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
+    written = _upsert(session, Account.__table__, values, ["team_id", "name_key"], update, {"updated_at": now}, progress)
+    return _counted(result, written)
+
+
+def import_contacts(
+    session: Session, team_id: str, rows: Sequence[ContactRow], now: datetime, progress: Progress | None = None
+) -> ImportResult:
+    """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
+    ensure_workspace(session, team_id)
+    result = ImportResult("contacts", rows=len(rows))
+    accounts = _AccountResolver(session, team_id)
+    errors: list[RowError] = []
+    present = sorted({col for row in rows for col in row.fields})
+    values: list[dict[str, Any]] = []
+    seen: dict[tuple[int, str], int] = {}
+    for row in rows:
+        account_id = accounts.resolve(row.line, row.account, errors)
+        if account_id is None:
+            continue
+        key = name_key(row.name)
+        if (account_id, key) in seen:  # two spellings of one account (name and alias) in one file
+            errors.append(RowError(row.line, "name", row.name, f"one row per contact (same contact as line {seen[(account_id, key)]})"))
+            continue
+        seen[(account_id, key)] = row.line
+        v: dict[str, Any] = {"team_id": team_id, "account_id": account_id, "name": row.name, "name_key": key}
+        for col in present:
+            v[col] = row.fields.get(col)
+        if "role" in v and v["role"] is None:
+            v["role"] = "user"
+        if "active" in v and v["active"] is None:
+            v["active"] = True
+        values.append(v)
+    _reject_if(errors)
+    written = _upsert(session, Contact.__table__, values, ["account_id", "name_key"], ["name", *present], {}, progress)
+    return _counted(result, written)
+
+
+def import_interactions(
+    session: Session, team_id: str, rows: Sequence[InteractionRow], now: datetime, progress: Progress | None = None
+) -> ImportResult:
+    """Insert touches unless already there (dedup key). Unknown accounts and contacts are errors."""
+    ensure_workspace(session, team_id)
+    result = ImportResult("interactions", rows=len(rows))
+    accounts = _AccountResolver(session, team_id)
+    contacts: dict[tuple[int, str], int] = {}
+    for cid, acc_id, key, email in session.execute(
+        select(Contact.id, Contact.account_id, Contact.name_key, Contact.email).where(Contact.team_id == team_id)
+    ):
+        contacts[(acc_id, key)] = cid
+        if email:
+            contacts.setdefault((acc_id, email.lower()), cid)
+    people = slack_ids_by_email(session, team_id)
+    errors: list[RowError] = []
+    values: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        account_id = accounts.resolve(row.line, row.account, errors)
+        if account_id is None:
+            continue
+        contact_id = None
+        if row.contact is not None:
+            typed = row.contact.lower() if "@" in row.contact else name_key(row.contact)
+            contact_id = contacts.get((account_id, typed))
+            if contact_id is None:
+                errors.append(
+                    RowError(row.line, "contact", row.contact, f"the name or email of a contact of {row.account} (import contacts first)")
+                )
+                continue
+        colleague = person_key(row.colleague, people)
+        key = interaction_dedup_key(account_id, row.occurred_at, row.kind, contact_id, colleague, row.note)
+        values.setdefault(
+            key,
+            {
+                "team_id": team_id,
+                "account_id": account_id,
+                "occurred_at": row.occurred_at,
+                "kind": row.kind,
+                "contact_id": contact_id,
+                "colleague": colleague,
+                "note": row.note,
+                "dedup_key": key,
+            },
+        )
+    _reject_if(errors)
+    known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
+    new = [v for key, v in values.items() if key not in known]
+    stmt = _insert(session, Interaction.__table__).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    for chunk in _chunks(new):
+        session.execute(stmt, list(chunk))
+        if progress:
+            progress(len(chunk))
+    if progress:
+        progress(len(rows) - len(new))
+    result.created = len(new)
+    result.unchanged = len(rows) - result.created
+    if len(values) < len(rows):
+        result.notes.append(f"{len(rows) - len(values)} row(s) repeat another row of the file and count once")
+    return result
+
+
+def import_revenue(
+    session: Session, team_id: str, rows: Sequence[RevenueRow], now: datetime, progress: Progress | None = None
+) -> ImportResult:
+    """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
+    ensure_workspace(session, team_id)
+    result = ImportResult("revenue", rows=len(rows))
+    accounts = _AccountResolver(session, team_id)
+    errors: list[RowError] = []
+    values: list[dict[str, Any]] = []
+    seen: dict[tuple[int, date], int] = {}
+    for row in rows:
+        account_id = accounts.resolve(row.line, row.account, errors)
+        if account_id is None:
+            continue
+        if (account_id, row.month) in seen:
+            errors.append(
+                RowError(row.line, "month", row.month.strftime("%Y-%m"), f"one row per account and month (same as line {seen[(account_id, row.month)]})")
+            )
+            continue
+        seen[(account_id, row.month)] = row.line
+        values.append({"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount})
+    _reject_if(errors)
+    written = _upsert(session, RevenueMonth.__table__, values, ["account_id", "month"], ["amount"], {}, progress)
+    return _counted(result, written)
+
+
+def count_rows(session: Session, team_id: str) -> dict[str, int]:
+    """How many accounts, contacts, interactions and revenue months the workspace holds."""
+    out = {}
+    for label, model in (("accounts", Account), ("contacts", Contact), ("interactions", Interaction), ("revenue", RevenueMonth)):
+        out[label] = session.scalar(select(func.count()).select_from(model).where(model.team_id == team_id)) or 0
+    return out
