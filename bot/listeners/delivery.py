@@ -1,0 +1,74 @@
+"""Sending follow-ups: response_url posts with retries, and a short apology when Slack will not take them.
+
+Bolt's respond() posts without retry handlers; replies here go through a WebhookClient with the same 429/5xx
+retry handlers as the Web API client (bot.slack_client.retry_handlers). A reply that still fails is logged
+(never with its URL, which is a credential of sorts) and, where possible, the user gets a short ephemeral
+"Slack did not accept ..." through chat.postEphemeral.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.render.kit import Message
+from bot.render.replies import render_slack_failed
+from bot.slack_client import classify, retry_handlers
+
+log = logging.getLogger("accountbot.delivery")
+
+
+def reply(
+    response_url: str | None,
+    message: Message,
+    *,
+    in_channel: bool = False,
+    replace_original: bool = False,
+    team_id: str | None = None,
+) -> bool:
+    """Post `message` to a response_url (ephemeral unless `in_channel`). True when Slack accepted it."""
+    if not response_url:
+        return False
+    body: dict[str, Any] = message.payload()
+    body["response_type"] = "in_channel" if in_channel else "ephemeral"
+    body["replace_original"] = replace_original
+    try:
+        answer = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers()).send_dict(body)
+    except Exception as exc:  # connection refused, timeout, ...
+        log.warning("reply_failed team=%s error=%s", team_id, type(exc).__name__)
+        return False
+    if answer.status_code != 200:
+        log.warning("reply_refused team=%s status=%s body=%s", team_id, answer.status_code, (answer.body or "")[:200])
+        return False
+    return True
+
+
+def apologise(client: WebClient | None, channel_id: str | None, user_id: str | None, what: str, team_id: str | None) -> None:
+    """Best effort: tell the user Slack refused `what`, by an ephemeral message in the channel."""
+    if client is None or not channel_id or not user_id:
+        return
+    message = render_slack_failed(what)
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, **message.payload())
+    except Exception as exc:
+        log.warning("apology_failed team=%s error=%s", team_id, classify(exc).error if isinstance(exc, Exception) else "?")
+
+
+def reply_or_apologise(
+    response_url: str | None,
+    message: Message,
+    *,
+    client: WebClient | None,
+    channel_id: str | None,
+    user_id: str | None,
+    team_id: str | None,
+    what: str = "the answer",
+    in_channel: bool = False,
+) -> bool:
+    if reply(response_url, message, in_channel=in_channel, team_id=team_id):
+        return True
+    apologise(client, channel_id, user_id, what, team_id)
+    return False

@@ -1,0 +1,135 @@
+"""The Log-touch modal's submission: field errors go back in the ack (response_action "errors"); a good
+submission is written and the modal turns into a confirmation (response_action "update").
+
+This runs inside the ack (Slack needs the errors in the HTTP answer); it does one small read and one
+insert, well within Slack's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.command_parser import MAX_NOTE, TOUCH_KINDS, plain
+from bot.context import BotContext
+from bot.listeners.answers import log_touch_at, today
+from bot.listeners.requests import team_of, user_of
+from bot.render.format import LOG_TOUCH_CALLBACK
+from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
+from storage import edits
+from storage.accounts import get_account
+from storage.db import unit_of_work
+from storage.views import contacts_of
+
+log = logging.getLogger("accountbot.views")
+
+MAX_DAYS_BACK = 3 * 365
+
+
+@dataclass(frozen=True, slots=True)
+class LogTouchForm:
+    account_id: int
+    channel_id: str | None
+    kind: str
+    contact_id: int | None
+    contact_name: str | None
+    when: date
+    note: str | None
+
+
+def _value(values: dict[str, Any], block: str) -> dict[str, Any]:
+    return (values.get(block) or {}).get(block) or {}
+
+
+def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | None, dict[str, str]]:
+    """The form's values, or field errors keyed by block id. Pure: no database, no Slack."""
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        account_id = int(meta["account_id"])
+        channel_id = meta.get("channel_id")
+    except (ValueError, KeyError, TypeError):
+        return None, {KIND: "This form is out of date. Close it and click Log touch again."}
+
+    kind = ((_value(values, KIND).get("selected_option") or {}).get("value") or "").strip()
+    if kind not in TOUCH_KINDS:
+        errors[KIND] = "Pick what kind of touch it was."
+
+    contact_id = None
+    picked = (_value(values, CONTACT).get("selected_option") or {}).get("value")
+    if picked:
+        try:
+            contact_id = int(picked)
+        except ValueError:
+            errors[CONTACT] = "Pick a contact from the list."
+    typed = plain(_value(values, CONTACT_NAME).get("value") or "")
+    typed = " ".join(typed.split()) or None
+    if contact_id is not None and typed:
+        errors[CONTACT_NAME] = "Pick a contact from the list or type a name, not both."
+    if typed and len(typed) > 200:
+        errors[CONTACT_NAME] = "A name has at most 200 characters."
+
+    when = None
+    raw_date = _value(values, DATE).get("selected_date")
+    if not raw_date:
+        errors[DATE] = "Pick the day of the touch."
+    else:
+        try:
+            when = date.fromisoformat(raw_date)
+        except ValueError:
+            errors[DATE] = "Pick the day from the calendar."
+        else:
+            if when > today_:
+                errors[DATE] = "That day is in the future; log touches that happened."
+            elif when < today_ - timedelta(days=MAX_DAYS_BACK):
+                errors[DATE] = "That is more than three years ago; import old history with the CLI instead."
+
+    note = (_value(values, NOTE).get("value") or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        errors[NOTE] = f"A note has at most {MAX_NOTE:,} characters."
+    if note and any(ord(c) < 32 and c not in "\n\t" for c in note):
+        errors[NOTE] = "The note contains invisible control characters; retype it."
+
+    if errors or when is None:
+        return None, errors
+    return LogTouchForm(account_id, channel_id, kind, contact_id, typed, when, note), {}
+
+
+def register(app: App, ctx: BotContext) -> None:
+    @app.view(LOG_TOUCH_CALLBACK)
+    def on_log_touch(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+        team, user = team_of(body, context), user_of(body)
+        form, errors = read_log_touch(view, today(ctx))
+        if form is None:
+            ack(response_action="errors", errors=errors)
+            return
+        with unit_of_work(ctx.sessions) as session:
+            account = get_account(session, team, form.account_id)
+            if account is None:  # deleted, or a forged form from another workspace
+                ack(response_action="errors", errors={KIND: "This account is not in your workspace any more."})
+                return
+            account_name = account.name
+            contact_id, contact_name = form.contact_id, form.contact_name
+            if contact_id is not None:
+                known = {c.id: c.name for c in contacts_of(session, team, account.id)}
+                if contact_id not in known:
+                    ack(response_action="errors", errors={CONTACT: "That contact does not belong to this account."})
+                    return
+                contact_name = known[contact_id]
+            elif contact_name:
+                found = edits.find_contact(session, team, account.id, contact_name)
+                if found is None:
+                    ack(response_action="errors", errors={
+                        CONTACT_NAME: f"No contact by that name at {account_name[:80]}. "
+                        "Pick one from the list, leave it empty, or add them with /account contact add.",
+                    })
+                    return
+                contact_id, contact_name = found.id, found.name
+        log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note)
+        ack(response_action="update", view=render_touch_logged(account_name, form.kind, contact_name, form.when))

@@ -1,0 +1,27 @@
+"""`/account feeds`: the workspace's news feeds and how they are doing."""
+
+from __future__ import annotations
+
+from bot.render.format import chunk_lines, day, name, section
+from bot.render.kit import Message, escape, link
+from storage.feeds import FeedView
+
+
+def feed_line(f: FeedView) -> str:
+    target = f"for *{name(f.account)}*" if f.account else "workspace-wide"
+    where = f" → <#{f.channel}>" if f.channel and f.channel.isalnum() else ""
+    health = f"last read {day(f.last_success_at)}" if f.last_success_at else "not read yet"
+    if f.last_error:
+        health += f" · :warning: {escape(f.last_error[:200])}"
+    return f"• {link(f.url, f.url[:150])} {target}{where} · {health}"
+
+
+def render_feeds(feeds: list[FeedView]) -> Message:
+    if not feeds:
+        return Message(
+            text="No news feeds yet",
+            blocks=[section("No news feeds yet. An admin can add one: `/account feeds add https://example.com/news.rss #channel`")],
+        )
+    blocks = [section(f"*News feeds* ({len(feeds)})")]
+    blocks.extend(chunk_lines([feed_line(f) for f in feeds], 40))
+    return Message(text=f"{len(feeds)} news feeds", blocks=blocks)

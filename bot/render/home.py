@@ -1,0 +1,66 @@
+"""App Home: the viewer's accounts by grade with overdue markers, the focus account, single points of failure.
+
+A home view holds at most 100 blocks; accounts are packed several to a section and each group shows at most
+GROUP_LIMIT of them, with "and N more" pointing at the matching `/account list` filter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, DividerBlock
+from slack_sdk.models.views import View
+
+from bot.render.format import OPEN_GRADE, button, chunk_lines, context, header, name, section
+from bot.render.kit import escape
+from bot.render.list import summary_line
+from storage.views import HomeData
+
+MAX_HOME_BLOCKS = 100
+GROUP_LIMIT = 25
+SPOF_LIMIT = 10
+GROUP_TITLES = {"A": "Grade A", "B": "Grade B", "C": "Grade C", "prospect": "Prospects"}
+GROUP_FILTERS = {"A": "a", "B": "b", "C": "c", "prospect": "prospects"}
+
+
+def home_blocks(home: HomeData, now: datetime) -> list[Block]:
+    blocks: list[Block] = [header("Your key accounts")]
+    overdue = sum(1 for g in home.groups.values() for r in g if r.overdue)
+    blocks.append(context(f"{home.total} accounts · {overdue} overdue for a touch · as of {now:%Y-%m-%d %H:%M} UTC"))
+    if home.focus is not None:
+        blocks.append(
+            section(
+                "*:dart: This week's focus*\n" + summary_line(home.focus),
+                accessory=button("Open grade", OPEN_GRADE, home.focus.name),
+            )
+        )
+    else:
+        blocks.append(section("*:dart: This week's focus*\nNothing pressing: none of your key accounts is overdue."))
+    if home.spof:
+        lines = [f"• *{name(w.account.name)}*: {escape(w.reason)}" for w in home.spof[:SPOF_LIMIT]]
+        if len(home.spof) > SPOF_LIMIT:
+            lines.append(f"_and {len(home.spof) - SPOF_LIMIT} more_")
+        blocks.append(section("*:warning: Single points of failure*\n" + "\n".join(lines)))
+    if not home.groups:
+        blocks.append(section("You own no accounts yet. `/account list` shows everyone's; "
+                              "`/account set NAME owner @you` takes one over."))
+        return blocks
+    for group, rows in home.groups.items():
+        budget = MAX_HOME_BLOCKS - len(blocks) - 3  # divider + title + context per group at most
+        if budget < 2:
+            blocks.append(context("_More accounts than fit here: use `/account list mine`._"))
+            break
+        blocks.append(DividerBlock())
+        late = sum(1 for r in rows if r.overdue)
+        blocks.append(section(f"*{GROUP_TITLES[group]}* ({len(rows)}, {late} overdue)"))
+        shown = rows[:GROUP_LIMIT]
+        more = len(rows) - len(shown)
+        lines = ["• " + summary_line(r) for r in shown]
+        blocks.extend(chunk_lines(lines, min(budget - 1, 5)))
+        if more > 0:
+            blocks.append(context(f"and {more} more: `/account list {GROUP_FILTERS[group]}`"))
+    return blocks[:MAX_HOME_BLOCKS]
+
+
+def render_home(home: HomeData, now: datetime) -> View:
+    return View(type="home", blocks=home_blocks(home, now))

@@ -1,0 +1,76 @@
+"""Short replies: problems (what was wrong, what to type), name misses, refusals, confirmations."""
+
+from __future__ import annotations
+
+from bot.render.format import OPEN_GRADE, actions, button, context, name, section
+from bot.render.kit import Message, escape, user_mention
+
+HELP_HINT = "Type `/account help` for every command with examples."
+
+
+def render_problem(message: str, usage: str | None = None) -> Message:
+    """Bad input: the message says what was wrong; `usage` is an example of what works."""
+    text = f":warning: {escape(message)}"
+    if usage:
+        text += f"\nTry: `{escape(usage)}`"
+    return Message(text=escape(message), blocks=[section(text), context(HELP_HINT)])
+
+
+def render_not_found(typed: str, suggestions: list[str]) -> Message:
+    """No account by that name (in this workspace); up to three suggestions as buttons."""
+    shown = name(typed)
+    if not suggestions:
+        body = (f":mag: No account named *{shown}*. If you meant a command, see `/account help`; "
+                "`/account list` shows every account.")
+        return Message(text=escape(f"No account named {typed}"), blocks=[section(body), context(HELP_HINT)])
+    names = ", ".join(f"*{name(s)}*" for s in suggestions[:3])
+    buttons = [button(s, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, s) for i, s in enumerate(suggestions[:3])]
+    return Message(
+        text=escape(f"No account named {typed}. Did you mean {', '.join(suggestions[:3])}?"),
+        blocks=[section(f":mag: No account named *{shown}*. Did you mean {names}?"), actions(*buttons)],
+    )
+
+
+def render_ambiguous(typed: str, candidates: list[str]) -> Message:
+    """A name (an alias) that fits several accounts: list them, one button each (at most 25)."""
+    shown = ", ".join(f"*{name(c)}*" for c in candidates[:25])
+    more = f" and {len(candidates) - 25} more" if len(candidates) > 25 else ""
+    buttons = [button(c, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, c) for i, c in enumerate(candidates[:25])]
+    return Message(
+        text=escape(f"{typed} could mean {len(candidates)} accounts: {', '.join(candidates[:10])}"),
+        blocks=[
+            section(f":twisted_rightwards_arrows: *{name(typed)}* could mean {shown}{more}. Which one? "
+                    "Use the full name."),
+            actions(*buttons),
+        ],
+    )
+
+
+def render_refusal(action: str, account: str, owner_user_id: str | None) -> Message:
+    """Not allowed: who may do it instead."""
+    owner = f"its owner {user_mention(owner_user_id)}" if owner_user_id else "its owner (it has none yet)"
+    body = (f":no_entry: Only {owner} or a workspace admin may {escape(action)} *{name(account)}*. "
+            "Ask them, or ask an admin to make you the owner.")
+    return Message(text=escape(f"Only the owner or an admin may {action} {account}."), blocks=[section(body)])
+
+
+def render_admin_only(action: str) -> Message:
+    body = f":no_entry: Only workspace admins may {escape(action)}. Ask an admin (or add your id to ADMIN_USER_IDS)."
+    return Message(text=f"Only admins may {action}.", blocks=[section(body)])
+
+
+def render_done(text: str, detail: str | None = None) -> Message:
+    """A confirmation; `text` is already mrkdwn-safe (callers escape names with format.name)."""
+    blocks = [section(f":white_check_mark: {text}")]
+    if detail:
+        blocks.append(context(detail))
+    return Message(text=text.replace("*", ""), blocks=blocks)
+
+
+def render_unavailable(what: str) -> Message:
+    return Message(text=f"{what} are not available yet", blocks=[section(f":construction: {escape(what)} are not available yet.")])
+
+
+def render_slack_failed(what: str) -> Message:
+    body = f":warning: Slack did not accept {escape(what)}. Please try again in a minute."
+    return Message(text=f"Slack did not accept {what}. Please try again in a minute.", blocks=[section(body)])
