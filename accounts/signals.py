@@ -338,9 +338,10 @@ def choose_focus(
     return None if best is None else best[1]
 
 
-def focus_lookback_start(local_day: date) -> date:
-    """Focus picks on or after this local date block an account from being picked again."""
-    return local_day - timedelta(weeks=FOCUS_REPEAT_WEEKS) + DAY
+def focus_lookback_start(monday: date) -> date:
+    """Focus picks made on or after this local date (the Monday 3 weeks back) block an account from being
+    the focus again this week: an account is never the focus twice within 4 consecutive weeks."""
+    return monday - timedelta(weeks=FOCUS_REPEAT_WEEKS - 1)
 
 
 # -- tier watch ------------------------------------------------------------------------------------------------

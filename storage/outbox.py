@@ -1,13 +1,16 @@
 """The outbox: nudges as data, written by jobs, delivered by bot.relay.
 
 `enqueue` is idempotent on (team_id, dedup_key): a second insert of the same nudge does nothing.
+Row life: pending -> sending (leased to one relay) -> sent (with Slack's ts) | pending again (retry later)
+| dead (permanent error; `retry` puts it back).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,3 +63,159 @@ def enqueue(
     else:
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
     return session.execute(stmt.returning(OutboxMessage.id)).scalar_one_or_none()
+
+
+# -- delivery (bot.relay) ---------------------------------------------------------------------------------
+
+STATUSES = ("pending", "sending", "sent", "dead")
+
+
+def claim_due(
+    session: Session,
+    *,
+    team_id: str,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 50,
+) -> list[OutboxMessage]:
+    """Lease up to `limit` due rows of one workspace to `worker` and return them (oldest due first).
+
+    Due: `pending` with `next_attempt_at <= now`, or `sending` whose lease expired (its relay died; the row
+    may or may not have been posted, see `attempts`/`channel`). One UPDATE ... WHERE id IN (SELECT ...
+    FOR UPDATE SKIP LOCKED) on PostgreSQL, so concurrent relays never get the same row; SQLite serialises
+    writers. `attempts` is incremented. Commit right after, before talking to Slack."""
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.team_id == team_id,
+            or_(
+                and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+            ),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.team_id == team_id, OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_owner=worker, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.scalars(stmt))
+    rows.sort(key=lambda r: (r.next_attempt_at, r.id))
+    return rows
+
+
+def _held(team_id: str, message_id: int, worker: str) -> Any:
+    return and_(
+        OutboxMessage.team_id == team_id,
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == "sending",
+        OutboxMessage.lease_owner == worker,
+    )
+
+
+def _update_held(session: Session, team_id: str, message_id: int, worker: str, **values: Any) -> bool:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_held(team_id, message_id, worker))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_channel(session: Session, *, team_id: str, message_id: int, worker: str, channel: str) -> bool:
+    """Remember the conversation a row goes to (the DM opened for a user) before posting into it."""
+    return _update_held(session, team_id, message_id, worker, channel=channel)
+
+
+def mark_sent(
+    session: Session, *, team_id: str, message_id: int, worker: str, channel: str, ts: str, now: datetime
+) -> bool:
+    """The post went through: store Slack's ts. False if the lease was no longer ours."""
+    return _update_held(
+        session, team_id, message_id, worker,
+        status="sent", channel=channel, slack_ts=ts, sent_at=now, lease_owner=None, lease_until=None, last_error=None,
+    )
+
+
+def reschedule(
+    session: Session, *, team_id: str, message_id: int, worker: str, at: datetime, error: str, count_attempt: bool = True
+) -> bool:
+    """Back to `pending`, due again at `at`, remembering why. `count_attempt=False` gives the attempt back
+    (a rate limit, or a pause for the channel's pace, is not the message's fault)."""
+    values: dict[str, Any] = dict(status="pending", next_attempt_at=at, lease_owner=None, lease_until=None, last_error=error)
+    if not count_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
+    return _update_held(session, team_id, message_id, worker, **values)
+
+
+def mark_dead(session: Session, *, team_id: str, message_id: int, worker: str, reason: str) -> bool:
+    """Give up on a row: it is listed by `accountbot outbox --dead` until retried."""
+    return _update_held(
+        session, team_id, message_id, worker, status="dead", last_error=reason, lease_owner=None, lease_until=None
+    )
+
+
+def list_messages(
+    session: Session, *, team_id: str, status: str | None = None, limit: int = 50
+) -> list[OutboxMessage]:
+    """Newest first; `status` one of STATUSES or None for all."""
+    stmt = select(OutboxMessage).where(OutboxMessage.team_id == team_id)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return list(session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def count_by_status(session: Session, *, team_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.team_id == team_id)
+        .group_by(OutboxMessage.status)
+    ).all()
+    return {status: n for status, n in rows}
+
+
+def retry(session: Session, *, team_id: str, message_id: int, now: datetime) -> OutboxMessage | None:
+    """Put a dead row back in the queue (attempts reset, due now). None if the workspace has no dead row
+    with that id."""
+    row = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.team_id == team_id, OutboxMessage.id == message_id, OutboxMessage.status == "dead"
+        )
+    )
+    if row is None:
+        return None
+    row.status = "pending"
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.lease_owner = None
+    row.lease_until = None
+    session.flush()
+    return row
+
+
+def find_message(session: Session, *, team_id: str, message_id: int) -> OutboxMessage | None:
+    return session.scalar(
+        select(OutboxMessage).where(OutboxMessage.team_id == team_id, OutboxMessage.id == message_id)
+    )
+
+
+def sent_history(session: Session, *, team_id: str, kind: str, since: datetime) -> list[tuple[str, int, datetime]]:
+    """(recipient, account id, created_at) of `kind` rows created since `since`, whatever their status
+    (the weekly focus never repeats an account within 4 weeks)."""
+    rows = session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.account_id, OutboxMessage.created_at).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.created_at >= since,
+            OutboxMessage.account_id.is_not(None),
+        )
+    ).all()
+    return [(r, a, c) for r, a, c in rows]

@@ -1,0 +1,124 @@
+"""Who the owners are in Slack: emails resolved once with users.lookupByEmail and remembered in
+slack_users (and on Account.owner_user_id); time zones and admin flags refreshed with users.info about
+once a day. Jobs only read what this writes.
+
+Runs in the relay's background loop (`bot.relay.start_relay`), so a replica needs no extra thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import unit_of_work, utcnow
+from storage.directory import known_email, owners_to_refresh, resolve_owner_email, unresolved_owner_emails
+from storage.edits import remember_slack_user
+
+log = logging.getLogger("accountbot.directory")
+
+REFRESH_AFTER = timedelta(days=1)
+MISS_RETRY_AFTER = timedelta(hours=6)  # an email Slack does not know is asked about again after this
+
+
+@dataclass
+class DirectoryStats:
+    resolved: int = 0
+    unknown: int = 0
+    refreshed: int = 0
+    failed: int = 0
+
+
+class Directory:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        *,
+        team_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        max_calls: int = 50,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.team_id = team_id
+        self.clock = clock
+        self.max_calls = max_calls  # per sync, so a large import does not starve the relay
+        self._misses: dict[str, datetime] = {}
+
+    def sync(self) -> DirectoryStats:
+        """Resolve owner emails, then refresh stale owner profiles. Never raises for Slack failures."""
+        stats = DirectoryStats()
+        now = self.clock()
+        budget = self.max_calls
+        with unit_of_work(self.sessions) as session:
+            emails = unresolved_owner_emails(session, self.team_id)
+        for email in emails:
+            missed = self._misses.get(email)
+            if missed is not None and now - missed < MISS_RETRY_AFTER:
+                continue
+            with unit_of_work(self.sessions) as session:
+                user_id = known_email(session, self.team_id, email)
+                if user_id is not None:
+                    resolve_owner_email(session, self.team_id, email, user_id)
+                    stats.resolved += 1
+                    continue
+            if budget <= 0:
+                break
+            budget -= 1
+            user = self._call("users_lookupByEmail", email=email)
+            if user is None:
+                self._misses[email] = now
+                stats.unknown += 1
+                continue
+            with unit_of_work(self.sessions) as session:
+                self._remember(session, user, now, email)
+                changed = resolve_owner_email(session, self.team_id, email, user["id"])
+            stats.resolved += 1
+            log.info("owner_resolved team=%s user=%s accounts=%d", self.team_id, user["id"], changed)
+        with unit_of_work(self.sessions) as session:
+            stale = owners_to_refresh(session, self.team_id, now - REFRESH_AFTER)
+        for user_id in stale:
+            if budget <= 0:
+                break
+            budget -= 1
+            user = self._call("users_info", user=user_id)
+            if user is None:
+                stats.failed += 1
+                continue
+            with unit_of_work(self.sessions) as session:
+                self._remember(session, user, now, None)
+            stats.refreshed += 1
+        return stats
+
+    def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
+        profile = user.get("profile") or {}
+        remember_slack_user(
+            session,
+            team_id=self.team_id,
+            user_id=user["id"],
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            now=now,
+            tz=user.get("tz"),
+            real_name=user.get("real_name") or profile.get("real_name"),
+            email=(profile.get("email") or email),
+        )
+
+    def _call(self, method: str, **params: str) -> dict[str, Any] | None:
+        try:
+            response = getattr(self.client, method)(**params)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            log.warning("directory_lookup_failed team=%s method=%s error=%s", self.team_id, method, error)
+            return None
+        except Exception as exc:  # connection trouble: try again next sync
+            log.warning("directory_lookup_failed team=%s method=%s error=%s", self.team_id, method, type(exc).__name__)
+            return None
+        user = response.get("user")
+        return user if isinstance(user, dict) and user.get("id") else None

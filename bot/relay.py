@@ -1,0 +1,402 @@
+"""The outbox relay: delivers outbox rows to Slack, once.
+
+Every replica runs one. Each pass (`Relay.run_once`):
+
+1. claims due rows with a lease (storage.outbox.claim_due; FOR UPDATE SKIP LOCKED on PostgreSQL);
+2. renders each row with bot.render.registry;
+3. opens the DM for a user recipient (conversations.open; the channel is saved on the row BEFORE posting);
+4. posts with chat.postMessage tagged with message metadata {"event_type": "accountbot_outbox",
+   "event_payload": {"outbox_id": N}} and stores Slack's ts.
+
+Pace: at most one post per second per channel (per process; a 429 from Slack is honoured on top).
+Failures: 429 -> due again after Retry-After (not counted as an attempt); 5xx and connection errors ->
+exponential backoff with jitter, dead after MAX_ATTEMPTS; permanent errors (channel_not_found,
+invalid_blocks, ...) -> dead with the reason (`accountbot outbox --dead`, `accountbot outbox retry ID`).
+
+Never doubled: the WebClient has no retry handlers on this path. When an earlier attempt may have reached
+Slack (a timeout or connection error after sending, a 5xx, or a relay that died after claiming), the next
+attempt first reads the channel's history since the row was created (conversations.history with
+include_all_metadata) and, if a message carries this outbox id, marks the row sent with that ts instead of
+posting again. That needs the history scope of the conversation type (im:history for DMs).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.render.registry import UnknownKind, render
+from bot.slack_client import classify
+from storage import outbox
+from storage.db import unit_of_work, utcnow
+
+log = logging.getLogger("accountbot.relay")
+
+METADATA_EVENT = "accountbot_outbox"
+MAX_ATTEMPTS = 10
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 900.0
+CHANNEL_INTERVAL_SECONDS = 1.02  # Slack allows about 1 message per second per channel; keep a small margin
+MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to the queue
+# last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
+_NOT_POSTED = ("rate_limited", "deferred", "open_failed", "render_failed")
+
+
+@dataclass
+class RelayStats:
+    claimed: int = 0
+    sent: int = 0
+    reconciled: int = 0  # found already posted by an earlier attempt
+    retried: int = 0  # rescheduled (rate limit, 5xx, connection error, pace)
+    dead: int = 0
+    lost_lease: int = 0
+
+    def add(self, other: RelayStats) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int
+    recipient: str
+    kind: str
+    facts: dict[str, Any]
+    channel: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+@dataclass
+class _Pace:
+    """Next monotonic instant at which each channel may receive a post."""
+
+    interval: float
+    next_slot: dict[str, float] = field(default_factory=dict)
+
+    def wait_for(self, channel: str, now: float) -> float:
+        return max(0.0, self.next_slot.get(channel, 0.0) - now)
+
+    def used(self, channel: str, at: float, extra: float = 0.0) -> None:
+        self.next_slot[channel] = max(self.next_slot.get(channel, 0.0), at + max(self.interval, extra))
+
+
+class Relay:
+    """`Relay(sessions, client, team_id=...)`; `run_once()` delivers what is due now and returns stats.
+
+    `client` must be a WebClient without retry handlers (bot.slack_client.make_web_client(settings,
+    retries=False)). `clock` gives the database time (leases, due times), `monotonic`/`sleep` the pace."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: WebClient,
+        *,
+        team_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=2),
+        channel_interval: float = CHANNEL_INTERVAL_SECONDS,
+        max_attempts: int = MAX_ATTEMPTS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if client.retry_handlers:
+            raise ValueError("the relay needs a WebClient without retry handlers (it schedules its own retries)")
+        self.sessions = sessions
+        self.client = client
+        self.team_id = team_id
+        self.clock = clock
+        self.worker = worker or f"relay-{random.getrandbits(40):010x}"
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.jitter = jitter
+        self.pace = _Pace(channel_interval)
+        self._dm: dict[str, str] = {}  # user id -> DM channel id
+
+    # ------------------------------------------------------------------ one pass
+
+    def run_once(self) -> RelayStats:
+        stats = RelayStats()
+        with unit_of_work(self.sessions) as session:
+            claimed = outbox.claim_due(
+                session, team_id=self.team_id, worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch
+            )
+            rows = [
+                _Row(r.id, r.recipient, r.kind, dict(r.facts or {}), r.channel, r.attempts, r.last_error, r.created_at)
+                for r in claimed
+            ]
+        stats.claimed = len(rows)
+        pending = list(rows)
+        while pending:
+            now_m = self.monotonic()
+            # the row whose channel is free soonest (claim order breaks ties)
+            index = min(range(len(pending)), key=lambda i: (self.pace.wait_for(self._pace_key(pending[i]), now_m), i))
+            row = pending.pop(index)
+            wait = self.pace.wait_for(self._pace_key(row), now_m)
+            if wait > MAX_PACE_WAIT_SECONDS:
+                self._reschedule(row, stats, seconds=wait, error="deferred: channel pace", counted=False)
+                continue
+            if wait > 0:
+                self.sleep(wait)
+            self._deliver(row, stats)
+        return stats
+
+    def drain(self, max_passes: int = 1000) -> RelayStats:
+        """Run passes until nothing is due (tests and the CLI)."""
+        total = RelayStats()
+        for _ in range(max_passes):
+            stats = self.run_once()
+            total.add(stats)
+            if stats.claimed == 0:
+                break
+        return total
+
+    def _pace_key(self, row: _Row) -> str:
+        return row.channel or self._dm.get(row.recipient) or row.recipient
+
+    # ------------------------------------------------------------------ one row
+
+    def _deliver(self, row: _Row, stats: RelayStats) -> None:
+        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} recipient={row.recipient}"
+        try:
+            message = render(row.kind, row.facts)
+        except UnknownKind as exc:
+            self._dead(row, stats, f"render_failed: {exc}")
+            return
+        except Exception as exc:  # a renderer bug must not stop the queue
+            log.exception("outbox_render_failed %s", ctx)
+            self._dead(row, stats, f"render_failed: {type(exc).__name__}: {exc}")
+            return
+
+        had_channel = row.channel is not None
+        channel = row.channel
+        if channel is None:
+            channel = self._open(row, stats)
+            if channel is None:
+                return
+
+        if row.attempts > 1 and had_channel and not (row.last_error or "").startswith(_NOT_POSTED):
+            found = self._find_posted(row, channel)
+            if found == "error":
+                self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
+                return
+            if found is not None:
+                self._sent(row, stats, channel, found, reconciled=True)
+                return
+
+        payload = message.payload()
+        started = self.monotonic()
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except Exception as exc:
+            self.pace.used(channel, started)
+            self._failed(row, stats, exc, channel)
+            return
+        self.pace.used(channel, started)
+        self._sent(row, stats, str(response.get("channel") or channel), str(response.get("ts")))
+
+    def _open(self, row: _Row, stats: RelayStats) -> str | None:
+        recipient = row.recipient
+        if recipient[:1] not in ("U", "W"):
+            channel = recipient
+        elif recipient in self._dm:
+            channel = self._dm[recipient]
+        else:
+            try:
+                response = self.client.conversations_open(users=recipient, return_im=False)
+            except Exception as exc:
+                failure = classify(exc)
+                if failure.kind == "permanent" or (isinstance(exc, SlackApiError) and failure.kind == "unknown"):
+                    self._dead(row, stats, f"conversations.open: {failure.error}")
+                elif failure.kind == "rate_limited":
+                    self._reschedule(row, stats, seconds=failure.retry_after or 1, error="open_failed: rate_limited", counted=False)
+                else:
+                    self._reschedule(row, stats, seconds=self._backoff(row.attempts), error=f"open_failed: {failure.error}")
+                return None
+            channel = str((response.get("channel") or {}).get("id") or "")
+            if not channel:
+                self._dead(row, stats, "conversations.open returned no channel")
+                return None
+            self._dm[recipient] = channel
+        with unit_of_work(self.sessions) as session:
+            if not outbox.set_channel(session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel):
+                stats.lost_lease += 1
+                return None
+        return channel
+
+    def _find_posted(self, row: _Row, channel: str) -> str | None:
+        """ts of a message in `channel` tagged with this row's outbox id, None if there is none, "error" if
+        history could not be read (then we do not post, to be safe, unless the scope is missing)."""
+        oldest = f"{row.created_at.timestamp() - 60:.6f}"
+        cursor = None
+        for _ in range(10):
+            try:
+                response = self.client.conversations_history(
+                    channel=channel, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+                )
+            except Exception as exc:
+                failure = classify(exc)
+                if failure.error in ("missing_scope", "not_allowed_token_type"):
+                    log.warning(
+                        "outbox_reconcile_unavailable team=%s outbox_id=%s error=%s (grant im:history to avoid doubles)",
+                        self.team_id, row.id, failure.error,
+                    )
+                    return None
+                log.warning("outbox_reconcile_failed team=%s outbox_id=%s error=%s", self.team_id, row.id, failure.error)
+                return "error"
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and str(payload.get("outbox_id")) == str(row.id):
+                    return str(message.get("ts"))
+            cursor = ((response.get("response_metadata") or {}).get("next_cursor")) or None
+            if not response.get("has_more") or not cursor:
+                return None
+        return None
+
+    def _failed(self, row: _Row, stats: RelayStats, exc: Exception, channel: str) -> None:
+        failure = classify(exc)
+        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel}"
+        if failure.kind == "rate_limited":
+            wait = float(failure.retry_after or 1)
+            self.pace.used(channel, self.monotonic(), extra=wait)
+            log.info("outbox_rate_limited %s retry_after=%s", ctx, wait)
+            self._reschedule(row, stats, seconds=wait, error=f"rate_limited: retry after {wait:g}s", counted=False)
+        elif failure.kind == "permanent" or (isinstance(exc, SlackApiError) and failure.kind == "unknown"):
+            self._dead(row, stats, failure.error)
+        else:
+            # 5xx, timeout or connection error: it may have been posted; the next attempt reconciles first.
+            label = "retryable" if failure.kind == "retryable" else "ambiguous"
+            if row.attempts >= self.max_attempts:
+                self._dead(row, stats, f"gave up after {row.attempts} attempts: {label}: {failure.error}")
+                return
+            delay = self._backoff(row.attempts)
+            log.warning("outbox_retry %s error=%s attempt=%d in=%.1fs", ctx, failure.error, row.attempts, delay)
+            self._reschedule(row, stats, seconds=delay, error=f"{label}: {failure.error}")
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential backoff with full jitter between half and the whole step: 2, 4, 8 ... s, capped."""
+        step = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+        return step / 2 + self.jitter() * step / 2
+
+    # ------------------------------------------------------------------ state changes
+
+    def _sent(self, row: _Row, stats: RelayStats, channel: str, ts: str, reconciled: bool = False) -> None:
+        with unit_of_work(self.sessions) as session:
+            ok = outbox.mark_sent(
+                session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel, ts=ts, now=self.clock()
+            )
+        if not ok:
+            stats.lost_lease += 1
+            log.warning("outbox_lease_lost team=%s outbox_id=%s", self.team_id, row.id)
+            return
+        if reconciled:
+            stats.reconciled += 1
+        else:
+            stats.sent += 1
+        log.info(
+            "outbox_sent team=%s outbox_id=%s kind=%s channel=%s ts=%s reconciled=%s",
+            self.team_id, row.id, row.kind, channel, ts, reconciled,
+        )
+
+    def _reschedule(self, row: _Row, stats: RelayStats, *, seconds: float, error: str, counted: bool = True) -> None:
+        with unit_of_work(self.sessions) as session:
+            outbox.reschedule(
+                session, team_id=self.team_id, message_id=row.id, worker=self.worker,
+                at=self.clock() + timedelta(seconds=seconds), error=error, count_attempt=counted,
+            )
+        stats.retried += 1
+
+    def _dead(self, row: _Row, stats: RelayStats, reason: str) -> None:
+        with unit_of_work(self.sessions) as session:
+            outbox.mark_dead(session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason)
+        stats.dead += 1
+        log.warning("outbox_dead team=%s outbox_id=%s kind=%s reason=%s", self.team_id, row.id, row.kind, reason)
+
+
+# ---------------------------------------------------------------------- background service
+
+
+class RelayService:
+    """The relay (and the owner directory sync) on a daemon thread. `stop()` ends it within a pass."""
+
+    def __init__(
+        self,
+        relay: Relay,
+        *,
+        directory: Any | None = None,
+        interval: float = 2.0,
+        directory_every: float = 600.0,
+    ) -> None:
+        self.relay = relay
+        self.directory = directory
+        self.interval = interval
+        self.directory_every = directory_every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="accountbot-relay", daemon=True)
+
+    def start(self) -> RelayService:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        next_directory = 0.0
+        while not self._stop.is_set():
+            if self.directory is not None and time.monotonic() >= next_directory:
+                next_directory = time.monotonic() + self.directory_every
+                try:
+                    self.directory.sync()
+                except Exception:
+                    log.exception("directory_sync_failed team=%s", self.relay.team_id)
+            try:
+                stats = self.relay.run_once()
+            except Exception:
+                log.exception("relay_pass_failed team=%s", self.relay.team_id)
+                stats = RelayStats()
+            if stats.claimed < self.relay.batch:
+                self._stop.wait(self.interval)
+
+
+def start_relay(sessions: sessionmaker[Session], settings: Any, *, client: WebClient | None = None, team_id: str | None = None) -> RelayService:
+    """Start the relay and the owner directory for `accountbot run`; returns the service (call `.stop()`).
+
+    The workspace is `team_id`, else SLACK_TEAM_ID, else the bot token's own team (auth.test)."""
+    from bot.directory import Directory
+    from bot.slack_client import make_web_client
+
+    client = client or make_web_client(settings, retries=False)
+    team = team_id or getattr(settings, "slack_team_id", None) or str(client.auth_test().get("team_id"))
+    relay = Relay(sessions, client, team_id=team)
+    return RelayService(relay, directory=Directory(sessions, client, team_id=team)).start()

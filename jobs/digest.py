@@ -1,0 +1,66 @@
+"""digest: each owner hears, once per local day, at the first tick at or after 09:00 in their Slack time
+zone, about the accounts that need them (accounts.signals). Nothing is sent when there is nothing to say.
+
+Period: "<owner user id>:<local date>". Owners without a known time zone are treated as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from accounts.signals import SECTIONS, build_digest, due_local_date
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from jobs.runner import JobResult, Outgoing, default_worker, run_periods, team_ids
+from storage.activity import account_states, by_owner, owners
+from storage.portfolio import assess_workspace
+
+NAME = "digest"
+KIND = "digest"
+
+
+def run(
+    session: Session,
+    now: datetime,
+    th: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    team_id: str | None = None,
+    worker: str | None = None,
+    dry_run: bool = False,
+) -> JobResult:
+    result = JobResult(NAME, now, dry_run)
+    worker = worker or default_worker()
+    for team in team_ids(session, team_id):
+        due: dict[str, tuple[str, date]] = {}
+        for owner, tz in owners(session, team).items():
+            local_day = due_local_date(now, tz)
+            if local_day is not None:
+                due[f"{owner}:{local_day.isoformat()}"] = (owner, local_day)
+
+        def compute(held: set[str], team: str = team, due: dict[str, tuple[str, date]] = due) -> list[Outgoing]:
+            assessments = assess_workspace(session, team, now, th)
+            grouped = by_owner(account_states(session, team, now, th, assessments, watched_only=True))
+            out = []
+            for period in sorted(held):
+                owner, local_day = due[period]
+                digest = build_digest(owner, local_day, grouped.get(owner, ()), now, th)
+                if digest is not None:
+                    out.append(Outgoing(period, owner, KIND, digest.to_facts()))
+            return out
+
+        run_periods(session, result=result, team_id=team, periods=due, worker=worker, now=now, compute=compute)
+    return result
+
+
+def dry_run_json(result: JobResult) -> list[dict[str, object]]:
+    """The `jobs run digest --dry-run --json` shape: one object per recipient with account names per
+    section (as they would be sent: capped, most urgent first)."""
+    rows = []
+    for m in sorted(result.for_recipients(), key=lambda m: m.recipient):
+        sections = m.facts.get("sections", {})
+        row: dict[str, object] = {"recipient": m.recipient}
+        for name in SECTIONS:
+            row[name] = [i["account"] for i in sections.get(name, {}).get("items", [])]
+        rows.append(row)
+    return rows

@@ -1,0 +1,52 @@
+"""The scheduled jobs by name: what `accountbot jobs list|run` and the scheduler know about."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from accounts.thresholds import Thresholds
+from jobs import digest, tier_watch, weekly_focus
+from jobs.runner import JobResult
+
+JobFunction = Callable[..., JobResult]  # (session, now, th, *, team_id, worker, dry_run) -> JobResult
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    name: str
+    run: JobFunction
+    cron: dict[str, str]  # APScheduler CronTrigger fields, UTC
+    schedule: str  # for people
+    description: str
+
+    def __call__(
+        self, session: Session, now: datetime, th: Thresholds, **kwargs: object
+    ) -> JobResult:
+        return self.run(session, now, th, **kwargs)
+
+
+JOBS: dict[str, JobSpec] = {
+    spec.name: spec
+    for spec in (
+        JobSpec(
+            digest.NAME, digest.run, {"minute": "0"}, "hourly; each owner once a day from 09:00 local time",
+            "Daily digest per owner: stale, single point of failure, check-up due, sponsor missing, revenue drop.",
+        ),
+        JobSpec(
+            weekly_focus.NAME, weekly_focus.run, {"minute": "0"}, "hourly; each owner once a week from Monday 09:00 local",
+            "One key account per owner to focus on this week: the most valuable overdue one, not repeated within 4 weeks.",
+        ),
+        JobSpec(
+            tier_watch.NAME, tier_watch.run, {"hour": "2", "minute": "0"}, "nightly at 02:00 UTC",
+            "Tells an owner once when one of their accounts changes tier or grade, with the reasons.",
+        ),
+    )
+}
+
+
+def get(name: str) -> JobSpec | None:
+    return JOBS.get(name)

@@ -1,0 +1,124 @@
+"""The shape every job shares: claim periods in the ledger, compute, write outbox rows, finish the claims.
+
+A job module provides `run(session, now, th, *, team_id=None, worker=..., dry_run=False) -> JobResult`
+and does its work through `run_periods`, which owns the transaction boundaries:
+
+1. claim the due periods (own transaction, committed: other replicas now skip them);
+2. `compute(held)` -> outgoing messages (pure reads);
+3. in ONE transaction: finish the claims still held and enqueue the messages of those periods.
+
+A dry run claims nothing and writes nothing: it leaves out periods already done and returns what would be
+sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage import ledger
+from storage.db import workspace_ids
+from storage.outbox import enqueue
+
+log = logging.getLogger("accountbot.jobs")
+
+
+def default_worker() -> str:
+    """Who holds a claim: host and process id (enough to tell replicas apart in the ledger)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message a job wants sent: the period it belongs to and the outbox row to write."""
+
+    period: str
+    recipient: str
+    kind: str
+    facts: dict[str, Any]
+    account_id: int | None = None
+
+
+@dataclass
+class JobResult:
+    job: str
+    now: datetime
+    dry_run: bool = False
+    claimed: int = 0  # periods this run held
+    messages: list[tuple[str, Outgoing]] = field(default_factory=list)  # (team_id, message)
+    enqueued: int = 0
+
+    def for_recipients(self) -> list[Outgoing]:
+        return [m for _, m in self.messages]
+
+
+def team_ids(session: Session, team_id: str | None) -> list[str]:
+    return [team_id] if team_id else workspace_ids(session)
+
+
+def run_periods(
+    session: Session,
+    *,
+    result: JobResult,
+    team_id: str,
+    periods: Mapping[str, Any],
+    worker: str,
+    now: datetime,
+    compute: Callable[[set[str]], list[Outgoing]],
+    after: Callable[[set[str]], None] | None = None,
+) -> None:
+    """Claim `periods` (period -> anything), compute for the held ones, enqueue and finish atomically.
+
+    `after(held)` runs inside the final transaction (tier_watch records the classes it announced)."""
+    job = result.job
+    if not periods:
+        return
+    if result.dry_run:
+        held = set(periods) - ledger.done_periods(session, team_id=team_id, job=job, periods=periods)
+        session.rollback()
+    else:
+        held = ledger.claim(session, team_id=team_id, job=job, periods=periods, worker=worker, now=now)
+        session.commit()
+    if not held:
+        return
+    result.claimed += len(held)
+    try:
+        outgoing = compute(held)
+        if result.dry_run:
+            result.messages.extend((team_id, m) for m in outgoing)
+            session.rollback()
+            return
+        still = ledger.finish(
+            session, team_id=team_id, job=job, periods=held, worker=worker, now=now,
+            detail={"messages": sum(1 for m in outgoing if m.period in held)},
+        )
+        for m in outgoing:
+            if m.period not in still:
+                continue
+            new_id = enqueue(
+                session, team_id=team_id, recipient=m.recipient, kind=m.kind, facts=m.facts,
+                period=m.period, now=now, account_id=m.account_id,
+            )
+            result.messages.append((team_id, m))
+            if new_id is not None:
+                result.enqueued += 1
+        if after is not None:
+            after(still)
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        ledger.fail(session, team_id=team_id, job=job, periods=held, worker=worker, now=now, error=repr(exc))
+        session.commit()
+        log.exception("job_failed job=%s team=%s periods=%d", job, team_id, len(held))
+        raise
+    log.info(
+        "job_done job=%s team=%s periods=%d messages=%d enqueued=%d",
+        job, team_id, len(held), len(result.messages), result.enqueued,
+    )

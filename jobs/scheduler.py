@@ -1,0 +1,105 @@
+"""APScheduler 3 inside `accountbot run`: it only ticks. Correctness lives in the job-run ledger.
+
+Each replica has its own BackgroundScheduler with the in-memory job store, in UTC (replicas must never
+share an APScheduler job store). A tick runs one job as of now; the ledger makes sure each (workspace,
+job, period) runs once whatever the number of replicas, and takes over a period whose claimant died.
+
+Catch-up: on start every job runs once immediately. A job's periods are "due from their start time until
+the period ends" (digest: from 09:00 local to the end of that local day; weekly_focus: from Monday 09:00
+local to the end of that week; tier_watch: the UTC day), so a period whose tick was missed while every
+replica was down runs once at start-up; one already done never runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from jobs.registry import JOBS, JobSpec
+from jobs.runner import JobResult, default_worker
+from storage.db import utcnow
+
+log = logging.getLogger("accountbot.scheduler")
+
+
+class JobScheduler:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        jobs: Mapping[str, JobSpec] = JOBS,
+        worker: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.thresholds = thresholds
+        self.clock = clock
+        self.jobs = dict(jobs)
+        self.worker = worker or default_worker()
+        self._scheduler: BackgroundScheduler | None = None
+
+    def tick(self, name: str) -> JobResult | None:
+        """Run one job as of now (all workspaces). Errors are logged, never raised into APScheduler."""
+        spec = self.jobs[name]
+        now = self.clock()
+        session = self.sessions()
+        try:
+            result = spec(session, now, self.thresholds, worker=self.worker)
+        except Exception:
+            log.exception("job_tick_failed job=%s at=%s", name, now.isoformat())
+            return None
+        finally:
+            session.close()
+        log.info("job_tick job=%s at=%s periods=%d enqueued=%d", name, now.isoformat(), result.claimed, result.enqueued)
+        return result
+
+    def catch_up(self) -> dict[str, JobResult | None]:
+        """Run every job once now: whatever period is due and not done yet runs (see module doc)."""
+        return {name: self.tick(name) for name in self.jobs}
+
+    def start(self, *, catch_up: bool = True) -> JobScheduler:
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+        for name, spec in self.jobs.items():
+            scheduler.add_job(
+                self.tick, CronTrigger(timezone=UTC, **spec.cron), args=[name], id=name, name=name,
+                replace_existing=True,
+            )
+        if catch_up:
+            scheduler.add_job(self.catch_up, id="catch_up", name="catch_up", next_run_time=datetime.now(UTC))
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduler_started jobs=%s worker=%s", ",".join(self.jobs), self.worker)
+        return self
+
+    def stop(self, wait: bool = True) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+        self._scheduler = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    def next_runs(self) -> dict[str, Any]:
+        if self._scheduler is None:
+            return {}
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
+
+def start_scheduler(
+    sessions: sessionmaker[Session], settings: Any, *, clock: Callable[[], datetime] = utcnow, catch_up: bool = True
+) -> JobScheduler:
+    """Start ticking for `accountbot run` (call `.stop()` on shutdown). `settings` provides `.thresholds`."""
+    thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
+    return JobScheduler(sessions, thresholds, clock=clock).start(catch_up=catch_up)

@@ -1,0 +1,226 @@
+"""What the nudge jobs need to know about a workspace's accounts, in a handful of set-based queries.
+
+No query runs per account: each one aggregates the whole workspace (grouped by account) and the results
+are joined in Python into `accounts.signals.AccountState` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.orm import Session
+
+from accounts.model import Assessment
+from accounts.signals import AccountState, ContactTouches
+from accounts.thresholds import Thresholds
+from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
+
+
+def owners(session: Session, team_id: str) -> dict[str, str | None]:
+    """Resolved owners of the workspace's accounts -> their Slack time zone (None when unknown)."""
+    owner_ids = select(Account.owner_user_id).where(
+        Account.team_id == team_id, Account.owner_user_id.is_not(None)
+    ).distinct().subquery()
+    rows = session.execute(
+        select(owner_ids.c.owner_user_id, SlackUser.tz).outerjoin(
+            SlackUser, (SlackUser.team_id == team_id) & (SlackUser.user_id == owner_ids.c.owner_user_id)
+        )
+    ).all()
+    return {user_id: tz for user_id, tz in rows}
+
+
+def last_touches(session: Session, team_id: str, now: datetime) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Account id -> (last interaction, last `review` interaction), up to `now`."""
+    last_review = func.max(case((Interaction.kind == "review", Interaction.occurred_at), else_=None))
+    rows = session.execute(
+        select(Interaction.account_id, func.max(Interaction.occurred_at), last_review)
+        .where(Interaction.team_id == team_id, Interaction.occurred_at <= now)
+        .group_by(Interaction.account_id)
+    ).all()
+    return {account_id: (_aware(last), _aware(review)) for account_id, last, review in rows}
+
+
+def contact_touches(
+    session: Session, team_id: str, now: datetime, window_days: int
+) -> dict[int, tuple[ContactTouches, ...]]:
+    """Account id -> interactions per named contact in the window (with the colleagues who met them)."""
+    since = now - timedelta(days=window_days)
+    rows = session.execute(
+        select(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague, func.count())
+        .join(Contact, Contact.id == Interaction.contact_id)
+        .where(
+            Interaction.team_id == team_id,
+            Interaction.occurred_at > since,
+            Interaction.occurred_at <= now,
+        )
+        .group_by(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague)
+    ).all()
+    per_contact: dict[int, dict[int, tuple[str, int, list[str]]]] = {}
+    for account_id, contact_id, name, colleague, count in rows:
+        contacts = per_contact.setdefault(account_id, {})
+        prev = contacts.get(contact_id)
+        if prev is None:
+            prev = (name, 0, [])
+        colleagues = prev[2]
+        if colleague:
+            colleagues.append(colleague)
+        contacts[contact_id] = (name, prev[1] + count, colleagues)
+    return {
+        account_id: tuple(
+            ContactTouches(name, count, tuple(sorted(set(colleagues)))) for name, count, colleagues in contacts.values()
+        )
+        for account_id, contacts in per_contact.items()
+    }
+
+
+def decision_makers(session: Session, team_id: str) -> dict[int, tuple[int, str | None]]:
+    """Account id -> (active decision makers, the name when there is exactly one)."""
+    rows = session.execute(
+        select(Contact.account_id, func.count(), func.min(Contact.name))
+        .where(Contact.team_id == team_id, Contact.role == "decision_maker", Contact.active.is_(True))
+        .group_by(Contact.account_id)
+    ).all()
+    return {account_id: (n, name if n == 1 else None) for account_id, n, name in rows}
+
+
+def month_start(day: date, months_back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def revenue_windows(
+    session: Session, team_id: str, now: datetime, months: int
+) -> dict[int, tuple[float | None, float | None]]:
+    """Account id -> (sum of the last `months` complete months, sum of the `months` before); None for a
+    window without any revenue row."""
+    this_month = month_start(now.date())
+    recent_from = month_start(now.date(), months)
+    prior_from = month_start(now.date(), 2 * months)
+    in_recent = RevenueMonth.month >= recent_from
+    rows = session.execute(
+        select(
+            RevenueMonth.account_id,
+            func.sum(case((in_recent, RevenueMonth.amount), else_=0.0)),
+            func.count(case((in_recent, 1), else_=None)),
+            func.sum(case((in_recent, 0.0), else_=RevenueMonth.amount)),
+            func.count(case((in_recent, None), else_=1)),
+        )
+        .where(RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month)
+        .group_by(RevenueMonth.account_id)
+    ).all()
+    return {
+        account_id: (float(recent) if n_recent else None, float(prior) if n_prior else None)
+        for account_id, recent, n_recent, prior, n_prior in rows
+    }
+
+
+def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, datetime]:
+    """Account id -> end of its latest snooze, for snoozes still running at `now`."""
+    rows = session.execute(
+        select(Snooze.account_id, func.max(Snooze.until))
+        .where(Snooze.team_id == team_id, Snooze.until > now)
+        .group_by(Snooze.account_id)
+    ).all()
+    return {account_id: _aware(until) for account_id, until in rows if until is not None}  # type: ignore[misc]
+
+
+def account_states(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    th: Thresholds,
+    assessments: Mapping[int, Assessment],
+    *,
+    watched_only: bool = False,
+) -> list[AccountState]:
+    """AccountState for every owned account of the workspace (owner_user_id set), with tier and grade from
+    `assessments`. `watched_only` keeps only key-tier and A/B accounts (the ones any nudge can be about)."""
+    rows = session.execute(
+        select(
+            Account.id,
+            Account.name,
+            Account.owner_user_id,
+            Account.annual_revenue,
+            Account.sponsor_user_id,
+            Account.sponsor_level,
+        ).where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
+    ).all()
+    touches = last_touches(session, team_id, now)
+    window = contact_touches(session, team_id, now, th.spof_window_days)
+    deciders = decision_makers(session, team_id)
+    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months)
+    snoozes = active_snoozes(session, team_id, now)
+    states = []
+    for r in rows:
+        verdict = assessments.get(r.id)
+        if verdict is None:
+            continue
+        if watched_only and not (verdict.tier == "key" or verdict.grade in ("A", "B")):
+            continue
+        last, review = touches.get(r.id, (None, None))
+        n_dm, sole = deciders.get(r.id, (0, None))
+        recent, prior = revenue.get(r.id, (None, None))
+        states.append(
+            AccountState(
+                id=r.id,
+                name=r.name,
+                tier=verdict.tier,
+                grade=verdict.grade,
+                owner=r.owner_user_id,
+                annual_revenue=r.annual_revenue,
+                sponsor_user_id=r.sponsor_user_id,
+                sponsor_level=r.sponsor_level,
+                last_touch=last,
+                last_review=review,
+                decision_makers=n_dm,
+                sole_decision_maker=sole,
+                window_touches=window.get(r.id, ()),
+                revenue_recent=recent,
+                revenue_prior=prior,
+                snoozed_until=snoozes.get(r.id),
+            )
+        )
+    return states
+
+
+def by_owner(states: Iterable[AccountState]) -> dict[str, list[AccountState]]:
+    grouped: dict[str, list[AccountState]] = {}
+    for s in states:
+        if s.owner:
+            grouped.setdefault(s.owner, []).append(s)
+    return grouped
+
+
+def recorded_classes(session: Session, team_id: str) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """Account id -> (owner user id, last announced tier, last announced grade), for tier_watch."""
+    rows = session.execute(
+        select(Account.id, Account.owner_user_id, Account.last_tier, Account.last_grade).where(
+            Account.team_id == team_id
+        )
+    ).all()
+    return {r.id: (r.owner_user_id, r.last_tier, r.last_grade) for r in rows}
+
+
+def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:
+    """Remember the tier and grade now in force, so a change is announced once."""
+    if not changes:
+        return
+    session.execute(
+        update(Account.__table__)
+        .where(Account.__table__.c.team_id == team_id, Account.__table__.c.id == bindparam("aid"))
+        .values(last_tier=bindparam("tier"), last_grade=bindparam("grade")),
+        [{"aid": aid, "tier": tier, "grade": grade} for aid, (tier, grade) in changes.items()],
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates over UTCDateTime columns come back aware already; be safe for backends that do not."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

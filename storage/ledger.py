@@ -1,0 +1,157 @@
+"""The job-run ledger: one row per (workspace, job, period). Whoever inserts it first runs that period.
+
+A claim is committed on its own (status `running` with a lease); the work then writes its outbox rows and
+marks the claim `done` in one transaction. A replica that dies in between leaves a `running` row whose lease
+expires; the next claimant takes it over. A period that is `done` is never run again.
+
+Claims work on batches of periods (one statement each way) so that a job with a period per owner costs a
+few round trips, not one per owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import JobRun
+
+DEFAULT_LEASE = timedelta(minutes=10)
+_CHUNK = 500
+
+
+def _chunks(values: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(JobRun)
+    if dialect == "sqlite":
+        return sqlite.insert(JobRun)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
+def claim(
+    session: Session,
+    *,
+    team_id: str,
+    job: str,
+    periods: Iterable[str],
+    worker: str,
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+) -> set[str]:
+    """Claim the given periods; returns the ones this worker now holds.
+
+    New periods are inserted (insert ... on conflict do nothing); periods left `running` by a worker whose
+    lease expired are taken over with a conditional update. `done` periods and live leases are left alone.
+    Runs in the caller's transaction: commit it before doing the work, so others see the claim."""
+    wanted = sorted(set(periods))
+    if not wanted:
+        return set()
+    until = now + lease
+    held: set[str] = set()
+    for part in _chunks(wanted):
+        rows = [
+            dict(team_id=team_id, job=job, period=p, status="running", claimed_by=worker, lease_until=until, started_at=now)
+            for p in part
+        ]
+        stmt = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["team_id", "job", "period"])
+        held.update(session.scalars(stmt.returning(JobRun.period)))
+        rest = [p for p in part if p not in held]
+        if rest:
+            taken = session.scalars(
+                update(JobRun)
+                .where(
+                    JobRun.team_id == team_id,
+                    JobRun.job == job,
+                    JobRun.period.in_(rest),
+                    or_(and_(JobRun.status == "running", JobRun.lease_until < now), JobRun.status == "failed"),
+                )
+                .values(claimed_by=worker, lease_until=until, started_at=now)
+                .returning(JobRun.period)
+                .execution_options(synchronize_session=False)
+            )
+            held.update(taken)
+    return held
+
+
+def finish(
+    session: Session,
+    *,
+    team_id: str,
+    job: str,
+    periods: Iterable[str],
+    worker: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> set[str]:
+    """Mark the worker's claims `done`; returns the periods it still held (a claim taken over after its lease
+    expired is not ours any more: the caller must roll back its work for those). Call in the same
+    transaction as the work's outbox rows."""
+    wanted = sorted(set(periods))
+    done: set[str] = set()
+    for part in _chunks(wanted):
+        done.update(
+            session.scalars(
+                update(JobRun)
+                .where(
+                    JobRun.team_id == team_id,
+                    JobRun.job == job,
+                    JobRun.period.in_(part),
+                    JobRun.status == "running",
+                    JobRun.claimed_by == worker,
+                )
+                .values(status="done", finished_at=now, lease_until=None, detail=detail)
+                .returning(JobRun.period)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    return done
+
+
+def fail(session: Session, *, team_id: str, job: str, periods: Iterable[str], worker: str, now: datetime, error: str) -> None:
+    """The work raised: mark our claims `failed` (in a fresh transaction) so the next tick runs them again."""
+    for part in _chunks(sorted(set(periods))):
+        session.execute(
+            update(JobRun)
+            .where(
+                JobRun.team_id == team_id,
+                JobRun.job == job,
+                JobRun.period.in_(part),
+                JobRun.status == "running",
+                JobRun.claimed_by == worker,
+            )
+            .values(status="failed", finished_at=now, lease_until=None, detail={"error": error[:500]})
+            .execution_options(synchronize_session=False)
+        )
+
+
+def done_periods(session: Session, *, team_id: str, job: str, periods: Iterable[str]) -> set[str]:
+    """Which of these periods are already done (used by dry runs to apply the once-per-period rule)."""
+    wanted = sorted(set(periods))
+    found: set[str] = set()
+    for part in _chunks(wanted):
+        found.update(
+            session.scalars(
+                select(JobRun.period).where(
+                    JobRun.team_id == team_id, JobRun.job == job, JobRun.period.in_(part), JobRun.status == "done"
+                )
+            )
+        )
+    return found
+
+
+def recent_runs(session: Session, *, team_id: str, job: str | None = None, limit: int = 20) -> list[JobRun]:
+    """The latest ledger rows of a workspace, newest first."""
+    stmt = select(JobRun).where(JobRun.team_id == team_id)
+    if job is not None:
+        stmt = stmt.where(JobRun.job == job)
+    return list(session.scalars(stmt.order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)))
