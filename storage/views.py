@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.model import Assessment
+from accounts.signals import AccountState, ContactTouches, Item, choose_focus, single_point_of_failure
+from accounts.signals import cadence_days as cadence_rule
 from accounts.thresholds import Thresholds
 from storage.models import Account, Contact, Interaction, OutboxMessage, SlackUser, Snooze
 from storage.portfolio import assess_workspace
@@ -22,18 +24,10 @@ GRADE_ORDER = ("A", "B", "C")
 FOCUS_OUTBOX_KIND = "weekly_focus"
 
 
-def cadence_days_for(tier: str, grade: str | None, th: Thresholds) -> int | None:
-    """Days allowed between touches: A 14, B 30, C 90; key-tier accounts at most 30; prospects none.
-
-    Stand-in for the scheduled-nudges rule (`accounts.signals.cadence_days`) until that lands; same defaults.
-    """
-    by_grade = {"A": th.cadence_a_days, "B": th.cadence_b_days, "C": th.cadence_c_days}
-    if grade is None or tier == "prospect":
-        return None
-    days = by_grade[grade]
-    if tier == "key":
-        days = min(days, th.cadence_key_max_days)
-    return days
+def _is_overdue(cadence: int | None, last: datetime | None, snooze: Snooze | None, now: datetime) -> bool:
+    if cadence is None or snooze is not None:
+        return False
+    return last is None or now - last > timedelta(days=cadence)
 
 
 def _days_between(earlier: datetime | None, now: datetime) -> int | None:
@@ -56,6 +50,7 @@ class AccountSummary:
     days_since_touch: int | None
     cadence_days: int | None
     snoozed_until: datetime | None
+    overdue: bool  # past its cadence (never touched counts), not snoozed: accounts.signals' stale test
 
     @property
     def tier(self) -> str:
@@ -64,13 +59,6 @@ class AccountSummary:
     @property
     def grade(self) -> str | None:
         return self.assessment.grade
-
-    @property
-    def overdue(self) -> bool:
-        """Past its cadence (never touched counts) and not snoozed."""
-        if self.cadence_days is None or self.snoozed_until is not None:
-            return False
-        return self.days_since_touch is None or self.days_since_touch > self.cadence_days
 
     @property
     def days_overdue(self) -> int | None:
@@ -139,10 +127,14 @@ class AccountCard:
 
 @dataclass(frozen=True, slots=True)
 class SpofWarning:
-    """A key or grade-A account that hangs on too few people (seed 002)."""
+    """A key or grade-A account that hangs on too few people (accounts.signals.single_point_of_failure)."""
 
     account: AccountSummary
-    reason: str
+    reasons: list[str]  # decision_makers | concentration
+    decision_makers: int
+    contact: str | None  # the one contact most touches go through, or the sole decision maker
+    share_percent: int | None
+    colleague: str | None  # one of ours who has met someone else there
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +190,8 @@ def _summaries(
                 assessment=verdict,
                 last_touch_at=last,
                 days_since_touch=_days_between(last, now),
-                cadence_days=cadence_days_for(verdict.tier, verdict.grade, th),
+                cadence_days=cadence_rule(verdict.tier, verdict.grade, th),
+                overdue=_is_overdue(cadence_rule(verdict.tier, verdict.grade, th), last, snooze, now),
                 snoozed_until=snooze.until if snooze else None,
             )
         )
@@ -296,62 +289,66 @@ def list_accounts(
     return filter_accounts(account_summaries(session, team_id, now, th), which, viewer)
 
 
-def spof_reasons(
-    session: Session, team_id: str, account_ids: list[int], now: datetime, th: Thresholds
-) -> dict[int, str]:
-    """Single points of failure among `account_ids`: too few active decision makers, or most recent touches
-    through one contact (seed 002). Account id -> a sentence naming the problem."""
-    if not account_ids:
-        return {}
+def _state(r: AccountSummary, **extra: object) -> AccountState:
+    return AccountState(
+        id=r.id, name=r.name, tier=r.tier, grade=r.grade, owner=r.owner_user_id, annual_revenue=r.annual_revenue,
+        last_touch=r.last_touch_at, snoozed_until=r.snoozed_until, **extra,  # type: ignore[arg-type]
+    )
+
+
+def spof_warnings(
+    session: Session, team_id: str, rows: list[AccountSummary], now: datetime, th: Thresholds
+) -> list[SpofWarning]:
+    """Single points of failure among `rows` (seed 002), by the nudges' rule, from two aggregate queries."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return []
     dm_rows = session.execute(
-        select(Contact.account_id, func.count())
+        select(Contact.account_id, Contact.name)
         .where(
             Contact.team_id == team_id,
-            Contact.account_id.in_(account_ids),
+            Contact.account_id.in_(ids),
             Contact.active.is_(True),
             Contact.role == "decision_maker",
         )
-        .group_by(Contact.account_id)
+        .order_by(Contact.account_id, Contact.name_key)
     ).all()
-    dms = {aid: n for aid, n in dm_rows}
+    dms: dict[int, list[str]] = defaultdict(list)
+    for aid, contact_name in dm_rows:
+        dms[aid].append(contact_name)
     since = now - timedelta(days=th.spof_window_days)
-    per_contact = session.execute(
-        select(Interaction.account_id, Contact.name, func.count())
+    touch_rows = session.execute(
+        select(Interaction.account_id, Contact.name, Interaction.colleague, func.count())
         .join(Contact, Contact.id == Interaction.contact_id)
         .where(
             Interaction.team_id == team_id,
-            Interaction.account_id.in_(account_ids),
+            Interaction.account_id.in_(ids),
             Interaction.occurred_at > since,
             Interaction.occurred_at <= now,
         )
-        .group_by(Interaction.account_id, Contact.name)
+        .group_by(Interaction.account_id, Contact.name, Interaction.colleague)
     ).all()
-    totals_rows = session.execute(
-        select(Interaction.account_id, func.count())
-        .where(
-            Interaction.team_id == team_id,
-            Interaction.account_id.in_(account_ids),
-            Interaction.occurred_at > since,
-            Interaction.occurred_at <= now,
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    colleagues: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for aid, contact_name, colleague, n in touch_rows:
+        counts[aid][contact_name] += n
+        if colleague:
+            colleagues[aid][contact_name].add(colleague)
+    out = []
+    for r in rows:
+        touches = tuple(
+            ContactTouches(c, n, tuple(sorted(colleagues[r.id][c]))) for c, n in sorted(counts[r.id].items())
         )
-        .group_by(Interaction.account_id)
-    ).all()
-    totals = {aid: n for aid, n in totals_rows}
-    top: dict[int, tuple[str, int]] = {}
-    for aid, name, n in per_contact:
-        if aid not in top or n > top[aid][1]:
-            top[aid] = (name, n)
-    out: dict[int, str] = {}
-    for aid in account_ids:
-        have = dms.get(aid, 0)
-        if aid in top and totals.get(aid, 0) >= 2:
-            name, n = top[aid]
-            share = 100 * n // totals[aid]
-            if share >= th.spof_concentration_percent:
-                out[aid] = f"{share}% of the last {th.spof_window_days} days' touches went through {name}"
-                continue
-        if have < th.spof_min_decision_makers:
-            out[aid] = f"{have} active decision maker{'s' if have != 1 else ''} (want {th.spof_min_decision_makers})"
+        names = dms.get(r.id, [])
+        item: Item | None = single_point_of_failure(
+            _state(r, decision_makers=len(names), sole_decision_maker=names[0] if len(names) == 1 else None,
+                   window_touches=touches),
+            now,
+            th,
+        )
+        if item is not None:
+            d = item.details
+            out.append(SpofWarning(r, list(d["reasons"]), d["decision_makers"], d["contact"], d["share_percent"], d["colleague"]))
     return out
 
 
@@ -371,12 +368,12 @@ def _focus_from_outbox(session: Session, team_id: str, viewer: str, now: datetim
     return row
 
 
-def pick_focus(rows: list[AccountSummary], viewer: str) -> AccountSummary | None:
-    """This week's focus when the weekly job has not chosen one: the viewer's most valuable overdue key account."""
-    mine = [r for r in rows if r.owner_user_id == viewer and r.tier == "key" and r.overdue]
-    if not mine:
-        return None
-    return max(mine, key=lambda r: (r.annual_revenue or 0.0, r.days_overdue or 10**6, r.name))
+def pick_focus(rows: list[AccountSummary], viewer: str, now: datetime, th: Thresholds) -> AccountSummary | None:
+    """The weekly-focus rule (accounts.signals.choose_focus) over the viewer's accounts, for when the weekly
+    job has not picked one this week."""
+    mine = [r for r in rows if r.owner_user_id == viewer]
+    item = choose_focus([_state(r) for r in mine], now, (), th)
+    return None if item is None else next(r for r in mine if r.id == item.account_id)
 
 
 def focus_account(
@@ -389,7 +386,7 @@ def focus_account(
         for r in rows:
             if r.id == chosen:
                 return r
-    return pick_focus(rows, viewer)
+    return pick_focus(rows, viewer, now, th)
 
 
 def home_data(session: Session, team_id: str, viewer: str, now: datetime, th: Thresholds) -> HomeData:
@@ -401,8 +398,7 @@ def home_data(session: Session, team_id: str, viewer: str, now: datetime, th: Th
         groups[r.grade or "prospect"].append(r)
     ordered = {g: _sort_most_overdue(groups[g]) for g in (*GRADE_ORDER, "prospect") if groups.get(g)}
     watched = [r for r in mine if r.tier == "key" or r.grade == "A"]
-    reasons = spof_reasons(session, team_id, [r.id for r in watched], now, th)
-    spof = [SpofWarning(r, reasons[r.id]) for r in watched if r.id in reasons]
+    spof = spof_warnings(session, team_id, watched, now, th)
     return HomeData(viewer=viewer, groups=ordered, focus=focus_account(session, team_id, viewer, now, th, rows), spof=spof)
 
 

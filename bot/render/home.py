@@ -12,15 +12,34 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
 from bot.render.format import OPEN_GRADE, button, chunk_lines, context, header, name, section
-from bot.render.kit import escape
+from bot.render.kit import escape, user_mention
 from bot.render.list import summary_line
-from storage.views import HomeData
+from storage.views import HomeData, SpofWarning
 
 MAX_HOME_BLOCKS = 100
 GROUP_LIMIT = 25
 SPOF_LIMIT = 10
 GROUP_TITLES = {"A": "Grade A", "B": "Grade B", "C": "Grade C", "prospect": "Prospects"}
 GROUP_FILTERS = {"A": "a", "B": "b", "C": "c", "prospect": "prospects"}
+
+
+def spof_text(w: SpofWarning) -> str:
+    """Why an account hangs on too few people, and who could help (mrkdwn, names escaped)."""
+    parts = []
+    if "concentration" in w.reasons and w.contact:
+        parts.append(f"{w.share_percent}% of recent touches went through {name(w.contact)}")
+    if "decision_makers" in w.reasons:
+        n = w.decision_makers
+        who = f" ({name(w.contact)})" if n == 1 and w.contact and "concentration" not in w.reasons else ""
+        parts.append(f"{n} active decision maker{'s' if n != 1 else ''}{who}")
+    text = "; ".join(parts)
+    if w.colleague:
+        text += f". {_person(w.colleague)} has met someone else there"
+    return text
+
+
+def _person(value: str) -> str:
+    return user_mention(value) if value[:1] in ("U", "W") and value.isalnum() else escape(value)
 
 
 def home_blocks(home: HomeData, now: datetime) -> list[Block]:
@@ -37,7 +56,7 @@ def home_blocks(home: HomeData, now: datetime) -> list[Block]:
     else:
         blocks.append(section("*:dart: This week's focus*\nNothing pressing: none of your key accounts is overdue."))
     if home.spof:
-        lines = [f"• *{name(w.account.name)}*: {escape(w.reason)}" for w in home.spof[:SPOF_LIMIT]]
+        lines = [f"• *{name(w.account.name)}*: {spof_text(w)}" for w in home.spof[:SPOF_LIMIT]]
         if len(home.spof) > SPOF_LIMIT:
             lines.append(f"_and {len(home.spof) - SPOF_LIMIT} more_")
         blocks.append(section("*:warning: Single points of failure*\n" + "\n".join(lines)))

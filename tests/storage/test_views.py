@@ -87,8 +87,10 @@ def test_home_groups_focus_and_spof(session) -> None:
     home = views.home_data(session, TEAM, OWNER, NOW, TH)
     assert "Initech" not in [r.name for g in home.groups.values() for r in g]
     assert home.groups["prospect"][0].name == "Hooli"
-    spof = {w.account.name: w.reason for w in home.spof}
-    assert "Acme Corp" in spof and "1 active decision maker" in spof["Acme Corp"]
+    spof = {w.account.name: w for w in home.spof}
+    assert set(spof) == {"Acme Corp"}  # the only key/A account of the owner
+    assert spof["Acme Corp"].reasons == ["decision_makers"]
+    assert (spof["Acme Corp"].decision_makers, spof["Acme Corp"].contact) == (1, "Jane Doe")
     assert home.focus is not None and home.focus.tier == "key" and home.focus.overdue
     # The weekly job's choice wins over the fallback rule.
     session.add(
@@ -107,17 +109,20 @@ def test_spof_concentration(session) -> None:
     b = contact(session, acc, "B Two", "decision_maker")
     for d in range(1, 9):
         touch(session, acc, d, who=a)
-    touch(session, acc, 9, who=b)
-    reasons = views.spof_reasons(session, TEAM, [acc.id], NOW, TH)
-    assert "88% of the last 90 days' touches went through A One" == reasons[acc.id]
+    touch(session, acc, 9, who=b, colleague=STRANGER)
+    rows = views.account_summaries(session, TEAM, NOW, TH)
+    [warning] = views.spof_warnings(session, TEAM, rows, NOW, TH)
+    assert (warning.reasons, warning.contact, warning.share_percent) == (["concentration"], "A One", 89)
+    assert warning.colleague == STRANGER
     touch(session, acc, 10, who=b)
     touch(session, acc, 11, who=b)
-    assert views.spof_reasons(session, TEAM, [acc.id], NOW, TH) == {}
+    assert views.spof_warnings(session, TEAM, rows, NOW, TH) == []
 
 
-def test_cadence_rule() -> None:
-    assert views.cadence_days_for("key", "C", TH) == 30
-    assert views.cadence_days_for("secondary", "C", TH) == 90
-    assert views.cadence_days_for("secondary", "B", TH) == 30
-    assert views.cadence_days_for("key", "A", TH) == 14
-    assert views.cadence_days_for("prospect", None, TH) is None
+def test_overdue_matches_the_nudge_rule(session) -> None:
+    acc = account(session, "Edge", TEAM, owner_user_id=OWNER, annual_revenue=5_000_000, strategic_value="high", profit_margin=30)
+    touch(session, acc, 14)  # exactly the A cadence: not overdue yet
+    [row] = views.account_summaries(session, TEAM, NOW, TH)
+    assert row.grade == "A" and row.cadence_days == 14 and not row.overdue
+    [later] = views.account_summaries(session, TEAM, NOW + timedelta(hours=1), TH)
+    assert later.overdue and later.days_overdue == 0
