@@ -1,0 +1,166 @@
+"""The command grammar: tokens, quotes, Slack markup, every subcommand, and helpful errors. Pure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import command_parser as cp
+
+TODAY = date(2026, 11, 24)
+
+
+def parse(text: str) -> cp.Command:
+    return cp.parse(text, TODAY)
+
+
+def error(text: str) -> cp.CommandError:
+    with pytest.raises(cp.CommandError) as info:
+        parse(text)
+    return info.value
+
+
+def test_empty_is_help() -> None:
+    assert parse("") == cp.Help()
+    assert parse("   ") == cp.Help()
+    assert cp.parse(None, TODAY) == cp.Help()
+    assert parse("help list") == cp.Help("list")
+
+
+def test_plain_name_is_grade() -> None:
+    assert parse("Acme Corp") == cp.Grade("Acme Corp")
+    assert parse("grade  Acme   Corp ") == cp.Grade("Acme Corp")
+    assert parse('"list"') == cp.Grade("list")  # a quoted first word is a name, never a subcommand
+    assert parse("AT&amp;T") == cp.Grade("AT&T")  # Slack's escaping is undone
+
+
+def test_list_filters_and_pages() -> None:
+    assert parse("list") == cp.ListAccounts(None, 1)
+    assert parse("list KEY") == cp.ListAccounts("key", 1)
+    assert parse("list stale 3") == cp.ListAccounts("stale", 3)
+    assert parse("list a page 2") == cp.ListAccounts("a", 2)
+    err = error("list bogus")
+    assert "not a list filter" in err.message and "secondary" in (err.usage or "")
+
+
+def test_log() -> None:
+    assert parse("log Acme Corp meeting") == cp.LogTouch("Acme Corp", "meeting")
+    assert parse("log Acme call with Jane Doe -- renewal in March") == cp.LogTouch("Acme", "call", "Jane Doe", "renewal in March")
+    assert parse('log "Meeting Rooms Ltd" visit') == cp.LogTouch("Meeting Rooms Ltd", "visit")
+    assert parse("log Acme email --short note") == cp.LogTouch("Acme", "email", None, "short note")
+    assert parse("log Acme email -- ping <!channel> and <@U123|bob>") == cp.LogTouch("Acme", "email", None, "ping @channel and @bob")
+    assert "kind of touch" in error("log Acme lunch").message
+    assert "Say which account" in error("log meeting").message
+    assert "after the kind" in error("log Acme meeting yesterday").message
+
+
+def test_contacts() -> None:
+    assert parse("contacts Acme Corp") == cp.Contacts("Acme Corp")
+    assert parse('contact add Acme Corp "Jane Doe" CFO decision-maker') == cp.ContactAdd("Acme Corp", "Jane Doe", "CFO", True)
+    assert parse("contact add Acme \u201cJane Doe\u201d Head of IT") == cp.ContactAdd("Acme", "Jane Doe", "Head of IT", False)
+    assert parse('contact add "Acme Corp" "Jane"') == cp.ContactAdd("Acme Corp", "Jane")
+    assert parse('contact left Acme "Jane Doe"') == cp.ContactLeft("Acme", "Jane Doe")
+    assert "in quotes" in error("contact add Acme Jane Doe").message
+    assert "contact add" in error("contact Acme").message
+
+
+def test_set_fields() -> None:
+    assert parse("set Acme strategic_value H") == cp.SetField("Acme", "strategic_value", "high")
+    assert parse("set Acme Corp pain_factor medium") == cp.SetField("Acme Corp", "pain_factor", "medium")
+    assert parse("set Acme wallet_share 62.5%") == cp.SetField("Acme", "wallet_share", 62.5)
+    assert parse("set Acme profit_margin -4") == cp.SetField("Acme", "profit_margin", -4.0)
+    assert parse("set Acme engagement low") == cp.SetField("Acme", "engagement", "low")
+    assert parse("set Acme stage prospect") == cp.SetField("Acme", "stage", "prospect")
+    assert parse("set Acme owner <@U0ABC123|dana>") == cp.SetField("Acme", "owner", "U0ABC123")
+    assert parse("set Acme sponsor <@U0ABC123> executive") == cp.SetField("Acme", "sponsor", "U0ABC123", "executive")
+    assert parse("set Acme sponsor <@U0ABC123> pm") == cp.SetField("Acme", "sponsor", "U0ABC123", "project_manager")
+    assert parse("set Acme sponsor none") == cp.SetField("Acme", "sponsor", None)
+    assert parse("set Acme aliases ACME; Acme Inc ,  AC") == cp.SetField("Acme", "aliases", ["ACME", "Acme Inc", "AC"])
+    assert parse("set Acme aliases none") == cp.SetField("Acme", "aliases", [])
+    assert parse("set Acme feed <https://acme.example/news.rss>") == cp.SetField("Acme", "feed", "https://acme.example/news.rss")
+    assert parse("set Acme strategic_value none") == cp.SetField("Acme", "strategic_value", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("set Acme strategic_value huge", "not a rating"),
+        ("set Acme engagement medium", "not a rating"),
+        ("set Acme wallet_share 120", "between 0 and 100"),
+        ("set Acme wallet_share lots", "percentage"),
+        ("set Acme wallet_share nan", "between"),
+        ("set Acme owner @dana", "Mention the person"),
+        ("set Acme sponsor <@U0ABC123> boss", "not a sponsor level"),
+        ("set Acme feed javascript:alert(1)", "web address"),
+        ("set Acme feed <ftp://x.example/feed>", "web address"),
+        ("set Acme stage gone", "client or prospect"),
+        ("set Acme colour red", "not a field"),
+        ("set Acme", "which field"),
+        ("set Acme strategic_value", "needs a value"),
+        ("set Acme strategic_value high low", "takes one value"),
+    ],
+)
+def test_set_errors(text: str, expected: str) -> None:
+    assert expected in error(text).message
+
+
+def test_snooze() -> None:
+    assert parse("snooze Acme 7d") == cp.Snooze("Acme", date(2026, 12, 1))
+    assert parse("snooze Acme Corp 2w waiting for budget") == cp.Snooze("Acme Corp", date(2026, 12, 8), "waiting for budget")
+    assert parse("snooze Acme 2 weeks") == cp.Snooze("Acme", date(2026, 12, 8))
+    assert parse("snooze Acme until 2027-01-15 holidays") == cp.Snooze("Acme", date(2027, 1, 15), "holidays")
+    assert "not a date" in error("snooze Acme until soon").message
+    assert "not in the future" in error("snooze Acme until 2026-11-24").message
+    assert "at most 365" in error("snooze Acme 60w").message
+    assert "at least one day" in error("snooze Acme 0d").message
+    assert "how long" in error("snooze Acme").message
+
+
+def test_focus_and_feeds() -> None:
+    assert parse("focus") == cp.Focus()
+    assert "nothing after" in error("focus Acme").message
+    assert parse("feeds") == cp.Feeds("list")
+    assert parse("feeds add https://n.example/rss <#C0NEWS|news>") == cp.Feeds("add", "https://n.example/rss", "C0NEWS")
+    assert "not a channel" in error("feeds add https://n.example/rss news").message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x" * 4001, "limit is 4,000"),
+        ("grade Acme\x07", "control character (U+0007)"),
+        ("grade Acme\x1b[31m", "U+001B"),
+        ('contact add Acme "Jane', "never closed"),
+    ],
+)
+def test_hostile_text(text: str, expected: str) -> None:
+    assert expected in error(text).message
+
+
+def test_sql_and_markup_are_just_names() -> None:
+    assert parse("grade '; DROP TABLE accounts; --") == cp.Grade("'; DROP TABLE accounts; --")
+    assert parse("grade <!channel> *bold* <https://evil.example|click>") == cp.Grade("@channel *bold* click (https://evil.example)")
+    assert parse("grade " + "a" * 150) == cp.Grade("a" * 150)
+    assert "at most 200" in error("grade " + "a" * 300).message
+    assert parse("grade Acme\nCorp\tLtd") == cp.Grade("Acme Corp Ltd")  # newlines and tabs are spaces
+
+
+def test_plain_converts_markup() -> None:
+    assert cp.plain("<@U1|ann> <@U2> <!here> <!subteam^S1|@team> <#C1|general> <https://x.example|X> <mailto:a@b.c>") == (
+        "@ann @U2 @here @team #general X (https://x.example) mailto:a@b.c"
+    )
+    assert cp.plain("a &amp;lt; b") == "a &lt; b"
+
+
+@given(st.text(max_size=300))
+def test_any_text_parses_or_explains(text: str) -> None:
+    """Whatever arrives, the parser answers with a command or a CommandError with a message, nothing else."""
+    try:
+        result = cp.parse(text, TODAY)
+    except cp.CommandError as exc:
+        assert exc.message
+    else:
+        assert result is not None
