@@ -80,3 +80,33 @@ def portfolio(session: Session, team: str = TEAM) -> dict[str, Account]:
     touch(session, acme, 20, "call", bob)
     touch(session, accs["Umbrella"], 10, "email")
     return accs
+
+
+def all_text(payload: object) -> str:
+    """Every string inside a Slack payload (text, blocks, fields, buttons), joined: for assertions."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(payload)
+    return "\n".join(out)
+
+
+def action_ids(payload: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+    for block in payload.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if "action_id" in element:
+                ids.append(element["action_id"])
+        accessory = block.get("accessory") or {}
+        if "action_id" in accessory:
+            ids.append(accessory["action_id"])
+    return ids
