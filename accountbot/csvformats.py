@@ -228,6 +228,7 @@ class Column:
 class CsvFormat:
     kind: str
     columns: tuple[Column, ...]
+    ignored: tuple[str, ...] = ()  # accepted in the header and skipped (computed columns of an export)
 
     @property
     def names(self) -> list[str]:
@@ -261,6 +262,7 @@ FORMATS: dict[str, CsvFormat] = {
             Column("news_feed", url, "an http(s) URL of an RSS or Atom feed"),
             Column("prospect_fit", choice("ideal", "lead"), "ideal or lead"),
         ),
+        ignored=("tier", "grade", "score", "quadrant"),  # written by `accountbot export accounts`
     ),
     "contacts": CsvFormat(
         "contacts",
@@ -358,7 +360,8 @@ def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[R
                     )
                 )
                 continue
-            rows.append(Record(start, {col: raw.strip() for col, raw in zip(columns, fields, strict=True)}))
+            values = {col: raw.strip() for col, raw in zip(columns, fields, strict=True) if col not in fmt.ignored}
+            rows.append(Record(start, values))
     except csv.Error as exc:
         line = reader.line_num or 1
         if "field larger than field limit" in str(exc):
@@ -373,7 +376,7 @@ def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[R
 
 
 def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
-    allowed = fmt.names
+    allowed = [*fmt.names, *fmt.ignored]
     if len(fields) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in fields[0]:
@@ -403,7 +406,7 @@ def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
         raise BadFile(
-            f"line {line}: " + "; ".join(problems) + f". A {fmt.kind} file accepts these columns: {', '.join(allowed)} "
+            f"line {line}: " + "; ".join(problems) + f". A {fmt.kind} file accepts these columns: {', '.join(fmt.names)} "
             "(any case; spaces and underscores are the same)."
         )
     return columns
@@ -491,11 +494,11 @@ def read_file(kind: str, path: Path, progress: Callable[[int], None] | None = No
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise BadFile(f"{path}: no such file.") from None
+        raise BadFile("no such file.") from None
     except IsADirectoryError:
-        raise BadFile(f"{path} is a directory; give the path of a .csv file.") from None
+        raise BadFile("this is a directory; give the path of a .csv file.") from None
     except OSError as exc:
-        raise BadFile(f"{path}: cannot read it ({exc.strerror}).") from None
+        raise BadFile(f"cannot read it ({exc.strerror}).") from None
     return parse_rows(kind, data, progress)
 
 

@@ -135,7 +135,7 @@ STORY = {
     "single point of failure": ["Mercury Freight Lines"],
     "revenue drop": ["Delta Water Utilities"],
     "laggard (negative margin)": ["Halcyon Retail Group", "Umber Textiles"],
-    "shed (high pain, low profitability)": ["Bluefin Seafoods", "Falcon Security Services"],
+    "shed (high pain, low profitability)": ["Bluefin Seafoods", "Falcon Security Services", "Tidewater Ports Authority"],
     "prospect with ideal fit": ["Lumen Biotech", "Aurora Fintech"],
     "ambiguous names for news matching": ["Mercury", "Atlas", "Jaguar", "Delta", "Summit", "Orion", "Pioneer", "Phoenix"],
 }

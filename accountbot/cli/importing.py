@@ -1,0 +1,179 @@
+"""`accountbot import accounts|contacts|interactions|revenue FILE` and `accountbot export accounts`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
+
+from accountbot.cli.common import (
+    TeamOption,
+    console,
+    err_console,
+    fail,
+    open_runtime,
+    resolve_team,
+    session_scope,
+)
+from accountbot.csvformats import FORMATS, BadFile, count_lines, read_file
+from storage import importing
+from storage.accounts import list_accounts
+from storage.db import ensure_workspace, utcnow
+from storage.importing import ImportRejected, ImportResult
+from storage.portfolio import assess_workspace
+
+INVALID_INPUT = 2  # exit status when the file is refused
+
+
+class Kind(StrEnum):
+    accounts = "accounts"
+    contacts = "contacts"
+    interactions = "interactions"
+    revenue = "revenue"
+
+
+class ExportKind(StrEnum):
+    accounts = "accounts"
+
+
+WRITERS: dict[str, Callable[..., ImportResult]] = {
+    "accounts": importing.import_accounts,
+    "contacts": importing.import_contacts,
+    "interactions": importing.import_interactions,
+    "revenue": importing.import_revenue,
+}
+
+EXPORT_COLUMNS = [*FORMATS["accounts"].names, "tier", "grade", "score", "quadrant"]
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """Two progress callbacks (checking, writing); a rich bar only when stdout is a terminal."""
+    if not console.is_terminal:
+        yield (lambda _n: None), (lambda _n: None)
+        return
+    columns = (TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        check = bar.add_task("checking", total=total)
+        write = bar.add_task("writing", total=total)
+        yield (lambda n: bar.advance(check, n)), (lambda n: bar.advance(write, n))
+
+
+def report_rejection(path: Path, exc: ImportRejected) -> None:
+    err_console.print(
+        f"[bold red]error:[/] {path}: {exc.total} problem(s); nothing was imported.", highlight=False
+    )
+    for error in exc.errors:
+        err_console.print(f"  {error}", markup=False, highlight=False)
+    if exc.total > len(exc.errors):
+        err_console.print(f"  ... and {exc.total - len(exc.errors)} more", markup=False, highlight=False)
+    err_console.print("Fix these rows and import the file again.", highlight=False)
+
+
+def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportResult:
+    """Parse and write one file in the caller's transaction; raises BadFile or ImportRejected."""
+    with _progress(count_lines(path) if path.is_file() else 0) as (checked, written):
+        rows = read_file(kind, path, checked)
+        return WRITERS[kind](session, team_id, rows, utcnow(), written)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_cmd(
+        kind: Kind = typer.Argument(..., help="What the file holds."),
+        file: Path = typer.Argument(..., help="CSV file (UTF-8, comma-separated, header on line 1)."),
+        team: str | None = TeamOption,
+    ) -> None:
+        """Import a CSV file: all rows or none. Importing the same file again changes nothing."""
+        rt = open_runtime()
+        try:
+            with session_scope(rt) as session:
+                team_id = resolve_team(session, rt.settings, team, create=True)
+                ensure_workspace(session, team_id)
+                result = run_import(session, team_id, kind.value, file)
+        except BadFile as exc:
+            raise fail(f"{file}: {exc}", INVALID_INPUT) from None
+        except ImportRejected as exc:
+            report_rejection(file, exc)
+            raise typer.Exit(INVALID_INPUT) from None
+        console.print(
+            f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
+            f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
+            highlight=False,
+        )
+        for note in result.notes:
+            console.print(f"  note: {note}", highlight=False)
+
+    @app.command("export")
+    def export_cmd(
+        kind: ExportKind = typer.Argument(..., help="What to export."),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+        team: str | None = TeamOption,
+    ) -> None:
+        """Write accounts as CSV with the computed tier, grade, score and quadrant (for spreadsheets)."""
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            rows = export_rows(session, team_id, rt.settings.thresholds)
+        if output is None:
+            write_export(sys.stdout, rows)
+            return
+        try:
+            with output.open("w", newline="", encoding="utf-8") as fh:
+                write_export(fh, rows)
+        except OSError as exc:
+            raise fail(f"cannot write {output} ({exc.strerror}).") from None
+        err_console.print(f"{len(rows)} account(s) written to {output}", highlight=False)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def export_rows(session: Session, team_id: str, thresholds: Any) -> list[dict[str, str]]:
+    """One dict per account: the import columns (re-importable) plus tier, grade, score, quadrant."""
+    verdicts = assess_workspace(session, team_id, utcnow(), thresholds)
+    out = []
+    for acc in list_accounts(session, team_id):
+        v = verdicts[acc.id]
+        out.append(
+            {
+                "name": acc.name,
+                "owner": acc.owner or "",
+                "stage": acc.stage,
+                "annual_revenue": _number(acc.annual_revenue),
+                "wallet_share": _number(acc.wallet_share),
+                "profit_margin": _number(acc.profit_margin),
+                "profitability": acc.profitability or "",
+                "strategic_value": acc.strategic_value or "",
+                "pain_factor": acc.pain_factor or "",
+                "engagement": acc.engagement or "",
+                "potential": acc.potential or "",
+                "industry": acc.industry or "",
+                "aliases": ";".join(acc.aliases or []),
+                "domain": acc.domain or "",
+                "news_feed": acc.news_feed or "",
+                "prospect_fit": acc.prospect_fit or "",
+                "tier": v.tier,
+                "grade": v.grade or "",
+                "score": "" if v.score is None else str(v.score),
+                "quadrant": v.quadrant,
+            }
+        )
+    return out
+
+
+def write_export(fh: TextIO, rows: Sequence[dict[str, str]]) -> None:
+    writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
