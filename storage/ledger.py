@@ -75,7 +75,7 @@ def claim(
                     JobRun.period.in_(rest),
                     or_(and_(JobRun.status == "running", JobRun.lease_until < now), JobRun.status == "failed"),
                 )
-                .values(claimed_by=worker, lease_until=until, started_at=now)
+                .values(status="running", claimed_by=worker, lease_until=until, started_at=now, finished_at=None)
                 .returning(JobRun.period)
                 .execution_options(synchronize_session=False)
             )

@@ -97,14 +97,17 @@ def claim_due(
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
+    chosen: Any = due.scalar_subquery()
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # A materialised CTE runs once; an IN (subquery) may be re-scanned and pick other rows among ties.
+        cte = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        chosen = select(cte.c.id).scalar_subquery()
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.team_id == team_id, OutboxMessage.id.in_(due.scalar_subquery()))
+        .where(OutboxMessage.team_id == team_id, OutboxMessage.id.in_(chosen))
         .values(status="sending", lease_owner=worker, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     rows = list(session.scalars(stmt))
     rows.sort(key=lambda r: (r.next_attempt_at, r.id))
