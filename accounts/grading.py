@@ -7,6 +7,7 @@ entry point takes the whole portfolio: `assess_portfolio(facts, th)`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
@@ -161,7 +162,7 @@ class NextStepAdvisor:
     ) -> Iterator[tuple[float, int, str, Scored]]:
         """Single-factor improvements as (size in rating steps, priority, label, changed levels)."""
         th = self.th
-        if s.laggard:
+        if s.laggard and th.margin_medium_from > 0:  # else reaching 0% is already a higher rating
             yield (
                 0.5,
                 0,
@@ -183,17 +184,20 @@ class NextStepAdvisor:
                 s._replace(pain_factor=level),
             )
         for level in _HIGHER[s.revenue]:
+            # The smallest revenue that reaches `level`; ties can carry it one band further.
             percent = th.revenue_high_percent if level == "high" else th.revenue_medium_percent
             need = self.ranking.minimum_for(percent, ranked=ranked)
             if need is None:
-                label = (
-                    f"raise revenue to {level} (any recorded annual revenue above 0 is in the top {percent}%)"
-                )
+                reached = self.ranking.level_at(0.01, ranked=ranked)
+                label = f"raise revenue to {reached} (any recorded annual revenue above 0 will do)"
             else:
+                amount = math.ceil(need)
+                reached = self.ranking.level_at(amount, ranked=ranked)
+                band = th.revenue_high_percent if reached == "high" else th.revenue_medium_percent
                 label = (
-                    f"raise revenue to {level} (annual revenue >= {money(need)}, top {percent}% of clients)"
+                    f"raise revenue to {reached} (annual revenue >= {money(amount)}, top {band}% of clients)"
                 )
-            yield RANK[level] - RANK[s.revenue], 2, label, s._replace(revenue=level)
+            yield RANK[level] - RANK[s.revenue], 2, label, s._replace(revenue=reached)
         for level in _HIGHER[s.strategic_value]:
             size = RANK[level] - RANK[s.strategic_value]
             yield size, 3, f"raise strategic value to {level}", s._replace(strategic_value=level)

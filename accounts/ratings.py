@@ -71,6 +71,17 @@ class RevenueRanking:
             return None
         return self._asc[self.n - cut]  # the cut-th highest revenue; matching it ties into the band
 
+    def level_at(self, revenue: float, *, ranked: bool) -> str:
+        """The revenue rating an account would get if its revenue were `revenue` (above zero, and above
+        its current revenue when `ranked`); an account not ranked yet joins the population (N + 1)."""
+        above = self.above(revenue)
+        if ranked:
+            high_cut, medium_cut = self.high_cut, self.medium_cut
+        else:
+            high_cut = ceil_percent(self.th.revenue_high_percent, self.n + 1)
+            medium_cut = ceil_percent(self.th.revenue_medium_percent, self.n + 1)
+        return "high" if above < high_cut else "medium" if above < medium_cut else "low"
+
     def rate(self, revenue: float | None) -> tuple[str, int | None, str]:
         """(level, above, reason) for a client's revenue. No revenue is low and unranked (above None)."""
         amount = known_revenue(revenue)

@@ -313,7 +313,18 @@ def test_next_step_for_a_client_without_revenue_counts_it_into_the_population() 
     assert (d.score, d.grade) == (6, "B")
     assert d.next_step == "raise revenue to medium (annual revenue >= 8,000, top 20% of clients) -> A"
     alone = assess_portfolio([AccountFacts(name="d", wallet_share=90.0, profit_margin=30.0, strategic_value="high")])
-    assert alone[0].next_step == "raise revenue to medium (any recorded annual revenue above 0 is in the top 20%) -> A"
+    # alone, any revenue makes it the top client: high, not merely medium
+    assert alone[0].next_step == "raise revenue to high (any recorded annual revenue above 0 will do) -> A"
+
+
+def test_next_step_revenue_names_the_band_a_tie_really_reaches() -> None:
+    # 10 clients, two tied at the top: the medium threshold (2nd highest) ties with the top, so it is high
+    top = [AccountFacts(name="t1", annual_revenue=9_000.0), AccountFacts(name="t2", annual_revenue=9_000.0)]
+    rest = [AccountFacts(name=f"r{i}", annual_revenue=100.0 + i) for i in range(7)]
+    d = AccountFacts(name="d", annual_revenue=50.0, wallet_share=90.0, profit_margin=30.0, strategic_value="high")
+    a = assess_portfolio([*top, *rest, d])[-1]
+    assert (a.score, a.grade) == (6, "B")
+    assert a.next_step == "raise revenue to high (annual revenue >= 9,000, top 10% of clients) -> A"
 
 
 def test_next_step_is_none_for_a_and_for_prospects() -> None:

@@ -1,0 +1,181 @@
+"""Properties of the grading that must hold for any portfolio (hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.grading import assess_portfolio
+from accounts.levels import RANK
+from accounts.model import AccountFacts, Assessment
+
+GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
+LEVEL = st.sampled_from([None, "high", "medium", "low"])
+PERCENT = st.floats(min_value=0, max_value=100, allow_nan=False)
+MARGIN = st.floats(min_value=-60, max_value=80, allow_nan=False)
+# Revenues from a small pool make ties (and boundary ties) common.
+REVENUE = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, 1_000.0, 5_000.0, 20_000.0, 250_000.0]),
+    st.floats(min_value=0, max_value=5e7, allow_nan=False),
+)
+
+FACTS = st.builds(
+    AccountFacts,
+    name=st.just("x"),
+    stage=st.sampled_from(["client", "client", "client", "prospect"]),
+    annual_revenue=REVENUE,
+    wallet_share=st.one_of(st.none(), PERCENT, st.sampled_from([50.0, 75.0])),
+    profit_margin=st.one_of(st.none(), MARGIN, st.sampled_from([0.0, 10.0, 25.0])),
+    profitability=st.one_of(st.none(), st.none(), LEVEL),
+    strategic_value=LEVEL,
+    pain_factor=LEVEL,
+    engagement=st.sampled_from([None, None, "high", "low"]),
+    potential=st.sampled_from([None, None, "high", "low"]),
+    prospect_fit=st.sampled_from([None, "ideal", "lead"]),
+    engagement_pairs=st.integers(min_value=0, max_value=6),
+)
+
+
+def numbered(facts: list[AccountFacts]) -> list[AccountFacts]:
+    return [dataclasses.replace(f, name=f"acct {i}", id=i) for i, f in enumerate(facts)]
+
+
+PORTFOLIO = st.lists(FACTS, min_size=1, max_size=40).map(numbered)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def regrade(facts: list[AccountFacts], i: int, **changes: object) -> Assessment:
+    changed = list(facts)
+    changed[i] = dataclasses.replace(facts[i], **changes)
+    return assess_portfolio(changed)[i]
+
+
+@SETTINGS
+@given(PORTFOLIO, st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_row_order(facts: list[AccountFacts], rnd) -> None:
+    shuffled = list(facts)
+    rnd.shuffle(shuffled)
+    before = {a.id: a for a in assess_portfolio(facts)}
+    after = assess_portfolio(shuffled)
+    assert [a.id for a in after] == [f.id for f in shuffled]  # input order kept
+    assert {a.id: a for a in after} == before
+
+
+@SETTINGS
+@given(PORTFOLIO)
+def test_scores_and_grades_are_within_bounds(facts: list[AccountFacts]) -> None:
+    for f, a in zip(facts, assess_portfolio(facts), strict=True):
+        assert a.id == f.id and a.name == f.name
+        assert set(a.ratings) == {"revenue", "wallet_share", "profitability", "strategic_value", "pain_factor"}
+        assert all(v in (None, "high", "medium", "low") for v in a.ratings.values())
+        assert a.reasons and a.treatment
+        if f.stage == "prospect":
+            assert (a.tier, a.grade, a.score, a.next_step, a.flags) == ("prospect", None, None, None, [])
+            continue
+        assert a.tier in ("key", "secondary")
+        assert a.score is not None and 0 <= a.score <= 12
+        assert a.grade in ("A", "B", "C")
+        if a.ratings["strategic_value"] != "low":
+            assert a.grade != "C"  # strategic floor
+        elif a.flags:
+            assert a.grade == "C"
+        elif a.score >= 8:
+            assert a.grade == "A"
+        assert (a.grade == "A") <= (a.next_step is None)
+        assert sum(r.startswith("grade ") for r in a.reasons) == 1
+
+
+def improvements(f: AccountFacts, data: st.DataObject) -> dict[str, object]:
+    """One single-factor change that can only make the account more attractive."""
+    options = ["revenue", "strategic", "pain", "profitability", "share"]
+    if f.profitability is None and f.profit_margin is not None:
+        options.append("margin")
+    choice = data.draw(st.sampled_from(options))
+    if choice == "revenue":
+        old = f.annual_revenue if f.annual_revenue and f.annual_revenue > 0 else 0.0
+        return {"annual_revenue": old + data.draw(st.floats(min_value=0.01, max_value=1e8))}
+    if choice == "strategic":
+        old = RANK[f.strategic_value or "low"]
+        return {"strategic_value": data.draw(st.sampled_from([k for k, v in RANK.items() if v >= old]))}
+    if choice == "pain":
+        old = RANK[f.pain_factor or "low"]
+        return {"pain_factor": data.draw(st.sampled_from([k for k, v in RANK.items() if v <= old]))}
+    if choice == "margin":
+        assert f.profit_margin is not None
+        return {"profit_margin": f.profit_margin + data.draw(st.floats(min_value=0, max_value=50))}
+    if choice == "share":
+        if f.wallet_share is None:
+            return {"wallet_share": data.draw(st.floats(min_value=0, max_value=49.99))}
+        return {"wallet_share": data.draw(st.floats(min_value=0, max_value=f.wallet_share))}
+    # explicit profitability at least as good as the rating it has now (unknown counts as medium)
+    current = assess_portfolio([f])[0].ratings["profitability"] or "medium"
+    return {"profitability": data.draw(st.sampled_from([k for k, v in RANK.items() if v >= RANK[current]]))}
+
+
+@SETTINGS
+@given(PORTFOLIO, st.data())
+def test_improving_any_single_factor_never_lowers_the_grade(facts: list[AccountFacts], data: st.DataObject) -> None:
+    i = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
+    f = dataclasses.replace(facts[i], stage="client")
+    facts = [*facts[:i], f, *facts[i + 1 :]]
+    before = assess_portfolio(facts)[i]
+    changes = improvements(f, data)
+    after = regrade(facts, i, **changes)
+    assert GRADE_ORDER[after.grade] >= GRADE_ORDER[before.grade], (changes, before.reasons, after.reasons)
+    assert after.score is not None and before.score is not None and after.score >= before.score
+
+
+def apply_next_step(f: AccountFacts, step: str) -> dict[str, object]:
+    """Turn a next_step sentence back into the change it names."""
+    if m := re.match(r"raise profitability to (\w+) \(margin >= ([\d.]+)%\)", step):
+        return {"profit_margin": float(m[2]), "profitability": None}
+    if m := re.match(r"raise profitability to (\w+) ->", step):
+        return {"profitability": m[1]}
+    if step.startswith("bring the profit margin to 0% or above"):
+        return {"profit_margin": 0.0}
+    if m := re.match(r"lower pain factor to (\w+) ->", step):
+        return {"pain_factor": m[1]}
+    if m := re.match(r"raise strategic value to (\w+) ->", step):
+        return {"strategic_value": m[1]}
+    if m := re.match(r"raise revenue to \w+ \(annual revenue >= ([\d,]+),", step):
+        return {"annual_revenue": float(m[1].replace(",", ""))}
+    if re.match(r"raise revenue to \w+ \(any recorded annual revenue above 0 will do\)", step):
+        return {"annual_revenue": 0.01}
+    raise AssertionError(f"unexpected next step: {step}")
+
+
+def single_changes(facts: list[AccountFacts], i: int) -> list[dict[str, object]]:
+    """Every single-factor change the next step may propose (wallet share is never proposed)."""
+    f = facts[i]
+    revenues = {r for g in facts if (r := g.annual_revenue) is not None and r > 0}
+    out: list[dict[str, object]] = [{"annual_revenue": r} for r in revenues | {1e12}]
+    out += [{"strategic_value": v} for v in ("medium", "high")]
+    out += [{"pain_factor": v} for v in ("low", "medium")]
+    out += [{"profitability": v} for v in ("low", "medium", "high")]
+    if f.profitability is None:
+        out += [{"profit_margin": m} for m in (0.0, 10.0, 25.0)]
+    return out
+
+
+@SETTINGS
+@given(PORTFOLIO, st.data())
+def test_next_step_is_true_and_present_whenever_one_change_lifts_the_grade(
+    facts: list[AccountFacts], data: st.DataObject
+) -> None:
+    i = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
+    facts = [*facts[:i], dataclasses.replace(facts[i], stage="client"), *facts[i + 1 :]]
+    a = assess_portfolio(facts)[i]
+    assert a.grade is not None
+    if a.next_step is not None:
+        claimed = a.next_step.rsplit("-> ", 1)[1]
+        assert GRADE_ORDER[claimed] == GRADE_ORDER[a.grade] + 1 or (a.grade, claimed) == ("C", "A")
+        after = regrade(facts, i, **apply_next_step(facts[i], a.next_step))
+        assert after.grade == claimed, (a.next_step, after.reasons)
+    elif a.grade != "A":
+        for change in single_changes(facts, i):
+            after = regrade(facts, i, **change)
+            assert GRADE_ORDER[after.grade] <= GRADE_ORDER[a.grade], (change, a.reasons, after.reasons)
