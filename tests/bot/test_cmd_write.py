@@ -1,0 +1,135 @@
+"""/account write commands end to end: who may change what, the audit trail, workspace isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from storage.db import unit_of_work
+from storage.models import Account, AccountChange, Contact, Feed, Interaction, SlackUser, Snooze
+from tests.bot.conftest import BotFactory, BotHarness
+from tests.bot.seed import ADMIN, NOW, OWNER, STRANGER, all_text, portfolio
+
+pytestmark = pytest.mark.slow
+
+SLACK_ADMIN = "U0SLACKADM"
+
+
+@pytest.fixture
+def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
+    h = make_bot_server(admin_user_ids=ADMIN, clock=lambda: NOW)
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    h.fake_slack.add_user(SLACK_ADMIN, is_admin=True)
+    yield h
+
+
+def ask(bot: BotHarness, text: str, user_id: str = OWNER, **kw: object) -> str:
+    resp = bot.post_command(text, user_id=user_id, **kw)
+    assert resp.status_code == 200
+    return all_text(bot.followup(resp).params)
+
+
+def audit(bot: BotHarness, name: str = "Acme Corp") -> list[tuple[str, str, str | None, str | None]]:
+    with unit_of_work(bot.sessions) as s:
+        acc = s.scalar(select(Account).where(Account.name == name))
+        rows = s.scalars(select(AccountChange).where(AccountChange.account_id == acc.id).order_by(AccountChange.id))
+        return [(r.user_id, r.field, r.old_value, r.new_value) for r in rows]
+
+
+def test_log_touch_resets_the_clock(bot: BotHarness) -> None:
+    answer = ask(bot, "log Acme Corp visit with jane doe -- <!channel> renewal & pricing", user_id=STRANGER)
+    assert "Logged a visit with Jane Doe at Acme Corp. Its staleness clock is reset." in answer
+    with unit_of_work(bot.sessions) as s:
+        row = s.scalar(select(Interaction).where(Interaction.occurred_at == NOW))
+        assert (row.kind, row.colleague, row.note) == ("visit", STRANGER, "@channel renewal & pricing")
+    card = bot.followup(bot.post_command("grade Acme Corp")).params
+    assert "visit with Jane Doe, today" in all_text(card)
+    assert "overdue" not in all_text(card)
+
+
+def test_log_with_unknown_contact_explains(bot: BotHarness) -> None:
+    answer = ask(bot, "log Acme call with Nobody Here")
+    assert "no contact named Nobody Here" in answer and "Jane Doe" in answer and "contact add" in answer
+
+
+def test_contacts_add_and_leave(bot: BotHarness) -> None:
+    assert "Added Kim Lee at Acme Corp as a decision maker" in ask(bot, 'contact add Acme Corp "Kim Lee" CTO decision-maker', user_id=STRANGER)
+    assert "Marked Kim Lee as gone" in ask(bot, 'contact left Acme Corp "kim lee"')
+    assert "no contact named Someone" in ask(bot, 'contact left Acme Corp "Someone"')
+    with unit_of_work(bot.sessions) as s:
+        kim = s.scalar(select(Contact).where(Contact.name == "Kim Lee"))
+        assert (kim.title, kim.role, kim.active) == ("CTO", "decision_maker", False)
+    assert [r[1] for r in audit(bot)] == ["contact", "contact"]
+
+
+def test_owner_sets_ratings_with_audit(bot: BotHarness) -> None:
+    answer = ask(bot, "set Acme Corp pain_factor H")
+    assert "pain factor of Acme Corp changed: low → high" in answer
+    assert "wallet share of Globex changed: 80 → 35" in ask(bot, "set Globex wallet_share 35%")
+    assert "already is high" in ask(bot, "set Acme Corp pain_factor high")
+    assert audit(bot) == [(OWNER, "pain_factor", "low", "high")]
+
+
+def test_stranger_is_refused_and_nothing_changes(bot: BotHarness) -> None:
+    answer = ask(bot, "set Acme Corp strategic_value low", user_id=STRANGER)
+    assert "Only its owner <@U0OWNER01> or a workspace admin may change the strategic value of *Acme Corp*" in answer
+    assert "Only its owner" in ask(bot, "snooze Acme Corp 2w", user_id=STRANGER)
+    assert audit(bot) == []
+    with unit_of_work(bot.sessions) as s:
+        assert s.scalar(select(Account.strategic_value).where(Account.name == "Acme Corp")) == "high"
+        assert s.scalars(select(Snooze)).all() == []
+        # users.info was asked once and remembered (non-admin)
+        cached = s.scalar(select(SlackUser).where(SlackUser.user_id == STRANGER))
+        assert cached is not None and cached.is_admin is False
+    assert len([c for c in bot.fake_slack.calls_to("users.info") if c.params.get("user") == STRANGER]) == 1
+
+
+def test_admins_from_settings_and_from_slack(bot: BotHarness) -> None:
+    assert "changed: <@U0OWNER01> → <@U0NEWOWN1>" in ask(bot, "set Acme Corp owner <@U0NEWOWN1|new>", user_id=ADMIN)
+    assert bot.fake_slack.calls_to("users.info") == []  # ADMIN_USER_IDS needs no Slack call
+    answer = ask(bot, "set Initech sponsor <@U0SPONSOR> executive", user_id=SLACK_ADMIN)
+    assert "sponsor of Initech changed: nobody → <@U0SPONSOR> (executive)" in answer
+    assert audit(bot, "Initech") == [(SLACK_ADMIN, "sponsor", None, "U0SPONSOR"), (SLACK_ADMIN, "sponsor_level", None, "executive")]
+    with unit_of_work(bot.sessions) as s:
+        assert s.scalar(select(SlackUser.is_admin).where(SlackUser.user_id == SLACK_ADMIN)) is True
+
+
+def test_set_reports_a_grade_change(bot: BotHarness) -> None:
+    answer = ask(bot, "set Initech strategic_value high", user_id=STRANGER)  # STRANGER owns Initech
+    assert "Now" in answer and "grade B" in answer and "was" in answer
+
+
+def test_aliases_stage_and_feed(bot: BotHarness) -> None:
+    assert "aliases of Globex changed: not set → GX; Globex Corp" in ask(bot, "set Globex aliases GX; Globex Corp")
+    assert ask(bot, "grade gx").startswith("Globex:")
+    assert "stage of Umbrella changed: client → prospect" in ask(bot, "set Umbrella stage prospect")
+    refused = ask(bot, "set Globex feed http://127.0.0.1:9/feed")
+    assert "That feed cannot be used" in refused
+    with unit_of_work(bot.sessions) as s:
+        assert s.scalars(select(Feed)).all() == []
+
+
+def test_snooze_by_owner(bot: BotHarness) -> None:
+    assert "Snoozed Acme Corp until 2026-12-08 (budget round)" in ask(bot, "snooze Acme Corp 2w budget round")
+    with unit_of_work(bot.sessions) as s:
+        row = s.scalar(select(Snooze))
+        assert row.until == NOW.replace(hour=0) + timedelta(days=14) and row.created_by == OWNER
+    assert "snoozed until 2026-12-08 (budget round)" in all_text(bot.followup(bot.post_command("grade Acme Corp")).params)
+
+
+def test_feeds_admin_only(bot: BotHarness) -> None:
+    assert "Only workspace admins may add workspace news feeds" in ask(bot, "feeds add https://news.example/rss", user_id=STRANGER)
+    assert "No news feeds yet" in ask(bot, "feeds")
+    assert "cannot be used" in ask(bot, "feeds add http://10.0.0.1/rss", user_id=ADMIN)
+
+
+def test_writes_cannot_reach_another_workspace(bot: BotHarness) -> None:
+    other = "T0OTHERWS"
+    assert "No account named" in ask(bot, "log Acme Corp call", team_id=other)
+    assert "No account named" in ask(bot, "set Acme Corp pain_factor high", user_id=ADMIN, team_id=other)
+    assert "No account named" in ask(bot, 'contact add Acme Corp "Eve"', team_id=other)
+    assert audit(bot) == []
