@@ -1,0 +1,66 @@
+"""weekly_focus: Monday 09:00 local, the most valuable overdue key account, not repeated within 4 weeks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from accounts.thresholds import Thresholds
+from jobs import weekly_focus
+from storage.models import Account, OutboxMessage
+from tests.jobs.conftest import Builder
+
+TH = Thresholds()
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _picks(session) -> list[tuple[str, str]]:
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_focus").order_by(OutboxMessage.id))
+    return [(r.recipient, r.facts["account"]) for r in rows]
+
+
+def _setup(build: Builder) -> None:
+    # 16 clients: ceil(25% of 16) = 4 key accounts, all owned by U1 and never touched (overdue).
+    for name, revenue in [("Big", 9e6), ("Second", 8e6), ("Third", 7e6), ("Fourth", 6e6)]:
+        build.account(name, revenue=revenue, profitability="high")
+    build.filler(12, owner="U2")
+
+
+def test_weekly_focus_rotation(session, build: Builder) -> None:
+    _setup(build)
+    session.commit()
+    assert weekly_focus.run(session, MONDAY - timedelta(minutes=1), TH).claimed == 0  # Monday 08:59: not yet
+    picks = []
+    for week in range(6):
+        now = MONDAY + timedelta(weeks=week)
+        weekly_focus.run(session, now, TH)
+        weekly_focus.run(session, now + timedelta(days=2), TH)  # later in the week: nothing new
+        picks = _picks(session)
+    assert [a for _, a in picks] == ["Big", "Second", "Third", "Fourth", "Big", "Second"]
+    assert {r for r, _ in picks} == {"U1"}
+
+
+def test_monday_nine_local_time(session, build: Builder) -> None:
+    build.user("UHNL", tz="Pacific/Honolulu")
+    build.account("Aloha", owner="UHNL", revenue=9e6, profitability="high")
+    build.filler(3, owner="U2")
+    session.commit()
+    first_monday_tick = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 09:00 in Honolulu
+    # Sunday 22:00 local (Monday 08:00 UTC): last week's period is still open and catches up once
+    weekly_focus.run(session, datetime(2026, 11, 23, 8, 0, tzinfo=UTC), TH)
+    assert [r.facts["week"] for r in session.scalars(select(OutboxMessage))] == ["2026-W47"]
+    weekly_focus.run(session, first_monday_tick - timedelta(hours=1), TH)  # Monday 08:00 local: not yet
+    assert weekly_focus.run(session, first_monday_tick, TH).claimed == 1
+    weeks = [r.facts["week"] for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert weeks == ["2026-W47"]  # same account within 4 weeks and nobody else is overdue: nothing sent
+
+
+def test_fresh_accounts_are_not_a_focus(session, build: Builder) -> None:
+    _setup(build)
+    session.commit()
+    for acc in session.scalars(select(Account).where(Account.owner_user_id == "U1")):
+        build.touch(acc, MONDAY - timedelta(days=1))
+    session.commit()
+    result = weekly_focus.run(session, MONDAY, TH)
+    assert result.claimed == 2 and result.enqueued == 0
