@@ -1,0 +1,169 @@
+"""Buttons, the Log-touch modal and App Home, end to end over HTTP against the loopback fake Slack."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.listeners.views import read_log_touch
+from storage.db import unit_of_work
+from storage.models import Account, Contact, Interaction, Snooze
+from tests.bot.conftest import BotFactory, BotHarness
+from tests.bot.seed import NOW, OWNER, STRANGER, action_ids, all_text, portfolio
+from tests.fakes.slack_signing import input_date, input_select, input_text
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
+    h = make_bot_server(clock=lambda: NOW)
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    yield h
+
+
+def _ids(bot: BotHarness) -> tuple[int, int]:
+    with unit_of_work(bot.sessions) as s:
+        acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
+        jane = s.scalar(select(Contact.id).where(Contact.name == "Jane Doe"))
+        return acme, jane
+
+
+def open_modal(bot: BotHarness, name: str = "Acme Corp") -> dict:
+    resp = bot.post_action("log_touch", value=name, user_id=OWNER)
+    assert resp.status_code == 200
+    call = bot.fake_slack.wait_for("views.open")[-1]
+    return call.params["view"]
+
+
+def test_modal_flow(bot: BotHarness) -> None:
+    view = open_modal(bot)
+    assert view["callback_id"] == "log_touch_modal"
+    assert [b.get("block_id") for b in view["blocks"]][1:] == ["kind", "contact", "contact_name", "date", "note"]
+    contact_options = next(b for b in view["blocks"] if b.get("block_id") == "contact")["element"]["options"]
+    assert [o["text"]["text"] for o in contact_options] == ["Jane Doe (CFO)", "Bob Stone (Buyer)"]
+    meta = view["private_metadata"]
+    acme, jane = _ids(bot)
+    assert json.loads(meta) == {"account_id": acme, "channel_id": "C0GENERAL"}
+
+    # errors go back in the ack, shown next to the fields
+    bad = bot.post_view_submission(
+        "log_touch_modal",
+        {"kind": {"kind": input_select(None)}, "date": {"date": input_date("2026-12-25")},
+         "contact_name": {"contact_name": input_text("Nobody")}},
+        private_metadata=meta, user_id=OWNER,
+    )
+    errors = bot.ack_json(bad)
+    assert errors["response_action"] == "errors"
+    assert set(errors["errors"]) == {"kind", "date"}
+    unknown = bot.post_view_submission(
+        "log_touch_modal",
+        {"kind": {"kind": input_select("call")}, "date": {"date": input_date("2026-11-20")},
+         "contact_name": {"contact_name": input_text("Nobody")}},
+        private_metadata=meta, user_id=OWNER,
+    )
+    assert "No contact by that name" in bot.ack_json(unknown)["errors"]["contact_name"]
+
+    good = bot.post_view_submission(
+        "log_touch_modal",
+        {"kind": {"kind": input_select("video")}, "contact": {"contact": input_select(str(jane))},
+         "date": {"date": input_date("2026-11-20")}, "note": {"note": input_text("QBR <b>prep</b>")}},
+        private_metadata=meta, user_id=OWNER,
+    )
+    done = bot.ack_json(good)
+    assert done["response_action"] == "update"
+    assert "Logged a video with Jane Doe at *Acme Corp* on 2026-11-20" in all_text(done["view"])
+    with unit_of_work(bot.sessions) as s:
+        row = s.scalar(select(Interaction).where(Interaction.kind == "video"))
+        assert (row.contact_id, row.colleague, row.note) == (jane, OWNER, "QBR <b>prep</b>")
+        assert row.occurred_at.isoformat() == "2026-11-20T12:00:00+00:00"
+
+
+def test_modal_cannot_write_into_another_workspace(bot: BotHarness) -> None:
+    acme, _ = _ids(bot)
+    resp = bot.post_view_submission(
+        "log_touch_modal",
+        {"kind": {"kind": input_select("call")}, "date": {"date": input_date("2026-11-20")}},
+        private_metadata=json.dumps({"account_id": acme, "channel_id": None}), team_id="T0OTHERWS",
+    )
+    assert "not in your workspace" in bot.ack_json(resp)["errors"]["kind"]
+    with unit_of_work(bot.sessions) as s:
+        assert s.scalar(select(Interaction).where(Interaction.kind == "call", Interaction.occurred_at >= NOW - timedelta(days=5))) is None
+
+
+def test_read_log_touch_rejects_forged_metadata() -> None:
+    form, errors = read_log_touch({"private_metadata": "not json", "state": {"values": {}}}, NOW.date())
+    assert form is None and "out of date" in errors["kind"]
+
+
+def test_open_grade_and_snooze_buttons(bot: BotHarness) -> None:
+    card = bot.followup(bot.post_action("open_grade", value="Globex")).params
+    assert card["text"].startswith("Globex:") and "log_touch" in action_ids(card)
+    snoozed = bot.followup(bot.post_action("snooze_week", value="Acme Corp", user_id=OWNER)).params
+    assert "Snoozed *Acme Corp* until 2026-12-01" in all_text(snoozed)
+    month = bot.followup(bot.post_action("snooze_month", value="Umbrella", user_id=OWNER)).params
+    assert "until 2026-12-24" in all_text(month)
+    refused = bot.followup(bot.post_action("snooze_week", value="Acme Corp", user_id=STRANGER)).params
+    assert "Only its owner" in all_text(refused)
+    with unit_of_work(bot.sessions) as s:
+        assert len(s.scalars(select(Snooze)).all()) == 2
+
+
+def test_share_in_channel_posts_publicly(bot: BotHarness) -> None:
+    shared = bot.followup(bot.post_action("share_card", value="Acme Corp", user_id=STRANGER)).params
+    assert shared["response_type"] == "in_channel"
+    assert "Shared by <@U0OTHER01>" in all_text(shared)
+    assert action_ids(shared) == []  # the public copy carries no buttons
+
+
+def test_buttons_from_another_workspace_find_nothing(bot: BotHarness) -> None:
+    reply = bot.followup(bot.post_action("open_grade", value="Acme Corp", team_id="T0OTHERWS")).params
+    assert "No account named" in reply["text"]
+    reply = bot.followup(bot.post_action("snooze_week", value="Acme Corp", team_id="T0OTHERWS", user_id=OWNER)).params
+    assert "No account named" in reply["text"]
+
+
+def test_app_home(bot: BotHarness) -> None:
+    resp = bot.open_home(user_id=OWNER)
+    assert resp.status_code == 200
+    view = bot.fake_slack.wait_for("views.publish")[-1].params["view"]
+    text = all_text(view)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    for expected in ("This week's focus", "Acme Corp", "Single points of failure", "1 active decision maker",
+                     "Grade A", "Grade C", "Prospects", "overdue"):
+        assert expected in text, expected
+    assert "Initech" not in text  # not the viewer's
+    # snoozing from Home republishes it
+    bot.post_action("snooze_week", value="Acme Corp", user_id=OWNER, view={"id": "V0HOME", "type": "home"})
+    again = bot.fake_slack.wait_for("views.publish", count=2)[-1].params["view"]
+    assert ":zzz: until 2026-12-01" in all_text(again)
+    # Open grade from Home opens the card in a modal (there is no response_url there)
+    bot.post_action("open_grade", value="Globex", user_id=OWNER, view={"id": "V0HOME", "type": "home"})
+    modal = bot.fake_slack.wait_for("views.open")[-1].params["view"]
+    assert modal["type"] == "modal" and "Globex" in all_text(modal)
+
+
+def test_app_home_digest_overflow(bot: BotHarness) -> None:
+    from tests.bot.seed import account
+
+    with unit_of_work(bot.sessions) as s:
+        for i in range(60):
+            account(s, f"Many {i:02d}", team=bot.team_id, owner_user_id=OWNER, annual_revenue=100 + i)
+    bot.open_home(user_id=OWNER)
+    view = bot.fake_slack.wait_for("views.publish")[-1].params["view"]
+    assert len(view["blocks"]) <= 100
+    assert "more: `/account list c`" in all_text(view)
+
+
+def test_home_of_other_tab_is_ignored(bot: BotHarness) -> None:
+    event = {"type": "app_home_opened", "user": STRANGER, "channel": "D1", "tab": "messages", "event_ts": "1.0"}
+    assert bot.post_event(event).status_code == 200
+    bot.open_home(user_id=OWNER)
+    bot.fake_slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
+    with pytest.raises(AssertionError):  # the Messages tab never gets a Home view
+        bot.fake_slack.wait_for("views.publish", timeout=0.5, where=lambda c: c.params.get("user_id") == STRANGER)
