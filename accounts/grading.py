@@ -333,7 +333,9 @@ class PortfolioGrader:
 
 
 def is_prospect(f: AccountFacts) -> bool:
-    return (f.stage or "client").strip().lower() == "prospect"
+    """Stage `prospect` (any case, spaces ignored); every other stage, or none, is a client."""
+    stage = f.stage
+    return stage != "client" and (stage or "").strip().lower() == "prospect"
 
 
 def assess_portfolio(facts: Sequence[AccountFacts], th: Thresholds = DEFAULT_THRESHOLDS) -> list[Assessment]:

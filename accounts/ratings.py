@@ -46,7 +46,7 @@ class RevenueRanking:
     above(x) = how many clients earn strictly more than x, so equal revenues always share the better rank.
     """
 
-    __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut")
+    __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut", "_bands", "_key_band")
 
     def __init__(self, revenues: Iterable[float], th: Thresholds) -> None:
         self._asc = sorted(revenues)
@@ -55,6 +55,12 @@ class RevenueRanking:
         self.key_cut = ceil_percent(th.key_tier_percent, self.n)
         self.high_cut = ceil_percent(th.revenue_high_percent, self.n)
         self.medium_cut = ceil_percent(th.revenue_medium_percent, self.n)
+        self._bands = {
+            "high": f"the top {th.revenue_high_percent}% band holds {self.high_cut} place(s)",
+            "medium": f"the top {th.revenue_medium_percent}% band holds {self.medium_cut} place(s)",
+            "low": f"outside the top {th.revenue_medium_percent}% band of {self.medium_cut} place(s)",
+        }
+        self._key_band = f"within the top {th.key_tier_percent}% ({self.key_cut} of {self.n} places)"
 
     def above(self, revenue: float) -> int:
         return self.n - bisect_right(self._asc, revenue)
@@ -97,44 +103,17 @@ class RevenueRanking:
                 f"revenue low: {shown}, so it is not ranked among the clients and counts as low",
             )
         above = self.above(amount)
-        where = f"{money(amount)} a year, {above} of {self.n} clients earn more"
-        th = self.th
-        if above < self.high_cut:
-            return (
-                "high",
-                above,
-                (
-                    f"revenue high: {where}; the top {th.revenue_high_percent}% band holds {self.high_cut} place(s)"
-                ),
-            )
-        if above < self.medium_cut:
-            return (
-                "medium",
-                above,
-                (
-                    f"revenue medium: {where}; the top {th.revenue_medium_percent}% band holds {self.medium_cut} place(s)"
-                ),
-            )
-        return (
-            "low",
-            above,
-            (
-                f"revenue low: {where}; outside the top {th.revenue_medium_percent}% band of {self.medium_cut} place(s)"
-            ),
-        )
+        level = "high" if above < self.high_cut else "medium" if above < self.medium_cut else "low"
+        why = f"revenue {level}: {money(amount)} a year, {above} of {self.n} clients earn more; {self._bands[level]}"
+        return level, above, why
 
     def tier(self, above: int | None) -> tuple[str, str]:
         """(tier, reason) for a client given its `above` count (None: no revenue)."""
-        pct_key = self.th.key_tier_percent
         if above is None:
             return "secondary", "tier secondary: no annual revenue, so not ranked for the key tier"
         if above < self.key_cut:
-            return "key", (
-                f"tier key: {above} client(s) earn more, within the top {pct_key}% ({self.key_cut} of {self.n} places)"
-            )
-        return "secondary", (
-            f"tier secondary: {above} client(s) earn more, outside the top {pct_key}% ({self.key_cut} of {self.n} places)"
-        )
+            return "key", f"tier key: {above} client(s) earn more, {self._key_band}"
+        return "secondary", f"tier secondary: {above} client(s) earn more, not {self._key_band}"
 
 
 def rate_wallet_share(share: float | None, th: Thresholds) -> tuple[str | None, str]:

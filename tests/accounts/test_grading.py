@@ -68,7 +68,7 @@ def test_thirty_clients_split_3_high_3_medium_24_low_and_8_key() -> None:
     assert [a.tier for a in by_rank] == ["key"] * 8 + ["secondary"] * 22
     assert "2 of 30 clients earn more" in why(by_rank[2], "revenue high")
     assert "top 10% band holds 3 place(s)" in why(by_rank[2], "revenue high")
-    assert "outside the top 25% (8 of 30 places)" in why(by_rank[8], "tier secondary")
+    assert "8 client(s) earn more, not within the top 25% (8 of 30 places)" in why(by_rank[8], "tier secondary")
 
 
 def test_single_client_is_key_and_high() -> None:
