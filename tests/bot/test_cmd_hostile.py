@@ -1,0 +1,127 @@
+"""Hostile input and Slack failures, end to end: a helpful answer every time, never a trace, and the bot
+keeps serving."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from storage.db import unit_of_work
+from tests.bot.conftest import BotFactory, BotHarness
+from tests.bot.seed import NOW, OWNER, STRANGER, all_text, portfolio
+
+pytestmark = pytest.mark.slow
+
+HOSTILE = [
+    ("", "/account"),
+    ("frobnicate the widgets", "No account named"),
+    ("x" * 4500, "limit is 4,000"),
+    ("grade Acme\x00Corp", "control character"),
+    ("grade Acme\x1b[2J", "control character"),
+    ('contact add Acme Corp "Jane', "never closed"),
+    ("<!channel> <!here>", "No account named"),
+    ("grade <@U0OWNER01|boss> *bold* _it_ <https://evil.example|click me>", "No account named"),
+    ("grade javascript:alert(1)", "No account named"),
+    ("grade '; DROP TABLE accounts; --", "No account named"),
+    ("grade \" OR 1=1 --\"", "No account named"),
+    ("grade " + "&amp;" * 199, "No account named"),
+    ("grade \u202eevil\u202c \u200b\U0001F600", "No account named"),
+    ("set Acme Corp wallet_share 1e309", "between 0 and 100"),
+    ("list " + "9" * 50, "page"),
+    ("snooze Acme Corp until 9999-99-99", "not a date"),
+    ("log Acme Corp meeting -- " + "n" * 3001, "notes have at most 3,000"),
+]
+
+MENTION = re.compile(r"<[@!#][^>]*>")
+
+
+@pytest.fixture
+def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
+    h = make_bot_server(clock=lambda: NOW)
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    yield h
+
+
+def _still_serving(bot: BotHarness) -> None:
+    resp = bot.post_command("grade Acme Corp")
+    assert bot.followup(resp).params["text"].startswith("Acme Corp:")
+
+
+@pytest.mark.parametrize(("text", "expected"), HOSTILE, ids=[f"h{i}" for i in range(len(HOSTILE))])
+def test_hostile_text_gets_a_helpful_answer(bot: BotHarness, text: str, expected: str) -> None:
+    resp = bot.post_command(text, user_id=OWNER)
+    assert resp.status_code == 200 and bot.ack_json(resp) is None
+    reply = bot.followup(resp).params
+    body = all_text(reply)
+    assert expected in body
+    assert "Traceback" not in body and "Error" not in body
+    # user text never turns into a live mention, broadcast or link: only our own <@U...> mentions remain
+    assert MENTION.findall(body) == []
+    assert "<https://evil" not in body and "<!channel>" not in body
+    assert len(reply["blocks"]) <= 50
+    _still_serving(bot)
+
+
+def test_response_url_5xx_is_retried(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("response", status=500)
+    resp = bot.post_command("grade Acme Corp")
+    calls = bot.fake_slack.wait_for("response", count=2)
+    assert [c.status for c in calls] == [500, 200]
+    assert bot.followup(resp, count=2).params["text"].startswith("Acme Corp:")
+
+
+def test_response_url_429_waits_and_retries(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("response", status=429, retry_after=1)
+    bot.post_command("grade Acme Corp")
+    calls = bot.fake_slack.wait_for("response", count=2, timeout=8)
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 0.9  # Retry-After honoured
+
+
+def test_response_url_keeps_failing_then_apology(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("response", status=503, times=10)
+    bot.post_command("grade Acme Corp")
+    apology = bot.fake_slack.wait_for("chat.postEphemeral", timeout=10)[0].params
+    assert apology["user"] == "U0ALICE" and apology["channel"] == "C0GENERAL"
+    assert "Slack did not accept the answer" in apology["text"]
+
+
+def test_views_open_refused_tells_the_user(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("views.open", error="expired_trigger_id")
+    resp = bot.post_action("log_touch", value="Acme Corp")
+    reply = bot.followup(resp).params
+    assert "Slack did not accept the Log touch form" in reply["text"]
+    # the next click works
+    bot.post_action("log_touch", value="Acme Corp")
+    assert len(bot.fake_slack.wait_for("views.open", count=2)) == 2
+
+
+def test_views_publish_500_is_retried(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("views.publish", status=500)
+    bot.open_home(user_id=OWNER)
+    calls = bot.fake_slack.wait_for("views.publish", count=2)
+    assert [c.status for c in calls] == [500, 200]
+
+
+def test_users_info_failure_means_no_admin_rights(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("users.info", error="fatal_error", times=5)
+    reply = bot.followup(bot.post_command("set Acme Corp pain_factor high", user_id=STRANGER)).params
+    assert "Only its owner" in all_text(reply)
+    _still_serving(bot)
+
+
+def test_internal_failure_is_apologised_and_logged(bot: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from storage import views
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database fell over")
+
+    monkeypatch.setattr(views, "account_card", broken)
+    reply = bot.followup(bot.post_command("grade Acme Corp")).params
+    assert "Something went wrong on our side" in reply["text"] and "database fell over" not in all_text(reply)
+    assert any("command_failed" in r.getMessage() for r in caplog.records)
+    monkeypatch.undo()
+    _still_serving(bot)
