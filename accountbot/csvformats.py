@@ -315,13 +315,20 @@ def decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BadFile(
             f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8 "
             "(in Excel: 'CSV UTF-8 (Comma delimited)') and import it again."
         ) from None
+    nul = text.find("\0")
+    if nul != -1:
+        raise BadFile(
+            f"line {text.count(chr(10), 0, nul) + 1}: the file contains a NUL character, so it is not a text CSV "
+            "(perhaps UTF-16 or a spreadsheet file). Save it as 'CSV UTF-8 (Comma delimited)'."
+        )
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,11 +370,11 @@ def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[R
             values = {col: raw.strip() for col, raw in zip(columns, fields, strict=True) if col not in fmt.ignored}
             rows.append(Record(start, values))
     except csv.Error as exc:
-        line = reader.line_num or 1
+        line = previous_end + 1  # where the record that could not be read begins
         if "field larger than field limit" in str(exc):
             raise BadFile(
-                f"line {line}: a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (\") is not "
-                "closed and swallows the rest of the file; check the lines above."
+                f"line {line}: a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (\") opened "
+                "on this line is not closed and swallows the rest of the file."
             ) from None
         raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
     if columns is None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storage.models import Account
 
 MAX_SUGGESTIONS = 3
-SUGGESTION_CUTOFF = 60.0  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
+SUGGESTION_CUTOFF = 70.0  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
 
 
 def name_key(name: str) -> str:

@@ -68,14 +68,13 @@ def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[int
 
 
 def report_rejection(path: Path, exc: ImportRejected) -> None:
-    err_console.print(
-        f"[bold red]error:[/] {path}: {exc.total} problem(s); nothing was imported.", highlight=False
-    )
+    say = err_console.print
+    say(f"[bold red]error:[/] {path}: {exc.total} problem(s); nothing was imported.", highlight=False, soft_wrap=True)
     for error in exc.errors:
-        err_console.print(f"  {error}", markup=False, highlight=False)
+        say(f"  {error}", markup=False, highlight=False, soft_wrap=True)
     if exc.total > len(exc.errors):
-        err_console.print(f"  ... and {exc.total - len(exc.errors)} more", markup=False, highlight=False)
-    err_console.print("Fix these rows and import the file again.", highlight=False)
+        say(f"  ... and {exc.total - len(exc.errors)} more", markup=False, highlight=False, soft_wrap=True)
+    say("Fix these rows and import the file again.", highlight=False, soft_wrap=True)
 
 
 def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportResult:
@@ -108,6 +107,7 @@ def register(app: typer.Typer) -> None:
             f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
             f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
             highlight=False,
+            soft_wrap=True,
         )
         for note in result.notes:
             console.print(f"  note: {note}", highlight=False)
