@@ -47,7 +47,8 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 900.0
 CHANNEL_INTERVAL_SECONDS = 1.02  # Slack allows about 1 message per second per channel; keep a small margin
-MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to the queue
+MAX_PACE_WAIT_SECONDS = 3.0
+CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created  # rows waiting longer for their channel go back to the queue
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "deferred", "open_failed", "render_failed")
 
@@ -251,7 +252,7 @@ class Relay:
     def _find_posted(self, row: _Row, channel: str) -> str | None:
         """ts of a message in `channel` tagged with this row's outbox id, None if there is none, "error" if
         history could not be read (then we do not post, to be safe, unless the scope is missing)."""
-        oldest = f"{row.created_at.timestamp() - 60:.6f}"
+        oldest = f"{row.created_at.timestamp() - CLOCK_SKEW_SECONDS:.6f}"
         cursor = None
         for _ in range(10):
             try:

@@ -1,0 +1,278 @@
+"""The outbox relay against the loopback fake Slack, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from accounts.thresholds import Thresholds
+from bot.relay import METADATA_EVENT, Relay
+from jobs import digest
+from storage import outbox
+from storage.db import ensure_workspace, unit_of_work
+from storage.models import OutboxMessage
+from tests.fakes.slack_api import FakeSlackApi
+from tests.jobs.conftest import NOW, Builder
+
+TEAM = "T1"
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Clock:
+    """Test time, starting at the real time (Slack's ts values are real time; reconciliation compares)."""
+
+    now: datetime = field(default_factory=_real_now)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+    def monotonic(self) -> float:
+        return self.now.timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds=seconds)
+
+
+@pytest.fixture
+def slack():
+    with FakeSlackApi(rate_per_channel=1) as fake:
+        yield fake
+
+
+def client_for(fake: FakeSlackApi, cls: type[WebClient] = WebClient) -> WebClient:
+    return cls(token="xoxb-test", base_url=fake.base_url, timeout=5, retry_handlers=[])
+
+
+def make_relay(sessions, fake: FakeSlackApi, clock: Clock, client: WebClient | None = None, **kw: Any) -> Relay:
+    """A relay on the test clock (pace included) unless monotonic/sleep are given."""
+    kw.setdefault("monotonic", clock.monotonic)
+    kw.setdefault("sleep", clock.sleep)
+    return Relay(sessions, client or client_for(fake), team_id=TEAM, clock=clock, jitter=lambda: 0.0, **kw)
+
+
+def enqueue_one(
+    sessions, recipient: str = "U1", period: str = "p1", kind: str = "tier_change", now: datetime | None = None
+) -> int:
+    facts = {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A", "reasons": ["r"]}
+    with unit_of_work(sessions) as s:
+        ensure_workspace(s, TEAM)
+        new_id = outbox.enqueue(
+            s, team_id=TEAM, recipient=recipient, kind=kind, facts=facts, period=period, now=now or _real_now() - timedelta(seconds=5)
+        )
+    assert new_id is not None
+    return new_id
+
+
+def row(sessions, message_id: int) -> OutboxMessage:
+    with sessions() as s:
+        found = s.get(OutboxMessage, message_id)
+        assert found is not None
+        return found
+
+
+def posts(fake: FakeSlackApi) -> list:
+    return [c for c in fake.calls_to("chat.postMessage") if c.ok]
+
+
+def test_digest_run_posts_one_dm_per_owner_and_second_run_nothing(sessions, slack) -> None:
+    clock = Clock(NOW)
+    with unit_of_work(sessions) as s:
+        b = Builder(s)
+        for name, owner, revenue in [("Ayla", "U1", 5e6), ("Bolt", "U2", 4e6), ("Cora", "U1", 3e6)]:
+            b.account(name, owner=owner, revenue=revenue, profitability="high")
+        b.filler(9)
+    with sessions() as s:
+        assert digest.run(s, NOW, Thresholds()).enqueued == 2
+    relay = make_relay(sessions, slack, clock)
+    stats = relay.drain()
+    assert stats.sent == 2 and stats.dead == 0
+    sent = posts(slack)
+    assert sorted(c.params["channel"] for c in sent) == ["D1", "D2"]  # the DMs conversations.open gave
+    for call in sent:
+        assert call.params["metadata"]["event_type"] == METADATA_EVENT
+        assert call.params["blocks"] and call.params["text"].startswith("Your accounts today")
+    with sessions() as s:
+        rows = list(s.scalars(select(OutboxMessage)))
+        assert all(r.status == "sent" and r.slack_ts and r.channel for r in rows)
+        assert {r.id for r in rows} == {c.params["metadata"]["event_payload"]["outbox_id"] for c in sent}
+    # second run the same day: nothing new to post
+    with sessions() as s:
+        assert digest.run(s, NOW + timedelta(hours=3), Thresholds()).enqueued == 0
+    assert relay.drain().claimed == 0
+    assert len(posts(slack)) == 2
+    assert len(slack.calls_to("conversations.open")) == 2  # DM channels are cached
+
+
+def test_after_429_and_500_the_message_arrives_exactly_once(sessions, slack) -> None:
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    slack.fail_next("chat.postMessage", status=429, retry_after=7)
+    slack.fail_next("chat.postMessage", status=500)
+    relay = make_relay(sessions, slack, clock)
+
+    assert relay.run_once().retried == 1
+    r = row(sessions, message_id)
+    assert r.status == "pending" and r.attempts == 0 and r.next_attempt_at == clock.now + timedelta(seconds=7)
+    assert relay.run_once().claimed == 0  # not before Retry-After
+    clock.advance(seconds=7)
+    assert relay.run_once().retried == 1  # the 500
+    r = row(sessions, message_id)
+    assert r.status == "pending" and r.last_error.startswith("retryable") and r.attempts == 1
+    assert r.next_attempt_at == clock.now + timedelta(seconds=1)  # backoff 2 s with jitter in [1, 2]
+    clock.advance(seconds=1)
+    stats = relay.run_once()
+    assert stats.sent == 1
+    channel = row(sessions, message_id).channel
+    assert len(slack.messages[channel]) == 1
+    assert len(slack.calls_to("conversations.history")) == 1  # a 5xx may have posted: checked first
+    assert row(sessions, message_id).slack_ts == slack.messages[channel][0]["ts"]
+
+
+def test_backoff_grows_and_gives_up(sessions, slack) -> None:
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    relay = make_relay(sessions, slack, clock, max_attempts=3)
+    slack.fail_next("chat.postMessage", status=503, times=3)
+    delays = []
+    for _ in range(3):
+        relay.run_once()
+        r = row(sessions, message_id)
+        if r.status == "dead":
+            break
+        delays.append((r.next_attempt_at - clock.now).total_seconds())
+        clock.now = r.next_attempt_at
+    assert delays == [1.0, 2.0]
+    r = row(sessions, message_id)
+    assert r.status == "dead" and "gave up after 3 attempts" in r.last_error
+    assert posts(slack) == []
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "account_inactive", "invalid_blocks", "is_archived"])
+def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: str) -> None:
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    slack.fail_next("chat.postMessage", error=error)
+    relay = make_relay(sessions, slack, clock)
+    assert relay.run_once().dead == 1
+    r = row(sessions, message_id)
+    assert r.status == "dead" and r.last_error == error
+    assert relay.run_once().claimed == 0
+    with unit_of_work(sessions) as s:
+        assert [m.id for m in outbox.list_messages(s, team_id=TEAM, status="dead")] == [message_id]
+        assert outbox.retry(s, team_id=TEAM, message_id=message_id, now=clock.now) is not None
+    assert relay.run_once().sent == 1
+    assert len(posts(slack)) == 1
+
+
+def test_unknown_user_dead_letters_at_conversations_open(sessions, slack) -> None:
+    slack.fail_next("conversations.open", error="user_not_found")
+    message_id = enqueue_one(sessions, recipient="UGONE")
+    assert make_relay(sessions, slack, Clock()).run_once().dead == 1
+    assert row(sessions, message_id).last_error == "conversations.open: user_not_found"
+
+
+def test_unknown_kind_dead_letters(sessions, slack) -> None:
+    message_id = enqueue_one(sessions, kind="no_such_kind")
+    assert make_relay(sessions, slack, Clock()).run_once().dead == 1
+    assert row(sessions, message_id).last_error.startswith("render_failed")
+    assert posts(slack) == []
+
+
+def test_relay_dead_between_claim_and_post_loses_nothing(sessions, slack) -> None:
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    with unit_of_work(sessions) as s:  # a relay claims... and dies
+        assert len(outbox.claim_due(s, team_id=TEAM, worker="dead", now=clock.now, lease=timedelta(minutes=2))) == 1
+    relay = make_relay(sessions, slack, clock)
+    assert relay.run_once().claimed == 0  # its lease still holds
+    clock.advance(minutes=2, seconds=1)
+    assert relay.run_once().sent == 1
+    assert len(posts(slack)) == 1
+    assert row(sessions, message_id).status == "sent"
+
+
+class DiesAfterPosting(Relay):
+    """Posts, then dies before recording the ts (the worst moment)."""
+
+    def _sent(self, *args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt("killed")
+
+
+def test_relay_dead_between_post_and_mark_does_not_post_twice(sessions, slack) -> None:
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    dying = DiesAfterPosting(sessions, client_for(slack), team_id=TEAM, clock=clock)
+    with pytest.raises(KeyboardInterrupt):
+        dying.run_once()
+    r = row(sessions, message_id)
+    assert r.status == "sending" and r.channel
+    assert len(posts(slack)) == 1
+    clock.advance(minutes=3)
+    stats = make_relay(sessions, slack, clock).run_once()
+    assert stats.reconciled == 1 and stats.sent == 0
+    assert len(posts(slack)) == 1
+    assert row(sessions, message_id).slack_ts == posts(slack)[0].answer["ts"]
+
+
+class AnswerLost(WebClient):
+    """The post reaches Slack but the answer never comes back (timeout after sending)."""
+
+    lost = 0
+
+    def chat_postMessage(self, **kwargs: Any):  # type: ignore[override]
+        super().chat_postMessage(**kwargs)
+        if AnswerLost.lost == 0:
+            AnswerLost.lost += 1
+            raise TimeoutError("read timed out")
+        raise AssertionError("the relay must not post again")
+
+
+def test_timeout_after_sending_is_reconciled_not_reposted(sessions, slack) -> None:
+    clock = Clock()
+    AnswerLost.lost = 0
+    message_id = enqueue_one(sessions)
+    relay = make_relay(sessions, slack, clock, client=client_for(slack, AnswerLost))
+    assert relay.run_once().retried == 1
+    r = row(sessions, message_id)
+    assert r.status == "pending" and r.last_error.startswith("ambiguous")
+    clock.advance(minutes=1)
+    assert relay.run_once().reconciled == 1
+    assert len(posts(slack)) == 1 and row(sessions, message_id).status == "sent"
+
+
+def test_at_most_one_post_per_second_per_channel(sessions, slack) -> None:
+    clock = Clock()
+    for i in range(3):
+        enqueue_one(sessions, recipient="U1", period=f"p{i}")
+    enqueue_one(sessions, recipient="U2", period="p0")
+    import time
+
+    stats = make_relay(sessions, slack, clock, monotonic=time.monotonic, sleep=time.sleep).drain()
+    assert stats.sent == 4
+    assert all(c.status == 200 for c in slack.calls_to("chat.postMessage")), "the fake saw no 429"
+    u1 = [c.at for c in posts(slack) if c.answer["channel"] == row(sessions, 1).channel]
+    assert len(u1) == 3 and all(b - a >= 1.0 for a, b in zip(u1, u1[1:], strict=False))
+
+
+def test_client_with_retry_handlers_is_refused(sessions, slack) -> None:
+    with pytest.raises(ValueError, match="without retry handlers"):
+        Relay(sessions, WebClient(token="x", base_url=slack.base_url), team_id=TEAM)
+
+
+def test_other_workspace_rows_are_not_sent(sessions, slack) -> None:
+    with unit_of_work(sessions) as s:
+        ensure_workspace(s, "T2")
+        outbox.enqueue(s, team_id="T2", recipient="U1", kind="tier_change", facts={"account": "X"}, period="p", now=NOW)
+    assert make_relay(sessions, slack, Clock()).run_once().claimed == 0
