@@ -56,11 +56,11 @@ class RevenueRanking:
         self.high_cut = ceil_percent(th.revenue_high_percent, self.n)
         self.medium_cut = ceil_percent(th.revenue_medium_percent, self.n)
         self._bands = {
-            "high": f"the top {th.revenue_high_percent}% band holds {self.high_cut} place(s)",
-            "medium": f"the top {th.revenue_medium_percent}% band holds {self.medium_cut} place(s)",
-            "low": f"outside the top {th.revenue_medium_percent}% band of {self.medium_cut} place(s)",
+            "high": f"high is the top {th.revenue_high_percent}% ({self.high_cut} place(s))",
+            "medium": f"medium is the top {th.revenue_medium_percent}% ({self.medium_cut} place(s))",
+            "low": f"medium needs the top {th.revenue_medium_percent}% ({self.medium_cut} place(s))",
         }
-        self._key_band = f"within the top {th.key_tier_percent}% ({self.key_cut} of {self.n} places)"
+        self._key_band = f"of {self.n} clients earn more; the key tier is the top {th.key_tier_percent}% ({self.key_cut} place(s))"
 
     def above(self, revenue: float) -> int:
         return self.n - bisect_right(self._asc, revenue)
@@ -112,8 +112,8 @@ class RevenueRanking:
         if above is None:
             return "secondary", "tier secondary: no annual revenue, so not ranked for the key tier"
         if above < self.key_cut:
-            return "key", f"tier key: {above} client(s) earn more, {self._key_band}"
-        return "secondary", f"tier secondary: {above} client(s) earn more, not {self._key_band}"
+            return "key", f"tier key: {above} {self._key_band}"
+        return "secondary", f"tier secondary: {above} {self._key_band}"
 
 
 def rate_wallet_share(share: float | None, th: Thresholds) -> tuple[str | None, str]:
