@@ -19,9 +19,9 @@ from bot.render.card import render_card
 from bot.render.contacts import render_contacts
 from bot.render.feeds import render_feeds
 from bot.render.focus import render_focus
-from bot.render.format import days, name
+from bot.render.format import days, name, user_text
 from bot.render.help import render_help
-from bot.render.kit import Message, escape, user_mention
+from bot.render.kit import Message, user_mention
 from bot.render.list import render_list
 from bot.render.replies import (
     render_admin_only,
@@ -180,7 +180,7 @@ def _log(ctx: BotContext, req: Request, session: Session, cmd: cp.LogTouch) -> M
     detail = None
     if card is not None and card.summary.cadence_days is not None:
         detail = f"Next touch due within {days(card.summary.cadence_days)} (grade {card.assessment.grade} cadence)."
-    return render_done(f"Logged a {escape(cmd.kind)}{who} at *{name(acc.name)}*. Its staleness clock is reset.", detail)
+    return render_done(f"Logged a {user_text(cmd.kind)}{who} at *{name(acc.name)}*. Its staleness clock is reset.", detail)
 
 
 def log_touch_at(
@@ -255,7 +255,7 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
         new = user_mention(cmd.value if isinstance(cmd.value, str) else None) if cmd.value else "nobody"
         old = user_mention(change.old) if change.old else "nobody"
     else:
-        new, old = escape(_shown(cmd.value)), escape(change.old or "not set")
+        new, old = user_text(_shown(cmd.value)), user_text(change.old or "not set")
     if not change.changed and not extra:
         return render_done(f"The {label} of *{name(acc.name)}* already is {new}; nothing changed.")
     after = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
@@ -266,7 +266,7 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
             detail = f"Now {a.tier} tier, grade {a.grade or 'none'} (was {b.tier}, {b.grade or 'none'})."
         else:
             detail = f"Still {a.tier} tier, grade {a.grade or 'none'}" + (f" (score {a.score})." if a.score is not None else ".")
-    return render_done(f"The {label} of *{name(acc.name)}* changed: {old} → {new}{escape(extra)}.", detail)
+    return render_done(f"The {label} of *{name(acc.name)}* changed: {old} → {new}{user_text(extra)}.", detail)
 
 
 def _snooze(ctx: BotContext, req: Request, session: Session, cmd: cp.Snooze) -> Message:
@@ -280,7 +280,7 @@ def snooze_account(ctx: BotContext, req: Request, session: Session, acc: Account
         session, team_id=req.team_id, account_id=acc.id, until=_start_of(until), reason=reason,
         user_id=req.user_id, now=ctx.now(),
     )
-    why = f" ({escape(reason)})" if reason else ""
+    why = f" ({user_text(reason)})" if reason else ""
     return render_done(f"Snoozed *{name(acc.name)}* until {until.isoformat()}{why}. No nudges about it until then.")
 
 
@@ -306,7 +306,7 @@ def _feeds(ctx: BotContext, req: Request, session: Session, cmd: cp.Feeds) -> Me
     except (UrlRefused, FeedError) as exc:
         raise cp.CommandError(f"That feed cannot be used: {exc}", cp.FEEDS_USAGE) from None
     where = f" into <#{feed.channel}>" if feed.channel and feed.channel.isalnum() else ""
-    return render_done(f"Added the feed {escape(feed.url)}{where}. It is read every {feed.interval_minutes} minutes.")
+    return render_done(f"Added the feed {user_text(feed.url)}{where}. It is read every {feed.interval_minutes} minutes.")
 
 
 HANDLERS: dict[type, Callable[..., Message]] = {

@@ -22,8 +22,9 @@ from bot.render.format import (
     name,
     percent,
     section,
+    user_text,
 )
-from bot.render.kit import Message, escape, user_mention
+from bot.render.kit import Message, user_mention
 from storage.views import AccountCard
 
 GRADE_EMOJI = {"A": ":large_green_circle:", "B": ":large_yellow_circle:", "C": ":red_circle:"}
@@ -36,7 +37,7 @@ FLAG_TEXT = {
 def _person(user_id: str | None, raw: str | None = None) -> str:
     if user_id:
         return user_mention(user_id)
-    return escape(raw) if raw else "nobody"
+    return user_text(raw) if raw else "nobody"
 
 
 def _ratings(card: AccountCard) -> str:
@@ -64,7 +65,7 @@ def _last_touch(card: AccountCard) -> str:
     if t is None:
         return "*Last touch*\nnever"
     who = f" with {name(t.contact)}" if t.contact else ""
-    return f"*Last touch*\n{escape(t.kind)}{who}, {days_ago(card.summary.days_since_touch)} ({day(t.occurred_at)})"
+    return f"*Last touch*\n{user_text(t.kind)}{who}, {days_ago(card.summary.days_since_touch)} ({day(t.occurred_at)})"
 
 
 def _coverage(card: AccountCard) -> str:
@@ -75,7 +76,7 @@ def _coverage(card: AccountCard) -> str:
     if s.cadence_days is not None:
         parts.append(f"meet every {days(s.cadence_days)}")
     if s.snoozed_until is not None:
-        reason = f" ({escape(card.snooze_reason)})" if card.snooze_reason else ""
+        reason = f" ({user_text(card.snooze_reason)})" if card.snooze_reason else ""
         parts.append(f":zzz: snoozed until {day(s.snoozed_until)}{reason}")
     elif s.overdue:
         late = "never touched" if s.days_since_touch is None else f"overdue by {days(s.days_overdue or 0)}"
@@ -90,14 +91,14 @@ def card_blocks(card: AccountCard) -> list[Block]:
     )
     sponsor = _person(card.sponsor_user_id)
     if card.sponsor_user_id and card.sponsor_level:
-        sponsor += f" ({escape(card.sponsor_level.replace('_', ' '))})"
+        sponsor += f" ({user_text(card.sponsor_level.replace('_', ' '))})"
     blocks: list[Block] = [
         header(card.name),
         fields_section(
             [
-                f"*Tier*\n{escape(a.tier)}",
+                f"*Tier*\n{user_text(a.tier)}",
                 f"*Grade*\n{grade}",
-                f"*Quadrant*\n{escape(a.quadrant)}",
+                f"*Quadrant*\n{user_text(a.quadrant)}",
                 f"*Owner*\n{_person(card.summary.owner_user_id, card.owner)}",
                 f"*Sponsor*\n{sponsor}",
                 _last_touch(card),
@@ -106,13 +107,13 @@ def card_blocks(card: AccountCard) -> list[Block]:
         section(_ratings(card)),
     ]
     if a.flags:
-        blocks.append(section("*Flags*\n" + "\n".join(f":warning: {escape(FLAG_TEXT.get(f, f))}" for f in a.flags)))
+        blocks.append(section("*Flags*\n" + "\n".join(f":warning: {user_text(FLAG_TEXT.get(f, f))}" for f in a.flags)))
     if a.reasons:
-        blocks.append(section("*Why*\n" + "\n".join(f"• {escape(r)}" for r in a.reasons)))
-    step = escape(a.next_step) if a.next_step else "nothing: it is as good as it gets"
+        blocks.append(section("*Why*\n" + "\n".join(f"• {user_text(r)}" for r in a.reasons)))
+    step = user_text(a.next_step) if a.next_step else "nothing: it is as good as it gets"
     blocks.append(section(f"*Next step to lift the grade*\n{step}"))
     if a.treatment:
-        blocks.append(section(f"*Treatment*\n{escape(a.treatment)}"))
+        blocks.append(section(f"*Treatment*\n{user_text(a.treatment)}"))
     blocks.append(context(_coverage(card)))
     return blocks
 
@@ -120,7 +121,7 @@ def card_blocks(card: AccountCard) -> list[Block]:
 def fallback(card: AccountCard) -> str:
     a = card.assessment
     grade = f"grade {a.grade} (score {a.score})" if a.grade else "prospect, not graded"
-    return escape(f"{card.name}: {a.tier} tier, {grade}, {a.quadrant} quadrant")
+    return user_text(f"{card.name}: {a.tier} tier, {grade}, {a.quadrant} quadrant")
 
 
 def render_card(card: AccountCard) -> Message:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render.format import chunk_lines, day, name, section
-from bot.render.kit import Message, escape, link
+from bot.render.format import chunk_lines, day, name, no_controls, section, user_text
+from bot.render.kit import Message, link
 from storage.feeds import FeedView
 
 
@@ -12,8 +12,8 @@ def feed_line(f: FeedView) -> str:
     where = f" → <#{f.channel}>" if f.channel and f.channel.isalnum() else ""
     health = f"last read {day(f.last_success_at)}" if f.last_success_at else "not read yet"
     if f.last_error:
-        health += f" · :warning: {escape(f.last_error[:200])}"
-    return f"• {link(f.url, f.url[:150])} {target}{where} · {health}"
+        health += f" · :warning: {user_text(f.last_error[:200])}"
+    return f"• {link(f.url, no_controls(f.url[:150]))} {target}{where} · {health}"
 
 
 def render_feeds(feeds: list[FeedView]) -> Message:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render.format import LOG_TOUCH, OPEN_GRADE, actions, button, section
-from bot.render.kit import Message, escape
+from bot.render.format import LOG_TOUCH, OPEN_GRADE, actions, button, section, user_text
+from bot.render.kit import Message
 from bot.render.list import summary_line
 from storage.views import AccountSummary
 
@@ -15,7 +15,7 @@ def render_focus(focus: AccountSummary | None) -> Message:
             blocks=[section("*This week's focus*: nothing pressing. None of your key accounts is overdue for a touch.")],
         )
     return Message(
-        text=escape(f"This week's focus: {focus.name}"),
+        text=user_text(f"This week's focus: {focus.name}"),
         blocks=[
             section("*This week's focus* (your most valuable key account that is overdue)\n" + summary_line(focus)),
             actions(button("Open grade", OPEN_GRADE, focus.name), button("Log touch", LOG_TOUCH, focus.name, style="primary")),

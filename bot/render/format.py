@@ -6,6 +6,7 @@ Slack limit here, so the renderers cannot forget.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -43,9 +44,21 @@ LIST_PAGE = "list_page"
 LOG_TOUCH_CALLBACK = "log_touch_modal"
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def no_controls(text: object) -> str:
+    return _CONTROL.sub("", str(text))
+
+
+def user_text(text: object) -> str:
+    """Text that came from a person (or a feed) made safe for mrkdwn: control characters dropped, & < > escaped."""
+    return escape(_CONTROL.sub("", str(text)))
+
+
 def name(text: str) -> str:
-    """An account or contact name for mrkdwn: shortened, escaped."""
-    return escape(truncate(" ".join(str(text).split()), MAX_NAME_SHOWN))
+    """An account or contact name for mrkdwn: one line, shortened, escaped."""
+    return user_text(truncate(" ".join(str(text).split()), MAX_NAME_SHOWN))
 
 
 def money(amount: float | None) -> str:
@@ -96,7 +109,8 @@ def fields_section(fields: Iterable[str]) -> SectionBlock:
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=truncate(" ".join(text.split()) or "-", MAX_HEADER_TEXT), emoji=True))
+    clean = _CONTROL.sub("", " ".join(text.split())) or "-"
+    return HeaderBlock(text=PlainTextObject(text=truncate(clean, MAX_HEADER_TEXT), emoji=True))
 
 
 def context(text: str) -> ContextBlock:
@@ -104,8 +118,9 @@ def context(text: str) -> ContextBlock:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    label = _CONTROL.sub("", " ".join(text.split())) or "-"
     return ButtonElement(
-        text=PlainTextObject(text=truncate(text, MAX_BUTTON_TEXT), emoji=True),
+        text=PlainTextObject(text=truncate(label, MAX_BUTTON_TEXT), emoji=True),
         action_id=action_id,
         value=truncate(value, MAX_ACTION_VALUE),
         style=style,

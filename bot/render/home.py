@@ -11,8 +11,8 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.render.format import OPEN_GRADE, button, chunk_lines, context, header, name, section
-from bot.render.kit import escape, user_mention
+from bot.render.format import OPEN_GRADE, button, chunk_lines, context, header, name, section, user_text
+from bot.render.kit import user_mention
 from bot.render.list import summary_line
 from storage.views import HomeData, SpofWarning
 
@@ -39,7 +39,7 @@ def spof_text(w: SpofWarning) -> str:
 
 
 def _person(value: str) -> str:
-    return user_mention(value) if value[:1] in ("U", "W") and value.isalnum() else escape(value)
+    return user_mention(value) if value[:1] in ("U", "W") and value.isalnum() else user_text(value)
 
 
 def home_blocks(home: HomeData, now: datetime) -> list[Block]:
@@ -64,7 +64,10 @@ def home_blocks(home: HomeData, now: datetime) -> list[Block]:
         blocks.append(section("You own no accounts yet. `/account list` shows everyone's; "
                               "`/account set NAME owner @you` takes one over."))
         return blocks
-    for group, rows in home.groups.items():
+    for group in GROUP_TITLES:
+        rows = home.groups.get(group) or []
+        if not rows:
+            continue
         budget = MAX_HOME_BLOCKS - len(blocks) - 3  # divider + title + context per group at most
         if budget < 2:
             blocks.append(context("_More accounts than fit here: use `/account list mine`._"))

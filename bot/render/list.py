@@ -5,8 +5,18 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from bot.render.card import GRADE_EMOJI
-from bot.render.format import LIST_PAGE, OPEN_GRADE, actions, button, context, days_ago, name, section
-from bot.render.kit import Message, escape
+from bot.render.format import (
+    LIST_PAGE,
+    OPEN_GRADE,
+    actions,
+    button,
+    context,
+    days_ago,
+    name,
+    section,
+    user_text,
+)
+from bot.render.kit import Message
 from storage.views import AccountSummary
 
 PAGE_SIZE = 20
@@ -31,7 +41,7 @@ def summary_line(r: AccountSummary) -> str:
     parts = [f"*{name(r.name)}*"]
     if r.grade:
         parts.append(f"{GRADE_EMOJI.get(r.grade, '')} {r.grade} {r.assessment.score}".strip())
-    parts += [escape(r.tier), escape(r.assessment.quadrant), f"last touch {days_ago(r.days_since_touch)}"]
+    parts += [user_text(r.tier), user_text(r.assessment.quadrant), f"last touch {days_ago(r.days_since_touch)}"]
     if r.snoozed_until is not None:
         parts.append(f":zzz: until {r.snoozed_until.date().isoformat()}")
     elif r.overdue:
@@ -67,4 +77,4 @@ def render_list(rows: list[AccountSummary], which: str | None, page: int = 1) ->
         blocks.append(actions(*nav))
     blocks.append(context(f"Showing {start + 1}-{start + len(shown)} of {total}. `/account grade NAME` opens a card."))
     text = f"{title} ({total}), page {page} of {pages}: " + ", ".join(r.name for r in shown[:10])
-    return Message(text=escape(text), blocks=blocks)
+    return Message(text=user_text(text), blocks=blocks)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.render.format import OPEN_GRADE, actions, button, context, name, section
-from bot.render.kit import Message, escape, user_mention
+from bot.render.format import OPEN_GRADE, actions, button, context, name, section, user_text
+from bot.render.kit import Message, user_mention
 
 HELP_HINT = "Type `/account help` for every command with examples."
 
 
 def render_problem(message: str, usage: str | None = None) -> Message:
     """Bad input: the message says what was wrong; `usage` is an example of what works."""
-    text = f":warning: {escape(message)}"
+    text = f":warning: {user_text(message)}"
     if usage:
-        text += f"\nTry: `{escape(usage)}`"
-    return Message(text=escape(message), blocks=[section(text), context(HELP_HINT)])
+        text += f"\nTry: `{user_text(usage)}`"
+    return Message(text=user_text(message), blocks=[section(text), context(HELP_HINT)])
 
 
 def render_not_found(typed: str, suggestions: list[str]) -> Message:
@@ -22,11 +22,11 @@ def render_not_found(typed: str, suggestions: list[str]) -> Message:
     if not suggestions:
         body = (f":mag: No account named *{shown}*. If you meant a command, see `/account help`; "
                 "`/account list` shows every account.")
-        return Message(text=escape(f"No account named {typed}"), blocks=[section(body), context(HELP_HINT)])
+        return Message(text=user_text(f"No account named {typed}"), blocks=[section(body), context(HELP_HINT)])
     names = ", ".join(f"*{name(s)}*" for s in suggestions[:3])
     buttons = [button(s, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, s) for i, s in enumerate(suggestions[:3])]
     return Message(
-        text=escape(f"No account named {typed}. Did you mean {', '.join(suggestions[:3])}?"),
+        text=user_text(f"No account named {typed}. Did you mean {', '.join(suggestions[:3])}?"),
         blocks=[section(f":mag: No account named *{shown}*. Did you mean {names}?"), actions(*buttons)],
     )
 
@@ -37,7 +37,7 @@ def render_ambiguous(typed: str, candidates: list[str]) -> Message:
     more = f" and {len(candidates) - 25} more" if len(candidates) > 25 else ""
     buttons = [button(c, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, c) for i, c in enumerate(candidates[:25])]
     return Message(
-        text=escape(f"{typed} could mean {len(candidates)} accounts: {', '.join(candidates[:10])}"),
+        text=user_text(f"{typed} could mean {len(candidates)} accounts: {', '.join(candidates[:10])}"),
         blocks=[
             section(f":twisted_rightwards_arrows: *{name(typed)}* could mean {shown}{more}. Which one? "
                     "Use the full name."),
@@ -49,13 +49,13 @@ def render_ambiguous(typed: str, candidates: list[str]) -> Message:
 def render_refusal(action: str, account: str, owner_user_id: str | None) -> Message:
     """Not allowed: who may do it instead."""
     owner = f"its owner {user_mention(owner_user_id)}" if owner_user_id else "its owner (it has none yet)"
-    body = (f":no_entry: Only {owner} or a workspace admin may {escape(action)} *{name(account)}*. "
+    body = (f":no_entry: Only {owner} or a workspace admin may {user_text(action)} *{name(account)}*. "
             "Ask them, or ask an admin to make you the owner.")
-    return Message(text=escape(f"Only the owner or an admin may {action} {account}."), blocks=[section(body)])
+    return Message(text=user_text(f"Only the owner or an admin may {action} {account}."), blocks=[section(body)])
 
 
 def render_admin_only(action: str) -> Message:
-    body = f":no_entry: Only workspace admins may {escape(action)}. Ask an admin (or add your id to ADMIN_USER_IDS)."
+    body = f":no_entry: Only workspace admins may {user_text(action)}. Ask an admin (or add your id to ADMIN_USER_IDS)."
     return Message(text=f"Only admins may {action}.", blocks=[section(body)])
 
 
@@ -67,10 +67,6 @@ def render_done(text: str, detail: str | None = None) -> Message:
     return Message(text=text.replace("*", ""), blocks=blocks)
 
 
-def render_unavailable(what: str) -> Message:
-    return Message(text=f"{what} are not available yet", blocks=[section(f":construction: {escape(what)} are not available yet.")])
-
-
 def render_slack_failed(what: str) -> Message:
-    body = f":warning: Slack did not accept {escape(what)}. Please try again in a minute."
+    body = f":warning: Slack did not accept {user_text(what)}. Please try again in a minute."
     return Message(text=f"Slack did not accept {what}. Please try again in a minute.", blocks=[section(body)])

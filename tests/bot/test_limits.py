@@ -1,0 +1,124 @@
+"""Every rendered message and view, realistic and hostile, checked against Slack's limits and our rules:
+fallback text, <= 50 blocks (100 in views), section text <= 3,000, fields, headers, buttons, options,
+unique action ids per block, user text escaped, only http(s) links."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from slack_sdk.models.views import View
+
+from bot.render.kit import Message
+from tests.bot.samples import samples
+
+MRKDWN_LINK = re.compile(r"<([^>|]*)(?:\|[^>]*)?>")
+OUR_MENTIONS = re.compile(r"^[@#][UWC][A-Z0-9]+$")
+
+
+def _problems_in_text(obj: dict[str, Any], limit: int, where: str) -> list[str]:
+    problems = []
+    text = obj.get("text", "")
+    if len(text) > limit:
+        problems.append(f"{where}: text of {len(text)} > {limit}")
+    if obj.get("type") == "mrkdwn":
+        for target in MRKDWN_LINK.findall(text):
+            if OUR_MENTIONS.match(target):
+                continue
+            if not target.startswith(("http://", "https://")):
+                problems.append(f"{where}: live markup or non-http link <{target[:40]}>")
+    if any(ord(c) < 32 and c not in "\n" for c in text):
+        problems.append(f"{where}: control character in text")
+    return problems
+
+
+def check_blocks(blocks: list[dict[str, Any]], max_blocks: int) -> list[str]:
+    problems = []
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks > {max_blocks}")
+    for i, b in enumerate(blocks):
+        where = f"block {i} ({b['type']})"
+        if b["type"] == "section":
+            if "text" in b:
+                problems += _problems_in_text(b["text"], 3000, where)
+            fields = b.get("fields") or []
+            if len(fields) > 10:
+                problems.append(f"{where}: {len(fields)} fields")
+            for f in fields:
+                problems += _problems_in_text(f, 2000, where + " field")
+            if "text" not in b and not fields:
+                problems.append(f"{where}: empty section")
+        elif b["type"] == "header":
+            problems += _problems_in_text(b["text"], 150, where)
+        elif b["type"] == "context":
+            if len(b["elements"]) > 10:
+                problems.append(f"{where}: too many elements")
+            for e in b["elements"]:
+                problems += _problems_in_text(e, 3000, where)
+        elif b["type"] == "actions":
+            if len(b["elements"]) > 25:
+                problems.append(f"{where}: {len(b['elements'])} elements > 25")
+        elif b["type"] == "input":
+            if len(b["label"]["text"]) > 2000:
+                problems.append(f"{where}: label too long")
+            for option in b["element"].get("options") or []:
+                if len(option["text"]["text"]) > 75 or len(option["value"]) > 150:
+                    problems.append(f"{where}: option too long")
+            if len(b["element"].get("options") or []) > 100:
+                problems.append(f"{where}: more than 100 options")
+        elements = list(b.get("elements") or []) + ([b["accessory"]] if "accessory" in b else [])
+        ids = [e["action_id"] for e in elements if "action_id" in e]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{where}: duplicate action ids {ids}")
+        for e in elements:
+            if e.get("type") == "button":
+                if len(e["text"]["text"]) > 75:
+                    problems.append(f"{where}: button text > 75")
+                if len(e.get("value", "")) > 2000:
+                    problems.append(f"{where}: button value > 2000")
+                if "url" in e and not e["url"].startswith(("http://", "https://")):
+                    problems.append(f"{where}: button url not http(s)")
+    return problems
+
+
+def check(rendered: Message | View) -> list[str]:
+    if isinstance(rendered, Message):
+        payload = rendered.payload()
+        problems = check_blocks(payload["blocks"], 50)
+        if not payload["text"].strip():
+            problems.append("no fallback text")
+        if len(payload["text"]) > 40_000:
+            problems.append("fallback text too long")
+        if "<!" in payload["text"] or "<@U0BAD" in payload["text"] or "<https://evil" in payload["text"]:
+            problems.append("fallback text carries live markup from user input")
+        return problems
+    view = rendered.to_dict()
+    problems = check_blocks(view["blocks"], 100)
+    if view["type"] == "modal":
+        for key in ("title", "submit", "close"):
+            if key in view and len(view[key]["text"]) > 24:
+                problems.append(f"modal {key} > 24 characters")
+    if len(view.get("private_metadata") or "") > 3000:
+        problems.append("private_metadata > 3000")
+    return problems
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["realistic", "hostile"])
+def test_every_rendered_type_is_within_limits(hostile: bool) -> None:
+    rendered = {name: make() for name, make in samples(hostile).items()}
+    failures = {name: check(r) for name, r in rendered.items()}
+    assert {k: v for k, v in failures.items() if v} == {}
+
+
+def test_the_checker_catches_violations() -> None:
+    """The walker itself must fail on bad messages, or the test above proves nothing."""
+    from slack_sdk.models.blocks import SectionBlock
+
+    too_many = Message(text="x", blocks=[SectionBlock(text="a")] * 51)
+    assert any("51 blocks" in p for p in check(too_many))
+    live = Message(text="<!channel>", blocks=[SectionBlock(text="hi <!channel> <javascript:x|y>")])
+    problems = check(live)
+    assert any("live markup" in p for p in problems) and any("fallback" in p for p in problems)
+    assert any("empty" in p for p in check(Message(text="", blocks=[])) + ["empty"])  # fallback missing
+    assert check(Message(text="", blocks=[])) == ["no fallback text"]
