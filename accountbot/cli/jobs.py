@@ -1,0 +1,104 @@
+"""`accountbot jobs list` and `accountbot jobs run NAME [--at ISO8601] [--team T] [--dry-run] [--json]`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accountbot.cli.common import console, fail, open_runtime, session_scope
+from jobs import digest
+from jobs.registry import JOBS
+from jobs.runner import JobResult
+from storage.db import utcnow, workspace_ids
+from storage.ledger import recent_runs
+
+
+def parse_instant(value: str | None) -> datetime:
+    """--at: ISO 8601; a time without an offset is taken as UTC; default now."""
+    if value is None:
+        return utcnow()
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(
+            f"--at {value!r} is not an ISO 8601 instant; use e.g. 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00Z"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def messages_json(result: JobResult) -> list[dict[str, Any]]:
+    """What was (or would be) sent. digest: the per-recipient section lists; other jobs: one object per
+    message with its kind and facts."""
+    if result.job == digest.NAME:
+        return digest.dry_run_json(result)
+    return [
+        {"team": team, "recipient": m.recipient, "kind": m.kind, "period": m.period, "facts": m.facts}
+        for team, m in result.messages
+    ]
+
+
+def register(app: typer.Typer) -> None:
+    jobs_app = typer.Typer(help="Scheduled jobs (digest, weekly_focus, tier_watch).", no_args_is_help=True)
+
+    @jobs_app.command("list")
+    def list_jobs(
+        team: str | None = typer.Option(None, "--team", help="Also show this workspace's latest runs."),
+    ) -> None:
+        """The jobs, when they run, and their latest ledger entries."""
+        table = Table(box=box.SIMPLE_HEAD)
+        for col in ("Job", "Schedule (UTC ticks)", "What it does"):
+            table.add_column(col)
+        for spec in JOBS.values():
+            table.add_row(spec.name, spec.schedule, spec.description)
+        console.print(table)
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            teams = [team] if team else workspace_ids(session)
+            runs = [(t, r) for t in teams for r in recent_runs(session, team_id=t, limit=10)]
+        if runs:
+            last = Table(box=box.SIMPLE_HEAD, title="Latest runs")
+            for col in ("Workspace", "Job", "Period", "Status", "Started", "By"):
+                last.add_column(col)
+            for t, r in runs:
+                last.add_row(t, r.job, r.period, r.status, r.started_at.isoformat(timespec="seconds"), r.claimed_by or "")
+            console.print(last)
+
+    @jobs_app.command("run")
+    def run_job(
+        name: str = typer.Argument(..., help="Job name (see `accountbot jobs list`)."),
+        at: str | None = typer.Option(None, "--at", help="Run as of this ISO 8601 instant (default: now)."),
+        team: str | None = typer.Option(None, "--team", help="Only this workspace (default: SLACK_TEAM_ID, else all)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Record and send nothing; show what would be sent."),
+        as_json: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
+    ) -> None:
+        """Run one job once as of an instant, under the same once-per-period rules as the scheduler."""
+        spec = JOBS.get(name)
+        if spec is None:
+            raise fail(f"unknown job {name!r}; the jobs are: {', '.join(JOBS)}.")
+        now = parse_instant(at)
+        rt = open_runtime()
+        team = team or rt.settings.slack_team_id
+        session = rt.sessions()
+        try:
+            if team and team not in workspace_ids(session):
+                raise fail(f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}.")
+            result = spec(session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run)
+        finally:
+            session.close()
+        if as_json:
+            typer.echo(json.dumps(messages_json(result), indent=2, default=str))
+            return
+        verb = "would send" if dry_run else "queued"
+        console.print(
+            f"{spec.name} as of {now.isoformat(timespec='seconds')}: {result.claimed} period(s) due and not yet done, "
+            f"{len(result.messages)} message(s) {verb}" + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
+        )
+        for _team, m in result.messages:
+            console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False)
+
+    app.add_typer(jobs_app, name="jobs")

@@ -1,0 +1,84 @@
+"""`accountbot outbox [--dead]` and `accountbot outbox retry ID`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich import box
+from rich.table import Table
+
+from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
+from storage import outbox as store
+from storage.db import utcnow
+
+
+def register(app: typer.Typer) -> None:
+    outbox_app = typer.Typer(help="Messages waiting to be sent, sent, or dead-lettered.", invoke_without_command=True)
+
+    @outbox_app.callback()
+    def show(
+        ctx: typer.Context,
+        dead: bool = typer.Option(False, "--dead", help="Only dead-lettered messages (with the reason)."),
+        status: str | None = typer.Option(None, "--status", help="Only pending|sending|sent|dead."),
+        limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="At most this many, newest first."),
+        team: str | None = TeamOption,
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """List outbox messages, newest first (dead ones with `--dead`)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if dead:
+            status = "dead"
+        if status is not None and status not in store.STATUSES:
+            raise fail(f"--status {status!r}: use one of {', '.join(store.STATUSES)}.")
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            rows = store.list_messages(session, team_id=team_id, status=status, limit=limit)
+            counts = store.count_by_status(session, team_id=team_id)
+            data = [
+                {
+                    "id": r.id, "status": r.status, "kind": r.kind, "recipient": r.recipient,
+                    "attempts": r.attempts, "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
+                    "sent_at": r.sent_at.isoformat(timespec="seconds") if r.sent_at else None,
+                    "slack_ts": r.slack_ts, "last_error": r.last_error,
+                }
+                for r in rows
+            ]
+        if as_json:
+            typer.echo(json.dumps(data, indent=2))
+            return
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in store.STATUSES)
+        table = Table(box=box.SIMPLE_HEAD, title=f"outbox of {team_id}: {summary}")
+        for col in ("ID", "Status", "Kind", "To", "Tries", "Created", "Sent / next try", "Last error"):
+            table.add_column(col)
+        for d in data:
+            when = d["sent_at"] if d["status"] == "sent" else d["next_attempt_at"]
+            table.add_row(
+                str(d["id"]), str(d["status"]), str(d["kind"]), str(d["recipient"]), str(d["attempts"]),
+                str(d["created_at"]), str(when), str(d["last_error"] or ""),
+            )
+        console.print(table)
+        if dead and data:
+            console.print("Retry one with: accountbot outbox retry ID")
+
+    @outbox_app.command("retry")
+    def retry(
+        message_id: int = typer.Argument(..., help="The id shown by `accountbot outbox --dead`."),
+        team: str | None = TeamOption,
+    ) -> None:
+        """Put a dead-lettered message back in the queue (the relay sends it within seconds)."""
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            row = store.retry(session, team_id=team_id, message_id=message_id, now=utcnow())
+            if row is None:
+                found = store.find_message(session, team_id=team_id, message_id=message_id)
+                if found is None:
+                    raise fail(f"no outbox message {message_id} in workspace {team_id} (see `accountbot outbox`).")
+                raise fail(f"outbox message {message_id} is {found.status}, not dead; only dead messages can be retried.")
+        console.print(f"outbox message {message_id} queued again.")
+
+    app.add_typer(outbox_app, name="outbox")

@@ -1,0 +1,106 @@
+"""`accountbot jobs ...` and `accountbot outbox ...` through the real CLI (typer's runner)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from accountbot.cli import app
+from storage.db import make_engine, session_factory, unit_of_work
+from storage.models import JobRun, OutboxMessage
+from tests.jobs.conftest import Builder
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("SLACK_TEAM_ID", raising=False)
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    with unit_of_work(sessions) as s:
+        b = Builder(s)
+        b.user("UAKL", tz="Pacific/Auckland")
+        b.account("Kiwi", owner="UAKL", revenue=5e6, profitability="high")
+        b.account("Local", owner="U1", revenue=4e6, profitability="high")
+        b.filler(9)
+    yield sessions
+    engine.dispose()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_dry_run_json_per_recipient_and_records_nothing(cli_db) -> None:
+    result = invoke("jobs", "run", "digest", "--at", "2026-11-23T08:30:00Z", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {
+            "recipient": "UAKL",
+            "stale": ["Kiwi"],
+            "single_point_of_failure": ["Kiwi"],
+            "checkup_due": ["Kiwi"],
+            "sponsor_missing": ["Kiwi"],
+            "revenue_drop": [],
+        }
+    ]
+    with cli_db() as s:
+        assert s.scalars(select(OutboxMessage)).all() == [] and s.scalars(select(JobRun)).all() == []
+    # once sent, a dry run at the same instant has nobody left to tell
+    assert invoke("jobs", "run", "digest", "--at", "2026-11-23T08:30:00Z").exit_code == 0
+    done = invoke("jobs", "run", "digest", "--at", "2026-11-23T08:45:00Z", "--dry-run", "--json")
+    assert done.exit_code == 0 and json.loads(done.stdout) == []
+
+
+def test_run_queues_once_then_outbox_lists_it(cli_db) -> None:
+    first = invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json")
+    assert first.exit_code == 0, first.output
+    assert sorted(r["recipient"] for r in json.loads(first.stdout)) == ["U1", "UAKL"]
+    again = invoke("jobs", "run", "digest", "--at", "2026-11-24T10:00:00Z", "--json")
+    assert json.loads(again.stdout) == []
+    listed = invoke("outbox", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(r["recipient"] for r in json.loads(listed.stdout)) == ["U1", "UAKL"]
+    human = invoke("outbox")
+    assert "2 pending" in human.stdout
+
+
+def test_dead_letters_listed_and_retried(cli_db) -> None:
+    invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z")
+    with unit_of_work(cli_db) as s:
+        row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        row.status, row.last_error = "dead", "channel_not_found"
+        dead_id = row.id
+    dead = invoke("outbox", "--dead", "--json")
+    assert [(r["id"], r["last_error"]) for r in json.loads(dead.stdout)] == [(dead_id, "channel_not_found")]
+    ok = invoke("outbox", "retry", str(dead_id))
+    assert ok.exit_code == 0 and "queued again" in ok.stdout
+    again = invoke("outbox", "retry", str(dead_id))
+    assert again.exit_code == 1 and "not dead" in again.output
+    missing = invoke("outbox", "retry", "999999")
+    assert missing.exit_code == 1 and "no outbox message 999999" in missing.output
+
+
+def test_bad_input_is_a_clear_error(cli_db) -> None:
+    unknown = invoke("jobs", "run", "nightly")
+    assert unknown.exit_code == 1 and "unknown job 'nightly'" in unknown.output and "Traceback" not in unknown.output
+    bad_at = invoke("jobs", "run", "digest", "--at", "tomorrow")
+    assert bad_at.exit_code == 1 and "ISO 8601" in bad_at.output
+    bad_team = invoke("jobs", "run", "digest", "--team", "TNOPE")
+    assert bad_team.exit_code == 1 and "no workspace 'TNOPE'" in bad_team.output
+    bad_status = invoke("outbox", "--status", "lost")
+    assert bad_status.exit_code == 1 and "pending, sending, sent, dead" in bad_status.output
+
+
+def test_jobs_list_names_every_job(cli_db) -> None:
+    invoke("jobs", "run", "tier_watch", "--at", "2026-11-24T02:00:00Z")
+    listed = invoke("jobs", "list")
+    assert listed.exit_code == 0
+    for name in ("digest", "weekly_focus", "tier_watch"):
+        assert name in listed.stdout
+    assert "2026-11-24" in listed.stdout  # the tier_watch ledger entry
