@@ -160,9 +160,13 @@ def list_feeds(session: Session, *, team_id: str) -> list[FeedView]:
     ]
 
 
-def feed_team_ids(session: Session) -> list[str]:
-    """Workspaces that have at least one feed."""
-    return list(session.scalars(select(Feed.team_id).distinct().order_by(Feed.team_id)))
+def news_team_ids(session: Session) -> list[str]:
+    """Workspaces with at least one feed or one account with a news_feed URL (for the poller's loop)."""
+    with_feeds = set(session.scalars(select(Feed.team_id).distinct()))
+    with_account_feeds = set(
+        session.scalars(select(Account.team_id).where(Account.news_feed.is_not(None), Account.news_feed != "").distinct())
+    )
+    return sorted(with_feeds | with_account_feeds)
 
 
 def claim_due_feeds(
@@ -370,3 +374,30 @@ def add_exclusion(session: Session, *, team_id: str, account_id: int, phrase: st
         account.updated_at = now
     session.flush()
     return list(account.exclusions)
+
+
+def sync_account_feeds(
+    session: Session, *, team_id: str, allowed_hosts: frozenset[str], now: datetime
+) -> tuple[int, list[tuple[str, str]]]:
+    """Create feeds for accounts whose `news_feed` URL is not polled yet (imports and `/account set` only
+    write the column). Returns (feeds added, [(account name, reason)] for URLs the guard refuses)."""
+    from news.guard import UrlRefused
+
+    rows = session.execute(
+        select(Account.id, Account.name, Account.news_feed)
+        .outerjoin(
+            Feed,
+            and_(Feed.team_id == Account.team_id, Feed.account_id == Account.id, Feed.url == Account.news_feed),
+        )
+        .where(Account.team_id == team_id, Account.news_feed.is_not(None), Account.news_feed != "", Feed.id.is_(None))
+    ).all()
+    added = 0
+    refused: list[tuple[str, str]] = []
+    for account_id, name, url in rows:
+        try:
+            with session.begin_nested():
+                add_feed(session, team_id=team_id, url=url, account_id=account_id, allowed_hosts=allowed_hosts, now=now)
+            added += 1
+        except UrlRefused as exc:
+            refused.append((name, str(exc)))
+    return added, refused

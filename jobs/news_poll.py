@@ -1,0 +1,291 @@
+"""Polling news feeds: lease the due feeds, fetch them concurrently, match entries, write alerts.
+
+One tick (`poll_once`) per minute is enough: each feed carries its own schedule (`interval_minutes`, with
+exponential backoff after failures), and feeds are leased so replicas share the work and never poll one
+feed twice at once. Per feed, the result is written in ONE transaction: the feed's new state (validators,
+next poll), the new mentions (unique per workspace, account and story, so a story never alerts twice) and
+their outbox rows (kind "news_alert").
+
+For `accountbot run`: `poller = start_news_polling(sessions, settings)`; on shutdown `poller.stop()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.model import Assessment
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from jobs.runner import default_worker
+from news.fetch import FetchError, FetchResult, fetch_feed, make_client
+from news.guard import UrlRefused
+from news.match import Matcher
+from news.parse import FeedEntry, ParsedFeed, parse_feed
+from storage import feeds as feed_store
+from storage.db import unit_of_work, utcnow
+from storage.outbox import enqueue
+
+log = logging.getLogger("accountbot.news")
+
+KIND = "news_alert"
+ALERT_MAX_AGE = timedelta(days=7)  # older stories are recorded as seen but not announced
+MAX_ALERTS_PER_FEED = 20  # per poll; a feed that suddenly yields more is recorded, the rest not announced
+DEFAULT_CONCURRENCY = 8
+TICK_SECONDS = 60.0
+
+
+@dataclass
+class PollReport:
+    feeds: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    entries: int = 0
+    mentions: int = 0
+    alerts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    feed: feed_store.ClaimedFeed
+    result: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+
+
+@dataclass
+class _TeamContext:
+    """What matching and alerting need for one workspace, loaded once per tick."""
+
+    matcher: Matcher
+    accounts: dict[int, feed_store.MatchAccount]
+    assessments: dict[int, Assessment]
+    channel: str | None
+
+
+def _fetch_and_parse(client: httpx.Client, feed: feed_store.ClaimedFeed, allowed: frozenset[str]) -> _Outcome:
+    try:
+        result = fetch_feed(client, feed.url, allowed_hosts=allowed, etag=feed.etag, last_modified=feed.last_modified)
+    except UrlRefused as exc:
+        return _Outcome(feed, error=f"refused: {exc}")
+    except FetchError as exc:
+        return _Outcome(feed, error=str(exc))
+    except Exception as exc:  # never let one feed stop the tick
+        return _Outcome(feed, error=f"{type(exc).__name__}: {exc}")
+    if result.not_modified:
+        return _Outcome(feed, result=result)
+    try:
+        parsed = parse_feed(result.body, url=result.url, headers=result.headers)
+    except Exception as exc:
+        return _Outcome(feed, error=f"could not parse the feed ({type(exc).__name__}: {exc})")
+    if not parsed.is_feed:
+        ctype = result.headers.get("content-type", "unknown type")
+        return _Outcome(feed, error=f"not an RSS or Atom feed (got {ctype}); check the URL")
+    return _Outcome(feed, result=result, parsed=parsed)
+
+
+def _load_team(session: Session, team_id: str, now: datetime, th: Thresholds, default_channel: str | None) -> _TeamContext:
+    accounts = feed_store.match_accounts(session, team_id=team_id)
+    try:
+        from storage.portfolio import assess_workspace
+
+        assessments = assess_workspace(session, team_id, now, th)
+    except Exception:  # grading must never stop the news
+        log.exception("news_assess_failed team=%s", team_id)
+        assessments = {}
+    channel = feed_store.workspace_news_channel(session, team_id=team_id) or default_channel
+    return _TeamContext(Matcher(accounts), {a.id: a for a in accounts}, assessments, channel)
+
+
+def alert_facts(account: feed_store.MatchAccount, verdict: Assessment | None, entry: FeedEntry, mention_id: int,
+                feed_id: int) -> dict[str, Any]:
+    return {
+        "account": account.name,
+        "account_id": account.id,
+        "tier": verdict.tier if verdict else None,
+        "grade": verdict.grade if verdict else None,
+        "title": entry.title,
+        "link": entry.link,
+        "source": entry.source,
+        "published": entry.published.isoformat() if entry.published else None,
+        "mention_id": mention_id,
+        "feed_id": feed_id,
+    }
+
+
+def _record(session: Session, outcome: _Outcome, ctx: _TeamContext | None, owner: str, now: datetime,
+            report: PollReport) -> None:
+    feed = outcome.feed
+    if outcome.error is not None or outcome.result is None:
+        report.failed += 1
+        report.errors.append(f"feed {feed.id} ({feed.url}): {outcome.error}")
+        feed_store.record_failure(session, team_id=feed.team_id, feed_id=feed.id, owner=owner, now=now,
+                                  error=outcome.error or "unknown error")
+        log.warning("news_feed_failed team=%s feed=%s error=%s", feed.team_id, feed.id, outcome.error)
+        return
+    result = outcome.result
+    kept = feed_store.record_success(session, team_id=feed.team_id, feed_id=feed.id, owner=owner, now=now,
+                                     etag=result.etag, last_modified=result.last_modified)
+    if not kept:
+        log.warning("news_lease_lost team=%s feed=%s", feed.team_id, feed.id)
+        return
+    if result.not_modified:
+        report.not_modified += 1
+        return
+    report.fetched += 1
+    if outcome.parsed is None or ctx is None:
+        return
+    alerts_left = MAX_ALERTS_PER_FEED
+    for entry in outcome.parsed.entries:
+        report.entries += 1
+        for account_id in ctx.matcher.entry_accounts(entry.title, entry.summary, feed.account_id):
+            account = ctx.accounts.get(account_id)
+            if account is None:
+                continue
+            mention_id = feed_store.record_mention(
+                session, team_id=feed.team_id, account_id=account_id, story_key=entry.story_key, feed_id=feed.id,
+                title=entry.title, link=entry.link, source=entry.source, published_at=entry.published, now=now,
+            )
+            if mention_id is None:
+                continue  # this story was already seen for this account
+            report.mentions += 1
+            if entry.published is not None and now - entry.published > ALERT_MAX_AGE:
+                continue
+            if alerts_left <= 0:
+                continue
+            alerts_left -= 1
+            verdict = ctx.assessments.get(account_id)
+            facts = alert_facts(account, verdict, entry, mention_id, feed.id)
+            recipients = [r for r in (feed.channel or ctx.channel,) if r]
+            if verdict is not None and verdict.grade == "A" and account.owner_user_id:
+                recipients.append(account.owner_user_id)
+            for recipient in recipients:
+                if enqueue(session, team_id=feed.team_id, recipient=recipient, kind=KIND, facts=facts,
+                           period=f"mention-{mention_id}", now=now, account_id=account_id) is not None:
+                    report.alerts += 1
+            if not recipients:
+                log.info("news_no_channel team=%s account=%s mention=%s", feed.team_id, account_id, mention_id)
+
+
+def poll_once(
+    sessions: sessionmaker[Session],
+    *,
+    allowed_hosts: frozenset[str] = frozenset(),
+    news_channel: str | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    now: datetime | None = None,
+    owner: str | None = None,
+    team_id: str | None = None,
+    max_feeds: int = 500,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    client: httpx.Client | None = None,
+) -> PollReport:
+    """Poll every due feed (of one workspace, or all) once. Safe to run on several replicas at once."""
+    now = now or utcnow()
+    owner = owner or f"{default_worker()}:news"
+    report = PollReport()
+    own_client = client is None
+    http = client or make_client(allowed_hosts, max_connections=max(concurrency * 2, 10))
+    try:
+        if team_id:
+            teams = [team_id]
+        else:
+            with unit_of_work(sessions) as session:
+                teams = feed_store.news_team_ids(session)
+        for team in teams:
+            _poll_team(sessions, team, http, allowed_hosts, news_channel, thresholds, now, owner, max_feeds,
+                       concurrency, report)
+    finally:
+        if own_client:
+            http.close()
+    return report
+
+
+_refused_logged: set[tuple[str, str]] = set()
+
+
+def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, allowed: frozenset[str],
+               news_channel: str | None, th: Thresholds, now: datetime, owner: str, max_feeds: int,
+               concurrency: int, report: PollReport) -> None:
+    with unit_of_work(sessions) as session:
+        _added, refused = feed_store.sync_account_feeds(session, team_id=team, allowed_hosts=allowed, now=now)
+        for name, reason in refused:
+            if (team, name) not in _refused_logged:
+                _refused_logged.add((team, name))
+                log.warning("news_account_feed_refused team=%s account=%s reason=%s", team, name, reason)
+    with unit_of_work(sessions) as session:
+        claimed = feed_store.claim_due_feeds(session, team_id=team, owner=owner, now=now, limit=max_feeds)
+    if not claimed:
+        return
+    report.feeds += len(claimed)
+    ctx: _TeamContext | None = None
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(claimed))), thread_name_prefix="news") as pool:
+        futures = [pool.submit(_fetch_and_parse, http, feed, allowed) for feed in claimed]
+        for future in as_completed(futures):
+            outcome = future.result()
+            try:
+                with unit_of_work(sessions) as session:
+                    if ctx is None and outcome.parsed is not None and outcome.parsed.entries:
+                        ctx = _load_team(session, team, now, th, news_channel)
+                    _record(session, outcome, ctx, owner, now, report)
+            except Exception as exc:  # a database hiccup on one feed; its lease expires and it is retried
+                log.exception("news_record_failed team=%s feed=%s", team, outcome.feed.id)
+                report.errors.append(f"feed {outcome.feed.id}: could not record ({type(exc).__name__})")
+    log.info("news_poll team=%s feeds=%d fetched=%d not_modified=%d failed=%d mentions=%d alerts=%d",
+             team, len(claimed), report.fetched, report.not_modified, report.failed, report.mentions, report.alerts)
+
+
+class NewsPoller:
+    """A background thread that calls poll_once every `interval` seconds until stop()."""
+
+    def __init__(self, tick: Callable[[], PollReport], interval: float = TICK_SECONDS) -> None:
+        self._tick = tick
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="news-poller", daemon=True)
+        self.last_report: PollReport | None = None
+
+    def start(self) -> NewsPoller:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.last_report = self._tick()
+            except Exception:
+                log.exception("news_tick_failed")
+            self._stop.wait(self._interval)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+def start_news_polling(sessions: sessionmaker[Session], settings: Any, *, interval: float = TICK_SECONDS) -> NewsPoller:
+    """Start polling in the background for `accountbot run`; call `.stop()` on shutdown.
+
+    `settings` is accountbot.config.Settings (allowed_news_hosts, news_channel, thresholds).
+    """
+    allowed = frozenset(getattr(settings, "allowed_news_hosts", frozenset()))
+    channel = getattr(settings, "news_channel", None)
+    thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
+
+    def tick() -> PollReport:
+        return poll_once(sessions, allowed_hosts=allowed, news_channel=channel, thresholds=thresholds)
+
+    return NewsPoller(tick, interval).start()
