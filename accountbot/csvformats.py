@@ -234,6 +234,11 @@ class CsvFormat:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def a_kind(self) -> str:
+        """"an accounts", "a revenue": for messages."""
+        return ("an " if self.kind[0] in "aeiou" else "a ") + self.kind
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
@@ -340,7 +345,7 @@ class Record:
 def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[RowError]]:
     """Split into header + records with the file line where each record starts; structural row errors."""
     if not body.strip():
-        raise BadFile(f"the file is empty; a {fmt.kind} file starts with a header line such as: {','.join(fmt.names)}")
+        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
     csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(body, newline=""))
     rows: list[Record] = []
@@ -378,7 +383,7 @@ def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[R
             ) from None
         raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
     if columns is None:
-        raise BadFile(f"the file is empty; a {fmt.kind} file starts with a header line such as: {','.join(fmt.names)}")
+        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
     return columns, rows, errors
 
 
@@ -413,7 +418,7 @@ def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
         raise BadFile(
-            f"line {line}: " + "; ".join(problems) + f". A {fmt.kind} file accepts these columns: {', '.join(fmt.names)} "
+            f"line {line}: " + "; ".join(problems) + f". {fmt.a_kind.capitalize()} file accepts these columns: {', '.join(fmt.names)} "
             "(any case; spaces and underscores are the same)."
         )
     return columns

@@ -30,8 +30,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.cli.grading import grade_card, portfolio_order
 from accountbot.csvformats import parse_rows
+from accountbot.gradecard import grade_card, portfolio_order
 from accountbot.sample_data.generate import REFERENCE_DATE, STORY, TEAM
 from accounts.model import Assessment
 from accounts.thresholds import Thresholds

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.orm import Session
 
@@ -67,9 +68,14 @@ def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[int
         yield (lambda n: bar.advance(check, n)), (lambda n: bar.advance(write, n))
 
 
+def say_error(message: str) -> None:
+    """`error: ...` on stderr, never wrapped (so each message stays one line for people and scripts)."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def report_rejection(path: Path, exc: ImportRejected) -> None:
     say = err_console.print
-    say(f"[bold red]error:[/] {path}: {exc.total} problem(s); nothing was imported.", highlight=False, soft_wrap=True)
+    say_error(f"{path}: {exc.total} problem(s); nothing was imported.")
     for error in exc.errors:
         say(f"  {error}", markup=False, highlight=False, soft_wrap=True)
     if exc.total > len(exc.errors):
@@ -99,7 +105,8 @@ def register(app: typer.Typer) -> None:
                 ensure_workspace(session, team_id)
                 result = run_import(session, team_id, kind.value, file)
         except BadFile as exc:
-            raise fail(f"{file}: {exc}", INVALID_INPUT) from None
+            say_error(f"{file}: {exc}")
+            raise typer.Exit(INVALID_INPUT) from None
         except ImportRejected as exc:
             report_rejection(file, exc)
             raise typer.Exit(INVALID_INPUT) from None
