@@ -20,8 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
-    h = make_bot_server(clock=lambda: NOW)
+def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
+    """On SQLite and on PostgreSQL."""
+    h = make_bot_server(db_url, clock=lambda: NOW)
     with unit_of_work(h.sessions) as s:
         portfolio(s, team=h.team_id)
     yield h

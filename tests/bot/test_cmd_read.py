@@ -16,7 +16,9 @@ OTHER = "T0OTHERWS"
 
 
 @pytest.fixture
-def bot(bot_server: BotHarness) -> Iterator[BotHarness]:
+def bot(bot_server_any_db: BotHarness) -> Iterator[BotHarness]:
+    """On SQLite and on PostgreSQL."""
+    bot_server = bot_server_any_db
     bot_server.ctx.clock = lambda: NOW
     with unit_of_work(bot_server.sessions) as s:
         portfolio(s, team=bot_server.team_id)

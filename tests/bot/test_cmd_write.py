@@ -19,8 +19,9 @@ SLACK_ADMIN = "U0SLACKADM"
 
 
 @pytest.fixture
-def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
-    h = make_bot_server(admin_user_ids=ADMIN, clock=lambda: NOW)
+def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
+    """On SQLite and on PostgreSQL."""
+    h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW)
     with unit_of_work(h.sessions) as s:
         portfolio(s, team=h.team_id)
     h.fake_slack.add_user(SLACK_ADMIN, is_admin=True)
