@@ -401,3 +401,11 @@ def sync_account_feeds(
         except UrlRefused as exc:
             refused.append((name, str(exc)))
     return added, refused
+
+
+def account_brief(session: Session, *, team_id: str, account_id: int) -> tuple[str, str | None] | None:
+    """(name, owner user id) of an account of this workspace, or None."""
+    row = session.execute(
+        select(Account.name, Account.owner_user_id).where(Account.team_id == team_id, Account.id == account_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None

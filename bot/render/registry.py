@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.render.kit import Message
+from bot.render.news import render_news_alert
 from bot.render.nudges import render_digest, render_tier_change, render_weekly_focus
 
 Renderer = Callable[[Mapping[str, Any]], Message]
@@ -18,6 +19,7 @@ RENDERERS: dict[str, Renderer] = {
     "digest": render_digest,
     "weekly_focus": render_weekly_focus,
     "tier_change": render_tier_change,
+    "news_alert": render_news_alert,
 }
 
 

@@ -1,0 +1,113 @@
+"""The news alerts' "Not relevant" button and the exclusion-phrase modal it opens.
+
+- `news_not_relevant` (value = mention id): records the vote at once; the account's owner or an admin then
+  gets a modal offering to add an exclusion phrase; anyone else gets an ephemeral thank-you.
+- view `news_exclusion`: adds the phrase to the account's exclusions (owner or admin only, checked again).
+
+"Open grade" on the alert is the shared `open_grade` action (bot.listeners.actions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.context import BotContext
+from bot.listeners.delivery import reply_or_apologise
+from bot.listeners.permissions import is_admin, may_change
+from bot.listeners.requests import channel_of, team_of, user_of
+from bot.render.news import (
+    EXCLUSION_CALLBACK,
+    MAX_PHRASE,
+    NOT_RELEVANT,
+    PHRASE_ACTION,
+    PHRASE_BLOCK,
+    render_exclusion_added,
+    render_exclusion_modal,
+    render_vote_recorded,
+)
+from bot.render.replies import render_problem
+from storage import feeds as feed_store
+from storage.db import unit_of_work
+
+log = logging.getLogger("accountbot.news")
+
+
+def _mention_id(body: dict[str, Any]) -> int | None:
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def register(app: App, ctx: BotContext) -> None:
+    def ack_click(ack: Ack) -> None:
+        ack()
+
+    def not_relevant(body: dict[str, Any], client: WebClient, context: Any) -> None:
+        team, user, channel = team_of(body, context), user_of(body), channel_of(body)
+        mention_id = _mention_id(body)
+
+        def answer(message: Any) -> None:
+            reply_or_apologise(body.get("response_url"), message, client=client, channel_id=channel, user_id=user,
+                               team_id=team, what="the vote")
+
+        if mention_id is None:
+            answer(render_problem("That button carries no story; it may come from an old message."))
+            return
+        with unit_of_work(ctx.sessions) as session:
+            voted = feed_store.vote_not_relevant(session, team_id=team, mention_id=mention_id)
+            if voted is None:
+                found = None
+            else:
+                mention, account = voted
+                found = (account.id, account.name, account.owner_user_id, mention.title, mention.not_relevant_votes)
+        if found is None:
+            answer(render_problem("That story is not known in this workspace any more."))
+            return
+        account_id, name, owner, title, votes = found
+        log.info("news_not_relevant team=%s user=%s mention=%s votes=%s", team, user, mention_id, votes)
+        if may_change(owner, user, is_admin(ctx, client, team, user)) and body.get("trigger_id"):
+            meta = json.dumps({"account_id": account_id, "mention_id": mention_id})
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=render_exclusion_modal(name, title, meta))
+                return
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                log.warning("news_modal_failed team=%s user=%s error=%s", team, user, type(exc).__name__)
+        answer(render_vote_recorded(name, votes))
+
+    app.action(NOT_RELEVANT)(ack=ack_click, lazy=[not_relevant])
+
+    @app.view(EXCLUSION_CALLBACK)
+    def add_phrase(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+        team, user = team_of(body, context), user_of(body)
+        values = (view.get("state") or {}).get("values") or {}
+        phrase = " ".join(str((values.get(PHRASE_BLOCK) or {}).get(PHRASE_ACTION, {}).get("value") or "").split())
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            account_id = int(meta["account_id"])
+        except (ValueError, KeyError, TypeError):
+            ack(response_action="errors", errors={PHRASE_BLOCK: "This form is out of date; click Not relevant again."})
+            return
+        if not phrase:
+            ack(response_action="errors", errors={PHRASE_BLOCK: "Type the words that mark stories to ignore."})
+            return
+        if len(phrase) > MAX_PHRASE:
+            ack(response_action="errors", errors={PHRASE_BLOCK: f"Keep it under {MAX_PHRASE} characters."})
+            return
+        with unit_of_work(ctx.sessions) as session:
+            brief = feed_store.account_brief(session, team_id=team, account_id=account_id)
+        if brief is None:
+            ack(response_action="errors", errors={PHRASE_BLOCK: "This account is not in your workspace any more."})
+            return
+        name, owner = brief
+        if not may_change(owner, user, is_admin(ctx, client, team, user)):
+            ack(response_action="errors", errors={PHRASE_BLOCK: "Only the account's owner or an admin can add phrases."})
+            return
+        with unit_of_work(ctx.sessions) as session:
+            phrases = feed_store.add_exclusion(session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now())
+        log.info("news_exclusion_added team=%s user=%s account=%s", team, user, account_id)
+        ack(response_action="update", view=render_exclusion_added(name, phrase, phrases))
