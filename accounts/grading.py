@@ -7,6 +7,7 @@ entry point takes the whole portfolio: `assess_portfolio(facts, th)`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
@@ -234,6 +235,11 @@ class PortfolioGrader:
         self.advisor = NextStepAdvisor(self.ranking, th)
         self._verdicts: dict[Scored, _Verdict] = {}
         self._treatments: dict[tuple[str, str | None, str | None], str] = {}
+        # The same inputs recur across a portfolio (shares, margins, pair counts): rate each value once.
+        self.wallet_share = functools.cache(functools.partial(rate_wallet_share, th=th))
+        self.profitability = functools.cache(functools.partial(rate_profitability, th=th))
+        self.engagement = functools.cache(functools.partial(rate_engagement, th=th))
+        self.potential = functools.cache(functools.partial(rate_potential, th=th))
 
     def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
         client, prospect = self.client, self.prospect_assessment
@@ -260,17 +266,16 @@ class PortfolioGrader:
         return found
 
     def client(self, f: AccountFacts) -> Assessment:
-        th = self.th
         revenue, above, revenue_why = self.ranking.rate(f.annual_revenue)
         tier, tier_why = self.ranking.tier(above)
-        share, share_why = rate_wallet_share(f.wallet_share, th)
-        profit, laggard, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+        share, share_why = self.wallet_share(f.wallet_share)
+        profit, laggard, profit_why = self.profitability(f.profitability, f.profit_margin)
         strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
         pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
         s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
         v = self.verdict(s)
-        engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
-        potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+        engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
+        potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
         quad, quad_why = quadrant(engagement, potential)
         reasons = [tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why, *v.reasons]
         reasons += (engagement_why, potential_why, quad_why)
@@ -297,18 +302,17 @@ class PortfolioGrader:
         )
 
     def prospect_assessment(self, f: AccountFacts) -> Assessment:
-        th = self.th
         reasons = ["tier prospect: not a client yet, so not graded and not counted among the clients"]
         revenue: str | None = None
         if known_revenue(f.annual_revenue) is not None:
             revenue, _, why = self.ranking.rate(f.annual_revenue)
             reasons.append(f"{why} (as it would rank among the clients)")
-        share, share_why = rate_wallet_share(f.wallet_share, th)
-        profit, _, profit_why = rate_profitability(f.profitability, f.profit_margin, th)
+        share, share_why = self.wallet_share(f.wallet_share)
+        profit, _, profit_why = self.profitability(f.profitability, f.profit_margin)
         strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
         pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
-        engagement, engagement_why = rate_engagement(f.engagement, f.engagement_pairs, th)
-        potential, potential_why = rate_potential(f.potential, f.wallet_share, f.prospect_fit, th)
+        engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
+        potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
         quad, quad_why = quadrant(engagement, potential)
         reasons += [share_why, profit_why, strategic_why, pain_why, engagement_why, potential_why, quad_why]
         return Assessment(

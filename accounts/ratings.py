@@ -23,13 +23,12 @@ def ceil_percent(percent: int, n: int) -> int:
 
 def known_revenue(value: float | None) -> float | None:
     """The revenue that counts for ranking: a finite amount above zero; anything else is "no revenue"."""
-    if value is None or not value > 0 or not math.isfinite(value):
-        return None
-    return float(value)
+    return float(value) if value is not None and 0 < value < math.inf else None
 
 
 def money(amount: float) -> str:
-    return f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    """An amount in whole currency units with thousands separators: 1234567.8 -> "1,234,568"."""
+    return f"{amount:,.0f}"
 
 
 def pct(value: float) -> str:
@@ -95,7 +94,7 @@ class RevenueRanking:
             shown = (
                 "no annual revenue recorded"
                 if revenue is None
-                else f"annual revenue {money(revenue)} is not above 0"
+                else f"annual revenue {revenue:g} is not above 0"
             )
             return (
                 "low",

@@ -359,6 +359,14 @@ def test_explicit_engagement_and_potential_win() -> None:
 def test_potential_from_wallet_share_or_fit(share: float | None, fit: str | None, potential: str) -> None:
     a = one(annual_revenue=1.0, wallet_share=share, prospect_fit=fit, engagement="high")
     assert a.quadrant == ("key" if potential == "high" else "maintenance")
+    expected = {
+        (49.99, None): "potential high: wallet share below 50%, room to grow",
+        (50.0, None): "potential low: wallet share not below 50% and the fit is not ideal",
+        (None, None): "potential low: wallet share unknown and the fit is not ideal",
+        (90.0, "ideal"): "potential high: prospect fit is ideal",
+        (90.0, "lead"): "potential low: wallet share not below 50% and the fit is not ideal",
+    }
+    assert why(a, "potential") == expected[(share, fit)]
 
 
 @pytest.mark.parametrize(
