@@ -242,8 +242,15 @@ class PortfolioGrader:
         self.potential = functools.cache(functools.partial(rate_potential, th=th))
 
     def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
+        """Assess every account; a malformed rating raises ValueError naming the account and the field."""
         client, prospect = self.client, self.prospect_assessment
-        return [prospect(f) if p else client(f) for f, p in zip(facts, self.prospect, strict=True)]
+        out = []
+        for f, p in zip(facts, self.prospect, strict=True):
+            try:
+                out.append(prospect(f) if p else client(f))
+            except ValueError as exc:
+                raise ValueError(f"account {f.name!r}: {exc}") from None
+        return out
 
     def verdict(self, s: Scored) -> _Verdict:
         found = self._verdicts.get(s)

@@ -36,3 +36,11 @@ def parse_level(value: str | None) -> str | None:
         raise ValueError(
             f"{str(value).strip()!r} is not a rating: use high, medium or low (or H, M, L, in any case)"
         ) from None
+
+
+def parse_field(field: str, value: str | None) -> str | None:
+    """parse_level for a named field: the error message starts with the field name."""
+    try:
+        return parse_level(value)
+    except ValueError as exc:
+        raise ValueError(f"{field}: {exc}") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.levels import parse_level
+from accounts.levels import parse_field
 from accounts.ratings import pct_cut
 from accounts.thresholds import Thresholds
 
@@ -14,16 +14,16 @@ _QUADRANTS: dict[tuple[str, str], str] = {
 }
 
 
-def _two_level(value: str | None) -> str | None:
+def _two_level(field: str, value: str | None) -> str | None:
     """Engagement and potential have two levels: an explicit medium is not high, so it counts as low."""
     if value is None:
         return None
-    level = parse_level(value)
+    level = parse_field(field, value)
     return None if level is None else ("high" if level == "high" else "low")
 
 
 def rate_engagement(explicit: str | None, pairs: int, th: Thresholds) -> tuple[str, str]:
-    level = _two_level(explicit)
+    level = _two_level("engagement", explicit)
     if level is not None:
         return level, f"engagement {level}: set explicitly"
     need, days = th.engagement_pairs_high, th.engagement_window_days
@@ -41,7 +41,7 @@ def rate_engagement(explicit: str | None, pairs: int, th: Thresholds) -> tuple[s
 def rate_potential(
     explicit: str | None, wallet_share: float | None, prospect_fit: str | None, th: Thresholds
 ) -> tuple[str, str]:
-    level = _two_level(explicit)
+    level = _two_level("potential", explicit)
     if level is not None:
         return level, f"potential {level}: set explicitly"
     cut = th.wallet_share_medium_from

@@ -12,7 +12,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from accounts.levels import parse_level
+from accounts.levels import parse_field
 from accounts.thresholds import Thresholds
 
 
@@ -131,7 +131,7 @@ def rate_profitability(
     explicit: str | None, margin: float | None, th: Thresholds
 ) -> tuple[str | None, bool, str]:
     """(level, laggard, reason). An explicit rating wins over the margin; a negative margin flags laggard."""
-    level = parse_level(explicit)
+    level = parse_field("profitability", explicit)
     if level is not None:
         return level, False, f"profitability {level}: set explicitly (takes precedence over the margin)"
     if margin is None:
@@ -167,5 +167,5 @@ _JUDGEMENT_REASONS: dict[tuple[str, str | None], str] = {
 
 def rate_judgement(field: str, value: str | None) -> tuple[str, str]:
     """Strategic value and pain factor (`field`): set by a person, low when not set."""
-    level = parse_level(value)
+    level = parse_field(field, value)
     return level or "low", _JUDGEMENT_REASONS[(field, level)]

@@ -52,6 +52,16 @@ def test_parse_level_rejects_with_a_readable_message(raw: str) -> None:
     assert repr(raw.strip()) in str(err.value)
 
 
+@pytest.mark.parametrize("field", ["strategic_value", "pain_factor", "profitability", "engagement", "potential"])
+def test_a_malformed_stored_rating_names_the_account_and_the_field(field: str) -> None:
+    facts = [AccountFacts(name="Fine", annual_revenue=1.0), AccountFacts(name="Acme", **{field: "huge"})]
+    with pytest.raises(ValueError) as err:
+        assess_portfolio(facts)
+    assert str(err.value) == (
+        f"account 'Acme': {field}: 'huge' is not a rating: use high, medium or low (or H, M, L, in any case)"
+    )
+
+
 # ---- population, ceilings, tier and revenue rating ---------------------------------------------------
 
 
