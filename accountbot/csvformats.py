@@ -14,7 +14,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -239,9 +239,6 @@ class CsvFormat:
         """"an accounts", "a revenue": for messages."""
         return ("an " if self.kind[0] in "aeiou" else "a ") + self.kind
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 LEVEL = "high, medium or low (or H, M, L; any case)"
 PERSON = "a Slack user id such as U012AB3CD or an email address"
@@ -336,44 +333,18 @@ def decode(data: bytes) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    line: int
-    values: dict[str, str]  # column -> raw (stripped) text; only columns in the header
-
-
-def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[RowError]]:
-    """Split into header + records with the file line where each record starts; structural row errors."""
+def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records with the file line where each starts (the first one is the header)."""
     if not body.strip():
         raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
     csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(body, newline=""))
-    rows: list[Record] = []
-    errors: list[RowError] = []
-    columns: list[str] | None = None
     previous_end = 0
     try:
         for fields in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if columns is None:
-                if not fields or not any(f.strip() for f in fields):
-                    continue  # blank lines before the header
-                columns = _header(fmt, fields, start)
-                continue
-            if not any(f.strip() for f in fields):
-                continue  # blank line, or a row of empty cells as spreadsheets leave at the end
-            if len(fields) != len(columns):
-                errors.append(
-                    RowError(
-                        start,
-                        "(whole row)",
-                        f"{len(fields)} value(s)",
-                        f"{len(columns)} values, one per header column ({','.join(columns)}); quote values that contain commas",
-                    )
-                )
-                continue
-            values = {col: raw.strip() for col, raw in zip(columns, fields, strict=True) if col not in fmt.ignored}
-            rows.append(Record(start, values))
+            if any(f.strip() for f in fields):  # skip blank lines and rows of empty cells
+                yield start, fields
     except csv.Error as exc:
         line = previous_end + 1  # where the record that could not be read begins
         if "field larger than field limit" in str(exc):
@@ -382,9 +353,6 @@ def _records(fmt: CsvFormat, body: str) -> tuple[list[str], list[Record], list[R
                 "on this line is not closed and swallows the rest of the file."
             ) from None
         raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
-    if columns is None:
-        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
-    return columns, rows, errors
 
 
 def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
@@ -424,22 +392,25 @@ def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
     return columns
 
 
-def _parse(fmt: CsvFormat, record: Record, errors: list[RowError]) -> dict[str, Any] | None:
+def _parse(columns: Sequence[Column | None], line: int, fields: list[str], errors: list[RowError]) -> dict[str, Any] | None:
+    """Typed values of one record (None for empty cells), or None after adding its errors to `errors`."""
     out: dict[str, Any] = {}
     ok = True
-    for col, raw in record.values.items():
-        column = fmt.column(col)
+    for column, raw in zip(columns, fields, strict=True):
+        if column is None:
+            continue  # an ignored (computed) column
+        raw = raw.strip()
         if not raw:
             if column.required:
-                errors.append(RowError(record.line, col, raw, f"a value ({column.expected}); this column is required"))
+                errors.append(RowError(line, column.name, raw, f"a value ({column.expected}); this column is required"))
                 ok = False
             else:
-                out[col] = None
+                out[column.name] = None
             continue
         try:
-            out[col] = column.parse(raw)
+            out[column.name] = column.parse(raw)
         except Invalid as exc:
-            errors.append(RowError(record.line, col, raw, exc.expected or column.expected))
+            errors.append(RowError(line, column.name, raw, exc.expected or column.expected))
             ok = False
     return out if ok else None
 
@@ -461,16 +432,31 @@ def parse_rows(
 ) -> list[AccountRow] | list[ContactRow] | list[InteractionRow] | list[RevenueRow]:
     """Parse a whole file into typed rows, or raise BadFile / ImportRejected (every cell error, first 20 kept)."""
     fmt = FORMATS[kind]
-    _columns, records, errors = _records(fmt, decode(data))
+    by_name = {c.name: c for c in fmt.columns}
+    header: list[str] | None = None
+    columns: list[Column | None] = []
+    errors: list[RowError] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
-    for index, record in enumerate(records, start=1):
-        values = _parse(fmt, record, errors)
-        if values is not None:
-            parsed.append((record.line, values))
-        if progress and index % PROGRESS_EVERY == 0:
+    done = 0
+    for line, fields in _records(fmt, decode(data)):
+        if header is None:
+            header = _header(fmt, fields, line)
+            columns = [by_name.get(name) for name in header]
+            continue
+        done += 1
+        if progress and done % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
+        if len(fields) != len(header):
+            expected = f"{len(header)} values, one per header column ({','.join(header)}); quote values that contain commas"
+            errors.append(RowError(line, "(whole row)", f"{len(fields)} value(s)", expected))
+            continue
+        values = _parse(columns, line, fields, errors)
+        if values is not None:
+            parsed.append((line, values))
+    if header is None:
+        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
     if progress:
-        progress(len(records) % PROGRESS_EVERY)
+        progress(done % PROGRESS_EVERY)
     rows, dup_errors = _build(kind, parsed)
     errors.extend(dup_errors)
     if errors:
