@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from accounts.thresholds import Thresholds
@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _check_thresholds(self) -> Settings:
+        problems = self.thresholds.problems()
+        if problems:  # ConfigError passes through pydantic unchanged, so the message stays as written
+            raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        return self
 
     @cached_property
     def thresholds(self) -> Thresholds:

@@ -39,5 +39,20 @@ class Thresholds:
     # Digest sections are capped at this many items each.
     digest_section_limit: int = 10
 
+    def problems(self) -> list[str]:
+        """Settings that contradict each other, one sentence each (empty when consistent)."""
+        pairs = [
+            ("revenue_high_percent", "revenue_medium_percent", "the medium band includes the high band"),
+            ("wallet_share_medium_from", "wallet_share_high_above", "medium wallet share lies below high"),
+            ("margin_medium_from", "margin_high_from", "a medium margin lies below a high one"),
+            ("grade_b_from", "grade_a_from", "a B needs fewer points than an A"),
+        ]
+        out = []
+        for low, high, why in pairs:
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo > hi:
+                out.append(f"{high.upper()} ({hi}) must be at least {low.upper()} ({lo}): {why}")
+        return out
+
 
 DEFAULT_THRESHOLDS = Thresholds()
