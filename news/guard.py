@@ -131,7 +131,7 @@ def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
     for address in addresses:
         why = address_problem(address)
         if why:
-            shown = host if literal is not None else f"{host} resolves to {address},"
+            shown = f"{host} is" if literal is not None else f"{host} resolves to {address},"
             raise UrlRefused(
                 f"{shown} {why}; feeds must be on the public internet. If this is a trusted intranet host, "
                 f"an admin can add {host} to NEWS_ALLOWED_HOSTS."

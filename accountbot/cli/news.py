@@ -1,0 +1,191 @@
+"""`accountbot news scan|poll` and `accountbot feeds [add]`: client news from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
+from news.fetch import FetchError, fetch_feed, make_client
+from news.guard import UrlRefused
+from news.match import Matcher
+from news.parse import ParsedFeed, parse_feed
+from storage import feeds as feed_store
+from storage.accounts import find_account
+from storage.db import utcnow
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def _load_feed(source: str, allowed: frozenset[str]) -> ParsedFeed:
+    """A local file (read as is) or an http(s) URL (through the guarded fetcher)."""
+    path = Path(source).expanduser()
+    if "://" not in source:
+        if not path.is_file():
+            raise fail(f"{source!r} is neither a readable file nor an http(s) URL.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise fail(f"{source} is larger than {MAX_FILE_BYTES // 1024} KiB; feeds that big are refused.")
+        return parse_feed(path.read_bytes(), url=path.resolve().as_uri(), headers={"content-type": "application/xml"})
+    try:
+        with make_client(allowed) as client:
+            result = fetch_feed(client, source, allowed_hosts=allowed)
+    except UrlRefused as exc:
+        raise fail(f"refused {source}: {exc}") from None
+    except FetchError as exc:
+        raise fail(f"could not fetch {source}: {exc}") from None
+    return parse_feed(result.body, url=result.url, headers=result.headers)
+
+
+def register(app: typer.Typer) -> None:
+    news = typer.Typer(help="Client news: try a feed against your accounts, poll feeds now.", no_args_is_help=True)
+
+    @news.command("scan")
+    def scan(
+        source: str = typer.Argument(..., metavar="FILE_OR_URL", help="An RSS/Atom file or http(s) URL."),
+        team: str | None = TeamOption,
+        as_json: bool = typer.Option(False, "--json", help="Print a JSON list of mentions."),
+    ) -> None:
+        """Match one feed against the workspace's accounts. Stores nothing, posts nothing."""
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            accounts = feed_store.match_accounts(session, team_id=team_id)
+        parsed = _load_feed(source, rt.settings.allowed_news_hosts)
+        if not parsed.is_feed:
+            raise fail(f"{source} is not an RSS or Atom feed (an HTML page?). Give the feed's own address.")
+        matcher = Matcher(accounts)
+        names = {a.id: a.name for a in accounts}
+        rows = [
+            {
+                "account": names[account_id],
+                "title": entry.title,
+                "link": entry.link,
+                "published": entry.published.isoformat() if entry.published else None,
+                "entry_id": entry.key,
+            }
+            for entry in parsed.entries
+            for account_id in matcher.entry_accounts(entry.title, entry.summary)
+        ]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        if parsed.warning:
+            console.print(f"[yellow]note:[/] the feed is not well-formed ({parsed.warning}); read what could be read.",
+                          highlight=False)
+        console.print(f"{len(parsed.entries)} entries, {len(rows)} mentions of {len(accounts)} accounts.", highlight=False)
+        if rows:
+            table = Table("Account", "Title", "Published", "Link")
+            for row in rows:
+                table.add_row(row["account"], row["title"], (row["published"] or "")[:16], row["link"] or "")
+            console.print(table)
+
+    @news.command("poll")
+    def poll(
+        team: str | None = TeamOption,
+        concurrency: int = typer.Option(8, min=1, max=64, help="Feeds fetched at the same time."),
+    ) -> None:
+        """Poll every due feed once now (what `accountbot run` does every minute)."""
+        from jobs.news_poll import poll_once
+
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team) if team or rt.settings.slack_team_id else None
+        report = poll_once(
+            rt.sessions, allowed_hosts=rt.settings.allowed_news_hosts, news_channel=rt.settings.news_channel,
+            thresholds=rt.settings.thresholds, team_id=team_id, concurrency=concurrency,
+        )
+        console.print(
+            f"{report.feeds} feeds due: {report.fetched} read, {report.not_modified} unchanged, {report.failed} failed; "
+            f"{report.mentions} new mentions, {report.alerts} alerts queued.",
+            highlight=False,
+        )
+        for error in report.errors[:20]:
+            console.print(f"  [yellow]![/] {error}", highlight=False, markup=True)
+
+    app.add_typer(news, name="news")
+
+    feeds = typer.Typer(help="News feeds: list them with their health, add one.", invoke_without_command=True)
+
+    @feeds.callback()
+    def feeds_list(
+        ctx: typer.Context,
+        team: str | None = TeamOption,
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ) -> None:
+        """List the workspace's feeds with their health (last success, last error, failures in a row)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            views = feed_store.list_feeds(session, team_id=team_id)
+        if as_json:
+            typer.echo(json.dumps([
+                {
+                    "id": v.id, "url": v.url, "account": v.account, "channel": v.channel,
+                    "interval_minutes": v.interval_minutes,
+                    "last_success_at": v.last_success_at.isoformat() if v.last_success_at else None,
+                    "last_error": v.last_error,
+                    "last_error_at": v.last_error_at.isoformat() if v.last_error_at else None,
+                    "consecutive_failures": v.consecutive_failures,
+                    "next_poll_at": v.next_poll_at.isoformat() if v.next_poll_at else None,
+                }
+                for v in views
+            ], indent=2))
+            return
+        if not views:
+            console.print("No feeds yet. Add one: accountbot feeds add https://example.com/news.rss [--channel C123]")
+            return
+        table = Table("Id", "URL", "For", "Channel", "Last success", "Failures", "Last error")
+        for v in views:
+            table.add_row(
+                str(v.id), v.url, v.account or "(workspace)", v.channel or "(news channel)", _when(v.last_success_at),
+                str(v.consecutive_failures), (v.last_error or "")[:80],
+            )
+        console.print(table)
+
+    @feeds.command("add")
+    def feeds_add(
+        url: str = typer.Argument(..., help="The feed's http(s) URL (RSS or Atom)."),
+        channel: str | None = typer.Option(None, "--channel", help="Slack channel id for its alerts (default: the news channel)."),
+        account: str | None = typer.Option(None, "--account", help="Make it a feed about this account (e.g. its Google Alert)."),
+        team: str | None = TeamOption,
+    ) -> None:
+        """Add a feed. The URL is checked now: private and local addresses are refused with the reason."""
+        rt = open_runtime()
+        channel = channel.strip().lstrip("#") if channel else None
+        if channel is not None and not (channel.isalnum() and channel[:1] in "CGD"):
+            raise fail(f"--channel wants a Slack channel id such as C0123ABCD (got {channel!r}).")
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team, create=True)
+            account_id = None
+            if account:
+                lookup = find_account(session, team_id, account)
+                if lookup.ambiguous:
+                    raise fail(f"{account!r} matches several accounts; use the full name.")
+                if lookup.account is None:
+                    hint = f"; did you mean {', '.join(lookup.suggestions)}?" if lookup.suggestions else ""
+                    raise fail(f"no account named {account!r}{hint}")
+                account_id = lookup.account.id
+            try:
+                feed = feed_store.add_feed(
+                    session, team_id=team_id, url=url, account_id=account_id, channel=channel,
+                    allowed_hosts=rt.settings.allowed_news_hosts, now=utcnow(),
+                )
+            except UrlRefused as exc:
+                raise fail(f"refused {url}: {exc}") from None
+            except feed_store.FeedError as exc:
+                raise fail(str(exc)) from None
+            feed_id = feed.id
+        target = f"about {account}" if account else "workspace-wide"
+        console.print(f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.", highlight=False)
+
+    app.add_typer(feeds, name="feeds")
