@@ -6,12 +6,12 @@ import importlib
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
+from bot.deferred import DeferringExecutor
 from bot.redaction import install_redaction
 from bot.slack_client import make_web_client
 
@@ -50,8 +50,13 @@ def create_app(
       and slack_sdk retry handlers for 429 and 5xx;
     - no auth.test at start (token_verification_enabled=False), so it starts offline; Bolt calls auth.test
       once, lazily, on the first request;
-    - process_before_response=False for both transports: the app is a long-running process, so listeners
-      ack() first and keep working on Bolt's thread pool; Slack gets its answer within 3 s;
+    - process_before_response=True for both transports: the ack function runs on the request's own
+      thread and its answer goes back at once; the slow part of every listener is a Bolt *lazy* function,
+      started on the listener thread pool after the ack. So acks never queue behind follow-up work (with
+      False, Bolt runs ack and follow-ups on the same pool and a burst of follow-ups can delay acks past
+      Slack's 3 s); listeners that answer in the ack itself (modal field errors) simply finish first.
+      Over HTTP the lazy functions start once the ack is written (bot.deferred), so they do not compete
+      with it for the GIL;
     - a global error handler that logs (never tokens) and shows the user a short apology, never a trace;
     - listeners from `register` (default: bot.listeners.register).
 
@@ -71,8 +76,8 @@ def create_app(
         request_verification_enabled=not socket_mode,
         client=make_web_client(settings, token=bot_token),
         token_verification_enabled=False,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
+        process_before_response=True,
+        listener_executor=DeferringExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
         logger=logging.getLogger("accountbot.bolt"),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from slack_bolt import App
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from waitress.server import create_server
 
 from bot.context import BotContext
+from bot.deferred import HeldTasks, hold_submissions
 
 log = logging.getLogger("accountbot.http")
 
@@ -59,7 +61,12 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
         if path == EVENTS_PATH:
             if method != "POST":
                 return reply(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
-            return bolt(environ, start_response)
+            held = hold_submissions()
+            try:
+                return _ReleaseOnClose(bolt(environ, start_response), held)
+            except BaseException:
+                held.release()
+                raise
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             if database_ok(ctx):
                 return reply(start_response, "200 OK", {"ok": True, "db": "ok"})
@@ -69,20 +76,43 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
     return wsgi
 
 
+class _ReleaseOnClose:
+    """The response body; the server calls close() after writing it, and that starts the held follow-ups."""
+
+    def __init__(self, body: Iterable[bytes], held: HeldTasks) -> None:
+        self.body = list(body)  # Bolt answers with one small chunk
+        self.held = held
+
+    def __len__(self) -> int:  # lets waitress send Content-Length instead of a chunked body
+        return len(self.body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        self.held.release()
+
+
 class HttpServer:
     """A waitress server around the bot. Port 0 picks a free port (see `.port`)."""
 
     def __init__(self, app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000, threads: int = HTTP_THREADS):
-        self._server = create_server(
-            make_wsgi_app(app, ctx),
-            host=host,
-            port=port,
-            threads=threads,
-            max_request_body_size=MAX_BODY_BYTES,
-            ident="accountbot",
-            expose_tracebacks=False,
-            clear_untrusted_proxy_headers=True,
-        )
+        with warnings.catch_warnings():
+            # send_bytes is deprecated in waitress 3 but still honoured (pinned <4). With 1, the request
+            # thread sends the small ack itself; otherwise it waits for the server's main loop, behind the
+            # follow-up work that was just released (bot.deferred).
+            warnings.filterwarnings("ignore", message="send_bytes", category=DeprecationWarning)
+            self._server: Any = create_server(
+                make_wsgi_app(app, ctx),
+                host=host,
+                port=port,
+                threads=threads,
+                max_request_body_size=MAX_BODY_BYTES,
+                ident="accountbot",
+                expose_tracebacks=False,
+                clear_untrusted_proxy_headers=True,
+                send_bytes=1,
+            )
         self.host = host
         self._thread: threading.Thread | None = None
         self._closed = False

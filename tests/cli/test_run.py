@@ -1,0 +1,112 @@
+"""`accountbot run`: clear errors for missing settings; HTTP mode as a real process with graceful SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_signing import SignedSlackClient, command_body
+
+BOT_TOKEN = "xoxb-9999-8888-processtoken"
+APP_TOKEN = "xapp-1-A111-2222-appleveltoken"
+SECRET = "process-signing-secret-77"
+ACCOUNTBOT = [str(Path(sys.executable).with_name("accountbot"))]
+
+
+def env_for(tmp_path: Path, api_url: str = "http://127.0.0.1:9/api/", **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+        SLACK_API_URL=api_url,
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(ACCOUNTBOT + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_socket_mode_without_tokens_names_the_missing_settings(tmp_path: Path) -> None:
+    result = run_cli(["run"], env_for(tmp_path), tmp_path)
+    assert result.returncode == 1
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_http_mode_without_signing_secret(tmp_path: Path) -> None:
+    result = run_cli(["run", "--http"], env_for(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN), tmp_path)
+    assert result.returncode == 1
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+    assert BOT_TOKEN not in result.stderr
+
+
+def test_swapped_tokens_are_explained(tmp_path: Path) -> None:
+    env = env_for(tmp_path, SLACK_BOT_TOKEN=APP_TOKEN, SLACK_APP_TOKEN=BOT_TOKEN)
+    result = run_cli(["run"], env, tmp_path)
+    assert result.returncode == 1
+    assert "starting with xoxb-" in result.stderr and "starting with xapp-" in result.stderr
+    assert APP_TOKEN not in result.stderr and BOT_TOKEN not in result.stderr
+
+
+def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
+    """The Socket Mode handler asks SLACK_API_URL for a connection with the xapp- token; the fake refuses,
+    and the bot says so clearly."""
+    with FakeSlackApi() as fake:
+        env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+        result = run_cli(["run"], env, tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "Socket Mode" in result.stderr
+        call = fake.last_call("apps.connections.open")
+        assert call.token == APP_TOKEN
+        assert APP_TOKEN not in result.stderr + result.stdout and BOT_TOKEN not in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_http_mode_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with FakeSlackApi() as fake:
+        env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+        proc = subprocess.Popen(
+            ACCOUNTBOT + ["run", "--http", "--host", "127.0.0.1", "--port", "0"],
+            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            lines: list[str] = []
+            url = None
+            deadline = time.monotonic() + 30
+            while url is None and time.monotonic() < deadline:
+                line = proc.stderr.readline()  # type: ignore[union-attr]
+                if not line:
+                    break
+                lines.append(line)
+                m = re.search(r"bot_ready mode=http url=(\S+)", line)
+                if m:
+                    url = m.group(1)
+            assert url, "".join(lines)
+            health = httpx.get(url + "/healthz")
+            assert health.status_code == 200 and health.json() == {"ok": True, "db": "ok"}
+            client = SignedSlackClient(url + "/slack/events", SECRET)
+            resp = client.post_form(command_body("help", response_url=fake.response_url("p1")))
+            assert resp.status_code == 200
+            assert client.post_form(command_body("help"), sign_with="nope").status_code == 401
+            client.close()
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        log = "".join(lines) + err
+        assert proc.returncode == 0, log
+        assert "bot_stopping signal=SIGTERM" in log and "bot_stopped" in log
+        assert BOT_TOKEN not in log + out and SECRET not in log + out
