@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts.levels import parse_field
-from accounts.ratings import pct_cut
+from accounts.ratings import pct, pct_cut
 from accounts.thresholds import Thresholds
 
 _QUADRANTS: dict[tuple[str, str], str] = {
@@ -46,12 +46,15 @@ def rate_potential(
         return level, f"potential {level}: set explicitly"
     cut = th.wallet_share_medium_from
     if wallet_share is not None and wallet_share < cut:
-        return "high", f"potential high: wallet share below {pct_cut(cut)}, room to grow"
+        return "high", f"potential high: wallet share {pct(wallet_share)} is below {pct_cut(cut)}"
     if (prospect_fit or "").strip().lower() == "ideal":
         return "high", "potential high: prospect fit is ideal"
     if wallet_share is None:
         return "low", "potential low: wallet share unknown and the fit is not ideal"
-    return "low", f"potential low: wallet share not below {pct_cut(cut)} and the fit is not ideal"
+    return (
+        "low",
+        f"potential low: wallet share {pct(wallet_share)} is not below {pct_cut(cut)} and the fit is not ideal",
+    )
 
 
 _QUADRANT_REASONS = {

@@ -370,11 +370,11 @@ def test_potential_from_wallet_share_or_fit(share: float | None, fit: str | None
     a = one(annual_revenue=1.0, wallet_share=share, prospect_fit=fit, engagement="high")
     assert a.quadrant == ("key" if potential == "high" else "maintenance")
     expected = {
-        (49.99, None): "potential high: wallet share below 50%, room to grow",
-        (50.0, None): "potential low: wallet share not below 50% and the fit is not ideal",
+        (49.99, None): "potential high: wallet share 49.99% is below 50%",
+        (50.0, None): "potential low: wallet share 50% is not below 50% and the fit is not ideal",
         (None, None): "potential low: wallet share unknown and the fit is not ideal",
         (90.0, "ideal"): "potential high: prospect fit is ideal",
-        (90.0, "lead"): "potential low: wallet share not below 50% and the fit is not ideal",
+        (90.0, "lead"): "potential low: wallet share 90% is not below 50% and the fit is not ideal",
     }
     assert why(a, "potential") == expected[(share, fit)]
 
