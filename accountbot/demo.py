@@ -27,21 +27,22 @@ from rich.columns import Columns
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accountbot.csvformats import parse_rows
 from accountbot.gradecard import grade_card, portfolio_order
-from accountbot.sample_data.generate import REFERENCE_DATE, STORY, TEAM
-from accounts.model import Assessment
+from accountbot.sample_data.generate import EXECUTIVES, REFERENCE_DATE, SPONSORS, STORY, TEAM
+from accounts.model import AccountFacts, Assessment
 from accounts.thresholds import Thresholds
 from storage import importing
+from storage.accounts import find_account
 from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work
-from storage.models import Account, SlackUser
-from storage.portfolio import assess_workspace
+from storage.edits import remember_slack_user, set_field
+from storage.portfolio import assess_workspace, load_facts
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 DEMO_TEAM = "TDEMO0001"
+DEMO_ADMIN = "U01AMARA"  # who "made" the demo's Slack-side changes (sponsors) in the audit trail
 CARD_ACCOUNT = "Mercury Freight Lines"  # a key account whose card shows a story (one person on each side)
 
 
@@ -93,19 +94,23 @@ WRITERS = {
 
 
 def load_sample(session: Session, team_id: str, now: datetime) -> dict[str, importing.ImportResult]:
-    """Import the four sample files (dates shifted to end today) and the demo team's Slack users."""
+    """Import the four sample files (dates shifted to end today), the demo team's Slack users and sponsors."""
     ensure_workspace(session, team_id, name="Demo workspace")
-    for user_id, real_name in TEAM.items():
-        if session.scalar(select(SlackUser.id).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)) is None:
-            first = real_name.split()[0].lower()
-            session.add(
-                SlackUser(team_id=team_id, user_id=user_id, real_name=real_name, email=f"{first}@example.com", tz="UTC")
-            )
-    session.flush()
+    for user_id, real_name in (TEAM | EXECUTIVES).items():
+        email = f"{real_name.split()[0].lower()}@example.com"
+        remember_slack_user(
+            session, team_id=team_id, user_id=user_id, is_admin=False, now=now, tz="UTC", real_name=real_name, email=email
+        )
     results = {}
     for kind, write in WRITERS.items():
         rows = parse_rows(kind, shifted_csv(kind, now.date()))
         results[kind] = write(session, team_id, rows, now)
+    for name, (sponsor, level) in SPONSORS.items():
+        account = find_account(session, team_id, name).account
+        if account is None:
+            raise LookupError(f"sample data: SPONSORS names {name!r}, which is not in accounts.csv")
+        for field_name, value in (("sponsor", sponsor), ("sponsor_level", level)):
+            set_field(session, team_id=team_id, account_id=account.id, field=field_name, value=value, user_id=DEMO_ADMIN, now=now)
     return results
 
 
@@ -120,11 +125,7 @@ class DemoContext:
     now: datetime
     thresholds: Thresholds
     verdicts: dict[int, Assessment] = field(default_factory=dict)  # account id -> verdict, computed once
-
-    def revenue_of(self) -> dict[int, float]:
-        with unit_of_work(self.sessions) as s:
-            rows = s.execute(select(Account.id, Account.annual_revenue).where(Account.team_id == self.team_id))
-            return {acc_id: revenue or 0.0 for acc_id, revenue in rows}
+    facts: dict[int, AccountFacts] = field(default_factory=dict)  # account id -> what the rules saw
 
 
 Section = Callable[[DemoContext], None]
@@ -163,7 +164,7 @@ def portfolio_summary(ctx: DemoContext) -> None:
         by_quadrant.add_row(label, str(quadrants[quadrant]))
     ctx.console.print(Columns([by_tier, by_quadrant], padding=(0, 4)))
 
-    revenue = ctx.revenue_of()
+    revenue = {acc_id: f.annual_revenue or 0.0 for acc_id, f in ctx.facts.items()}
     clients = [v for v in verdicts if v.tier != "prospect"]
     total = sum(revenue[v.id] for v in clients if v.id is not None)
     key = sum(revenue[v.id] for v in clients if v.tier == "key" and v.id is not None)
@@ -232,6 +233,7 @@ def run_demo(console: Console, now: datetime, thresholds: Thresholds, workdir: P
                 loaded = load_sample(session, DEMO_TEAM, now)
             ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds)
             with unit_of_work(sessions) as session:
+                ctx.facts = {f.id: f for f in load_facts(session, DEMO_TEAM, now, thresholds) if f.id is not None}
                 ctx.verdicts = assess_workspace(session, DEMO_TEAM, now, thresholds)
             counts = ", ".join(f"{r.rows} {kind}" for kind, r in loaded.items())
             console.print(

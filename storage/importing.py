@@ -6,8 +6,8 @@ before anything is written: any problem raises `ImportRejected` and nothing is w
 
 - accounts are upserted on (team_id, name_key): only the columns present in the file are set;
 - contacts are upserted on (account_id, name_key);
-- interactions are inserted unless their dedup key (a hash of account, time, kind, contact, colleague,
-  note) exists already;
+- interactions are inserted unless their dedup key (storage.edits.touch_dedup_key: a hash of account,
+  time, kind, contact, colleague, note, the same key a touch logged in Slack gets) exists already;
 - revenue months are upserted on (account_id, month).
 
 Rows that would not change anything are not touched (the upserts carry a WHERE ... IS DISTINCT FROM),
@@ -16,7 +16,6 @@ so importing the same file twice changes nothing, not even `updated_at`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from storage.accounts import name_key
 from storage.db import ensure_workspace
+from storage.edits import touch_dedup_key
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
 
 CHUNK = 5000
@@ -253,15 +253,6 @@ def person_key(value: str | None, known: dict[str, str]) -> str | None:
     return value
 
 
-def interaction_dedup_key(
-    account_id: int, occurred_at: datetime, kind: str, contact_id: int | None, colleague: str | None, note: str | None
-) -> str:
-    """Hash identifying one touch: the same account, time, kind, contact, colleague and note is the same touch."""
-    when = occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-    text = "\x1f".join([str(account_id), when, kind, str(contact_id or ""), colleague or "", (note or "").strip()])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _counted(result: ImportResult, written: _Written) -> ImportResult:
     result.created, result.updated = written.created, written.updated
     result.unchanged = result.rows - written.created - written.updated
@@ -372,7 +363,8 @@ def import_interactions(
                 )
                 continue
         colleague = person_key(row.colleague, people)
-        key = interaction_dedup_key(account_id, row.occurred_at, row.kind, contact_id, colleague, row.note)
+        when = row.occurred_at.astimezone(UTC)  # as the database returns it, so Slack and CSV agree
+        key = touch_dedup_key(account_id, when, row.kind, contact_id, colleague, row.note)
         values.setdefault(
             key,
             {

@@ -44,6 +44,7 @@ TEAM: dict[str, str] = {
 }
 OWNERS = list(TEAM)[:5]
 HELPERS = list(TEAM)[5:]
+EXECUTIVES: dict[str, str] = {"U09IRIS": "Iris Calloway (VP Sales)", "U10JONAS": "Jonas Weber (CEO)"}
 
 
 @dataclass
@@ -130,6 +131,34 @@ ACCOUNTS: list[Spec] = [
 ]
 # fmt: on
 
+# Sponsors (seed 004: A accounts need an executive sponsor, B accounts a project-manager sponsor). The CSV
+# formats have no sponsor column (sponsors are set in Slack), so the demo applies these after the import.
+# Left out on purpose: Atlas Mutual Insurance (A, no sponsor), Summit Savings Bank (A, only a project
+# manager), Juniper Learning (B, no sponsor).
+SPONSORS: dict[str, tuple[str, str]] = {
+    "Northwind Health Systems": ("U10JONAS", "executive"),
+    "Mercury Freight Lines": ("U09IRIS", "executive"),
+    "Jaguar Robotics": ("U09IRIS", "executive"),
+    "Delta Water Utilities": ("U09IRIS", "executive"),
+    "Summit Savings Bank": ("U07GRETA", "project_manager"),
+    "Orion Aerospace": ("U10JONAS", "executive"),
+    "Kestrel Software": ("U10JONAS", "executive"),
+    "Helios Solar": ("U09IRIS", "executive"),
+    "Vireo Analytics": ("U10JONAS", "executive"),
+    "Pioneer Agritech": ("U07GRETA", "project_manager"),
+    "Brightwater Labs": ("U06FINN", "project_manager"),
+    "Foxglove Cosmetics": ("U07GRETA", "project_manager"),
+    "Goldcrest Wealth": ("U06FINN", "project_manager"),
+    "Lattice Semiconductors": ("U07GRETA", "project_manager"),
+    "Meridian Consulting": ("U06FINN", "project_manager"),
+    "Nimbus Cloud Hosting": ("U07GRETA", "project_manager"),
+    "Pinnacle Legal LLP": ("U06FINN", "project_manager"),
+    "Redwood Credit Union": ("U07GRETA", "project_manager"),
+    "Thunderbird Motors": ("U06FINN", "project_manager"),
+    "Tidewater Ports Authority": ("U07GRETA", "project_manager"),
+    "Vantage Hotels": ("U06FINN", "project_manager"),
+}
+
 STORY = {
     "neglected key accounts": ["Atlas Mutual Insurance", "Summit Savings Bank"],
     "single point of failure": ["Mercury Freight Lines"],
@@ -137,6 +166,7 @@ STORY = {
     "laggard (negative margin)": ["Halcyon Retail Group", "Umber Textiles"],
     "shed (high pain, low profitability)": ["Bluefin Seafoods", "Falcon Security Services", "Tidewater Ports Authority"],
     "prospect with ideal fit": ["Lumen Biotech", "Aurora Fintech"],
+    "sponsor missing or too junior": ["Atlas Mutual Insurance", "Summit Savings Bank", "Juniper Learning"],
     "ambiguous names for news matching": ["Mercury", "Atlas", "Jaguar", "Delta", "Summit", "Orion", "Pioneer", "Phoenix"],
 }
 

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accountbot.csvformats import parse_rows
 from storage.db import ensure_workspace, unit_of_work
+from storage.edits import touch_dedup_key
 from storage.importing import (
     ImportRejected,
     import_accounts,
     import_contacts,
     import_interactions,
     import_revenue,
-    interaction_dedup_key,
 )
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
 
@@ -102,7 +102,7 @@ def test_happy_path_all_four_kinds(sessions: sessionmaker[Session]) -> None:
         ]
         assert touches[0].occurred_at == datetime(2026, 10, 1, 7, 30, tzinfo=UTC) and touches[0].contact_id is None
         assert touches[2].contact_id == contacts["Road Runner"].id
-        assert touches[1].dedup_key == interaction_dedup_key(
+        assert touches[1].dedup_key == touch_dedup_key(
             acme.id, datetime(2026, 11, 1, 10, tzinfo=UTC), "meeting", contacts["Wile Coyote"].id, "U0OWNER1", "QBR"
         )
         months = {(r.account_id, r.month): r.amount for r in s.scalars(select(RevenueMonth))}
@@ -200,3 +200,16 @@ def test_workspaces_are_isolated(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as s:
         assert len(s.scalars(select(Account).where(Account.team_id == "T2")).all()) == 3
         assert s.scalars(select(Contact).where(Contact.team_id == "T2")).all() == []
+
+
+def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Session]) -> None:
+    from storage.edits import log_touch
+
+    load(sessions, "accounts", ACCOUNTS)
+    with unit_of_work(sessions) as s:
+        acme = s.scalar(select(Account).where(Account.name_key == "acme corp"))
+        assert acme is not None
+        when = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
+        assert log_touch(s, team_id="T1", account_id=acme.id, kind="call", occurred_at=when, created_by="U0OWNER1", note="Renewal")
+    result = load(sessions, "interactions", "account,date,kind,colleague,note\nAcme Corp,2026-11-03T16:00+01:00,call,U0OWNER1,Renewal\n")
+    assert (result.created, result.unchanged) == (0, 1)
