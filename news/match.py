@@ -102,9 +102,15 @@ def _is_wordish(pattern: str) -> bool:
     return pattern.isalpha() and pattern[:1].isupper() and pattern[1:].islower()
 
 
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
 def is_shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    """A headline set in capitals (ASCII letters counted; at least 90 % upper case)."""
+    upper = len(_UPPER.findall(text))
+    lower = len(_LOWER.findall(text))
+    return upper + lower >= 6 and upper >= 0.9 * (upper + lower)
 
 
 def is_title_case(text: str) -> bool:
@@ -154,7 +160,6 @@ class Matcher:
             return []
         text = normalize(text)
         shouting = is_shouting(text)
-        title_case = not shouting and is_title_case(text)
         raw: list[Hit] = []
         if shouting:
             lowered = _lower_same_length(text)
@@ -167,7 +172,8 @@ class Matcher:
         bounded = [h for h in raw if _whole_word(text, h.start, h.end)]
         if not bounded:
             return []
-        folded = text.casefold()
+        title_case = not shouting and is_title_case(text)
+        folded = text.casefold() if self.exclusions else ""
         confirmed = {
             h.pattern
             for h in bounded
