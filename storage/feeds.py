@@ -19,6 +19,8 @@ from storage.db import ensure_workspace
 from storage.models import Account, Feed, NewsMention, Workspace
 
 MAX_BACKOFF = timedelta(hours=24)
+DEFAULT_INTERVAL = 30  # minutes
+MIN_INTERVAL, MAX_INTERVAL = 5, 24 * 60
 DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_TEXT = 500
 
@@ -80,13 +82,16 @@ def add_feed(
     added_by: str | None = None,
     allowed_hosts: frozenset[str] = frozenset(),
     now: datetime,
+    interval_minutes: int | None = None,
 ) -> Feed:
     """Add a feed (workspace-wide when account_id is None), or return the existing one for the same URL.
 
     Raises news.guard.UrlRefused (with the reason) if the URL may not be fetched, FeedError for an unknown
-    account. Passing a channel for an existing feed updates its channel.
+    account or a bad interval. Passing a channel (or interval) for an existing feed updates it.
     """
     url = (url or "").strip()
+    if interval_minutes is not None and not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
+        raise FeedError(f"the polling interval must be {MIN_INTERVAL} to {MAX_INTERVAL} minutes (got {interval_minutes})")
     check_url(url, allowed_hosts)
     if account_id is not None:
         exists = session.scalar(select(Account.id).where(Account.team_id == team_id, Account.id == account_id))
@@ -98,13 +103,15 @@ def add_feed(
     if feed is not None:
         if channel:
             feed.channel = channel
+        if interval_minutes is not None:
+            feed.interval_minutes = interval_minutes
         return feed
     feed = Feed(
         team_id=team_id,
         url=url,
         account_id=account_id,
         channel=channel or None,
-        interval_minutes=30,
+        interval_minutes=interval_minutes or DEFAULT_INTERVAL,
         consecutive_failures=0,
         next_poll_at=now,
         added_by=added_by,

@@ -157,6 +157,7 @@ def register(app: typer.Typer) -> None:
         url: str = typer.Argument(..., help="The feed's http(s) URL (RSS or Atom)."),
         channel: str | None = typer.Option(None, "--channel", help="Slack channel id for its alerts (default: the news channel)."),
         account: str | None = typer.Option(None, "--account", help="Make it a feed about this account (e.g. its Google Alert)."),
+        interval: int | None = typer.Option(None, "--interval", help="Minutes between polls (5 to 1440; default 30)."),
         team: str | None = TeamOption,
     ) -> None:
         """Add a feed. The URL is checked now: private and local addresses are refused with the reason."""
@@ -178,7 +179,7 @@ def register(app: typer.Typer) -> None:
             try:
                 feed = feed_store.add_feed(
                     session, team_id=team_id, url=url, account_id=account_id, channel=channel,
-                    allowed_hosts=rt.settings.allowed_news_hosts, now=utcnow(),
+                    allowed_hosts=rt.settings.allowed_news_hosts, now=utcnow(), interval_minutes=interval,
                 )
             except UrlRefused as exc:
                 raise fail(f"refused {url}: {exc}") from None
@@ -187,5 +188,18 @@ def register(app: typer.Typer) -> None:
             feed_id = feed.id
         target = f"about {account}" if account else "workspace-wide"
         console.print(f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.", highlight=False)
+
+    @feeds.command("remove")
+    def feeds_remove(
+        feed_id: int = typer.Argument(..., help="The feed's id, as `accountbot feeds` shows it."),
+        team: str | None = TeamOption,
+    ) -> None:
+        """Stop polling a feed (the stories already seen stay recorded)."""
+        rt = open_runtime()
+        with session_scope(rt) as session:
+            team_id = resolve_team(session, rt.settings, team)
+            if not feed_store.remove_feed(session, team_id=team_id, feed_id=feed_id):
+                raise fail(f"no feed {feed_id} in workspace {team_id}; `accountbot feeds` lists them.")
+        console.print(f"feed {feed_id} removed.", highlight=False)
 
     app.add_typer(feeds, name="feeds")

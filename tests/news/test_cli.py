@@ -106,3 +106,9 @@ def test_feeds_add_and_list_with_health(db: str, monkeypatch: pytest.MonkeyPatch
     assert "HTTP 503" in listed[0]["last_error"] and listed[1]["last_success_at"]
     table = runner.invoke(app, ["feeds"])
     assert table.exit_code == 0 and "Atlas Mutual" in table.output
+    too_often = runner.invoke(app, ["feeds", "add", "https://203.0.113.9/x", "--interval", "2"])
+    assert too_often.exit_code == 1 and "5 to 1440 minutes" in too_often.output
+    assert runner.invoke(app, ["feeds", "remove", str(listed[0]["id"])]).exit_code == 0
+    missing = runner.invoke(app, ["feeds", "remove", "999"])
+    assert missing.exit_code == 1 and "no feed 999" in missing.output
+    assert len(json.loads(runner.invoke(app, ["feeds", "--json"]).output)) == 1
