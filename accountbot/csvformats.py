@@ -56,13 +56,32 @@ class Invalid(ValueError):
 Parser = Callable[[str], Any]
 
 
+FORMULA_START = ("=", "+", "-", "@")  # spreadsheets run cells starting with these as formulas
+
+
+def unquote_formula(value: str) -> str:
+    """Undo the apostrophe `export` puts before text starting like a formula ("'=SUM" -> "=SUM")."""
+    if value[:1] == "'" and value[1:2] in FORMULA_START:
+        return value[1:]
+    return value
+
+
 def text(limit: int) -> Parser:
     def parse(value: str) -> str:
+        value = unquote_formula(value)
         if len(value) > limit:
             raise Invalid(f"text of at most {limit:,} characters")
         return value
 
     return parse
+
+
+def name_text(value: str) -> str:
+    """A name: at most 200 characters, also once normalised (casefolding can lengthen it: "ß" -> "ss")."""
+    value = unquote_formula(value)
+    if len(value) > 200 or len(name_key(value)) > 200:
+        raise Invalid("text of at most 200 characters")
+    return value
 
 
 _MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
@@ -153,13 +172,13 @@ def slack_user_or_email(value: str) -> str:
 def contact_ref(value: str) -> str:
     if "@" in value:
         return email(value)
-    return text(200)(value)
+    return name_text(value)
 
 
 def alias_list(value: str) -> list[str]:
     out: list[str] = []
     keys: set[str] = set()
-    for part in value.split(";"):
+    for part in unquote_formula(value).split(";"):
         alias = " ".join(part.split())
         if not alias:
             continue
@@ -247,7 +266,7 @@ FORMATS: dict[str, CsvFormat] = {
     "accounts": CsvFormat(
         "accounts",
         (
-            Column("name", text(200), "the account's name (at most 200 characters)", required=True),
+            Column("name", name_text, "the account's name (at most 200 characters)", required=True),
             Column("owner", slack_user_or_email, PERSON),
             Column("stage", choice("client", "prospect"), "client or prospect (empty means client)"),
             Column("annual_revenue", money, "an amount such as 1200000 or $1,200,000"),
@@ -269,8 +288,8 @@ FORMATS: dict[str, CsvFormat] = {
     "contacts": CsvFormat(
         "contacts",
         (
-            Column("account", text(200), "the name (or alias) of an account", required=True),
-            Column("name", text(200), "the contact's name (at most 200 characters)", required=True),
+            Column("account", name_text, "the name (or alias) of an account", required=True),
+            Column("name", name_text, "the contact's name (at most 200 characters)", required=True),
             Column("title", text(200), "text of at most 200 characters"),
             Column("email", email, "an email address such as ana@acme.com"),
             Column("role", choice("decision_maker", "influencer", "user"), "decision_maker, influencer or user (empty means user)"),
@@ -280,7 +299,7 @@ FORMATS: dict[str, CsvFormat] = {
     "interactions": CsvFormat(
         "interactions",
         (
-            Column("account", text(200), "the name (or alias) of an account", required=True),
+            Column("account", name_text, "the name (or alias) of an account", required=True),
             Column("date", when, "an ISO date or date-time such as 2026-03-31 or 2026-03-31T14:30", required=True),
             Column(
                 "kind",
@@ -296,7 +315,7 @@ FORMATS: dict[str, CsvFormat] = {
     "revenue": CsvFormat(
         "revenue",
         (
-            Column("account", text(200), "the name (or alias) of an account", required=True),
+            Column("account", name_text, "the name (or alias) of an account", required=True),
             Column("month", month, "a month as YYYY-MM such as 2026-03", required=True),
             Column("amount", money, "an amount such as 98000 or $98,000", required=True),
         ),

@@ -24,7 +24,7 @@ from accountbot.cli.common import (
     resolve_team,
     session_scope,
 )
-from accountbot.csvformats import FORMATS, BadFile, count_lines, read_file
+from accountbot.csvformats import FORMATS, FORMULA_START, BadFile, count_lines, read_file
 from storage import importing
 from storage.accounts import list_accounts
 from storage.db import ensure_workspace, utcnow
@@ -180,7 +180,16 @@ def export_rows(session: Session, team_id: str, thresholds: Any) -> list[dict[st
     return out
 
 
+def spreadsheet_safe(value: str) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (import removes it)."""
+    return "'" + value if value[:1] in FORMULA_START else value
+
+
+TEXT_COLUMNS = ("name", "owner", "industry", "aliases", "domain", "news_feed")
+
+
 def write_export(fh: TextIO, rows: Sequence[dict[str, str]]) -> None:
     writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow({k: spreadsheet_safe(v) if k in TEXT_COLUMNS else v for k, v in row.items()})

@@ -150,3 +150,36 @@ def test_all_four_sample_files_import_with_utf8_bom_and_crlf(cli, db_url: str, t
         assert result.exit_code == 0, result.output
         assert " 0 updated, 0 unchanged" in result.stdout
     assert count(db_url, Account) == 60
+
+
+def test_export_defuses_spreadsheet_formulas_and_round_trips(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "a.csv", 'name,industry\n"=HYPERLINK(""http://evil.example"",""x"")",@Retail\nPlain,Food\n')
+    assert cli("import", "accounts", path, "--team", "T1").exit_code == 0
+    exported = cli("export", "accounts")
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")" and rows[0]["industry"] == "'@Retail"
+    assert rows[1]["name"] == "Plain" and rows[1]["industry"] == "Food"
+    again = write(tmp_path, "export.csv", exported.stdout)
+    result = cli("import", "accounts", again)
+    assert result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.stdout
+
+
+def test_progress_bar_only_on_a_terminal(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from accountbot.cli import importing as cli_importing
+    from storage.db import session_factory, unit_of_work
+
+    path = tmp_path / "a.csv"
+    path.write_text(ACCOUNTS, encoding="utf-8")
+    engine = make_engine(db_url)
+    try:
+        for terminal in (True, False):
+            screen = io.StringIO()
+            monkeypatch.setattr(cli_importing, "console", Console(file=screen, force_terminal=terminal, width=100))
+            with unit_of_work(session_factory(engine)) as session:
+                result = cli_importing.run_import(session, f"T{terminal}", "accounts", path)
+            assert result.created == 4
+            assert ("writing" in screen.getvalue()) is terminal
+    finally:
+        engine.dispose()

@@ -250,3 +250,11 @@ def test_read_file_reports_missing_paths(tmp_path: Path) -> None:
         read_file("accounts", tmp_path / "nope.csv")
     with pytest.raises(BadFile, match="^this is a directory"):
         read_file("accounts", tmp_path)
+
+
+def test_names_are_limited_after_casefolding_and_formula_quotes_are_undone() -> None:
+    assert rejected("accounts", "name\n" + "ß" * 150 + "\n") == [
+        f"line 2, column name: '{'ß' * 60}'... (150 characters) - expected text of at most 200 characters"
+    ]
+    (row,) = parse_rows("accounts", b"name,industry,aliases\n'=SUM(A1),'+Retail,'-minus;'x\n")
+    assert row == AccountRow(2, "=SUM(A1)", {"industry": "+Retail", "aliases": ["-minus", "'x"]})
