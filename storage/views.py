@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accounts.model import Assessment
+from accounts.grading import PortfolioGrader, is_prospect
+from accounts.model import AccountFacts, Assessment
 from accounts.signals import AccountState, ContactTouches, Item, choose_focus, single_point_of_failure
 from accounts.signals import cadence_days as cadence_rule
 from accounts.thresholds import Thresholds
@@ -160,21 +161,63 @@ def _last_touches(session: Session, team_id: str, account_ids: list[int] | None 
     return {aid: when for aid, when in session.execute(stmt.group_by(Interaction.account_id)).all()}
 
 
-def _active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, Snooze]:
-    rows = session.scalars(
-        select(Snooze).where(Snooze.team_id == team_id, Snooze.until > now).order_by(Snooze.until)
-    ).all()
+def _active_snoozes(session: Session, team_id: str, now: datetime, account_ids: list[int] | None = None) -> dict[int, Snooze]:
+    stmt = select(Snooze).where(Snooze.team_id == team_id, Snooze.until > now)
+    if account_ids is not None:
+        stmt = stmt.where(Snooze.account_id.in_(account_ids))
+    rows = session.scalars(stmt.order_by(Snooze.until)).all()
     return {s.account_id: s for s in rows}  # the latest end wins (ordered ascending)
+
+
+def _pairs_of(session: Session, team_id: str, account_id: int, now: datetime, window_days: int) -> int:
+    """Distinct (colleague, contact) pairs of one account in the window: storage.portfolio.engagement_pairs'
+    definition, for a single account (that one aggregates the whole workspace)."""
+    since = now - timedelta(days=window_days)
+    pairs = (
+        select(Interaction.colleague, Interaction.contact_id)
+        .where(
+            Interaction.team_id == team_id,
+            Interaction.account_id == account_id,
+            Interaction.occurred_at > since,
+            Interaction.occurred_at <= now,
+            Interaction.colleague.is_not(None),
+            Interaction.contact_id.is_not(None),
+        )
+        .distinct()
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(pairs)) or 0)
+
+
+def assess_one(session: Session, team_id: str, acc: Account, now: datetime, th: Thresholds) -> Assessment:
+    """The same verdict assess_workspace gives `acc`, without assessing every other account: the revenue
+    ranking needs only the population's stages and revenues (one narrow query)."""
+    population = session.execute(
+        select(Account.stage, Account.annual_revenue).where(Account.team_id == team_id)
+    ).all()
+    grader = PortfolioGrader([AccountFacts(name="", stage=st, annual_revenue=rev) for st, rev in population], th)
+    facts = AccountFacts(
+        id=acc.id, name=acc.name, stage=acc.stage, annual_revenue=acc.annual_revenue, wallet_share=acc.wallet_share,
+        profit_margin=acc.profit_margin, profitability=acc.profitability, strategic_value=acc.strategic_value,
+        pain_factor=acc.pain_factor, engagement=acc.engagement, potential=acc.potential,
+        prospect_fit=acc.prospect_fit,
+        engagement_pairs=_pairs_of(session, team_id, acc.id, now, th.engagement_window_days),
+    )
+    return grader.prospect_assessment(facts) if is_prospect(facts) else grader.client(facts)
 
 
 def _summaries(
     session: Session, team_id: str, now: datetime, th: Thresholds, accounts: list[Account] | None = None
 ) -> list[AccountSummary]:
-    verdicts = assess_workspace(session, team_id, now, th)
+    if accounts is not None and len(accounts) == 1:
+        verdicts = {accounts[0].id: assess_one(session, team_id, accounts[0], now, th)}
+    else:
+        verdicts = assess_workspace(session, team_id, now, th)
     if accounts is None:
         accounts = list(session.scalars(select(Account).where(Account.team_id == team_id).order_by(Account.name_key)))
-    touches = _last_touches(session, team_id, None if len(accounts) > 500 else [a.id for a in accounts])
-    snoozes = _active_snoozes(session, team_id, now)
+    ids = None if len(accounts) > 500 else [a.id for a in accounts]
+    touches = _last_touches(session, team_id, ids)
+    snoozes = _active_snoozes(session, team_id, now, ids)
     out = []
     for acc in accounts:
         verdict = verdicts[acc.id]
@@ -226,7 +269,7 @@ def account_card(session: Session, team_id: str, account_id: int, now: datetime,
         .group_by(Contact.role)
     ).all()
     by_role = {role: n for role, n in counts}
-    snooze = _active_snoozes(session, team_id, now).get(acc.id)
+    snooze = _active_snoozes(session, team_id, now, [acc.id]).get(acc.id)
     return AccountCard(
         summary=summary,
         owner=acc.owner,

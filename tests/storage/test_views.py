@@ -126,3 +126,19 @@ def test_overdue_matches_the_nudge_rule(session) -> None:
     assert row.grade == "A" and row.cadence_days == 14 and not row.overdue
     [later] = views.account_summaries(session, TEAM, NOW + timedelta(hours=1), TH)
     assert later.overdue and later.days_overdue == 0
+
+
+def test_card_verdict_equals_the_workspace_verdict(session) -> None:
+    """assess_one (the card's fast path) must agree with assess_workspace for every kind of account."""
+    from storage.portfolio import assess_workspace
+
+    accs = portfolio(session)
+    a = accs["Acme Corp"]
+    j = contact(session, a, "Pat Pair", "user")
+    for i, colleague in enumerate(["U0A", "U0B", "U0C"]):
+        touch(session, a, 5 + i, who=j, colleague=colleague)
+    everyone = assess_workspace(session, TEAM, NOW, TH)
+    for acc in accs.values():
+        card = views.account_card(session, TEAM, acc.id, NOW, TH)
+        assert card is not None and card.assessment == everyone[acc.id], acc.name
+    assert everyone[a.id].quadrant == "key"  # the pairs counted: engagement high
