@@ -110,7 +110,12 @@ def card_blocks(card: AccountCard) -> list[Block]:
         blocks.append(section("*Flags*\n" + "\n".join(f":warning: {user_text(FLAG_TEXT.get(f, f))}" for f in a.flags)))
     if a.reasons:
         blocks.append(section("*Why*\n" + "\n".join(f"• {user_text(r)}" for r in a.reasons)))
-    step = user_text(a.next_step) if a.next_step else "nothing: it is as good as it gets"
+    if a.next_step:
+        step = user_text(a.next_step)
+    elif a.grade is None:
+        step = "prospects are not graded; once they buy, `set NAME stage client` grades them"
+    else:
+        step = "nothing: it is as good as it gets"
     blocks.append(section(f"*Next step to lift the grade*\n{step}"))
     if a.treatment:
         blocks.append(section(f"*Treatment*\n{user_text(a.treatment)}"))
