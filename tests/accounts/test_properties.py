@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from accounts.grading import assess_portfolio
 from accounts.levels import RANK
 from accounts.model import AccountFacts, Assessment
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
 LEVEL = st.sampled_from([None, "high", "medium", "low"])
@@ -40,6 +41,29 @@ FACTS = st.builds(
 )
 
 
+@st.composite
+def thresholds(draw: st.DrawFn) -> Thresholds:
+    """The defaults half of the time, otherwise any consistent set of lines."""
+    if draw(st.booleans()):
+        return DEFAULT_THRESHOLDS
+    high_pct = draw(st.integers(1, 60))
+    share_mid = draw(st.sampled_from([30.0, 50.0, 60.0]))
+    margin_mid = draw(st.sampled_from([-5.0, 0.0, 5.0, 10.0]))
+    grade_b = draw(st.integers(2, 8))
+    return Thresholds(
+        key_tier_percent=draw(st.integers(1, 100)),
+        revenue_high_percent=high_pct,
+        revenue_medium_percent=draw(st.integers(high_pct, 100)),
+        wallet_share_medium_from=share_mid,
+        wallet_share_high_above=draw(st.sampled_from([share_mid, 75.0, 90.0])),
+        margin_medium_from=margin_mid,
+        margin_high_from=draw(st.sampled_from([margin_mid, 25.0, 40.0])),
+        grade_b_from=grade_b,
+        grade_a_from=draw(st.integers(grade_b, 11)),
+        engagement_pairs_high=draw(st.integers(1, 5)),
+    )
+
+
 def numbered(facts: list[AccountFacts]) -> list[AccountFacts]:
     return [dataclasses.replace(f, name=f"acct {i}", id=i) for i, f in enumerate(facts)]
 
@@ -48,19 +72,19 @@ PORTFOLIO = st.lists(FACTS, min_size=1, max_size=40).map(numbered)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def regrade(facts: list[AccountFacts], i: int, **changes: object) -> Assessment:
+def regrade(facts: list[AccountFacts], i: int, th: Thresholds, **changes: object) -> Assessment:
     changed = list(facts)
     changed[i] = dataclasses.replace(facts[i], **changes)
-    return assess_portfolio(changed)[i]
+    return assess_portfolio(changed, th)[i]
 
 
 @SETTINGS
-@given(PORTFOLIO, st.randoms(use_true_random=False))
-def test_results_do_not_depend_on_row_order(facts: list[AccountFacts], rnd) -> None:
+@given(PORTFOLIO, st.randoms(use_true_random=False), thresholds())
+def test_results_do_not_depend_on_row_order(facts: list[AccountFacts], rnd, th: Thresholds) -> None:
     shuffled = list(facts)
     rnd.shuffle(shuffled)
-    before = {a.id: a for a in assess_portfolio(facts)}
-    after = assess_portfolio(shuffled)
+    before = {a.id: a for a in assess_portfolio(facts, th)}
+    after = assess_portfolio(shuffled, th)
     assert [a.id for a in after] == [f.id for f in shuffled]  # input order kept
     assert {a.id: a for a in after} == before
 
@@ -70,7 +94,13 @@ def test_results_do_not_depend_on_row_order(facts: list[AccountFacts], rnd) -> N
 def test_scores_and_grades_are_within_bounds(facts: list[AccountFacts]) -> None:
     for f, a in zip(facts, assess_portfolio(facts), strict=True):
         assert a.id == f.id and a.name == f.name
-        assert set(a.ratings) == {"revenue", "wallet_share", "profitability", "strategic_value", "pain_factor"}
+        assert set(a.ratings) == {
+            "revenue",
+            "wallet_share",
+            "profitability",
+            "strategic_value",
+            "pain_factor",
+        }
         assert all(v in (None, "high", "medium", "low") for v in a.ratings.values())
         assert a.reasons and a.treatment
         if f.stage == "prospect":
@@ -89,7 +119,7 @@ def test_scores_and_grades_are_within_bounds(facts: list[AccountFacts]) -> None:
         assert sum(r.startswith("grade ") for r in a.reasons) == 1
 
 
-def improvements(f: AccountFacts, data: st.DataObject) -> dict[str, object]:
+def improvements(f: AccountFacts, data: st.DataObject, th: Thresholds) -> dict[str, object]:
     """One single-factor change that can only make the account more attractive."""
     options = ["revenue", "strategic", "pain", "profitability", "share"]
     if f.profitability is None and f.profit_margin is not None:
@@ -109,29 +139,35 @@ def improvements(f: AccountFacts, data: st.DataObject) -> dict[str, object]:
         return {"profit_margin": f.profit_margin + data.draw(st.floats(min_value=0, max_value=50))}
     if choice == "share":
         if f.wallet_share is None:
-            return {"wallet_share": data.draw(st.floats(min_value=0, max_value=49.99))}
+            return {
+                "wallet_share": data.draw(
+                    st.floats(min_value=0, max_value=th.wallet_share_medium_from - 0.01)
+                )
+            }
         return {"wallet_share": data.draw(st.floats(min_value=0, max_value=f.wallet_share))}
     # explicit profitability at least as good as the rating it has now (unknown counts as medium)
-    current = assess_portfolio([f])[0].ratings["profitability"] or "medium"
+    current = assess_portfolio([f], th)[0].ratings["profitability"] or "medium"
     return {"profitability": data.draw(st.sampled_from([k for k, v in RANK.items() if v >= RANK[current]]))}
 
 
 @SETTINGS
-@given(PORTFOLIO, st.data())
-def test_improving_any_single_factor_never_lowers_the_grade(facts: list[AccountFacts], data: st.DataObject) -> None:
+@given(PORTFOLIO, st.data(), thresholds())
+def test_improving_any_single_factor_never_lowers_the_grade(
+    facts: list[AccountFacts], data: st.DataObject, th: Thresholds
+) -> None:
     i = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
     f = dataclasses.replace(facts[i], stage="client")
     facts = [*facts[:i], f, *facts[i + 1 :]]
-    before = assess_portfolio(facts)[i]
-    changes = improvements(f, data)
-    after = regrade(facts, i, **changes)
+    before = assess_portfolio(facts, th)[i]
+    changes = improvements(f, data, th)
+    after = regrade(facts, i, th, **changes)
     assert GRADE_ORDER[after.grade] >= GRADE_ORDER[before.grade], (changes, before.reasons, after.reasons)
     assert after.score is not None and before.score is not None and after.score >= before.score
 
 
 def apply_next_step(f: AccountFacts, step: str) -> dict[str, object]:
     """Turn a next_step sentence back into the change it names."""
-    if m := re.match(r"raise profitability to (\w+) \(margin >= ([\d.]+)%\)", step):
+    if m := re.match(r"raise profitability to (\w+) \(margin >= (-?[\d.]+)%\)", step):
         return {"profit_margin": float(m[2]), "profitability": None}
     if m := re.match(r"raise profitability to (\w+) ->", step):
         return {"profitability": m[1]}
@@ -148,7 +184,7 @@ def apply_next_step(f: AccountFacts, step: str) -> dict[str, object]:
     raise AssertionError(f"unexpected next step: {step}")
 
 
-def single_changes(facts: list[AccountFacts], i: int) -> list[dict[str, object]]:
+def single_changes(facts: list[AccountFacts], i: int, th: Thresholds) -> list[dict[str, object]]:
     """Every single-factor change the next step may propose (wallet share is never proposed)."""
     f = facts[i]
     revenues = {r for g in facts if (r := g.annual_revenue) is not None and r > 0}
@@ -157,25 +193,25 @@ def single_changes(facts: list[AccountFacts], i: int) -> list[dict[str, object]]
     out += [{"pain_factor": v} for v in ("low", "medium")]
     out += [{"profitability": v} for v in ("low", "medium", "high")]
     if f.profitability is None:
-        out += [{"profit_margin": m} for m in (0.0, 10.0, 25.0)]
+        out += [{"profit_margin": m} for m in (0.0, th.margin_medium_from, th.margin_high_from)]
     return out
 
 
 @SETTINGS
-@given(PORTFOLIO, st.data())
+@given(PORTFOLIO, st.data(), thresholds())
 def test_next_step_is_true_and_present_whenever_one_change_lifts_the_grade(
-    facts: list[AccountFacts], data: st.DataObject
+    facts: list[AccountFacts], data: st.DataObject, th: Thresholds
 ) -> None:
     i = data.draw(st.integers(min_value=0, max_value=len(facts) - 1))
     facts = [*facts[:i], dataclasses.replace(facts[i], stage="client"), *facts[i + 1 :]]
-    a = assess_portfolio(facts)[i]
+    a = assess_portfolio(facts, th)[i]
     assert a.grade is not None
     if a.next_step is not None:
         claimed = a.next_step.rsplit("-> ", 1)[1]
         assert GRADE_ORDER[claimed] == GRADE_ORDER[a.grade] + 1 or (a.grade, claimed) == ("C", "A")
-        after = regrade(facts, i, **apply_next_step(facts[i], a.next_step))
+        after = regrade(facts, i, th, **apply_next_step(facts[i], a.next_step))
         assert after.grade == claimed, (a.next_step, after.reasons)
     elif a.grade != "A":
-        for change in single_changes(facts, i):
-            after = regrade(facts, i, **change)
+        for change in single_changes(facts, i, th):
+            after = regrade(facts, i, th, **change)
             assert GRADE_ORDER[after.grade] <= GRADE_ORDER[a.grade], (change, a.reasons, after.reasons)
