@@ -110,6 +110,17 @@ def host_of(url: str) -> str:
     return host.rstrip(".").lower()
 
 
+def _host_forms(host: str) -> set[str]:
+    """The host as given plus its IDNA (xn--) and Unicode spellings, so either may be listed."""
+    forms = {host}
+    for convert in (lambda h: h.encode("idna").decode("ascii"), lambda h: h.encode("ascii").decode("idna")):
+        try:
+            forms.add(convert(host).lower())
+        except (UnicodeError, ValueError):
+            pass
+    return forms
+
+
 def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
     """Resolve host and return its addresses if we may connect to them; else raise UrlRefused."""
     host = host.strip("[]").rstrip(".").lower()
@@ -126,7 +137,7 @@ def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
             raise UrlRefused(f"cannot resolve the host {host!r} ({exc}); check the URL for typos") from None
         if not addresses:
             raise UrlRefused(f"the host {host!r} does not resolve to any address; check the URL")
-    if host in allowed_hosts:
+    if allowed_hosts and _host_forms(host) & allowed_hosts:
         return addresses
     for address in addresses:
         why = address_problem(address)

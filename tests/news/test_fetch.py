@@ -133,3 +133,14 @@ def test_malformed_entity_bomb_and_html(server: FeedServer, client: httpx.Client
 
     page = fetch_feed(client, server.url("/html"), allowed_hosts=LOCAL)
     assert not parse_feed(page.body, url=page.url, headers=page.headers).is_feed
+
+
+def test_parsing_never_fetches_external_dtds_or_entities(server: FeedServer) -> None:
+    doc = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "{server.url("/dtd")}" '
+        f'[<!ENTITY xxe SYSTEM "{server.url("/entity")}">]>\n'
+        "<rss version='2.0'><channel><title>T</title><item><title>Hello &xxe;</title></item></channel></rss>"
+    )
+    parsed = parse_feed(doc.encode(), url="http://feed.example/x", headers={"content-type": "application/rss+xml"})
+    assert parsed.entries and "Hello" in parsed.entries[0].title
+    assert server.hits["/dtd"] == 0 and server.hits["/entity"] == 0

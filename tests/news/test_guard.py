@@ -101,3 +101,10 @@ def test_allowed_hosts_let_named_intranet_hosts_through(fake_dns: dict[str, list
 def test_public_host_returns_vetted_addresses(fake_dns: dict[str, list[str]]) -> None:
     fake_dns["news.example.com"] = ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
     assert check_url("https://NEWS.example.com./rss", frozenset()) == fake_dns["news.example.com"]
+
+
+def test_allowed_hosts_match_either_spelling_of_an_international_name(fake_dns: dict[str, list[str]]) -> None:
+    fake_dns["bücher.intern"] = ["10.0.0.8"]
+    fake_dns["xn--bcher-kva.intern"] = ["10.0.0.8"]
+    assert check_url("http://bücher.intern/feed", frozenset({"xn--bcher-kva.intern"})) == ["10.0.0.8"]
+    assert guard.vet_host("xn--bcher-kva.intern", 80, frozenset({"bücher.intern"})) == ["10.0.0.8"]
