@@ -284,8 +284,11 @@ class PortfolioGrader:
         engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
         potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
         quad, quad_why = quadrant(engagement, potential)
-        reasons = [tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why, *v.reasons]
-        reasons += (engagement_why, potential_why, quad_why)
+        reasons = [
+            tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why,
+            *v.reasons,
+            engagement_why, potential_why, quad_why,
+        ]  # fmt: skip
         return Assessment(
             name=f.name,
             tier=tier,  # type: ignore[arg-type]
@@ -302,7 +305,10 @@ class PortfolioGrader:
             flags=list(v.flags),
             reasons=reasons,
             next_step=self.advisor.advise(
-                s, v.grade, ranked=above is not None, margin_based=parse_level(f.profitability) is None
+                s,
+                v.grade,
+                ranked=above is not None,
+                margin_based=f.profitability is None or parse_level(f.profitability) is None,
             ),
             treatment=self.treatment(tier, v.grade, f.prospect_fit),
             id=f.id,
