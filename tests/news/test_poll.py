@@ -199,3 +199,24 @@ def test_start_news_polling_runs_in_the_background_and_stops(sessions: sessionma
     with sessions() as s:
         (view,) = feed_store.list_feeds(s, team_id="T1")
     assert view.last_success_at is not None
+
+
+def test_old_stories_are_recorded_without_alerts_and_alerts_are_capped(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str
+) -> None:
+    _setup(sessions)
+    tag = db_url.rsplit("/", 1)[-1][-12:]
+    old = (
+        "<item><title>Initech archive story</title><link>https://news.example.com/old</link>"
+        "<pubDate>Mon, 02 Feb 2026 07:00:00 GMT</pubDate></item>"
+    )
+    many = "".join(
+        f"<item><title>Initech story {i}</title><link>https://news.example.com/{tag}/many/{i}</link></item>"
+        for i in range(25)
+    )
+    url = server.add_feed(f"backlog-{tag}", f"<rss version='2.0'><channel><title>B</title>{old}{many}</channel></rss>")
+    with sessions.begin() as s:
+        feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
+    report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
+    assert report.mentions == 26 and report.alerts == 20
+    assert not any(a.facts["title"] == "Initech archive story" for a in _alerts(sessions))
