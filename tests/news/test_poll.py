@@ -207,11 +207,11 @@ def test_old_stories_are_recorded_without_alerts_and_alerts_are_capped(
     _setup(sessions)
     tag = db_url.rsplit("/", 1)[-1][-12:]
     old = (
-        "<item><title>Initech archive story</title><link>https://news.example.com/old</link>"
+        "<item><title>Initech reports archive results</title><link>https://news.example.com/old</link>"
         "<pubDate>Mon, 02 Feb 2026 07:00:00 GMT</pubDate></item>"
     )
     many = "".join(
-        f"<item><title>Initech story {i}</title><link>https://news.example.com/{tag}/many/{i}</link></item>"
+        f"<item><title>Initech reports result {i}</title><link>https://news.example.com/{tag}/many/{i}</link></item>"
         for i in range(25)
     )
     url = server.add_feed(f"backlog-{tag}", f"<rss version='2.0'><channel><title>B</title>{old}{many}</channel></rss>")
@@ -219,4 +219,4 @@ def test_old_stories_are_recorded_without_alerts_and_alerts_are_capped(
         feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
     report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
     assert report.mentions == 26 and report.alerts == 20
-    assert not any(a.facts["title"] == "Initech archive story" for a in _alerts(sessions))
+    assert not any(a.facts["title"] == "Initech reports archive results" for a in _alerts(sessions))
