@@ -74,55 +74,37 @@ def flags_of(s: Scored) -> list[str]:
 
 
 def decide_grade(s: Scored, th: Thresholds) -> tuple[str, int, list[str], str]:
-    """(grade, score, flags, reason) for one client's scored levels."""
+    """(grade, score, flags, reason) for one client's scored levels.
+
+    Flags (shed, laggard) mean C; otherwise the score decides; strategic value medium or high lifts a C
+    to B (seed 004: "must get an A or B"), flagged or not.
+    """
     score = score_of(s)
     flags = flags_of(s)
-    by_score = "A" if score >= th.grade_a_from else "B" if score >= th.grade_b_from else "C"
-    strategic = s.strategic_value != "low"
+    floor = s.strategic_value != "low"
     if flags:
         named = " and ".join(flags)
-        if strategic:
-            return (
-                "B",
-                score,
-                flags,
-                (
-                    f"grade B: flagged {named}, which means C, but strategic value {s.strategic_value} "
-                    f"must get an A or B, so B (score {score} not used)"
-                ),
+        if floor:
+            grade = "B"
+            why = (
+                f"grade B: flagged {named}, which means C, but strategic value {s.strategic_value} "
+                f"must get an A or B, so B (score {score} not used)"
             )
-        return "C", score, flags, f"grade C: flagged {named}, so C whatever the score ({score})"
-    if by_score == "A":
-        return "A", score, flags, f"grade A: score {score} is at least {th.grade_a_from}"
-    if by_score == "B":
-        return (
-            "B",
-            score,
-            flags,
-            f"grade B: score {score} is at least {th.grade_b_from} and below {th.grade_a_from}",
+        else:
+            grade, why = "C", f"grade C: flagged {named}, so C whatever the score ({score})"
+    elif score >= th.grade_a_from:
+        grade, why = "A", f"grade A: score {score} is at least {th.grade_a_from}"
+    elif score >= th.grade_b_from:
+        grade, why = "B", f"grade B: score {score} is at least {th.grade_b_from} and below {th.grade_a_from}"
+    elif floor:
+        grade = "B"
+        why = (
+            f"grade B: score {score} alone gives C (below {th.grade_b_from}), but strategic value "
+            f"{s.strategic_value} must get an A or B"
         )
-    if strategic:
-        return (
-            "B",
-            score,
-            flags,
-            (
-                f"grade B: score {score} alone gives C (below {th.grade_b_from}), but strategic value "
-                f"{s.strategic_value} must get an A or B"
-            ),
-        )
-    return "C", score, flags, f"grade C: score {score} is below {th.grade_b_from}"
-
-
-def _grade_only(s: Scored, th: Thresholds) -> str:
-    if s.laggard or (s.pain_factor == "high" and s.profitability == "low"):
-        return "C" if s.strategic_value == "low" else "B"
-    score = score_of(s)
-    if score >= th.grade_a_from:
-        return "A"
-    if score >= th.grade_b_from or s.strategic_value != "low":
-        return "B"
-    return "C"
+    else:
+        grade, why = "C", f"grade C: score {score} is below {th.grade_b_from}"
+    return grade, score, flags, why
 
 
 class NextStepAdvisor:
@@ -153,7 +135,7 @@ class NextStepAdvisor:
         target = _GRADE_RANK[grade] + 1
         best: tuple[float, int, str] | None = None
         for size, priority, label, changed in self._candidates(s, ranked, margin_based):
-            new_grade = _grade_only(changed, self.th)
+            new_grade = decide_grade(changed, self.th)[0]
             if _GRADE_RANK[new_grade] >= target and (best is None or (size, priority) < best[:2]):
                 best = (size, priority, f"{label} -> {new_grade}")
         return None if best is None else best[2]
