@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rapidfuzz import fuzz, process
+
 from accounts.levels import parse_level
 
 MAX_TEXT = 4000
@@ -71,6 +73,7 @@ class Help:
 @dataclass(frozen=True, slots=True)
 class Grade:
     name: str
+    implicit: bool = False  # `/account NAME` without the word `grade`: maybe a mistyped subcommand
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +366,11 @@ CONTACT_LEFT_USAGE = '/account contact left Acme "Jane Doe"'
 SET_USAGE = "/account set Acme strategic_value high   (fields: " + ", ".join(SET_FIELDS) + ")"
 SNOOZE_USAGE = "/account snooze Acme 2w waiting for the budget round"
 FEEDS_USAGE = "/account feeds add https://example.com/news.rss #client-news"
+USAGES = {
+    "help": "/account help", "grade": GRADE_USAGE, "list": LIST_USAGE, "log": LOG_USAGE, "contacts": CONTACTS_USAGE,
+    "contact": CONTACT_ADD_USAGE, "set": SET_USAGE, "snooze": SNOOZE_USAGE, "focus": "/account focus",
+    "feeds": FEEDS_USAGE,
+}
 
 
 # ---------------------------------------------------------------------------------------------- subcommands
@@ -578,6 +586,12 @@ SUBCOMMANDS = {
 }
 
 
+def close_subcommand(word: str) -> str | None:
+    """The subcommand `word` is probably a typo of (`lst` -> `list`), if any."""
+    found = process.extractOne(word.casefold(), list(SUBCOMMANDS), scorer=fuzz.ratio, score_cutoff=70)
+    return found[0] if found else None
+
+
 def parse(text: str | None, today: date) -> Command:
     """The command for `text` (what follows `/account`); raises CommandError with a helpful message."""
     cleaned = clean_text(text)
@@ -591,5 +605,5 @@ def parse(text: str | None, today: date) -> Command:
     if handler is None:
         if head.word in ("?", "-h", "--help"):
             return Help()
-        return Grade(join_name(tokens, usage=GRADE_USAGE))  # `/account Acme` is `/account grade Acme`
+        return Grade(join_name(tokens, usage=GRADE_USAGE), implicit=True)  # `/account Acme` = `grade Acme`
     return handler(tokens[1:], today)

@@ -132,7 +132,17 @@ def _help(ctx: BotContext, req: Request, session: Session, cmd: cp.Help) -> Mess
 
 
 def _grade(ctx: BotContext, req: Request, session: Session, cmd: cp.Grade) -> Message:
-    acc = resolve(session, req.team_id, cmd.name)
+    try:
+        acc = resolve(session, req.team_id, cmd.name)
+    except Refused:
+        first = cmd.name.split()[0]
+        meant = cp.close_subcommand(first) if cmd.implicit else None
+        if meant is None:
+            raise
+        raise cp.CommandError(
+            f"`{first}` is not a command, and no account is named {cmd.name}. Did you mean `{meant}`?",
+            cp.USAGES.get(meant),
+        ) from None
     card = views.account_card(session, req.team_id, acc.id, ctx.now(), ctx.thresholds)
     assert card is not None  # resolved in this workspace a moment ago, same session
     return render_card(card)

@@ -27,7 +27,7 @@ def render_not_found(typed: str, suggestions: list[str]) -> Message:
     buttons = [button(s, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, s) for i, s in enumerate(suggestions[:3])]
     return Message(
         text=user_text(f"No account named {typed}. Did you mean {', '.join(suggestions[:3])}?"),
-        blocks=[section(f":mag: No account named *{shown}*. Did you mean {names}?"), actions(*buttons)],
+        blocks=[section(f":mag: No account named *{shown}*. Did you mean {names}?"), actions(*buttons), context(HELP_HINT)],
     )
 
 

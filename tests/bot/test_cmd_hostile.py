@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 HOSTILE = [
     ("", "/account"),
     ("frobnicate the widgets", "No account named"),
+    ("lst stale", "`lst` is not a command, and no account is named lst stale. Did you mean `list`?"),
     ("x" * 4500, "limit is 4,000"),
     ("grade Acme\x00Corp", "control character"),
     ("grade Acme\x1b[2J", "control character"),

@@ -149,6 +149,13 @@ def test_app_home(bot: BotHarness) -> None:
     assert modal["type"] == "modal" and "Globex" in all_text(modal)
 
 
+def test_app_home_of_another_workspace_is_empty(bot: BotHarness) -> None:
+    bot.open_home(user_id=OWNER, team_id="T0OTHERWS")  # same user id, another workspace
+    view = bot.fake_slack.wait_for("views.publish")[-1].params["view"]
+    text = all_text(view)
+    assert "You own no accounts yet" in text and "Acme Corp" not in text
+
+
 def test_app_home_digest_overflow(bot: BotHarness) -> None:
     from tests.bot.seed import account
 

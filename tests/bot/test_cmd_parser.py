@@ -31,10 +31,14 @@ def test_empty_is_help() -> None:
 
 
 def test_plain_name_is_grade() -> None:
-    assert parse("Acme Corp") == cp.Grade("Acme Corp")
+    assert parse("Acme Corp") == cp.Grade("Acme Corp", implicit=True)
     assert parse("grade  Acme   Corp ") == cp.Grade("Acme Corp")
-    assert parse('"list"') == cp.Grade("list")  # a quoted first word is a name, never a subcommand
-    assert parse("AT&amp;T") == cp.Grade("AT&T")  # Slack's escaping is undone
+    assert parse('"list"') == cp.Grade("list", implicit=True)  # a quoted first word is a name, never a subcommand
+    assert parse("grade AT&amp;T") == cp.Grade("AT&T")  # Slack's escaping is undone
+
+
+def test_close_subcommand() -> None:
+    assert [cp.close_subcommand(w) for w in ("lst", "grdae", "snoze", "Acme", "Globex")] == ["list", "grade", "snooze", None, None]
 
 
 def test_list_filters_and_pages() -> None:
