@@ -32,6 +32,7 @@ from news.parse import FeedEntry, ParsedFeed, parse_feed
 from storage import feeds as feed_store
 from storage.db import unit_of_work, utcnow
 from storage.outbox import enqueue
+from storage.portfolio import assess_workspace
 
 log = logging.getLogger("accountbot.news")
 
@@ -96,10 +97,9 @@ def _fetch_and_parse(client: httpx.Client, feed: feed_store.ClaimedFeed, allowed
 def _load_team(session: Session, team_id: str, now: datetime, th: Thresholds, default_channel: str | None) -> _TeamContext:
     accounts = feed_store.match_accounts(session, team_id=team_id)
     try:
-        from storage.portfolio import assess_workspace
-
-        assessments = assess_workspace(session, team_id, now, th)
-    except Exception:  # grading must never stop the news
+        with session.begin_nested():  # a failure rolls back to here, the session stays usable
+            assessments = assess_workspace(session, team_id, now, th)
+    except Exception:  # grading must never stop the news (alerts then go without tier and grade)
         log.exception("news_assess_failed team=%s", team_id)
         assessments = {}
     channel = feed_store.workspace_news_channel(session, team_id=team_id) or default_channel
@@ -233,9 +233,10 @@ def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, a
         for future in as_completed(futures):
             outcome = future.result()
             try:
-                with unit_of_work(sessions) as session:
-                    if ctx is None and outcome.parsed is not None and outcome.parsed.entries:
+                if ctx is None and outcome.parsed is not None and outcome.parsed.entries:
+                    with unit_of_work(sessions) as session:  # its own transaction: reads only
                         ctx = _load_team(session, team, now, th, news_channel)
+                with unit_of_work(sessions) as session:
                     _record(session, outcome, ctx, owner, now, report)
             except Exception as exc:  # a database hiccup on one feed; its lease expires and it is retried
                 log.exception("news_record_failed team=%s feed=%s", team, outcome.feed.id)

@@ -220,3 +220,24 @@ def test_old_stories_are_recorded_without_alerts_and_alerts_are_capped(
     report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
     assert report.mentions == 26 and report.alerts == 20
     assert not any(a.facts["title"] == "Initech reports archive results" for a in _alerts(sessions))
+
+
+def test_alerts_still_go_out_when_grading_fails(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jobs.news_poll as news_poll
+
+    _setup(sessions)
+
+    def broken(*args: object, **kwargs: object) -> dict[int, object]:
+        raise RuntimeError("grading exploded")
+
+    monkeypatch.setattr(news_poll, "assess_workspace", broken)
+    tag = db_url.rsplit("/", 1)[-1][-12:]
+    url = server.add_feed(f"nograde-{tag}", rss(("Globex wins contract", f"https://news.example.com/{tag}/ng")))
+    with sessions.begin() as s:
+        feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
+    report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
+    assert report.alerts == 1 and report.failed == 0
+    (alert,) = _alerts(sessions)
+    assert alert.recipient == "CNEWS" and alert.facts["grade"] is None and alert.facts["account"] == "Globex"
