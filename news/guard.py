@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -54,9 +56,18 @@ class UrlRefused(ValueError):
 Resolver = Callable[[str, int], list[str]]
 
 
+DNS_TIMEOUT = 5.0
+_DNS_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dns")
+
+
 def system_resolve(host: str, port: int) -> list[str]:
-    """Every address (IPv4 and IPv6) the system resolver returns for host."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    """Every address (IPv4 and IPv6) the system resolver returns for host, within DNS_TIMEOUT seconds
+    (getaddrinfo itself cannot be given a timeout, so it runs on a small pool of threads)."""
+    lookup = _DNS_POOL.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = lookup.result(timeout=DNS_TIMEOUT)
+    except FuturesTimeout:
+        raise OSError(f"DNS lookup timed out after {DNS_TIMEOUT:g} s") from None
     seen: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         addr = str(sockaddr[0]).split("%", 1)[0]  # drop an IPv6 zone id

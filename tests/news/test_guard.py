@@ -108,3 +108,18 @@ def test_allowed_hosts_match_either_spelling_of_an_international_name(fake_dns: 
     fake_dns["xn--bcher-kva.intern"] = ["10.0.0.8"]
     assert check_url("http://bücher.intern/feed", frozenset({"xn--bcher-kva.intern"})) == ["10.0.0.8"]
     assert guard.vet_host("xn--bcher-kva.intern", 80, frozenset({"bücher.intern"})) == ["10.0.0.8"]
+
+
+def test_slow_dns_times_out_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    def slow(*args: object, **kwargs: object) -> list[object]:
+        time.sleep(1.0)
+        return []
+
+    monkeypatch.setattr(guard.socket, "getaddrinfo", slow)
+    monkeypatch.setattr(guard, "DNS_TIMEOUT", 0.2)
+    start = time.monotonic()
+    with pytest.raises(UrlRefused, match="timed out"):
+        check_url("https://slow-dns.example/feed", frozenset())
+    assert time.monotonic() - start < 0.9
