@@ -6,7 +6,7 @@ are joined in Python into `accounts.signals.AccountState` values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, func, select, update
@@ -43,9 +43,11 @@ def last_touches(session: Session, team_id: str, now: datetime) -> dict[int, tup
 
 
 def contact_touches(
-    session: Session, team_id: str, now: datetime, window_days: int
+    session: Session, team_id: str, now: datetime, window_days: int, only: Collection[int] | None = None
 ) -> dict[int, tuple[ContactTouches, ...]]:
-    """Account id -> interactions per named contact in the window (with the colleagues who met them)."""
+    """Account id -> interactions per named contact in the window (with the colleagues who met them).
+
+    `only`: keep just these accounts (the aggregate still runs once for the workspace)."""
     since = now - timedelta(days=window_days)
     rows = session.execute(
         select(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague, func.count())
@@ -59,6 +61,8 @@ def contact_touches(
     ).all()
     per_contact: dict[int, dict[int, tuple[str, int, list[str]]]] = {}
     for account_id, contact_id, name, colleague, count in rows:
+        if only is not None and account_id not in only:
+            continue
         contacts = per_contact.setdefault(account_id, {})
         prev = contacts.get(contact_id)
         if prev is None:
@@ -147,8 +151,10 @@ def account_states(
             Account.sponsor_level,
         ).where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
     ).all()
+    # Interaction-based signals only concern key-tier and A accounts.
+    by_interactions = {i for i, v in assessments.items() if v.tier == "key" or v.grade == "A"}
     touches = last_touches(session, team_id, now)
-    window = contact_touches(session, team_id, now, th.spof_window_days)
+    window = contact_touches(session, team_id, now, th.spof_window_days, only=by_interactions)
     deciders = decision_makers(session, team_id)
     revenue = revenue_windows(session, team_id, now, th.revenue_drop_months)
     snoozes = active_snoozes(session, team_id, now)

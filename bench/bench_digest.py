@@ -1,0 +1,228 @@
+"""Benchmark: all digests for 100,000 accounts, 1,000 owners and 1,000,000 interactions.
+
+Prints one JSON line per figure: seconds for the whole digest job (claims, queries, rules, outbox rows),
+peak RSS of the measuring process, and the ratio to one plain SQL aggregate over the interactions table
+(measured in the same run). SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+
+The data is generated in a child process (bulk inserts: executemany on SQLite, COPY on PostgreSQL), so
+the peak RSS is the digest's own. Sizes can be scaled down for a quick look: BENCH_SCALE=0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+ACCOUNTS = int(100_000 * SCALE)
+OWNERS = max(1, int(1_000 * SCALE))
+INTERACTIONS = int(1_000_000 * SCALE)
+CONTACTS_PER_ACCOUNT = 3
+REVENUE_MONTHS = 6
+TEAM = "TBENCH"
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 09:00 or later for every owner's zone below
+ZONES = ["UTC", "Europe/Berlin", "Europe/London", "Asia/Kolkata", "Asia/Tokyo"]
+KINDS = ["meeting", "call", "video", "email", "visit", "other"]
+
+
+def fill(url: str) -> None:
+    """Generate the data set (runs in a child process)."""
+    from sqlalchemy import text
+
+    from storage.db import ensure_schema, make_engine
+    from storage.models import Account, Contact, RevenueMonth, SlackUser, Snooze, Workspace
+
+    rng = random.Random(7)
+    engine = make_engine(url)
+    ensure_schema(engine)
+    naive_now = NOW.replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(Workspace.__table__.insert(), [{"team_id": TEAM, "name": "bench", "created_at": naive_now}])
+        conn.execute(
+            SlackUser.__table__.insert(),
+            [
+                {"team_id": TEAM, "user_id": f"U{o:05d}", "tz": ZONES[o % len(ZONES)], "is_admin": False}
+                for o in range(OWNERS)
+            ],
+        )
+        levels = ["high", "medium", "low"]
+        accounts = []
+        for i in range(ACCOUNTS):
+            accounts.append({
+                "id": i + 1, "team_id": TEAM, "name": f"Account {i:06d}", "name_key": f"account {i:06d}",
+                "owner": f"U{i % OWNERS:05d}", "owner_user_id": f"U{i % OWNERS:05d}",
+                "sponsor_user_id": f"U{rng.randrange(OWNERS):05d}" if rng.random() < 0.6 else None,
+                "sponsor_level": rng.choice(["executive", "project_manager"]), "stage": "client",
+                "annual_revenue": round(rng.lognormvariate(12, 1.5), 2), "wallet_share": rng.uniform(0, 100),
+                "profit_margin": rng.uniform(-5, 40), "strategic_value": rng.choice(levels),
+                "pain_factor": rng.choice(levels), "aliases": [], "exclusions": [],
+                "created_at": naive_now, "updated_at": naive_now,
+            })
+        conn.execute(Account.__table__.insert(), accounts)
+        del accounts
+        roles = ["decision_maker", "influencer", "user"]
+        conn.execute(
+            Contact.__table__.insert(),
+            [
+                {"id": a * CONTACTS_PER_ACCOUNT + c + 1, "team_id": TEAM, "account_id": a + 1,
+                 "name": f"Contact {a}-{c}", "name_key": f"contact {a}-{c}", "role": roles[(a + c) % 3],
+                 "active": rng.random() < 0.9}
+                for a in range(ACCOUNTS) for c in range(CONTACTS_PER_ACCOUNT)
+            ],
+        )
+        this_month = date(NOW.year, NOW.month, 1)
+        months = []
+        for back in range(1, REVENUE_MONTHS + 1):
+            idx = this_month.year * 12 + this_month.month - 1 - back
+            months.append(date(idx // 12, idx % 12 + 1, 1))
+        conn.execute(
+            RevenueMonth.__table__.insert(),
+            [
+                {"team_id": TEAM, "account_id": a + 1, "month": m, "amount": round(rng.uniform(500, 5000), 2)}
+                for a in range(ACCOUNTS) for m in months
+            ],
+        )
+        conn.execute(
+            Snooze.__table__.insert(),
+            [
+                {"team_id": TEAM, "account_id": rng.randrange(ACCOUNTS) + 1, "until": naive_now + timedelta(days=7),
+                 "created_at": naive_now}
+                for _ in range(ACCOUNTS // 100)
+            ],
+        )
+
+        def interaction(n: int) -> tuple:
+            a = rng.randrange(ACCOUNTS)
+            contact = a * CONTACTS_PER_ACCOUNT + rng.randrange(CONTACTS_PER_ACCOUNT) + 1 if rng.random() < 0.9 else None
+            kind = "review" if rng.random() < 0.05 else rng.choice(KINDS)
+            when = naive_now - timedelta(seconds=rng.randrange(365 * 86400))
+            return (n + 1, TEAM, a + 1, when, kind, contact, f"U{rng.randrange(OWNERS):05d}", f"d{n}")
+
+        cols = "id, team_id, account_id, occurred_at, kind, contact_id, colleague, dedup_key"
+        if engine.dialect.name == "postgresql":
+            raw = conn.connection.dbapi_connection
+            with raw.cursor() as cur, cur.copy(f"COPY interactions ({cols}) FROM STDIN") as copy:  # noqa: S608
+                for n in range(INTERACTIONS):
+                    copy.write_row(interaction(n))
+            conn.execute(text("SELECT setval('interactions_id_seq', :n)"), {"n": INTERACTIONS})
+            for table, n in (("accounts", ACCOUNTS), ("contacts", ACCOUNTS * CONTACTS_PER_ACCOUNT)):
+                conn.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": n})  # noqa: S608
+        else:
+            batch: list[tuple] = []
+            sql = f"INSERT INTO interactions ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            raw = conn.connection.dbapi_connection
+            cur = raw.cursor()
+            for n in range(INTERACTIONS):
+                row = interaction(n)
+                batch.append(row[:3] + (row[3].isoformat(sep=" "),) + row[4:])
+                if len(batch) == 50_000:
+                    cur.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                cur.executemany(sql, batch)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def measure(url: str, backend: str) -> list[dict[str, object]]:
+    """Time the plain aggregate and the digest job in this (fresh) process."""
+    from sqlalchemy import func, select
+
+    from accounts.thresholds import Thresholds
+    from jobs import digest
+    from storage.db import make_engine, session_factory
+    from storage.models import Interaction, JobRun, OutboxMessage
+    from storage.portfolio import assess_workspace
+
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    with engine.begin() as conn:  # a re-run measures the same work
+        conn.execute(JobRun.__table__.delete().where(JobRun.team_id == TEAM))
+        conn.execute(OutboxMessage.__table__.delete().where(OutboxMessage.team_id == TEAM))
+    baseline_times = []
+    for _ in range(2):
+        with sessions() as s:
+            start = time.perf_counter()
+            rows = s.execute(
+                select(Interaction.account_id, func.count(), func.max(Interaction.occurred_at))
+                .where(Interaction.team_id == TEAM)
+                .group_by(Interaction.account_id)
+            ).all()
+            baseline_times.append(time.perf_counter() - start)
+            assert len(rows) > 0
+    baseline = min(baseline_times)
+    with sessions() as s:
+        start = time.perf_counter()
+        result = digest.run(s, NOW, Thresholds(), team_id=TEAM, worker="bench")
+        seconds = time.perf_counter() - start
+    with sessions() as s:  # the share of the job spent classifying the portfolio (storage.portfolio)
+        start = time.perf_counter()
+        assess_workspace(s, TEAM, NOW, Thresholds())
+        assess_seconds = time.perf_counter() - start
+    engine.dispose()
+    assert result.claimed == OWNERS, result
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = f"{ACCOUNTS} accounts, {OWNERS} owners, {INTERACTIONS} interactions"
+    return [
+        {"name": f"digest_all_owners_{backend}", "value": round(seconds, 3), "unit": "s", "target": 5.0,
+         "baseline": round(baseline, 3), "ratio": round(seconds / baseline, 2), "ratio_target": 3.0,
+         "messages": result.enqueued, "data": size},
+        {"name": f"digest_peak_rss_{backend}", "value": round(peak_mb, 1), "unit": "MB", "target": 300},
+        {"name": f"digest_part_assess_workspace_{backend}", "value": round(assess_seconds, 3), "unit": "s",
+         "note": "tiers and grades of all accounts (storage.portfolio + accounts.grading), inside the job's time"},
+    ]
+
+
+def run_backend(url: str, backend: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "fill", url], check=True, env=env)
+    print(f"# {backend}: data generated in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    out = subprocess.run([sys.executable, __file__, "measure", url, backend], check=True, env=env, capture_output=True, text=True)
+    sys.stdout.write(out.stdout)
+    sys.stdout.flush()
+
+
+def main() -> None:
+    if len(sys.argv) >= 3 and sys.argv[1] == "fill":
+        fill(sys.argv[2])
+        return
+    if len(sys.argv) >= 4 and sys.argv[1] == "measure":
+        for line in measure(sys.argv[2], sys.argv[3]):
+            print(json.dumps(line))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run_backend(f"sqlite:///{tmp}/bench.db", "sqlite")
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        from sqlalchemy import create_engine, text
+
+        from storage.db import normalize_database_url
+
+        admin = create_engine(normalize_database_url(pg), isolation_level="AUTOCOMMIT")
+        name = f"accountbot_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            run_backend(admin.url.set(database=name).render_as_string(hide_password=False), "postgresql")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
