@@ -98,7 +98,8 @@ def test_no_population_every_client_without_revenue_is_secondary_low() -> None:
 
 
 def test_zero_revenue_counts_as_no_revenue_and_does_not_grow_the_population() -> None:
-    # 10 real revenues: 1 high place, 2 medium. With the zero counted, N = 11 would give 2 high and 3 medium.
+    # N = 10: 10% is 1 place (high), 20% is 2 places (medium). Counting the zero, N = 11 would make
+    # that 2 and 3 places, and the ratings below high, high, medium.
     result = assess_portfolio(clients([float(100 - i) for i in range(10)] + [0.0]))
     assert [a.ratings["revenue"] for a in result[:3]] == ["high", "medium", "low"]
     zero = result[-1]
@@ -120,7 +121,7 @@ def test_prospects_are_not_counted_in_the_population() -> None:
     facts = [AccountFacts(name="p", stage="prospect", annual_revenue=10**9)] + clients([10.0, 9.0])
     result = assess_portfolio(facts)
     assert result[1].ratings["revenue"] == "high"  # the prospect's billion does not rank above it
-    assert result[2].ratings["revenue"] == "low"  # N=2: 1 high place, 1 medium place... 20% of 2 = 1
+    assert result[2].ratings["revenue"] == "low"  # N = 2: 10% and 20% are both 1 place
     assert result[0].ratings["revenue"] == "high"  # as it would rank among the clients
 
 
