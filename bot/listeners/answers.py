@@ -254,12 +254,14 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
         session, team_id=req.team_id, account_id=acc.id, field=cmd.field, value=cmd.value, user_id=req.user_id, now=now
     )
     extra = ""
-    if cmd.field == "sponsor" and cmd.sponsor_level is not None:
-        edits.set_field(
+    if cmd.field == "sponsor" and (cmd.sponsor_level is not None or cmd.value is None):
+        # a new level goes with the sponsor; clearing the sponsor clears the level too
+        level_change = edits.set_field(
             session, team_id=req.team_id, account_id=acc.id, field="sponsor_level", value=cmd.sponsor_level,
             user_id=req.user_id, now=now,
         )
-        extra = f" ({cmd.sponsor_level.replace('_', ' ')})"
+        if cmd.sponsor_level is not None and level_change.changed:
+            extra = f" ({cmd.sponsor_level.replace('_', ' ')})"
     label = FIELD_LABELS.get(cmd.field, cmd.field)
     if cmd.field in ("owner", "sponsor"):
         new = user_mention(cmd.value if isinstance(cmd.value, str) else None) if cmd.value else "nobody"

@@ -97,6 +97,10 @@ def test_admins_from_settings_and_from_slack(bot: BotHarness) -> None:
     assert audit(bot, "Initech") == [(SLACK_ADMIN, "sponsor", None, "U0SPONSOR"), (SLACK_ADMIN, "sponsor_level", None, "executive")]
     with unit_of_work(bot.sessions) as s:
         assert s.scalar(select(SlackUser.is_admin).where(SlackUser.user_id == SLACK_ADMIN)) is True
+    assert "changed: <@U0SPONSOR> → nobody" in ask(bot, "set Initech sponsor none", user_id=SLACK_ADMIN)
+    with unit_of_work(bot.sessions) as s:
+        initech = s.scalar(select(Account).where(Account.name == "Initech"))
+        assert (initech.sponsor_user_id, initech.sponsor_level) == (None, None)
 
 
 def test_set_reports_a_grade_change(bot: BotHarness) -> None:
