@@ -147,6 +147,10 @@ class Interaction(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "dedup_key"),
         Index("ix_interactions_account_when", "account_id", "occurred_at"),
+        # Covers the workspace-wide activity aggregates of the nudge jobs (index-only scans).
+        Index(
+            "ix_interactions_team_activity", "team_id", "account_id", "occurred_at", "kind", "contact_id", "colleague"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
