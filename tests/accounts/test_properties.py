@@ -8,9 +8,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.grading import assess_portfolio
+from accounts.grading import POINTS, assess_portfolio
 from accounts.levels import RANK
 from accounts.model import AccountFacts, Assessment
+from accounts.ratings import ceil_percent
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 GRADE_ORDER = {"C": 0, "B": 1, "A": 2}
@@ -117,6 +118,38 @@ def test_scores_and_grades_are_within_bounds(facts: list[AccountFacts]) -> None:
             assert a.grade == "A"
         assert (a.grade == "A") <= (a.next_step is None)
         assert sum(r.startswith("grade ") for r in a.reasons) == 1
+        # the score is the sum of the points of the ratings shown, unknown counting as medium
+        assert a.score == sum(POINTS[k][v or "medium"] for k, v in a.ratings.items())
+
+
+@SETTINGS
+@given(PORTFOLIO, thresholds())
+def test_more_revenue_never_ranks_lower_and_the_bands_are_as_wide_as_the_ceilings(
+    facts: list[AccountFacts], th: Thresholds
+) -> None:
+    graded = [(f, a) for f, a in zip(facts, assess_portfolio(facts, th), strict=True) if a.tier != "prospect"]
+    ranked = [(f.annual_revenue, a) for f, a in graded if f.annual_revenue and f.annual_revenue > 0]
+    order = {"low": 0, "medium": 1, "high": 2, "secondary": 0, "key": 1}
+    for r1, a1 in ranked:
+        for r2, a2 in ranked:
+            if r1 > r2:
+                assert order[a1.ratings["revenue"] or ""] >= order[a2.ratings["revenue"] or ""]
+                assert order[a1.tier] >= order[a2.tier]
+    n = len(ranked)
+    count = {level: sum(a.ratings["revenue"] == level for _, a in ranked) for level in ("high", "medium")}
+    keys = sum(a.tier == "key" for _, a in ranked)
+    # at least the ceiling's worth of places is filled; ties can only add to a band, never shrink it
+    assert count["high"] >= min(n, ceil_percent(th.revenue_high_percent, n))
+    assert count["high"] + count["medium"] >= min(n, ceil_percent(th.revenue_medium_percent, n))
+    assert keys >= min(n, ceil_percent(th.key_tier_percent, n))
+    distinct = len({r for r, _ in ranked}) == n
+    if distinct:  # without ties the bands are exactly the ceilings
+        assert count["high"] == ceil_percent(th.revenue_high_percent, n)
+        assert keys == ceil_percent(th.key_tier_percent, n)
+    # clients without revenue are secondary and low
+    for f, a in graded:
+        if not (f.annual_revenue and f.annual_revenue > 0):
+            assert (a.tier, a.ratings["revenue"]) == ("secondary", "low")
 
 
 def improvements(f: AccountFacts, data: st.DataObject, th: Thresholds) -> dict[str, object]:
