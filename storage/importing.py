@@ -10,8 +10,9 @@ before anything is written: any problem raises `ImportRejected` and nothing is w
   time, kind, contact, colleague, note, the same key a touch logged in Slack gets) exists already;
 - revenue months are upserted on (account_id, month).
 
-Rows that would not change anything are not touched (the upserts carry a WHERE ... IS DISTINCT FROM),
-so importing the same file twice changes nothing, not even `updated_at`.
+Rows that would not change anything are not sent (the current values are read once per import, and the
+upserts also carry a WHERE ... IS DISTINCT FROM), so importing the same file twice changes nothing, not
+even `updated_at`.
 """
 
 from __future__ import annotations
@@ -253,6 +254,15 @@ def person_key(value: str | None, known: dict[str, str]) -> str | None:
     return value
 
 
+def _present(rows: Sequence[AccountRow] | Sequence[ContactRow], allowed: Sequence[str]) -> list[str]:
+    """The optional columns the rows carry (the file's columns); a programming error if not allowed."""
+    present = sorted({col for row in rows for col in row.fields})
+    unknown = set(present) - set(allowed)
+    if unknown:
+        raise ValueError(f"not importable columns: {sorted(unknown)}; allowed: {list(allowed)}")
+    return present
+
+
 def _counted(result: ImportResult, written: _Written) -> ImportResult:
     result.created, result.updated = written.created, written.updated
     result.unchanged = result.rows - written.created - written.updated
@@ -274,10 +284,7 @@ def import_accounts(
     """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
     ensure_workspace(session, team_id)
     result = ImportResult("accounts", rows=len(rows))
-    present = sorted({col for row in rows for col in row.fields})
-    unknown = set(present) - set(ACCOUNT_FIELDS)
-    if unknown:
-        raise ValueError(f"not account columns: {sorted(unknown)}")
+    present = _present(rows, ACCOUNT_FIELDS)
     emails = slack_ids_by_email(session, team_id) if "owner" in present else {}
     values: list[dict[str, Any]] = []
     for row in rows:
@@ -307,7 +314,7 @@ def import_contacts(
     result = ImportResult("contacts", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []
-    present = sorted({col for row in rows for col in row.fields})
+    present = _present(rows, CONTACT_FIELDS)
     values: list[dict[str, Any]] = []
     seen: dict[tuple[int, str], int] = {}
     for row in rows:
