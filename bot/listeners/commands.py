@@ -7,11 +7,13 @@ keep the ack path as cheap as a bare Bolt app's.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.command_parser import SUBCOMMANDS
 from bot.context import BotContext
 from bot.listeners.answers import answer_text
 from bot.listeners.delivery import reply_or_apologise
@@ -38,13 +40,27 @@ def safely(ctx: BotContext, work: Any, team_id: str | None) -> Message:
         return render_problem(OOPS)
 
 
+def subcommand_of(text: str | None) -> str:
+    """For logs: the subcommand word (never the rest of the text, which may name people)."""
+    words = (text or "").split()
+    if not words:
+        return "help"
+    return words[0].casefold() if words[0].casefold() in SUBCOMMANDS else "grade"
+
+
 def register(app: App, ctx: BotContext) -> None:
     def answer(body: dict[str, Any], client: WebClient, context: Any) -> None:
+        started = time.perf_counter()
         req = make_request(ctx, client, body, context)
         message = safely(ctx, lambda: answer_text(ctx, req, body.get("text")), req.team_id)
-        reply_or_apologise(
+        delivered = reply_or_apologise(
             body.get("response_url"), message, client=client, channel_id=req.channel_id,
             user_id=req.user_id, team_id=req.team_id,
+        )
+        log.info(
+            "command_answered team=%s user=%s sub=%s delivered=%s ms=%d",
+            req.team_id, req.user_id, subcommand_of(body.get("text")), delivered,
+            (time.perf_counter() - started) * 1000,
         )
 
     app.command(COMMAND)(ack=ack_now, lazy=[answer])

@@ -126,3 +126,27 @@ def test_internal_failure_is_apologised_and_logged(bot: BotHarness, monkeypatch:
     assert any("command_failed" in r.getMessage() for r in caplog.records)
     monkeypatch.undo()
     _still_serving(bot)
+
+
+def test_share_refused_by_slack_gets_an_apology(bot: BotHarness) -> None:
+    bot.fake_slack.fail_next("response", error="channel_not_found", status=404, times=5)
+    bot.post_action("share_card", value="Acme Corp")
+    apology = bot.fake_slack.wait_for("chat.postEphemeral", timeout=10)[0].params
+    assert "Slack did not accept the shared card" in apology["text"]
+
+
+def test_commands_are_logged_without_their_text(bot: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="accountbot.commands")
+    bot.followup(bot.post_command("grade Acme Corp"))
+    bot.fake_slack.wait_for("response")
+    for _ in range(50):
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("command_answered")]
+        if lines:
+            break
+        import time
+
+        time.sleep(0.05)
+    assert lines and "sub=grade" in lines[0] and "team=T0FAKE" in lines[0] and "delivered=True" in lines[0]
+    assert "Acme" not in lines[0]
