@@ -120,6 +120,10 @@ def card_blocks(card: AccountCard) -> list[Block]:
     if a.treatment:
         blocks.append(section(f"*Treatment*\n{user_text(a.treatment)}"))
     blocks.append(context(_coverage(card)))
+    if card.aliases:
+        shown = ", ".join(name(a) for a in card.aliases[:10])
+        more = f" and {len(card.aliases) - 10} more" if len(card.aliases) > 10 else ""
+        blocks.append(context(f"Also known as {shown}{more}"))
     return blocks
 
 
