@@ -45,7 +45,7 @@ class RevenueRanking:
     above(x) = how many clients earn strictly more than x, so equal revenues always share the better rank.
     """
 
-    __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut", "_bands", "_key_band")
+    __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut", "_bands", "_tier_tail")
 
     def __init__(self, revenues: Iterable[float], th: Thresholds) -> None:
         self._asc = sorted(revenues)
@@ -59,7 +59,7 @@ class RevenueRanking:
             "medium": f"medium is the top {th.revenue_medium_percent}% ({self.medium_cut} place(s))",
             "low": f"medium needs the top {th.revenue_medium_percent}% ({self.medium_cut} place(s))",
         }
-        self._key_band = f"of {self.n} clients earn more; the key tier is the top {th.key_tier_percent}% ({self.key_cut} place(s))"
+        self._tier_tail = f"of {self.n} clients earn more; the key tier is the top {th.key_tier_percent}% ({self.key_cut} place(s))"
 
     def above(self, revenue: float) -> int:
         return self.n - bisect_right(self._asc, revenue)
@@ -91,16 +91,11 @@ class RevenueRanking:
         """(level, above, reason) for a client's revenue. No revenue is low and unranked (above None)."""
         amount = known_revenue(revenue)
         if amount is None:
-            shown = (
-                "no annual revenue recorded"
-                if revenue is None
-                else f"annual revenue {revenue:g} is not above 0"
-            )
-            return (
-                "low",
-                None,
-                f"revenue low: {shown}, so it is not ranked among the clients and counts as low",
-            )
+            if revenue is None:
+                why = "revenue low: no annual revenue recorded"
+            else:
+                why = f"revenue low: annual revenue {revenue:g} is not above 0"
+            return "low", None, why + ", so it is not ranked among the clients and counts as low"
         above = self.above(amount)
         level = "high" if above < self.high_cut else "medium" if above < self.medium_cut else "low"
         why = f"revenue {level}: {money(amount)} a year, {above} of {self.n} clients earn more; {self._bands[level]}"
@@ -111,12 +106,12 @@ class RevenueRanking:
         if above is None:
             return "secondary", "tier secondary: no annual revenue, so not ranked for the key tier"
         if above < self.key_cut:
-            return "key", f"tier key: {above} {self._key_band}"
-        return "secondary", f"tier secondary: {above} {self._key_band}"
+            return "key", f"tier key: {above} {self._tier_tail}"
+        return "secondary", f"tier secondary: {above} {self._tier_tail}"
 
 
 def rate_wallet_share(share: float | None, th: Thresholds) -> tuple[str | None, str]:
-    """High above 75%, medium from 50% to 75% inclusive, low below 50%; None when unknown."""
+    """High above 75%, medium from 50% to 75% inclusive, low below 50% (default lines); None when unknown."""
     if share is None:
         return None, "wallet share unknown: no figure recorded, scored as medium"
     hi, mid = pct_cut(th.wallet_share_high_above), pct_cut(th.wallet_share_medium_from)
@@ -136,22 +131,15 @@ def rate_profitability(
         return level, False, f"profitability {level}: set explicitly (takes precedence over the margin)"
     if margin is None:
         return None, False, "profitability unknown: no rating and no profit margin recorded, scored as medium"
-    hi, mid = pct_cut(th.margin_high_from), pct_cut(th.margin_medium_from)
+    hi, mid, shown = pct_cut(th.margin_high_from), pct_cut(th.margin_medium_from), pct(margin)
     if margin >= th.margin_high_from:
-        return "high", False, f"profitability high: margin {pct(margin)} is at least {hi}"
+        return "high", False, f"profitability high: margin {shown} is at least {hi}"
     if margin >= th.margin_medium_from:
-        return (
-            "medium",
-            False,
-            f"profitability medium: margin {pct(margin)} is at least {mid} but below {hi}",
-        )
+        return "medium", False, f"profitability medium: margin {shown} is at least {mid} but below {hi}"
     if margin < 0:
-        return (
-            "low",
-            True,
-            (f"profitability low: margin {pct(margin)} is negative, flagged laggard (fire or reprice)"),
-        )
-    return "low", False, f"profitability low: margin {pct(margin)} is below {mid}"
+        why = f"profitability low: margin {shown} is negative, flagged laggard (fire or reprice)"
+        return "low", True, why
+    return "low", False, f"profitability low: margin {shown} is below {mid}"
 
 
 _JUDGEMENT_REASONS: dict[tuple[str, str | None], str] = {
