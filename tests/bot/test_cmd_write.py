@@ -138,3 +138,22 @@ def test_writes_cannot_reach_another_workspace(bot: BotHarness) -> None:
     assert "No account named" in ask(bot, "set Acme Corp pain_factor high", user_id=ADMIN, team_id=other)
     assert "No account named" in ask(bot, 'contact add Acme Corp "Eve"', team_id=other)
     assert audit(bot) == []
+
+
+def test_feed_for_an_account_and_for_the_workspace(make_bot_server: BotFactory) -> None:
+    h = make_bot_server(admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    answer = ask(h, "set Globex feed <http://127.0.0.1:8999/globex.rss>")
+    assert "feed of Globex changed: not set → http://127.0.0.1:8999/globex.rss" in answer
+    assert "Added the feed http://127.0.0.1:8999/all.rss into <#C0NEWS>" in ask(
+        h, "feeds add http://127.0.0.1:8999/all.rss <#C0NEWS|news>", user_id=ADMIN
+    )
+    listing = ask(h, "feeds")
+    assert "for *Globex*" in listing and "workspace-wide → <#C0NEWS>" in listing
+    with unit_of_work(h.sessions) as s:
+        feeds = {f.url: f for f in s.scalars(select(Feed))}
+        assert feeds["http://127.0.0.1:8999/globex.rss"].added_by == OWNER
+        assert feeds["http://127.0.0.1:8999/all.rss"].account_id is None
+        assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) == "http://127.0.0.1:8999/globex.rss"
+    assert audit(h, "Globex") == [(OWNER, "feed", None, "http://127.0.0.1:8999/globex.rss")]
