@@ -95,7 +95,7 @@ def register(app: App, ctx: BotContext) -> None:
             with unit_of_work(ctx.sessions) as session:
                 acc = resolve(session, req.team_id, typed)
                 modal = render_log_touch_modal(
-                    acc.id, acc.name, contacts_of(session, req.team_id, acc.id), today(ctx), req.channel_id
+                    acc.id, acc.name, contacts_of(session, req.team_id, acc.id), today(ctx)
                 )
         except Refused as stop:
             _answer(ctx, client, body, req, stop.message)

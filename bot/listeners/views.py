@@ -34,7 +34,6 @@ MAX_DAYS_BACK = 3 * 365
 @dataclass(frozen=True, slots=True)
 class LogTouchForm:
     account_id: int
-    channel_id: str | None
     kind: str
     contact_id: int | None
     contact_name: str | None
@@ -53,7 +52,6 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         account_id = int(meta["account_id"])
-        channel_id = meta.get("channel_id")
     except (ValueError, KeyError, TypeError):
         return None, {KIND: "This form is out of date. Close it and click Log touch again."}
 
@@ -98,7 +96,7 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
 
     if errors or when is None:
         return None, errors
-    return LogTouchForm(account_id, channel_id, kind, contact_id, typed, when, note), {}
+    return LogTouchForm(account_id, kind, contact_id, typed, when, note), {}
 
 
 def register(app: App, ctx: BotContext) -> None:

@@ -33,12 +33,13 @@ def _option(text: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=truncate(text, MAX_OPTION_TEXT)), value=value)
 
 
-def log_touch_metadata(account_id: int, channel_id: str | None) -> str:
-    return json.dumps({"account_id": account_id, "channel_id": channel_id})
+def log_touch_metadata(account_id: int) -> str:
+    """The form remembers only which account it is for (checked again against the workspace on submit)."""
+    return json.dumps({"account_id": account_id})
 
 
 def render_log_touch_modal(
-    account_id: int, account: str, contacts: list[ContactView], today: date, channel_id: str | None = None
+    account_id: int, account: str, contacts: list[ContactView], today: date
 ) -> View:
     active = [c for c in contacts if c.active][:MAX_OPTIONS]
     kinds = [_option(k, k) for k in TOUCH_KINDS]
@@ -89,7 +90,7 @@ def render_log_touch_modal(
         title="Log a touch",
         submit="Log",
         close="Cancel",
-        private_metadata=log_touch_metadata(account_id, channel_id),
+        private_metadata=log_touch_metadata(account_id),
         blocks=blocks,
     )
 

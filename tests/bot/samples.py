@@ -161,8 +161,8 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "feeds_empty": lambda: render_feeds([]),
         "home": lambda: render_home(home, NOW),
         "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), NOW),
-        "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24), "C0GENERAL"),
-        "modal_log_touch_no_contacts": lambda: render_log_touch_modal(1, rows[0].name, [], date(2026, 11, 24), None),
+        "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24)),
+        "modal_log_touch_no_contacts": lambda: render_log_touch_modal(1, rows[0].name, [], date(2026, 11, 24)),
         "modal_touch_logged": lambda: render_touch_logged(rows[0].name, "call", contacts[0].name, date(2026, 11, 24)),
         "modal_card": lambda: render_card_modal(card_blocks(card), card.name),
     }

@@ -50,7 +50,7 @@ def test_modal_flow(bot: BotHarness) -> None:
     assert [o["text"]["text"] for o in contact_options] == ["Jane Doe (CFO)", "Bob Stone (Buyer)"]
     meta = view["private_metadata"]
     acme, jane = _ids(bot)
-    assert json.loads(meta) == {"account_id": acme, "channel_id": "C0GENERAL"}
+    assert json.loads(meta) == {"account_id": acme}
 
     # errors go back in the ack, shown next to the fields
     bad = bot.post_view_submission(
@@ -90,7 +90,7 @@ def test_modal_cannot_write_into_another_workspace(bot: BotHarness) -> None:
     resp = bot.post_view_submission(
         "log_touch_modal",
         {"kind": {"kind": input_select("call")}, "date": {"date": input_date("2026-11-20")}},
-        private_metadata=json.dumps({"account_id": acme, "channel_id": None}), team_id="T0OTHERWS",
+        private_metadata=json.dumps({"account_id": acme}), team_id="T0OTHERWS",
     )
     assert "not in your workspace" in bot.ack_json(resp)["errors"]["kind"]
     with unit_of_work(bot.sessions) as s:
