@@ -154,11 +154,16 @@ class NextStepAdvisor:
             )
         for level in _HIGHER[s.profitability]:
             size = RANK[level] - RANK[s.profitability]
-            label = f"raise profitability to {level}"
             if margin_based:
+                # The margin at the line, rated as it would be: equal lines can make it high, and a
+                # line below zero leaves a laggard flagged.
                 cut = th.margin_high_from if level == "high" else th.margin_medium_from
-                label += f" (margin >= {pct(cut)})"
-            yield size, 0, label, s._replace(profitability=level, laggard=False)
+                reached, laggard, _ = rate_profitability(None, cut, th)
+                label = f"raise profitability to {reached} (margin >= {pct(cut)})"
+                yield size, 0, label, s._replace(profitability=reached, laggard=laggard)
+            else:
+                label = f"raise profitability to {level}"
+                yield size, 0, label, s._replace(profitability=level, laggard=False)
         for level in _LOWER[s.pain_factor]:
             yield (
                 RANK[s.pain_factor] - RANK[level],
