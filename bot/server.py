@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 
 from bot.context import BotContext
 from bot.deferred import HeldTasks, hold_submissions
@@ -31,6 +32,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (view submissions) stay far below this
 HTTP_THREADS = 8
+HELD_KEY = "accountbot.held_tasks"
+RELEASE_IN_FINISH = "accountbot.release_in_finish"
 
 StartResponse = Callable[..., Any]
 
@@ -62,8 +65,9 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
             if method != "POST":
                 return reply(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
             held = hold_submissions()
+            environ[HELD_KEY] = held
             try:
-                return _ReleaseOnClose(bolt(environ, start_response), held)
+                return _ReleaseOnClose(bolt(environ, start_response), held, environ)
             except BaseException:
                 held.release()
                 raise
@@ -77,11 +81,14 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
 
 
 class _ReleaseOnClose:
-    """The response body; the server calls close() after writing it, and that starts the held follow-ups."""
+    """The response body. Under waitress the held follow-ups start in `_AckFirstTask.finish()`, once the
+    response is on the wire (an empty ack's headers are only written after close()); under any other WSGI
+    server they start at close()."""
 
-    def __init__(self, body: Iterable[bytes], held: HeldTasks) -> None:
+    def __init__(self, body: Iterable[bytes], held: HeldTasks, environ: dict[str, Any]) -> None:
         self.body = list(body)  # Bolt answers with one small chunk
         self.held = held
+        self.environ = environ
 
     def __len__(self) -> int:  # lets waitress send Content-Length instead of a chunked body
         return len(self.body)
@@ -90,29 +97,46 @@ class _ReleaseOnClose:
         return iter(self.body)
 
     def close(self) -> None:
-        self.held.release()
+        if not self.environ.get(RELEASE_IN_FINISH):
+            self.held.release()
+
+
+class _AckFirstTask(WSGITask):  # type: ignore[misc]
+    """waitress's task, releasing the request's held follow-up work after the response is written."""
+
+    def get_environment(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environment()
+        environ[RELEASE_IN_FINISH] = True
+        return environ
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            held = (getattr(self, "environ", None) or {}).get(HELD_KEY)
+            if held is not None:
+                held.release()
+
+
+class _AckFirstChannel(HTTPChannel):  # type: ignore[misc]
+    task_class = _AckFirstTask
 
 
 class HttpServer:
     """A waitress server around the bot. Port 0 picks a free port (see `.port`)."""
 
     def __init__(self, app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000, threads: int = HTTP_THREADS):
-        with warnings.catch_warnings():
-            # send_bytes is deprecated in waitress 3 but still honoured (pinned <4). With 1, the request
-            # thread sends the small ack itself; otherwise it waits for the server's main loop, behind the
-            # follow-up work that was just released (bot.deferred).
-            warnings.filterwarnings("ignore", message="send_bytes", category=DeprecationWarning)
-            self._server: Any = create_server(
-                make_wsgi_app(app, ctx),
-                host=host,
-                port=port,
-                threads=threads,
-                max_request_body_size=MAX_BODY_BYTES,
-                ident="accountbot",
-                expose_tracebacks=False,
-                clear_untrusted_proxy_headers=True,
-                send_bytes=1,
-            )
+        self._server: Any = create_server(
+            make_wsgi_app(app, ctx),
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="accountbot",
+            expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
+        )
+        self._server.channel_class = _AckFirstChannel
         self.host = host
         self._thread: threading.Thread | None = None
         self._closed = False
