@@ -111,6 +111,41 @@ def _card(a: Assessment, s: AccountSummary, hostile: bool) -> AccountCard:
 Sample = Callable[[], Message | View]
 
 
+def outbox_samples(hostile: bool) -> dict[str, Sample]:
+    """The outbox renderers (nudges, news) fed with facts made by the real rules, so the limits walk covers
+    every message the bot can send, not only the command answers."""
+    from accounts.signals import AccountState, ContactTouches, build_digest, choose_focus, tier_change
+    from bot.render.registry import render
+
+    n = 40 if hostile else 3
+    states = [
+        AccountState(
+            id=i + 1, name=_name(i, hostile), tier="key", grade="A", owner="U0OWNER01", annual_revenue=1e6 - i,
+            last_touch=None, decision_makers=i % 2, sole_decision_maker=(EVIL if hostile else "Jane Doe") if i % 2 else None,
+            window_touches=(ContactTouches(EVIL if hostile else "Jane Doe", 9, ("U0COLLEAG",)),
+                            ContactTouches("B", 1, ("U0OTHER1",))),
+            revenue_recent=10.0, revenue_prior=100.0,
+        )
+        for i in range(n)
+    ]
+    digest = build_digest("U0OWNER01", NOW.date(), states, NOW)
+    focus = choose_focus(states, NOW)
+    verdict = _assessments(1, hostile)[0]
+    change = tier_change(1, "secondary", "C", verdict)
+    assert digest is not None and focus is not None and change is not None
+    news = {
+        "account": _name(0, hostile), "account_id": 1, "title": EVIL * 20 if hostile else "Acme opens a plant",
+        "link": "javascript:alert(1)" if hostile else "https://news.example/acme", "source": EVIL if hostile else "Example News",
+        "published": NOW.isoformat(), "tier": "key", "grade": "A", "mention_id": 7,
+    }
+    return {
+        "outbox_digest": lambda: render("digest", digest.to_facts()),
+        "outbox_weekly_focus": lambda: render("weekly_focus", focus.to_facts()),
+        "outbox_tier_change": lambda: render("tier_change", change.to_facts()),
+        "outbox_news_alert": lambda: render("news_alert", news),
+    }
+
+
 def samples(hostile: bool = False) -> dict[str, Sample]:
     n = 3000 if hostile else 25
     verdicts = _assessments(n, hostile)
