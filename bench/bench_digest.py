@@ -132,8 +132,12 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":  # fresh statistics and visibility map (index-only scans)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
     engine.dispose()
 
 

@@ -140,7 +140,8 @@ def account_states(
     watched_only: bool = False,
 ) -> list[AccountState]:
     """AccountState for every owned account of the workspace (owner_user_id set), with tier and grade from
-    `assessments`. `watched_only` keeps only key-tier and A/B accounts (the ones any nudge can be about)."""
+    `assessments`. `watched_only` keeps only the accounts a nudge can be about: key-tier or A accounts, and
+    B accounts without a sponsor (sponsor_missing is the only signal a B account can raise)."""
     rows = session.execute(
         select(
             Account.id,
@@ -163,7 +164,9 @@ def account_states(
         verdict = assessments.get(r.id)
         if verdict is None:
             continue
-        if watched_only and not (verdict.tier == "key" or verdict.grade in ("A", "B")):
+        if watched_only and not (
+            r.id in by_interactions or (verdict.grade == "B" and not r.sponsor_user_id)
+        ):
             continue
         last, review = touches.get(r.id, (None, None))
         n_dm, sole = deciders.get(r.id, (0, None))
