@@ -31,8 +31,8 @@ from bot.listeners.requests import make_request
 from bot.render.card import card_blocks, render_card, render_shared_card
 from bot.render.format import LIST_PAGE, LOG_TOUCH, OPEN_GRADE, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
 from bot.render.kit import Message
-from bot.render.modal import render_card_modal, render_log_touch_modal
-from bot.render.replies import render_problem, render_slack_failed
+from bot.render.modal import render_card_modal, render_log_touch_modal, render_reply_modal
+from bot.render.replies import is_confirmation, render_problem, render_slack_failed
 from bot.slack_client import classify
 from storage.db import unit_of_work
 from storage.views import AccountCard, contacts_of
@@ -60,6 +60,8 @@ def _answer(ctx: BotContext, client: WebClient, body: dict[str, Any], req: Reque
         )
     elif (body.get("view") or {}).get("type") == "home":
         publish_home(ctx, client, req.team_id, req.user_id)
+        if not is_confirmation(message):  # a refusal or a miss must not vanish silently
+            _open_view(client, body, req, render_reply_modal(message.blocks), "the answer")
 
 
 def _open_view(client: WebClient, body: dict[str, Any], req: Request, view: Any, what: str) -> bool:

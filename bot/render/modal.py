@@ -105,6 +105,11 @@ def render_touch_logged(account: str, kind: str, contact: str | None, when: date
     )
 
 
+def render_reply_modal(blocks: list[Block]) -> View:
+    """A reply to a click in App Home (which has no response_url), shown in a small modal."""
+    return View(type="modal", title="accountbot", close="Close", blocks=blocks[:100])
+
+
 def render_card_modal(blocks: list[Block], account: str) -> View:
     """A grade card opened from App Home (no response_url there): the card's blocks in a modal."""
     return View(type="modal", title=truncate(account, 24) or "Account", close="Close", blocks=blocks[:100])

@@ -59,9 +59,18 @@ def render_admin_only(action: str) -> Message:
     return Message(text=f"Only admins may {action}.", blocks=[section(body)])
 
 
+DONE = ":white_check_mark:"
+
+
+def is_confirmation(message: Message) -> bool:
+    """Whether `message` is a render_done confirmation (not a problem, refusal or miss)."""
+    first = message.blocks[0].to_dict() if message.blocks else {}
+    return str((first.get("text") or {}).get("text", "")).startswith(DONE)
+
+
 def render_done(text: str, detail: str | None = None) -> Message:
     """A confirmation; `text` is already mrkdwn-safe (callers escape names with format.name)."""
-    blocks = [section(f":white_check_mark: {text}")]
+    blocks = [section(f"{DONE} {text}")]
     if detail:
         blocks.append(context(detail))
     return Message(text=text.replace("*", ""), blocks=blocks)

@@ -22,7 +22,12 @@ from bot.render.help import render_help
 from bot.render.home import render_home
 from bot.render.kit import Message
 from bot.render.list import render_list
-from bot.render.modal import render_card_modal, render_log_touch_modal, render_touch_logged
+from bot.render.modal import (
+    render_card_modal,
+    render_log_touch_modal,
+    render_reply_modal,
+    render_touch_logged,
+)
 from bot.render.replies import (
     render_admin_only,
     render_ambiguous,
@@ -200,4 +205,5 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "modal_log_touch_no_contacts": lambda: render_log_touch_modal(1, rows[0].name, [], date(2026, 11, 24)),
         "modal_touch_logged": lambda: render_touch_logged(rows[0].name, "call", contacts[0].name, date(2026, 11, 24)),
         "modal_card": lambda: render_card_modal(card_blocks(card), card.name),
+        "modal_reply": lambda: render_reply_modal(render_refusal("snooze", rows[0].name, "U0OWNER01").blocks),
     }

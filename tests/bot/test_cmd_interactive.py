@@ -143,9 +143,13 @@ def test_app_home(bot: BotHarness) -> None:
     bot.post_action("snooze_week", value="Acme Corp", user_id=OWNER, view={"id": "V0HOME", "type": "home"})
     again = bot.fake_slack.wait_for("views.publish", count=2)[-1].params["view"]
     assert ":zzz: until 2026-12-01" in all_text(again)
+    # a refused click in Home is explained in a modal instead of vanishing
+    bot.post_action("snooze_week", value="Initech", user_id=OWNER, view={"id": "V0HOME", "type": "home"})
+    refusal = bot.fake_slack.wait_for("views.open")[-1].params["view"]
+    assert "Only its owner" in all_text(refusal)
     # Open grade from Home opens the card in a modal (there is no response_url there)
     bot.post_action("open_grade", value="Globex", user_id=OWNER, view={"id": "V0HOME", "type": "home"})
-    modal = bot.fake_slack.wait_for("views.open")[-1].params["view"]
+    modal = bot.fake_slack.wait_for("views.open", count=2)[-1].params["view"]
     assert modal["type"] == "modal" and "Globex" in all_text(modal)
 
 
