@@ -19,7 +19,7 @@ import typer
 from accountbot.cli.common import fail, open_runtime, settings_or_exit
 from accountbot.config import Settings
 from bot.context import BotContext
-from bot.redaction import install_redaction
+from bot.redaction import install_redaction, redact
 from storage.db import workspace_ids
 
 log = logging.getLogger("accountbot.run")
@@ -32,13 +32,32 @@ class Stoppable(Protocol):
 
 
 def start_background_services(ctx: BotContext) -> list[Stoppable]:
-    """Start what runs beside the Slack transport and return it, to be stopped on shutdown.
+    """Start what runs beside the Slack transport and return it, to be stopped on shutdown (in reverse).
 
-    This is where the job scheduler (jobs/scheduler.py) and the outbox relay (bot/relay.py) start.
-    Each entry only needs a `stop()` method; they are stopped in reverse order.
+    - the job scheduler (jobs.scheduler): digests, weekly focus, tier watch, news polling; it writes
+      nudges to the outbox;
+    - the outbox relay (bot.relay) with the owner directory sync: delivers the outbox to Slack.
+    If one fails to start, those already started are stopped and the error propagates.
     """
+    from bot.relay import start_relay
+    from jobs.scheduler import start_scheduler
+
     services: list[Stoppable] = []
+    try:
+        services.append(start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock))
+        services.append(start_relay(ctx.sessions, ctx.settings))
+    except BaseException:
+        stop_services(services)
+        raise
     return services
+
+
+def stop_services(services: list[Stoppable]) -> None:
+    for service in reversed(services):
+        try:
+            service.stop()
+        except Exception as exc:
+            log.warning("service_stop_failed service=%s error=%s", type(service).__name__, type(exc).__name__)
 
 
 def configure_logging(level: str) -> None:
@@ -112,13 +131,21 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
 
     mode = "http" if http else "socket"
     log.info("bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url)
-    services = start_background_services(ctx)
+    try:
+        services = start_background_services(ctx)
+    except Exception as exc:
+        log.error("services_start_failed error=%s", type(exc).__name__, exc_info=exc)
+        raise fail(
+            f"cannot start the background services ({type(exc).__name__}: {redact(str(exc))}). "
+            "Check SLACK_BOT_TOKEN, SLACK_API_URL and DATABASE_URL."
+        ) from None
     if http:
         from bot.server import serve_http
 
         try:
             server = serve_http(app, ctx, host=host, port=port)
         except OSError as exc:
+            stop_services(services)
             raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port.") from None
         server.start_in_thread()
         log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
@@ -131,6 +158,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
         try:
             handler.connect()
         except Exception as exc:
+            stop_services(services)
             raise fail(
                 f"cannot open the Socket Mode connection ({type(exc).__name__}). Check SLACK_APP_TOKEN "
                 "and that Socket Mode is enabled for the app."
@@ -141,11 +169,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
     signame = _wait_for_signal()
     log.info("bot_stopping signal=%s", signame)
     stop_transport()
-    for service in reversed(services):
-        try:
-            service.stop()
-        except Exception as exc:
-            log.warning("service_stop_failed service=%s error=%s", type(service).__name__, type(exc).__name__)
+    stop_services(services)
     rt.engine.dispose()
     log.info("bot_stopped")
 

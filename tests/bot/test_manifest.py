@@ -8,7 +8,9 @@ from typing import Any
 import yaml
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
-EXPECTED_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"}
+# im:history: the outbox relay reads the bot's own DM history to tell whether a post whose answer was lost
+# went through (message metadata), instead of posting it twice.
+EXPECTED_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write"}
 
 
 def load() -> dict[str, Any]:

@@ -72,10 +72,29 @@ def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
         assert APP_TOKEN not in result.stderr + result.stdout and BOT_TOKEN not in result.stderr + result.stdout
 
 
+def enqueue_nudge(db_url: str, team_id: str) -> None:
+    """One pending outbox row, as a job would write it; the running bot's relay must deliver it."""
+    from datetime import timedelta
+
+    from storage import outbox
+    from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work, utcnow
+
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    facts = {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A",
+             "reasons": ["revenue grew"]}
+    with unit_of_work(session_factory(engine)) as s:
+        ensure_workspace(s, team_id)
+        outbox.enqueue(s, team_id=team_id, recipient="U0OWNER", kind="tier_change", facts=facts, period="p1",
+                       now=utcnow() - timedelta(seconds=5))
+    engine.dispose()
+
+
 @pytest.mark.slow
-def test_http_mode_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_http_mode_serves_runs_services_and_stops_on_sigterm(tmp_path: Path) -> None:
     with FakeSlackApi() as fake:
         env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+        enqueue_nudge(env["DATABASE_URL"], fake.team_id)
         proc = subprocess.Popen(
             ACCOUNTBOT + ["run", "--http", "--host", "127.0.0.1", "--port", "0"],
             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -100,6 +119,10 @@ def test_http_mode_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
             assert resp.status_code == 200
             assert client.post_form(command_body("help"), sign_with="nope").status_code == 401
             client.close()
+            # the background services run: the relay delivers the pending nudge as a DM
+            post = fake.wait_for("chat.postMessage", timeout=20, where=lambda c: c.ok)[0]
+            assert post.params["channel"].startswith("D") and "Acme" in post.params["text"]
+            assert post.token == BOT_TOKEN
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=20)
         finally:
