@@ -390,14 +390,39 @@ class RelayService:
                 self._stop.wait(self.interval)
 
 
-def start_relay(sessions: sessionmaker[Session], settings: Any, *, client: WebClient | None = None, team_id: str | None = None) -> RelayService:
+def start_relay(
+    sessions: sessionmaker[Session], settings: Any, *, client: WebClient | None = None, team_id: str | None = None
+) -> RelayService:
     """Start the relay and the owner directory for `accountbot run`; returns the service (call `.stop()`).
 
-    The workspace is `team_id`, else SLACK_TEAM_ID, else the bot token's own team (auth.test)."""
+    The workspace is `team_id`, else SLACK_TEAM_ID, else the bot token's own team (auth.test), else the
+    only workspace in the database."""
     from bot.directory import Directory
     from bot.slack_client import make_web_client
 
     client = client or make_web_client(settings, retries=False)
-    team = team_id or getattr(settings, "slack_team_id", None) or str(client.auth_test().get("team_id"))
+    team = team_id or getattr(settings, "slack_team_id", None) or _token_team(client) or _only_workspace(sessions)
+    if not team:
+        raise RuntimeError(
+            "the outbox relay cannot tell which workspace to serve: set SLACK_TEAM_ID (auth.test failed and the "
+            "database holds several workspaces or none)"
+        )
     relay = Relay(sessions, client, team_id=team)
+    log.info("relay_starting team=%s worker=%s", team, relay.worker)
     return RelayService(relay, directory=Directory(sessions, client, team_id=team)).start()
+
+
+def _token_team(client: WebClient) -> str | None:
+    try:
+        return str(client.auth_test().get("team_id") or "") or None
+    except Exception as exc:
+        log.warning("relay_auth_test_failed error=%s", type(exc).__name__)
+        return None
+
+
+def _only_workspace(sessions: sessionmaker[Session]) -> str | None:
+    from storage.db import workspace_ids
+
+    with sessions() as session:
+        teams = workspace_ids(session)
+    return teams[0] if len(teams) == 1 else None

@@ -276,3 +276,28 @@ def test_other_workspace_rows_are_not_sent(sessions, slack) -> None:
         ensure_workspace(s, "T2")
         outbox.enqueue(s, team_id="T2", recipient="U1", kind="tier_change", facts={"account": "X"}, period="p", now=NOW)
     assert make_relay(sessions, slack, Clock()).run_once().claimed == 0
+
+
+def test_start_relay_delivers_in_the_background_and_stops(sessions, slack) -> None:
+    import time
+
+    from bot.relay import start_relay
+
+    message_id = enqueue_one(sessions)
+    with unit_of_work(sessions) as s:
+        Builder(s).account("Acme", owner="U1")
+
+    class Settings:
+        slack_team_id = None
+
+    service = start_relay(sessions, Settings(), client=client_for(slack), team_id=TEAM)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and row(sessions, message_id).status != "sent":
+            time.sleep(0.05)
+        assert row(sessions, message_id).status == "sent"
+        assert service.running
+    finally:
+        service.stop()
+    assert not service.running
+    assert slack.calls_to("users.info"), "the directory sync ran in the same loop"
