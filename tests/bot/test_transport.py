@@ -5,6 +5,7 @@ Uses a tiny listener set (not bot.listeners) so it tests the transport alone.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -214,3 +215,15 @@ def test_slack_api_5xx_in_follow_up_is_retried(bot: BotHarness) -> None:
     resp = bot.post_command("grade Acme")
     assert bot.followup(resp).params["text"] == "done:grade Acme"
     assert [c.status for c in bot.fake_slack.calls_to("users.info")] == [500, 200]
+
+
+def test_real_app_over_http_on_both_databases(bot_server_any_db: BotHarness) -> None:
+    """The production listeners behind the same transport, on SQLite and PostgreSQL."""
+    h = bot_server_any_db
+    assert httpx.get(h.url + "/healthz").json() == {"ok": True, "db": "ok"}
+    resp = h.post_command("help")
+    assert resp.status_code == 200
+    assert "/account" in json.dumps(h.followup(resp).params)
+    assert h.open_home().status_code == 200
+    assert h.fake_slack.wait_for("views.publish")[0].params["user_id"] == h.user_id
+    assert h.post_command("help", sign_with="wrong").status_code == 401
