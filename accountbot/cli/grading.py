@@ -8,10 +8,12 @@ from collections.abc import Sequence
 import typer
 
 from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
-from accountbot.gradecard import grade_card, portfolio_order, portfolio_table
+from accountbot.gradecard import grade_card, portfolio_lines, portfolio_order, portfolio_table
 from storage.accounts import find_account
 from storage.db import utcnow
 from storage.portfolio import assess_workspace
+
+TABLE_LIMIT = 1000  # above this many accounts --all prints plain lines: a rich table of 100,000 rows takes minutes
 
 
 def miss_message(name: str, suggestions: Sequence[str]) -> str:
@@ -63,6 +65,9 @@ def register(app: typer.Typer) -> None:
             print_json([v.to_dict() for v in ordered])
         elif not ordered:
             console.print(f"workspace {team_id} has no accounts yet: accountbot import accounts FILE")
+        elif len(ordered) > TABLE_LIMIT:
+            console.print(f"{len(ordered):,} account(s); plain listing (use --json for scripts)", highlight=False)
+            typer.echo("\n".join(portfolio_lines(ordered)))
         else:
             console.print(portfolio_table(ordered))
 

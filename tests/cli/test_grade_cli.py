@@ -112,3 +112,17 @@ def test_other_workspace_names_are_never_suggested(cli, tmp_path: Path) -> None:
     t2 = cli("grade", "Umbrela", "--team", "T2")
     assert t2.exit_code == 1 and "did you mean Umbrella?" in t2.stderr
     assert cli("grade", "Globex International", "--team", "T1").exit_code == 1
+
+
+def test_large_portfolios_get_a_plain_listing(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from accountbot.cli import grading
+
+    monkeypatch.setattr(grading, "TABLE_LIMIT", 3)
+    result = cli("grade", "--all")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "5 account(s); plain listing (use --json for scripts)"
+    assert lines[1].split() == ["Account", "Tier", "Grade", "Score", "Quadrant", "Flags"]
+    assert lines[2].split()[:4] == ["Acme", "Corp", "key", "A"]
+    assert lines[-1].split() == ["Hooli", "prospect", "-", "growth"]
+    assert any(line.split()[:2] == ["Acme", "Logistics"] and line.endswith("laggard") for line in lines)
