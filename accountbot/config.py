@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     cadence_c_days: int | None = Field(default=None, ge=1)
     cadence_key_max_days: int | None = Field(default=None, ge=1)
     checkup_days: int | None = Field(default=None, ge=1)
+    # Nudge signals (accounts.signals).
+    spof_min_decision_makers: int | None = Field(default=None, ge=1)
+    spof_concentration_percent: int | None = Field(default=None, ge=1, le=100)
+    spof_window_days: int | None = Field(default=None, ge=1)
+    revenue_drop_months: int | None = Field(default=None, ge=1, le=24)
+    revenue_drop_percent: int | None = Field(default=None, ge=1, le=100)
+    digest_section_limit: int | None = Field(default=None, ge=1, le=10)
 
     @field_validator("database_url")
     @classmethod
