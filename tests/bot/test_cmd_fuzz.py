@@ -1,0 +1,55 @@
+"""Any text after /account, including grammar-shaped garbage, gets a well-formed answer from the real
+pipeline (parser -> storage -> renderers) and never an exception. In-process, on a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from accountbot.config import load_settings
+from bot.command_parser import SET_FIELDS, SUBCOMMANDS, TOUCH_KINDS
+from bot.context import BotContext
+from bot.listeners.answers import Request, answer_text
+from storage.db import make_engine, session_factory, unit_of_work
+from tests.bot.seed import NOW, OWNER, TEAM, portfolio
+from tests.bot.test_limits import check
+
+WORDS = [*SUBCOMMANDS, *TOUCH_KINDS, *SET_FIELDS, "Acme", "Corp", "acme corp", "Globex", "with", "--", "add", "left",
+         "until", "2w", "7d", "2027-01-01", "high", "none", '"Jane Doe"', '"', "<@U0ABC123|x>", "<!channel>",
+         "<https://x.example|x>", "&amp;", "%", "-5", "1e9", "page", "2"]
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
+    from storage.db import ensure_schema
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    factory = session_factory(engine)
+    with unit_of_work(factory) as s:
+        portfolio(s, team=TEAM)
+    yield factory
+    engine.dispose()
+
+
+text_strategy = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join),
+    st.tuples(st.sampled_from(list(SUBCOMMANDS)), st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=6)).map(
+        lambda t: " ".join([t[0], *t[1]])
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=text_strategy, admin=st.booleans())
+def test_any_text_gets_a_well_formed_answer(sessions: sessionmaker[Session], text: str, admin: bool) -> None:
+    ctx = BotContext(settings=load_settings(_env_file=None), sessions=sessions, clock=lambda: NOW)
+    req = Request(team_id=TEAM, user_id=OWNER, channel_id="C0GENERAL", admin=lambda: admin)
+    message = answer_text(ctx, req, text)
+    assert check(message) == []
