@@ -133,3 +133,35 @@ def test_http_mode_serves_runs_services_and_stops_on_sigterm(tmp_path: Path) -> 
         assert proc.returncode == 0, log
         assert "bot_stopping signal=SIGTERM" in log and "bot_stopped" in log
         assert BOT_TOKEN not in log + out and SECRET not in log + out
+
+
+@pytest.mark.slow
+def test_socket_mode_round_trip(tmp_path: Path) -> None:
+    """`accountbot run` in Socket Mode: connects with the xapp- token, acks a slash command envelope, answers
+    through the response_url, handles app_home_opened, and stops on SIGTERM."""
+    from tests.fakes.slack_signing import app_home_opened_event, event_callback_body
+    from tests.fakes.slack_socket import FakeSocketMode
+
+    with FakeSlackApi() as fake, FakeSocketMode() as socket_mode:
+        fake.socket_mode = socket_mode
+        env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
+        proc = subprocess.Popen(ACCOUNTBOT + ["run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            socket_mode.wait_connected(timeout=30)
+            assert fake.last_call("apps.connections.open").token == APP_TOKEN
+            envelope = socket_mode.send_slash_command(command_body("help", response_url=fake.response_url("sm1")))
+            assert socket_mode.wait_for_ack(envelope)["envelope_id"] == envelope
+            answer = fake.wait_for("response", where=lambda c: c.path.endswith("/sm1"), timeout=10)[0]
+            assert "/account" in str(answer.params)
+            socket_mode.send_event(event_callback_body(app_home_opened_event("U0SOCK")))
+            assert fake.wait_for("views.publish", timeout=10)[0].params["user_id"] == "U0SOCK"
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 0, err
+        assert "bot_ready mode=socket" in err and "bot_stopped" in err
+        assert APP_TOKEN not in err + out and BOT_TOKEN not in err + out

@@ -148,6 +148,7 @@ class FakeSlackApi:
         self._id_counter = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode: Any = None  # a tests.fakes.slack_socket.FakeSocketMode for apps.connections.open
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -363,6 +364,8 @@ class FakeSlackApi:
         handler = _METHODS.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
+        if method == "apps.connections.open" and not str(call.token).startswith("xapp-"):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         if method == "chat.postMessage" and self._rate_limited(str(params.get("channel", ""))):
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
         try:
@@ -383,6 +386,12 @@ class FakeSlackApi:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Socket Mode: the WebSocket URL of the attached FakeSocketMode (needs an xapp- token, like Slack)."""
+        if self.socket_mode is None:
+            raise _ApiError("invalid_auth")
+        return {"ok": True, "url": self.socket_mode.url}
 
     def _resolve_channel(self, channel: str) -> str:
         if not channel:
@@ -566,6 +575,7 @@ class _ApiError(Exception):
 
 _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": FakeSlackApi._auth_test,
+    "apps.connections.open": FakeSlackApi._connections_open,
     "chat.postMessage": FakeSlackApi._post_message,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.update": FakeSlackApi._update,
