@@ -64,8 +64,13 @@ def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[int
     columns = (TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         check = bar.add_task("checking", total=total)
-        write = bar.add_task("writing", total=total)
-        yield (lambda n: bar.advance(check, n)), (lambda n: bar.advance(write, n))
+        write = bar.add_task("writing", total=total, start=False)  # its clock starts with the first write
+
+        def wrote(n: int) -> None:
+            bar.start_task(write)
+            bar.advance(write, n)
+
+        yield (lambda n: bar.advance(check, n)), wrote
 
 
 def say_error(message: str) -> None:
