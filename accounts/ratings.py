@@ -32,7 +32,9 @@ def money(amount: float) -> str:
 
 
 def pct(value: float) -> str:
-    return f"{value:.6g}%"
+    """A percentage for reasons: 75.0001 -> "75.0001%", 50.0 -> "50%" (and -0.0 -> "0%": equal values that
+    are cached together must read the same)."""
+    return f"{value + 0.0:.6g}%"
 
 
 # Threshold values repeat for every account of a portfolio: format each once.

@@ -159,6 +159,14 @@ def test_margin_boundaries_and_laggard(margin: float, level: str, laggard: bool)
         assert "negative, flagged laggard" in why(a, "profitability low")
 
 
+def test_minus_zero_margin_reads_as_zero_whatever_comes_first() -> None:
+    result = assess_portfolio([AccountFacts(name="a", profit_margin=0.0), AccountFacts(name="b", profit_margin=-0.0)])
+    flipped = assess_portfolio([AccountFacts(name="b", profit_margin=-0.0), AccountFacts(name="a", profit_margin=0.0)])
+    assert why(result[1], "profitability") == why(flipped[0], "profitability") == (
+        "profitability low: margin 0% is below 10%"
+    )
+
+
 def test_explicit_profitability_wins_over_the_margin() -> None:
     a = one(annual_revenue=1.0, profit_margin=-20.0, profitability="High")
     assert a.ratings["profitability"] == "high"

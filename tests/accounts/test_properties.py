@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 
 from hypothesis import HealthCheck, given, settings
@@ -70,7 +71,12 @@ def numbered(facts: list[AccountFacts]) -> list[AccountFacts]:
 
 
 PORTFOLIO = st.lists(FACTS, min_size=1, max_size=40).map(numbered)
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# GRADING_EXAMPLES=5000 for a deeper search than the everyday 300 examples per property.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("GRADING_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def regrade(facts: list[AccountFacts], i: int, th: Thresholds, **changes: object) -> Assessment:
