@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -339,7 +340,7 @@ def _revenue(rng: random.Random, spec: Spec, reference: date) -> list[dict[str, 
     return out
 
 
-def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+def write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
@@ -363,33 +364,29 @@ WORDS = ["Alpha", "Beacon", "Cedar", "Delta", "Ember", "Falcon", "Granite", "Har
 SUFFIXES = ["Holdings", "Group", "Systems", "Partners", "Labs", "Industries", "Services", "Works"]
 
 
-def synthetic_accounts(n: int, seed: int = 7) -> list[dict[str, str]]:
+def synthetic_accounts(n: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """`n` account rows with unique names and every column filled in the accepted formats (benchmarks)."""
     rng = random.Random(seed)
-    rows = []
     for i in range(n):
         stage = "prospect" if i % 10 == 9 else "client"
-        rows.append(
-            {
-                "name": f"{rng.choice(WORDS)} {rng.choice(SUFFIXES)} {i:06d}",
-                "owner": OWNERS[i % len(OWNERS)] if i % 7 else f"owner{i % 50}@example.com",
-                "stage": stage,
-                "annual_revenue": "" if stage == "prospect" else _money(rng.randint(10_000, 9_000_000)),
-                "wallet_share": f"{rng.randint(0, 100)}%",
-                "profit_margin": f"{rng.uniform(-10, 45):.1f}",
-                "profitability": rng.choice(["", "", "", "H", "medium", "Low"]),
-                "strategic_value": rng.choice(["", "low", "medium", "high"]),
-                "pain_factor": rng.choice(["", "low", "medium", "high"]),
-                "engagement": rng.choice(["", "", "high", "low"]),
-                "potential": rng.choice(["", "", "high", "low"]),
-                "industry": rng.choice(INDUSTRIES),
-                "aliases": f"ALIAS{i:06d};A{i}",
-                "domain": f"company{i}.example",
-                "news_feed": f"https://news.example/feeds/{i}.xml" if i % 5 == 0 else "",
-                "prospect_fit": rng.choice(["ideal", "lead"]) if stage == "prospect" else "",
-            }
-        )
-    return rows
+        yield {
+            "name": f"{rng.choice(WORDS)} {rng.choice(SUFFIXES)} {i:06d}",
+            "owner": OWNERS[i % len(OWNERS)] if i % 7 else f"owner{i % 50}@example.com",
+            "stage": stage,
+            "annual_revenue": "" if stage == "prospect" else _money(rng.randint(10_000, 9_000_000)),
+            "wallet_share": f"{rng.randint(0, 100)}%",
+            "profit_margin": f"{rng.uniform(-10, 45):.1f}",
+            "profitability": rng.choice(["", "", "", "H", "medium", "Low"]),
+            "strategic_value": rng.choice(["", "low", "medium", "high"]),
+            "pain_factor": rng.choice(["", "low", "medium", "high"]),
+            "engagement": rng.choice(["", "", "high", "low"]),
+            "potential": rng.choice(["", "", "high", "low"]),
+            "industry": rng.choice(INDUSTRIES),
+            "aliases": f"ALIAS{i:06d};A{i}",
+            "domain": f"company{i}.example",
+            "news_feed": f"https://news.example/feeds/{i}.xml" if i % 5 == 0 else "",
+            "prospect_fit": rng.choice(["ideal", "lead"]) if stage == "prospect" else "",
+        }
 
 
 def write_synthetic_accounts(path: Path, n: int, seed: int = 7) -> Path:
