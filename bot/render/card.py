@@ -21,6 +21,7 @@ from bot.render.format import (
     money,
     name,
     percent,
+    person,
     section,
     user_text,
 )
@@ -32,12 +33,6 @@ FLAG_TEXT = {
     "laggard": "laggard: negative margin, fire or reprice",
     "shed": "shed: high pain and low profitability",
 }
-
-
-def _person(user_id: str | None, raw: str | None = None) -> str:
-    if user_id:
-        return user_mention(user_id)
-    return user_text(raw) if raw else "nobody"
 
 
 def _ratings(card: AccountCard) -> str:
@@ -89,7 +84,7 @@ def card_blocks(card: AccountCard) -> list[Block]:
     grade = (
         f"{GRADE_EMOJI.get(a.grade, '')} *{a.grade}* (score {a.score})" if a.grade else "not graded (prospect)"
     )
-    sponsor = _person(card.sponsor_user_id)
+    sponsor = person(card.sponsor_user_id)
     if card.sponsor_user_id and card.sponsor_level:
         sponsor += f" ({user_text(card.sponsor_level.replace('_', ' '))})"
     blocks: list[Block] = [
@@ -99,7 +94,7 @@ def card_blocks(card: AccountCard) -> list[Block]:
                 f"*Tier*\n{user_text(a.tier)}",
                 f"*Grade*\n{grade}",
                 f"*Quadrant*\n{user_text(a.quadrant)}",
-                f"*Owner*\n{_person(card.summary.owner_user_id, card.owner)}",
+                f"*Owner*\n{person(card.summary.owner_user_id or card.owner)}",
                 f"*Sponsor*\n{sponsor}",
                 _last_touch(card),
             ]

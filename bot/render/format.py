@@ -28,6 +28,7 @@ from bot.render.kit import (
     MAX_SECTION_TEXT,
     escape,
     truncate,
+    user_mention,
 )
 
 MAX_CONTEXT_TEXT = 2000
@@ -59,6 +60,15 @@ def user_text(text: object) -> str:
 def name(text: str) -> str:
     """An account or contact name for mrkdwn: one line, shortened, escaped."""
     return user_text(truncate(" ".join(str(text).split()), MAX_NAME_SHOWN))
+
+
+def person(value: str | None) -> str:
+    """A Slack user id as a mention; anything else (an imported email) as escaped text; nobody if empty."""
+    if not value:
+        return "nobody"
+    if value[:1] in ("U", "W") and value.isalnum():
+        return user_mention(value)
+    return user_text(value)
 
 
 def money(amount: float | None) -> str:

@@ -11,8 +11,16 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.render.format import OPEN_GRADE, button, chunk_lines, context, header, name, section, user_text
-from bot.render.kit import user_mention
+from bot.render.format import (
+    OPEN_GRADE,
+    button,
+    chunk_lines,
+    context,
+    header,
+    name,
+    person,
+    section,
+)
 from bot.render.list import summary_line
 from storage.views import HomeData, SpofWarning
 
@@ -34,12 +42,8 @@ def spof_text(w: SpofWarning) -> str:
         parts.append(f"{n} active decision maker{'s' if n != 1 else ''}{who}")
     text = "; ".join(parts)
     if w.colleague:
-        text += f". {_person(w.colleague)} has met someone else there"
+        text += f". {person(w.colleague)} has met someone else there"
     return text
-
-
-def _person(value: str) -> str:
-    return user_mention(value) if value[:1] in ("U", "W") and value.isalnum() else user_text(value)
 
 
 def home_blocks(home: HomeData, now: datetime) -> list[Block]:
