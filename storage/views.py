@@ -6,9 +6,12 @@ passed in; nothing here reads the clock or knows about Slack.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -206,15 +209,33 @@ def assess_one(session: Session, team_id: str, acc: Account, now: datetime, th: 
     return grader.prospect_assessment(facts) if is_prospect(facts) else grader.client(facts)
 
 
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _owner_id(owner_user_id: str | None, owner: str | None) -> str | None:
+    """The resolved owner, else the imported owner when it already is a Slack user id (not an email)."""
+    if owner_user_id:
+        return owner_user_id
+    return owner if owner and _SLACK_ID.match(owner) else None
+
+
 def _summaries(
-    session: Session, team_id: str, now: datetime, th: Thresholds, accounts: list[Account] | None = None
+    session: Session, team_id: str, now: datetime, th: Thresholds, accounts: Sequence[Any] | None = None
 ) -> list[AccountSummary]:
+    """`accounts`: Account rows or anything with their id, name, owner_user_id, owner, stage, annual_revenue."""
     if accounts is not None and len(accounts) == 1:
         verdicts = {accounts[0].id: assess_one(session, team_id, accounts[0], now, th)}
     else:
         verdicts = assess_workspace(session, team_id, now, th)
     if accounts is None:
-        accounts = list(session.scalars(select(Account).where(Account.team_id == team_id).order_by(Account.name_key)))
+        # narrow columns: loading 10,000 full Account objects (JSON columns and all) costs most of a second
+        accounts = session.execute(
+            select(
+                Account.id, Account.name, Account.owner_user_id, Account.owner, Account.stage, Account.annual_revenue
+            )
+            .where(Account.team_id == team_id)
+            .order_by(Account.name_key)
+        ).all()
     ids = None if len(accounts) > 500 else [a.id for a in accounts]
     touches = _last_touches(session, team_id, ids)
     snoozes = _active_snoozes(session, team_id, now, ids)
@@ -227,7 +248,7 @@ def _summaries(
             AccountSummary(
                 id=acc.id,
                 name=acc.name,
-                owner_user_id=acc.owner_user_id or (acc.owner if acc.owner and acc.owner[:1] in "UW" else None),
+                owner_user_id=_owner_id(acc.owner_user_id, acc.owner),
                 stage=acc.stage,
                 annual_revenue=acc.annual_revenue,
                 assessment=verdict,

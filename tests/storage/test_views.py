@@ -142,3 +142,11 @@ def test_card_verdict_equals_the_workspace_verdict(session) -> None:
         card = views.account_card(session, TEAM, acc.id, NOW, TH)
         assert card is not None and card.assessment == everyone[acc.id], acc.name
     assert everyone[a.id].quadrant == "key"  # the pairs counted: engagement high
+
+
+def test_imported_email_owner_is_not_taken_for_a_slack_id(session) -> None:
+    account(session, "Mailed", TEAM, owner="Ursula@example.com")
+    account(session, "Ided", TEAM, owner="U0IMPORT1")
+    rows = {r.name: r for r in views.account_summaries(session, TEAM, NOW, TH)}
+    assert rows["Mailed"].owner_user_id is None
+    assert rows["Ided"].owner_user_id == "U0IMPORT1"
