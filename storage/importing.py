@@ -17,7 +17,7 @@ even `updated_at`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -154,8 +154,9 @@ class _Written:
 
 def _upsert(
     session: Session,
+    team_id: str,
     table: Table,
-    rows: list[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     conflict: list[str],
     update: list[str],
     touch: dict[str, Any],
@@ -165,40 +166,46 @@ def _upsert(
 
     The current values are read once (one query, scoped by team_id) to tell created / updated / unchanged;
     the statement still carries WHERE ... IS DISTINCT FROM, so a concurrent writer cannot be overwritten
-    with identical values. Plain executemany (no RETURNING): the fast path on both drivers.
+    with identical values. Plain executemany (no RETURNING): the fast path on both drivers. `rows` is
+    consumed as it goes, CHUNK rows at a time, so a generator keeps memory flat.
     """
     out = _Written()
-    if not rows:
-        return out
-    team_id = rows[0]["team_id"]
     current = {
         tuple(r[: len(conflict)]): tuple(r[len(conflict) :])
         for r in session.execute(
             select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(table.c.team_id == team_id)
         )
     }
-    send: list[dict[str, Any]] = []
-    for row in rows:
-        before = current.get(tuple(row[c] for c in conflict))
-        if before is None:
-            out.created += 1
-        elif before != tuple(row[c] for c in update):
-            out.updated += 1
-        else:
-            continue
-        send.append(row)
     stmt = _insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict,
         set_={col: stmt.excluded[col] for col in update} | touch,
         where=_differs(table, stmt.excluded, update),
     )
-    for chunk in _chunks(send):
-        session.execute(stmt, list(chunk))
+    send: list[dict[str, Any]] = []
+    seen = 0
+
+    def flush() -> None:
+        nonlocal seen
+        if send:
+            session.execute(stmt, send)
         if progress:
-            progress(len(chunk))
-    if progress:
-        progress(len(rows) - len(send))
+            progress(seen)
+        send.clear()
+        seen = 0
+
+    for row in rows:
+        seen += 1
+        before = current.get(tuple(row[c] for c in conflict))
+        if before is None:
+            out.created += 1
+            send.append(row)
+        elif before != tuple(row[c] for c in update):
+            out.updated += 1
+            send.append(row)
+        if seen == CHUNK:
+            flush()
+    flush()
     return out
 
 
@@ -286,23 +293,26 @@ def import_accounts(
     result = ImportResult("accounts", rows=len(rows))
     present = _present(rows, ACCOUNT_FIELDS)
     emails = slack_ids_by_email(session, team_id) if "owner" in present else {}
-    values: list[dict[str, Any]] = []
-    for row in rows:
-        v: dict[str, Any] = {"team_id": team_id, "name": row.name, "name_key": name_key(row.name)}
-        for col in present:
-            v[col] = row.fields.get(col)
-        if "stage" in v and v["stage"] is None:
-            v["stage"] = "client"
-        if "aliases" in v and v["aliases"] is None:
-            v["aliases"] = []
-        if "owner" in present:
-            owner = v["owner"]
-            v["owner_user_id"] = None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
-        v["created_at"] = now
-        v["updated_at"] = now
-        values.append(v)
+
+    def values() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            v: dict[str, Any] = {"team_id": team_id, "name": row.name, "name_key": name_key(row.name)}
+            for col in present:
+                v[col] = row.fields.get(col)
+            if "stage" in v and v["stage"] is None:
+                v["stage"] = "client"
+            if "aliases" in v and v["aliases"] is None:
+                v["aliases"] = []
+            if "owner" in present:
+                owner = v["owner"]
+                v["owner_user_id"] = None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
+            v["created_at"] = now
+            v["updated_at"] = now
+            yield v
+
     update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
-    written = _upsert(session, Account.__table__, values, ["team_id", "name_key"], update, {"updated_at": now}, progress)
+    table = Account.__table__
+    written = _upsert(session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress)
     return _counted(result, written)
 
 
@@ -335,7 +345,8 @@ def import_contacts(
             v["active"] = True
         values.append(v)
     _reject_if(errors)
-    written = _upsert(session, Contact.__table__, values, ["account_id", "name_key"], ["name", *present], {}, progress)
+    table = Contact.__table__
+    written = _upsert(session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress)
     return _counted(result, written)
 
 
@@ -424,7 +435,7 @@ def import_revenue(
         seen[(account_id, row.month)] = row.line
         values.append({"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount})
     _reject_if(errors)
-    written = _upsert(session, RevenueMonth.__table__, values, ["account_id", "month"], ["amount"], {}, progress)
+    written = _upsert(session, team_id, RevenueMonth.__table__, values, ["account_id", "month"], ["amount"], {}, progress)
     return _counted(result, written)
 
 
