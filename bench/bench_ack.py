@@ -1,11 +1,12 @@
 """Ack latency of `/account grade NAME` over HTTP with 10,000 accounts, against a bare Bolt app.
 
-Both apps run in their own process on the same stack (create_app -> serve_http: waitress + Bolt's WSGI
-adapter), on the same SQLite database of 10,000 accounts; this process sends signed slash commands one at a
-time and times each HTTP round trip (the ack). The bare app's only listener acks. Follow-ups (respond())
-go to a loopback fake Slack in this process.
+Both apps run side by side, each in its own process, on the same stack (create_app -> serve_http:
+waitress + Bolt's WSGI adapter) and the same SQLite database of 10,000 accounts. This process sends
+signed slash commands to them in turn, one at a time, and times each HTTP round trip (the ack). The bare
+app's only listener acks. The real app's answers (respond()) go to a loopback fake Slack in this process.
 
-Also measured: idle RSS of `accountbot run --http` (the real entry point) right after it is ready.
+Also measured: idle RSS of `accountbot run --http` (the real entry point, with its scheduler and outbox
+relay) shortly after it reports ready.
 
 Prints one JSON line per figure. Usage: python bench/bench_ack.py [--requests 300] [--accounts 10000]
 """
@@ -155,41 +156,47 @@ def rss_mb(pid: int) -> float:
 
 
 def measure(
-    port: int, names: list[str], requests: int, warmup: int, fake: Any, *, followups: bool, interval: float
-) -> tuple[list[float], list[float]]:
-    """Signed `/account grade NAME` requests, one every `interval` seconds. Returns (ack ms, answer ms).
+    ports: dict[str, int], names: list[str], requests: int, warmup: int, fake: Any, *, interval: float
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Signed `/account grade NAME` requests to both apps, interleaved (bare, real, real, bare, ...), one
+    every `interval` seconds. Returns ({mode: ack ms}, real answer ms).
 
-    Both apps get the same pacing (a steady stream of single users), so idle wake-up costs are the same on
-    both sides. With `followups`, each request's respond() post must arrive at the fake before the next
-    request goes out: every ack is timed on a process that is not still busy with an earlier answer, so the
-    figure is the ack path's own cost. The answer time (request sent -> card posted) is reported apart."""
+    Interleaving gives both apps the same machine load and the same idle gaps, so the ratio is fair on a
+    shared machine. Each real request's respond() post must arrive at the fake before the next request goes
+    out, so every ack is timed on processes that are not still busy with an earlier answer: the figure is
+    the ack path's own cost. The answer time (request sent -> card posted) is reported apart."""
     from tests.fakes.slack_signing import SignedSlackClient, command_body
 
-    client = SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SECRET)
+    clients = {mode: SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SECRET) for mode, port in ports.items()}
     rng = random.Random(7)
-    acks: list[float] = []
+    acks: dict[str, list[float]] = {mode: [] for mode in ports}
     answers: list[float] = []
     try:
         for i in range(warmup + requests):
+            order = ("bare", "real") if i % 2 == 0 else ("real", "bare")
             name = rng.choice(names)
-            key = f"{port}-{i}"
-            body = command_body(f"grade {name}", team_id=TEAM, user_id=USER, response_url=fake.response_url(key))
-            started = time.perf_counter()
-            resp = client.post_form(body)
-            acked = time.perf_counter()
-            if resp.status_code != 200:
-                raise RuntimeError(f"request {i} answered {resp.status_code}: {resp.text[:200]}")
-            if followups:
-                call = fake.wait_for("response", timeout=30, where=lambda c, k=key: c.path.endswith("/" + k))[0]
-                if name not in json.dumps(call.params):
-                    raise RuntimeError(f"follow-up {i} does not mention {name!r}: {json.dumps(call.params)[:300]}")
+            for mode in order:
+                key = f"{mode}-{i}"
+                body = command_body(
+                    f"grade {name}", team_id=TEAM, user_id=USER, response_url=fake.response_url(key)
+                )
+                started = time.perf_counter()
+                resp = clients[mode].post_form(body)
+                acked = time.perf_counter()
+                if resp.status_code != 200:
+                    raise RuntimeError(f"{mode} request {i} answered {resp.status_code}: {resp.text[:200]}")
+                if mode == "real":
+                    call = fake.wait_for("response", timeout=30, where=lambda c, k=key: c.path.endswith("/" + k))[0]
+                    if name not in json.dumps(call.params):
+                        raise RuntimeError(f"answer {i} does not mention {name!r}: {json.dumps(call.params)[:300]}")
+                    if i >= warmup:
+                        answers.append((time.perf_counter() - started) * 1000)
                 if i >= warmup:
-                    answers.append((time.perf_counter() - started) * 1000)
-            if i >= warmup:
-                acks.append((acked - started) * 1000)
-            time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+                    acks[mode].append((acked - started) * 1000)
+                time.sleep(max(0.0, interval - (time.perf_counter() - started)))
     finally:
-        client.close()
+        for client in clients.values():
+            client.close()
     return acks, answers
 
 
@@ -217,24 +224,25 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlackApi(team_id=TEAM) as fake:
         db_url, names = build_database(Path(tmp) / "bench.db", args.accounts)
-        results: dict[str, list[float]] = {}
-        answers: list[float] = []
-        for mode in ("bare", "real"):
-            log = Path(tmp) / f"{mode}.log"
-            proc = start_child([sys.executable, __file__, "--serve", mode, "--db", db_url, "--api", fake.base_url], log=log)
-            try:
-                line = proc.stdout.readline()  # type: ignore[union-attr]
+        procs: dict[str, subprocess.Popen[str]] = {}
+        try:
+            ports: dict[str, int] = {}
+            for mode in ("bare", "real"):
+                log = Path(tmp) / f"{mode}.log"
+                cmd = [sys.executable, __file__, "--serve", mode, "--db", db_url, "--api", fake.base_url]
+                procs[mode] = start_child(cmd, log=log)
+                line = procs[mode].stdout.readline()  # type: ignore[union-attr]
                 if not line:
                     raise RuntimeError(f"{mode} server did not start")
-                port = json.loads(line)["port"]
-                results[mode], got = measure(
-                    port, names, args.requests, args.warmup, fake, followups=(mode == "real"), interval=args.interval
-                )
-                answers.extend(got)
-            except BaseException:
-                print(f"--- {mode} server log (tail) ---\n{log.read_text()[-3000:]}", file=sys.stderr)
-                raise
-            finally:
+                ports[mode] = json.loads(line)["port"]
+            results, answers = measure(ports, names, args.requests, args.warmup, fake, interval=args.interval)
+        except BaseException:
+            for mode in procs:
+                print(f"--- {mode} server log (tail) ---\n{(Path(tmp) / f'{mode}.log').read_text()[-3000:]}",
+                      file=sys.stderr)
+            raise
+        finally:
+            for proc in procs.values():
                 stop_child(proc)
 
         bare_p50 = statistics.median(results["bare"])
