@@ -189,7 +189,7 @@ def _log(ctx: BotContext, req: Request, session: Session, cmd: cp.LogTouch) -> M
     who = f" with {name(contact_name)}" if contact_name else ""
     detail = None
     if card is not None and card.summary.cadence_days is not None:
-        detail = f"Next touch due within {days(card.summary.cadence_days)} (grade {card.assessment.grade} cadence)."
+        detail = f"Next touch due within {days(card.summary.cadence_days)} (its meeting cadence)."
     return render_done(f"Logged a {user_text(cmd.kind)}{who} at *{name(acc.name)}*. Its staleness clock is reset.", detail)
 
 
