@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from storage import ledger
 from storage.db import workspace_ids
-from storage.outbox import enqueue
+from storage.outbox import NewMessage, enqueue_many
 
 log = logging.getLogger("accountbot.jobs")
 
@@ -99,16 +99,13 @@ def run_periods(
             session, team_id=team_id, job=job, periods=held, worker=worker, now=now,
             detail={"messages": sum(1 for m in outgoing if m.period in held)},
         )
-        for m in outgoing:
-            if m.period not in still:
-                continue
-            new_id = enqueue(
-                session, team_id=team_id, recipient=m.recipient, kind=m.kind, facts=m.facts,
-                period=m.period, now=now, account_id=m.account_id,
-            )
-            result.messages.append((team_id, m))
-            if new_id is not None:
-                result.enqueued += 1
+        kept = [m for m in outgoing if m.period in still]
+        result.enqueued += enqueue_many(
+            session,
+            [NewMessage(team_id, m.recipient, m.kind, m.facts, m.period, m.account_id) for m in kept],
+            now=now,
+        )
+        result.messages.extend((team_id, m) for m in kept)
         if after is not None:
             after(still)
         session.commit()

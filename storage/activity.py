@@ -1,13 +1,16 @@
 """What the nudge jobs need to know about a workspace's accounts, in a handful of set-based queries.
 
-No query runs per account: each one aggregates the whole workspace (grouped by account) and the results
-are joined in Python into `accounts.signals.AccountState` values.
+No query runs per account: each one aggregates many accounts at once (grouped by account) and the results
+are joined in Python into `accounts.signals.AccountState` values. The aggregates take an optional set of
+account ids: the nudge jobs ask only about the accounts a signal can concern (key-tier and A), in chunks
+of CHUNK ids, which lets both databases read just those accounts' index ranges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +19,19 @@ from accounts.model import Assessment
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
+
+CHUNK = 2000
+
+
+def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
+    """Run `stmt` for the whole workspace, or once per chunk of `account_ids`."""
+    if account_ids is None:
+        return list(session.execute(stmt).all())
+    ids = sorted(set(account_ids))
+    rows: list[Any] = []
+    for start in range(0, len(ids), CHUNK):
+        rows.extend(session.execute(stmt.where(column.in_(ids[start : start + CHUNK]))).all())
+    return rows
 
 
 def owners(session: Session, team_id: str) -> dict[str, str | None]:
@@ -31,25 +47,26 @@ def owners(session: Session, team_id: str) -> dict[str, str | None]:
     return {user_id: tz for user_id, tz in rows}
 
 
-def last_touches(session: Session, team_id: str, now: datetime) -> dict[int, tuple[datetime | None, datetime | None]]:
+def last_touches(
+    session: Session, team_id: str, now: datetime, account_ids: Collection[int] | None = None
+) -> dict[int, tuple[datetime | None, datetime | None]]:
     """Account id -> (last interaction, last `review` interaction), up to `now`."""
     last_review = func.max(case((Interaction.kind == "review", Interaction.occurred_at), else_=None))
-    rows = session.execute(
+    stmt = (
         select(Interaction.account_id, func.max(Interaction.occurred_at), last_review)
         .where(Interaction.team_id == team_id, Interaction.occurred_at <= now)
         .group_by(Interaction.account_id)
-    ).all()
+    )
+    rows = _scoped_rows(session, stmt, Interaction.account_id, account_ids)
     return {account_id: (_aware(last), _aware(review)) for account_id, last, review in rows}
 
 
 def contact_touches(
-    session: Session, team_id: str, now: datetime, window_days: int, only: Collection[int] | None = None
+    session: Session, team_id: str, now: datetime, window_days: int, account_ids: Collection[int] | None = None
 ) -> dict[int, tuple[ContactTouches, ...]]:
-    """Account id -> interactions per named contact in the window (with the colleagues who met them).
-
-    `only`: keep just these accounts (the aggregate still runs once for the workspace)."""
+    """Account id -> interactions per named contact in the window (with the colleagues who met them)."""
     since = now - timedelta(days=window_days)
-    rows = session.execute(
+    stmt = (
         select(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague, func.count())
         .join(Contact, Contact.id == Interaction.contact_id)
         .where(
@@ -58,11 +75,10 @@ def contact_touches(
             Interaction.occurred_at <= now,
         )
         .group_by(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague)
-    ).all()
+    )
+    rows = _scoped_rows(session, stmt, Interaction.account_id, account_ids)
     per_contact: dict[int, dict[int, tuple[str, int, list[str]]]] = {}
     for account_id, contact_id, name, colleague, count in rows:
-        if only is not None and account_id not in only:
-            continue
         contacts = per_contact.setdefault(account_id, {})
         prev = contacts.get(contact_id)
         if prev is None:
@@ -79,13 +95,16 @@ def contact_touches(
     }
 
 
-def decision_makers(session: Session, team_id: str) -> dict[int, tuple[int, str | None]]:
+def decision_makers(
+    session: Session, team_id: str, account_ids: Collection[int] | None = None
+) -> dict[int, tuple[int, str | None]]:
     """Account id -> (active decision makers, the name when there is exactly one)."""
-    rows = session.execute(
+    stmt = (
         select(Contact.account_id, func.count(), func.min(Contact.name))
         .where(Contact.team_id == team_id, Contact.role == "decision_maker", Contact.active.is_(True))
         .group_by(Contact.account_id)
-    ).all()
+    )
+    rows = _scoped_rows(session, stmt, Contact.account_id, account_ids)
     return {account_id: (n, name if n == 1 else None) for account_id, n, name in rows}
 
 
@@ -95,7 +114,7 @@ def month_start(day: date, months_back: int = 0) -> date:
 
 
 def revenue_windows(
-    session: Session, team_id: str, now: datetime, months: int
+    session: Session, team_id: str, now: datetime, months: int, account_ids: Collection[int] | None = None
 ) -> dict[int, tuple[float | None, float | None]]:
     """Account id -> (sum of the last `months` complete months, sum of the `months` before); None for a
     window without any revenue row."""
@@ -103,7 +122,7 @@ def revenue_windows(
     recent_from = month_start(now.date(), months)
     prior_from = month_start(now.date(), 2 * months)
     in_recent = RevenueMonth.month >= recent_from
-    rows = session.execute(
+    stmt = (
         select(
             RevenueMonth.account_id,
             func.sum(case((in_recent, RevenueMonth.amount), else_=0.0)),
@@ -113,7 +132,8 @@ def revenue_windows(
         )
         .where(RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month)
         .group_by(RevenueMonth.account_id)
-    ).all()
+    )
+    rows = _scoped_rows(session, stmt, RevenueMonth.account_id, account_ids)
     return {
         account_id: (float(recent) if n_recent else None, float(prior) if n_prior else None)
         for account_id, recent, n_recent, prior, n_prior in rows
@@ -154,10 +174,10 @@ def account_states(
     ).all()
     # Interaction-based signals only concern key-tier and A accounts.
     by_interactions = {i for i, v in assessments.items() if v.tier == "key" or v.grade == "A"}
-    touches = last_touches(session, team_id, now)
-    window = contact_touches(session, team_id, now, th.spof_window_days, only=by_interactions)
-    deciders = decision_makers(session, team_id)
-    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months)
+    touches = last_touches(session, team_id, now, by_interactions)
+    window = contact_touches(session, team_id, now, th.spof_window_days, by_interactions)
+    deciders = decision_makers(session, team_id, by_interactions)
+    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, by_interactions)
     snoozes = active_snoozes(session, team_id, now)
     states = []
     for r in rows:

@@ -7,6 +7,8 @@ Row life: pending -> sending (leased to one relay) -> sent (with Slack's ts) | p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,44 @@ from storage.models import OutboxMessage
 def dedup_key(kind: str, recipient: str, account_id: int | None, period: str) -> str:
     """Unique per workspace, recipient, kind, account and period."""
     return f"{kind}:{recipient}:{account_id if account_id is not None else '-'}:{period}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One outbox row to write (see `enqueue`)."""
+
+    team_id: str
+    recipient: str
+    kind: str
+    facts: dict[str, Any]
+    period: str
+    account_id: int | None = None
+    key: str | None = None
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        return dict(
+            team_id=self.team_id,
+            recipient=self.recipient,
+            kind=self.kind,
+            account_id=self.account_id,
+            facts=self.facts,
+            dedup_key=self.key or dedup_key(self.kind, self.recipient, self.account_id, self.period),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert(OutboxMessage)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(OutboxMessage)
+    else:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    return insert.values(rows).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OutboxMessage.id)
 
 
 def enqueue(
@@ -38,31 +78,17 @@ def enqueue(
 
     Runs inside the caller's transaction (the job's ledger entry commits together with it).
     """
-    values = dict(
-        team_id=team_id,
-        recipient=recipient,
-        kind=kind,
-        account_id=account_id,
-        facts=facts,
-        dedup_key=key or dedup_key(kind, recipient, account_id, period),
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    dialect = session.get_bind().dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = postgresql.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["team_id", "dedup_key"]
-        )
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["team_id", "dedup_key"]
-        )
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    return session.execute(stmt.returning(OutboxMessage.id)).scalar_one_or_none()
+    message = NewMessage(team_id, recipient, kind, facts, period, account_id, key)
+    return session.execute(_insert_ignoring_duplicates(session, [message.values(now)])).scalar_one_or_none()
+
+
+def enqueue_many(session: Session, messages: Sequence[NewMessage], *, now: datetime, chunk: int = 200) -> int:
+    """`enqueue` for many rows, a multi-row INSERT per `chunk`; returns how many were new."""
+    created = 0
+    for start in range(0, len(messages), chunk):
+        rows = [m.values(now) for m in messages[start : start + chunk]]
+        created += len(session.execute(_insert_ignoring_duplicates(session, rows)).all())
+    return created
 
 
 # -- delivery (bot.relay) ---------------------------------------------------------------------------------

@@ -108,3 +108,14 @@ def test_concurrent_claims_never_share_a_row(engine) -> None:
         t.join()
     claimed = [i for ids in got.values() for i in ids]
     assert len(claimed) == 200 and len(set(claimed)) == 200
+
+
+def test_enqueue_many_is_idempotent_and_matches_enqueue(session) -> None:
+    ensure_workspace(session, "T1")
+    msgs = [outbox.NewMessage("T1", f"U{i}", "digest", {"i": i}, "2026-11-24") for i in range(450)]
+    assert outbox.enqueue_many(session, msgs, now=NOW) == 450
+    assert outbox.enqueue_many(session, msgs + [outbox.NewMessage("T1", "U999", "digest", {}, "2026-11-24")], now=NOW) == 1
+    # the single-row form uses the same dedup key
+    assert outbox.enqueue(session, team_id="T1", recipient="U1", kind="digest", facts={}, period="2026-11-24", now=NOW) is None
+    session.commit()
+    assert len(session.scalars(select(OutboxMessage)).all()) == 451
