@@ -6,10 +6,11 @@ that makes account names unique per workspace. Every query is scoped to one work
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account
@@ -60,10 +61,10 @@ def find_account(session: Session, team_id: str, name: str) -> NameLookup:
     if exact is not None:
         return NameLookup(account=exact, candidates=[exact])
 
-    rows = session.execute(
-        select(Account.id, Account.name, Account.aliases).where(Account.team_id == team_id).order_by(Account.name_key)
+    candidates = session.execute(
+        select(Account.id, Account.aliases).where(Account.team_id == team_id, _may_hold_alias(key))
     ).all()
-    alias_ids = [row.id for row in rows if any(name_key(a) == key for a in (row.aliases or []))]
+    alias_ids = [row.id for row in candidates if any(name_key(a) == key for a in (row.aliases or []))]
     if alias_ids:
         matched = list(
             session.scalars(select(Account).where(Account.team_id == team_id, Account.id.in_(alias_ids)).order_by(Account.name_key))
@@ -72,7 +73,23 @@ def find_account(session: Session, team_id: str, name: str) -> NameLookup:
             return NameLookup(account=matched[0], candidates=matched)
         return NameLookup(account=None, candidates=matched)
 
+    rows = session.execute(select(Account.name, Account.aliases).where(Account.team_id == team_id).order_by(Account.name_key))
     return NameLookup(account=None, suggestions=suggest_names(name, [(row.name, row.aliases or []) for row in rows]))
+
+
+def _may_hold_alias(key: str) -> ColumnElement[bool]:
+    """SQL prefilter: accounts whose aliases could casefold to `key` (exactness is checked in Python).
+
+    Aliases are stored as JSON text with non-ASCII characters escaped (\\uXXXX) on both databases, so:
+    an ASCII alias equal to `key` holds the key's letter-and-digit runs in order (compared lower-cased);
+    any other alias contains a \\u escape. Both cases are kept; everything else is skipped.
+    """
+    text = func.lower(cast(Account.aliases, Text))
+    escaped = cast(Account.aliases, Text).like("%\\u%", escape="!")
+    runs = re.findall(r"[a-z0-9]+", key)
+    if not runs:
+        return escaped
+    return or_(text.like("%" + "%".join(runs) + "%", escape="!"), escaped)
 
 
 def suggest_names(typed: str, names: list[tuple[str, list[str]]], limit: int = MAX_SUGGESTIONS) -> list[str]:

@@ -87,3 +87,25 @@ def test_other_workspaces_are_invisible(session: Session) -> None:
     assert get_account(session, "T1", other.id) is None
     assert get_account(session, "T2", other.id) is not None
     assert [a.name for a in list_accounts(session, "T1")] == ["Umbrella Pharma"]
+
+
+def test_aliases_with_non_ascii_letters_and_casefold_expansions(session: Session) -> None:
+    strasse = add(session, "T1", "Strasse Holding", aliases=["Straße Group"])
+    cafe = add(session, "T1", "Blue Cafe Ltd", aliases=["Café  Bleu"])
+    tokyo = add(session, "T1", "Tokyo Power", aliases=["東京電力"])
+    add(session, "T1", "Percent 100% Inc", aliases=["100%_under\\score \"quoted\""])
+    for typed, expected in (
+        ("STRASSE GROUP", strasse), ("straße group", strasse), ("café bleu", cafe), ("CAFÉ BLEU", cafe), ("東京電力", tokyo),
+    ):  # fmt: skip
+        hit = find_account(session, "T1", typed)
+        assert hit.account is not None and hit.account.id == expected.id, typed
+    assert find_account(session, "T1", '100%_under\\score "quoted"').account is not None
+    assert find_account(session, "T1", "cafe bleu").account is None  # accents matter; suggested instead
+    assert find_account(session, "T1", "cafe bleu").suggestions[0] == "Blue Cafe Ltd"
+
+
+def test_ascii_and_non_ascii_spellings_of_one_alias_are_ambiguous(session: Session) -> None:
+    a = add(session, "T1", "Alpha", aliases=["Strasse"])
+    b = add(session, "T1", "Beta", aliases=["Straße"])
+    hit = find_account(session, "T1", "STRASSE")
+    assert hit.ambiguous and {c.id for c in hit.candidates} == {a.id, b.id}
