@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
@@ -174,28 +175,35 @@ class HttpServer:
         return self
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop accepting, close connections, let running requests finish (up to `timeout`), free the port.
+        """Graceful stop: stop accepting, let requests being served finish (up to `timeout`) and send their
+        answers, then close the connections and free the port.
 
-        Safe from another thread or from a signal handler: the sockets are closed on the server's own
-        loop (woken through waitress's trigger)."""
+        Safe from another thread or from a signal handler: sockets are closed on the server's own loop
+        (woken through waitress's trigger)."""
         if self._closed:
             return
         self._closed = True
-        server: Any = self._server
+        server = self._server
 
-        def close_sockets() -> None:
+        def stop_accepting() -> None:
+            wasyncore.dispatcher.close(server)  # the listening socket only; the trigger stays
+
+        def close_connections() -> None:
             for channel in list(server._map.values()):
-                if channel is not server and channel is not server.trigger:
+                if channel is not server.trigger:
                     channel.close()
-            server.close()  # the listening socket and the trigger; the loop ends with an empty map
+            server.trigger.close()  # the map is empty now: the loop ends
 
-        if self._running:
-            server.trigger.pull_trigger(close_sockets)
-            if threading.current_thread() is not self._thread:
-                self._stopped.wait(timeout)
-        else:
-            close_sockets()
-        server.task_dispatcher.shutdown(timeout=timeout)
+        if not self._running:
+            stop_accepting()
+            server.task_dispatcher.shutdown(timeout=timeout)
+            close_connections()
+            return
+        server.trigger.pull_trigger(stop_accepting)
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)  # running requests finish
+        server.trigger.pull_trigger(close_connections)
+        if threading.current_thread() is not self._thread:
+            self._stopped.wait(timeout)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 

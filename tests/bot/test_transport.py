@@ -227,3 +227,28 @@ def test_real_app_over_http_on_both_databases(bot_server_any_db: BotHarness) -> 
     assert h.open_home().status_code == 200
     assert h.fake_slack.wait_for("views.publish")[0].params["user_id"] == h.user_id
     assert h.post_command("help", sign_with="wrong").status_code == 401
+
+
+def test_close_lets_a_request_in_flight_finish(make_bot_server: BotFactory) -> None:
+    import threading
+
+    entered = threading.Event()
+
+    def slow_ack(app: App, ctx: BotContext) -> None:
+        @app.command("/account")
+        def account(ack: Any) -> None:
+            entered.set()
+            time.sleep(0.5)
+            ack(text="finished")
+
+    bot = make_bot_server(register=slow_ack)
+    result: dict[str, Any] = {}
+    sender = threading.Thread(target=lambda: result.setdefault("resp", bot.post_command("x")))
+    sender.start()
+    assert entered.wait(5)
+    bot.server.close()
+    sender.join(10)
+    assert result["resp"].status_code == 200
+    assert result["resp"].text == "finished"
+    with pytest.raises(httpx.TransportError):
+        httpx.get(bot.url + "/healthz", timeout=2)
