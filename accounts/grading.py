@@ -145,13 +145,12 @@ class NextStepAdvisor:
     ) -> Iterator[tuple[float, int, str, Scored]]:
         """Single-factor improvements as (size in rating steps, priority, label, changed levels)."""
         th = self.th
-        if s.laggard and th.margin_medium_from > 0:  # else reaching 0% is already a higher rating
-            yield (
-                0.5,
-                0,
-                "bring the profit margin to 0% or above (no longer a laggard)",
-                s._replace(laggard=False),
-            )
+        if s.laggard:  # margin_based holds: an explicit profitability never flags laggard
+            reached, _, _ = rate_profitability(None, 0.0, th)
+            label = "bring the profit margin to 0% or above (no longer a laggard)"
+            if reached != "low":  # only when the medium (or high) margin line is 0%
+                label += f", profitability {reached}"
+            yield 0.5, 0, label, s._replace(profitability=reached, laggard=False)
         for level in _HIGHER[s.profitability]:
             size = RANK[level] - RANK[s.profitability]
             if margin_based:

@@ -133,14 +133,15 @@ def rate_profitability(
         return level, False, f"profitability {level}: set explicitly (takes precedence over the margin)"
     if margin is None:
         return None, False, "profitability unknown: no rating and no profit margin recorded, scored as medium"
-    hi, mid, shown = pct_cut(th.margin_high_from), pct_cut(th.margin_medium_from), pct(margin)
+    shown = pct(margin)
+    if margin < 0:
+        why = f"profitability low: margin {shown} is negative, flagged laggard (fire or reprice)"
+        return "low", True, why
+    hi, mid = pct_cut(th.margin_high_from), pct_cut(th.margin_medium_from)
     if margin >= th.margin_high_from:
         return "high", False, f"profitability high: margin {shown} is at least {hi}"
     if margin >= th.margin_medium_from:
         return "medium", False, f"profitability medium: margin {shown} is at least {mid} but below {hi}"
-    if margin < 0:
-        why = f"profitability low: margin {shown} is negative, flagged laggard (fire or reprice)"
-        return "low", True, why
     return "low", False, f"profitability low: margin {shown} is below {mid}"
 
 

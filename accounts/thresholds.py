@@ -52,6 +52,11 @@ class Thresholds:
             lo, hi = getattr(self, low), getattr(self, high)
             if lo > hi:
                 out.append(f"{high.upper()} ({hi}) must be at least {low.upper()} ({lo}): {why}")
+        if self.margin_medium_from < 0:
+            out.append(
+                f"MARGIN_MEDIUM_FROM ({self.margin_medium_from}) must be at least 0: a negative margin is always "
+                "low (laggard)"
+            )
         return out
 
 

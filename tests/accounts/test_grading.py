@@ -312,6 +312,13 @@ def test_next_step_for_a_laggard_is_to_stop_losing_money() -> None:
     assert a.next_step == "bring the profit margin to 0% or above (no longer a laggard) -> A"
 
 
+def test_next_step_for_a_laggard_when_the_medium_line_is_zero() -> None:
+    th = Thresholds(margin_medium_from=0.0)
+    a = assess_portfolio([AccountFacts(name="x", annual_revenue=1.0, wallet_share=90.0, profit_margin=-3.0)], th)[0]
+    assert (a.ratings["profitability"], a.flags, a.grade, a.score) == ("low", ["laggard"], "C", 6)
+    assert a.next_step == "bring the profit margin to 0% or above (no longer a laggard), profitability medium -> B"
+
+
 def test_next_step_with_explicit_profitability_omits_the_margin() -> None:
     a = low_revenue(wallet_share=10.0, profitability="low")
     assert a.next_step == "raise profitability to medium -> B"

@@ -19,6 +19,7 @@ def test_defaults_are_consistent() -> None:
         ({"wallet_share_medium_from": 80.0}, "WALLET_SHARE_HIGH_ABOVE (75.0) must be at least WALLET_SHARE_MEDIUM_FROM (80.0)"),
         ({"margin_high_from": 5.0}, "MARGIN_HIGH_FROM (5.0) must be at least MARGIN_MEDIUM_FROM (10.0)"),
         ({"grade_b_from": 9}, "GRADE_A_FROM (8) must be at least GRADE_B_FROM (9)"),
+        ({"margin_medium_from": -1.0}, "MARGIN_MEDIUM_FROM (-1.0) must be at least 0"),
     ],
 )
 def test_contradictions_are_named(changes: dict, message: str) -> None:
@@ -28,6 +29,7 @@ def test_contradictions_are_named(changes: dict, message: str) -> None:
 
 def test_equal_lines_are_allowed() -> None:
     assert Thresholds(revenue_high_percent=20, grade_b_from=8, margin_medium_from=25.0).problems() == []
+    assert Thresholds(margin_medium_from=0.0, margin_high_from=0.0).problems() == []
 
 
 def test_settings_refuse_contradicting_thresholds(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

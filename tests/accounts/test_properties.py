@@ -50,9 +50,9 @@ def thresholds(draw: st.DrawFn) -> Thresholds:
         return DEFAULT_THRESHOLDS
     high_pct = draw(st.integers(1, 60))
     share_mid = draw(st.sampled_from([30.0, 50.0, 60.0]))
-    margin_mid = draw(st.sampled_from([-5.0, 0.0, 5.0, 10.0]))
+    margin_mid = draw(st.sampled_from([0.0, 5.0, 10.0]))
     grade_b = draw(st.integers(2, 8))
-    return Thresholds(
+    th = Thresholds(
         key_tier_percent=draw(st.integers(1, 100)),
         revenue_high_percent=high_pct,
         revenue_medium_percent=draw(st.integers(high_pct, 100)),
@@ -64,6 +64,8 @@ def thresholds(draw: st.DrawFn) -> Thresholds:
         grade_a_from=draw(st.integers(grade_b, 11)),
         engagement_pairs_high=draw(st.integers(1, 5)),
     )
+    assert th.problems() == []
+    return th
 
 
 def numbered(facts: list[AccountFacts]) -> list[AccountFacts]:
@@ -230,9 +232,10 @@ def single_changes(facts: list[AccountFacts], i: int, th: Thresholds) -> list[di
     out: list[dict[str, object]] = [{"annual_revenue": r} for r in revenues | {1e12}]
     out += [{"strategic_value": v} for v in ("medium", "high")]
     out += [{"pain_factor": v} for v in ("low", "medium")]
-    out += [{"profitability": v} for v in ("low", "medium", "high")]
-    if f.profitability is None:
+    if f.profitability is None:  # profitability comes from the margin: the step moves the margin
         out += [{"profit_margin": m} for m in (0.0, th.margin_medium_from, th.margin_high_from)]
+    else:
+        out += [{"profitability": v} for v in ("low", "medium", "high")]
     return out
 
 
