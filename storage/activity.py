@@ -162,16 +162,18 @@ def account_states(
     """AccountState for every owned account of the workspace (owner_user_id set), with tier and grade from
     `assessments`. `watched_only` keeps only the accounts a nudge can be about: key-tier or A accounts, and
     B accounts without a sponsor (sponsor_missing is the only signal a B account can raise)."""
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.name,
-            Account.owner_user_id,
-            Account.annual_revenue,
-            Account.sponsor_user_id,
-            Account.sponsor_level,
-        ).where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
-    ).all()
+    stmt = select(
+        Account.id,
+        Account.name,
+        Account.owner_user_id,
+        Account.annual_revenue,
+        Account.sponsor_user_id,
+        Account.sponsor_level,
+    ).where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
+    candidates = (
+        {i for i, v in assessments.items() if v.tier == "key" or v.grade in ("A", "B")} if watched_only else None
+    )
+    rows = _scoped_rows(session, stmt, Account.id, candidates)
     # Interaction-based signals only concern key-tier and A accounts.
     by_interactions = {i for i, v in assessments.items() if v.tier == "key" or v.grade == "A"}
     touches = last_touches(session, team_id, now, by_interactions)
