@@ -69,6 +69,16 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
             environ[HELD_KEY] = held
             try:
                 return _ReleaseOnClose(bolt(environ, start_response), held, environ)
+            except Exception as exc:
+                # Bolt parses the body before it checks the signature: a body that is not the form or JSON
+                # Slack sends (anyone can post one) must get a 400, not a 500 and a traceback in the logs.
+                held.release()
+                log.warning("bad_request path=%s error=%s", path, type(exc).__name__)
+                return reply(
+                    start_response,
+                    "400 Bad Request",
+                    {"ok": False, "error": "malformed request: expected a Slack form or JSON body"},
+                )
             except BaseException:
                 held.release()
                 raise

@@ -252,3 +252,24 @@ def test_close_lets_a_request_in_flight_finish(make_bot_server: BotFactory) -> N
     assert result["resp"].text == "finished"
     with pytest.raises(httpx.TransportError):
         httpx.get(bot.url + "/healthz", timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("payload=notjson", "application/x-www-form-urlencoded"),
+        ("payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),
+        ("[1,2,3]", "application/json"),
+        ("{not json", "application/json"),
+    ],
+)
+@pytest.mark.parametrize("signed", [True, False])
+def test_malformed_body_is_400_and_the_bot_keeps_serving(
+    bot: BotHarness, body: str, content_type: str, signed: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    resp = bot.client.post_raw(body, content_type, unsigned=not signed)
+    expected = {400} if signed else {400, 401}  # unsigned: refused either for its form or its signature
+    assert resp.status_code in expected
+    assert "Traceback" not in resp.text
+    assert "Traceback" not in caplog.text
+    assert bot.post_command("still here").status_code == 200
