@@ -27,7 +27,7 @@ from accounts.ratings import (
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from accounts.treatment import treatment
 
-__all__ = ["POINTS", "assess_portfolio", "decide_grade", "parse_level", "score_of"]
+__all__ = ["POINTS", "PortfolioGrader", "assess_portfolio", "decide_grade", "is_prospect", "parse_level", "score_of"]
 
 # Score points per rating (seed 004's matrix turned into numbers). Wallet share scores its upside: the
 # lower our share, the more there is to win. Unknown wallet share and profitability score as medium.
@@ -228,7 +228,7 @@ class PortfolioGrader:
         self.potential = functools.cache(functools.partial(rate_potential, th=th))
 
     def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
-        """Assess every account; a malformed rating raises ValueError naming the account and the field."""
+        """Assess the accounts the grader was built from, in their order."""
         client, prospect = self.client, self.prospect_assessment
         out = []
         for f, p in zip(facts, self.prospect, strict=True):
@@ -237,6 +237,18 @@ class PortfolioGrader:
             except ValueError as exc:
                 raise ValueError(f"account {f.name!r}: {exc}") from None
         return out
+
+    def assess(self, f: AccountFacts) -> Assessment:
+        """One account against this portfolio's revenue ranking: the verdict `assess_portfolio` gives it.
+
+        The grader may be built from the population alone (stage and revenue of every account), so one
+        card needs neither every account's other facts nor every other verdict. A malformed rating raises
+        ValueError naming the account and the field.
+        """
+        try:
+            return self.prospect_assessment(f) if is_prospect(f) else self.client(f)
+        except ValueError as exc:
+            raise ValueError(f"account {f.name!r}: {exc}") from None
 
     def verdict(self, s: Scored) -> _Verdict:
         found = self._verdicts.get(s)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.grading import assess_portfolio, parse_level
+from accounts.grading import PortfolioGrader, assess_portfolio, parse_level
 from accounts.model import AccountFacts, Assessment
 from accounts.ratings import ceil_percent
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -55,11 +55,13 @@ def test_parse_level_rejects_with_a_readable_message(raw: str) -> None:
 @pytest.mark.parametrize("field", ["strategic_value", "pain_factor", "profitability", "engagement", "potential"])
 def test_a_malformed_stored_rating_names_the_account_and_the_field(field: str) -> None:
     facts = [AccountFacts(name="Fine", annual_revenue=1.0), AccountFacts(name="Acme", **{field: "huge"})]
+    expected = f"account 'Acme': {field}: 'huge' is not a rating: use high, medium or low (or H, M, L, in any case)"
     with pytest.raises(ValueError) as err:
         assess_portfolio(facts)
-    assert str(err.value) == (
-        f"account 'Acme': {field}: 'huge' is not a rating: use high, medium or low (or H, M, L, in any case)"
-    )
+    assert str(err.value) == expected
+    with pytest.raises(ValueError) as err:
+        PortfolioGrader(facts, DEFAULT_THRESHOLDS).assess(facts[1])
+    assert str(err.value) == expected
 
 
 # ---- population, ceilings, tier and revenue rating ---------------------------------------------------

@@ -9,7 +9,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.grading import POINTS, assess_portfolio
+from accounts.grading import POINTS, PortfolioGrader, assess_portfolio
 from accounts.levels import RANK
 from accounts.model import AccountFacts, Assessment
 from accounts.ratings import ceil_percent
@@ -158,6 +158,16 @@ def test_more_revenue_never_ranks_lower_and_the_bands_are_as_wide_as_the_ceiling
     for f, a in graded:
         if not (f.annual_revenue and f.annual_revenue > 0):
             assert (a.tier, a.ratings["revenue"]) == ("secondary", "low")
+
+
+@SETTINGS
+@given(PORTFOLIO, thresholds())
+def test_one_account_against_the_bare_population_gets_the_portfolio_verdict(
+    facts: list[AccountFacts], th: Thresholds
+) -> None:
+    population = [AccountFacts(name="", stage=f.stage, annual_revenue=f.annual_revenue) for f in facts]
+    grader = PortfolioGrader(population, th)
+    assert [grader.assess(f) for f in facts] == assess_portfolio(facts, th)
 
 
 def improvements(f: AccountFacts, data: st.DataObject, th: Thresholds) -> dict[str, object]:
