@@ -236,6 +236,7 @@ def main() -> None:
                     raise RuntimeError(f"{mode} server did not start")
                 ports[mode] = json.loads(line)["port"]
             results, answers = measure(ports, names, args.requests, args.warmup, fake, interval=args.interval)
+            loaded_rss = rss_mb(procs["real"].pid)
         except BaseException:
             for mode in procs:
                 print(f"--- {mode} server log (tail) ---\n{(Path(tmp) / f'{mode}.log').read_text()[-3000:]}",
@@ -254,6 +255,7 @@ def main() -> None:
         emit("ack_bare_p50", bare_p50, "ms")
         emit("grade_answer_p50", statistics.median(answers), "ms", note="request sent -> grade card posted")
         emit("grade_answer_p99", percentile(answers, 99), "ms")
+        emit("rss_after_grade_load", loaded_rss, "MB", note="bench server process after all requests")
 
         # Idle RSS of the real entry point, `accountbot run --http`, right after it reports ready.
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
