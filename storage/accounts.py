@@ -7,6 +7,7 @@ that makes account names unique per workspace. Every query is scoped to one work
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
@@ -20,8 +21,13 @@ SUGGESTION_CUTOFF = 70.0  # rapidfuzz WRatio score (0..100) below which a name i
 
 
 def name_key(name: str) -> str:
-    """The normalised form of a name: trim, collapse inner whitespace, casefold."""
-    return " ".join(name.split()).casefold()
+    """The normalised form of a name: trim, collapse inner whitespace, casefold.
+
+    Unicode compatibility normalisation (NFKC) comes with the casefold, so "Café" typed with a combining
+    accent, or "ＡＣＭＥ" in full-width letters, find "café" and "acme".
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 @dataclass

@@ -26,6 +26,8 @@ def add(session: Session, team: str, name: str, aliases: list[str] | None = None
 def test_name_key_trims_collapses_and_casefolds() -> None:
     assert name_key("  Acme   Corp\tLtd ") == "acme corp ltd"
     assert name_key("STRASSE") == name_key("straße")
+    assert name_key("Cafe\u0301 Bleu") == name_key("CAFÉ\u00a0bleu") == "café bleu"
+    assert name_key("ＡＣＭＥ　Ｃｏｒｐ") == "acme corp"
 
 
 def test_exact_name_is_case_and_space_insensitive(session: Session) -> None:
