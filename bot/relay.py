@@ -50,7 +50,7 @@ CHANNEL_INTERVAL_SECONDS = 1.02  # Slack allows about 1 message per second per c
 MAX_PACE_WAIT_SECONDS = 3.0
 CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created  # rows waiting longer for their channel go back to the queue
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
-_NOT_POSTED = ("rate_limited", "deferred", "open_failed", "render_failed")
+_NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
 
 
 @dataclass
@@ -152,7 +152,8 @@ class Relay:
             row = pending.pop(index)
             wait = self.pace.wait_for(self._pace_key(row), now_m)
             if wait > MAX_PACE_WAIT_SECONDS:
-                self._reschedule(row, stats, seconds=wait, error="deferred: channel pace", counted=False)
+                # Not attempted: keep the previous reason (it decides whether the next attempt reconciles).
+                self._reschedule(row, stats, seconds=wait, error=None, counted=False)
                 continue
             if wait > 0:
                 self.sleep(wait)
@@ -196,6 +197,9 @@ class Relay:
         if row.attempts > 1 and had_channel and not (row.last_error or "").startswith(_NOT_POSTED):
             found = self._find_posted(row, channel)
             if found == "error":
+                if row.attempts >= self.max_attempts:
+                    self._dead(row, stats, f"gave up after {row.attempts} attempts: could not read the history to check for an earlier post")
+                    return
                 self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
                 return
             if found is not None:
@@ -324,7 +328,9 @@ class Relay:
             self.team_id, row.id, row.kind, channel, ts, reconciled,
         )
 
-    def _reschedule(self, row: _Row, stats: RelayStats, *, seconds: float, error: str, counted: bool = True) -> None:
+    def _reschedule(
+        self, row: _Row, stats: RelayStats, *, seconds: float, error: str | None, counted: bool = True
+    ) -> None:
         with unit_of_work(self.sessions) as session:
             outbox.reschedule(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker,

@@ -175,11 +175,21 @@ def mark_sent(
 
 
 def reschedule(
-    session: Session, *, team_id: str, message_id: int, worker: str, at: datetime, error: str, count_attempt: bool = True
+    session: Session,
+    *,
+    team_id: str,
+    message_id: int,
+    worker: str,
+    at: datetime,
+    error: str | None,
+    count_attempt: bool = True,
 ) -> bool:
-    """Back to `pending`, due again at `at`, remembering why. `count_attempt=False` gives the attempt back
-    (a rate limit, or a pause for the channel's pace, is not the message's fault)."""
-    values: dict[str, Any] = dict(status="pending", next_attempt_at=at, lease_owner=None, lease_until=None, last_error=error)
+    """Back to `pending`, due again at `at`, remembering why (`error=None` keeps the previous reason).
+    `count_attempt=False` gives the attempt back (a rate limit, or a pause for the channel's pace, is not
+    the message's fault)."""
+    values: dict[str, Any] = dict(status="pending", next_attempt_at=at, lease_owner=None, lease_until=None)
+    if error is not None:
+        values["last_error"] = error
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     return _update_held(session, team_id, message_id, worker, **values)

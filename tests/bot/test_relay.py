@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,8 +258,6 @@ def test_at_most_one_post_per_second_per_channel(sessions, slack) -> None:
     for i in range(3):
         enqueue_one(sessions, recipient="U1", period=f"p{i}")
     enqueue_one(sessions, recipient="U2", period="p0")
-    import time
-
     stats = make_relay(sessions, slack, clock, monotonic=time.monotonic, sleep=time.sleep).drain()
     assert stats.sent == 4
     assert all(c.status == 200 for c in slack.calls_to("chat.postMessage")), "the fake saw no 429"
@@ -279,8 +278,6 @@ def test_other_workspace_rows_are_not_sent(sessions, slack) -> None:
 
 
 def test_start_relay_delivers_in_the_background_and_stops(sessions, slack) -> None:
-    import time
-
     from bot.relay import start_relay
 
     message_id = enqueue_one(sessions)
@@ -301,3 +298,32 @@ def test_start_relay_delivers_in_the_background_and_stops(sessions, slack) -> No
         service.stop()
     assert not service.running
     assert slack.calls_to("users.info"), "the directory sync ran in the same loop"
+
+
+def test_pace_deferral_keeps_the_reason_to_reconcile(sessions, slack) -> None:
+    clock = Clock()
+    first = enqueue_one(sessions, period="a")
+    second = enqueue_one(sessions, period="b")
+    client = client_for(slack)
+    # An earlier attempt of `first` reached Slack, but its answer was lost.
+    posted = client.chat_postMessage(
+        channel="D1", text="x", metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": first}}
+    )
+    with unit_of_work(sessions) as s:
+        s.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == first)
+            .values(channel="D1", attempts=1, last_error="ambiguous: TimeoutError")
+        )
+    relay = make_relay(sessions, slack, clock, client=client)
+    relay.pace.used("D1", clock.monotonic(), extra=10)  # the channel is busy for 10 s
+    stats = relay.run_once()
+    assert stats.claimed == 2 and stats.retried == 2 and stats.sent == 0
+    assert row(sessions, first).last_error == "ambiguous: TimeoutError"
+    clock.advance(seconds=11)
+    time.sleep(1.05)  # the fake's real-time limit: one post per second into D1
+    stats = relay.drain()
+    assert stats.reconciled == 1 and stats.sent == 1
+    assert row(sessions, first).slack_ts == posted["ts"]
+    assert len(slack.messages["D1"]) == 2  # the earlier post and `second`; `first` not doubled
+    assert row(sessions, second).status == "sent"
