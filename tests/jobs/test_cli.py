@@ -104,3 +104,13 @@ def test_jobs_list_names_every_job(cli_db) -> None:
     for name in ("digest", "weekly_focus", "tier_watch"):
         assert name in listed.stdout
     assert "2026-11-24" in listed.stdout  # the tier_watch ledger entry
+
+
+def test_other_jobs_print_one_object_per_message(cli_db) -> None:
+    monday = invoke("jobs", "run", "weekly_focus", "--at", "2026-11-23T09:00:00Z", "--dry-run", "--json")
+    assert monday.exit_code == 0, monday.output
+    rows = json.loads(monday.stdout)
+    assert {(r["recipient"], r["kind"], r["facts"]["account"]) for r in rows} == {
+        ("U1", "weekly_focus", "Local"), ("UAKL", "weekly_focus", "Kiwi"),
+    }
+    assert all(r["team"] == "T1" and r["period"].endswith("2026-W48") for r in rows)
