@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from storage.importing import ImportRejected, ImportResult
 from storage.portfolio import assess_workspace
 
 INVALID_INPUT = 2  # exit status when the file is refused
+TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
 class Kind(StrEnum):
@@ -107,6 +109,8 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope(rt) as session:
                 team_id = resolve_team(session, rt.settings, team, create=True)
+                if not TEAM_ID.fullmatch(team_id):
+                    raise fail(f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
                 ensure_workspace(session, team_id)
                 result = run_import(session, team_id, kind.value, file)
         except BadFile as exc:

@@ -183,3 +183,12 @@ def test_progress_bar_only_on_a_terminal(db_url: str, tmp_path: Path, monkeypatc
             assert ("writing" in screen.getvalue()) is terminal
     finally:
         engine.dispose()
+
+
+def test_a_malformed_team_id_is_refused_before_anything_is_written(cli, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "a.csv", ACCOUNTS)
+    for bad in ("T" * 33, "T1; DROP"):
+        result = cli("import", "accounts", path, "--team", bad)
+        assert result.exit_code == 1
+        assert f"{bad!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD." in " ".join(result.stderr.split())
+    assert count(db_url, Account) == 0
