@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from accountbot.cli.common import (
@@ -119,6 +120,9 @@ def register(app: typer.Typer) -> None:
         except ImportRejected as exc:
             report_rejection(file, exc)
             raise typer.Exit(INVALID_INPUT) from None
+        except OperationalError as exc:  # locked, unreachable, disk full: the transaction was rolled back
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise fail(f"the database refused the import ({reason}); nothing was imported. Try again.") from None
         console.print(
             f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
             f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",

@@ -192,3 +192,32 @@ def test_a_malformed_team_id_is_refused_before_anything_is_written(cli, db_url: 
         assert result.exit_code == 1
         assert f"{bad!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD." in " ".join(result.stderr.split())
     assert count(db_url, Account) == 0
+
+
+def test_a_locked_database_gives_a_clear_message(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds the SQLite write lock: the import reports it instead of a traceback."""
+    import sqlite3
+
+    monkeypatch.chdir(tmp_path)
+    db_path = sqlite_url.removeprefix("sqlite:///")
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr("storage.db.create_engine", _short_timeout_create_engine)
+    try:
+        result = CliRunner().invoke(
+            app, ["import", "accounts", write(tmp_path, "a.csv", ACCOUNTS), "--team", "T1"],
+            env={"DATABASE_URL": sqlite_url, "SLACK_TEAM_ID": None, "COLUMNS": "250"},
+        )  # fmt: skip
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert result.exit_code == 1, result.output
+    assert "error: the database refused the import (database is locked); nothing was imported. Try again." in result.stderr
+    assert "Traceback" not in result.output
+
+
+def _short_timeout_create_engine(url, **kwargs):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    kwargs.setdefault("connect_args", {})["timeout"] = 0.2
+    return create_engine(url, **kwargs)
