@@ -117,7 +117,8 @@ def revenue_windows(
     session: Session, team_id: str, now: datetime, months: int, account_ids: Collection[int] | None = None
 ) -> dict[int, tuple[float | None, float | None]]:
     """Account id -> (sum of the last `months` complete months, sum of the `months` before); None for a
-    window without any revenue row."""
+    window without any revenue row. Empty when the workspace has no revenue row at all in the recent window
+    (its data is not up to date; a missing month only counts as zero when others have that month)."""
     this_month = month_start(now.date())
     recent_from = month_start(now.date(), months)
     prior_from = month_start(now.date(), 2 * months)
@@ -134,6 +135,13 @@ def revenue_windows(
         .group_by(RevenueMonth.account_id)
     )
     rows = _scoped_rows(session, stmt, RevenueMonth.account_id, account_ids)
+    latest = session.scalar(
+        select(func.max(RevenueMonth.month)).where(RevenueMonth.team_id == team_id, RevenueMonth.month < this_month)
+    )
+    if latest is None or latest < recent_from:
+        # The workspace's revenue history stops before the recent window (not imported yet): no signal,
+        # rather than "every account dropped to zero".
+        return {}
     return {
         account_id: (float(recent) if n_recent else None, float(prior) if n_prior else None)
         for account_id, recent, n_recent, prior, n_prior in rows

@@ -183,3 +183,19 @@ def test_failed_work_is_retried_next_tick(session, build: Builder, monkeypatch) 
     assert set(session.scalars(select(JobRun.status))) == {"failed"}
     monkeypatch.undo()
     assert digest.run(session, NOW + timedelta(hours=1), TH).enqueued == 1
+
+
+def test_revenue_history_that_stops_early_raises_no_drop(session, build: Builder) -> None:
+    neglected, fine, lonely = _portfolio(build)
+    for month in (3, 4, 5, 6, 7):  # nothing imported since July: the data is old, not a collapse
+        build.revenue(fine, date(2026, month, 1), 100)
+    session.commit()
+    digest.run(session, NOW, TH)
+    (row,) = _rows(session)
+    assert "revenue_drop" not in row.facts["sections"]
+    # once another account has recent months, Fine's missing months do count as zero
+    build.revenue(lonely, date(2026, 10, 1), 100)
+    session.commit()
+    digest.run(session, NOW + timedelta(days=1), TH)
+    latest = _rows(session)[-1]
+    assert [i["account"] for i in latest.facts["sections"]["revenue_drop"]["items"]] == ["Fine"]
