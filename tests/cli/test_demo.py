@@ -87,3 +87,36 @@ def test_add_section_hook_runs_extra_sections() -> None:
         assert calls == [demo.DEMO_TEAM]
     finally:
         demo.SECTIONS[:] = [s for s in demo.SECTIONS if s[0] != "Extra"]
+
+
+def test_the_nudges_find_the_story_in_the_sample_data(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Loaded as the demo loads it, the sample data makes the daily digest name the story's accounts."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from accountbot.cli import app
+    from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'story.db'}"
+    now = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # owners are in UTC: their digest is due at 09:00
+    engine = make_engine(url)
+    ensure_schema(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        demo.load_sample(session, demo.DEMO_TEAM, now)
+    engine.dispose()
+    result = CliRunner().invoke(
+        app, ["jobs", "run", "digest", "--dry-run", "--json", "--at", now.isoformat()],
+        env={"DATABASE_URL": url, "SLACK_TEAM_ID": None},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said: dict[str, set[str]] = {}
+    for message in json.loads(result.stdout):
+        for section, names in message.items():
+            if section != "recipient":
+                said.setdefault(section, set()).update(names)
+    assert {"Atlas Mutual Insurance", "Summit Savings Bank"} <= said["stale"]
+    assert "Mercury Freight Lines" in said["single_point_of_failure"]
+    assert said["revenue_drop"] == {"Delta Water Utilities"}
+    assert {"Atlas Mutual Insurance", "Summit Savings Bank", "Juniper Learning"} == said["sponsor_missing"]
