@@ -35,7 +35,7 @@ from storage.importing import (
 )
 
 KINDS = ("accounts", "contacts", "interactions", "revenue")
-FIELD_LIMIT = 131_072  # characters in one field; beyond this the file is almost surely broken (stray quote)
+FIELD_LIMIT = csv.field_size_limit()  # Python's limit on one field (131,072 characters unless raised)
 PROGRESS_EVERY = 5000
 
 
@@ -336,27 +336,26 @@ def decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        body = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BadFile(
             f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8 "
             "(in Excel: 'CSV UTF-8 (Comma delimited)') and import it again."
         ) from None
-    nul = text.find("\0")
+    nul = body.find("\0")
     if nul != -1:
         raise BadFile(
-            f"line {text.count(chr(10), 0, nul) + 1}: the file contains a NUL character, so it is not a text CSV "
+            f"line {body.count(chr(10), 0, nul) + 1}: the file contains a NUL character, so it is not a text CSV "
             "(perhaps UTF-16 or a spreadsheet file). Save it as 'CSV UTF-8 (Comma delimited)'."
         )
-    return text
+    return body
 
 
 def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records with the file line where each starts (the first one is the header)."""
     if not body.strip():
         raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
-    csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(body, newline=""))
     previous_end = 0
     try:
