@@ -147,7 +147,7 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
     if not (concentrated or few_deciders):
         return None
     contact = top.contact if concentrated and top is not None else a.sole_decision_maker
-    colleague = _colleague_elsewhere(a.window_touches, contact)
+    colleague = _colleague_elsewhere(a.window_touches, contact, a.owner)
     share = round(100 * top.count / total) if concentrated and top is not None else None
     reasons = []
     if few_deciders:
@@ -168,14 +168,16 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
     )
 
 
-def _colleague_elsewhere(touches: Sequence[ContactTouches], contact: str | None) -> str | None:
-    """A colleague who met a contact other than `contact` (the one who met others most often)."""
+def _colleague_elsewhere(touches: Sequence[ContactTouches], contact: str | None, owner: str | None) -> str | None:
+    """A colleague (not the owner, who hears the nudge) who met a contact other than `contact`: the one who
+    met others most often."""
     counts: dict[str, int] = {}
     for t in touches:
         if t.contact == contact:
             continue
         for c in t.colleagues:
-            counts[c] = counts.get(c, 0) + t.count
+            if c != owner:
+                counts[c] = counts.get(c, 0) + t.count
     if not counts:
         return None
     return min(counts, key=lambda c: (-counts[c], c))

@@ -315,3 +315,12 @@ def test_due_week_from_monday_nine_local() -> None:
     # Berlin, the Monday after the DST change: 09:00 CET = 08:00 UTC.
     assert due_week(datetime(2026, 10, 26, 7, 59, tzinfo=UTC), "Europe/Berlin") is None
     assert due_week(datetime(2026, 10, 26, 8, 0, tzinfo=UTC), "Europe/Berlin")[0] == "2026-W44"  # type: ignore[index]
+
+
+def test_spof_colleague_is_never_the_owner() -> None:
+    touches = (ContactTouches("Ann", 9, ("U1",)), ContactTouches("Bob", 1, ("U1",)))
+    item = single_point_of_failure(acc(owner="U1", window_touches=touches), NOW, TH)
+    assert item is not None and item.details["contact"] == "Ann" and item.details["colleague"] is None
+    both = (ContactTouches("Ann", 9, ("U1",)), ContactTouches("Bob", 1, ("U1", "U7")))
+    item = single_point_of_failure(acc(owner="U1", window_touches=both), NOW, TH)
+    assert item is not None and item.details["colleague"] == "U7"
