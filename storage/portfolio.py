@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -13,24 +14,25 @@ from accounts.thresholds import Thresholds
 from storage.models import Account, Interaction
 
 
-def engagement_pairs(session: Session, team_id: str, now: datetime, window_days: int) -> dict[int, int]:
+def engagement_pairs(
+    session: Session, team_id: str, now: datetime, window_days: int, account_ids: Sequence[int] | None = None
+) -> dict[int, int]:
     """Account id -> distinct (colleague, contact) pairs with an interaction in the `window_days` before `now`.
 
-    One aggregate query for the whole workspace. Interactions without a colleague or a contact form no pair.
+    One aggregate query for the whole workspace (or only `account_ids`). Interactions without a colleague or
+    a contact form no pair.
     """
     since = now - timedelta(days=window_days)
-    pairs = (
-        select(Interaction.account_id, Interaction.colleague, Interaction.contact_id)
-        .where(
-            Interaction.team_id == team_id,
-            Interaction.occurred_at >= since,
-            Interaction.occurred_at <= now,
-            Interaction.colleague.is_not(None),
-            Interaction.contact_id.is_not(None),
-        )
-        .distinct()
-        .subquery()
+    query = select(Interaction.account_id, Interaction.colleague, Interaction.contact_id).where(
+        Interaction.team_id == team_id,
+        Interaction.occurred_at >= since,
+        Interaction.occurred_at <= now,
+        Interaction.colleague.is_not(None),
+        Interaction.contact_id.is_not(None),
     )
+    if account_ids is not None:
+        query = query.where(Interaction.account_id.in_(list(account_ids)))
+    pairs = query.distinct().subquery()
     rows = session.execute(select(pairs.c.account_id, func.count()).group_by(pairs.c.account_id)).all()
     return {account_id: count for account_id, count in rows}
 

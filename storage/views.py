@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accounts.grading import PortfolioGrader, is_prospect
+from accounts.grading import PortfolioGrader
 from accounts.model import AccountFacts, Assessment
 from accounts.signals import AccountState, ContactTouches, Item, choose_focus, single_point_of_failure
 from accounts.signals import cadence_days as cadence_rule
 from accounts.thresholds import Thresholds
 from storage.models import Account, Contact, Interaction, OutboxMessage, SlackUser, Snooze
-from storage.portfolio import assess_workspace
+from storage.portfolio import assess_workspace, engagement_pairs
 
 GRADE_ORDER = ("A", "B", "C")
 FOCUS_OUTBOX_KIND = "weekly_focus"
@@ -172,26 +172,6 @@ def _active_snoozes(session: Session, team_id: str, now: datetime, account_ids: 
     return {s.account_id: s for s in rows}  # the latest end wins (ordered ascending)
 
 
-def _pairs_of(session: Session, team_id: str, account_id: int, now: datetime, window_days: int) -> int:
-    """Distinct (colleague, contact) pairs of one account in the window: storage.portfolio.engagement_pairs'
-    definition, for a single account (that one aggregates the whole workspace)."""
-    since = now - timedelta(days=window_days)
-    pairs = (
-        select(Interaction.colleague, Interaction.contact_id)
-        .where(
-            Interaction.team_id == team_id,
-            Interaction.account_id == account_id,
-            Interaction.occurred_at > since,
-            Interaction.occurred_at <= now,
-            Interaction.colleague.is_not(None),
-            Interaction.contact_id.is_not(None),
-        )
-        .distinct()
-        .subquery()
-    )
-    return int(session.scalar(select(func.count()).select_from(pairs)) or 0)
-
-
 def assess_one(session: Session, team_id: str, acc: Account, now: datetime, th: Thresholds) -> Assessment:
     """The same verdict assess_workspace gives `acc`, without assessing every other account: the revenue
     ranking needs only the population's stages and revenues (one narrow query)."""
@@ -204,9 +184,9 @@ def assess_one(session: Session, team_id: str, acc: Account, now: datetime, th: 
         profit_margin=acc.profit_margin, profitability=acc.profitability, strategic_value=acc.strategic_value,
         pain_factor=acc.pain_factor, engagement=acc.engagement, potential=acc.potential,
         prospect_fit=acc.prospect_fit,
-        engagement_pairs=_pairs_of(session, team_id, acc.id, now, th.engagement_window_days),
+        engagement_pairs=engagement_pairs(session, team_id, now, th.engagement_window_days, [acc.id]).get(acc.id, 0),
     )
-    return grader.prospect_assessment(facts) if is_prospect(facts) else grader.client(facts)
+    return grader.assess(facts)
 
 
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
