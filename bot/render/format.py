@@ -6,7 +6,6 @@ Slack limit here, so the renderers cannot forget.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -27,6 +26,7 @@ from bot.render.kit import (
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
     escape,
+    strip_controls,
     truncate,
     user_mention,
 )
@@ -45,16 +45,8 @@ LIST_PAGE = "list_page"
 LOG_TOUCH_CALLBACK = "log_touch_modal"
 
 
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-
-def no_controls(text: object) -> str:
-    return _CONTROL.sub("", str(text))
-
-
-def user_text(text: object) -> str:
-    """Text that came from a person (or a feed) made safe for mrkdwn: control characters dropped, & < > escaped."""
-    return escape(_CONTROL.sub("", str(text)))
+no_controls = strip_controls
+user_text = escape  # text that came from a person (or a feed), made safe for mrkdwn
 
 
 def name(text: str) -> str:
@@ -119,7 +111,7 @@ def fields_section(fields: Iterable[str]) -> SectionBlock:
 
 
 def header(text: str) -> HeaderBlock:
-    clean = _CONTROL.sub("", " ".join(text.split())) or "-"
+    clean = strip_controls(" ".join(text.split())) or "-"
     return HeaderBlock(text=PlainTextObject(text=truncate(clean, MAX_HEADER_TEXT), emoji=True))
 
 
@@ -128,7 +120,7 @@ def context(text: str) -> ContextBlock:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
-    label = _CONTROL.sub("", " ".join(text.split())) or "-"
+    label = strip_controls(" ".join(text.split())) or "-"
     return ButtonElement(
         text=PlainTextObject(text=truncate(label, MAX_BUTTON_TEXT), emoji=True),
         action_id=action_id,

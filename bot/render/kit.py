@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +23,18 @@ MAX_ACTION_VALUE = 2000
 ELLIPSIS = "…"
 
 
+# C0 and C1 control characters except the newline: invisible in Slack, and a way to smuggle odd text.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: object) -> str:
+    return _CONTROL.sub("", str(text))
+
+
 def escape(text: object) -> str:
-    """Escape user-supplied text for mrkdwn (Slack's three control characters)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Make user-supplied text (a person's or a feed's) safe for mrkdwn: control characters dropped, then
+    Slack's three markup characters (& < >) escaped."""
+    return strip_controls(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -29,6 +29,7 @@ from bot.render.kit import (
     MAX_SECTION_TEXT,
     Message,
     escape,
+    strip_controls,
     truncate,
     user_mention,
 )
@@ -184,7 +185,7 @@ def render_weekly_focus(facts: Mapping[str, Any]) -> Message:
         lines.append(f"Annual revenue {_money(facts['annual_revenue'])}" + (f", grade {escape(facts['grade'])}." if facts.get("grade") else "."))
     lines.append("Study their site and news, check who you know there, and book a meeting that adds value.")
     blocks: list[Block] = [
-        HeaderBlock(text=truncate("Weekly focus: " + account, MAX_HEADER_TEXT)),
+        HeaderBlock(text=truncate("Weekly focus: " + strip_controls(account), MAX_HEADER_TEXT)),
         _section("\n".join(lines)),
         _account_actions(account),
     ]
