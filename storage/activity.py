@@ -12,7 +12,8 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from accounts.model import Assessment
@@ -24,10 +25,14 @@ CHUNK = 2000
 
 
 def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
-    """Run `stmt` for the whole workspace, or once per chunk of `account_ids`."""
+    """Run `stmt` for the whole workspace, or only for `account_ids`: one `= ANY(array)` query on
+    PostgreSQL, chunks of CHUNK ids on SQLite."""
     if account_ids is None:
         return list(session.execute(stmt).all())
     ids = sorted(set(account_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        scope = bindparam("scope_ids", ids, type_=postgresql.ARRAY(BigInteger))
+        return list(session.execute(stmt.where(column == any_(scope))).all())
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
         rows.extend(session.execute(stmt.where(column.in_(ids[start : start + CHUNK]))).all())
