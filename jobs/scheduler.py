@@ -66,6 +66,8 @@ class JobScheduler:
         return {name: self.tick(name) for name in self.jobs}
 
     def start(self, *, catch_up: bool = True) -> JobScheduler:
+        # APScheduler's own per-tick INFO lines are not structured; our job_tick events replace them.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
