@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.context import BotContext
 from bot.deferred import DeferringExecutor
@@ -81,10 +82,30 @@ def create_app(
         logger=logging.getLogger("accountbot.bolt"),
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
+        raise_error_for_unhandled_request=True,  # answered by _on_error: 200, logged, no error icon
     )
     app.error(_on_error)
     (register or _default_registrar())(app, ctx)
     return app
+
+
+def drain(app: App, timeout: float = 10.0) -> bool:
+    """Let the follow-up work already started finish (up to `timeout` s) and stop the listener pool.
+    Call after the transport stopped taking requests. True when everything finished in time."""
+    import threading
+
+    executor = app.listener_runner.listener_executor
+    done = threading.Event()
+
+    def shutdown() -> None:
+        executor.shutdown(wait=True)
+        done.set()
+
+    threading.Thread(target=shutdown, name="bolt-drain", daemon=True).start()
+    finished = done.wait(timeout)
+    if not finished:
+        log.warning("drain_timeout seconds=%s", timeout)
+    return finished
 
 
 def _team_of(body: dict[str, Any]) -> str | None:
@@ -107,7 +128,20 @@ def _on_error(
     response: BoltResponse | None,
     respond: Any = None,
 ) -> BoltResponse | None:
-    """Log the failure (type, workspace, user, request kind; no payload, no tokens) and answer the user."""
+    """Log the failure (type, workspace, user, request kind; no payload, no tokens) and answer the user.
+
+    A request no listener took (a click on a link button - Slack sends those to the app too -, a button
+    of an old message, a stray submission) is acked with an empty 200 so Slack shows no error."""
+    if isinstance(error, BoltUnhandledRequestError):
+        actions = body.get("actions") or [{}]
+        what = (
+            body.get("command")
+            or (actions[0] or {}).get("action_id")
+            or (body.get("view") or {}).get("callback_id")
+            or (body.get("event") or {}).get("type")
+        )
+        log.info("unhandled_request team=%s kind=%s id=%s", _team_of(body), body.get("type") or "command", str(what)[:80])
+        return BoltResponse(status=200, body="")
     kind = body.get("type") or ("command" if "command" in body else "unknown")
     log.error(
         "listener_error team=%s user=%s kind=%s command=%s error=%s",

@@ -196,26 +196,36 @@ class HttpServer:
         server = self._server
 
         def stop_accepting() -> None:
-            wasyncore.dispatcher.close(server)  # the listening socket only; the trigger stays
+            server.accepting = False  # the loop stops polling the listening socket; it is closed last
 
         def close_connections() -> None:
             for channel in list(server._map.values()):
-                if channel is not server.trigger:
+                if channel is not server and channel is not server.trigger:
                     channel.close()
+            if server.socket is not None:
+                wasyncore.dispatcher.close(server)
             server.trigger.close()  # the map is empty now: the loop ends
 
-        if not self._running:
-            stop_accepting()
+        if not self._running or self._stopped.is_set():
             server.task_dispatcher.shutdown(timeout=timeout)
             close_connections()
             return
-        server.trigger.pull_trigger(stop_accepting)
+        self._pull(stop_accepting)
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)  # running requests finish
-        server.trigger.pull_trigger(close_connections)
+        if not self._pull(close_connections):
+            close_connections()
         if threading.current_thread() is not self._thread:
             self._stopped.wait(timeout)
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    def _pull(self, thunk: Callable[[], None]) -> bool:
+        """Run `thunk` on the server loop; False if the loop is gone (its trigger closed)."""
+        try:
+            self._server.trigger.pull_trigger(thunk)
+            return True
+        except OSError:
+            return False
 
 
 def serve_http(app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000) -> HttpServer:

@@ -115,7 +115,7 @@ def _wait_for_signal() -> str:
 
 
 def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
-    from bot.app import create_app
+    from bot.app import create_app, drain
 
     secrets = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
     install_redaction(*(s.get_secret_value() for s in secrets if s is not None))
@@ -169,6 +169,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
     signame = _wait_for_signal()
     log.info("bot_stopping signal=%s", signame)
     stop_transport()
+    drain(app, timeout=10)  # answers already being prepared still reach their users
     stop_services(services)
     rt.engine.dispose()
     log.info("bot_stopped")

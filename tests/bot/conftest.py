@@ -49,7 +49,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from accountbot.config import load_settings
-from bot.app import Registrar, create_app
+from bot.app import Registrar, create_app, drain
 from bot.context import BotContext
 from bot.server import HttpServer, serve_http
 from storage.db import make_engine, session_factory, utcnow
@@ -272,6 +272,7 @@ def make_bot_server(fake_slack: FakeSlackApi, sqlite_url: str) -> Iterator[BotFa
     for h in started:
         h.client.close()
         h.server.close()
+        drain(h.app, timeout=10)  # follow-ups still running finish before the fake Slack goes away
         h.engine.dispose()
 
 

@@ -273,3 +273,12 @@ def test_malformed_body_is_400_and_the_bot_keeps_serving(
     assert "Traceback" not in resp.text
     assert "Traceback" not in caplog.text
     assert bot.post_command("still here").status_code == 200
+
+
+def test_unknown_action_and_view_are_acked(bot: BotHarness, caplog: pytest.LogCaptureFixture) -> None:
+    """Link buttons and buttons of old messages still reach the app: acked (no error icon), logged."""
+    caplog.set_level(logging.INFO)
+    assert bot.post_action("open_story_link", value="https://example.com").status_code == 200
+    assert bot.post_view_submission("retired_modal", {}).status_code == 200
+    assert "unhandled_request" in caplog.text and "open_story_link" in caplog.text and "retired_modal" in caplog.text
+    assert bot.post_command("x", command="/retired").status_code == 200
