@@ -282,3 +282,10 @@ def test_unknown_action_and_view_are_acked(bot: BotHarness, caplog: pytest.LogCa
     assert bot.post_view_submission("retired_modal", {}).status_code == 200
     assert "unhandled_request" in caplog.text and "open_story_link" in caplog.text and "retired_modal" in caplog.text
     assert bot.post_command("x", command="/retired").status_code == 200
+
+
+def test_healthz_503_when_postgres_is_unreachable(make_bot_server: BotFactory) -> None:
+    bot = make_bot_server("postgresql://postgres@127.0.0.1:1/nowhere", register=echo_listeners)
+    resp = httpx.get(bot.url + "/healthz", timeout=10)
+    assert resp.status_code == 503
+    assert resp.json() == {"ok": False, "db": "unavailable"}
