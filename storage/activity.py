@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
@@ -22,6 +22,17 @@ from accounts.thresholds import Thresholds
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
 
 CHUNK = 2000
+
+
+class TierGrade(NamedTuple):
+    tier: str
+    grade: str | None
+
+
+def classes_of(assessments: Mapping[int, Assessment]) -> dict[int, TierGrade]:
+    """Just the tier and grade of each account: the nudge jobs keep this and let the (large) assessments go
+    before running their own queries, which keeps the job's peak memory at the portfolio's."""
+    return {account_id: TierGrade(v.tier, v.grade) for account_id, v in assessments.items()}
 
 
 def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
@@ -168,12 +179,12 @@ def account_states(
     team_id: str,
     now: datetime,
     th: Thresholds,
-    assessments: Mapping[int, Assessment],
+    assessments: Mapping[int, TierGrade],
     *,
     watched_only: bool = False,
 ) -> list[AccountState]:
     """AccountState for every owned account of the workspace (owner_user_id set), with tier and grade from
-    `assessments`. `watched_only` keeps only the accounts a nudge can be about: key-tier or A accounts, and
+    `assessments` (see `classes_of`). `watched_only` keeps only the accounts a nudge can be about: key-tier or A accounts, and
     B accounts without a sponsor (sponsor_missing is the only signal a B account can raise)."""
     stmt = select(
         Account.id,
