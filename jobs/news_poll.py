@@ -6,13 +6,12 @@ feed twice at once. Per feed, the result is written in ONE transaction: the feed
 next poll), the new mentions (unique per workspace, account and story, so a story never alerts twice) and
 their outbox rows (kind "news_alert").
 
-For `accountbot run`: `poller = start_news_polling(sessions, settings)`; on shutdown `poller.stop()`.
+In `accountbot run`, jobs.scheduler calls `news_tick(sessions, settings)` every TICK_SECONDS.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -245,40 +244,8 @@ def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, a
              team, len(claimed), report.fetched, report.not_modified, report.failed, report.mentions, report.alerts)
 
 
-class NewsPoller:
-    """A background thread that calls poll_once every `interval` seconds until stop()."""
-
-    def __init__(self, tick: Callable[[], PollReport], interval: float = TICK_SECONDS) -> None:
-        self._tick = tick
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="news-poller", daemon=True)
-        self.last_report: PollReport | None = None
-
-    def start(self) -> NewsPoller:
-        self._thread.start()
-        return self
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.last_report = self._tick()
-            except Exception:
-                log.exception("news_tick_failed")
-            self._stop.wait(self._interval)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-
-def start_news_polling(sessions: sessionmaker[Session], settings: Any, *, interval: float = TICK_SECONDS) -> NewsPoller:
-    """Start polling in the background for `accountbot run`; call `.stop()` on shutdown.
+def news_tick(sessions: sessionmaker[Session], settings: Any) -> Callable[[], PollReport]:
+    """The function jobs.scheduler calls every TICK_SECONDS in `accountbot run`: poll the feeds due now.
 
     `settings` is accountbot.config.Settings (allowed_news_hosts, news_channel, thresholds).
     """
@@ -289,4 +256,4 @@ def start_news_polling(sessions: sessionmaker[Session], settings: Any, *, interv
     def tick() -> PollReport:
         return poll_once(sessions, allowed_hosts=allowed, news_channel=channel, thresholds=thresholds)
 
-    return NewsPoller(tick, interval).start()
+    return tick

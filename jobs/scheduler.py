@@ -8,6 +8,9 @@ Catch-up: on start every job runs once immediately. A job's periods are "due fro
 the period ends" (digest: from 09:00 local to the end of that local day; weekly_focus: from Monday 09:00
 local to the end of that week; tier_watch: the UTC day), so a period whose tick was missed while every
 replica was down runs once at start-up; one already done never runs again.
+
+Pollers (news feeds) tick on an interval instead: each feed carries its own schedule and lease in the
+database (storage.feeds), so a tick only asks "which feeds are due now?".
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from jobs.news_poll import TICK_SECONDS as NEWS_TICK_SECONDS
+from jobs.news_poll import news_tick
 from jobs.registry import JOBS, JobSpec
 from jobs.runner import JobResult, default_worker
 from storage.db import utcnow
@@ -37,12 +43,15 @@ class JobScheduler:
         *,
         clock: Callable[[], datetime] = utcnow,
         jobs: Mapping[str, JobSpec] = JOBS,
+        pollers: Mapping[str, tuple[Callable[[], object], float]] | None = None,
         worker: str | None = None,
     ) -> None:
         self.sessions = sessions
         self.thresholds = thresholds
         self.clock = clock
         self.jobs = dict(jobs)
+        self.pollers = dict(pollers or {})  # name -> (function, seconds between ticks)
+        self.last_poll: dict[str, object] = {}
         self.worker = worker or default_worker()
         self._scheduler: BackgroundScheduler | None = None
 
@@ -61,6 +70,16 @@ class JobScheduler:
         log.info("job_tick job=%s at=%s periods=%d enqueued=%d", name, now.isoformat(), result.claimed, result.enqueued)
         return result
 
+    def poll(self, name: str) -> object:
+        """One interval tick of a poller. Errors are logged, never raised into APScheduler."""
+        fn, _seconds = self.pollers[name]
+        try:
+            self.last_poll[name] = result = fn()
+        except Exception:
+            log.exception("poll_tick_failed poller=%s", name)
+            return None
+        return result
+
     def catch_up(self) -> dict[str, JobResult | None]:
         """Run every job once now: whatever period is due and not done yet runs (see module doc)."""
         return {name: self.tick(name) for name in self.jobs}
@@ -77,11 +96,16 @@ class JobScheduler:
                 self.tick, CronTrigger(timezone=UTC, **spec.cron), args=[name], id=name, name=name,
                 replace_existing=True,
             )
+        for name, (_fn, seconds) in self.pollers.items():
+            scheduler.add_job(
+                self.poll, IntervalTrigger(seconds=seconds, timezone=UTC), args=[name], id=name, name=name,
+                next_run_time=datetime.now(UTC), replace_existing=True,
+            )
         if catch_up:
             scheduler.add_job(self.catch_up, id="catch_up", name="catch_up", next_run_time=datetime.now(UTC))
         scheduler.start()
         self._scheduler = scheduler
-        log.info("scheduler_started jobs=%s worker=%s", ",".join(self.jobs), self.worker)
+        log.info("scheduler_started jobs=%s worker=%s", ",".join([*self.jobs, *self.pollers]), self.worker)
         return self
 
     def stop(self, wait: bool = True) -> None:
@@ -102,6 +126,8 @@ class JobScheduler:
 def start_scheduler(
     sessions: sessionmaker[Session], settings: Any, *, clock: Callable[[], datetime] = utcnow, catch_up: bool = True
 ) -> JobScheduler:
-    """Start ticking for `accountbot run` (call `.stop()` on shutdown). `settings` provides `.thresholds`."""
+    """Start ticking for `accountbot run` (call `.stop()` on shutdown): the scheduled jobs, and news-feed
+    polling every NEWS_TICK_SECONDS. `settings` is accountbot.config.Settings."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
-    return JobScheduler(sessions, thresholds, clock=clock).start(catch_up=catch_up)
+    pollers = {"news_poll": (news_tick(sessions, settings), NEWS_TICK_SECONDS)}
+    return JobScheduler(sessions, thresholds, clock=clock, pollers=pollers).start(catch_up=catch_up)

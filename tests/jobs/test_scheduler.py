@@ -64,11 +64,13 @@ def test_started_scheduler_catches_up_then_stops(sessions) -> None:
 
     class Settings:
         thresholds = Thresholds()
+        allowed_news_hosts: frozenset[str] = frozenset()
+        news_channel = None
 
     sched = start_scheduler(sessions, Settings(), clock=lambda: NOW + timedelta(hours=1))
     try:
         assert sched.running
-        assert set(sched.next_runs()) >= {"digest", "weekly_focus", "tier_watch"}
+        assert set(sched.next_runs()) >= {"digest", "weekly_focus", "tier_watch", "news_poll"}
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             with sessions() as s:
@@ -77,6 +79,9 @@ def test_started_scheduler_catches_up_then_stops(sessions) -> None:
                 break
             time.sleep(0.1)
         assert done == 5
+        while "news_poll" not in sched.last_poll and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sched.last_poll["news_poll"] is not None  # a poll ran (no feeds: an empty report)
     finally:
         sched.stop()
     assert not sched.running

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import DEFAULT_THRESHOLDS
-from jobs.news_poll import poll_once, start_news_polling
+from jobs.news_poll import PollReport, news_tick, poll_once
+from jobs.scheduler import JobScheduler
 from storage import feeds as feed_store
 from storage.db import ensure_workspace
 from storage.models import Account, Feed, NewsMention, OutboxMessage, Workspace
@@ -176,7 +177,7 @@ def test_two_pollers_never_fetch_one_feed_twice(sessions: sessionmaker[Session],
         assert s.scalar(select(Feed).where(Feed.lease_owner.is_not(None))) is None
 
 
-def test_start_news_polling_runs_in_the_background_and_stops(sessions: sessionmaker[Session], server: FeedServer) -> None:
+def test_news_polling_ticks_in_the_scheduler_and_stops(sessions: sessionmaker[Session], server: FeedServer) -> None:
     _setup(sessions)
     with sessions.begin() as s:
         feed_store.add_feed(s, team_id="T1", url=server.url("/feeds/default"), allowed_hosts=LOCAL, now=NOW)
@@ -186,16 +187,18 @@ def test_start_news_polling_runs_in_the_background_and_stops(sessions: sessionma
         news_channel = "CFALLBACK"
         thresholds = DEFAULT_THRESHOLDS
 
-    poller = start_news_polling(sessions, Settings(), interval=0.05)
+    poller = JobScheduler(sessions, jobs={}, pollers={"news_poll": (news_tick(sessions, Settings()), 0.05)})
+    poller.start(catch_up=False)
     try:
         for _ in range(100):
-            if poller.last_report is not None:
+            if "news_poll" in poller.last_poll:
                 break
             threading.Event().wait(0.05)
     finally:
         poller.stop()
     assert not poller.running
-    assert poller.last_report is not None and poller.last_report.failed == 0
+    report = poller.last_poll.get("news_poll")
+    assert isinstance(report, PollReport) and report.failed == 0
     with sessions() as s:
         (view,) = feed_store.list_feeds(s, team_id="T1")
     assert view.last_success_at is not None
