@@ -289,3 +289,36 @@ def test_healthz_503_when_postgres_is_unreachable(make_bot_server: BotFactory) -
     resp = httpx.get(bot.url + "/healthz", timeout=10)
     assert resp.status_code == 503
     assert resp.json() == {"ok": False, "db": "unavailable"}
+
+
+def test_socket_mode_uses_the_same_app_factory(fake_slack: Any, sqlite_url: str) -> None:
+    """create_app(socket_mode=True) behind Bolt's SocketModeHandler: envelopes are acked over the WebSocket
+    (with the ack's payload), follow-ups go to the response_url, no signing secret needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from accountbot.config import load_settings
+    from bot.app import create_app, drain
+    from storage.db import make_engine, session_factory
+    from tests.fakes.slack_signing import command_body
+    from tests.fakes.slack_socket import FakeSocketMode
+
+    settings = load_settings(_env_file=None, database_url=sqlite_url, slack_api_url=fake_slack.base_url,
+                             slack_bot_token=BOT_TOKEN, slack_app_token="xapp-1-A1-2-socketsecret")
+    engine = make_engine(settings.database_url)
+    app = create_app(BotContext(settings=settings, sessions=session_factory(engine)), register=echo_listeners,
+                     socket_mode=True)
+    with FakeSocketMode() as socket_mode:
+        fake_slack.socket_mode = socket_mode
+        handler = SocketModeHandler(app, "xapp-1-A1-2-socketsecret")
+        handler.connect()
+        try:
+            socket_mode.wait_connected()
+            envelope = socket_mode.send_slash_command(command_body("grade Acme", response_url=fake_slack.response_url("s1")))
+            ack = socket_mode.wait_for_ack(envelope)
+            assert ack["payload"] == {"text": "ack:grade Acme"}
+            follow = fake_slack.wait_for("response", where=lambda c: c.path.endswith("/s1"))[0]
+            assert follow.params["text"] == "done:grade Acme"
+        finally:
+            handler.close()
+            drain(app)
+            engine.dispose()

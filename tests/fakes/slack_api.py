@@ -486,9 +486,11 @@ class FakeSlackApi:
 
     def _views_update(self, p: dict[str, Any]) -> dict[str, Any]:
         view_id = p.get("view_id")
-        if not view_id and p.get("external_id"):
-            view_id = next((k for k, v in self.views.items() if v.get("external_id") == p["external_id"]), None)
-        if not view_id or view_id not in self.views:
+        with self._lock:
+            if not view_id and p.get("external_id"):
+                view_id = next((k for k, v in self.views.items() if v.get("external_id") == p["external_id"]), None)
+            known = bool(view_id) and view_id in self.views
+        if not known:
             raise _ApiError("not_found")
         return {"ok": True, "view": self._store_view(p.get("view"), view_id)}
 
