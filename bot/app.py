@@ -56,8 +56,8 @@ def create_app(
       started on the listener thread pool after the ack. So acks never queue behind follow-up work (with
       False, Bolt runs ack and follow-ups on the same pool and a burst of follow-ups can delay acks past
       Slack's 3 s); listeners that answer in the ack itself (modal field errors) simply finish first.
-      Over HTTP the lazy functions start once the ack is written (bot.deferred), so they do not compete
-      with it for the GIL;
+      The lazy functions start once the ack is written (bot.deferred, used by bot.server and
+      bot.socket_mode), so they do not compete with it for the GIL;
     - a global error handler that logs (never tokens) and shows the user a short apology, never a trace;
     - listeners from `register` (default: bot.listeners.register).
 

@@ -151,10 +151,10 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
         log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
         stop_transport = server.close
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import socket_mode_handler
 
         app_token = settings.slack_app_token.get_secret_value()  # type: ignore[union-attr]
-        handler = SocketModeHandler(app, app_token, logger=logging.getLogger("accountbot.socket"))
+        handler = socket_mode_handler(app, app_token)
         try:
             handler.connect()
         except Exception as exc:
