@@ -375,13 +375,25 @@ def tier_change(
     account_id: int, old_tier: str | None, old_grade: str | None, new: Assessment, max_reasons: int = 5
 ) -> TierChange | None:
     """The change to announce, or None. Nothing is announced for an account seen for the first time
-    (no recorded tier): the first run only records."""
+    (no recorded tier): the first run only records.
+
+    The reasons explain the change: the tier rule when the tier moved; the score breakdown, the grade rule
+    and any flag when the grade moved; then the next step, if there is one."""
     if old_tier is None:
         return None
     if old_tier == new.tier and old_grade == new.grade:
         return None
+    wanted: list[str] = []
+    if old_tier != new.tier:
+        wanted.append("tier ")
+    if old_grade != new.grade:
+        wanted += ["score ", "grade "]
+    reasons = [r for r in new.reasons if r.startswith(tuple(wanted))]
+    reasons += [f"flag {flag}" for flag in new.flags if old_grade != new.grade]
+    if new.next_step:
+        reasons.append(f"next step: {new.next_step}")
     return TierChange(
-        account_id, new.name, old_tier, new.tier, old_grade, new.grade, tuple(new.reasons[:max_reasons])
+        account_id, new.name, old_tier, new.tier, old_grade, new.grade, tuple(reasons[:max_reasons])
     )
 
 

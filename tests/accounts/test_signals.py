@@ -259,7 +259,9 @@ def test_focus_lookback_covers_three_previous_weeks() -> None:
 def _assessment(tier: str, grade: str | None) -> Assessment:
     return Assessment(
         name="Acme", tier=tier, grade=grade, score=9, quadrant="key",  # type: ignore[arg-type]
-        ratings={}, reasons=["revenue high: top 10%", "profitability high"],
+        ratings={}, reasons=["tier key: top 25%", "revenue high: top 10%", "score 9 = revenue 6 + ...",
+                             "grade A: score 9 is at least 8"],
+        next_step="raise profitability to high -> A" if grade != "A" else None,
     )
 
 
@@ -268,9 +270,14 @@ def test_tier_change() -> None:
     assert tier_change(1, "key", "A", _assessment("key", "A")) is None
     up = tier_change(1, "secondary", "B", _assessment("key", "A"))
     assert up is not None and up.to_facts()["old_tier"] == "secondary" and up.new_grade == "A"
-    assert up.reasons == ("revenue high: top 10%", "profitability high")
+    assert up.reasons == ("tier key: top 25%", "score 9 = revenue 6 + ...", "grade A: score 9 is at least 8")
     grade_only = tier_change(1, "key", "A", _assessment("key", "B"))
     assert grade_only is not None and grade_only.old_grade == "A"
+    assert grade_only.reasons == (
+        "score 9 = revenue 6 + ...", "grade A: score 9 is at least 8", "next step: raise profitability to high -> A"
+    )
+    tier_only = tier_change(1, "secondary", "A", _assessment("key", "A"))
+    assert tier_only is not None and tier_only.reasons == ("tier key: top 25%",)
 
 
 # -- local time -----------------------------------------------------------------------------------------------

@@ -37,9 +37,19 @@ def test_demo_runs_offline_and_prints_every_section(tmp_path: Path) -> None:
         "Why:",
         "What the bot would say today",
         "60 accounts, 189 contacts",
+        # the real jobs' outbox rows, rendered by the relay's renderers
+        "digest - DM to Chloe Nakamura",
+        "Atlas Mutual Insurance*: last touch",
+        "weekly focus - DM to",
+        "tier change - DM to Benoît Laurent",
+        "*Mercury Freight Lines* is now a *key account, grade B* (was key account, grade",
+        "news alert - #news",
+        "[Open grade] [Not relevant]",
     ):
         assert needle in out, needle
     assert not (tmp_path / "untouched.db").exists()  # the demo never touches DATABASE_URL
+    assert "Jaguar Robotics" in out and "Rare jaguar spotted" not in out  # precise news matching
+    assert "Traceback" not in out + proc.stderr
 
 
 def test_shipped_sample_files_are_the_generators_output(tmp_path: Path) -> None:
