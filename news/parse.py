@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
+from accountbot.weblinks import http_url
+
 MAX_TITLE = 500
 MAX_SUMMARY = 1000
 
@@ -132,22 +134,6 @@ def unwrap_redirect(url: str) -> str:
             for candidate in params.get(name, []):
                 if http_url(candidate):
                     return candidate
-    return url
-
-
-def http_url(url: str | None) -> str | None:
-    """The URL if it is absolute http(s) with a host, else None."""
-    if not url or not isinstance(url, str):
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    if any(c in url for c in " \t\r\n\x00<>\"") :
-        return None
     return url
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from slack_sdk.models.blocks import Block
+
+from accountbot.weblinks import http_url
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -49,19 +50,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL if it is an absolute http(s) URL without characters that would break mrkdwn; else None."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    if any(c in url for c in "<>|\n\r\t \"") :
-        return None
-    return url
+    """The URL if it is an absolute http(s) URL that cannot break mrkdwn; else None."""
+    return http_url(url)
 
 
 def link(url: str | None, label: str) -> str:

@@ -1,0 +1,21 @@
+import pytest
+
+from accountbot.weblinks import http_url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/a?b=1", " http://EXAMPLE.com:8080/x ", "https://[2001:db8::1]/feed"],
+)
+def test_accepted(url: str) -> None:
+    assert http_url(url) == url.strip()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [None, "", 42, "javascript:alert(1)", "ftp://example.com/", "//example.com/x", "https:///nohost",
+     "https://example.com/a|b", "https://example.com/<script>", "https://exa mple.com/", "https://[::1/",
+     "file:///etc/passwd", "data:text/html,hi", 'https://example.com/"x'],
+)
+def test_refused(url: object) -> None:
+    assert http_url(url) is None
