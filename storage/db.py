@@ -51,6 +51,10 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # An unreachable server must fail fast (health checks, start-up), not hang on the OS's TCP timeout;
+    # a connect_timeout given in the URL wins.
+    if "connect_timeout" not in url:
+        kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return create_engine(url, **kwargs)
 
 

@@ -41,3 +41,25 @@ def test_datetimes_come_back_aware_utc(session) -> None:
     got = session.scalars(select(Account).where(Account.team_id == "T1")).one()
     assert got.created_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     assert got.created_at.tzinfo is not None
+
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("postgresql://u@127.0.0.1:1/x", 10), ("postgresql://u@127.0.0.1:1/x?connect_timeout=3", "3")],
+)
+def test_postgres_connections_have_a_connect_timeout(url: str, expected: object) -> None:
+    """An unreachable server fails fast instead of hanging on the OS's TCP timeout; the URL's value wins."""
+    from sqlalchemy import event
+
+    engine = make_engine(url)
+    seen: dict[str, object] = {}
+
+    @event.listens_for(engine, "do_connect")
+    def _capture(dialect, record, cargs, cparams):  # type: ignore[no-untyped-def]
+        seen.update(cparams)
+        raise ConnectionAbortedError("captured, not connecting")
+
+    with pytest.raises(Exception, match="captured"):
+        engine.connect()
+    assert seen["connect_timeout"] == expected
