@@ -487,7 +487,7 @@ def _build(kind: str, parsed: list[tuple[int, dict[str, Any]]]) -> tuple[Any, li
     """Typed rows from parsed values, and the rows that repeat a key within the file."""
     if kind == "accounts":
         accounts = [AccountRow(line, v.pop("name"), v) for line, v in parsed]
-        keyed = [(r.line, name_key(r.name), r.name) for r in accounts]
+        keyed: list[tuple[int, Any, str]] = [(r.line, name_key(r.name), r.name) for r in accounts]
         return accounts, _duplicates(keyed, "name", "each name")
     if kind == "contacts":
         contacts = [ContactRow(line, v.pop("account"), v.pop("name"), v) for line, v in parsed]

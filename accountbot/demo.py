@@ -85,7 +85,7 @@ def shifted_csv(kind: str, today: date, source: Path = SAMPLE_DIR) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-WRITERS = {
+WRITERS: dict[str, Callable[..., importing.ImportResult]] = {
     "accounts": importing.import_accounts,
     "contacts": importing.import_contacts,
     "interactions": importing.import_interactions,
@@ -150,9 +150,9 @@ def add_nudge_preview(previewer: NudgePreviewer) -> None:
 
 def portfolio_summary(ctx: DemoContext) -> None:
     verdicts = list(ctx.verdicts.values())
-    tiers = Counter(v.tier for v in verdicts)
-    grades = Counter((v.tier, v.grade) for v in verdicts if v.grade)
-    quadrants = Counter(v.quadrant for v in verdicts)
+    tiers: Counter[str] = Counter(v.tier for v in verdicts)
+    grades: Counter[tuple[str, str]] = Counter((v.tier, v.grade) for v in verdicts if v.grade)
+    quadrants: Counter[str] = Counter(v.quadrant for v in verdicts)
 
     by_tier = Table("Tier", "Accounts", "A", "B", "C", box=box.SIMPLE_HEAD, title="Accounts per tier and grade")
     for tier in ("key", "secondary", "prospect"):

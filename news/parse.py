@@ -170,7 +170,8 @@ def _published(entry: Mapping[str, Any]) -> datetime | None:
         value = entry.get(name)
         if isinstance(value, time.struct_time | tuple) and len(value) >= 6:
             try:
-                return datetime(*value[:6], tzinfo=UTC)
+                year, month, day, hour, minute, second = (int(v) for v in value[:6])
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None

@@ -56,6 +56,13 @@ class RowError:
         return f"line {self.line}, column {self.column}: {shown(self.value)} - expected {self.expected}"
 
 
+
+def _table(model: type[Any]) -> Table:
+    """A mapped class's Table (typed as such: ORM classes expose it as a generic FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
 def shown(value: str, limit: int = 60) -> str:
     """A value as it appears in an error message: quoted, and shortened when long."""
     if len(value) > limit:
@@ -139,7 +146,8 @@ def _differs(table: Table, excluded: Any, columns: Sequence[str]) -> ColumnEleme
     """SQL: some of `columns` would change (NULL-safe; JSON compared as text, PostgreSQL has no json =)."""
     tests = []
     for col in columns:
-        current, incoming = table.c[col], excluded[col]
+        current: ColumnElement[Any] = table.c[col]
+        incoming: ColumnElement[Any] = excluded[col]
         if isinstance(current.type, JSON):
             current, incoming = cast(current, Text), cast(incoming, Text)
         tests.append(current.is_distinct_from(incoming))
@@ -249,7 +257,7 @@ def slack_ids_by_email(session: Session, team_id: str) -> dict[str, str]:
     rows = session.execute(
         select(SlackUser.email, SlackUser.user_id).where(SlackUser.team_id == team_id, SlackUser.email.is_not(None))
     )
-    return {email.lower(): user_id for email, user_id in rows}
+    return {email.lower(): user_id for email, user_id in rows if email}
 
 
 def person_key(value: str | None, known: dict[str, str]) -> str | None:
@@ -311,7 +319,7 @@ def import_accounts(
             yield v
 
     update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
-    table = Account.__table__
+    table = _table(Account)
     written = _upsert(session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress)
     return _counted(result, written)
 
@@ -345,7 +353,7 @@ def import_contacts(
             v["active"] = True
         values.append(v)
     _reject_if(errors)
-    table = Contact.__table__
+    table = _table(Contact)
     written = _upsert(session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress)
     return _counted(result, written)
 
@@ -399,7 +407,7 @@ def import_interactions(
     _reject_if(errors)
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
-    stmt = _insert(session, Interaction.__table__).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    stmt = _insert(session, _table(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
     for chunk in _chunks(new):
         session.execute(stmt, list(chunk))
         if progress:
@@ -435,7 +443,7 @@ def import_revenue(
         seen[(account_id, row.month)] = row.line
         values.append({"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount})
     _reject_if(errors)
-    written = _upsert(session, team_id, RevenueMonth.__table__, values, ["account_id", "month"], ["amount"], {}, progress)
+    written = _upsert(session, team_id, _table(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress)
     return _counted(result, written)
 
 

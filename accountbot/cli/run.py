@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 import typer
@@ -139,6 +140,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
             f"cannot start the background services ({type(exc).__name__}: {redact(str(exc))}). "
             "Check SLACK_BOT_TOKEN, SLACK_API_URL and DATABASE_URL."
         ) from None
+    stop_transport: Callable[[], object]
     if http:
         from bot.server import serve_http
 
@@ -149,7 +151,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
             raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port.") from None
         server.start_in_thread()
         log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
-        stop_transport = server.close
+        stop_transport = lambda: server.close()  # noqa: E731 - closes with its default grace period
     else:
         from bot.socket_mode import socket_mode_handler
 
