@@ -37,6 +37,7 @@ _BLOCKED: tuple[tuple[str, str], ...] = (
     ("240.0.0.0/4", "a reserved address"),
     ("::/128", "the unspecified address"),
     ("::1/128", "a loopback address"),
+    ("64:ff9b:1::/48", "a local-use NAT64 address (it reaches IPv4 addresses of the local network)"),
     ("100::/64", "a discard-only address"),
     ("2001:db8::/32", "a documentation address"),
     ("fc00::/7", "a unique-local address"),
@@ -46,6 +47,7 @@ _BLOCKED: tuple[tuple[str, str], ...] = (
 )
 _BLOCKED_NETS = tuple((ipaddress.ip_network(net), why) for net, why in _BLOCKED)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 SIIT "IPv4-translated" addresses
 _IPV4_COMPAT = ipaddress.ip_network("::/96")
 
 
@@ -81,14 +83,15 @@ resolve: Resolver = system_resolve
 
 
 def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address hidden in an IPv4-mapped, IPv4-compatible, NAT64, 6to4 or Teredo IPv6 address."""
+    """The IPv4 address hidden in an IPv4-mapped, IPv4-translated, IPv4-compatible, NAT64, 6to4 or Teredo
+    IPv6 address."""
     if addr.ipv4_mapped is not None:
         return addr.ipv4_mapped
     if addr.sixtofour is not None:
         return addr.sixtofour
     if addr.teredo is not None:
         return addr.teredo[1]
-    if addr in _NAT64 or (addr in _IPV4_COMPAT and int(addr) > 1):
+    if addr in _NAT64 or addr in _IPV4_TRANSLATED or (addr in _IPV4_COMPAT and int(addr) > 1):
         return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
     return None
 
