@@ -6,6 +6,7 @@ the same name in capitals (for example `KEY_TIER_PERCENT=20`).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -110,6 +111,18 @@ class Settings(BaseSettings):
             )
 
 
+# the password runs to the last "@" of the URL (an unencoded "@" in a password is a common mistake)
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s'\"]*:)[^/\s'\"]*@")
+
+
+def redact_url(value: object) -> object:
+    """A text with the password of any URL in it (scheme://user:PASSWORD@host) replaced by ***, so a
+    DATABASE_URL is never echoed with its password. Anything that is not a str is returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + "***@", value)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Load and validate settings; turn pydantic's errors into one readable ConfigError."""
     try:
@@ -118,6 +131,6 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "?"
-            shown = "<hidden>" if ("TOKEN" in name or "SECRET" in name) else repr(err.get("input"))
+            shown = "<hidden>" if ("TOKEN" in name or "SECRET" in name) else repr(redact_url(err.get("input")))
             lines.append(f"{name}: {err['msg']} (got {shown})")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -20,6 +20,9 @@ from storage.models import Account
 MAX_SUGGESTIONS = 3
 SUGGESTION_CUTOFF = 70.0
 CANDIDATES_PER_SUGGESTION = 10  # rapidfuzz WRatio score (0..100) below which a name is not worth suggesting
+# Names and aliases have at most 200 characters (a few times that once casefolded and NFKC-normalised); a
+# longer typed name matches nothing, and its alias prefilter would exceed SQLite's LIKE pattern limit.
+MAX_LOOKUP_KEY = 4000
 
 
 def name_key(name: str) -> str:
@@ -63,7 +66,7 @@ def list_accounts(session: Session, team_id: str) -> list[Account]:
 def find_account(session: Session, team_id: str, name: str) -> NameLookup:
     """Resolve `name` in one workspace: case-insensitive exact name, then alias, then suggestions."""
     key = name_key(name)
-    if not key:
+    if not key or len(key) > MAX_LOOKUP_KEY:
         return NameLookup(account=None)
     exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
     if exact is not None:

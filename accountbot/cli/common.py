@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import ConfigError, Settings, load_settings
+from accountbot.config import ConfigError, Settings, load_settings, redact_url
 from storage.db import ensure_schema, make_engine, session_factory, workspace_ids
 
 console = Console()
@@ -40,12 +40,15 @@ class Runtime:
 
 def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     settings = settings or settings_or_exit()
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception as exc:  # e.g. postgresql+asyncpg:// passes the URL check but its driver is not installed
+        raise fail(f"cannot use DATABASE_URL ({type(exc).__name__}: {redact_url(str(exc))}).") from None
     if migrate:
         try:
             ensure_schema(engine)
         except Exception as exc:  # connection refused, bad credentials, ...
-            raise fail(f"cannot open the database ({type(exc).__name__}: {exc}). Check DATABASE_URL.") from None
+            raise fail(f"cannot open the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
     return Runtime(settings, engine, session_factory(engine))
 
 
@@ -76,6 +79,14 @@ def resolve_team(session: Session, settings: Settings, team: str | None, *, crea
             raise fail("no workspace yet: pass --team T0123 (your Slack team id) or set SLACK_TEAM_ID.")
         raise fail("the database holds no workspace yet: import accounts first (accountbot import accounts FILE --team T...).")
     raise fail(f"several workspaces in the database ({', '.join(teams)}): pass --team or set SLACK_TEAM_ID.")
+
+
+MAX_ROW_ID = 2**63 - 1  # row ids are 64-bit; a larger number is refused by typer instead of overflowing SQLite
+
+
+def RowIdArgument(help: str) -> typer.models.ArgumentInfo:  # noqa: N802 - used like typer.Argument
+    """A required row id argument (outbox message, feed): a positive 64-bit integer."""
+    return typer.Argument(..., min=1, max=MAX_ROW_ID, help=help)  # type: ignore[no-any-return]
 
 
 TeamOption = typer.Option(None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace).")

@@ -17,6 +17,8 @@ from jobs.runner import JobResult
 from storage.db import utcnow, workspace_ids
 from storage.ledger import recent_runs
 
+MIN_YEAR, MAX_YEAR = 1900, 9998
+
 
 def parse_instant(value: str | None) -> datetime:
     """--at: ISO 8601; a time without an offset is taken as UTC; default now."""
@@ -28,7 +30,14 @@ def parse_instant(value: str | None) -> datetime:
         raise fail(
             f"--at {value!r} is not an ISO 8601 instant; use e.g. 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00Z"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        instant = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-01:00 is past the last representable instant in UTC
+        instant = None
+    if instant is None or not MIN_YEAR <= instant.year <= MAX_YEAR:
+        # the jobs look weeks and months back and ahead of the instant; keep that within the calendar
+        raise fail(f"--at {value!r} is out of range; give an instant between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return instant
 
 
 def messages_json(result: JobResult) -> list[dict[str, Any]]:

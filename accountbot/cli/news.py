@@ -9,7 +9,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
+from accountbot.cli.common import (
+    RowIdArgument,
+    TeamOption,
+    console,
+    fail,
+    open_runtime,
+    resolve_team,
+    session_scope,
+)
 from news.fetch import FetchError, fetch_feed, make_client
 from news.guard import UrlRefused
 from news.match import Matcher
@@ -191,7 +199,7 @@ def register(app: typer.Typer) -> None:
 
     @feeds.command("remove")
     def feeds_remove(
-        feed_id: int = typer.Argument(..., help="The feed's id, as `accountbot feeds` shows it."),
+        feed_id: int = RowIdArgument("The feed's id, as `accountbot feeds` shows it."),
         team: str | None = TeamOption,
     ) -> None:
         """Stop polling a feed (the stories already seen stay recorded)."""

@@ -8,7 +8,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
+from accountbot.cli.common import (
+    RowIdArgument,
+    TeamOption,
+    console,
+    fail,
+    open_runtime,
+    resolve_team,
+    session_scope,
+)
 from storage import outbox as store
 from storage.db import utcnow
 
@@ -66,7 +74,7 @@ def register(app: typer.Typer) -> None:
 
     @outbox_app.command("retry")
     def retry(
-        message_id: int = typer.Argument(..., help="The id shown by `accountbot outbox --dead`."),
+        message_id: int = RowIdArgument("The id shown by `accountbot outbox --dead`."),
         team: str | None = TeamOption,
     ) -> None:
         """Put a dead-lettered message back in the queue (the relay sends it within seconds)."""

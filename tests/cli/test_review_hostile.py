@@ -1,0 +1,77 @@
+"""Review: hostile CLI inputs end with a clear error and exit code, never a traceback or a leaked password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accountbot.cli import app
+
+ACCOUNTS = "name,aliases\nAcme Corp,ACME\nGlobex,\n"
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args), env={"DATABASE_URL": db_url, "SLACK_TEAM_ID": None, "COLUMNS": "250", **(env or {})})
+
+    path = tmp_path / "accounts.csv"
+    path.write_text(ACCOUNTS, encoding="utf-8")
+    assert invoke("import", "accounts", str(path), "--team", "T1").exit_code == 0
+    return invoke
+
+
+def _clean_failure(result) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code in (1, 2), (result.exit_code, result.output, result.exception)
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["outbox", "retry"], ["feeds", "remove"]])
+def test_row_id_beyond_64_bits_is_a_usage_error(cli, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    _clean_failure(cli(*command, "99999999999999999999", "--team", "T1"))
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "9999-12-31T23:59:59-01:00",  # past the last instant datetime can hold once converted to UTC
+        "0001-01-07T00:00:00Z",  # the jobs look weeks back from here
+    ],
+)
+def test_jobs_run_at_the_edges_of_the_calendar(cli, at: str) -> None:  # type: ignore[no-untyped-def]
+    for job in ("digest", "weekly_focus", "tier_watch"):
+        result = cli("jobs", "run", job, "--at", at, "--dry-run", "--team", "T1")
+        _clean_failure(result)
+        assert "--at" in result.output
+
+
+def test_grade_with_a_huge_name_is_a_plain_miss(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("grade", "a " * 30_000, "--team", "T1")
+    _clean_failure(result)
+    assert "no account named" in result.output
+
+
+def test_feeds_add_for_a_huge_account_name_is_a_plain_miss(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("feeds", "add", "https://93.184.215.14/feed.xml", "--account", "x" * 60_000, "--team", "T1")
+    _clean_failure(result)
+    assert "no account named" in result.output
+
+
+def test_database_url_with_a_driver_that_is_not_installed(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("outbox", "--team", "T1", env={"DATABASE_URL": "postgresql+asyncpg://bob:s3cr3tpw@127.0.0.1/db"})
+    _clean_failure(result)
+    assert "DATABASE_URL" in result.output and "s3cr3tpw" not in result.output
+
+
+def test_malformed_database_url_is_not_echoed_with_its_password(cli) -> None:  # type: ignore[no-untyped-def]
+    for url in ("postgresql://bob:s3cr3tpw@db.example:abc/app", "postgresql://bob:s3cr3t@pw@[::1/app"):
+        result = cli("outbox", "--team", "T1", env={"DATABASE_URL": url})
+        _clean_failure(result)
+        assert "DATABASE_URL" in result.output
+        assert "s3cr3t" not in result.output and "pw@" not in result.output, result.output
