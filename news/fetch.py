@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Iterable
@@ -50,6 +51,48 @@ class FetchResult:
         return self.status == 304
 
 
+# The overall deadline of the fetch_feed call running on this thread (httpx's sync client does its socket
+# I/O on the caller's thread). httpx's timeouts are per read: a server dripping its status line and headers
+# one byte at a time would otherwise hold the fetch (and the news tick waiting for it) for as long as it liked.
+_deadline = threading.local()
+
+
+def _within_deadline(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` shortened to what is left of this thread's fetch deadline; `error` once it has passed."""
+    deadline: float | None = getattr(_deadline, "at", None)
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("the overall deadline of the fetch has passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read, write and TLS handshake ends by the fetch's overall deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _within_deadline(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, _within_deadline(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.NetworkBackend):
     """An httpcore network backend that connects only to addresses the SSRF guard accepts.
 
@@ -73,9 +116,11 @@ class GuardedBackend(httpcore.NetworkBackend):
         last: Exception | None = None
         for address in addresses:
             try:
-                return self._inner.connect_tcp(
-                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                stream = self._inner.connect_tcp(
+                    address, port, timeout=_within_deadline(timeout, httpcore.ConnectTimeout),
+                    local_address=local_address, socket_options=socket_options,
                 )
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         assert last is not None
@@ -139,6 +184,24 @@ def fetch_feed(
 ) -> FetchResult:
     """GET a feed; raises UrlRefused for a URL the guard refuses and FetchError for anything else."""
     deadline = time.monotonic() + deadline_seconds
+    outer = getattr(_deadline, "at", None)
+    _deadline.at = deadline
+    try:
+        return _fetch(client, url, allowed_hosts, etag, last_modified, max_bytes, deadline, deadline_seconds)
+    finally:
+        _deadline.at = outer
+
+
+def _fetch(
+    client: httpx.Client,
+    url: str,
+    allowed_hosts: frozenset[str],
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+    deadline: float,
+    deadline_seconds: float,
+) -> FetchResult:
     conditional: dict[str, str] = {}
     if etag:
         conditional["If-None-Match"] = etag
@@ -185,6 +248,8 @@ def fetch_feed(
                     last_modified=headers.get("last-modified"),
                 )
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline:
+                raise FetchError(f"gave up after {deadline_seconds:g} s (overall deadline)") from None
             raise FetchError(f"timed out ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}"[:300]) from None
