@@ -6,6 +6,8 @@ from bot.render.format import chunk_lines, day, name, no_controls, section, user
 from bot.render.kit import Message, link
 from storage.feeds import FeedView
 
+MAX_LINK_MARKUP = 600
+
 
 def feed_line(f: FeedView) -> str:
     target = f"for *{name(f.account)}*" if f.account else "workspace-wide"
@@ -13,7 +15,12 @@ def feed_line(f: FeedView) -> str:
     health = f"last read {day(f.last_success_at)}" if f.last_success_at else "not read yet"
     if f.last_error:
         health += f" · :warning: {user_text(f.last_error[:200])}"
-    return f"• {link(f.url, no_controls(f.url[:150]))} {target}{where} · {health}"
+    label = no_controls(f.url[:150])
+    shown = link(f.url, label)
+    if len(shown) > MAX_LINK_MARKUP:
+        # chunk_lines caps a line at 1,000 characters: a longer link would be cut inside its <url|label>
+        shown = user_text(label)
+    return f"• {shown} {target}{where} · {health}"
 
 
 def render_feeds(feeds: list[FeedView]) -> Message:

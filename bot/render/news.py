@@ -48,13 +48,18 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
     account = str(facts.get("account") or "an account")
     title = str(facts.get("title") or "(untitled story)")
     shown_title = truncate(title, MAX_TITLE_SHOWN)
-    headline = f":newspaper: *{link(facts.get('link'), shown_title)}*"
     about = [f"*{escape(account)}*"]
     tier = TIER_LABELS.get(str(facts.get("tier") or ""))
     if tier:
         about.append(tier)
     if facts.get("grade"):
         about.append(f"grade {escape(facts['grade'])}")
+    room = MAX_SECTION_TEXT - len(" · ".join(about)) - 1
+    headline = f":newspaper: *{link(facts.get('link'), shown_title)}*"
+    if len(headline) > room:
+        # A very long article URL: cutting the section would cut the <url|title> markup in half (and the
+        # account line after it), so the title goes without its link.
+        headline = f":newspaper: *{escape(shown_title)}*"
     details = []
     if facts.get("source"):
         details.append(escape(truncate(str(facts["source"]), 150)))
