@@ -93,7 +93,11 @@ def report_rejection(path: Path, exc: ImportRejected) -> None:
 
 def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportResult:
     """Parse and write one file in the caller's transaction; raises BadFile or ImportRejected."""
-    with _progress(count_lines(path) if path.is_file() else 0) as (checked, written):
+    try:
+        total = count_lines(path) if path.is_file() else 0
+    except OSError:  # unreadable: read_file explains why, as a BadFile
+        total = 0
+    with _progress(total) as (checked, written):
         rows = read_file(kind, path, checked)
         return WRITERS[kind](session, team_id, rows, utcnow(), written)
 

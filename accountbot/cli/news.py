@@ -39,9 +39,17 @@ def _load_feed(source: str, allowed: frozenset[str]) -> ParsedFeed:
     if "://" not in source:
         if not path.is_file():
             raise fail(f"{source!r} is neither a readable file nor an http(s) URL.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise fail(f"{source} is larger than {MAX_FILE_BYTES // 1024} KiB; feeds that big are refused.")
-        return parse_feed(path.read_bytes(), url=path.resolve().as_uri(), headers={"content-type": "application/xml"})
+        too_big = f"{source} is larger than {MAX_FILE_BYTES // 1024} KiB; feeds that big are refused."
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise fail(too_big)
+            with path.open("rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)  # a file may grow, or report no size (/proc)
+        except OSError as exc:
+            raise fail(f"cannot read {source} ({exc.strerror or type(exc).__name__}).") from None
+        if len(data) > MAX_FILE_BYTES:
+            raise fail(too_big)
+        return parse_feed(data, url=path.resolve().as_uri(), headers={"content-type": "application/xml"})
     try:
         with make_client(allowed) as client:
             result = fetch_feed(client, source, allowed_hosts=allowed)

@@ -75,3 +75,34 @@ def test_malformed_database_url_is_not_echoed_with_its_password(cli) -> None:  #
         _clean_failure(result)
         assert "DATABASE_URL" in result.output
         assert "s3cr3t" not in result.output and "pw@" not in result.output, result.output
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Opening `target` fails as it would for a file without read permission (tests may run as root)."""
+    real_open = Path.open
+
+    def open_(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.resolve() == target.resolve():
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: open_(self, "rb").read())
+
+
+def test_import_of_an_unreadable_file(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "secret.csv"
+    path.write_text("name\nHidden Co\n", encoding="utf-8")
+    _unreadable(monkeypatch, path)
+    result = cli("import", "accounts", str(path), "--team", "T1")
+    _clean_failure(result)
+    assert "Permission denied" in result.output
+
+
+def test_news_scan_of_an_unreadable_file(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss version='2.0'><channel><title>t</title></channel></rss>", encoding="utf-8")
+    _unreadable(monkeypatch, path)
+    result = cli("news", "scan", str(path), "--team", "T1")
+    _clean_failure(result)
+    assert "cannot read" in result.output
