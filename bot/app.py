@@ -160,6 +160,13 @@ def _on_error(
                 body=json.dumps({"response_type": "ephemeral", "text": SORRY}),
                 headers={"content-type": "application/json;charset=utf-8"},
             )
+        if body.get("type") == "view_submission":
+            # An empty 200 would close the modal as if it had been saved.
+            return BoltResponse(
+                status=200,
+                body=json.dumps(_submission_failed(body.get("view") or {})),
+                headers={"content-type": "application/json;charset=utf-8"},
+            )
         return BoltResponse(status=200, body="")
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
         try:
@@ -167,3 +174,23 @@ def _on_error(
         except Exception as exc:  # best effort; the original error is already logged
             log.warning("error_reply_failed team=%s error=%s", _team_of(body), type(exc).__name__)
     return None
+
+
+NOT_SAVED = "Sorry, something went wrong on our side and nothing was saved. Please submit again in a minute."
+
+
+def _submission_failed(view: dict[str, Any]) -> dict[str, Any]:
+    """The ack of a modal submission we failed to handle: the apology next to the form's first input, so
+    what the person typed stays; a modal without inputs is replaced by the apology."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return {"response_action": "errors", "errors": {str(block["block_id"]): NOT_SAVED}}
+    return {
+        "response_action": "update",
+        "view": {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "accountbot"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NOT_SAVED}}],
+        },
+    }
