@@ -143,6 +143,19 @@ def remove_feed(session: Session, *, team_id: str, feed_id: int) -> bool:
     return True
 
 
+def retire_account_feed(session: Session, *, team_id: str, account_id: int, url: str) -> bool:
+    """Stop polling the account's feed for `url` (its previous news_feed, replaced). The stories already
+    seen stay recorded. False if there is no such feed."""
+    feed = session.scalar(
+        select(Feed).where(Feed.team_id == team_id, Feed.account_id == account_id, Feed.url == url.strip())
+    )
+    if feed is None:
+        return False
+    session.delete(feed)
+    session.flush()
+    return True
+
+
 def list_feeds(session: Session, *, team_id: str) -> list[FeedView]:
     rows = session.execute(
         select(Feed, Account.name)

@@ -35,7 +35,7 @@ from news.guard import UrlRefused
 from storage import edits, views
 from storage.accounts import find_account
 from storage.db import unit_of_work
-from storage.feeds import FeedError, add_feed, list_feeds
+from storage.feeds import FeedError, add_feed, list_feeds, retire_account_feed
 from storage.models import Account
 
 log = logging.getLogger("accountbot.commands")
@@ -250,6 +250,9 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
             )
         except (UrlRefused, FeedError) as exc:
             raise cp.CommandError(f"That feed cannot be used: {exc}", cp.SET_USAGE) from None
+        if acc.news_feed and acc.news_feed.strip() != cmd.value.strip():
+            # the account's feed is replaced, not doubled: the previous one stops being polled
+            retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
     change = edits.set_field(
         session, team_id=req.team_id, account_id=acc.id, field=cmd.field, value=cmd.value, user_id=req.user_id, now=now
     )
