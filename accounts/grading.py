@@ -27,7 +27,10 @@ from accounts.ratings import (
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from accounts.treatment import treatment
 
-__all__ = ["POINTS", "PortfolioGrader", "assess_portfolio", "decide_grade", "is_prospect", "parse_level", "score_of"]
+__all__ = [
+    "POINTS", "PortfolioGrader", "TierGrade", "assess_portfolio", "classify_portfolio", "decide_grade", "is_prospect",
+    "parse_level", "score_of",
+]  # fmt: skip
 
 # Score points per rating (seed 004's matrix turned into numbers). Wallet share scores its upside: the
 # lower our share, the more there is to win. Unknown wallet share and profitability score as medium.
@@ -199,6 +202,24 @@ class _Verdict(NamedTuple):
     reasons: tuple[str, ...]  # score, shed flag (if any), grade
 
 
+class TierGrade(NamedTuple):
+    """Just the tier and grade of an account (what the nudge jobs need of every account)."""
+
+    tier: str
+    grade: str | None
+
+
+class _Rated(NamedTuple):
+    """A client's ratings as the grade sees them, with the reasons the full assessment shows."""
+
+    tier: str
+    above: int | None  # clients earning more (None: no revenue, not ranked)
+    scored: Scored
+    wallet_share: str | None  # as rated (None: unknown, scored as medium)
+    profitability: str | None
+    why: tuple[str, ...]  # tier, revenue, wallet share, profitability, strategic value, pain factor
+
+
 _SHED_REASON = (
     "flag shed: pain factor high and profitability low (seed 004: shed it or pass it to a competitor)"
 )
@@ -226,6 +247,9 @@ class PortfolioGrader:
         self.profitability = functools.cache(functools.partial(rate_profitability, th=th))
         self.engagement = functools.cache(functools.partial(rate_engagement, th=th))
         self.potential = functools.cache(functools.partial(rate_potential, th=th))
+        self.strategic_value = functools.cache(functools.partial(rate_judgement, "strategic_value"))
+        self.pain_factor = functools.cache(functools.partial(rate_judgement, "pain_factor"))
+        self._classes: dict[tuple[str, str | None], TierGrade] = {}
 
     def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
         """Assess the accounts the grader was built from, in their order."""
@@ -250,6 +274,58 @@ class PortfolioGrader:
         except ValueError as exc:
             raise ValueError(f"account {f.name!r}: {exc}") from None
 
+    def classify_all(self, facts: Sequence[AccountFacts]) -> list[TierGrade]:
+        """`assess_all` reduced to tier and grade: the same verdicts (and the same ValueError for a malformed
+        rating), without the reasons, quadrant, next step and treatment nobody asked for."""
+        classify, prospect = self.classify, self.prospect_assessment
+        out = []
+        for f, p in zip(facts, self.prospect, strict=True):
+            try:
+                out.append(self._class("prospect", prospect(f).grade) if p else classify(f))
+            except ValueError as exc:
+                raise ValueError(f"account {f.name!r}: {exc}") from None
+        return out
+
+    def classify(self, f: AccountFacts) -> TierGrade:
+        """A client's tier and grade, rated by the same steps as `client` (see `_rate`)."""
+        rated = self._rate(f)
+        # The explicit quadrant inputs are checked as `client` checks them (the pair count and wallet share
+        # play no part in that check, so these calls hit the cache).
+        self.engagement(f.engagement, 0)
+        self.potential(f.potential, None, f.prospect_fit)
+        return self._class(rated.tier, self.verdict(rated.scored).grade)
+
+    def _class(self, tier: str, grade: str | None) -> TierGrade:
+        found = self._classes.get((tier, grade))
+        if found is None:
+            found = self._classes[(tier, grade)] = TierGrade(tier, grade)
+        return found
+
+    def _rate(self, f: AccountFacts) -> _Rated:
+        """The ratings that decide a client's tier and grade (one definition for `client` and `classify`)."""
+        revenue, above, revenue_why = self.ranking.rate(f.annual_revenue)
+        tier, tier_why = self.ranking.tier(above)
+        share, share_why = self.wallet_share(f.wallet_share)
+        profit, laggard, profit_why = self.profitability(f.profitability, f.profit_margin)
+        strategic, strategic_why = self.strategic_value(f.strategic_value)
+        pain, pain_why = self.pain_factor(f.pain_factor)
+        s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
+        return _Rated(
+            tier,
+            above,
+            s,
+            share,
+            profit,
+            (tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why),
+        )
+
+    def _quadrant(self, f: AccountFacts) -> tuple[str, tuple[str, str, str]]:
+        """(quadrant, reasons for engagement, potential and quadrant)."""
+        engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
+        potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
+        quad, quad_why = quadrant(engagement, potential)
+        return quad, (engagement_why, potential_why, quad_why)
+
     def verdict(self, s: Scored) -> _Verdict:
         found = self._verdicts.get(s)
         if found is None:
@@ -271,41 +347,25 @@ class PortfolioGrader:
         return found
 
     def client(self, f: AccountFacts) -> Assessment:
-        revenue, above, revenue_why = self.ranking.rate(f.annual_revenue)
-        tier, tier_why = self.ranking.tier(above)
-        share, share_why = self.wallet_share(f.wallet_share)
-        profit, laggard, profit_why = self.profitability(f.profitability, f.profit_margin)
-        strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
-        pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
-        s = Scored(revenue, profit or "medium", share or "medium", strategic, pain, laggard)
+        rated = self._rate(f)
+        s, tier = rated.scored, rated.tier
         v = self.verdict(s)
-        engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
-        potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
-        quad, quad_why = quadrant(engagement, potential)
-        reasons = [
-            tier_why, revenue_why, share_why, profit_why, strategic_why, pain_why,
-            *v.reasons,
-            engagement_why, potential_why, quad_why,
-        ]  # fmt: skip
+        quad, quad_why = self._quadrant(f)
         return Assessment(
             name=f.name,
             tier=tier,  # type: ignore[arg-type]
             grade=v.grade,  # type: ignore[arg-type]
             score=v.score,
             quadrant=quad,  # type: ignore[arg-type]
-            ratings={
-                "revenue": revenue,
-                "wallet_share": share,
-                "profitability": profit,
-                "strategic_value": strategic,
-                "pain_factor": pain,
-            },
+            ratings=_ratings(
+                s.revenue, rated.wallet_share, rated.profitability, s.strategic_value, s.pain_factor
+            ),
             flags=list(v.flags),
-            reasons=reasons,
+            reasons=[*rated.why, *v.reasons, *quad_why],
             next_step=self.advisor.advise(
                 s,
                 v.grade,
-                ranked=above is not None,
+                ranked=rated.above is not None,
                 margin_based=f.profitability is None or parse_level(f.profitability) is None,
             ),
             treatment=self.treatment(tier, v.grade, f.prospect_fit),
@@ -320,31 +380,35 @@ class PortfolioGrader:
             reasons.append(f"{why} (as it would rank among the clients)")
         share, share_why = self.wallet_share(f.wallet_share)
         profit, _, profit_why = self.profitability(f.profitability, f.profit_margin)
-        strategic, strategic_why = rate_judgement("strategic_value", f.strategic_value)
-        pain, pain_why = rate_judgement("pain_factor", f.pain_factor)
-        engagement, engagement_why = self.engagement(f.engagement, f.engagement_pairs)
-        potential, potential_why = self.potential(f.potential, f.wallet_share, f.prospect_fit)
-        quad, quad_why = quadrant(engagement, potential)
-        reasons += [share_why, profit_why, strategic_why, pain_why, engagement_why, potential_why, quad_why]
+        strategic, strategic_why = self.strategic_value(f.strategic_value)
+        pain, pain_why = self.pain_factor(f.pain_factor)
+        quad, quad_why = self._quadrant(f)
+        reasons += [share_why, profit_why, strategic_why, pain_why, *quad_why]
         return Assessment(
             name=f.name,
             tier="prospect",
             grade=None,
             score=None,
             quadrant=quad,  # type: ignore[arg-type]
-            ratings={
-                "revenue": revenue,
-                "wallet_share": share,
-                "profitability": profit,
-                "strategic_value": strategic,
-                "pain_factor": pain,
-            },
+            ratings=_ratings(revenue, share, profit, strategic, pain),
             flags=[],
             reasons=reasons,
             next_step=None,
             treatment=self.treatment("prospect", None, f.prospect_fit),
             id=f.id,
         )
+
+
+def _ratings(
+    revenue: str | None, share: str | None, profit: str | None, strategic: str, pain: str
+) -> dict[str, str | None]:
+    return {
+        "revenue": revenue,
+        "wallet_share": share,
+        "profitability": profit,
+        "strategic_value": strategic,
+        "pain_factor": pain,
+    }
 
 
 def is_prospect(f: AccountFacts) -> bool:
@@ -356,3 +420,8 @@ def is_prospect(f: AccountFacts) -> bool:
 def assess_portfolio(facts: Sequence[AccountFacts], th: Thresholds = DEFAULT_THRESHOLDS) -> list[Assessment]:
     """One Assessment per account, in input order. Revenue ranks among the clients with known revenue."""
     return PortfolioGrader(facts, th).assess_all(facts)
+
+
+def classify_portfolio(facts: Sequence[AccountFacts], th: Thresholds = DEFAULT_THRESHOLDS) -> list[TierGrade]:
+    """Tier and grade of every account, in input order: exactly those of `assess_portfolio`, much cheaper."""
+    return PortfolioGrader(facts, th).classify_all(facts)

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from accounts.signals import SECTIONS, build_digest, due_local_date
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from jobs.runner import JobResult, Outgoing, default_worker, run_periods, team_ids
-from storage.activity import account_states, by_owner, classes_of, owners
-from storage.portfolio import assess_workspace
+from storage.activity import by_owner, owners, watched_states
 
 NAME = "digest"
 KIND = "digest"
@@ -39,8 +38,7 @@ def run(
                 due[f"{owner}:{local_day.isoformat()}"] = (owner, local_day)
 
         def compute(held: set[str], team: str = team, due: dict[str, tuple[str, date]] = due) -> list[Outgoing]:
-            classes = classes_of(assess_workspace(session, team, now, th))
-            grouped = by_owner(account_states(session, team, now, th, classes, watched_only=True))
+            grouped = by_owner(watched_states(session, team, now, th))
             out = []
             for period in sorted(held):
                 owner, local_day = due[period]

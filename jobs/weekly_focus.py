@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from jobs.runner import JobResult, Outgoing, default_worker, run_periods, team_ids
-from storage.activity import account_states, by_owner, classes_of, owners
+from storage.activity import by_owner, owners, watched_states
 from storage.outbox import sent_history
-from storage.portfolio import assess_workspace
 
 NAME = "weekly_focus"
 KIND = "weekly_focus"
@@ -44,8 +43,7 @@ def run(
         def compute(
             held: set[str], team: str = team, due: dict[str, tuple[str, str, date]] = due, tz_of: dict = tz_of
         ) -> list[Outgoing]:
-            classes = classes_of(assess_workspace(session, team, now, th))
-            grouped = by_owner(account_states(session, team, now, th, classes, watched_only=True))
+            grouped = by_owner(watched_states(session, team, now, th))
             history = sent_history(session, team_id=team, kind=KIND, since=now - timedelta(weeks=5))
             out = []
             for period in sorted(held):

@@ -10,43 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from accounts.model import Assessment
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
+from storage.portfolio import classify_workspace
 
 CHUNK = 2000
 
 
-class TierGrade(NamedTuple):
-    tier: str
-    grade: str | None
-
-
-def classes_of(assessments: Mapping[int, Assessment]) -> dict[int, TierGrade]:
-    """Just the tier and grade of each account: the nudge jobs keep this and let the (large) assessments go
-    before running their own queries, which keeps the job's peak memory at the portfolio's."""
-    return {account_id: TierGrade(v.tier, v.grade) for account_id, v in assessments.items()}
-
-
 def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
     """Run `stmt` for the whole workspace, or only for `account_ids`: one `= ANY(array)` query on
-    PostgreSQL, chunks of CHUNK ids on SQLite."""
+    PostgreSQL, chunks of CHUNK ids on SQLite. Plain rows (Core execution: no ORM bookkeeping per row)."""
+    conn = session.connection()
     if account_ids is None:
-        return list(session.execute(stmt).all())
+        return conn.execute(stmt).all()
     ids = sorted(set(account_ids))
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         scope = bindparam("scope_ids", ids, type_=postgresql.ARRAY(BigInteger))
-        return list(session.execute(stmt.where(column == any_(scope))).all())
+        return conn.execute(stmt.where(column == any_(scope))).all()
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
-        rows.extend(session.execute(stmt.where(column.in_(ids[start : start + CHUNK]))).all())
+        rows.extend(conn.execute(stmt.where(column.in_(ids[start : start + CHUNK]))))
     return rows
 
 
@@ -174,46 +164,34 @@ def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, d
     return {account_id: _aware(until) for account_id, until in rows if until is not None}  # type: ignore[misc]
 
 
-def account_states(
-    session: Session,
-    team_id: str,
-    now: datetime,
-    th: Thresholds,
-    assessments: Mapping[int, TierGrade],
-    *,
-    watched_only: bool = False,
-) -> list[AccountState]:
-    """AccountState for every owned account of the workspace (owner_user_id set), with tier and grade from
-    `assessments` (see `classes_of`). `watched_only` keeps only the accounts a nudge can be about: key-tier or A accounts, and
-    B accounts without a sponsor (sponsor_missing is the only signal a B account can raise)."""
-    stmt = select(
-        Account.id,
-        Account.name,
-        Account.owner_user_id,
-        Account.annual_revenue,
-        Account.sponsor_user_id,
-        Account.sponsor_level,
-    ).where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
-    candidates = (
-        {i for i, v in assessments.items() if v.tier == "key" or v.grade in ("A", "B")} if watched_only else None
+def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountState]:
+    """AccountState for every owned account (owner_user_id set) a nudge can be about: key-tier or A accounts,
+    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise).
+
+    Tier and grade come from `storage.portfolio.classify_workspace`, whose one accounts query also brings
+    the columns an AccountState needs; the interaction, contact and revenue aggregates then ask only about
+    the key-tier and A accounts (the only ones their signals concern)."""
+    graded = classify_workspace(
+        session, team_id, th, Account.owner_user_id, Account.sponsor_user_id, Account.sponsor_level
     )
-    rows = _scoped_rows(session, stmt, Account.id, candidates)
-    # Interaction-based signals only concern key-tier and A accounts.
-    by_interactions = {i for i, v in assessments.items() if v.tier == "key" or v.grade == "A"}
+    watched = []
+    by_interactions = []
+    for verdict, r in graded:
+        if r.owner_user_id is None:
+            continue
+        if verdict.tier == "key" or verdict.grade == "A":
+            by_interactions.append(r.id)
+        elif verdict.grade != "B" or r.sponsor_user_id:
+            continue
+        watched.append((verdict, r))
+    del graded
     touches = last_touches(session, team_id, now, by_interactions)
     window = contact_touches(session, team_id, now, th.spof_window_days, by_interactions)
     deciders = decision_makers(session, team_id, by_interactions)
     revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, by_interactions)
     snoozes = active_snoozes(session, team_id, now)
     states = []
-    for r in rows:
-        verdict = assessments.get(r.id)
-        if verdict is None:
-            continue
-        if watched_only and not (
-            r.id in by_interactions or (verdict.grade == "B" and not r.sponsor_user_id)
-        ):
-            continue
+    for verdict, r in watched:
         last, review = touches.get(r.id, (None, None))
         n_dm, sole = deciders.get(r.id, (0, None))
         recent, prior = revenue.get(r.id, (None, None))

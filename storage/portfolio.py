@@ -1,17 +1,35 @@
-"""A workspace's accounts as the rules see them, in two queries (accounts, then engagement pairs)."""
+"""A workspace's accounts as the rules see them: the full assessment (accounts, then engagement pairs) or,
+for the nudge jobs, just the tier and grade of every account (one query, no interaction scan)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from accounts.grading import assess_portfolio
+from accounts.grading import PortfolioGrader, TierGrade, assess_portfolio
 from accounts.model import AccountFacts, Assessment
 from accounts.thresholds import Thresholds
 from storage.models import Account, Interaction
+
+# The account columns the rules read, labelled as the AccountFacts fields they fill.
+_FACT_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.stage,
+    Account.annual_revenue,
+    Account.wallet_share,
+    Account.profit_margin,
+    Account.profitability,
+    Account.strategic_value,
+    Account.pain_factor,
+    Account.engagement,
+    Account.potential,
+    Account.prospect_fit,
+)
 
 
 def engagement_pairs(
@@ -33,49 +51,21 @@ def engagement_pairs(
     if account_ids is not None:
         query = query.where(Interaction.account_id.in_(list(account_ids)))
     pairs = query.distinct().subquery()
-    rows = session.execute(select(pairs.c.account_id, func.count()).group_by(pairs.c.account_id)).all()
+    rows = session.connection().execute(select(pairs.c.account_id, func.count()).group_by(pairs.c.account_id))
     return {account_id: count for account_id, count in rows}
+
+
+def _account_rows(session: Session, team_id: str, *extra: Any) -> list[Any]:
+    """The rules' columns (plus `extra`) of every account of the workspace, ordered by name key, as plain
+    rows (Core execution: no ORM bookkeeping per row)."""
+    stmt = select(*_FACT_COLUMNS, *extra).where(Account.team_id == team_id).order_by(Account.name_key)
+    return list(session.connection().execute(stmt))
 
 
 def load_facts(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountFacts]:
     """One AccountFacts per account of the workspace (ordered by name key), `id` = Account.id."""
     pairs = engagement_pairs(session, team_id, now, th.engagement_window_days)
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.name,
-            Account.stage,
-            Account.annual_revenue,
-            Account.wallet_share,
-            Account.profit_margin,
-            Account.profitability,
-            Account.strategic_value,
-            Account.pain_factor,
-            Account.engagement,
-            Account.potential,
-            Account.prospect_fit,
-        )
-        .where(Account.team_id == team_id)
-        .order_by(Account.name_key)
-    ).all()
-    return [
-        AccountFacts(
-            id=r.id,
-            name=r.name,
-            stage=r.stage,
-            annual_revenue=r.annual_revenue,
-            wallet_share=r.wallet_share,
-            profit_margin=r.profit_margin,
-            profitability=r.profitability,
-            strategic_value=r.strategic_value,
-            pain_factor=r.pain_factor,
-            engagement=r.engagement,
-            potential=r.potential,
-            prospect_fit=r.prospect_fit,
-            engagement_pairs=pairs.get(r.id, 0),
-        )
-        for r in rows
-    ]
+    return [AccountFacts(**r._mapping, engagement_pairs=pairs.get(r.id, 0)) for r in _account_rows(session, team_id)]
 
 
 def assess_workspace(session: Session, team_id: str, now: datetime, th: Thresholds) -> dict[int, Assessment]:
@@ -83,3 +73,14 @@ def assess_workspace(session: Session, team_id: str, now: datetime, th: Threshol
     facts = load_facts(session, team_id, now, th)
     verdicts = assess_portfolio(facts, th)
     return {f.id: v for f, v in zip(facts, verdicts, strict=True) if f.id is not None}
+
+
+def classify_workspace(session: Session, team_id: str, th: Thresholds, *extra: Any) -> list[tuple[TierGrade, Any]]:
+    """(tier and grade, row) for every account of the workspace, in name order: the tier and grade
+    `assess_workspace` gives (the same ValueError for a malformed rating), without the reasons, quadrant and
+    next steps, and without the engagement-pair scan (pairs only move the quadrant). Each row carries the
+    rules' columns and the `extra` account columns the caller asks for."""
+    # Rows read like AccountFacts (same names; no pairs, so prospects, assessed in full, see 0).
+    rows = _account_rows(session, team_id, literal(0).label("engagement_pairs"), *extra)
+    facts = cast(Sequence[AccountFacts], rows)
+    return list(zip(PortfolioGrader(facts, th).classify_all(facts), rows, strict=True))
