@@ -99,11 +99,15 @@ class Directory:
 
     def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
         profile = user.get("profile") or {}
+        # Slack's admin flags describe the user's own workspace: a user of another one (Slack Connect) is
+        # never an admin here (the same rule as bot.listeners.permissions.is_admin, which trusts this cache).
+        home = user.get("team_id")
+        admin = bool(user.get("is_admin") or user.get("is_owner")) and home in (None, self.team_id)
         remember_slack_user(
             session,
             team_id=self.team_id,
             user_id=user["id"],
-            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            is_admin=admin,
             now=now,
             tz=user.get("tz"),
             real_name=user.get("real_name") or profile.get("real_name"),

@@ -24,7 +24,7 @@ def test_emails_resolved_once_and_time_zones_refreshed(sessions) -> None:
         b.account("Ghost", owner="nobody@example.com")
         b.account("Direct", owner="U7")
     now = [T0]
-    with FakeSlackApi(auto_users=True) as fake:
+    with FakeSlackApi(auto_users=True, team_id="T1") as fake:  # the workspace the directory serves
         fake.add_user("U5", email="ann@example.com", tz="Pacific/Auckland", is_admin=True)
         fake.add_user("U7", tz="Pacific/Honolulu")
         client = WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[])
