@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from accountbot.cli.common import console, fail, open_runtime
+from accountbot.config import redact_url
 from storage.db import current_revision, head_revision, upgrade_schema
 
 
@@ -18,13 +19,17 @@ def register(app: typer.Typer) -> None:
         try:
             upgrade_schema(rt.engine)
         except Exception as exc:
-            raise fail(f"migration failed ({type(exc).__name__}: {exc}). Check DATABASE_URL.") from None
+            raise fail(f"migration failed ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
         console.print(f"database at revision {current_revision(rt.engine)} (head {head_revision()})")
 
     @db.command("current")
     def current() -> None:
         """Show the schema revision."""
         rt = open_runtime(migrate=False)
-        console.print(f"current {current_revision(rt.engine)}, head {head_revision()}")
+        try:
+            revision = current_revision(rt.engine)
+        except Exception as exc:  # connection refused, bad credentials, unreadable file, ...
+            raise fail(f"cannot read the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
+        console.print(f"current {revision}, head {head_revision()}")
 
     app.add_typer(db, name="db")

@@ -106,3 +106,11 @@ def test_news_scan_of_an_unreadable_file(cli, tmp_path: Path, monkeypatch: pytes
     result = cli("news", "scan", str(path), "--team", "T1")
     _clean_failure(result)
     assert "cannot read" in result.output
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"]])
+def test_db_commands_on_an_unreachable_database(cli, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    for url in (f"sqlite:///{tmp_path}/missing/dir/x.db", "postgresql://bob:s3cr3tpw@127.0.0.1:1/app"):
+        result = cli(*command, env={"DATABASE_URL": url})
+        _clean_failure(result)
+        assert "DATABASE_URL" in result.output and "s3cr3tpw" not in result.output
