@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([v.to_dict() for v in ordered])
         elif not ordered:
-            console.print(f"workspace {team_id} has no accounts yet: accountbot import accounts FILE")
+            console.print(f"workspace {team_id} has no accounts yet: accountbot import accounts FILE", markup=False)
         elif len(ordered) > TABLE_LIMIT:
             console.print(f"{len(ordered):,} account(s); plain listing (use --json for scripts)", highlight=False)
             typer.echo("\n".join(portfolio_lines(ordered)))

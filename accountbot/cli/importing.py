@@ -132,9 +132,10 @@ def register(app: typer.Typer) -> None:
             f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
             highlight=False,
             soft_wrap=True,
+            markup=False,  # the file name is shown as typed
         )
         for note in result.notes:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(f"  note: {note}", highlight=False, markup=False)
 
     @app.command("export")
     def export_cmd(
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
                 write_export(fh, rows)
         except OSError as exc:
             raise fail(f"cannot write {output} ({exc.strerror}).") from None
-        err_console.print(f"{len(rows)} account(s) written to {output}", highlight=False)
+        err_console.print(f"{len(rows)} account(s) written to {output}", highlight=False, markup=False)
 
 
 def _number(value: float | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from accountbot.cli.common import console, fail, open_runtime, session_scope
 from jobs import digest
@@ -74,7 +75,8 @@ def register(app: typer.Typer) -> None:
             for col in ("Workspace", "Job", "Period", "Status", "Started", "By"):
                 last.add_column(col)
             for t, r in runs:
-                last.add_row(t, r.job, r.period, r.status, r.started_at.isoformat(timespec="seconds"), r.claimed_by or "")
+                last.add_row(Text(t), r.job, Text(r.period), r.status, r.started_at.isoformat(timespec="seconds"),
+                             Text(r.claimed_by or ""))
             console.print(last)
 
     @jobs_app.command("run")
@@ -108,6 +110,6 @@ def register(app: typer.Typer) -> None:
             f"{len(result.messages)} message(s) {verb}" + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
         )
         for _team, m in result.messages:
-            console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False)
+            console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False, markup=False)
 
     app.add_typer(jobs_app, name="jobs")

@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from accountbot.cli.common import (
     RowIdArgument,
@@ -94,13 +96,14 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
         if parsed.warning:
-            console.print(f"[yellow]note:[/] the feed is not well-formed ({parsed.warning}); read what could be read.",
+            console.print(f"[yellow]note:[/] the feed is not well-formed ({escape(parsed.warning)}); read what could be read.",
                           highlight=False)
         console.print(f"{len(parsed.entries)} entries, {len(rows)} mentions of {len(accounts)} accounts.", highlight=False)
         if rows:
             table = Table("Account", "Title", "Published", "Link")
             for row in rows:
-                table.add_row(row["account"], row["title"], (row["published"] or "")[:16], row["link"] or "")
+                # feed text is shown as text: a title such as "[/]" or "[link=...]" is not rich markup
+                table.add_row(Text(row["account"]), Text(row["title"]), (row["published"] or "")[:16], Text(row["link"] or ""))
             console.print(table)
 
     @news.command("poll")
@@ -124,7 +127,7 @@ def register(app: typer.Typer) -> None:
             highlight=False,
         )
         for error in report.errors[:20]:
-            console.print(f"  [yellow]![/] {error}", highlight=False, markup=True)
+            console.print(f"  [yellow]![/] {escape(error)}", highlight=False, markup=True)
 
     app.add_typer(news, name="news")
 
@@ -163,8 +166,8 @@ def register(app: typer.Typer) -> None:
         table = Table("Id", "URL", "For", "Channel", "Last success", "Failures", "Last error")
         for v in views:
             table.add_row(
-                str(v.id), v.url, v.account or "(workspace)", v.channel or "(news channel)", _when(v.last_success_at),
-                str(v.consecutive_failures), (v.last_error or "")[:80],
+                str(v.id), Text(v.url), Text(v.account or "(workspace)"), Text(v.channel or "(news channel)"),
+                _when(v.last_success_at), str(v.consecutive_failures), Text((v.last_error or "")[:80]),
             )
         console.print(table)
 
@@ -203,7 +206,8 @@ def register(app: typer.Typer) -> None:
                 raise fail(str(exc)) from None
             feed_id = feed.id
         target = f"about {account}" if account else "workspace-wide"
-        console.print(f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.", highlight=False)
+        console.print(f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.", highlight=False,
+                      markup=False)
 
     @feeds.command("remove")
     def feeds_remove(

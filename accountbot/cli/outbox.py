@@ -7,6 +7,7 @@ import json
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from accountbot.cli.common import (
     RowIdArgument,
@@ -59,14 +60,14 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(data, indent=2))
             return
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in store.STATUSES)
-        table = Table(box=box.SIMPLE_HEAD, title=f"outbox of {team_id}: {summary}")
+        table = Table(box=box.SIMPLE_HEAD, title=Text(f"outbox of {team_id}: {summary}"))
         for col in ("ID", "Status", "Kind", "To", "Tries", "Created", "Sent / next try", "Last error"):
             table.add_column(col)
         for d in data:
             when = d["sent_at"] if d["status"] == "sent" else d["next_attempt_at"]
             table.add_row(
-                str(d["id"]), str(d["status"]), str(d["kind"]), str(d["recipient"]), str(d["attempts"]),
-                str(d["created_at"]), str(when), str(d["last_error"] or ""),
+                str(d["id"]), str(d["status"]), Text(str(d["kind"])), Text(str(d["recipient"])), str(d["attempts"]),
+                str(d["created_at"]), str(when), Text(str(d["last_error"] or "")),
             )
         console.print(table)
         if dead and data:

@@ -114,3 +114,56 @@ def test_db_commands_on_an_unreachable_database(cli, tmp_path: Path, command: li
         result = cli(*command, env={"DATABASE_URL": url})
         _clean_failure(result)
         assert "DATABASE_URL" in result.output and "s3cr3tpw" not in result.output
+
+
+# Rich markup: user and feed text in CLI output must be printed as text, never parsed as rich markup (a "[/]"
+# raised MarkupError with a traceback; "[link=...]...[/link]" silently changed what was shown).
+
+MARKUP_NAME = "[/] Evil [link=https://evil.example]Co[/link]"
+
+
+def test_error_messages_show_markup_like_names_as_typed(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("grade", MARKUP_NAME, "--team", "T1")
+    _clean_failure(result)
+    assert MARKUP_NAME in result.output.replace("\n", "")
+
+
+def test_import_of_a_file_with_a_markup_like_name(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "[red]accounts.csv"
+    path.write_text("name\n[/] Odd Co\n", encoding="utf-8")
+    result = cli("import", "accounts", str(path), "--team", "T1")
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "[red]accounts.csv" in result.output.replace("\n", "")
+
+
+def test_news_scan_prints_hostile_titles_as_text(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    feed = tmp_path / "hostile.xml"
+    feed.write_text(
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>"
+        "<item><title>Acme Corp wins [bold]big[/bold] and [/] more</title><link>https://n.example/a</link><guid>1</guid></item>"
+        "</channel></rss>",
+        encoding="utf-8",
+    )
+    result = cli("news", "scan", str(feed), "--team", "T1")
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "[bold]big[/bold]" in result.output
+
+
+def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from storage.db import make_engine, session_factory, unit_of_work
+    from storage.models import Feed
+    from storage.outbox import enqueue
+
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    with unit_of_work(session_factory(engine)) as s:
+        s.add(Feed(team_id="T1", url="https://feeds.example/[/]rss", account_id=None, channel=None, interval_minutes=30,
+                   consecutive_failures=2, last_error="HTTP 500 [/] [link=https://evil.example]x[/link]", created_at=now))
+        enqueue(s, team_id="T1", recipient="C[/]", kind="news_alert", facts={}, period="p", now=now)
+    engine.dispose()
+    for command in (["feeds"], ["outbox"]):
+        result = cli(*command, "--team", "T1")
+        assert result.exit_code == 0 and result.exception is None, (command, result.output)
+        assert "[/]" in result.output
