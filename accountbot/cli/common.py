@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,12 +68,16 @@ def session_scope(rt: Runtime) -> Iterator[Session]:
         s.close()
 
 
+TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
+
+
 def resolve_team(session: Session, settings: Settings, team: str | None, *, create: bool = False) -> str:
     """--team, else SLACK_TEAM_ID, else the only workspace in the database; else a clear error."""
-    if team:
-        return team
-    if settings.slack_team_id:
-        return settings.slack_team_id
+    if team or settings.slack_team_id:
+        chosen = str(team or settings.slack_team_id)
+        if not TEAM_ID.fullmatch(chosen):  # workspaces.team_id holds 32 characters: a longer one would crash
+            raise fail(f"{chosen!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
+        return chosen
     teams = workspace_ids(session)
     if len(teams) == 1:
         return teams[0]

@@ -167,3 +167,15 @@ def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -
         result = cli(*command, "--team", "T1")
         assert result.exit_code == 0 and result.exception is None, (command, result.output)
         assert "[/]" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["feeds", "add", "http://127.0.0.1:9/x.xml"], ["feeds"], ["outbox"], ["grade", "--all"], ["news", "poll"]],
+)
+def test_team_ids_longer_than_slack_allows_are_refused(cli, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Before: feeds add created a workspace "TTT...T" (40 characters) on SQLite and crashed with a DataError
+    traceback on PostgreSQL (workspaces.team_id holds 32)."""
+    result = cli(*command, "--team", "T" * 40, env={"NEWS_ALLOWED_HOSTS": "127.0.0.1"})
+    _clean_failure(result)
+    assert "not a Slack team id" in result.output
