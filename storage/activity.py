@@ -36,7 +36,7 @@ def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collecti
         return conn.execute(stmt.where(column == any_(scope))).all()
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
-        rows.extend(conn.execute(stmt.where(column.in_(ids[start : start + CHUNK]))))
+        rows.extend(conn.execute(stmt.where(column.in_(ids[start : start + CHUNK]))).all())
     return rows
 
 
