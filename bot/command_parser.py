@@ -44,10 +44,11 @@ DECISION_MAKER_WORDS = frozenset({"decision-maker", "decision_maker", "decisionm
 CLEAR_WORDS = frozenset({"none", "unknown", "clear", "-"})
 
 _QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u201d": "\u201d"}
-_USER_RE = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
-_BARE_USER_RE = re.compile(r"^[UW][A-Z0-9]{6,}$")
-_CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
-_BARE_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{6,}$")
+# Slack ids are short; the bounds keep a typed one within its column (user ids 32, channel ids 64 characters)
+_USER_RE = re.compile(r"^<@([UW][A-Z0-9]{2,31})(?:\|[^>]*)?>$")
+_BARE_USER_RE = re.compile(r"^[UW][A-Z0-9]{6,31}$")
+_CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]{2,63})(?:\|[^>]*)?>$")
+_BARE_CHANNEL_RE = re.compile(r"^[CG][A-Z0-9]{6,63}$")
 _LINK_RE = re.compile(r"^<((?:https?|ftp|file|javascript|mailto|data)[^|>]*)(?:\|[^>]*)?>$", re.IGNORECASE)
 _DURATION_RE = re.compile(r"^(\d{1,4})\s*(d|day|days|w|wk|week|weeks)$", re.IGNORECASE)
 _MARKUP_RE = re.compile(r"<([^<>]*)>")

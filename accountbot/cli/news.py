@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:
         """Add a feed. The URL is checked now: private and local addresses are refused with the reason."""
         rt = open_runtime()
         channel = channel.strip().lstrip("#") if channel else None
-        if channel is not None and not (channel.isalnum() and channel[:1] in "CGD"):
+        if channel is not None and not (channel.isascii() and channel.isalnum() and channel[:1] in "CGD" and len(channel) <= 64):
             raise fail(f"--channel wants a Slack channel id such as C0123ABCD (got {channel!r}).")
         with session_scope(rt) as session:
             team_id = resolve_team(session, rt.settings, team, create=True)

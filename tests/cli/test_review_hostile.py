@@ -179,3 +179,11 @@ def test_team_ids_longer_than_slack_allows_are_refused(cli, command: list[str]) 
     result = cli(*command, "--team", "T" * 40, env={"NEWS_ALLOWED_HOSTS": "127.0.0.1"})
     _clean_failure(result)
     assert "not a Slack team id" in result.output
+
+
+@pytest.mark.parametrize("channel", ["C" + "1" * 100, "C١٢٣٤٥٦"])
+def test_feeds_add_refuses_channels_that_are_not_slack_ids(cli, channel: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("feeds", "add", "http://127.0.0.1:9/x.xml", "--channel", channel, "--team", "T1",
+                 env={"NEWS_ALLOWED_HOSTS": "127.0.0.1"})
+    _clean_failure(result)
+    assert "--channel" in result.output
