@@ -248,7 +248,18 @@ def join_name(tokens: list[Token], what: str = "account name", usage: str | None
         raise CommandError(f"The {what} is missing.", usage)
     if len(name) > MAX_NAME:
         raise CommandError(f"That {what} is {len(name)} characters long; names have at most {MAX_NAME}.", usage)
+    if len(_name_key(name)) > MAX_NAME:
+        raise CommandError(
+            f"That {what} is too long once normalised (letters such as ß count twice); shorten it.", usage
+        )
     return name
+
+
+def _name_key(name: str) -> str:
+    """storage.accounts.name_key (kept pure here): names are unique, and stored, by this key of at most
+    MAX_NAME characters, which casefolding and NFKC can make longer than the name ("ß" -> "ss")."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 # ---------------------------------------------------------------------------------------------- values

@@ -33,3 +33,10 @@ def test_overlong_slack_ids_are_refused_by_the_parser(text: str) -> None:
 def test_ordinary_ids_still_parse() -> None:
     assert cp.parse("set Acme owner <@U0123ABCD|ann>", TODAY).value == "U0123ABCD"  # type: ignore[union-attr]
     assert cp.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY).channel == "C0123ABCD"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["Straße AG", "ＡＣＭＥ  Corp", "Cafe\u0301", "\ufdfa x", "İstanbul", " a\tb "])
+def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
+    from storage.accounts import name_key
+
+    assert cp._name_key(name) == name_key(name)
