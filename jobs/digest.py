@@ -6,49 +6,39 @@ Period: "<owner user id>:<local date>". Owners without a known time zone are tre
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from sqlalchemy.orm import Session
+from datetime import date
 
 from accounts.signals import SECTIONS, build_digest, due_local_date
-from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from jobs.runner import JobResult, Outgoing, default_worker, run_periods, team_ids
+from jobs.runner import JobResult, Outgoing, TeamRun, per_team_job
 from storage.activity import by_owner, owners, watched_states
 
 NAME = "digest"
 KIND = "digest"
 
 
-def run(
-    session: Session,
-    now: datetime,
-    th: Thresholds = DEFAULT_THRESHOLDS,
-    *,
-    team_id: str | None = None,
-    worker: str | None = None,
-    dry_run: bool = False,
-) -> JobResult:
-    result = JobResult(NAME, now, dry_run)
-    worker = worker or default_worker()
-    for team in team_ids(session, team_id):
-        due: dict[str, tuple[str, date]] = {}
-        for owner, tz in owners(session, team).items():
-            local_day = due_local_date(now, tz)
-            if local_day is not None:
-                due[f"{owner}:{local_day.isoformat()}"] = (owner, local_day)
+def _team(job: TeamRun) -> None:
+    """Digests of one workspace's owners whose local 09:00 has come today."""
+    session, now, th = job.session, job.now, job.th
+    due: dict[str, tuple[str, date]] = {}
+    for owner, tz in owners(session, job.team_id).items():
+        local_day = due_local_date(now, tz)
+        if local_day is not None:
+            due[f"{owner}:{local_day.isoformat()}"] = (owner, local_day)
 
-        def compute(held: set[str], team: str = team, due: dict[str, tuple[str, date]] = due) -> list[Outgoing]:
-            grouped = by_owner(watched_states(session, team, now, th))
-            out = []
-            for period in sorted(held):
-                owner, local_day = due[period]
-                digest = build_digest(owner, local_day, grouped.get(owner, ()), now, th)
-                if digest is not None:
-                    out.append(Outgoing(period, owner, KIND, digest.to_facts()))
-            return out
+    def compute(held: set[str]) -> list[Outgoing]:
+        grouped = by_owner(watched_states(session, job.team_id, now, th))
+        out = []
+        for period in sorted(held):
+            owner, local_day = due[period]
+            digest = build_digest(owner, local_day, grouped.get(owner, ()), now, th)
+            if digest is not None:
+                out.append(Outgoing(period, owner, KIND, digest.to_facts()))
+        return out
 
-        run_periods(session, result=result, team_id=team, periods=due, worker=worker, now=now, compute=compute)
-    return result
+    job.run_periods(due, compute)
+
+
+run = per_team_job(NAME, _team)
 
 
 def dry_run_json(result: JobResult) -> list[dict[str, object]]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage import ledger
 from storage.db import workspace_ids
 from storage.outbox import NewMessage, enqueue_many
@@ -61,6 +62,52 @@ class JobResult:
 
 def team_ids(session: Session, team_id: str | None) -> list[str]:
     return [team_id] if team_id else workspace_ids(session)
+
+
+@dataclass(frozen=True)
+class TeamRun:
+    """One job run for one workspace: what a job's per-workspace step needs."""
+
+    session: Session
+    team_id: str
+    now: datetime
+    th: Thresholds
+    result: JobResult
+    worker: str
+
+    def run_periods(
+        self,
+        periods: Mapping[str, Any],
+        compute: Callable[[set[str]], list[Outgoing]],
+        after: Callable[[set[str]], None] | None = None,
+    ) -> None:
+        run_periods(
+            self.session, result=self.result, team_id=self.team_id, periods=periods, worker=self.worker,
+            now=self.now, compute=compute, after=after,
+        )
+
+
+def per_team_job(name: str, step: Callable[[TeamRun], None]) -> Callable[..., JobResult]:
+    """A job's `run(session, now, th, *, team_id=None, worker=None, dry_run=False)`: `step` once per
+    workspace (or only `team_id`), all into one JobResult."""
+
+    def run(
+        session: Session,
+        now: datetime,
+        th: Thresholds = DEFAULT_THRESHOLDS,
+        *,
+        team_id: str | None = None,
+        worker: str | None = None,
+        dry_run: bool = False,
+    ) -> JobResult:
+        result = JobResult(name, now, dry_run)
+        worker = worker or default_worker()
+        for team in team_ids(session, team_id):
+            step(TeamRun(session, team, now, th, result, worker))
+        return result
+
+    run.__doc__ = step.__doc__
+    return run
 
 
 def run_periods(

@@ -9,55 +9,47 @@ not nagging.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
-
 from accounts.signals import tier_change
-from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from jobs.runner import JobResult, Outgoing, default_worker, run_periods, team_ids
-from storage.activity import record_classes, recorded_classes
-from storage.portfolio import assess_workspace
+from jobs.runner import Outgoing, TeamRun, per_team_job
+from storage.activity import record_classes
+from storage.models import Account
+from storage.portfolio import assess_rows, classify_workspace
 
 NAME = "tier_watch"
 KIND = "tier_change"
 
 
-def run(
-    session: Session,
-    now: datetime,
-    th: Thresholds = DEFAULT_THRESHOLDS,
-    *,
-    team_id: str | None = None,
-    worker: str | None = None,
-    dry_run: bool = False,
-) -> JobResult:
-    result = JobResult(NAME, now, dry_run)
-    worker = worker or default_worker()
+def _team(job: TeamRun) -> None:
+    """Tonight's tier and grade changes of one workspace's accounts."""
+    session, team, now, th = job.session, job.team_id, job.now, job.th
     period = now.date().isoformat()
-    for team in team_ids(session, team_id):
-        updates: dict[int, tuple[str, str | None]] = {}
+    updates: dict[int, tuple[str, str | None]] = {}
 
-        def compute(held: set[str], team: str = team, updates: dict = updates) -> list[Outgoing]:
-            assessments = assess_workspace(session, team, now, th)
-            recorded = recorded_classes(session, team)
-            out = []
-            for account_id, verdict in assessments.items():
-                owner, old_tier, old_grade = recorded.get(account_id, (None, None, None))
-                if (old_tier, old_grade) == (verdict.tier, verdict.grade):
-                    continue
-                updates[account_id] = (verdict.tier, verdict.grade)
-                change = tier_change(account_id, old_tier, old_grade, verdict)
-                if change is not None and owner:
-                    out.append(Outgoing(period, owner, KIND, change.to_facts(), account_id=account_id))
-            return out
-
-        def record(held: set[str], team: str = team, updates: dict = updates) -> None:
-            if held:
-                record_classes(session, team, updates)
-
-        run_periods(
-            session, result=result, team_id=team, periods={period: None}, worker=worker, now=now,
-            compute=compute, after=record,
+    def compute(held: set[str]) -> list[Outgoing]:
+        classified = classify_workspace(
+            session, team, th, Account.owner_user_id, Account.last_tier, Account.last_grade
         )
-    return result
+        announce = []
+        for verdict, r in classified.accounts:
+            if (r.last_tier, r.last_grade) == (verdict.tier, verdict.grade):
+                continue
+            updates[r.id] = (verdict.tier, verdict.grade)
+            if r.last_tier is not None and r.owner_user_id:  # a first sighting is only recorded
+                announce.append(r)
+        # Only the accounts whose change is announced are assessed in full (for the reasons).
+        assessments = assess_rows(session, team, now, th, classified.grader, announce)
+        out = []
+        for r in announce:
+            change = tier_change(r.id, r.last_tier, r.last_grade, assessments[r.id])
+            if change is not None:
+                out.append(Outgoing(period, r.owner_user_id, KIND, change.to_facts(), account_id=r.id))
+        return out
+
+    def record(held: set[str]) -> None:
+        if held:
+            record_classes(session, team, updates)
+
+    job.run_periods({period: None}, compute, after=record)
+
+
+run = per_team_job(NAME, _team)

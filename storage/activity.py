@@ -173,7 +173,7 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     the key-tier and A accounts (the only ones their signals concern)."""
     graded = classify_workspace(
         session, team_id, th, Account.owner_user_id, Account.sponsor_user_id, Account.sponsor_level
-    )
+    ).accounts
     watched = []
     by_interactions = []
     for verdict, r in graded:
@@ -224,16 +224,6 @@ def by_owner(states: Iterable[AccountState]) -> dict[str, list[AccountState]]:
         if s.owner:
             grouped.setdefault(s.owner, []).append(s)
     return grouped
-
-
-def recorded_classes(session: Session, team_id: str) -> dict[int, tuple[str | None, str | None, str | None]]:
-    """Account id -> (owner user id, last announced tier, last announced grade), for tier_watch."""
-    rows = session.execute(
-        select(Account.id, Account.owner_user_id, Account.last_tier, Account.last_grade).where(
-            Account.team_id == team_id
-        )
-    ).all()
-    return {r.id: (r.owner_user_id, r.last_tier, r.last_grade) for r in rows}
 
 
 def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:

@@ -7,7 +7,7 @@ import functools
 from collections import namedtuple
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
@@ -32,6 +32,8 @@ _FACT_COLUMNS = (
     Account.potential,
     Account.prospect_fit,
 )
+_FACT_FIELDS = tuple(c.key for c in _FACT_COLUMNS)
+PAIRS_CHUNK = 2000
 
 
 def engagement_pairs(
@@ -73,7 +75,10 @@ def _row_type(fields: tuple[str, ...]) -> Any:
 def load_facts(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountFacts]:
     """One AccountFacts per account of the workspace (ordered by name key), `id` = Account.id."""
     pairs = engagement_pairs(session, team_id, now, th.engagement_window_days)
-    return [AccountFacts(**r._asdict(), engagement_pairs=pairs.get(r.id, 0)) for r in _account_rows(session, team_id)]
+    return [
+        AccountFacts(**r._asdict(), engagement_pairs=pairs.get(r.id, 0))
+        for r in _account_rows(session, team_id)
+    ]
 
 
 def assess_workspace(session: Session, team_id: str, now: datetime, th: Thresholds) -> dict[int, Assessment]:
@@ -83,12 +88,44 @@ def assess_workspace(session: Session, team_id: str, now: datetime, th: Threshol
     return {f.id: v for f, v in zip(facts, verdicts, strict=True) if f.id is not None}
 
 
-def classify_workspace(session: Session, team_id: str, th: Thresholds, *extra: Any) -> list[tuple[TierGrade, Any]]:
-    """(tier and grade, row) for every account of the workspace, in name order: the tier and grade
-    `assess_workspace` gives (the same ValueError for a malformed rating), without the reasons, quadrant and
-    next steps, and without the engagement-pair scan (pairs only move the quadrant). Each row carries the
-    rules' columns and the `extra` account columns the caller asks for."""
+class Classified(NamedTuple):
+    grader: PortfolioGrader  # holds the workspace's revenue ranking: `assess_rows` grades in full with it
+    accounts: list[tuple[TierGrade, Any]]  # (tier and grade, account row), in name order
+
+
+def classify_workspace(session: Session, team_id: str, th: Thresholds, *extra: Any) -> Classified:
+    """Tier and grade of every account of the workspace, in name order: those `assess_workspace` gives (the
+    same ValueError for a malformed rating), without the reasons, quadrant and next steps, and without the
+    engagement-pair scan (pairs only move the quadrant). Each row carries the rules' columns and the `extra`
+    account columns the caller asks for."""
     # Rows read like AccountFacts (same names; no pairs, so prospects, assessed in full, see 0).
     rows = _account_rows(session, team_id, literal(0).label("engagement_pairs"), *extra)
     facts = cast(Sequence[AccountFacts], rows)
-    return list(zip(PortfolioGrader(facts, th).classify_all(facts), rows, strict=True))
+    grader = PortfolioGrader(facts, th)
+    return Classified(grader, list(zip(grader.classify_all(facts), rows, strict=True)))
+
+
+def assess_rows(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    th: Thresholds,
+    grader: PortfolioGrader,
+    rows: Sequence[Any],
+) -> dict[int, Assessment]:
+    """Account id -> the Assessment `assess_workspace` gives, for some rows of a `classify_workspace`
+    (engagement pairs counted for just those accounts)."""
+    pairs: dict[int, int] = {}
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), PAIRS_CHUNK):
+        pairs.update(
+            engagement_pairs(
+                session, team_id, now, th.engagement_window_days, ids[start : start + PAIRS_CHUNK]
+            )
+        )
+    return {
+        r.id: grader.assess(
+            AccountFacts(**{f: getattr(r, f) for f in _FACT_FIELDS}, engagement_pairs=pairs.get(r.id, 0))
+        )
+        for r in rows
+    }
