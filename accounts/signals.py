@@ -16,9 +16,10 @@ Signals (seeds 000, 002, 004), each only for accounts that are not snoozed:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -278,18 +279,23 @@ class Digest:
         return []
 
 
+# Each section's signal as f(account, now, th), in SECTIONS order.
+_SIGNALS: tuple[tuple[str, Callable[[AccountState, datetime, Thresholds], Item | None]], ...] = (
+    ("stale", stale),
+    ("single_point_of_failure", single_point_of_failure),
+    ("checkup_due", checkup_due),
+    ("sponsor_missing", lambda a, now, th: sponsor_missing(a, th)),
+    ("revenue_drop", lambda a, now, th: revenue_drop(a, th)),
+)
+assert tuple(name for name, _ in _SIGNALS) == SECTIONS
+_URGENCY = attrgetter("urgency")
+
+
 def section_items(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, Item]:
     """Every signal that fires for one account (empty when snoozed)."""
     if is_snoozed(a, now):
         return {}
-    found = {
-        "stale": stale(a, now, th),
-        "single_point_of_failure": single_point_of_failure(a, now, th),
-        "checkup_due": checkup_due(a, now, th),
-        "sponsor_missing": sponsor_missing(a, th),
-        "revenue_drop": revenue_drop(a, th),
-    }
-    return {k: v for k, v in found.items() if v is not None}
+    return {name: item for name, signal in _SIGNALS if (item := signal(a, now, th)) is not None}
 
 
 def build_digest(
@@ -297,15 +303,13 @@ def build_digest(
 ) -> Digest | None:
     """One owner's digest: non-empty sections in a fixed order, each sorted most urgent first and capped at
     `digest_section_limit` items. None when there is nothing to say."""
-    buckets: dict[str, list[Item]] = {name: [] for name in SECTIONS}
-    for a in accounts:
-        for name, item in section_items(a, now, th).items():
-            buckets[name].append(item)
+    awake = [a for a in accounts if not is_snoozed(a, now)]
     limit = th.digest_section_limit
     sections = []
-    for name in SECTIONS:
-        items = sorted(buckets[name], key=lambda i: i.urgency)
+    for name, signal in _SIGNALS:
+        items = [item for a in awake if (item := signal(a, now, th)) is not None]
         if items:
+            items.sort(key=_URGENCY)
             sections.append(Section(name, tuple(items[:limit]), max(0, len(items) - limit)))
     if not sections:
         return None

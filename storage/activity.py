@@ -34,9 +34,11 @@ def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collecti
     if conn.dialect.name == "postgresql":
         scope = bindparam("scope_ids", ids, type_=postgresql.ARRAY(BigInteger))
         return conn.execute(stmt.where(column == any_(scope))).all()
+    # One expanding parameter: the statement compiles once, and no id goes through SQL coercion.
+    scoped = stmt.where(column.in_(bindparam("scope_ids", expanding=True)))
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
-        rows.extend(conn.execute(stmt.where(column.in_(ids[start : start + CHUNK]))).all())
+        rows.extend(conn.execute(scoped, {"scope_ids": ids[start : start + CHUNK]}).all())
     return rows
 
 
