@@ -149,7 +149,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
     from jobs import digest
     from storage.db import make_engine, session_factory
     from storage.models import Interaction, JobRun, OutboxMessage
-    from storage.portfolio import assess_workspace
+    from storage.portfolio import classify_workspace
 
     engine = make_engine(url)
     sessions = session_factory(engine)
@@ -174,10 +174,10 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             baseline_times.append(time.perf_counter() - start)
             assert len(rows) > 0
     baseline = min(baseline_times)
-    with sessions() as s:  # the share of the job spent classifying the portfolio (storage.portfolio)
+    with sessions() as s:  # the share of the job spent on tier and grade of every account (storage.portfolio)
         start = time.perf_counter()
-        assess_workspace(s, TEAM, NOW, Thresholds())
-        assess_seconds = time.perf_counter() - start
+        classify_workspace(s, TEAM, Thresholds())
+        classify_seconds = time.perf_counter() - start
     engine.dispose()
     assert result.claimed == OWNERS, result
     size = f"{ACCOUNTS} accounts, {OWNERS} owners, {INTERACTIONS} interactions"
@@ -186,7 +186,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
          "baseline": round(baseline, 3), "ratio": round(seconds / baseline, 2), "ratio_target": 3.0,
          "messages": result.enqueued, "data": size},
         {"name": f"digest_peak_rss_{backend}", "value": round(peak_mb, 1), "unit": "MB", "target": 300},
-        {"name": f"digest_part_assess_workspace_{backend}", "value": round(assess_seconds, 3), "unit": "s",
+        {"name": f"digest_part_classify_workspace_{backend}", "value": round(classify_seconds, 3), "unit": "s",
          "note": "tiers and grades of all accounts (storage.portfolio + accounts.grading), inside the job's time"},
     ]
 
