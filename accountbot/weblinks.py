@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 _BREAKING = frozenset(" \t\r\n\x00<>\"|")
+MAX_URL_LENGTH = 2000  # longer links are almost always tracking junk, and cannot fit Slack's button/url fields
 
 
 def http_url(url: object) -> str | None:
@@ -13,6 +14,8 @@ def http_url(url: object) -> str | None:
     if not url or not isinstance(url, str):
         return None
     url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        return None
     try:
         parts = urlsplit(url)
         host = parts.hostname

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -121,11 +122,16 @@ def utcnow() -> datetime:
 
 
 def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:
+    """The workspace row, created if missing. Safe when two requests create it at the same moment
+    (insert ... on conflict do nothing), on SQLite and PostgreSQL."""
     ws = session.get(Workspace, team_id)
-    if ws is None:
-        ws = Workspace(team_id=team_id, name=name, created_at=utcnow())
-        session.add(ws)
-        session.flush()
+    if ws is not None:
+        return ws
+    values = {"team_id": team_id, "name": name, "created_at": utcnow()}
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    session.execute(insert(Workspace).values(**values).on_conflict_do_nothing(index_elements=["team_id"]))
+    ws = session.get(Workspace, team_id, populate_existing=True)
+    assert ws is not None
     return ws
 
 

@@ -63,3 +63,32 @@ def test_postgres_connections_have_a_connect_timeout(url: str, expected: object)
     with pytest.raises(Exception, match="captured"):
         engine.connect()
     assert seen["connect_timeout"] == expected
+
+
+
+def test_two_sessions_creating_the_same_workspace_both_succeed(sessions) -> None:
+    """Two requests from a new workspace at the same moment: the second waits, then uses the first's row."""
+    import threading
+    import time
+
+    first = sessions()
+    ensure_workspace(first, "TNEW")  # inserted, not committed yet
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        s = sessions()
+        try:
+            outcome["team"] = ensure_workspace(s, "TNEW", name="ignored").team_id
+            s.commit()
+        except Exception as exc:  # the old get-then-insert failed here with an IntegrityError
+            outcome["error"] = exc
+        finally:
+            s.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.3)  # let the second session reach its insert and wait on the first's lock
+    first.commit()
+    first.close()
+    thread.join(20)
+    assert outcome == {"team": "TNEW"}
