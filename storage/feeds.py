@@ -414,6 +414,8 @@ def sync_account_feeds(
     added = 0
     refused: list[tuple[str, str]] = []
     for account_id, name, url in rows:
+        if not url:
+            continue
         try:
             with session.begin_nested():
                 add_feed(session, team_id=team_id, url=url, account_id=account_id, allowed_hosts=allowed_hosts, now=now)

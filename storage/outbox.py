@@ -257,4 +257,4 @@ def sent_history(session: Session, *, team_id: str, kind: str, since: datetime) 
             OutboxMessage.account_id.is_not(None),
         )
     ).all()
-    return [(r, a, c) for r, a, c in rows]
+    return [(r, a, c) for r, a, c in rows if a is not None]

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -91,9 +92,9 @@ def resolve_team(session: Session, settings: Settings, team: str | None, *, crea
 MAX_ROW_ID = 2**63 - 1  # row ids are 64-bit; a larger number is refused by typer instead of overflowing SQLite
 
 
-def RowIdArgument(help: str) -> typer.models.ArgumentInfo:  # noqa: N802 - used like typer.Argument
+def RowIdArgument(help: str) -> Any:  # noqa: N802 - used like typer.Argument (a default value)
     """A required row id argument (outbox message, feed): a positive 64-bit integer."""
-    return typer.Argument(..., min=1, max=MAX_ROW_ID, help=help)  # type: ignore[no-any-return]
+    return typer.Argument(..., min=1, max=MAX_ROW_ID, help=help)
 
 
 TeamOption = typer.Option(None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace).")

@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
             table = Table("Account", "Title", "Published", "Link")
             for row in rows:
                 # feed text is shown as text: a title such as "[/]" or "[link=...]" is not rich markup
-                table.add_row(Text(row["account"]), Text(row["title"]), (row["published"] or "")[:16], Text(row["link"] or ""))
+                table.add_row(Text(row["account"] or ""), Text(row["title"] or ""), (row["published"] or "")[:16], Text(row["link"] or ""))
             console.print(table)
 
     @news.command("poll")

@@ -66,8 +66,7 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
             contact_id = int(picked)
         except ValueError:
             errors[CONTACT] = "Pick a contact from the list."
-    typed = plain(_value(values, CONTACT_NAME).get("value") or "")
-    typed = " ".join(typed.split()) or None
+    typed: str | None = " ".join(plain(_value(values, CONTACT_NAME).get("value") or "").split()) or None
     if contact_id is not None and typed:
         errors[CONTACT_NAME] = "Pick a contact from the list or type a name, not both."
     if typed and len(typed) > 200:

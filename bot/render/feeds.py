@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
+
 from bot.render.format import chunk_lines, day, name, no_controls, section, user_text
 from bot.render.kit import Message, link
 from storage.feeds import FeedView
@@ -29,6 +31,6 @@ def render_feeds(feeds: list[FeedView]) -> Message:
             text="No news feeds yet",
             blocks=[section("No news feeds yet. An admin can add one: `/account feeds add https://example.com/news.rss #channel`")],
         )
-    blocks = [section(f"*News feeds* ({len(feeds)})")]
+    blocks: list[Block] = [section(f"*News feeds* ({len(feeds)})")]
     blocks.extend(chunk_lines([feed_line(f) for f in feeds], 40))
     return Message(text=f"{len(feeds)} news feeds", blocks=blocks)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
+
 from bot.render.format import OPEN_GRADE, actions, button, context, name, section, user_text
 from bot.render.kit import Message, user_mention
 
@@ -70,7 +72,7 @@ def is_confirmation(message: Message) -> bool:
 
 def render_done(text: str, detail: str | None = None) -> Message:
     """A confirmation; `text` is already mrkdwn-safe (callers escape names with format.name)."""
-    blocks = [section(f"{DONE} {text}")]
+    blocks: list[Block] = [section(f"{DONE} {text}")]
     if detail:
         blocks.append(context(detail))
     return Message(text=text.replace("*", ""), blocks=blocks)
