@@ -25,6 +25,7 @@ demo: $(STAMP_RUN)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -150,6 +150,7 @@ class NextStepAdvisor:
         th = self.th
         if s.laggard:  # margin_based holds: an explicit profitability never flags laggard
             reached, _, _ = rate_profitability(None, 0.0, th)
+            assert reached is not None  # a margin is given, so it is rated
             label = "bring the profit margin to 0% or above (no longer a laggard)"
             if reached != "low":  # only when the medium (or high) margin line is 0%
                 label += f", profitability {reached}"
@@ -161,6 +162,7 @@ class NextStepAdvisor:
                 # line below zero leaves a laggard flagged.
                 cut = th.margin_high_from if level == "high" else th.margin_medium_from
                 reached, laggard, _ = rate_profitability(None, cut, th)
+                assert reached is not None  # a margin is given, so it is rated
                 label = f"raise profitability to {reached} (margin >= {pct(cut)})"
                 yield size, 0, label, s._replace(profitability=reached, laggard=laggard)
             else:

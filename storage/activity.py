@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, Table, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -24,16 +24,18 @@ from storage.portfolio import classify_workspace
 CHUNK = 2000
 
 
+ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]  # Core updates without ORM bookkeeping
+
 def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
     """Run `stmt` for the whole workspace, or only for `account_ids`: one `= ANY(array)` query on
     PostgreSQL, chunks of CHUNK ids on SQLite. Plain rows (Core execution: no ORM bookkeeping per row)."""
     conn = session.connection()
     if account_ids is None:
-        return conn.execute(stmt).all()
+        return list(conn.execute(stmt).all())
     ids = sorted(set(account_ids))
     if conn.dialect.name == "postgresql":
         scope = bindparam("scope_ids", ids, type_=postgresql.ARRAY(BigInteger))
-        return conn.execute(stmt.where(column == any_(scope))).all()
+        return list(conn.execute(stmt.where(column == any_(scope))).all())
     # One expanding parameter: the statement compiles once, and no id goes through SQL coercion.
     scoped = stmt.where(column.in_(bindparam("scope_ids", expanding=True)))
     rows: list[Any] = []
@@ -233,8 +235,8 @@ def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[s
     if not changes:
         return
     session.execute(
-        update(Account.__table__)
-        .where(Account.__table__.c.team_id == team_id, Account.__table__.c.id == bindparam("aid"))
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
         .values(last_tier=bindparam("tier"), last_grade=bindparam("grade")),
         [{"aid": aid, "tier": tier, "grade": grade} for aid, (tier, grade) in changes.items()],
     )
