@@ -527,7 +527,7 @@ def _set_value(field_name: str, values: list[Token]) -> tuple[object, str | None
             raise CommandError("An account has at most 20 aliases.", SET_USAGE)
         return aliases, None
     if field_name == "feed":
-        return parse_url(_one(values, field_name)), None
+        return (None if clearing else parse_url(_one(values, field_name))), None
     raise CommandError(f"`{field_name}` cannot be set.", SET_USAGE)  # pragma: no cover - SET_FIELDS guards this
 
 

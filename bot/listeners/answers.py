@@ -241,7 +241,10 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
     require_change_right(req, acc, f"change the {FIELD_LABELS.get(cmd.field, cmd.field)} of")
     now = ctx.now()
     before = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
-    if cmd.field == "feed":
+    if cmd.field == "feed" and cmd.value is None:
+        if acc.news_feed:  # `set NAME feed none`: stop polling the account's feed
+            retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
+    elif cmd.field == "feed":
         assert isinstance(cmd.value, str)
         try:
             add_feed(

@@ -41,3 +41,16 @@ def test_setting_a_new_feed_retires_the_previous_one(make_bot_server: BotFactory
     # setting the same URL again changes nothing and keeps it
     assert "nothing changed" in ask(h, "set Globex feed http://127.0.0.1:8999/new.rss")
     assert ("http://127.0.0.1:8999/new.rss", "Globex") in _feeds(h)
+
+
+def test_setting_the_feed_to_none_stops_polling_it(make_bot_server: BotFactory, db_url: str) -> None:
+    h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    ask(h, "set Globex feed http://127.0.0.1:8999/old.rss")
+    assert ("http://127.0.0.1:8999/old.rss", "Globex") in _feeds(h)
+    answer = ask(h, "set Globex feed none")
+    assert "http://127.0.0.1:8999/old.rss →" in answer
+    assert _feeds(h) == set()
+    with unit_of_work(h.sessions) as s:
+        assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) is None
