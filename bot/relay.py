@@ -402,12 +402,20 @@ def start_relay(
     """Start the relay and the owner directory for `accountbot run`; returns the service (call `.stop()`).
 
     The workspace is `team_id`, else SLACK_TEAM_ID, else the bot token's own team (auth.test), else the
-    only workspace in the database."""
+    only workspace in the database. A configured workspace that is not the token's own is refused: its
+    nudges would go out with another workspace's token."""
     from bot.directory import Directory
     from bot.slack_client import make_web_client
 
     client = client or make_web_client(settings, retries=False)
-    team = team_id or getattr(settings, "slack_team_id", None) or _token_team(client) or _only_workspace(sessions)
+    configured = team_id or getattr(settings, "slack_team_id", None)
+    token_team = _token_team(client)
+    if configured and token_team and configured != token_team:
+        raise RuntimeError(
+            f"SLACK_TEAM_ID is {configured} but SLACK_BOT_TOKEN belongs to workspace {token_team}; "
+            "set SLACK_TEAM_ID to the token's workspace (or unset it)"
+        )
+    team = configured or token_team or _only_workspace(sessions)
     if not team:
         raise RuntimeError(
             "the outbox relay cannot tell which workspace to serve: set SLACK_TEAM_ID (auth.test failed and the "

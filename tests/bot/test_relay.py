@@ -48,7 +48,7 @@ class Clock:
 
 @pytest.fixture
 def slack():
-    with FakeSlackApi(rate_per_channel=1) as fake:
+    with FakeSlackApi(rate_per_channel=1, team_id=TEAM) as fake:
         yield fake
 
 
@@ -327,3 +327,14 @@ def test_pace_deferral_keeps_the_reason_to_reconcile(sessions, slack) -> None:
     assert row(sessions, first).slack_ts == posted["ts"]
     assert len(slack.messages["D1"]) == 2  # the earlier post and `second`; `first` not doubled
     assert row(sessions, second).status == "sent"
+
+
+def test_start_relay_refuses_a_workspace_that_is_not_the_tokens(sessions, slack) -> None:
+    """SLACK_TEAM_ID pointing at another workspace would post its nudges with this token: refused at start."""
+    from bot.relay import start_relay
+
+    class Settings:
+        slack_team_id = "T0THER"
+
+    with pytest.raises(RuntimeError, match=f"SLACK_TEAM_ID is T0THER but SLACK_BOT_TOKEN belongs to workspace {slack.team_id}"):
+        start_relay(sessions, Settings(), client=client_for(slack))
