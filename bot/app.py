@@ -35,7 +35,7 @@ def _default_registrar() -> Registrar:
     register = getattr(module, "register", None)
     if register is None:
         raise RuntimeError("bot.listeners has no register(app, ctx) function")
-    return register  # type: ignore[no-any-return]
+    return register
 
 
 def create_app(

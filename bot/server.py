@@ -112,7 +112,7 @@ class _ReleaseOnClose:
             self.held.release()
 
 
-class _AckFirstTask(WSGITask):  # type: ignore[misc]
+class _AckFirstTask(WSGITask):
     """waitress's task, releasing the request's held follow-up work after the response is written."""
 
     def get_environment(self) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class _AckFirstTask(WSGITask):  # type: ignore[misc]
                 held.release()
 
 
-class _AckFirstChannel(HTTPChannel):  # type: ignore[misc]
+class _AckFirstChannel(HTTPChannel):
     task_class = _AckFirstTask
 
 
@@ -156,12 +156,12 @@ class HttpServer:
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)  # type: ignore[union-attr]
+        return int(self._server.effective_port)
 
     @property
     def url(self) -> str:
         """Base URL, e.g. http://127.0.0.1:3000 (no trailing slash)."""
-        host = self._server.effective_host  # type: ignore[union-attr]
+        host = self._server.effective_host
         return f"http://{host}:{self.port}"
 
     @property

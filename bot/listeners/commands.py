@@ -34,7 +34,7 @@ def ack_now(ack: Ack) -> None:
 def safely(ctx: BotContext, work: Any, team_id: str | None) -> Message:
     """Run `work()`; an unexpected failure is logged (type only in the line, trace attached) and apologised for."""
     try:
-        return work()  # type: ignore[no-any-return]
+        return work()
     except Exception as exc:
         log.error("command_failed team=%s error=%s", team_id, type(exc).__name__, exc_info=exc)
         return render_problem(OOPS)
