@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -47,7 +47,7 @@ def grade_card(v: Assessment) -> Panel:
     for key, label in RATING_LABELS.items():
         level = v.ratings.get(key)
         ratings.add_row(label, Text(level or "unknown", style=LEVEL_STYLE.get(level, "dim")))
-    parts: list[object] = [head, ratings]
+    parts: list[RenderableType] = [head, ratings]
     if v.flags:
         parts.append(Text("Flags: " + ", ".join(v.flags), style="bold red"))
     if v.reasons:
@@ -57,13 +57,16 @@ def grade_card(v: Assessment) -> Panel:
         parts.append(Text.assemble(("Next step: ", "bold"), v.next_step))
     if v.treatment:
         parts.append(Text.assemble(("Treatment: ", "bold"), v.treatment))
-    return Panel(Group(*parts), title=Text(v.name, style="bold"), title_align="left", expand=False)  # type: ignore[arg-type]
+    return Panel(Group(*parts), title=Text(v.name, style="bold"), title_align="left", expand=False)
 
 
 def portfolio_table(verdicts: Sequence[Assessment]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title=f"{len(verdicts)} account(s)")
-    for col, justify in (("Account", "left"), ("Tier", "left"), ("Grade", "center"), ("Score", "right"), ("Quadrant", "left"), ("Flags", "left")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("Account", "left"), ("Tier", "left"), ("Grade", "center"), ("Score", "right"), ("Quadrant", "left"), ("Flags", "left"),
+    )
+    for col, justify in columns:
+        table.add_column(col, justify=justify)
     for v in portfolio_order(verdicts):
         table.add_row(
             Text(v.name),

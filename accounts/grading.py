@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from accounts.levels import RANK, parse_level
-from accounts.model import AccountFacts, Assessment
+from accounts.model import AccountFacts, Assessment, Grade, Quadrant, Tier
 from accounts.quadrant import quadrant, rate_engagement, rate_potential
 from accounts.ratings import (
     RevenueRanking,
@@ -355,10 +355,10 @@ class PortfolioGrader:
         quad, quad_why = self._quadrant(f)
         return Assessment(
             name=f.name,
-            tier=tier,  # type: ignore[arg-type]
-            grade=v.grade,  # type: ignore[arg-type]
+            tier=cast(Tier, tier),
+            grade=cast(Grade | None, v.grade),
             score=v.score,
-            quadrant=quad,  # type: ignore[arg-type]
+            quadrant=cast(Quadrant, quad),
             ratings=_ratings(
                 s.revenue, rated.wallet_share, rated.profitability, s.strategic_value, s.pain_factor
             ),
@@ -391,7 +391,7 @@ class PortfolioGrader:
             tier="prospect",
             grade=None,
             score=None,
-            quadrant=quad,  # type: ignore[arg-type]
+            quadrant=cast(Quadrant, quad),
             ratings=_ratings(revenue, share, profit, strategic, pain),
             flags=[],
             reasons=reasons,

@@ -231,7 +231,9 @@ def main() -> None:
                 log = Path(tmp) / f"{mode}.log"
                 cmd = [sys.executable, __file__, "--serve", mode, "--db", db_url, "--api", fake.base_url]
                 procs[mode] = start_child(cmd, log=log)
-                line = procs[mode].stdout.readline()  # type: ignore[union-attr]
+                out = procs[mode].stdout
+                assert out is not None  # started with stdout=PIPE
+                line = out.readline()
                 if not line:
                     raise RuntimeError(f"{mode} server did not start")
                 ports[mode] = json.loads(line)["port"]
@@ -267,7 +269,8 @@ def main() -> None:
             deadline = time.monotonic() + 60
             ready = False
             while time.monotonic() < deadline:
-                line = proc.stderr.readline()  # type: ignore[union-attr]
+                assert proc.stderr is not None  # started with stderr=PIPE
+                line = proc.stderr.readline()
                 if not line:
                     break
                 if re.search(r"bot_ready mode=http", line):

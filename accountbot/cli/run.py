@@ -155,7 +155,8 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
     else:
         from bot.socket_mode import socket_mode_handler
 
-        app_token = settings.slack_app_token.get_secret_value()  # type: ignore[union-attr]
+        assert settings.slack_app_token is not None  # check_slack_settings refused a missing one
+        app_token = settings.slack_app_token.get_secret_value()
         handler = socket_mode_handler(app, app_token)
         try:
             handler.connect()
