@@ -12,19 +12,19 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Table, any_, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
-from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
+from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze, table_of
 from storage.portfolio import classify_workspace
 
 CHUNK = 2000
 
 
-ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]  # Core updates without ORM bookkeeping
+ACCOUNTS = table_of(Account)  # Core updates without ORM bookkeeping
 
 def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
     """Run `stmt` for the whole workspace, or only for `account_ids`: one `= ANY(array)` query on

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from storage.accounts import name_key
 from storage.db import ensure_workspace
 from storage.edits import touch_dedup_key
-from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
+from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
 
 CHUNK = 5000
 Progress = Callable[[int], None]  # called with the number of rows just written
@@ -56,12 +56,6 @@ class RowError:
         return f"line {self.line}, column {self.column}: {shown(self.value)} - expected {self.expected}"
 
 
-
-def _table(model: type[Any]) -> Table:
-    """A mapped class's Table (typed as such: ORM classes expose it as a generic FromClause)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 def shown(value: str, limit: int = 60) -> str:
     """A value as it appears in an error message: quoted, and shortened when long."""
@@ -319,7 +313,7 @@ def import_accounts(
             yield v
 
     update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
-    table = _table(Account)
+    table = table_of(Account)
     written = _upsert(session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress)
     return _counted(result, written)
 
@@ -353,7 +347,7 @@ def import_contacts(
             v["active"] = True
         values.append(v)
     _reject_if(errors)
-    table = _table(Contact)
+    table = table_of(Contact)
     written = _upsert(session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress)
     return _counted(result, written)
 
@@ -407,7 +401,7 @@ def import_interactions(
     _reject_if(errors)
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
-    stmt = _insert(session, _table(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    stmt = _insert(session, table_of(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
     for chunk in _chunks(new):
         session.execute(stmt, list(chunk))
         if progress:
@@ -443,7 +437,7 @@ def import_revenue(
         seen[(account_id, row.month)] = row.line
         values.append({"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount})
     _reject_if(errors)
-    written = _upsert(session, team_id, _table(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress)
+    written = _upsert(session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress)
     return _counted(result, written)
 
 

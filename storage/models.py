@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -59,6 +60,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Table, typed as such (the ORM exposes it as a generic FromClause): for Core statements."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class Workspace(Base):

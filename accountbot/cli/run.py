@@ -151,7 +151,7 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
             raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port.") from None
         server.start_in_thread()
         log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
-        stop_transport = lambda: server.close()  # noqa: E731 - closes with its default grace period
+        stop_transport = server.close
     else:
         from bot.socket_mode import socket_mode_handler
 
