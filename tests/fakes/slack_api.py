@@ -15,6 +15,14 @@ Failure injection (consumed by the next matching calls, `times` of them):
     fake.fail_next("chat.postMessage", error="channel_not_found")   # HTTP 200, {"ok": false, ...}
     fake.fail_next("response", status=500)                          # the next response_url post fails
 
+File uploads work as Slack's external upload does, in three steps (what slack_sdk's files_upload_v2 sends):
+files.getUploadURLExternal (filename, length, alt_txt) answers an `upload_url` on this server and a `file_id`;
+the POST of the bytes to that URL is recorded (method "upload"; `fail_next("upload", status=500)` fails it);
+files.completeUploadExternal (files=[{id, title}], channel_id, initial_comment, thread_ts) shares the files
+into the channel: a message with `files` lands in that channel's history (conversations.history sees it).
+`fake.uploads[file_id]` holds filename, alt_txt, title, content (bytes), channel_id, initial_comment,
+thread_ts, shared; `fake.shared_files(channel)` lists the shared ones in order.
+
 Other knobs: `rate_per_channel=1` (chat.postMessage beyond N per second per channel gets 429 + Retry-After),
 `fake.add_user("U1", tz="Europe/Berlin", is_admin=True, email="a@example.com")`,
 `fake.response_url("T1-1")` (a response_url on this server; posts to it land in `fake.responses`).
@@ -140,7 +148,7 @@ class FakeSlackApi:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel -> messages, oldest first
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> last published home view
-        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "content", ...}
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "alt_txt", "content", "title", ...}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._post_times: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Condition()
@@ -266,6 +274,13 @@ class FakeSlackApi:
             raise AssertionError(f"no call to {method}; calls so far: {[c.method for c in self.calls]}")
         return calls[-1]
 
+    def shared_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Uploaded files that files.completeUploadExternal shared (into `channel`, if given), in share order."""
+        with self._lock:
+            shared = [u for u in self.uploads.values() if u.get("shared")]
+        shared.sort(key=lambda u: u["shared_seq"])
+        return [u for u in shared if channel is None or u.get("channel_id") == channel]
+
     @property
     def responses(self) -> list[SlackCall]:
         """Posts to response_url (method "response"); params is the JSON body Bolt's respond() sent."""
@@ -308,6 +323,7 @@ class FakeSlackApi:
             self.messages.clear()
             self.views.clear()
             self.home_views.clear()
+            self.uploads.clear()
             self._post_times.clear()
 
     # ---------------------------------------------------------------- request handling
@@ -543,30 +559,89 @@ class FakeSlackApi:
         return {"ok": True, "user": self._user(user_id).to_api()}
 
     def _files_get_upload_url(self, p: dict[str, Any]) -> dict[str, Any]:
-        if not p.get("filename") or not p.get("length"):
+        """Step 1: a file id and an upload URL on this server (Slack's is on files.slack.com)."""
+        filename = str(p.get("filename") or "")
+        try:
+            length = int(p.get("length") or 0)
+        except (TypeError, ValueError):
+            raise _ApiError("invalid_arguments") from None
+        if not filename or length <= 0:
             raise _ApiError("invalid_arguments")
         file_id = self._new_id("F")
         with self._lock:
-            self.uploads[file_id] = {"filename": p["filename"], "length": int(p["length"]), "content": None}
+            self.uploads[file_id] = {
+                "id": file_id,
+                "filename": filename,
+                "length": length,
+                "alt_txt": p.get("alt_txt") or None,
+                "snippet_type": p.get("snippet_type") or None,
+                "content": None,
+                "title": None,
+                "channel_id": None,
+                "initial_comment": None,
+                "thread_ts": None,
+                "shared": False,
+                "shared_seq": None,
+            }
         return {"ok": True, "upload_url": f"{self.root_url}upload/{file_id}", "file_id": file_id}
 
     def _files_complete_upload(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share the uploaded files (all or none) into channel_id as one message with `files`."""
         files = p.get("files")
         if isinstance(files, str):
-            files = json.loads(files)
-        if not files:
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise _ApiError("invalid_arguments") from None
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
             raise _ApiError("invalid_arguments")
-        out = []
+        target = str(p.get("channel_id") or p.get("channels") or "")
+        channel = self._resolve_channel(target) if target else None
         with self._lock:
-            for f in files:
-                upload = self.uploads.get(f.get("id"))
-                if upload is None or upload["content"] is None:
-                    raise _ApiError("file_not_found")
-                upload["title"] = f.get("title")
-                upload["channel_id"] = p.get("channel_id") or p.get("channels")
-                upload["initial_comment"] = p.get("initial_comment")
-                out.append({"id": f["id"], "name": upload["filename"], "title": f.get("title")})
+            uploads = [self.uploads.get(str(f["id"])) for f in files]
+            if any(u is None or u["content"] is None for u in uploads):
+                raise _ApiError("file_not_found")
+            out = []
+            for f, upload in zip(files, uploads, strict=True):
+                assert upload is not None
+                upload["title"] = f.get("title") or upload["filename"]
+                if channel is not None:
+                    upload.update(
+                        channel_id=channel, initial_comment=p.get("initial_comment") or None,
+                        thread_ts=p.get("thread_ts") or None, shared=True, shared_seq=next(self._id_counter),
+                    )
+                out.append({"id": upload["id"], "name": upload["filename"], "title": upload["title"]})
+            if channel is not None:
+                message: dict[str, Any] = {
+                    "type": "message",
+                    "ts": self._next_ts(),
+                    "user": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "text": p.get("initial_comment") or "",
+                    "team": self.team_id,
+                    "upload": True,
+                    "files": [
+                        {
+                            "id": u["id"], "name": u["filename"], "title": u["title"], "mimetype": _mimetype(u["filename"]),
+                            "alt_txt": u["alt_txt"], "size": len(u["content"]),
+                        }
+                        for u in uploads
+                        if u is not None
+                    ],
+                }
+                if p.get("thread_ts"):
+                    message["thread_ts"] = p["thread_ts"]
+                self.messages[channel].append(message)
         return {"ok": True, "files": out}
+
+
+def _mimetype(filename: str) -> str:
+    lower = filename.lower()
+    if lower.endswith(".png"):
+        return "image/png"
+    if lower.endswith(".csv"):
+        return "text/csv"
+    return "application/octet-stream"
 
 
 class _ApiError(Exception):
@@ -645,7 +720,8 @@ def _make_handler(fake: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             content_type = headers.get("content-type", "")
             try:
-                params = _parse_params(raw, content_type, parts.query)
+                # file bytes (step 2 of an upload) are never a form, whatever Content-Type urllib put on them
+                params = _parse_params(b"" if parts.path.startswith("/upload/") else raw, content_type, parts.query)
             except ValueError:
                 self._send(400, {"ok": False, "error": "invalid_json"})
                 return
@@ -679,12 +755,19 @@ def _make_handler(fake: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             return 200, {"ok": True}, {}
 
         def _upload(self, call: SlackCall, raw: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+            """Step 2: the file's bytes, POSTed to the upload URL (no token, like Slack's)."""
+            failure = fake._take_failure("upload")
+            if failure is not None:
+                if failure.delay:
+                    time.sleep(failure.delay)
+                return failure.status, {"ok": False, "error": failure.error}, {}
             key = call.params["_key"]
             with fake._lock:
                 upload = fake.uploads.get(key)
                 if upload is None:
                     return 404, {"ok": False, "error": "not_found"}, {}
                 upload["content"] = raw
+            call.params["bytes"] = len(raw)  # the bytes themselves are in fake.uploads
             return 200, {"ok": True}, {}
 
         def _send(self, status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> None:

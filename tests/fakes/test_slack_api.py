@@ -184,3 +184,75 @@ def test_file_upload_flow(fake: FakeSlackApi) -> None:
     (file_id,) = fake.uploads
     assert fake.uploads[file_id]["content"] == b"a,b\n1,2\n"
     assert fake.uploads[file_id]["channel_id"] == "C1"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary, not UTF-8: must arrive unchanged
+
+
+def test_files_upload_v2_three_steps_are_recorded(fake: FakeSlackApi) -> None:
+    answer = client(fake).files_upload_v2(
+        channel="D123", content=PNG, filename="quadrant.png", title="Portfolio quadrant",
+        alt_txt="Scatter of 3 accounts", initial_comment="Your chart", thread_ts="1.000001",
+    )
+    assert [c.method for c in fake.calls] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    step1, step2, step3 = fake.calls
+    assert step1.params["filename"] == "quadrant.png" and int(step1.params["length"]) == len(PNG)
+    assert step1.params["alt_txt"] == "Scatter of 3 accounts"
+    upload_url = step1.answer["upload_url"]  # type: ignore[index]
+    assert upload_url.startswith(fake.root_url + "upload/")  # the same loopback server
+    assert step2.path == "/upload/" + step1.answer["file_id"] and step2.params["bytes"] == len(PNG)  # type: ignore[index]
+    assert step3.params["channel_id"] == "D123" and step3.params["initial_comment"] == "Your chart"
+    assert step3.params["thread_ts"] == "1.000001"
+    assert answer["file"]["id"] == step1.answer["file_id"]  # type: ignore[index]
+    (shared,) = fake.shared_files("D123")
+    assert shared["content"] == PNG and shared["filename"] == "quadrant.png"
+    assert shared["title"] == "Portfolio quadrant" and shared["alt_txt"] == "Scatter of 3 accounts"
+    assert shared["initial_comment"] == "Your chart" and shared["thread_ts"] == "1.000001"
+
+
+def test_several_files_share_as_one_message_seen_in_history(fake: FakeSlackApi) -> None:
+    c = client(fake)
+    c.files_upload_v2(
+        channel="D9",
+        file_uploads=[
+            {"content": PNG, "filename": "a.png", "title": "A", "alt_txt": "first"},
+            {"content": PNG[:100], "filename": "b.png", "title": "B", "alt_txt": "second"},
+        ],
+    )
+    assert [u["filename"] for u in fake.shared_files("D9")] == ["a.png", "b.png"]
+    assert len(fake.calls_to("files.completeUploadExternal")) == 1
+    (message,) = c.conversations_history(channel="D9")["messages"]
+    assert [f["name"] for f in message["files"]] == ["a.png", "b.png"]
+    assert message["files"][0]["mimetype"] == "image/png" and message["files"][1]["alt_txt"] == "second"
+
+
+@pytest.mark.parametrize("method", ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"])
+def test_each_upload_step_can_be_made_to_fail(fake: FakeSlackApi, method: str) -> None:
+    fake.fail_next(method, status=500)
+    with pytest.raises(Exception):  # noqa: B017 - SlackApiError for the API steps, HTTPError for the bytes
+        client(fake).files_upload_v2(channel="C1", content=PNG, filename="x.png")
+    assert fake.shared_files() == []
+    assert fake.messages.get("C1", []) == []
+    client(fake).files_upload_v2(channel="C1", content=PNG, filename="x.png")  # the next one goes through
+    assert len(fake.shared_files("C1")) == 1
+
+
+def test_complete_upload_refuses_unknown_or_unsent_files(fake: FakeSlackApi) -> None:
+    c = client(fake)
+    with pytest.raises(SlackApiError) as err:
+        c.files_completeUploadExternal(files=[{"id": "F404"}], channel_id="C1")
+    assert err.value.response["error"] == "file_not_found"
+    step1 = c.files_getUploadURLExternal(filename="x.png", length=3)
+    with pytest.raises(SlackApiError) as err:  # bytes never sent
+        c.files_completeUploadExternal(files=[{"id": step1["file_id"]}], channel_id="C1")
+    assert err.value.response["error"] == "file_not_found"
+    fake.fail_next("files.completeUploadExternal", error="not_in_channel")
+    with pytest.raises(SlackApiError) as err:
+        c.files_upload_v2(channel="C2", content=PNG, filename="x.png")
+    assert err.value.response["error"] == "not_in_channel"
+
+
+def test_reset_forgets_uploads(fake: FakeSlackApi) -> None:
+    client(fake).files_upload_v2(channel="C1", content=PNG, filename="x.png")
+    fake.reset()
+    assert fake.uploads == {} and fake.shared_files() == []
