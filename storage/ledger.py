@@ -18,7 +18,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import JobRun
+from storage.models import JobRun, table_of
+
+JOB_RUNS = table_of(JobRun)
 
 DEFAULT_LEASE = timedelta(minutes=10)
 _CHUNK = 500
@@ -29,13 +31,17 @@ def _chunks(values: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
         yield values[start : start + size]
 
 
-def _insert(session: Session) -> Any:
+def _insert_new(session: Session) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING period: executed with many parameter sets, SQLAlchemy
+    batches them into multi-row statements compiled once ("insertmanyvalues")."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(JobRun)
-    if dialect == "sqlite":
-        return sqlite.insert(JobRun)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+        insert: Any = postgresql.insert(JOB_RUNS)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(JOB_RUNS)
+    else:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    return insert.on_conflict_do_nothing(index_elements=["team_id", "job", "period"]).returning(JOB_RUNS.c.period)
 
 
 def claim(
@@ -63,8 +69,7 @@ def claim(
             dict(team_id=team_id, job=job, period=p, status="running", claimed_by=worker, lease_until=until, started_at=now)
             for p in part
         ]
-        stmt = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["team_id", "job", "period"])
-        held.update(session.scalars(stmt.returning(JobRun.period)))
+        held.update(session.scalars(_insert_new(session), rows))
         rest = [p for p in part if p not in held]
         if rest:
             taken = session.scalars(

@@ -16,7 +16,9 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, table_of
+
+OUTBOX = table_of(OutboxMessage)  # Core inserts: no ORM bookkeeping per row
 
 
 def dedup_key(kind: str, recipient: str, account_id: int | None, period: str) -> str:
@@ -51,15 +53,17 @@ class NewMessage:
         )
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (team_id, dedup_key) DO NOTHING RETURNING id, for one row or many (given many
+    parameter sets, SQLAlchemy batches them into multi-row statements compiled once: "insertmanyvalues")."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        insert: Any = postgresql.insert(OutboxMessage)
+        insert: Any = postgresql.insert(OUTBOX)
     elif dialect == "sqlite":
-        insert = sqlite.insert(OutboxMessage)
+        insert = sqlite.insert(OUTBOX)
     else:
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    return insert.values(rows).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OutboxMessage.id)
+    return insert.on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OUTBOX.c.id)
 
 
 def enqueue(
@@ -79,16 +83,15 @@ def enqueue(
     Runs inside the caller's transaction (the job's ledger entry commits together with it).
     """
     message = NewMessage(team_id, recipient, kind, facts, period, account_id, key)
-    return session.execute(_insert_ignoring_duplicates(session, [message.values(now)])).scalar_one_or_none()
+    return session.execute(_insert_ignoring_duplicates(session), [message.values(now)]).scalar_one_or_none()
 
 
-def enqueue_many(session: Session, messages: Sequence[NewMessage], *, now: datetime, chunk: int = 200) -> int:
-    """`enqueue` for many rows, a multi-row INSERT per `chunk`; returns how many were new."""
-    created = 0
-    for start in range(0, len(messages), chunk):
-        rows = [m.values(now) for m in messages[start : start + chunk]]
-        created += len(session.execute(_insert_ignoring_duplicates(session, rows)).all())
-    return created
+def enqueue_many(session: Session, messages: Sequence[NewMessage], *, now: datetime) -> int:
+    """`enqueue` for many rows (one statement, batched by SQLAlchemy); returns how many were new."""
+    if not messages:
+        return 0
+    rows = [m.values(now) for m in messages]
+    return len(session.execute(_insert_ignoring_duplicates(session), rows).all())
 
 
 # -- delivery (bot.relay) ---------------------------------------------------------------------------------
