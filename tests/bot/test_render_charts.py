@@ -1,0 +1,211 @@
+"""bot.render.charts: PNGs that decode at full size, quadrant titles, literal "$" names, non-overlapping labels."""
+
+from __future__ import annotations
+
+import threading
+from io import BytesIO
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from PIL import Image
+
+from accounts.charts import ChartAccount, QuadrantChart, concentration_chart, quadrant_chart
+from accounts.quadrant import quadrant, rate_engagement, rate_potential
+from accounts.thresholds import Thresholds
+from bot.render.charts import (
+    LABEL_GID,
+    MAX_ALT_TEXT,
+    concentration_alt_text,
+    concentration_figure,
+    concentration_png,
+    quadrant_alt_text,
+    quadrant_figure,
+    quadrant_png,
+)
+
+TH = Thresholds()
+
+
+def acc(
+    name: str, pairs: int = 0, share: float | None = None, revenue: float | None = None, **kw: object
+) -> ChartAccount:
+    eng, _ = rate_engagement(None, pairs, TH)
+    pot, _ = rate_potential(None, share, kw.get("prospect_fit"), TH)
+    fields: dict = {
+        "tier": "secondary",
+        "grade": "B",
+        "engagement": None,
+        "potential": None,
+        "prospect_fit": None,
+    }
+    fields.update(kw)
+    return ChartAccount(
+        name=name, annual_revenue=revenue, engagement_pairs=pairs, wallet_share=share,
+        quadrant=quadrant(eng, pot)[0], **fields,
+    )  # fmt: skip
+
+
+def decode(png: bytes) -> Image.Image:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(BytesIO(png))
+    image.load()
+    return image
+
+
+def texts(fig: Figure) -> list[Text]:
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def label_boxes(fig: Figure) -> list:
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in fig.findobj(Text) if t.get_gid() == LABEL_GID]
+
+
+def portfolio(n: int) -> list[ChartAccount]:
+    return [
+        acc(
+            f"Client {i:03d}", pairs=i % 7, share=(i * 37) % 100, revenue=1000.0 * (n - i), grade="ABC"[i % 3]
+        )
+        for i in range(n)
+    ]
+
+
+def test_quadrant_png_decodes_at_full_size() -> None:
+    image = decode(quadrant_png(quadrant_chart(portfolio(40), TH), title="Portfolio"))
+    assert image.width >= 1600 and image.height >= 1000
+    assert len(image.getcolors(maxcolors=1_000_000) or []) > 50  # something was drawn, not a blank canvas
+
+
+def test_quadrant_titles_sit_in_their_corners() -> None:
+    fig = quadrant_figure(quadrant_chart(portfolio(12), TH), title="Portfolio")
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    mid_x, mid_y = (frame.x0 + frame.x1) / 2, (frame.y0 + frame.y1) / 2
+    where = {}
+    for t in texts(fig):
+        if t.get_gid() == "quadrant-title":
+            box = t.get_window_extent(renderer)
+            where[t.get_text().split("\n")[0]] = (box.x0 > mid_x, box.y0 > mid_y)
+    assert where == {
+        "Key": (True, True),
+        "Maintenance": (False, True),
+        "Growth Potential": (True, False),
+        "Service": (False, False),
+    }
+    labels = " ".join(t.get_text() for t in texts(fig))
+    assert "Potential" in ax.get_xlabel() and "Engagement" in ax.get_ylabel()
+    assert "Grade A" in labels and "Prospect" in labels
+
+
+def test_empty_and_single_portfolios_render() -> None:
+    empty = quadrant_chart([], TH)
+    assert decode(quadrant_png(empty, title="Nobody")).size == (1600, 1000)
+    assert "No accounts yet" in [t.get_text() for t in texts(quadrant_figure(empty, title="Nobody"))]
+    single = quadrant_chart([acc("Solo", pairs=4, share=20.0, revenue=5.0)], TH)
+    fig = quadrant_figure(single, title="One")
+    assert [t.get_text() for t in fig.findobj(Text) if t.get_gid() == LABEL_GID] == ["Solo"]
+    assert decode(quadrant_png(single, title="One")).size == (1600, 1000)
+    for chart in (
+        concentration_chart([], 0),
+        concentration_chart([5.0], 1),
+        concentration_chart([0.0, None], 0),
+    ):
+        assert decode(concentration_png(chart, title="Concentration")).size == (1600, 1000)
+    shown = [t.get_text() for t in texts(concentration_figure(concentration_chart([], 0), title="C"))]
+    assert "No accounts yet" in shown
+    shown = [t.get_text() for t in texts(concentration_figure(concentration_chart([0.0], 0), title="C"))]
+    assert "No revenue recorded yet" in shown
+
+
+def test_dollar_names_render_literally() -> None:
+    names = ["$x$", r"$\frac{1}{0}$ Corp", "Price $5 & $6", "50% $ ^_^ {braces}"]
+    chart = quadrant_chart(
+        [acc(n, pairs=i, share=10.0 * i, revenue=100.0 + i) for i, n in enumerate(names)], TH
+    )
+    fig = quadrant_figure(chart, title="Team $a$")
+    drawn = [t.get_text() for t in fig.findobj(Text) if t.get_gid() == LABEL_GID]
+    assert sorted(drawn) == sorted(names)
+    assert all(not t.get_parse_math() for t in fig.findobj(Text) if t.get_gid() == LABEL_GID)
+    assert decode(quadrant_png(chart, title="Team $a$")).width >= 1600
+    assert decode(concentration_png(concentration_chart([1.0, 2.0], 1), title="$\\alpha$ team")).width >= 1600
+
+
+def _overlapping(boxes: list) -> list:
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+
+
+def test_labels_never_overlap_even_when_bubbles_stack() -> None:
+    # Thirty accounts on almost the same spot, all to be labelled: some names must give way.
+    crowd = [acc(f"Crowded account number {i}", pairs=4, share=20.0, revenue=1000.0 + i) for i in range(30)]
+    fig = quadrant_figure(quadrant_chart(crowd, TH, label_top=30), title="Crowd")
+    boxes = label_boxes(fig)
+    assert 1 <= len(boxes) < 30
+    assert not _overlapping(boxes)
+
+
+def test_spread_out_accounts_are_all_labelled_without_overlap() -> None:
+    chart = quadrant_chart(portfolio(200), TH)
+    fig = quadrant_figure(chart, title="Spread")
+    boxes = label_boxes(fig)
+    assert len(boxes) >= 8  # ten to place on a large canvas: nearly all find room
+    assert not _overlapping(boxes)
+    frame = fig.axes[0].get_window_extent(fig.canvas.get_renderer())
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+
+
+def test_the_overlap_check_itself_detects_overlap() -> None:
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for _ in range(2):
+        ax.text(0.5, 0.5, "same spot", gid=LABEL_GID)
+    assert _overlapping(label_boxes(fig))
+
+
+def test_facts_round_trip_draws_the_same_picture() -> None:
+    chart = quadrant_chart(portfolio(25), TH)
+    again = QuadrantChart.from_facts(chart.to_facts())
+    assert quadrant_png(chart, title="T") == quadrant_png(again, title="T")
+
+
+def test_charts_can_be_drawn_from_several_threads() -> None:
+    chart = quadrant_chart(portfolio(60), TH)
+    expected = quadrant_png(chart, title="Threads")
+    results: list[bytes] = []
+
+    def draw() -> None:
+        results.append(quadrant_png(chart, title="Threads"))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(r == expected for r in results)
+
+
+def test_alt_text_is_plain_and_short() -> None:
+    chart = quadrant_chart([acc("Acme " * 80, pairs=5, share=10.0, revenue=1e9)] + portfolio(300), TH)
+    text = quadrant_alt_text(chart, "Portfolio of the team")
+    assert len(text) <= MAX_ALT_TEXT and text.startswith(
+        "Portfolio of the team. Bubble chart of 301 accounts"
+    )
+    assert "Key (top right)" in text and "Service (bottom left)" in text and "Largest: Acme" in text
+    assert "No accounts" not in text and text.endswith(".") and ",." not in text
+    assert "no accounts yet" in quadrant_alt_text(quadrant_chart([], TH), "Empty")
+    conc = concentration_alt_text(concentration_chart([70, 10, 10, 10], 1), "Revenue")
+    assert "top 25% of clients = 70% of revenue" in conc and len(conc) <= MAX_ALT_TEXT
+    assert "no clients yet" in concentration_alt_text(concentration_chart([], 0), "Revenue")
+    long_title = concentration_alt_text(concentration_chart([1.0] * 5, 2), "T" * 5000)
+    assert len(long_title) <= MAX_ALT_TEXT
+
+
+@pytest.mark.parametrize("n", [10_000])
+def test_ten_thousand_accounts_render(n: int) -> None:
+    chart = quadrant_chart(portfolio(n), TH)
+    assert decode(quadrant_png(chart, title="Big")).size == (1600, 1000)
+    revenues = [p.revenue for p in chart.points]
+    assert decode(concentration_png(concentration_chart(revenues, n // 4), title="Big")).size == (1600, 1000)
