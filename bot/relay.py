@@ -18,6 +18,15 @@ Slack (a timeout or connection error after sending, a 5xx, or a relay that died 
 attempt first reads the channel's history since the row was created (conversations.history with
 include_all_metadata) and, if a message carries this outbox id, marks the row sent with that ts instead of
 posting again. That needs the history scope of the conversation type (im:history for DMs).
+
+Messages with files (the weekly `portfolio_report`: a summary, then two chart images): the message goes
+first, exactly as above; its ts is then stored on the row (outbox.note_posted) while the row stays leased,
+so a later attempt never posts the message again and goes on with the files. The files are uploaded in one
+files_upload_v2 call (shared together, one files.completeUploadExternal) and their names carry the row's
+marker (`-outbox-<id>-`). Before uploading again on a later attempt, the relay reads the conversation's
+history for files with that marker (an earlier upload whose answer was lost, or a relay that died after
+sharing); if they are there, the row is done. Without the history scope it uploads (and logs
+`outbox_reconcile_unavailable`); a second copy is then possible only in that ambiguous case.
 """
 
 from __future__ import annotations
@@ -35,8 +44,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.render.registry import UnknownKind, render
+from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import classify
+from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
 from storage import outbox
 from storage.db import unit_of_work, utcnow
 
@@ -77,6 +87,12 @@ class _Row:
     attempts: int
     last_error: str | None
     created_at: datetime
+    slack_ts: str | None = None  # set while sending: the message part is already in Slack (files pending)
+
+    @property
+    def marker(self) -> str:
+        """In the names of the row's files, to find them again in the conversation's history."""
+        return f"-outbox-{self.id}-"
 
 
 @dataclass
@@ -140,7 +156,10 @@ class Relay:
                 session, team_id=self.team_id, worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch
             )
             rows = [
-                _Row(r.id, r.recipient, r.kind, dict(r.facts or {}), r.channel, r.attempts, r.last_error, r.created_at)
+                _Row(
+                    r.id, r.recipient, r.kind, dict(r.facts or {}), r.channel, r.attempts, r.last_error, r.created_at,
+                    r.slack_ts,
+                )
                 for r in claimed
             ]
         stats.claimed = len(rows)
@@ -179,6 +198,7 @@ class Relay:
         ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} recipient={row.recipient}"
         try:
             message = render(row.kind, row.facts)
+            files = attachments(row.kind, row.facts, row.marker)
         except UnknownKind as exc:
             self._dead(row, stats, f"render_failed: {exc}")
             return
@@ -194,6 +214,11 @@ class Relay:
             if channel is None:
                 return
 
+        if row.slack_ts is not None and files:
+            # the message went out in an earlier attempt; only the files are left
+            self._deliver_files(row, stats, channel, row.slack_ts, files)
+            return
+
         if row.attempts > 1 and had_channel and not (row.last_error or "").startswith(_NOT_POSTED):
             found = self._find_posted(row, channel)
             if found == "error":
@@ -203,6 +228,9 @@ class Relay:
                 self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
                 return
             if found is not None:
+                if files:
+                    self._message_part_done(row, stats, channel, found, files)
+                    return
                 self._sent(row, stats, channel, found, reconciled=True)
                 return
 
@@ -222,7 +250,78 @@ class Relay:
             self._failed(row, stats, exc, channel)
             return
         self.pace.used(channel, started)
-        self._sent(row, stats, str(response.get("channel") or channel), str(response.get("ts")))
+        posted_in, ts = str(response.get("channel") or channel), str(response.get("ts"))
+        if files:
+            self._message_part_done(row, stats, posted_in, ts, files)
+            return
+        self._sent(row, stats, posted_in, ts)
+
+    # ------------------------------------------------------------------ files after the message
+
+    def _message_part_done(self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png]) -> None:
+        """Remember that the message part is in Slack (so it is never posted again), then upload the files."""
+        with unit_of_work(self.sessions) as session:
+            held = outbox.note_posted(
+                session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel, ts=ts
+            )
+        if not held:
+            stats.lost_lease += 1
+            log.warning("outbox_lease_lost team=%s outbox_id=%s", self.team_id, row.id)
+            return
+        self._deliver_files(row, stats, channel, ts, files, first_try=True)
+
+    def _deliver_files(
+        self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png], *, first_try: bool = False
+    ) -> None:
+        """Upload the row's files into `channel` once: on a later attempt, files already shared (found by the
+        row's marker in the history) are not uploaded again."""
+        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel}"
+        if not first_try:
+            oldest = f"{row.created_at.timestamp() - CLOCK_SKEW_SECONDS:.6f}"
+            try:
+                found = find_shared(self.client, channel, row.marker, oldest)
+            except HistoryUnavailable as exc:
+                if exc.error not in ("missing_scope", "not_allowed_token_type"):
+                    log.warning("outbox_reconcile_failed %s error=%s", ctx, exc.error)
+                    if row.attempts >= self.max_attempts:
+                        self._dead(row, stats, f"gave up after {row.attempts} attempts: could not read the history to check for earlier files")
+                        return
+                    self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
+                    return
+                log.warning("outbox_reconcile_unavailable %s error=%s (grant im:history to avoid doubles)", ctx, exc.error)
+                found = []
+            if found:
+                log.info("outbox_files_found %s files=%d", ctx, len(found))
+                self._sent(row, stats, channel, ts, reconciled=True)
+                return
+        started = self.monotonic()
+        try:
+            upload_pngs(self.client, channel, files)
+        except UploadFailed as exc:
+            self.pace.used(channel, started)
+            self._files_failed(row, stats, exc, channel)
+            return
+        self.pace.used(channel, started)
+        log.info("outbox_files_shared %s files=%d", ctx, len(files))
+        self._sent(row, stats, channel, ts)
+
+    def _files_failed(self, row: _Row, stats: RelayStats, exc: UploadFailed, channel: str) -> None:
+        failure = exc.failure
+        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel} step={exc.step}"
+        if failure.kind == "rate_limited":
+            wait = float(failure.retry_after or 1)
+            self.pace.used(channel, self.monotonic(), extra=wait)
+            self._reschedule(row, stats, seconds=wait, error=f"files: rate_limited: retry after {wait:g}s", counted=False)
+        elif failure.kind == "permanent" or (exc.answered and failure.kind == "unknown"):
+            self._dead(row, stats, f"files ({exc.step}): {failure.error}")
+        else:
+            if row.attempts >= self.max_attempts:
+                self._dead(row, stats, f"gave up after {row.attempts} attempts: files ({exc.step}): {failure.error}")
+                return
+            delay = self._backoff(row.attempts)
+            shared = "may have shared" if exc.maybe_shared else "not shared"
+            log.warning("outbox_files_retry %s error=%s (%s) attempt=%d in=%.1fs", ctx, failure.error, shared, row.attempts, delay)
+            self._reschedule(row, stats, seconds=delay, error=f"files ({exc.step}, {shared}): {failure.error}")
 
     def _open(self, row: _Row, stats: RelayStats) -> str | None:
         recipient = row.recipient

@@ -144,17 +144,24 @@ def upload_png(
     return upload_pngs(client, recipient, [png], initial_comment=initial_comment, thread_ts=thread_ts)
 
 
-def find_shared(client: WebClient, channel: str, marker: str, oldest: str) -> list[str] | None:
-    """Names of the files in `channel` (messages since `oldest`) whose name contains `marker`; [] when none.
-    None when the history cannot be read (missing scope or an error): the caller cannot tell."""
+class HistoryUnavailable(Exception):
+    """conversations.history could not be read (`error`: Slack's error, e.g. missing_scope)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def find_shared(client: WebClient, channel: str, marker: str, oldest: str) -> list[str]:
+    """Names of the files in `channel` (messages since `oldest`, a Slack ts) whose name contains `marker`;
+    [] when there are none. Raises HistoryUnavailable when the history cannot be read."""
     cursor = None
     found: list[str] = []
     for _ in range(10):
         try:
             response = client.conversations_history(channel=channel, oldest=oldest, limit=200, cursor=cursor)
         except Exception as exc:
-            log.warning("upload_reconcile_failed channel=%s error=%s", channel, classify(exc).error)
-            return None
+            raise HistoryUnavailable(classify(exc).error) from exc
         for message in response.get("messages") or []:
             for f in message.get("files") or []:
                 name = str((f or {}).get("name") or "")

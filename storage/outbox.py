@@ -167,6 +167,15 @@ def set_channel(session: Session, *, team_id: str, message_id: int, worker: str,
     return _update_held(session, team_id, message_id, worker, channel=channel)
 
 
+def note_posted(
+    session: Session, *, team_id: str, message_id: int, worker: str, channel: str, ts: str
+) -> bool:
+    """The first part of a message with several parts (a report's text, before its images) is in Slack:
+    remember its ts while the row stays `sending`, so a later attempt goes on with the rest instead of
+    posting it again. False if the lease was no longer ours."""
+    return _update_held(session, team_id, message_id, worker, channel=channel, slack_ts=ts)
+
+
 def mark_sent(
     session: Session, *, team_id: str, message_id: int, worker: str, channel: str, ts: str, now: datetime
 ) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.uploads import Png, UploadFailed, find_shared, upload_png, upload_pngs
+from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_png, upload_pngs
 from tests.fakes.slack_api import FakeSlackApi
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -89,4 +89,6 @@ def test_find_shared_looks_for_the_marker_in_file_names(fake: FakeSlackApi) -> N
     upload_png(c, "D1", png("report-outbox-70-quadrant.png"))
     assert find_shared(c, "D1", "outbox-7-", "0") == ["report-outbox-7-quadrant.png", "report-outbox-7-concentration.png"]
     fake.fail_next("conversations.history", error="missing_scope")
-    assert find_shared(c, "D1", "outbox-7-", "0") is None
+    with pytest.raises(HistoryUnavailable) as err:
+        find_shared(c, "D1", "outbox-7-", "0")
+    assert err.value.error == "missing_scope"

@@ -85,6 +85,7 @@ class _Failure:
     retry_after: int | None
     delay: float
     remaining: int
+    processed: bool = False
 
 
 @dataclass
@@ -243,12 +244,15 @@ class FakeSlackApi:
         retry_after: int | None = None,
         times: int = 1,
         delay: float = 0.0,
+        processed: bool = False,
     ) -> None:
         """Make the next `times` calls of `method` fail.
 
         status=429 answers HTTP 429 with Retry-After (default 1 s) and error "ratelimited"; status=5xx answers
         that status; error="..." alone answers HTTP 200 {"ok": false, "error": ...}. `delay` sleeps first
         (for timeouts). method "response" targets response_url posts, "*" any method.
+        `processed=True` (Web API methods only): the call takes effect (a message is posted, files are shared)
+        and only its answer is the failure, as when Slack's answer is lost after it acted.
         """
         if status is None:
             status = 200
@@ -260,7 +264,7 @@ class FakeSlackApi:
         elif status >= 500:
             error = error or "fatal_error"
         with self._lock:
-            self._failures[method].append(_Failure(status, error, retry_after, delay, times))
+            self._failures[method].append(_Failure(status, error, retry_after, delay, times, processed))
 
     # ---------------------------------------------------------------- inspection
 
@@ -371,6 +375,11 @@ class FakeSlackApi:
         """Answer one Web API call: (status, JSON body, extra headers)."""
         failure = self._take_failure(method)
         if failure is not None:
+            if failure.processed and method in _METHODS:
+                try:
+                    _METHODS[method](self, params)
+                except _ApiError:
+                    pass
             if failure.delay:
                 time.sleep(failure.delay)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}

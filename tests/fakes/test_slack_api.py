@@ -256,3 +256,14 @@ def test_reset_forgets_uploads(fake: FakeSlackApi) -> None:
     client(fake).files_upload_v2(channel="C1", content=PNG, filename="x.png")
     fake.reset()
     assert fake.uploads == {} and fake.shared_files() == []
+
+
+def test_processed_failure_acts_then_answers_the_failure(fake: FakeSlackApi) -> None:
+    fake.fail_next("files.completeUploadExternal", status=500, processed=True)
+    with pytest.raises(SlackApiError):
+        client(fake).files_upload_v2(channel="C1", content=PNG, filename="x.png")
+    assert len(fake.shared_files("C1")) == 1  # shared, although the answer said 500
+    fake.fail_next("chat.postMessage", status=500, processed=True)
+    with pytest.raises(SlackApiError):
+        client(fake).chat_postMessage(channel="C1", text="hi")
+    assert [m["text"] for m in fake.messages["C1"]][-1] == "hi"
