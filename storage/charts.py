@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from accounts.charts import ChartAccount
 from accounts.thresholds import Thresholds
 from storage.models import Account
-from storage.portfolio import PAIRS_CHUNK, assess_workspace, engagement_pairs
+from storage.portfolio import assess_workspace, engagement_pairs
 
 __all__ = ["chart_accounts", "concentration_inputs"]
+
+IDS_CHUNK = 2000  # account ids per engagement-pair query when charting one owner's accounts
 
 
 def chart_accounts(
@@ -44,8 +46,8 @@ def chart_accounts(
         pairs = engagement_pairs(session, team_id, now, th.engagement_window_days)
     else:
         pairs = {}
-        for start in range(0, len(ids), PAIRS_CHUNK):
-            chunk = ids[start : start + PAIRS_CHUNK]
+        for start in range(0, len(ids), IDS_CHUNK):
+            chunk = ids[start : start + IDS_CHUNK]
             pairs.update(engagement_pairs(session, team_id, now, th.engagement_window_days, chunk))
     out = []
     for account_id in ids:

@@ -113,7 +113,8 @@ def quadrant_figure(chart: QuadrantChart, *, title: str) -> Figure:
     occupied = _quadrant_titles(ax, chart, counts)
     if not chart.points:
         ax.text(0.5, 0.5, "No accounts yet", transform=ax.transAxes, ha="center", va="center", fontsize=24,
-                color=CUT_COLOUR, **_PLAIN)  # fmt: skip
+                color=CUT_COLOUR, zorder=5, bbox={"boxstyle": "round,pad=0.6", "fc": "white", "ec": CUT_COLOUR},
+                **_PLAIN)  # fmt: skip
     else:
         _bubbles(ax, chart)
         renderer = canvas.get_renderer()
@@ -349,6 +350,8 @@ def quadrant_alt_text(chart: QuadrantChart, title: str) -> str:
         f"engagement (colleague-contact pairs met in the last {chart.window_days} days) rises upwards,",
         "potential (wallet-share headroom) rises to the right; bubble size shows annual revenue, colour the grade.",
         f"Accounts per quadrant: {spread}.",
+        f"Dashed lines: engagement is high from {chart.y_cut:g} pairs up; potential is high right of"
+        f" {chart.x_cut:g}% headroom (our share below {100 - chart.x_cut:g}%).",
     ]
     biggest = sorted((p for p in chart.points if p.labelled), key=lambda p: (-(p.revenue or 0.0), p.name))
     extra = []

@@ -152,6 +152,9 @@ def test_spread_out_accounts_are_all_labelled_without_overlap() -> None:
     boxes = label_boxes(fig)
     assert len(boxes) >= 8  # ten to place on a large canvas: nearly all find room
     assert not _overlapping(boxes)
+    renderer = fig.canvas.get_renderer()
+    titles = [t.get_window_extent(renderer) for t in fig.findobj(Text) if t.get_gid() == "quadrant-title"]
+    assert len(titles) == 4 and not [b for b in boxes for t in titles if b.overlaps(t)]
     frame = fig.axes[0].get_window_extent(fig.canvas.get_renderer())
     assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
 
