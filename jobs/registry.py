@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
-from jobs import digest, tier_watch, weekly_focus
+from jobs import digest, portfolio_report, tier_watch, weekly_focus
 from jobs.runner import JobResult
 
 JobFunction = Callable[..., JobResult]  # (session, now, th, *, team_id, worker, dry_run) -> JobResult
@@ -22,10 +22,13 @@ class JobSpec:
     cron: dict[str, str]  # APScheduler CronTrigger fields, UTC
     schedule: str  # for people
     description: str
+    wants_admin_ids: bool = False  # the job is told ADMIN_USER_IDS (`admin_ids=`); others never see them
 
     def __call__(
-        self, session: Session, now: datetime, th: Thresholds, **kwargs: object
+        self, session: Session, now: datetime, th: Thresholds, *, admin_ids: Collection[str] = (), **kwargs: object
     ) -> JobResult:
+        if self.wants_admin_ids:
+            kwargs["admin_ids"] = admin_ids
         return self.run(session, now, th, **kwargs)
 
 
@@ -43,6 +46,12 @@ JOBS: dict[str, JobSpec] = {
         JobSpec(
             tier_watch.NAME, tier_watch.run, {"hour": "2", "minute": "0"}, "nightly at 02:00 UTC",
             "Tells an owner once when one of their accounts changes tier or grade, with the reasons.",
+        ),
+        JobSpec(
+            portfolio_report.NAME, portfolio_report.run, {"minute": "0"},
+            "hourly; each admin once a week, Mondays from 09:00 local",
+            "Weekly portfolio report to admins: tiers, concentration, grade mix, moves, and both portfolio charts.",
+            wants_admin_ids=True,
         ),
     )
 }

@@ -16,7 +16,7 @@ database (storage.feeds), so a tick only asks "which feeds are due now?".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ class JobScheduler:
         jobs: Mapping[str, JobSpec] = JOBS,
         pollers: Mapping[str, tuple[Callable[[], object], float]] | None = None,
         worker: str | None = None,
+        admin_ids: Collection[str] = (),
     ) -> None:
         self.sessions = sessions
         self.thresholds = thresholds
@@ -53,6 +54,7 @@ class JobScheduler:
         self.pollers = dict(pollers or {})  # name -> (function, seconds between ticks)
         self.last_poll: dict[str, object] = {}
         self.worker = worker or default_worker()
+        self.admin_ids = frozenset(admin_ids)  # ADMIN_USER_IDS, for the jobs that address admins
         self._scheduler: BackgroundScheduler | None = None
 
     def tick(self, name: str) -> JobResult | None:
@@ -61,7 +63,7 @@ class JobScheduler:
         now = self.clock()
         session = self.sessions()
         try:
-            result = spec(session, now, self.thresholds, worker=self.worker)
+            result = spec(session, now, self.thresholds, worker=self.worker, admin_ids=self.admin_ids)
         except Exception:
             log.exception("job_tick_failed job=%s at=%s", name, now.isoformat())
             return None
@@ -130,4 +132,5 @@ def start_scheduler(
     polling every NEWS_TICK_SECONDS. `settings` is accountbot.config.Settings."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
     pollers = {"news_poll": (news_tick(sessions, settings), NEWS_TICK_SECONDS)}
-    return JobScheduler(sessions, thresholds, clock=clock, pollers=pollers).start(catch_up=catch_up)
+    admin_ids: frozenset[str] = getattr(settings, "admin_ids", frozenset())
+    return JobScheduler(sessions, thresholds, clock=clock, pollers=pollers, admin_ids=admin_ids).start(catch_up=catch_up)

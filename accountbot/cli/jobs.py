@@ -53,7 +53,9 @@ def messages_json(result: JobResult) -> list[dict[str, Any]]:
 
 
 def register(app: typer.Typer) -> None:
-    jobs_app = typer.Typer(help="Scheduled jobs (digest, weekly_focus, tier_watch).", no_args_is_help=True)
+    jobs_app = typer.Typer(
+        help="Scheduled jobs (digest, weekly_focus, tier_watch, portfolio_report).", no_args_is_help=True
+    )
 
     @jobs_app.command("list")
     def list_jobs(
@@ -98,7 +100,9 @@ def register(app: typer.Typer) -> None:
         try:
             if team and team not in workspace_ids(session):
                 raise fail(f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}.")
-            result = spec(session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run)
+            result = spec(
+                session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run, admin_ids=rt.settings.admin_ids
+            )
         finally:
             session.close()
         if as_json:

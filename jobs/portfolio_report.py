@@ -1,0 +1,117 @@
+"""portfolio_report (issue 6): every Monday from 09:00 in each admin's time zone, one report per admin: a
+five-line summary (size, tiers, concentration, grade mix, accounts that moved tier or grade in the last 7
+days) and the data of both portfolio charts (quadrant, concentration), drawn by the relay when it delivers
+the row. Jobs never talk to Slack.
+
+Admins: the workspace's Slack users remembered as admins (storage.reports.report_admins) plus
+ADMIN_USER_IDS (`admin_ids`, passed by the scheduler and the CLI from the settings).
+
+Period: "<admin user id>:<ISO week>" (the admin's zone), claimed in the job-run ledger: once per week per
+admin whatever the number of replicas or ticks. Due on that Monday only, from 09:00 local to the end of the
+local day (the first tick at or after 09:00; a catch-up at start-up on the same Monday): a report names the
+week that just ended, so one missed for the whole Monday is not sent later in the week. Other days: nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accounts.charts import ChartAccount, concentration_chart, quadrant_chart
+from accounts.signals import LOCAL_SEND_TIME, zone
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from jobs.runner import JobResult, Outgoing, TeamRun, default_worker, team_ids
+from storage.charts import chart_accounts, concentration_inputs
+from storage.reports import recent_moves, report_admins
+
+NAME = "portfolio_report"
+KIND = "portfolio_report"
+MOVES_WINDOW = timedelta(days=7)
+MAX_MOVES = 15  # listed in the facts; the summary says how many more
+TIERS = ("key", "secondary", "prospect")
+GRADES = ("A", "B", "C")
+
+
+def due_monday(now: datetime, tz_name: str | None) -> tuple[str, date] | None:
+    """(ISO week label, the Monday) when it is Monday at or after 09:00 in `tz_name`, else None."""
+    local = now.astimezone(zone(tz_name))
+    if local.weekday() != 0 or local.time() < LOCAL_SEND_TIME:
+        return None
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}", local.date()
+
+
+def summary_facts(
+    accounts: list[ChartAccount], th: Thresholds, moves: list[dict[str, Any]], week: str, monday: date
+) -> dict[str, Any]:
+    """Everything the report says, as JSON-safe facts (the relay renders text and charts from them)."""
+    tiers = Counter(a.tier for a in accounts)
+    grades = Counter(a.grade for a in accounts if a.grade)
+    revenues, key_count = concentration_inputs(accounts)
+    concentration = concentration_chart(revenues, key_count)
+    quadrant = quadrant_chart(accounts, th)
+    return {
+        "week": week,
+        "monday": monday.isoformat(),
+        "accounts": len(accounts),
+        "tiers": {t: tiers.get(t, 0) for t in TIERS},
+        "grades": {g: grades.get(g, 0) for g in GRADES},
+        "quadrants": quadrant.counts(),
+        "concentration": {
+            "headline": concentration.headline,
+            "key_count": concentration.key_count,
+            "key_share": concentration.key_share,
+            "clients": concentration.n,
+        },
+        "moves": moves[:MAX_MOVES],
+        "moves_total": len(moves),
+        "quadrant_chart": quadrant.to_facts(),
+        "concentration_chart": concentration.to_facts(),
+    }
+
+
+def _team(job: TeamRun, admin_ids: Collection[str]) -> None:
+    """The reports of one workspace's admins whose Monday 09:00 has come."""
+    session, now, th = job.session, job.now, job.th
+    admins = report_admins(session, job.team_id, admin_ids)
+    due: dict[str, tuple[str, str, date]] = {}
+    for admin, tz in admins.items():
+        week = due_monday(now, tz)
+        if week is not None:
+            due[f"{admin}:{week[0]}"] = (admin, week[0], week[1])
+
+    def compute(held: set[str]) -> list[Outgoing]:
+        accounts = chart_accounts(session, job.team_id, now, th)
+        moves = [m.to_facts() for m in recent_moves(session, job.team_id, now - MOVES_WINDOW, now)]
+        out = []
+        cache: dict[tuple[str, date], dict[str, Any]] = {}
+        for period in sorted(held):
+            admin, week, monday = due[period]
+            if (week, monday) not in cache:
+                cache[(week, monday)] = summary_facts(accounts, th, moves, week, monday)
+            out.append(Outgoing(period, admin, KIND, cache[(week, monday)]))
+        return out
+
+    job.run_periods(due, compute)
+
+
+def run(
+    session: Session,
+    now: datetime,
+    th: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    team_id: str | None = None,
+    worker: str | None = None,
+    dry_run: bool = False,
+    admin_ids: Collection[str] = (),
+) -> JobResult:
+    """The job: `_team` for every workspace (or only `team_id`); `admin_ids` are ADMIN_USER_IDS."""
+    result = JobResult(NAME, now, dry_run)
+    worker = worker or default_worker()
+    for team in team_ids(session, team_id):
+        _team(TeamRun(session, team, now, th, result, worker), admin_ids)
+    return result
