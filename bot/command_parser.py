@@ -40,6 +40,10 @@ SPONSOR_LEVELS: dict[str, str] = {
     "executive": "executive", "exec": "executive",
     "project_manager": "project_manager", "project-manager": "project_manager", "pm": "project_manager",
 }
+CHART_KINDS: dict[str, str] = {
+    "quadrant": "quadrant", "quadrants": "quadrant", "concentration": "concentration", "pareto": "concentration",
+}
+CHART_SCOPES: tuple[str, ...] = ("mine", "all")
 DECISION_MAKER_WORDS = frozenset({"decision-maker", "decision_maker", "decisionmaker", "dm"})
 CLEAR_WORDS = frozenset({"none", "unknown", "clear", "-"})
 
@@ -139,8 +143,20 @@ class Feeds:
     channel: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """`chart quadrant [mine|all] [in #channel]` / `chart concentration [in #channel]`.
+    `scope` None means the default (mine when the requester owns accounts, else all); `channel` None means
+    the requester's DM."""
+
+    kind: str  # quadrant | concentration
+    scope: str | None = None
+    channel: str | None = None
+
+
 Command = (
     Help | Grade | ListAccounts | LogTouch | Contacts | ContactAdd | ContactLeft | SetField | Snooze | Focus | Feeds
+    | Chart
 )
 
 
@@ -378,10 +394,11 @@ CONTACT_LEFT_USAGE = '/account contact left Acme "Jane Doe"'
 SET_USAGE = "/account set Acme strategic_value high   (fields: " + ", ".join(SET_FIELDS) + ")"
 SNOOZE_USAGE = "/account snooze Acme 2w waiting for the budget round"
 FEEDS_USAGE = "/account feeds add https://example.com/news.rss #client-news"
+CHART_USAGE = "/account chart quadrant mine   (or: /account chart quadrant all in #sales, /account chart concentration)"
 USAGES = {
     "help": "/account help", "grade": GRADE_USAGE, "list": LIST_USAGE, "log": LOG_USAGE, "contacts": CONTACTS_USAGE,
     "contact": CONTACT_ADD_USAGE, "set": SET_USAGE, "snooze": SNOOZE_USAGE, "focus": "/account focus",
-    "feeds": FEEDS_USAGE,
+    "feeds": FEEDS_USAGE, "chart": CHART_USAGE,
 }
 
 
@@ -584,6 +601,57 @@ def _parse_feeds(args: list[Token], today: date) -> Command:
     return Feeds("add", url=url, channel=channel)
 
 
+def _parse_chart(args: list[Token], today: date) -> Command:
+    if not args:
+        raise CommandError("Which chart? `quadrant` (engagement x potential) or `concentration` (revenue Pareto).", CHART_USAGE)
+    kind = None if args[0].quoted else CHART_KINDS.get(args[0].word)
+    if kind is None:
+        raise CommandError(
+            f"`{plain(args[0].text)[:40]}` is not a chart; the charts are `quadrant` and `concentration`.", CHART_USAGE
+        )
+    scope: str | None = None
+    channel: str | None = None
+    rest = args[1:]
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        if not tok.quoted and tok.word in CHART_SCOPES:
+            if scope is not None:
+                raise CommandError("Say `mine` or `all` once.", CHART_USAGE)
+            scope = tok.word
+        elif not tok.quoted and tok.word in ("in", "to", "into"):
+            if i + 1 >= len(rest):
+                raise CommandError(f"`{tok.word}` needs a channel after it, picked with # (for example #sales).", CHART_USAGE)
+            i += 1
+            channel = _chart_channel(rest[i], channel)
+        elif not tok.quoted and (tok.text.startswith("<#") or _BARE_CHANNEL_RE.match(tok.text)):
+            channel = _chart_channel(tok, channel)
+        else:
+            shown = plain(tok.text)[:40]
+            if tok.text.startswith("#"):
+                raise CommandError(
+                    f"`{shown}` is not a linked channel. Pick it from the list Slack shows when you type #.", CHART_USAGE
+                )
+            raise CommandError(f"I did not understand `{shown}`; after the chart come `mine` or `all` and `in #channel`.", CHART_USAGE)
+        i += 1
+    if kind == "concentration" and scope is not None:
+        raise CommandError(
+            "The concentration chart always covers the whole workspace (the key tier is cut across all clients); "
+            "leave out `mine`/`all`.",
+            "/account chart concentration",
+        )
+    return Chart(kind=kind, scope=scope, channel=channel)
+
+
+def _chart_channel(tok: Token, before: str | None) -> str:
+    if before is not None:
+        raise CommandError("A chart goes to one channel; name only one.", CHART_USAGE)
+    try:
+        return parse_channel(tok)
+    except CommandError as exc:
+        raise CommandError(exc.message, CHART_USAGE) from None
+
+
 SUBCOMMANDS = {
     "help": _parse_help,
     "grade": _parse_grade,
@@ -595,6 +663,7 @@ SUBCOMMANDS = {
     "snooze": _parse_snooze,
     "focus": _parse_focus,
     "feeds": _parse_feeds,
+    "chart": _parse_chart,
 }
 
 

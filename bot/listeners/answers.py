@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import command_parser as cp
@@ -56,6 +57,7 @@ class Request:
     user_id: str
     channel_id: str | None
     admin: Callable[[], bool]
+    client: WebClient | None = None  # the Web API client of the request (charts upload with it); None offline
 
 
 class Refused(Exception):
@@ -80,6 +82,10 @@ def answer_text(ctx: BotContext, req: Request, text: str | None) -> Message:
 
 
 def run(ctx: BotContext, req: Request, command: cp.Command) -> Message:
+    if isinstance(command, cp.Chart):  # reads, renders and uploads in steps of its own (no open transaction)
+        from bot.listeners.charts import answer_chart
+
+        return answer_chart(ctx, req, command)
     handler = HANDLERS[type(command)]
     try:
         with unit_of_work(ctx.sessions) as session:

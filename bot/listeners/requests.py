@@ -49,4 +49,4 @@ def make_request(ctx: BotContext, client: WebClient | None, body: dict[str, Any]
     def admin() -> bool:
         return is_admin(ctx, client, team, user)
 
-    return Request(team_id=team, user_id=user, channel_id=channel_of(body), admin=admin)
+    return Request(team_id=team, user_id=user, channel_id=channel_of(body), admin=admin, client=client)

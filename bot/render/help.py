@@ -27,6 +27,10 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("focus", "this week's focus account", "/account focus"),
     ("feeds / feeds add URL [#channel]", "news feeds of the workspace (adding one is for admins)",
      "/account feeds add https://example.com/news.rss #client-news"),
+    ("chart quadrant [mine|all] [in #channel] / chart concentration [in #channel]",
+     "a picture of the portfolio, as a PNG in your DM (or the channel): accounts on potential x engagement, "
+     "or how concentrated revenue is; quadrant defaults to your accounts if you own any",
+     "/account chart quadrant all in #sales"),
 )
 
 RIGHTS = (

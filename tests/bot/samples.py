@@ -148,7 +148,32 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
         "outbox_weekly_focus": lambda: render("weekly_focus", focus.to_facts()),
         "outbox_tier_change": lambda: render("tier_change", change.to_facts()),
         "outbox_news_alert": lambda: render("news_alert", news),
+        "outbox_portfolio_report": lambda: render("portfolio_report", _report_facts(n, hostile)),
     }
+
+
+def _report_facts(n: int, hostile: bool) -> dict[str, object]:
+    """A weekly portfolio report's facts, made by the job's own summary (charts included)."""
+    from datetime import date
+
+    from accounts.charts import ChartAccount
+    from accounts.thresholds import Thresholds
+    from jobs.portfolio_report import summary_facts
+
+    quadrants = ("key", "growth", "maintenance", "service")
+    accounts = [
+        ChartAccount(
+            name=_name(i, hostile), tier="key" if i < n // 4 + 1 else "secondary", grade="ABC"[i % 3],
+            annual_revenue=1e6 / (i + 1), engagement_pairs=i % 6, engagement=None, potential=None,
+            wallet_share=float(i % 100), prospect_fit=None, quadrant=quadrants[i % 4],
+        )
+        for i in range(n)
+    ]
+    moves = [
+        {"account": _name(i, hostile), "old_tier": "secondary", "new_tier": "key", "old_grade": "C", "new_grade": EVIL if hostile else "A"}
+        for i in range(n)
+    ]
+    return summary_facts(accounts, Thresholds(), moves, "2026-W48", date(2026, 11, 23))
 
 
 def samples(hostile: bool = False) -> dict[str, Sample]:
