@@ -132,6 +132,15 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
+    # What `accountbot import accounts` does at the end of its transaction: store every account's tier and
+    # grade (storage.classes), so the digest selects the accounts it concerns in SQL.
+    from accounts.thresholds import Thresholds
+    from storage.classes import ensure_classified
+    from storage.db import session_factory
+
+    with session_factory(engine)() as s:
+        ensure_classified(s, TEAM, Thresholds())
+        s.commit()
     if engine.dialect.name == "postgresql":  # fresh statistics and visibility map (index-only scans)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))

@@ -13,10 +13,12 @@ sent.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +31,23 @@ from storage.db import workspace_ids
 from storage.outbox import NewMessage, enqueue_many
 
 log = logging.getLogger("accountbot.jobs")
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a job computes its messages.
+
+    A digest run allocates a few hundred thousand short-lived, acyclic objects (rows, account states, items);
+    each allocation burst triggers full collections that scan every live object and cost about a fifth of
+    the run without freeing anything (reference counting frees them). The pause is bounded by the compute
+    step and the previous state is restored, so nothing long-running keeps the collector off."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_worker() -> str:
@@ -137,7 +156,8 @@ def run_periods(
         return
     result.claimed += len(held)
     try:
-        outgoing = compute(held)
+        with cyclic_gc_paused():
+            outgoing = compute(held)
         if result.dry_run:
             result.messages.extend((team_id, m) for m in outgoing)
             session.rollback()

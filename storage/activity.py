@@ -1,47 +1,38 @@
 """What the nudge jobs need to know about a workspace's accounts, in a handful of set-based queries.
 
 No query runs per account: each one aggregates many accounts at once (grouped by account) and the results
-are joined in Python into `accounts.signals.AccountState` values. The aggregates take an optional set of
-account ids: the nudge jobs ask only about the accounts a signal can concern (key-tier and A), in chunks
-of CHUNK ids, which lets both databases read just those accounts' index ranges.
+are joined in Python into `accounts.signals.AccountState` values. The aggregates take an optional scope, a
+SELECT of account ids: the nudge jobs ask only about the accounts a signal can concern (owned key-tier and
+A accounts, by their stored tier and grade), which lets both databases read just those accounts' index
+ranges without a single id travelling through Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, bindparam, case, func, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
+from storage.classes import ensure_classified
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze, table_of
-from storage.portfolio import classify_workspace
 
-CHUNK = 2000
+ACCOUNTS = table_of(Account)  # Core statements without ORM bookkeeping
+SEP = "\x1f"  # joins colleague ids in one aggregate (never part of a Slack id or an email)
 
 
-ACCOUNTS = table_of(Account)  # Core updates without ORM bookkeeping
+def _scoped(stmt: Any, column: Any, scope: Select[Any] | None) -> Any:
+    """`stmt` for the whole workspace, or only for the account ids `scope` selects."""
+    return stmt if scope is None else stmt.where(column.in_(scope))
 
-def _scoped_rows(session: Session, stmt: Any, column: Any, account_ids: Collection[int] | None) -> list[Any]:
-    """Run `stmt` for the whole workspace, or only for `account_ids`: one `= ANY(array)` query on
-    PostgreSQL, chunks of CHUNK ids on SQLite. Plain rows (Core execution: no ORM bookkeeping per row)."""
-    conn = session.connection()
-    if account_ids is None:
-        return list(conn.execute(stmt).all())
-    ids = sorted(set(account_ids))
-    if conn.dialect.name == "postgresql":
-        scope = bindparam("scope_ids", ids, type_=postgresql.ARRAY(BigInteger))
-        return list(conn.execute(stmt.where(column == any_(scope))).all())
-    # One expanding parameter: the statement compiles once, and no id goes through SQL coercion.
-    scoped = stmt.where(column.in_(bindparam("scope_ids", expanding=True)))
-    rows: list[Any] = []
-    for start in range(0, len(ids), CHUNK):
-        rows.extend(conn.execute(scoped, {"scope_ids": ids[start : start + CHUNK]}).all())
-    return rows
+
+def _rows(session: Session, stmt: Any) -> list[Any]:
+    """Plain rows (Core execution: no ORM bookkeeping per row)."""
+    return list(session.connection().execute(stmt).all())
 
 
 def owners(session: Session, team_id: str) -> dict[str, str | None]:
@@ -58,7 +49,7 @@ def owners(session: Session, team_id: str) -> dict[str, str | None]:
 
 
 def last_touches(
-    session: Session, team_id: str, now: datetime, account_ids: Collection[int] | None = None
+    session: Session, team_id: str, now: datetime, scope: Select[Any] | None = None
 ) -> dict[int, tuple[datetime | None, datetime | None]]:
     """Account id -> (last interaction, last `review` interaction), up to `now`."""
     last_review = func.max(case((Interaction.kind == "review", Interaction.occurred_at), else_=None))
@@ -67,46 +58,52 @@ def last_touches(
         .where(Interaction.team_id == team_id, Interaction.occurred_at <= now)
         .group_by(Interaction.account_id)
     )
-    rows = _scoped_rows(session, stmt, Interaction.account_id, account_ids)
+    rows = _rows(session, _scoped(stmt, Interaction.account_id, scope))
     return {account_id: (_aware(last), _aware(review)) for account_id, last, review in rows}
 
 
 def contact_touches(
-    session: Session, team_id: str, now: datetime, window_days: int, account_ids: Collection[int] | None = None
+    session: Session, team_id: str, now: datetime, window_days: int, scope: Select[Any] | None = None
 ) -> dict[int, tuple[ContactTouches, ...]]:
-    """Account id -> interactions per named contact in the window (with the colleagues who met them)."""
+    """Account id -> interactions per named contact in the window (with the colleagues who met them).
+
+    Grouped twice in SQL: per (account, contact, colleague), then per contact with the colleagues joined by
+    SEP, so Python sees one row per contact."""
     since = now - timedelta(days=window_days)
-    stmt = (
-        select(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague, func.count())
-        .join(Contact, Contact.id == Interaction.contact_id)
+    per_colleague = _scoped(
+        select(
+            Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n")
+        )
         .where(
             Interaction.team_id == team_id,
             Interaction.occurred_at > since,
             Interaction.occurred_at <= now,
+            Interaction.contact_id.is_not(None),
         )
-        .group_by(Interaction.account_id, Interaction.contact_id, Contact.name, Interaction.colleague)
+        .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
+        Interaction.account_id,
+        scope,
+    ).subquery()
+    pc = per_colleague.c
+    joined = (
+        func.string_agg(pc.colleague, SEP)
+        if session.get_bind().dialect.name == "postgresql"
+        else func.group_concat(pc.colleague, SEP)
     )
-    rows = _scoped_rows(session, stmt, Interaction.account_id, account_ids)
-    per_contact: dict[int, dict[int, tuple[str, int, list[str]]]] = {}
-    for account_id, contact_id, name, colleague, count in rows:
-        contacts = per_contact.setdefault(account_id, {})
-        prev = contacts.get(contact_id)
-        if prev is None:
-            prev = (name, 0, [])
-        colleagues = prev[2]
-        if colleague:
-            colleagues.append(colleague)
-        contacts[contact_id] = (name, prev[1] + count, colleagues)
-    return {
-        account_id: tuple(
-            ContactTouches(name, count, tuple(sorted(set(colleagues)))) for name, count, colleagues in contacts.values()
-        )
-        for account_id, contacts in per_contact.items()
-    }
+    stmt = (
+        select(pc.account_id, Contact.name, func.sum(pc.n), joined)
+        .join(Contact, (Contact.id == pc.contact_id) & (Contact.team_id == team_id))
+        .group_by(pc.account_id, pc.contact_id, Contact.name)
+    )
+    per_account: dict[int, list[ContactTouches]] = {}
+    for account_id, name, count, colleagues in _rows(session, stmt):
+        met = tuple(sorted(c for c in colleagues.split(SEP) if c)) if colleagues else ()
+        per_account.setdefault(account_id, []).append(ContactTouches(name, int(count), met))
+    return {account_id: tuple(touches) for account_id, touches in per_account.items()}
 
 
 def decision_makers(
-    session: Session, team_id: str, account_ids: Collection[int] | None = None
+    session: Session, team_id: str, scope: Select[Any] | None = None
 ) -> dict[int, tuple[int, str | None]]:
     """Account id -> (active decision makers, the name when there is exactly one)."""
     stmt = (
@@ -114,7 +111,7 @@ def decision_makers(
         .where(Contact.team_id == team_id, Contact.role == "decision_maker", Contact.active.is_(True))
         .group_by(Contact.account_id)
     )
-    rows = _scoped_rows(session, stmt, Contact.account_id, account_ids)
+    rows = _rows(session, _scoped(stmt, Contact.account_id, scope))
     return {account_id: (n, name if n == 1 else None) for account_id, n, name in rows}
 
 
@@ -124,7 +121,7 @@ def month_start(day: date, months_back: int = 0) -> date:
 
 
 def revenue_windows(
-    session: Session, team_id: str, now: datetime, months: int, account_ids: Collection[int] | None = None
+    session: Session, team_id: str, now: datetime, months: int, scope: Select[Any] | None = None
 ) -> dict[int, tuple[float | None, float | None]]:
     """Account id -> (sum of the last `months` complete months, sum of the `months` before); None for a
     window without any revenue row. Empty when the workspace has no revenue row at all in the recent window
@@ -144,7 +141,7 @@ def revenue_windows(
         .where(RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month)
         .group_by(RevenueMonth.account_id)
     )
-    rows = _scoped_rows(session, stmt, RevenueMonth.account_id, account_ids)
+    rows = _rows(session, _scoped(stmt, RevenueMonth.account_id, scope))
     latest = session.scalar(
         select(func.max(RevenueMonth.month)).where(RevenueMonth.team_id == team_id, RevenueMonth.month < this_month)
     )
@@ -170,32 +167,28 @@ def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, d
 
 def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountState]:
     """AccountState for every owned account (owner_user_id set) a nudge can be about: key-tier or A accounts,
-    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise).
+    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise), in name order.
 
-    Tier and grade come from `storage.portfolio.classify_workspace`, whose one accounts query also brings
-    the columns an AccountState needs; the interaction, contact and revenue aggregates then ask only about
-    the key-tier and A accounts (the only ones their signals concern)."""
-    graded = classify_workspace(
-        session, team_id, th, Account.owner_user_id, Account.sponsor_user_id, Account.sponsor_level
-    ).accounts
-    watched = []
-    by_interactions = []
-    for verdict, r in graded:
-        if r.owner_user_id is None:
-            continue
-        if verdict.tier == "key" or verdict.grade == "A":
-            by_interactions.append(r.id)
-        elif verdict.grade != "B" or r.sponsor_user_id:
-            continue
-        watched.append((verdict, r))
-    del graded
-    touches = last_touches(session, team_id, now, by_interactions)
-    window = contact_touches(session, team_id, now, th.spof_window_days, by_interactions)
-    deciders = decision_makers(session, team_id, by_interactions)
-    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, by_interactions)
+    Tier and grade are the stored ones (storage.classes, made current first), so one accounts query selects
+    just these accounts; the interaction, contact and revenue aggregates then ask only about the key-tier
+    and A accounts (the only ones their signals concern)."""
+    ensure_classified(session, team_id, th)
+    a = ACCOUNTS.c
+    key_or_a = or_(a.tier == "key", a.grade == "A")
+    unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
+    watched = session.connection().execute(
+        select(a.id, a.name, a.tier, a.grade, a.owner_user_id, a.annual_revenue, a.sponsor_user_id, a.sponsor_level)
+        .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
+        .order_by(a.name_key)
+    ).all()
+    scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
+    touches = last_touches(session, team_id, now, scope)
+    window = contact_touches(session, team_id, now, th.spof_window_days, scope)
+    deciders = decision_makers(session, team_id, scope)
+    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, scope)
     snoozes = active_snoozes(session, team_id, now)
     states = []
-    for verdict, r in watched:
+    for r in watched:
         last, review = touches.get(r.id, (None, None))
         n_dm, sole = deciders.get(r.id, (0, None))
         recent, prior = revenue.get(r.id, (None, None))
@@ -203,8 +196,8 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
             AccountState(
                 id=r.id,
                 name=r.name,
-                tier=verdict.tier,
-                grade=verdict.grade,
+                tier=r.tier,
+                grade=r.grade,
                 owner=r.owner_user_id,
                 annual_revenue=r.annual_revenue,
                 sponsor_user_id=r.sponsor_user_id,
@@ -237,8 +230,8 @@ def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[s
     session.execute(
         update(ACCOUNTS)
         .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
-        .values(last_tier=bindparam("tier"), last_grade=bindparam("grade")),
-        [{"aid": aid, "tier": tier, "grade": grade} for aid, (tier, grade) in changes.items()],
+        .values(last_tier=bindparam("announced_tier"), last_grade=bindparam("announced_grade")),
+        [{"aid": aid, "announced_tier": tier, "announced_grade": grade} for aid, (tier, grade) in changes.items()],
     )
 
 

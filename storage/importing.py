@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.accounts import name_key
+from storage.classes import invalidate
 from storage.db import ensure_workspace
 from storage.edits import touch_dedup_key
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
@@ -292,6 +293,7 @@ def import_accounts(
 ) -> ImportResult:
     """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
     ensure_workspace(session, team_id)
+    invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.classes)
     result = ImportResult("accounts", rows=len(rows))
     present = _present(rows, ACCOUNT_FIELDS)
     emails = slack_ids_by_email(session, team_id) if "owner" in present else {}

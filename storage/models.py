@@ -75,6 +75,8 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     news_channel: Mapped[str | None] = mapped_column(String(64))
+    # Rules fingerprint (storage.classes) of the accounts' stored tier and grade; None: recompute before use.
+    classified_with: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -121,7 +123,11 @@ class Account(Base):
     exclusions: Mapped[list[str]] = mapped_column(JSON, default=list)  # news exclusion phrases
     domain: Mapped[str | None] = mapped_column(String(253))
     news_feed: Mapped[str | None] = mapped_column(Text)
-    # Last computed classification, for tier_watch (changes are announced once).
+    # Tier and grade as the rules give them now (storage.classes keeps them current; valid while the
+    # workspace's classified_with matches the rules fingerprint).
+    tier: Mapped[str | None] = mapped_column(String(16))
+    grade: Mapped[str | None] = mapped_column(String(1))
+    # Last announced classification, for tier_watch (changes are announced once).
     last_tier: Mapped[str | None] = mapped_column(String(16))
     last_grade: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -29,6 +29,7 @@ from accountbot.cli.common import (
 from accountbot.csvformats import FORMATS, FORMULA_START, BadFile, count_lines, read_file
 from storage import importing
 from storage.accounts import list_accounts
+from storage.classes import ensure_classified
 from storage.db import ensure_workspace, utcnow
 from storage.importing import ImportRejected, ImportResult
 from storage.portfolio import assess_workspace
@@ -102,6 +103,15 @@ def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportR
         return WRITERS[kind](session, team_id, rows, utcnow(), written)
 
 
+def classify_now(session: Session, team_id: str, thresholds: Any) -> None:
+    """Store the new tiers and grades in the import's transaction, so the next nudge run finds them ready
+    (storage.classes). A rating the rules reject leaves them stale: the grading commands name it."""
+    try:
+        ensure_classified(session, team_id, thresholds)
+    except ValueError:
+        pass
+
+
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
@@ -118,6 +128,8 @@ def register(app: typer.Typer) -> None:
                     raise fail(f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
                 ensure_workspace(session, team_id)
                 result = run_import(session, team_id, kind.value, file)
+                if kind.value == "accounts":
+                    classify_now(session, team_id, rt.settings.thresholds)
         except BadFile as exc:
             say_error(f"{file}: {exc}")
             raise typer.Exit(INVALID_INPUT) from None

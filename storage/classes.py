@@ -1,0 +1,109 @@
+"""Stored tier and grade: every account's classification kept in the accounts table, so the nudge jobs can
+select the accounts a signal concerns in SQL instead of grading the whole workspace on every run.
+
+Tier and grade depend only on account columns (revenue, wallet share, profitability, strategic value, pain
+factor, stage; the tier on the whole workspace's revenue ranking) and on the thresholds. So:
+
+- every write to those columns marks the workspace stale in its transaction, before the account rows
+  change: ORM writes (storage.edits, anything else) through the session hook below, the bulk Core upsert
+  of storage.importing by calling `invalidate` itself;
+- readers call `ensure_classified` first: when the workspace's fingerprint (rules version + thresholds)
+  is not the current one, the whole workspace is classified again and the changed rows are written;
+- imports classify eagerly (the CLI and the demo call `ensure_classified` in the import's transaction),
+  so the next digest finds the classification ready.
+
+Both take the workspace row's lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so a
+classification never misses a write committed before it, and a write never lands unseen after it: the
+writer's `invalidate` waits for the classifier to commit, then marks the workspace stale again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import bindparam, event, inspect, select, update
+from sqlalchemy.orm import Session
+
+from accounts.grading import RULES_VERSION
+from accounts.thresholds import Thresholds
+from storage.models import Account, Workspace, table_of
+from storage.portfolio import classify_workspace
+
+ACCOUNTS = table_of(Account)
+WORKSPACES = table_of(Workspace)
+# The account columns tier and grade are computed from (explicit engagement and potential are checked).
+RULE_INPUTS = (
+    "stage", "annual_revenue", "wallet_share", "profit_margin", "profitability", "strategic_value",
+    "pain_factor", "engagement", "potential", "prospect_fit",
+)
+
+
+def fingerprint(th: Thresholds) -> str:
+    """Identifies the rules a stored classification was made with (rules version and every threshold)."""
+    blob = json.dumps({"rules": RULES_VERSION, "thresholds": asdict(th)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def invalidate(session: Session, team_id: str) -> None:
+    """The workspace's stored classification is out of date (an account's rule inputs changed)."""
+    session.connection().execute(
+        update(WORKSPACES).where(WORKSPACES.c.team_id == team_id).values(classified_with=None)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stale_when_accounts_change(session: Session, _context: Any, _instances: Any) -> None:
+    """ORM writes: an account added, deleted or with a changed rule input makes its workspace's stored
+    classification stale. Runs before the flush writes the account rows (lock order: workspace first)."""
+    teams = {obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Account)}
+    for obj in session.dirty:
+        if isinstance(obj, Account) and obj.team_id not in teams:
+            attrs = inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in RULE_INPUTS):
+                teams.add(obj.team_id)
+    for team_id in sorted(t for t in teams if t):
+        invalidate(session, team_id)
+
+
+def _locked_fingerprint(session: Session, team_id: str) -> str | None:
+    stmt = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def ensure_classified(session: Session, team_id: str, th: Thresholds) -> int:
+    """Make the stored tier and grade of the workspace's accounts current; returns how many rows changed
+    (0 when the stored classification was already made with these rules). Runs in the caller's
+    transaction; a malformed rating raises ValueError as grading does."""
+    wanted = fingerprint(th)
+    current = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
+    if session.execute(current).scalar_one_or_none() == wanted:
+        return 0  # current as of our snapshot: no lock needed to read it
+    if _locked_fingerprint(session, team_id) == wanted:
+        return 0  # another process classified while we waited for the lock
+    return reclassify(session, team_id, th)
+
+
+def reclassify(session: Session, team_id: str, th: Thresholds) -> int:
+    """Classify every account of the workspace and store what changed (the caller holds the lock)."""
+    classified = classify_workspace(session, team_id, th, Account.tier, Account.grade).accounts
+    changed = [
+        {"aid": r.id, "new_tier": verdict.tier, "new_grade": verdict.grade}
+        for verdict, r in classified
+        if (r.tier, r.grade) != (verdict.tier, verdict.grade)
+    ]
+    if changed:
+        session.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
+            .values(tier=bindparam("new_tier"), grade=bindparam("new_grade")),
+            changed,
+        )
+    session.execute(
+        update(WORKSPACES).where(WORKSPACES.c.team_id == team_id).values(classified_with=fingerprint(th))
+    )
+    return len(changed)

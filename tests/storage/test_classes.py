@@ -1,0 +1,140 @@
+"""storage.classes: stored tier and grade stay what the rules say, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.thresholds import Thresholds
+from storage.classes import ensure_classified, fingerprint
+from storage.db import unit_of_work
+from storage.edits import set_field
+from storage.models import Account, Workspace
+from storage.portfolio import assess_workspace
+from tests.bot.seed import NOW, OTHER_TEAM, OWNER, TEAM, account, portfolio
+
+TH = Thresholds()
+
+
+def stored(session: Session, team: str = TEAM) -> dict[int, tuple[str | None, str | None]]:
+    rows = session.execute(select(Account.id, Account.tier, Account.grade).where(Account.team_id == team))
+    return {aid: (tier, grade) for aid, tier, grade in rows}
+
+
+def computed(session: Session, team: str = TEAM, th: Thresholds = TH) -> dict[int, tuple[str, str | None]]:
+    return {aid: (v.tier, v.grade) for aid, v in assess_workspace(session, team, NOW, th).items()}
+
+
+def classified_with(session: Session, team: str = TEAM) -> str | None:
+    return session.scalar(select(Workspace.classified_with).where(Workspace.team_id == team))
+
+
+def test_stored_classes_match_the_rules_and_a_second_call_changes_nothing(session) -> None:
+    portfolio(session)
+    assert set(stored(session).values()) == {(None, None)}  # never classified yet
+    changed = ensure_classified(session, TEAM, TH)
+    assert changed == len(stored(session)) > 0
+    assert stored(session) == computed(session)
+    assert classified_with(session) == fingerprint(TH)
+    assert ensure_classified(session, TEAM, TH) == 0
+
+
+def test_an_edited_rule_input_marks_the_workspace_stale_and_the_next_read_catches_up(session) -> None:
+    accs = portfolio(session)
+    ensure_classified(session, TEAM, TH)
+    session.commit()
+    target = accs["Acme Corp"]
+    before = stored(session)[target.id]
+    set_field(session, team_id=TEAM, account_id=target.id, field="stage", value="prospect", user_id=OWNER, now=NOW)
+    session.flush()
+    assert classified_with(session) is None
+    assert ensure_classified(session, TEAM, TH) >= 1
+    assert stored(session) == computed(session)
+    assert before[0] == "key" and stored(session)[target.id] == ("prospect", None)
+
+
+def test_a_field_outside_the_rules_leaves_the_classification_valid(session) -> None:
+    accs = portfolio(session)
+    ensure_classified(session, TEAM, TH)
+    set_field(session, team_id=TEAM, account_id=accs["Acme Corp"].id, field="owner", value="U0OTHER", user_id=OWNER, now=NOW)
+    session.flush()
+    assert classified_with(session) == fingerprint(TH)
+
+
+def test_a_new_account_shifts_the_key_tier_of_the_others(session) -> None:
+    portfolio(session)
+    ensure_classified(session, TEAM, TH)
+    account(session, "Megacorp", annual_revenue=10**10)  # an ORM insert, as any other code path would do
+    session.flush()
+    assert classified_with(session) is None
+    ensure_classified(session, TEAM, TH)
+    assert stored(session) == computed(session)
+
+
+def test_other_thresholds_reclassify(session) -> None:
+    portfolio(session)
+    ensure_classified(session, TEAM, TH)
+    wider = replace(TH, key_tier_percent=100)
+    assert fingerprint(wider) != fingerprint(TH)
+    assert ensure_classified(session, TEAM, wider) > 0
+    assert {tier for tier, _ in stored(session).values()} <= {"key", "prospect"}
+    assert stored(session) == computed(session, th=wider)
+
+
+def test_workspaces_are_classified_apart(session) -> None:
+    portfolio(session)
+    account(session, "Elsewhere Inc", OTHER_TEAM, annual_revenue=5)
+    session.flush()
+    ensure_classified(session, TEAM, TH)
+    assert set(stored(session, OTHER_TEAM).values()) == {(None, None)}
+    assert classified_with(session, OTHER_TEAM) is None
+
+
+@pytest.mark.postgres
+def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: str) -> None:
+    """PostgreSQL: the classifier holds the workspace row; a concurrent edit waits for it, then marks the
+    workspace stale again, so its change is never hidden behind a fresh-looking fingerprint."""
+    from storage.db import ensure_schema, make_engine, session_factory
+
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    sessions: sessionmaker[Session] = session_factory(engine)
+    team = "TCLASSLOCK"
+    with unit_of_work(sessions) as s:
+        acc_id = account(s, "Locked Co", team, annual_revenue=100).id
+        account(s, "Other Co", team, annual_revenue=10)
+    classifier = sessions()
+    try:
+        classifier.execute(
+            Workspace.__table__.update().where(Workspace.team_id == team).values(classified_with="stale")
+        )
+        classifier.commit()
+        ensure_classified(classifier, team, TH)  # holds the row lock until commit
+        finished = threading.Event()
+
+        def edit() -> None:
+            with unit_of_work(sessions) as s:
+                set_field(s, team_id=team, account_id=acc_id, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+            finished.set()
+
+        worker = threading.Thread(target=edit)
+        worker.start()
+        time.sleep(0.5)
+        assert not finished.is_set(), "the edit should wait for the classifier's lock"
+        classifier.commit()
+        worker.join(10)
+        assert finished.is_set()
+    finally:
+        classifier.close()
+    with unit_of_work(sessions) as s:
+        assert classified_with(s, team) is None
+        ensure_classified(s, team, TH)
+        assert stored(s, team) == computed(s, team)
+        s.execute(Account.__table__.delete().where(Account.team_id == team))
+        s.execute(Workspace.__table__.delete().where(Workspace.team_id == team))
+    engine.dispose()
