@@ -126,6 +126,7 @@ class DemoContext:
     thresholds: Thresholds
     verdicts: dict[int, Assessment] = field(default_factory=dict)  # account id -> verdict, computed once
     facts: dict[int, AccountFacts] = field(default_factory=dict)  # account id -> what the rules saw
+    out_dir: Path | None = None  # where sections that write files (the portfolio charts) put them
 
 
 Section = Callable[[DemoContext], None]
@@ -220,8 +221,11 @@ def add_section(title: str, section: Section, *, before: str | None = None) -> N
 # ------------------------------------------------------------------------------------------- running
 
 
-def run_demo(console: Console, now: datetime, thresholds: Thresholds, workdir: Path | None = None) -> DemoContext:
-    """Build the demo database in `workdir` (a temporary directory if None), then print every section."""
+def run_demo(
+    console: Console, now: datetime, thresholds: Thresholds, workdir: Path | None = None, out_dir: Path | None = None
+) -> DemoContext:
+    """Build the demo database in `workdir` (a temporary directory if None), then print every section.
+    Sections that write files (the portfolio charts) write them into `out_dir`."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="accountbot-demo-") as tmp:
         db = (workdir or Path(tmp)) / "demo.db"
@@ -231,7 +235,7 @@ def run_demo(console: Console, now: datetime, thresholds: Thresholds, workdir: P
             sessions = session_factory(engine)
             with unit_of_work(sessions) as session:
                 loaded = load_sample(session, DEMO_TEAM, now)
-            ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds)
+            ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds, out_dir=out_dir)
             with unit_of_work(sessions) as session:
                 ctx.facts = {f.id: f for f in load_facts(session, DEMO_TEAM, now, thresholds) if f.id is not None}
                 ctx.verdicts = assess_workspace(session, DEMO_TEAM, now, thresholds)

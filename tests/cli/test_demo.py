@@ -48,6 +48,8 @@ def test_demo_runs_offline_and_prints_every_section(tmp_path: Path) -> None:
     ):
         assert needle in out, needle
     assert not (tmp_path / "untouched.db").exists()  # the demo never touches DATABASE_URL
+    assert "Portfolio pictures" in out and "Wrote demo-output/quadrant.png" in out  # the default --out
+    assert (tmp_path / "demo-output" / "concentration.png").stat().st_size > 0
     assert "Jaguar Robotics" in out and "Rare jaguar spotted" not in out  # precise news matching
     assert "Traceback" not in out + proc.stderr
 
