@@ -67,34 +67,45 @@ def contact_touches(
 ) -> dict[int, tuple[ContactTouches, ...]]:
     """Account id -> interactions per named contact in the window (with the colleagues who met them).
 
-    Grouped twice in SQL: per (account, contact, colleague), then per contact with the colleagues joined by
-    SEP, so Python sees one row per contact."""
+    One row per contact reaches Python, its colleagues joined by SEP: PostgreSQL groups once with
+    string_agg(DISTINCT ...); SQLite (whose group_concat(DISTINCT ...) takes no separator) groups per
+    colleague first, then per contact."""
     since = now - timedelta(days=window_days)
-    per_colleague = _scoped(
-        select(
-            Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n")
-        )
-        .where(
-            Interaction.team_id == team_id,
-            Interaction.occurred_at > since,
-            Interaction.occurred_at <= now,
-            Interaction.contact_id.is_not(None),
-        )
-        .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
-        Interaction.account_id,
-        scope,
-    ).subquery()
-    pc = per_colleague.c
-    joined = (
-        func.string_agg(pc.colleague, SEP)
-        if session.get_bind().dialect.name == "postgresql"
-        else func.group_concat(pc.colleague, SEP)
+    in_window = (
+        Interaction.team_id == team_id,
+        Interaction.occurred_at > since,
+        Interaction.occurred_at <= now,
+        Interaction.contact_id.is_not(None),
     )
-    stmt = (
-        select(pc.account_id, Contact.name, func.sum(pc.n), joined)
-        .join(Contact, (Contact.id == pc.contact_id) & (Contact.team_id == team_id))
-        .group_by(pc.account_id, pc.contact_id, Contact.name)
-    )
+    named = (Contact.id == Interaction.contact_id) & (Contact.team_id == team_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = _scoped(
+            select(
+                Interaction.account_id,
+                Contact.name,
+                func.count(),
+                func.string_agg(Interaction.colleague.distinct(), SEP),
+            )
+            .join(Contact, named)
+            .where(*in_window)
+            .group_by(Interaction.account_id, Interaction.contact_id, Contact.name),
+            Interaction.account_id,
+            scope,
+        )
+    else:
+        per_colleague = _scoped(
+            select(Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n"))
+            .where(*in_window)
+            .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
+            Interaction.account_id,
+            scope,
+        ).subquery()
+        pc = per_colleague.c
+        stmt = (
+            select(pc.account_id, Contact.name, func.sum(pc.n), func.group_concat(pc.colleague, SEP))
+            .join(Contact, (Contact.id == pc.contact_id) & (Contact.team_id == team_id))
+            .group_by(pc.account_id, pc.contact_id, Contact.name)
+        )
     per_account: dict[int, list[ContactTouches]] = {}
     for account_id, name, count, colleagues in _rows(session, stmt):
         met = tuple(sorted(c for c in colleagues.split(SEP) if c)) if colleagues else ()
@@ -188,28 +199,21 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, scope)
     snoozes = active_snoozes(session, team_id, now)
     states = []
-    for r in watched:
-        last, review = touches.get(r.id, (None, None))
-        n_dm, sole = deciders.get(r.id, (0, None))
-        recent, prior = revenue.get(r.id, (None, None))
+    get_touches, get_deciders, get_revenue, get_window, get_snooze = (
+        touches.get, deciders.get, revenue.get, window.get, snoozes.get
+    )
+    no_touch, no_deciders, no_revenue = (None, None), (0, None), (None, None)
+    # Rows unpacked as plain tuples: named access on a Row costs more than building the state.
+    for account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level in watched:
+        last, review = get_touches(account_id, no_touch)
+        n_dm, sole = get_deciders(account_id, no_deciders)
+        recent, prior = get_revenue(account_id, no_revenue)
         states.append(
             AccountState(
-                id=r.id,
-                name=r.name,
-                tier=r.tier,
-                grade=r.grade,
-                owner=r.owner_user_id,
-                annual_revenue=r.annual_revenue,
-                sponsor_user_id=r.sponsor_user_id,
-                sponsor_level=r.sponsor_level,
-                last_touch=last,
-                last_review=review,
-                decision_makers=n_dm,
-                sole_decision_maker=sole,
-                window_touches=window.get(r.id, ()),
-                revenue_recent=recent,
-                revenue_prior=prior,
-                snoozed_until=snoozes.get(r.id),
+                id=account_id, name=name, tier=tier, grade=grade, owner=owner, annual_revenue=annual_revenue,
+                sponsor_user_id=sponsor, sponsor_level=sponsor_level, last_touch=last, last_review=review,
+                decision_makers=n_dm, sole_decision_maker=sole, window_touches=get_window(account_id, ()),
+                revenue_recent=recent, revenue_prior=prior, snoozed_until=get_snooze(account_id),
             )
         )
     return states

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -200,10 +199,10 @@ def test_revenue_drop_needs_history_and_watched() -> None:
 
 def test_snooze_hides_until_it_ends() -> None:
     neglected = acc(last_touch=None, last_review=None, decision_makers=0, sponsor_user_id=None)
-    snoozed = replace(neglected, snoozed_until=NOW + timedelta(seconds=1))
+    snoozed = neglected._replace(snoozed_until=NOW + timedelta(seconds=1))
     assert is_snoozed(snoozed, NOW)
     assert build_digest("U1", NOW.date(), [snoozed], NOW, TH) is None
-    ended = replace(neglected, snoozed_until=NOW)
+    ended = neglected._replace(snoozed_until=NOW)
     assert not is_snoozed(ended, NOW)
     digest = build_digest("U1", NOW.date(), [ended], NOW, TH)
     assert digest is not None and len(digest.sections) == 4
@@ -244,7 +243,7 @@ def test_focus_picks_most_valuable_overdue_key_account() -> None:
     again = choose_focus([big_fresh, big_overdue, small_overdue], NOW, {2}, TH)
     assert again is not None and again.account == "Small overdue"
     assert choose_focus([big_fresh, big_overdue], NOW, {2}, TH) is None
-    snoozed = replace(big_overdue, snoozed_until=NOW + timedelta(days=1))
+    snoozed = big_overdue._replace(snoozed_until=NOW + timedelta(days=1))
     assert choose_focus([snoozed], NOW, (), TH) is None
 
 
