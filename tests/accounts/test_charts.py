@@ -242,6 +242,9 @@ def test_concentration_edge_cases() -> None:
 
 def test_headline_rounding_near_the_ends() -> None:
     assert format_pct(99.6) == "99.6%" and format_pct(0.4) == "0.4%" and format_pct(77.6) == "78%"
+    # Never "100%" for less than everything, never "0%" for more than nothing.
+    assert format_pct(99.96) == "99.9%" and format_pct(99.999) == "99.9%" and format_pct(100.0) == "100%"
+    assert format_pct(0.04) == "0.1%" and format_pct(0.0001) == "0.1%" and format_pct(0.0) == "0%"
     chart = concentration_chart([996.0] + [1.0] * 4 + [0.0] * 295, key_count=1)
     assert chart.headline == "top 0.3% of clients = 99.6% of revenue"
 
