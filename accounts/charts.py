@@ -285,12 +285,10 @@ def quadrant_chart(accounts: Sequence[ChartAccount], th: Thresholds, *, label_to
 
 def format_pct(value: float) -> str:
     """A percentage for people: whole numbers ("78%"), one decimal only near 0 and 100 ("0.4%", "99.6%"),
-    rounded away from the ends, so a share that is not all (or nothing) never reads "100%" (or "0%")."""
+    kept off the ends, so a share that is not all (or nothing) never reads "100%" (or "0%")."""
     whole = round(value)
-    if whole == 0 and value > 0:
-        return f"{max(math.ceil(value * 10) / 10, 0.1):.1f}%"
-    if whole == 100 and value < 100:
-        return f"{min(math.floor(value * 10) / 10, 99.9):.1f}%"
+    if (whole == 0 and value > 0) or (whole == 100 and value < 100):
+        return f"{min(max(round(value, 1), 0.1), 99.9):.1f}%"
     return f"{whole:.0f}%"
 
 
