@@ -8,7 +8,6 @@ from pathlib import Path
 
 from accountbot.demo import DemoContext
 from accounts.charts import concentration_chart, quadrant_chart
-from bot.render.charts import concentration_png, quadrant_png
 from storage.charts import chart_accounts, concentration_inputs
 from storage.db import unit_of_work
 
@@ -18,6 +17,8 @@ CONCENTRATION_FILE = "concentration.png"
 
 def write_charts(ctx: DemoContext) -> list[Path]:
     """Write quadrant.png and concentration.png into ctx.out_dir (created if missing); returns the paths."""
+    from bot.render.charts import concentration_png, quadrant_png  # matplotlib only when drawing
+
     if ctx.out_dir is None:
         ctx.console.print("No output folder given; no chart files written.", style="dim")
         return []

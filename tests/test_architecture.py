@@ -61,3 +61,16 @@ def test_layering_check_detects_a_bad_import(tmp_path: Path) -> None:
     bad = tmp_path / "mod.py"
     bad.write_text("from bot.render import kit\nimport jobs.digest\nfrom accountbot.config import Settings\n")
     assert _hits(_imports(bad), FORBIDDEN["storage"]) == {"bot.render", "jobs.digest"}
+
+
+def test_plotting_libraries_load_only_when_a_chart_is_drawn() -> None:
+    """matplotlib and numpy add ~40 MB: `accountbot run` (app, relay, scheduler, CLI) must start without them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import accountbot.cli, accountbot.cli.run, bot.app, bot.relay, jobs.registry, jobs.scheduler; "
+        "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

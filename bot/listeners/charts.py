@@ -23,7 +23,6 @@ from accounts.charts import concentration_chart, quadrant_chart
 from bot import command_parser as cp
 from bot.context import BotContext
 from bot.listeners.answers import Request
-from bot.render.charts import concentration_alt_text, concentration_png, quadrant_alt_text, quadrant_png
 from bot.render.format import context, section, user_text
 from bot.render.kit import Message, user_mention
 from bot.render.replies import HELP_HINT, render_done, render_problem
@@ -70,6 +69,9 @@ def _upload_problem(exc: UploadFailed, channel: str | None) -> Message:
 
 def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
     """Read the workspace and draw the chart `cmd` asks for (no Slack calls)."""
+    # matplotlib and numpy are loaded on the first chart, not at start: an idle bot stays small.
+    from bot.render.charts import concentration_alt_text, concentration_png, quadrant_alt_text, quadrant_png
+
     now, th = ctx.now(), ctx.thresholds
     day = now.date().isoformat()
     if cmd.kind == "concentration":
