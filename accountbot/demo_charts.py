@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from accountbot.demo import DemoContext
-from accounts.charts import concentration_chart, quadrant_chart
+from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
 from storage.charts import chart_accounts, concentration_inputs
 from storage.db import unit_of_work
 
@@ -24,7 +24,7 @@ def write_charts(ctx: DemoContext) -> list[Path]:
         return []
     with unit_of_work(ctx.sessions) as session:
         accounts = chart_accounts(session, ctx.team_id, ctx.now, ctx.thresholds)
-    quadrant = quadrant_chart(accounts, ctx.thresholds)
+    quadrant = quadrant_chart(accounts, ctx.thresholds, max_points=MAX_DRAWN_POINTS)
     revenues, key_count = concentration_inputs(accounts)
     pareto = concentration_chart(revenues, key_count)
     ctx.out_dir.mkdir(parents=True, exist_ok=True)

@@ -19,13 +19,21 @@ Placement rules of the quadrant chart (seed 001):
   middle half of the right half: `lo + (hi - lo) * (0.25 + 0.5 * u)`, `u` a jitter in [0, 1) from the name;
   such points are `estimated`. So every point lands in its assessment's quadrant (`QuadrantChart.quadrant_at`).
 - **Bubble area** is proportional to annual revenue (`MAX_AREA` for the largest), never below `MIN_AREA`
-  (unknown or zero revenue). The `label_top` largest accounts by revenue (ties by name) are `labelled`.
+  (unknown, zero, negative or non-finite revenue, which is shown as unknown). The `label_top` largest
+  accounts by revenue (ties by name) are `labelled`.
+- **Large workspaces.** With `max_points`, only the `max_points` largest accounts by revenue (ties by name)
+  are drawn; the quadrant counts (`counts()`, `total`) still cover every account, and `capped` says so.
+  The slash command draws at most `MAX_DRAWN_POINTS`, the weekly report (whose facts are stored once per
+  admin) at most `REPORT_MAX_POINTS`. A concentration curve longer than `MAX_CURVE_POINTS` ranks is thinned
+  in its facts to about that many ranks, always keeping rank 1, the key-tier cut, the top 10% and 50% and
+  the last rank, so the headline and the alt text read the exact shares.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +41,16 @@ from typing import Any
 from accounts.thresholds import Thresholds
 
 __all__ = [
-    "MAX_AREA", "MIN_AREA", "QUADRANT_TITLES", "ChartAccount", "ConcentrationChart", "QuadrantChart",
+    "MAX_AREA", "MAX_CURVE_POINTS", "MAX_DRAWN_POINTS", "MIN_AREA", "QUADRANT_TITLES", "REPORT_MAX_POINTS", "ChartAccount", "ConcentrationChart", "QuadrantChart",
     "QuadrantPoint", "concentration_chart", "format_pct", "quadrant_chart",
 ]  # fmt: skip
 
 MIN_AREA = 12.0  # points^2: unknown or zero revenue
 MAX_AREA = 2400.0  # points^2: the largest revenue of the chart
 FACTS_VERSION = 1
+MAX_DRAWN_POINTS = 10_000  # bubbles drawn by `/account chart quadrant` (the largest accounts by revenue)
+REPORT_MAX_POINTS = 2_000  # bubbles in the weekly report's facts: ~200 KB per admin, not ~8 MB at 100,000
+MAX_CURVE_POINTS = 2_000  # ranks kept in a concentration curve's facts (the plot is ~1,400 px wide)
 
 # Quadrant -> (engagement high, potential high), and the titles drawn on the chart.
 _HALVES: dict[str, tuple[bool, bool]] = {
@@ -100,13 +111,26 @@ class QuadrantChart:
     x_min: float = 0.0
     y_min: float = 0.0
     window_days: int = 90
+    all_counts: dict[str, int] | None = None  # accounts per quadrant when only the largest are drawn
+
+    @property
+    def capped(self) -> bool:
+        """True when some accounts are counted but not drawn (only the largest by revenue are)."""
+        return self.all_counts is not None
+
+    @property
+    def total(self) -> int:
+        """Every account of the chart, drawn or not."""
+        return sum(self.counts().values())
 
     def quadrant_at(self, x: float, y: float) -> str:
         """The quadrant a position lies in: engagement high when y >= y_cut, potential high when x > x_cut."""
         return _QUADRANT_BY_HALVES[(y >= self.y_cut, x > self.x_cut)]
 
     def counts(self) -> dict[str, int]:
-        """Accounts per quadrant (all four keys, zeros included)."""
+        """Accounts per quadrant (all four keys, zeros included), drawn or not."""
+        if self.all_counts is not None:
+            return {q: int(self.all_counts.get(q, 0)) for q in _HALVES}
         out = dict.fromkeys(_HALVES, 0)
         for p in self.points:
             out[p.quadrant] += 1
@@ -115,7 +139,7 @@ class QuadrantChart:
     def to_facts(self) -> dict[str, Any]:
         """JSON-safe and compact: one list per field, codes for tier and quadrant, labelled/estimated as indices."""
         pts = self.points
-        return {
+        facts: dict[str, Any] = {
             "v": FACTS_VERSION,
             "x_cut": self.x_cut,
             "y_cut": self.y_cut,
@@ -135,6 +159,9 @@ class QuadrantChart:
             "labelled": [i for i, p in enumerate(pts) if p.labelled],
             "estimated": [i for i, p in enumerate(pts) if p.estimated],
         }
+        if self.all_counts is not None:
+            facts["all_counts"] = self.counts()
+        return facts
 
     @classmethod
     def from_facts(cls, d: dict[str, Any]) -> QuadrantChart:
@@ -170,6 +197,9 @@ class QuadrantChart:
             y_min=float(d["y_min"]),
             y_max=float(d["y_max"]),
             window_days=int(d["window_days"]),
+            all_counts=None
+            if d.get("all_counts") is None
+            else {q: int(d["all_counts"].get(q, 0)) for q in _HALVES},
         )
 
 
@@ -214,8 +244,11 @@ def _revenue(value: float | None) -> float:
     return float(value)
 
 
-def quadrant_chart(accounts: Sequence[ChartAccount], th: Thresholds, *, label_top: int = 10) -> QuadrantChart:
-    """Seed 001's grid as coordinates: one point per account, in input order (see the module docstring)."""
+def quadrant_chart(
+    accounts: Sequence[ChartAccount], th: Thresholds, *, label_top: int = 10, max_points: int | None = None
+) -> QuadrantChart:
+    """Seed 001's grid as coordinates: one point per account, in input order (see the module docstring);
+    with `max_points`, only that many (the largest by revenue) are drawn and all are counted."""
     x_cut = 100.0 - float(th.wallet_share_medium_from)
     y_cut = float(th.engagement_pairs_high)
     x_min = min(0.0, x_cut)  # the left half [x_min, x_cut] is never empty: it includes its edge
@@ -228,13 +261,21 @@ def quadrant_chart(accounts: Sequence[ChartAccount], th: Thresholds, *, label_to
     biggest = max(revenues, default=0.0)
     ranked = sorted(range(len(accounts)), key=lambda i: (-revenues[i], accounts[i].name))
     labelled = set(ranked[: max(label_top, 0)])
+    for a in accounts:
+        if a.quadrant not in _HALVES:
+            raise ValueError(f"account {a.name!r}: {a.quadrant!r} is not a quadrant")
+    all_counts = None
+    drawn: Sequence[int] = range(len(accounts))
+    if max_points is not None and len(accounts) > max(max_points, 0):
+        all_counts = dict.fromkeys(_HALVES, 0)
+        for a in accounts:
+            all_counts[a.quadrant] += 1
+        drawn = sorted(ranked[: max(max_points, 0)])
 
     points: list[QuadrantPoint] = []
-    for i, a in enumerate(accounts):
-        try:
-            eng_high, pot_high = _HALVES[a.quadrant]
-        except KeyError:
-            raise ValueError(f"account {a.name!r}: {a.quadrant!r} is not a quadrant") from None
+    for i in drawn:
+        a = accounts[i]
+        eng_high, pot_high = _HALVES[a.quadrant]
         ux, uy = _jitter(a.name)
         estimated = False
 
@@ -265,7 +306,7 @@ def quadrant_chart(accounts: Sequence[ChartAccount], th: Thresholds, *, label_to
                 area=round(area, 1),
                 grade=a.grade,
                 tier=a.tier,
-                revenue=None if a.annual_revenue is None else round(float(a.annual_revenue), 2),
+                revenue=_shown_revenue(a.annual_revenue),
                 quadrant=a.quadrant,
                 labelled=i in labelled,
                 estimated=estimated,
@@ -280,7 +321,16 @@ def quadrant_chart(accounts: Sequence[ChartAccount], th: Thresholds, *, label_to
         x_min=x_min,
         y_min=y_min,
         window_days=th.engagement_window_days,
+        all_counts=all_counts,
     )
+
+
+def _shown_revenue(value: float | None) -> float | None:
+    """The revenue a point carries (rounded to cents): None when unknown or not a finite number, so the
+    facts stay strict JSON (PostgreSQL refuses NaN and Infinity) and nothing reads "Largest bubble: inf"."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return round(float(value), 2)
 
 
 def format_pct(value: float) -> str:
@@ -294,13 +344,46 @@ def format_pct(value: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ConcentrationChart:
-    """Clients ranked by revenue (largest first): cumulative share of revenue after each rank, in percent."""
+    """Clients ranked by revenue (largest first): cumulative share of revenue after each rank, in percent.
+    `ranks` None: `cumulative_share` has one entry per rank 1..n; else the curve is thinned (a chart read
+    back from facts of a long curve) and `cumulative_share[i]` is the share of ranks 1..ranks[i]."""
 
     n: int
     total_revenue: float
-    cumulative_share: list[float]  # percent of total revenue held by ranks 1..k, for k = 1..n
+    cumulative_share: list[float]  # percent of total revenue held by ranks 1..k, for k = 1..n (or `ranks`)
     key_count: int  # key-tier clients: the cut line
     key_share: float  # percent of total revenue held by the key tier
+    ranks: list[int] | None = None
+
+    def points(self) -> tuple[list[int], list[float]]:
+        """(ranks, cumulative share at each): the curve as drawn."""
+        if self.ranks is None:
+            return list(range(1, self.n + 1)), list(self.cumulative_share)
+        return list(self.ranks), list(self.cumulative_share)
+
+    def share_at(self, rank: int) -> float:
+        """Percent of revenue held by ranks 1..`rank` (1 <= rank <= n); exact at every kept rank, linear
+        between kept ranks of a thinned curve."""
+        if not 1 <= rank <= self.n:
+            raise ValueError(f"rank {rank} is not between 1 and {self.n}")
+        if self.ranks is None:
+            return self.cumulative_share[rank - 1]
+        i = bisect_left(self.ranks, rank)
+        if i < len(self.ranks) and self.ranks[i] == rank:
+            return self.cumulative_share[i]
+        r0, s0 = (self.ranks[i - 1], self.cumulative_share[i - 1]) if i else (0, 0.0)
+        r1, s1 = self.ranks[i], self.cumulative_share[i]
+        return round(s0 + (s1 - s0) * (rank - r0) / (r1 - r0), 2)
+
+    def marked_ranks(self) -> set[int]:
+        """The ranks the headline and the alt text read: the top client, the key-tier cut, the top 10% and
+        50%, and the last."""
+        if self.n == 0:
+            return set()
+        out = {1, self.n} | {max(1, math.ceil(self.n * pct / 100)) for pct in (10, 50)}
+        if self.key_count:
+            out.add(self.key_count)
+        return out
 
     @property
     def key_client_pct(self) -> float:
@@ -314,34 +397,52 @@ class ConcentrationChart:
         if self.total_revenue <= 0:
             return f"no revenue recorded yet for {self.n} client{'s' if self.n != 1 else ''}"
         if self.key_count == 0:
-            return (
-                f"no key-tier clients yet; the top client = {format_pct(self.cumulative_share[0])} of revenue"
-            )
+            return f"no key-tier clients yet; the top client = {format_pct(self.share_at(1))} of revenue"
         return f"top {format_pct(self.key_client_pct)} of clients = {format_pct(self.key_share)} of revenue"
 
     def to_facts(self) -> dict[str, Any]:
-        return {
+        """JSON-safe; a curve of more than MAX_CURVE_POINTS ranks is thinned to about that many (keeping
+        `marked_ranks()`), so a 100,000-client workspace does not write 100,000 shares per report."""
+        ranks, shares = self.points()
+        thinned = self.ranks is not None
+        if len(ranks) > MAX_CURVE_POINTS:
+            step = math.ceil(self.n / MAX_CURVE_POINTS)
+            keep = sorted(set(range(step, self.n + 1, step)) | self.marked_ranks())
+            ranks, shares, thinned = keep, [self.share_at(r) for r in keep], True
+        facts: dict[str, Any] = {
             "v": FACTS_VERSION,
             "n": self.n,
             "total_revenue": self.total_revenue,
-            "cumulative_share": list(self.cumulative_share),
+            "cumulative_share": shares,
             "key_count": self.key_count,
             "key_share": self.key_share,
         }
+        if thinned:
+            facts["ranks"] = ranks
+        return facts
 
     @classmethod
     def from_facts(cls, d: dict[str, Any]) -> ConcentrationChart:
         if d.get("v") != FACTS_VERSION:
             raise ValueError(f"concentration chart facts version {d.get('v')!r} is not {FACTS_VERSION}")
         shares = [float(s) for s in d["cumulative_share"]]
-        if len(shares) != int(d["n"]):
+        n = int(d["n"])
+        ranks = None if d.get("ranks") is None else [int(r) for r in d["ranks"]]
+        if ranks is None and len(shares) != n:
             raise ValueError("concentration chart facts: cumulative_share does not have n entries")
+        if ranks is not None and (
+            len(ranks) != len(shares)
+            or ranks != sorted(set(ranks))
+            or (ranks and (ranks[0] < 1 or ranks[-1] != n))
+        ):
+            raise ValueError("concentration chart facts: ranks must rise from 1 to n, one per share")
         return cls(
-            n=int(d["n"]),
+            n=n,
             total_revenue=float(d["total_revenue"]),
             cumulative_share=shares,
             key_count=int(d["key_count"]),
             key_share=float(d["key_share"]),
+            ranks=ranks,
         )
 
 

@@ -10,6 +10,10 @@ Period: "<admin user id>:<ISO week>" (the admin's zone), claimed in the job-run 
 admin whatever the number of replicas or ticks. Due on that Monday only, from 09:00 local to the end of the
 local day (the first tick at or after 09:00; a catch-up at start-up on the same Monday): a report names the
 week that just ended, so one missed for the whole Monday is not sent later in the week. Other days: nothing.
+
+Size: the facts are stored once per admin, so the quadrant chart carries at most REPORT_MAX_POINTS bubbles (the
+largest accounts by revenue; the quadrant counts cover all, and the chart says so) and the concentration curve
+at most about MAX_CURVE_POINTS ranks: ~0.2 MB per admin for 100,000 accounts (8 MB before the caps).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from accounts.charts import ChartAccount, concentration_chart, quadrant_chart
+from accounts.charts import REPORT_MAX_POINTS, ChartAccount, concentration_chart, quadrant_chart
 from accounts.signals import LOCAL_SEND_TIME, zone
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from jobs.runner import JobResult, Outgoing, TeamRun, default_worker, team_ids
@@ -53,7 +57,7 @@ def summary_facts(
     grades = Counter(a.grade for a in accounts if a.grade)
     revenues, key_count = concentration_inputs(accounts)
     concentration = concentration_chart(revenues, key_count)
-    quadrant = quadrant_chart(accounts, th)
+    quadrant = quadrant_chart(accounts, th, max_points=REPORT_MAX_POINTS)
     return {
         "week": week,
         "monday": monday.isoformat(),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from accounts.charts import concentration_chart, quadrant_chart
+from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
 from bot import command_parser as cp
 from bot.context import BotContext
 from bot.listeners.answers import Request
@@ -96,7 +96,7 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
             accounts = chart_accounts(session, req.team_id, now, th)
     if scope == "mine" and not accounts:
         note = "You own no accounts yet, so the chart is empty. `/account chart quadrant all` shows the whole workspace."
-    chart = quadrant_chart(accounts, th)
+    chart = quadrant_chart(accounts, th, max_points=MAX_DRAWN_POINTS)
     n = len(accounts)
     whose = "your" if scope == "mine" else "all"
     title = f"Portfolio quadrant: {whose} accounts ({n})"

@@ -88,9 +88,10 @@ def quadrant_figure(chart: QuadrantChart, *, title: str) -> Figure:
     fig, canvas = _figure()
     ax = fig.add_axes((0.06, 0.08, 0.74, 0.82))
     x_pad = (chart.x_max - chart.x_min) * 0.03
-    y_pad = (chart.y_max - chart.y_min) * 0.03
     ax.set_xlim(chart.x_min - x_pad, chart.x_max + x_pad)
-    ax.set_ylim(chart.y_min - y_pad, chart.y_max + y_pad)
+    # The vertical axis is made of bands, one per pair count (a point with p pairs sits in [p, p + 1)): it
+    # starts at the bottom of the lowest band, so no bubble ever looks below 0.
+    ax.set_ylim(chart.y_min, chart.y_max)
     ax.axvline(chart.x_cut, color=CUT_COLOUR, lw=1.5, ls="--", zorder=1)
     ax.axhline(chart.y_cut, color=CUT_COLOUR, lw=1.5, ls="--", zorder=1)
     ax.set_xlabel(
@@ -108,8 +109,7 @@ def quadrant_figure(chart: QuadrantChart, *, title: str) -> Figure:
         ax.spines[side].set_visible(False)
 
     counts = chart.counts()
-    n = len(chart.points)
-    _title(fig, title, f"{n} account{'s' if n != 1 else ''}; bubble area shows annual revenue")
+    _title(fig, title, _quadrant_subtitle(chart))
     occupied = _quadrant_titles(ax, chart, counts)
     if not chart.points:
         ax.text(0.5, 0.5, "No accounts yet", transform=ax.transAxes, ha="center", va="center", fontsize=24,
@@ -124,12 +124,31 @@ def quadrant_figure(chart: QuadrantChart, *, title: str) -> Figure:
     return fig
 
 
+def _quadrant_subtitle(chart: QuadrantChart) -> str:
+    """What the title does not say (it already gives the count): how to read the bubbles, and how many of
+    the accounts are drawn when only the largest are."""
+    read = (
+        "Engagement rises upwards, potential to the right; bubble area shows annual revenue, colour the grade"
+    )
+    if not chart.capped:
+        return read + "."
+    return (
+        f"Only the {len(chart.points):,} largest of {chart.total:,} accounts by revenue are drawn; the quadrant "
+        "counts include all. Bubble area shows annual revenue, colour the grade."
+    )
+
+
 def _pair_ticks(ax: Axes, chart: QuadrantChart) -> None:
-    """A point with p pairs sits in the band [p + 0.15, p + 0.85]: tick p at the band's middle."""
+    """A point with p pairs sits in the band [p + 0.15, p + 0.85]: tick p at the band's middle (no tick
+    mark), and a faint line at every band edge so a bubble reads as "in the band of p pairs"."""
     first, last = max(0, math.ceil(chart.y_min)), math.floor(chart.y_max)
     step = max(1, math.ceil((last - first + 1) / 14))
     ticks = list(range(first, last, step))
     ax.set_yticks([t + 0.5 for t in ticks], [str(t) for t in ticks])
+    ax.tick_params(axis="y", length=0)
+    for edge in range(first + 1, last + 1, step):
+        if edge != chart.y_cut:
+            ax.axhline(edge, color="#eeeeee", lw=0.8, zorder=0, gid="pair-band")
 
 
 def _quadrant_titles(ax: Axes, chart: QuadrantChart, counts: dict[str, int]) -> list:
@@ -141,12 +160,12 @@ def _quadrant_titles(ax: Axes, chart: QuadrantChart, counts: dict[str, int]) -> 
         y = y_hi if va == "top" else y_lo
         offset = (-10 if ha == "right" else 10, -8 if va == "top" else 8)
         count = counts[quad]
-        label = f"{QUADRANT_TITLES[quad]}\n{count} account{'s' if count != 1 else ''}"
+        label = f"{QUADRANT_TITLES[quad]}\n{count:,} account{'s' if count != 1 else ''}"
         texts.append(
             ax.annotate(
                 label, (x, y), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=17,
-                fontweight="bold", color="#444444", zorder=5, multialignment=ha, gid="quadrant-title",
-                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.9}, **_PLAIN,
+                fontweight="bold", color="#444444", zorder=2, multialignment=ha, gid="quadrant-title",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.75}, **_PLAIN,
             )
         )  # fmt: skip
     return texts
@@ -206,10 +225,10 @@ def _quadrant_legend(ax: Axes, chart: QuadrantChart) -> None:
     ax.text(1.02, 0.35, note, transform=ax.transAxes, fontsize=12, va="top", color=INK, **_PLAIN)
 
 
-def _offsets(radius: float) -> list[tuple[float, float, str, str]]:
+def _offsets(radius: float, rings: tuple[float, ...] = (3, 14)) -> list[tuple[float, float, str, str]]:
     """Label positions to try around a bubble of `radius` points, nearest first: (dx, dy, ha, va)."""
     out = []
-    for r in (radius + 3, radius + 14):
+    for r in (radius + gap for gap in rings):
         d = r * 0.72
         out += [
             (r, 0, "left", "center"), (-r, 0, "right", "center"), (0, r, "center", "bottom"),
@@ -222,8 +241,15 @@ def _offsets(radius: float) -> list[tuple[float, float, str, str]]:
 def _place_labels(ax: Axes, chart: QuadrantChart, renderer: RendererBase, occupied: list[Bbox]) -> list[Bbox]:
     """Greedy: the largest accounts first; each name tries the positions of `_offsets` and takes the first
     whose text box (measured by the renderer) stays inside the axes and clear of every box placed before
-    (quadrant titles included). A name with no free position is left out. Returns the label boxes."""
+    (quadrant titles included), preferring a place that does not cross a dashed quadrant line (a name
+    across the line reads as belonging to the next quadrant); only when no such place is free may it
+    cross. A name with no free position is left out. Returns the label boxes."""
     frame = ax.get_window_extent(renderer)
+    cut_x, cut_y = ax.transData.transform((chart.x_cut, chart.y_cut))
+    dividers = [
+        Bbox.from_extents(cut_x - 1, frame.y0, cut_x + 1, frame.y1),
+        Bbox.from_extents(frame.x0, cut_y - 1, frame.x1, cut_y + 1),
+    ]
     placed: list[Bbox] = []
     labelled = sorted((p for p in chart.points if p.labelled), key=lambda p: (-(p.revenue or 0.0), p.name))
     # The labelled (largest) bubbles are obstacles too, except for their own name.
@@ -239,7 +265,12 @@ def _place_labels(ax: Axes, chart: QuadrantChart, renderer: RendererBase, occupi
             continue
         obstacles = occupied + bubbles[:i] + bubbles[i + 1 :]
         radius = math.sqrt(p.area / math.pi)
-        for dx, dy, ha, va in _offsets(radius):
+        near, far = _offsets(radius), _offsets(radius, (34,))
+        # Near places on the bubble's side of the dashed lines, then far ones (with a leader line), and
+        # only then places across a line.
+        tries = [(o, dividers, False) for o in near] + [(o, dividers, True) for o in far]
+        tries += [(o, [], False) for o in near] + [(o, [], True) for o in far]
+        for (dx, dy, ha, va), lines, leader in tries:
             text = ax.annotate(
                 name, (p.x, p.y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=11,
                 color=INK, zorder=6, gid=LABEL_GID, annotation_clip=False,
@@ -247,9 +278,14 @@ def _place_labels(ax: Axes, chart: QuadrantChart, renderer: RendererBase, occupi
             )  # fmt: skip
             box = text.get_window_extent(renderer).padded(2)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-            if inside and not any(box.overlaps(other) for other in obstacles):
+            if inside and not any(box.overlaps(other) for other in obstacles + lines):
                 occupied.append(box)
                 placed.append(box)
+                if leader:  # a name set further off is tied to its bubble by a thin line
+                    ax.annotate(
+                        "", (p.x, p.y), xytext=(dx, dy), textcoords="offset points", zorder=5, gid="label-leader",
+                        arrowprops={"arrowstyle": "-", "color": CUT_COLOUR, "lw": 0.8, "shrinkA": 0, "shrinkB": radius},
+                    )  # fmt: skip
                 break
             text.remove()
     return placed
@@ -271,7 +307,10 @@ def _headline(chart: ConcentrationChart) -> str:
 def concentration_figure(chart: ConcentrationChart, *, title: str) -> Figure:
     fig, _canvas = _figure()
     ax = fig.add_axes((0.07, 0.09, 0.88, 0.8))
-    _title(fig, title, _headline(chart))
+    subtitle = None
+    if chart.n and chart.total_revenue > 0:  # the headline is in the box on the curve, not repeated here
+        subtitle = f"Clients ranked by annual revenue against their cumulative share; total revenue {chart.total_revenue:,.0f}"
+    _title(fig, title, subtitle)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 105)
     ax.set_xlabel("Clients ranked by annual revenue, largest first (% of clients)", fontsize=13, **_PLAIN)
@@ -289,11 +328,12 @@ def concentration_figure(chart: ConcentrationChart, *, title: str) -> Figure:
         return fig
 
     n = chart.n
-    x = np.concatenate(([0.0], np.arange(1, n + 1, dtype=float) * (100.0 / n)))
-    y = np.concatenate(([0.0], np.asarray(chart.cumulative_share, dtype=float)))
+    ranks, shares = chart.points()
+    x = np.concatenate(([0.0], np.asarray(ranks, dtype=float) * (100.0 / n)))
+    y = np.concatenate(([0.0], np.asarray(shares, dtype=float)))
     ax.plot([0, 100], [0, 100], color="#999999", ls=":", lw=1.5, label="Even spread (every client the same)")
     ax.fill_between(x, y, color="#0072B2", alpha=0.12, lw=0)
-    ax.plot(x, y, color="#0072B2", lw=2.8, marker="o" if n <= 40 else None, markersize=6,
+    ax.plot(x, y, color="#0072B2", lw=2.8, marker="o" if len(ranks) <= 40 else None, markersize=6,
             label="Cumulative share of revenue")  # fmt: skip
     if chart.key_count:
         kx, ky = chart.key_client_pct, chart.key_share
@@ -335,9 +375,10 @@ def quadrant_alt_text(chart: QuadrantChart, title: str) -> str:
     """What the quadrant chart shows, in plain words, under 1000 characters."""
     head = _plain(title, 150).rstrip(".")
     n = len(chart.points)
-    if n == 0:
+    if n == 0 and not chart.total:
         return f"{head}. An empty engagement by potential chart: no accounts yet."
     counts = chart.counts()
+    total = chart.total
     where = {
         "key": "top right",
         "maintenance": "top left",
@@ -345,8 +386,13 @@ def quadrant_alt_text(chart: QuadrantChart, title: str) -> str:
         "service": "bottom left",
     }
     spread = "; ".join(f"{QUADRANT_TITLES[q]} ({where[q]}) {counts[q]}" for q in where)
+    of = (
+        f"the {n:,} largest of {total:,} accounts by revenue"
+        if chart.capped
+        else f"{n} account{'s' if n != 1 else ''}"
+    )
     parts = [
-        f"{head}. Bubble chart of {n} account{'s' if n != 1 else ''}:",
+        f"{head}. Bubble chart of {of}:",
         f"engagement (colleague-contact pairs met in the last {chart.window_days} days) rises upwards,",
         "potential (wallet-share headroom) rises to the right; bubble size shows annual revenue, colour the grade.",
         f"Accounts per quadrant: {spread}.",
@@ -379,7 +425,5 @@ def concentration_alt_text(chart: ConcentrationChart, title: str) -> str:
     for pct in (10, 50):
         rank = max(1, math.ceil(n * pct / 100))
         if rank < n:
-            parts.append(
-                f"The top {pct}% of clients hold {format_pct(chart.cumulative_share[rank - 1])} of revenue."
-            )
+            parts.append(f"The top {pct}% of clients hold {format_pct(chart.share_at(rank))} of revenue.")
     return _fit(parts, [])

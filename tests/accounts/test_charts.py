@@ -250,9 +250,12 @@ def test_headline_rounding_near_the_ends() -> None:
 
 
 def test_concentration_facts_round_trip() -> None:
-    chart = concentration_chart([float(i) for i in range(10_000)], key_count=2_500)
+    chart = concentration_chart([float(i) for i in range(2_000)], key_count=500)
     back = ConcentrationChart.from_facts(json.loads(json.dumps(chart.to_facts())))
-    assert back == chart and back.headline == chart.headline
+    assert back == chart and back.headline == chart.headline and back.ranks is None
+    chart = concentration_chart([float(i) for i in range(10_000)], key_count=2_500)
+    back = ConcentrationChart.from_facts(json.loads(json.dumps(chart.to_facts())))  # thinned: see below
+    assert back.headline == chart.headline and back.share_at(2_500) == chart.share_at(2_500)
     assert chart.cumulative_share == sorted(chart.cumulative_share) and chart.cumulative_share[-1] == 100.0
     with pytest.raises(ValueError):
         ConcentrationChart.from_facts({**chart.to_facts(), "n": 3})
@@ -271,3 +274,55 @@ def test_concentration_shares_are_monotonic_and_match_the_key_cut(revenues: list
             assert abs(chart.key_share - shares[chart.key_count - 1]) <= 0.01
     else:
         assert set(shares) <= {0.0}
+
+
+# --- review: hostile numbers, large workspaces ----------------------------------------------------------
+
+
+def test_non_finite_revenue_is_unknown_and_the_facts_stay_strict_json() -> None:
+    accounts = [
+        acc("NaN Ltd", pairs=1, share=float("nan"), revenue=float("nan")),
+        acc("Inf Ltd", pairs=4, share=20.0, revenue=float("inf")),
+        acc("Minus Inf Ltd", pairs=2, share=-20.0, revenue=float("-inf")),
+        acc("Real Ltd", pairs=5, share=10.0, revenue=500.0),
+    ]
+    chart = quadrant_chart(accounts, TH)
+    assert [p.revenue for p in chart.points] == [None, None, None, 500.0]
+    text = json.dumps(chart.to_facts(), allow_nan=False)  # PostgreSQL's json refuses NaN and Infinity
+    assert roundtrip(chart) == chart and "null" in text
+    assert [p.area for p in chart.points] == [MIN_AREA, MIN_AREA, MIN_AREA, MAX_AREA]
+
+
+def test_drawn_points_are_capped_to_the_largest_accounts_and_counts_cover_all() -> None:
+    accounts = [
+        acc(
+            f"Account {i:05d}", pairs=i % 7, share=(i * 7.3) % 100, revenue=float(i % 997), grade="ABC"[i % 3]
+        )
+        for i in range(5_000)
+    ]
+    full = quadrant_chart(accounts, TH)
+    capped = quadrant_chart(accounts, TH, max_points=300)
+    assert len(capped.points) == 300 and capped.total == 5_000 and capped.capped
+    assert capped.counts() == full.counts() and sum(capped.counts().values()) == 5_000
+    biggest = sorted(full.points, key=lambda p: (-(p.revenue or 0.0), p.name))[:300]
+    assert {p.name for p in capped.points} == {p.name for p in biggest}
+    assert [p.name for p in capped.points if p.labelled] == [p.name for p in full.points if p.labelled]
+    again = roundtrip(capped)
+    assert again == capped and again.counts() == full.counts() and again.total == 5_000
+    assert not full.capped and full.total == 5_000
+    assert not quadrant_chart(accounts[:300], TH, max_points=300).capped
+
+
+def test_a_long_concentration_curve_is_thinned_in_the_facts_keeping_the_marked_ranks() -> None:
+    n = 100_000
+    chart = concentration_chart([float((i * 7919) % 100_003) for i in range(n)], key_count=25_000)
+    text = json.dumps(chart.to_facts())
+    assert len(text) < 100_000  # not 100,000 shares (~800 KB) in every admin's report
+    back = ConcentrationChart.from_facts(json.loads(text))
+    assert back.n == n and back.headline == chart.headline and back.key_share == chart.key_share
+    for rank in (1, 2_000, 10_000, 25_000, 50_000, n):
+        assert back.share_at(rank) == chart.share_at(rank) == chart.cumulative_share[rank - 1]
+    ranks = back.points()[0]
+    assert len(ranks) <= 2_100 and ranks == sorted(set(ranks))
+    small = concentration_chart([3.0, 2.0, 1.0], key_count=1)
+    assert ConcentrationChart.from_facts(small.to_facts()) == small

@@ -212,3 +212,89 @@ def test_ten_thousand_accounts_render(n: int) -> None:
     assert decode(quadrant_png(chart, title="Big")).size == (1600, 1000)
     revenues = [p.revenue for p in chart.points]
     assert decode(concentration_png(concentration_chart(revenues, n // 4), title="Big")).size == (1600, 1000)
+
+
+# --- review: what the demo pictures showed --------------------------------------------------------------
+
+
+def _subtitle_and_title(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.texts]  # figure-level texts: the title and the subtitle
+
+
+def test_no_bubble_is_drawn_below_the_zero_pairs_line() -> None:
+    """A point with 0 pairs sits in the band [0.15, 0.85]; the axis used to start below 0 with the "0" tick
+    at the band's middle, so half of those bubbles read as negative engagement."""
+    chart = quadrant_chart(portfolio(40), TH)
+    ax = quadrant_figure(chart, title="Bands").axes[0]
+    bottom, top = ax.get_ylim()
+    assert bottom == chart.y_min == 0.0 and top >= chart.y_max
+    # every tick label names the band it sits in: p at p + 0.5, band edges p and p + 1 drawn as grid lines
+    ticks = {
+        round(t - 0.5, 6): label.get_text()
+        for t, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+    }
+    assert all(str(int(k)) == v for k, v in ticks.items())
+    edges = [line.get_ydata()[0] for line in ax.get_lines() if line.get_gid() == "pair-band"]
+    assert 0.0 not in edges and 1.0 in edges and 2.0 in edges
+
+
+def test_title_and_subtitle_do_not_repeat_the_count() -> None:
+    fig = quadrant_figure(quadrant_chart(portfolio(60), TH), title="Portfolio quadrant: all accounts (60)")
+    title, subtitle = _subtitle_and_title(fig)
+    assert "60" not in subtitle and "bubble area" in subtitle.lower()
+    pareto = concentration_chart([float(i) for i in range(1, 51)], 13)
+    fig = concentration_figure(pareto, title="Revenue concentration (50 clients)")
+    shown = [t.get_text() for t in texts(fig)]
+    assert sum(pareto.headline.lower() in s.lower() for s in shown) == 1, shown  # once, in the marked box
+    assert "50" not in _subtitle_and_title(fig)[1]
+
+
+def test_labels_keep_to_their_side_of_the_quadrant_lines() -> None:
+    """A name whose first place is taken by a bigger neighbour used to be put across the dashed line, into
+    the next quadrant; it now takes a place on its own side when there is one."""
+    accounts = [
+        acc("Orion Aerospace", pairs=8, share=40.0, revenue=2e6, grade="A"),
+        acc("Northwind Health Systems", pairs=8, share=35.0, revenue=4.8e6, grade="A"),
+        acc("Jaguar Robotics", pairs=7, share=45.0, revenue=3e6, grade="A"),
+    ]
+    chart = quadrant_chart(accounts, TH)
+    fig = quadrant_figure(chart, title="Dividers")
+    ax = fig.axes[0]
+    cut_x, cut_y = ax.transData.transform((chart.x_cut, chart.y_cut))
+    boxes = label_boxes(fig)
+    assert len(boxes) == 3
+    crossing = [b for b in boxes if b.x0 < cut_x < b.x1 or b.y0 < cut_y < b.y1]
+    assert crossing == []
+
+
+def test_a_capped_chart_says_how_many_are_drawn() -> None:
+    chart = quadrant_chart(portfolio(3_000), TH, max_points=500)
+    fig = quadrant_figure(chart, title="Portfolio quadrant: all accounts (3,000)")
+    subtitle = _subtitle_and_title(fig)[1]
+    assert "500 largest" in subtitle and "3,000" in subtitle
+    titles = {
+        t.get_text().split("\n")[0]: t.get_text() for t in texts(fig) if t.get_gid() == "quadrant-title"
+    }
+    assert sum(int(v.split("\n")[1].split()[0].replace(",", "")) for v in titles.values()) == 3_000
+    alt = quadrant_alt_text(chart, "Portfolio")
+    assert "the 500 largest of 3,000 accounts" in alt
+
+
+def test_infinite_revenue_does_not_reach_the_legend() -> None:
+    chart = quadrant_chart(
+        [acc("Inf", pairs=3, share=10.0, revenue=float("inf")), acc("Ok", revenue=10.0)], TH
+    )
+    (note,) = [
+        t.get_text() for t in texts(quadrant_figure(chart, title="Inf")) if "Largest bubble" in t.get_text()
+    ]
+    assert note.endswith("Largest bubble: 10")  # not "inf"
+
+
+def test_a_thinned_curve_draws_and_describes_like_the_full_one() -> None:
+    from accounts.charts import ConcentrationChart
+
+    full = concentration_chart([float((i * 7919) % 100_003) for i in range(50_000)], 12_500)
+    thin = ConcentrationChart.from_facts(full.to_facts())
+    assert thin.ranks is not None
+    assert concentration_alt_text(thin, "C") == concentration_alt_text(full, "C")
+    assert decode(concentration_png(thin, title="C")).size == (1600, 1000)

@@ -152,3 +152,35 @@ def test_cli_dry_run_json(cli_db) -> None:  # noqa: F811 - the fixture
         assert s.scalars(select(OutboxMessage)).all() == []
     tuesday = invoke("jobs", "run", "portfolio_report", "--at", "2026-11-24T09:00:00Z", "--dry-run", "--json")
     assert tuesday.exit_code == 0 and json.loads(tuesday.stdout) == []
+
+
+def test_facts_of_a_large_workspace_stay_small() -> None:
+    """100,000 accounts: the facts (stored once per admin) were 8 MB; the largest accounts are drawn, all counted."""
+    from datetime import date
+
+    from accounts.charts import REPORT_MAX_POINTS, ChartAccount
+
+    quads = ("key", "maintenance", "growth", "service")
+    accounts = [
+        ChartAccount(
+            name=f"Account number {i} Holdings Ltd", tier="secondary", grade="ABC"[i % 3],
+            annual_revenue=float((i * 7919) % 1_000_003), engagement_pairs=i % 9, engagement=None, potential=None,
+            wallet_share=float(i % 100), prospect_fit=None, quadrant=quads[i % 4],
+        )  # fmt: skip
+        for i in range(100_000)
+    ]
+    facts = portfolio_report.summary_facts(accounts, TH, [], "2026-W48", date(2026, 11, 23))
+    size = len(json.dumps(facts, allow_nan=False))
+    assert size < 400_000, size
+    assert facts["quadrants"] == {q: 25_000 for q in quads}
+    quadrant = QuadrantChart.from_facts(facts["quadrant_chart"])
+    assert len(quadrant.points) == REPORT_MAX_POINTS and quadrant.total == 100_000 and quadrant.capped
+    assert ConcentrationChart.from_facts(facts["concentration_chart"]).n == 100_000
+
+
+def test_a_workspace_without_admins_gets_no_report(session, build: Builder) -> None:
+    build.user("UPLAIN", tz="UTC")
+    build.account("Big", revenue=9e6)
+    session.commit()
+    result = portfolio_report.run(session, MONDAY, TH)
+    assert result.claimed == 0 and result.enqueued == 0 and _reports(session) == []
