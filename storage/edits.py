@@ -300,13 +300,18 @@ def remember_slack_user(
     tz: str | None = None,
     real_name: str | None = None,
     email: str | None = None,
+    membership: str | None = None,
 ) -> SlackUser:
-    """Upsert what users.info told us about a user (admin flag, time zone, name, email)."""
+    """Upsert what users.info told us about a user (admin flag, membership, time zone, name, email).
+
+    `membership` is always written: None (unknown) when the caller did not learn it, so a refreshed row never
+    vouches for an old membership."""
     row = session.scalar(select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id))
     if row is None:
         row = SlackUser(team_id=team_id, user_id=user_id)
         session.add(row)
     row.is_admin = is_admin
+    row.membership = membership
     row.refreshed_at = now
     if tz is not None:
         row.tz = tz

@@ -81,7 +81,9 @@ class Workspace(Base):
 
 
 class SlackUser(Base):
-    """What we remember of a Slack user: email -> id resolution, time zone, admin flag."""
+    """What we remember of a Slack user: email -> id resolution, time zone, admin flag, and whether they are a
+    full member of the workspace (`membership`: member, guest, outsider (Slack Connect) or bot; None = not
+    known yet, asked again)."""
 
     __tablename__ = "slack_users"
     __table_args__ = (UniqueConstraint("team_id", "user_id"), Index("ix_slack_users_team_email", "team_id", "email"))
@@ -93,6 +95,7 @@ class SlackUser(Base):
     real_name: Mapped[str | None] = mapped_column(String(200))
     tz: Mapped[str | None] = mapped_column(String(64))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    membership: Mapped[str | None] = mapped_column(String(16))
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
