@@ -32,6 +32,10 @@ from storage.db import unit_of_work
 
 log = logging.getLogger("accountbot.charts")
 
+DRAW_FAILED = (
+    "Sorry, I could not draw the {kind} chart (a fault on our side; it is logged for the team). "
+    "Nothing was posted. Please try again in a minute."
+)
 NO_CLIENT = "Charts are uploaded to Slack as images; this request came without a Slack connection. Try it in Slack."
 
 
@@ -45,7 +49,14 @@ class Drawn:
 def answer_chart(ctx: BotContext, req: Request, cmd: cp.Chart) -> Message:
     if req.client is None:
         return render_problem(NO_CLIENT)
-    drawn = draw(ctx, req, cmd)
+    try:
+        drawn = draw(ctx, req, cmd)
+    except Exception as exc:  # a drawing (or reading) fault: say which chart failed, log the trace, upload nothing
+        log.error(
+            "chart_draw_failed team=%s user=%s kind=%s error=%s", req.team_id, req.user_id, cmd.kind,
+            type(exc).__name__, exc_info=exc,
+        )  # fmt: skip
+        return render_problem(DRAW_FAILED.format(kind=cmd.kind))
     where = f"<#{cmd.channel}>" if cmd.channel else "your DM"
     comment = f"{user_mention(req.user_id)} asked for this chart with `/account chart {cmd.kind}`." if cmd.channel else None
     try:

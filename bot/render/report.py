@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.charts import ConcentrationChart, QuadrantChart
-from bot.render.format import context, section
+from bot.render.format import context, name, section
 from bot.render.kit import Message, escape, truncate
 from bot.uploads import Png
 
@@ -28,8 +28,9 @@ def _class(tier: object, grade: object) -> str:
 
 
 def _move(m: Mapping[str, Any]) -> str:
-    name = f"*{escape(m.get('account') or '?')}*"
-    return f"{name} ({_class(m.get('old_tier'), m.get('old_grade'))} → {_class(m.get('new_tier'), m.get('new_grade'))})"
+    # one line, shortened, escaped: a 10,000-character name must not eat the section's 3,000 characters
+    shown = f"*{name(str(m.get('account') or '?'))}*"
+    return f"{shown} ({_class(m.get('old_tier'), m.get('old_grade'))} → {_class(m.get('new_tier'), m.get('new_grade'))})"
 
 
 def summary_lines(facts: Mapping[str, Any]) -> list[str]:

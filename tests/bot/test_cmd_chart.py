@@ -138,3 +138,40 @@ def test_slack_failing_the_upload_is_an_apology_not_a_trace(bot_server: BotHarne
     bot.fake_slack.fail_next("upload", status=500)
     answer = ask(bot, "chart quadrant")
     assert "Slack did not accept the chart (http_500). Please try again in a minute." in answer["text"]
+
+
+def test_a_chart_that_fails_to_draw_is_an_apology_that_names_the_chart(
+    bot_server: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import bot.render.charts as render_charts
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("Agg exploded at /srv/secret/path")
+
+    bot = seeded(bot_server)
+    monkeypatch.setattr(render_charts, "quadrant_png", broken)
+    answer = ask(bot, "chart quadrant all")
+    body = all_text(answer)
+    assert "could not draw the quadrant chart" in answer["text"] and "try again" in body
+    assert "Agg exploded" not in body and "Traceback" not in body and "/srv/secret" not in body
+    assert not bot.fake_slack.calls_to("files.getUploadURLExternal")  # nothing half-uploaded
+    failed = [r for r in caplog.records if "chart_draw_failed" in r.getMessage()]
+    assert failed and "kind=quadrant" in failed[0].getMessage() and failed[0].exc_info is not None
+    monkeypatch.undo()
+    assert "Posted the quadrant chart" in ask(bot, "chart quadrant all")["text"]  # the next one works
+
+
+def test_hostile_account_names_stay_text_in_the_chart_and_the_answer(bot_server: BotHarness) -> None:
+    bot = seeded(bot_server)
+    hostile = ["<!channel> Alert", "<@U0ADMIN01> Corp", "$\\frac{1}{0}$", "שלום 🚀 Ltd", "Line\nBreak", "X" * 10_000]
+    with unit_of_work(bot.sessions) as s:
+        for i, name in enumerate(hostile):
+            account(s, name, owner_user_id=OWNER, annual_revenue=9e9 + i)
+    answer = ask(bot, "chart quadrant mine in <#C0SALES|sales>")
+    body = all_text(answer)
+    assert "<!channel>" not in body and "<@U0ADMIN01>" not in body
+    (shared,) = bot.fake_slack.shared_files("C0SALES")
+    assert png_size(shared["content"]) >= (1600, 1000)
+    assert "<!channel>" not in shared["initial_comment"] and "<@U0ADMIN01>" not in shared["initial_comment"]
+    alt = shared["alt_txt"]
+    assert len(alt) <= 1000 and "\n" not in alt and "X" * 100 not in alt

@@ -178,3 +178,23 @@ def test_relay_needs_no_new_client(sessions, slack) -> None:
     """The relay's own WebClient (no retry handlers) does the uploads too."""
     relay = Relay(sessions, client_for(slack), team_id=TEAM)
     assert relay.client.retry_handlers == []
+
+
+def test_hostile_names_in_the_summary_stay_text_and_every_line_survives() -> None:
+    """Moves name accounts: a 10,000-character name used to eat the whole section (Slack's 3,000 limit cut
+    the moves line mid-name, leaving a dangling bold)."""
+    names = ["<!channel> Alert", "<@U0ADMIN> Corp", "*Bold* _it_ ~s~", "Line\nBreak", "שלום 🚀 Ltd"] + ["X" * 10_000] * 4
+    facts = report_facts([chart_account(i) for i in range(4)])
+    facts["moves"] = [
+        {"account": n, "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A"} for n in names
+    ]
+    facts["moves_total"] = 12
+    message = render("portfolio_report", facts)
+    payload = message.payload()
+    section = payload["blocks"][0]["text"]["text"]
+    assert len(section) < 3000 and not section.endswith("…")
+    lines = section.split("\n")
+    assert len(lines) == 5 and lines[4].startswith("*Last 7 days:* 12 accounts moved") and lines[4].endswith("and 4 more")
+    assert "<!channel>" not in section and "&lt;!channel&gt; Alert" in section and "<@U0ADMIN>" not in section
+    assert "X" * 121 not in section and "Line Break" in section
+    assert "<!channel>" not in payload["text"] and len(payload["text"]) <= 3000
