@@ -398,6 +398,10 @@ class ConcentrationChart:
             return f"no revenue recorded yet for {self.n} client{'s' if self.n != 1 else ''}"
         if self.key_count == 0:
             return f"no key-tier clients yet; the top client = {format_pct(self.share_at(1))} of revenue"
+        if self.key_count == self.n:  # not "top 100% of clients = 100% of revenue"
+            if self.n == 1:
+                return "the only client is key tier, with 100% of revenue"
+            return f"all {self.n:,} clients are key tier, with 100% of revenue"
         return f"top {format_pct(self.key_client_pct)} of clients = {format_pct(self.key_share)} of revenue"
 
     def to_facts(self) -> dict[str, Any]:

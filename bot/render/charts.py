@@ -8,6 +8,7 @@ from `accounts.charts`; here is only the drawing, plus plain-language alt text f
 
 from __future__ import annotations
 
+import functools
 import math
 from io import BytesIO
 from typing import Any
@@ -68,9 +69,32 @@ def _plain(text: object, limit: int) -> str:
     return truncate(" ".join(strip_controls(text).split()), limit)
 
 
+@functools.cache
+def _font_chars() -> frozenset[int] | None:
+    """The code points the charts' font can draw (matplotlib's default, DejaVu Sans, ships with it);
+    None when it cannot be read (then nothing is filtered)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return frozenset(FT2Font(font_manager.findfont(font_manager.FontProperties())).get_charmap())
+    except Exception:  # pragma: no cover - a broken font install: draw as given
+        return None
+
+
+def _drawable(text: object, limit: int) -> str:
+    """`_plain` text without the characters the font lacks (emoji, most CJK): they would be drawn as empty
+    boxes, with a "Glyph missing" warning per chart. The alt text keeps them (screen readers read emoji)."""
+    chars = _font_chars()
+    line = strip_controls(text)
+    if chars is not None:
+        line = "".join(c for c in line if ord(c) in chars or c.isspace())
+    return _plain(line, limit)
+
+
 def _title(fig: Figure, title: str, subtitle: str | None = None) -> None:
     fig.text(
-        0.06, 0.955, _plain(title, 120), fontsize=22, fontweight="bold", color=INK, va="bottom", **_PLAIN
+        0.06, 0.955, _drawable(title, 120), fontsize=22, fontweight="bold", color=INK, va="bottom", **_PLAIN
     )
     if subtitle:
         fig.text(0.06, 0.925, subtitle, fontsize=15, color=INK, va="bottom", **_PLAIN)
@@ -260,7 +284,7 @@ def _place_labels(ax: Axes, chart: QuadrantChart, renderer: RendererBase, occupi
         r = math.sqrt(p.area / math.pi) * px_per_pt * 0.9
         bubbles.append(Bbox.from_extents(cx - r, cy - r, cx + r, cy + r))
     for i, p in enumerate(labelled):
-        name = _plain(p.name, MAX_LABEL_CHARS)
+        name = _drawable(p.name, MAX_LABEL_CHARS)
         if not name:
             continue
         obstacles = occupied + bubbles[:i] + bubbles[i + 1 :]
@@ -323,7 +347,7 @@ def concentration_figure(chart: ConcentrationChart, *, title: str) -> Figure:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if chart.n == 0 or chart.total_revenue <= 0:
-        message = "No accounts yet" if chart.n == 0 else "No revenue recorded yet"
+        message = "No clients yet" if chart.n == 0 else "No revenue recorded yet"  # prospects are not clients
         ax.text(50, 52, message, ha="center", va="center", fontsize=24, color=CUT_COLOUR, **_PLAIN)
         return fig
 

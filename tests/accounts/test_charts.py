@@ -230,7 +230,12 @@ def test_concentration_edge_cases() -> None:
     empty = concentration_chart([], key_count=0)
     assert (empty.n, empty.cumulative_share, empty.headline) == (0, [], "no clients yet")
     single = concentration_chart([5.0], key_count=1)
-    assert single.cumulative_share == [100.0] and single.headline == "top 100% of clients = 100% of revenue"
+    assert (
+        single.cumulative_share == [100.0]
+        and single.headline == "the only client is key tier, with 100% of revenue"
+    )
+    same = concentration_chart([7.0] * 5, key_count=5)  # equal revenue: all share the top rank
+    assert same.headline == "all 5 clients are key tier, with 100% of revenue"
     zeros = concentration_chart([0.0, None, 0.0], key_count=0)
     assert zeros.cumulative_share == [0.0, 0.0, 0.0] and zeros.key_share == 0.0
     assert zeros.headline == "no revenue recorded yet for 3 clients"

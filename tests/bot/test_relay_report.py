@@ -95,7 +95,7 @@ def test_report_is_a_summary_then_two_images_in_the_same_dm(sessions, slack) -> 
     assert stats.sent == 1 and stats.dead == 0
     assert_delivered_once(slack, sessions, message_id)
     text = all_text(posts(slack)[0])
-    assert "Portfolio report, week 2026-W48" in text and "top 100% of clients = 100% of revenue" in text
+    assert "Portfolio report, week 2026-W48" in text and "all 4 clients are key tier, with 100% of revenue" in text
     assert "Account 1" in text and "secondary B → key A" in text
     # the summary comes before the images
     methods = [c.method for c in slack.calls if c.method in ("chat.postMessage", "files.completeUploadExternal")]

@@ -115,7 +115,7 @@ def test_empty_and_single_portfolios_render() -> None:
     ):
         assert decode(concentration_png(chart, title="Concentration")).size == (1600, 1000)
     shown = [t.get_text() for t in texts(concentration_figure(concentration_chart([], 0), title="C"))]
-    assert "No accounts yet" in shown
+    assert "No clients yet" in shown
     shown = [t.get_text() for t in texts(concentration_figure(concentration_chart([0.0], 0), title="C"))]
     assert "No revenue recorded yet" in shown
 
@@ -298,3 +298,26 @@ def test_a_thinned_curve_draws_and_describes_like_the_full_one() -> None:
     assert thin.ranks is not None
     assert concentration_alt_text(thin, "C") == concentration_alt_text(full, "C")
     assert decode(concentration_png(thin, title="C")).size == (1600, 1000)
+
+
+def test_characters_the_font_lacks_are_left_out_not_drawn_as_boxes(recwarn: pytest.WarningsRecorder) -> None:
+    names = ["Rocket 🚀 Ltd", "שלום Trading", "🚀🚀", "Café Zürich"]
+    chart = quadrant_chart(
+        [acc(n, pairs=i, share=20.0 * i, revenue=10.0 + i) for i, n in enumerate(names)], TH
+    )
+    fig = quadrant_figure(chart, title="Team 🚀 portfolio")
+    drawn = sorted(t.get_text() for t in fig.findobj(Text) if t.get_gid() == LABEL_GID)
+    assert drawn == ["Café Zürich", "Rocket Ltd", "שלום Trading"]  # a name of emoji only gets no label
+    assert "Team portfolio" in [t.get_text() for t in fig.texts]
+    quadrant_png(chart, title="Team 🚀 portfolio")
+    assert not [w for w in recwarn.list if "missing from font" in str(w.message)]
+    assert "Rocket 🚀 Ltd" in quadrant_alt_text(
+        chart, "T"
+    )  # screen readers read emoji: the alt text keeps them
+
+
+def test_concentration_without_clients_says_clients() -> None:
+    shown = [t.get_text() for t in texts(concentration_figure(concentration_chart([], 0), title="C"))]
+    assert (
+        "No clients yet" in shown and "No accounts yet" not in shown
+    )  # prospects may exist: they are not clients
