@@ -90,7 +90,7 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
             accounts = chart_accounts(session, req.team_id, now, th)
         revenues, key_count = concentration_inputs(accounts)
         pareto = concentration_chart(revenues, key_count)
-        title = f"Revenue concentration ({pareto.n} client{'s' if pareto.n != 1 else ''})"
+        title = f"Revenue concentration ({pareto.n:,} client{'s' if pareto.n != 1 else ''})"
         png = Png(
             f"concentration-{day}.png", title, concentration_alt_text(pareto, title), concentration_png(pareto, title=title)
         )
@@ -110,6 +110,6 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
     chart = quadrant_chart(accounts, th, max_points=MAX_DRAWN_POINTS)
     n = len(accounts)
     whose = "your" if scope == "mine" else "all"
-    title = f"Portfolio quadrant: {whose} accounts ({n})"
+    title = f"Portfolio quadrant: {whose} accounts ({n:,})"
     png = Png(f"quadrant-{scope}-{day}.png", title, quadrant_alt_text(chart, title), quadrant_png(chart, title=title))
-    return Drawn(png, f"quadrant chart of {whose} {n} account{'s' if n != 1 else ''}", note)
+    return Drawn(png, f"quadrant chart of {whose} {n:,} account{'s' if n != 1 else ''}", note)

@@ -19,7 +19,7 @@ TIER_WORDS = (("key", "key"), ("secondary", "secondary"), ("prospect", "prospect
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _class(tier: object, grade: object) -> str:
@@ -42,12 +42,12 @@ def summary_lines(facts: Mapping[str, Any]) -> list[str]:
     concentration = facts.get("concentration") or {}
     moves = list(facts.get("moves") or [])
     total_moves = int(facts.get("moves_total") or len(moves))
-    tier_text = " · ".join(f"{int(tiers.get(key, 0))} {word}" for key, word in TIER_WORDS)
-    grade_text = " · ".join(f"{int(grades.get(g, 0))} {g}" for g in ("A", "B", "C"))
+    tier_text = " · ".join(f"{int(tiers.get(key, 0)):,} {word}" for key, word in TIER_WORDS)
+    grade_text = " · ".join(f"{int(grades.get(g, 0)):,} {g}" for g in ("A", "B", "C"))
     if total_moves:
         shown = ", ".join(_move(m) for m in moves[:MAX_MOVES_SHOWN])
         more = total_moves - min(len(moves), MAX_MOVES_SHOWN)
-        moved = f"{_plural(total_moves, 'account')} moved tier or grade: {shown}" + (f" and {more} more" if more > 0 else "")
+        moved = f"{_plural(total_moves, 'account')} moved tier or grade: {shown}" + (f" and {more:,} more" if more > 0 else "")
     else:
         moved = "no account moved tier or grade"
     return [

@@ -175,3 +175,20 @@ def test_hostile_account_names_stay_text_in_the_chart_and_the_answer(bot_server:
     assert "<!channel>" not in shared["initial_comment"] and "<@U0ADMIN01>" not in shared["initial_comment"]
     alt = shared["alt_txt"]
     assert len(alt) <= 1000 and "\n" not in alt and "X" * 100 not in alt
+
+
+@pytest.mark.parametrize(
+    "error,expected",
+    [
+        ("channel_not_found", "I cannot see <#C0SECRET>. If it is a private channel, invite @accountbot"),
+        ("is_archived", "<#C0SECRET> is archived; pick another channel."),
+        ("missing_scope", "Ask a workspace admin to reinstall the app with the files:write permission."),
+    ],
+)
+def test_refused_channel_uploads_say_why(bot_server: BotHarness, error: str, expected: str) -> None:
+    bot = seeded(bot_server)
+    bot.fake_slack.fail_next("files.completeUploadExternal", error=error)
+    answer = ask(bot, "chart quadrant all in <#C0SECRET|deals>")
+    body = all_text(answer["blocks"])
+    assert expected in body and "Traceback" not in all_text(answer)
+    assert bot.fake_slack.shared_files() == []

@@ -198,3 +198,12 @@ def test_hostile_names_in_the_summary_stay_text_and_every_line_survives() -> Non
     assert "<!channel>" not in section and "&lt;!channel&gt; Alert" in section and "<@U0ADMIN>" not in section
     assert "X" * 121 not in section and "Line Break" in section
     assert "<!channel>" not in payload["text"] and len(payload["text"]) <= 3000
+
+
+def test_large_counts_are_written_with_thousands_separators() -> None:
+    facts = report_facts([chart_account(i) for i in range(4)])
+    facts["accounts"] = 100_000
+    facts["tiers"] = {"key": 25_000, "secondary": 60_000, "prospect": 15_000}
+    facts["moves_total"] = 1_234
+    text = render("portfolio_report", facts).text
+    assert "100,000 accounts" in text and "1,234 accounts moved" in text and "25,000 key · 60,000 secondary" in text
