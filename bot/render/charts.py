@@ -156,10 +156,7 @@ def _quadrant_subtitle(chart: QuadrantChart) -> str:
     )
     if not chart.capped:
         return read + "."
-    return (
-        f"Only the {len(chart.points):,} largest of {chart.total:,} accounts by revenue are drawn; the quadrant "
-        "counts include all. Bubble area shows annual revenue, colour the grade."
-    )
+    return f"The {len(chart.points):,} largest of {chart.total:,} accounts by revenue are drawn; the quadrant counts include all."
 
 
 def _pair_ticks(ax: Axes, chart: QuadrantChart) -> None:
@@ -188,8 +185,8 @@ def _quadrant_titles(ax: Axes, chart: QuadrantChart, counts: dict[str, int]) -> 
         texts.append(
             ax.annotate(
                 label, (x, y), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=17,
-                fontweight="bold", color="#444444", zorder=2, multialignment=ha, gid="quadrant-title",
-                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.75}, **_PLAIN,
+                fontweight="bold", color="#444444", zorder=5, multialignment=ha, gid="quadrant-title",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.85}, **_PLAIN,
             )
         )  # fmt: skip
     return texts

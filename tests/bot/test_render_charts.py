@@ -272,6 +272,10 @@ def test_a_capped_chart_says_how_many_are_drawn() -> None:
     fig = quadrant_figure(chart, title="Portfolio quadrant: all accounts (3,000)")
     subtitle = _subtitle_and_title(fig)[1]
     assert "500 largest" in subtitle and "3,000" in subtitle
+    renderer = fig.canvas.get_renderer()
+    assert all(
+        t.get_window_extent(renderer).x1 <= fig.bbox.x1 for t in fig.texts
+    )  # not cut at the right edge
     titles = {
         t.get_text().split("\n")[0]: t.get_text() for t in texts(fig) if t.get_gid() == "quadrant-title"
     }
