@@ -184,3 +184,38 @@ def test_a_workspace_without_admins_gets_no_report(session, build: Builder) -> N
     session.commit()
     result = portfolio_report.run(session, MONDAY, TH)
     assert result.claimed == 0 and result.enqueued == 0 and _reports(session) == []
+
+
+def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builder) -> None:
+    from sqlalchemy import event
+
+    from storage.reports import recent_moves, report_admins
+
+    _setup(build)
+    other = Builder(session, team="T2")
+    _admin(other, "UOTHER")
+    theirs = other.account("Elsewhere Secret", revenue=1e9)
+    outbox.enqueue(
+        session, team_id="T2", recipient="UOTHER", kind="tier_change", account_id=theirs.id,
+        facts={"account": "Elsewhere Secret", "old_tier": "secondary", "old_grade": "B", "new_tier": "key",
+               "new_grade": "A", "reasons": []},
+        period="p-elsewhere", now=MONDAY - timedelta(days=1),
+    )  # fmt: skip
+    session.commit()
+    statements: list[tuple[str, object]] = []
+    bind = session.get_bind()
+
+    def seen(conn, cursor, statement, parameters, *args):  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        assert list(report_admins(session, TEAM)) == ["UADMIN1"]
+        assert recent_moves(session, TEAM, MONDAY - timedelta(days=7), MONDAY) == []
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    assert statements and all("team_id" in s for s, _ in statements)
+    result = portfolio_report.run(session, MONDAY, TH)
+    by_team = {(team, m.recipient): m.facts for team, m in result.messages}
+    assert by_team[("T1", "UADMIN1")]["moves"] == [] and "Elsewhere Secret" not in json.dumps(by_team[("T1", "UADMIN1")])
+    assert [m["account"] for m in by_team[("T2", "UOTHER")]["moves"]] == ["Elsewhere Secret"]
