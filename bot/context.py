@@ -30,5 +30,11 @@ class BotContext:
     def admin_ids(self) -> frozenset[str]:
         return self.settings.admin_ids
 
+    def listed_admin(self, team_id: str, user_id: str) -> bool:
+        """Whether ADMIN_USER_IDS makes `user_id` an admin in `team_id`: only in SLACK_TEAM_ID's workspace when
+        that is set; in every workspace when it is not (a single-workspace install)."""
+        home = self.settings.slack_team_id
+        return user_id in self.admin_ids and (not home or home == team_id)
+
     def now(self) -> datetime:
         return self.clock()

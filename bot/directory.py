@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.membership import admin_of, membership_of
 from storage.db import unit_of_work, utcnow
 from storage.directory import known_email, owners_to_refresh, resolve_owner_email, unresolved_owner_emails
 from storage.edits import remember_slack_user
@@ -100,9 +101,9 @@ class Directory:
     def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
         profile = user.get("profile") or {}
         # Slack's admin flags describe the user's own workspace: a user of another one (Slack Connect) is
-        # never an admin here (the same rule as bot.listeners.permissions.is_admin, which trusts this cache).
-        home = user.get("team_id")
-        admin = bool(user.get("is_admin") or user.get("is_owner")) and home in (None, self.team_id)
+        # never an admin here (the same rule as bot.listeners.permissions.is_admin, which trusts this cache),
+        # and the membership is remembered the same way member_status does.
+        admin = admin_of(user, self.team_id)
         remember_slack_user(
             session,
             team_id=self.team_id,
@@ -112,6 +113,7 @@ class Directory:
             tz=user.get("tz"),
             real_name=user.get("real_name") or profile.get("real_name"),
             email=(profile.get("email") or email),
+            membership=membership_of(user, self.team_id),
         )
 
     def _call(self, method: str, **params: str) -> dict[str, Any] | None:

@@ -26,8 +26,8 @@ from bot.context import BotContext
 from bot.listeners.answers import Refused, Request, card_of, resolve, run, snooze_by_name, today
 from bot.listeners.commands import safely
 from bot.listeners.delivery import apologise, reply, reply_or_apologise
-from bot.listeners.home import publish_home
-from bot.listeners.requests import make_request
+from bot.listeners.home import publish_home, publish_refusal
+from bot.listeners.requests import make_request, refusal
 from bot.render.card import card_blocks, render_card, render_shared_card
 from bot.render.format import LIST_PAGE, LOG_TOUCH, OPEN_GRADE, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
 from bot.render.kit import Message
@@ -64,6 +64,24 @@ def _answer(ctx: BotContext, client: WebClient, body: dict[str, Any], req: Reque
             _open_view(client, body, req, render_reply_modal(message.blocks), "the answer")
 
 
+def _refused(ctx: BotContext, client: WebClient, body: dict[str, Any], req: Request) -> bool:
+    """Guests and outsiders get the refusal (on the message, or as their Home and a modal) and nothing else."""
+    stop = refusal(ctx, client, body, req)
+    if stop is None:
+        return False
+    if body.get("response_url"):
+        reply_or_apologise(
+            body["response_url"], stop, client=client, channel_id=req.channel_id, user_id=req.user_id,
+            team_id=req.team_id,
+        )
+        return True
+    if (body.get("view") or {}).get("type") == "home":
+        publish_refusal(client, req.team_id, req.user_id, stop)
+    if body.get("trigger_id"):
+        _open_view(client, body, req, render_reply_modal(stop.blocks), "the answer")
+    return True
+
+
 def _open_view(client: WebClient, body: dict[str, Any], req: Request, view: Any, what: str) -> bool:
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -82,6 +100,8 @@ def register(app: App, ctx: BotContext) -> None:
 
     def open_grade(body: dict[str, Any], client: WebClient, context: Any) -> None:
         req = make_request(ctx, client, body, context)
+        if _refused(ctx, client, body, req):
+            return
         found = safely(ctx, lambda: _card_or_message(ctx, req.team_id, _value(body)), req.team_id)
         if _from_view(body):
             if isinstance(found, AccountCard):
@@ -92,6 +112,8 @@ def register(app: App, ctx: BotContext) -> None:
 
     def log_touch(body: dict[str, Any], client: WebClient, context: Any) -> None:
         req = make_request(ctx, client, body, context)
+        if _refused(ctx, client, body, req):
+            return
         typed = _value(body)
         try:
             with unit_of_work(ctx.sessions) as session:
@@ -106,6 +128,8 @@ def register(app: App, ctx: BotContext) -> None:
 
     def snooze(body: dict[str, Any], client: WebClient, context: Any) -> None:
         req = make_request(ctx, client, body, context)
+        if _refused(ctx, client, body, req):
+            return
         action_id = (body.get("actions") or [{}])[0].get("action_id")
         for_days = SNOOZE_DAYS.get(str(action_id), 7)
         message = safely(ctx, lambda: snooze_by_name(ctx, req, _value(body), for_days), req.team_id)
@@ -113,6 +137,8 @@ def register(app: App, ctx: BotContext) -> None:
 
     def share(body: dict[str, Any], client: WebClient, context: Any) -> None:
         req = make_request(ctx, client, body, context)
+        if _refused(ctx, client, body, req):
+            return
         found = safely(ctx, lambda: _card_or_message(ctx, req.team_id, _value(body)), req.team_id)
         if not isinstance(found, AccountCard):
             _answer(ctx, client, body, req, found)
@@ -123,6 +149,8 @@ def register(app: App, ctx: BotContext) -> None:
 
     def list_page(body: dict[str, Any], client: WebClient, context: Any) -> None:
         req = make_request(ctx, client, body, context)
+        if _refused(ctx, client, body, req):
+            return
         which, _, page = _value(body).rpartition(":")
         if which not in (*cp.LIST_FILTERS, "all") or not page.isdigit():
             _answer(ctx, client, body, req, render_problem("That page button is out of date; run the list again."))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import command_parser as cp
 from bot.context import BotContext
-from bot.listeners.permissions import may_change
+from bot.listeners.permissions import Standing, may_change
 from bot.render.card import render_card
 from bot.render.contacts import render_contacts
 from bot.render.feeds import render_feeds
@@ -25,6 +25,7 @@ from bot.render.help import render_help
 from bot.render.kit import Message, user_mention
 from bot.render.list import render_list
 from bot.render.replies import (
+    render_admin_check_failed,
     render_admin_only,
     render_ambiguous,
     render_done,
@@ -51,13 +52,19 @@ FIELD_LABELS = {
 
 @dataclass
 class Request:
-    """Who asks, from which workspace and channel. `admin()` answers (and caches) whether they are an admin."""
+    """Who asks, from which workspace and channel. `admin()` answers (and caches) whether they are an admin;
+    `standing()` (when set) is the users.info look-up behind it, shared with the membership check."""
 
     team_id: str
     user_id: str
     channel_id: str | None
     admin: Callable[[], bool]
     client: WebClient | None = None  # the Web API client of the request (charts upload with it); None offline
+    standing: Callable[[], Standing] | None = None
+
+    def admin_check_failed(self) -> bool:
+        """Not an admin only because users.info failed (the refusal then says the check failed)."""
+        return self.standing is not None and not self.admin() and self.standing().failed
 
 
 class Refused(Exception):
@@ -113,6 +120,8 @@ def require_change_right(req: Request, acc: Account, action: str) -> None:
     if acc.owner_user_id == req.user_id:
         return
     if not may_change(acc.owner_user_id, req.user_id, req.admin()):
+        if req.admin_check_failed():
+            raise Refused(render_admin_check_failed(action, acc.name, acc.owner_user_id))
         raise Refused(render_refusal(action, acc.name, acc.owner_user_id))
 
 
@@ -320,6 +329,8 @@ def _feeds(ctx: BotContext, req: Request, session: Session, cmd: cp.Feeds) -> Me
     if cmd.action == "list":
         return render_feeds(list_feeds(session, team_id=req.team_id))
     if not req.admin():
+        if req.admin_check_failed():
+            return render_admin_check_failed("add workspace news feeds")
         return render_admin_only("add workspace news feeds")
     assert cmd.url is not None
     try:

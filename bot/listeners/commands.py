@@ -17,7 +17,7 @@ from bot.command_parser import SUBCOMMANDS
 from bot.context import BotContext
 from bot.listeners.answers import answer_text
 from bot.listeners.delivery import reply_or_apologise
-from bot.listeners.requests import make_request
+from bot.listeners.requests import make_request, refusal
 from bot.render.kit import Message
 from bot.render.replies import render_problem
 
@@ -52,7 +52,8 @@ def register(app: App, ctx: BotContext) -> None:
     def answer(body: dict[str, Any], client: WebClient, context: Any) -> None:
         started = time.perf_counter()
         req = make_request(ctx, client, body, context)
-        message = safely(ctx, lambda: answer_text(ctx, req, body.get("text")), req.team_id)
+        stop = refusal(ctx, client, body, req)  # guests and outsiders get the refusal and nothing else
+        message = stop or safely(ctx, lambda: answer_text(ctx, req, body.get("text")), req.team_id)
         delivered = reply_or_apologise(
             body.get("response_url"), message, client=client, channel_id=req.channel_id,
             user_id=req.user_id, team_id=req.team_id,

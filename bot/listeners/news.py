@@ -19,8 +19,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
 from bot.listeners.delivery import reply_or_apologise
-from bot.listeners.permissions import is_admin, may_change
-from bot.listeners.requests import channel_of, team_of, user_of
+from bot.listeners.permissions import may_change, standing
+from bot.listeners.requests import cached_refusal, make_request, refusal, team_of, user_of
 from bot.render.news import (
     EXCLUSION_CALLBACK,
     MAX_PHRASE,
@@ -31,7 +31,7 @@ from bot.render.news import (
     render_exclusion_modal,
     render_vote_recorded,
 )
-from bot.render.replies import render_problem
+from bot.render.replies import ADMIN_CHECK_FAILED, render_problem
 from storage import feeds as feed_store
 from storage.db import unit_of_work
 
@@ -48,12 +48,18 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
 
     def not_relevant(body: dict[str, Any], client: WebClient, context: Any) -> None:
-        team, user, channel = team_of(body, context), user_of(body), channel_of(body)
+        req = make_request(ctx, client, body, context)
+        team, user, channel = req.team_id, req.user_id, req.channel_id
         mention_id = _mention_id(body)
 
         def answer(message: Any) -> None:
             reply_or_apologise(body.get("response_url"), message, client=client, channel_id=channel, user_id=user,
                                team_id=team, what="the vote")
+
+        stop = refusal(ctx, client, body, req)  # guests and outsiders neither vote nor see the account
+        if stop is not None:
+            answer(stop)
+            return
 
         if mention_id is None:
             answer(render_problem("That button carries no story; it may come from an old message."))
@@ -70,7 +76,7 @@ def register(app: App, ctx: BotContext) -> None:
             return
         account_id, name, owner, title, votes = found
         log.info("news_not_relevant team=%s user=%s mention=%s votes=%s", team, user, mention_id, votes)
-        if may_change(owner, user, is_admin(ctx, client, team, user)) and body.get("trigger_id"):
+        if may_change(owner, user, req.admin()) and body.get("trigger_id"):
             meta = json.dumps({"account_id": account_id, "mention_id": mention_id})
             try:
                 client.views_open(trigger_id=body["trigger_id"], view=render_exclusion_modal(name, title, meta))
@@ -84,6 +90,10 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(EXCLUSION_CALLBACK)
     def add_phrase(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
         team, user = team_of(body, context), user_of(body)
+        stop = cached_refusal(ctx, body, team, user)  # no users.info for membership inside the ack
+        if stop is not None:
+            ack(response_action="errors", errors={PHRASE_BLOCK: stop.text})
+            return
         values = (view.get("state") or {}).get("values") or {}
         phrase = " ".join(str((values.get(PHRASE_BLOCK) or {}).get(PHRASE_ACTION, {}).get("value") or "").split())
         try:
@@ -104,8 +114,12 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={PHRASE_BLOCK: "This account is not in your workspace any more."})
             return
         name, owner = brief
-        if not may_change(owner, user, is_admin(ctx, client, team, user)):
-            ack(response_action="errors", errors={PHRASE_BLOCK: "Only the account's owner or an admin can add phrases."})
+        found = standing(ctx, client, team, user) if owner != user else None
+        if found is not None and not may_change(owner, user, found.admin):
+            why = "Only the account's owner or an admin can add phrases."
+            if found.failed:
+                why = f"{ADMIN_CHECK_FAILED}; only the account's owner or an admin can add phrases. Try again in a minute."
+            ack(response_action="errors", errors={PHRASE_BLOCK: why})
             return
         with unit_of_work(ctx.sessions) as session:
             phrases = feed_store.add_exclusion(session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now())

@@ -2,7 +2,9 @@
 submission is written and the modal turns into a confirmation (response_action "update").
 
 This runs inside the ack (Slack needs the errors in the HTTP answer); it does one small read and one
-insert, well within Slack's 3 seconds.
+insert, well within Slack's 3 seconds. The membership check here is the cached one (the slack_users row and
+the payload's user team, no users.info): the form was opened by the `log_touch` button, whose lazy listener
+made the full check moments before.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from slack_bolt import Ack, App
 from bot.command_parser import MAX_NOTE, TOUCH_KINDS, plain
 from bot.context import BotContext
 from bot.listeners.answers import log_touch_at, today
-from bot.listeners.requests import team_of, user_of
+from bot.listeners.requests import cached_refusal, team_of, user_of
 from bot.render.format import LOG_TOUCH_CALLBACK
 from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
 from storage import edits
@@ -102,6 +104,10 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(LOG_TOUCH_CALLBACK)
     def on_log_touch(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
         team, user = team_of(body, context), user_of(body)
+        stop = cached_refusal(ctx, body, team, user)  # no users.info here: this runs inside the ack
+        if stop is not None:
+            ack(response_action="errors", errors={KIND: stop.text})
+            return
         form, errors = read_log_touch(view, today(ctx))
         if form is None:
             ack(response_action="errors", errors=errors)

@@ -61,6 +61,37 @@ def render_admin_only(action: str) -> Message:
     return Message(text=f"Only admins may {action}.", blocks=[section(body)])
 
 
+ADMIN_CHECK_FAILED = "I couldn't check whether you are a workspace admin just now (Slack did not answer)"
+
+
+def render_admin_check_failed(action: str, account: str | None = None, owner_user_id: str | None = None) -> Message:
+    """Not allowed because the admin check itself failed (users.info did not answer): say so, not "not an admin"."""
+    what = f"{user_text(action)} *{name(account)}*" if account else user_text(action)
+    who = "an admin"
+    if account is not None:
+        who = (f"its owner {user_mention(owner_user_id)} or an admin" if owner_user_id
+               else "an admin (it has no owner yet)")
+    body = f":hourglass: {ADMIN_CHECK_FAILED}. Only {who} may {what}. Please try again in a minute."
+    plain = f"{ADMIN_CHECK_FAILED}. Please try again in a minute."
+    return Message(text=plain, blocks=[section(body)])
+
+
+NOT_FOR_YOU = (
+    "accountbot is for members of this workspace; guests and people from other organisations can't see its accounts."
+)
+UNCHECKED = "I couldn't check who you are just now (Slack did not answer), so I can't show accounts. Please try again in a minute."
+
+
+def render_not_for_you() -> Message:
+    """The refusal for guests, Slack Connect users of another organisation and bots: nothing else."""
+    return Message(text=NOT_FOR_YOU, blocks=[section(f":lock: {NOT_FOR_YOU}")])
+
+
+def render_unchecked() -> Message:
+    """users.info failed, nothing is cached and the payload is not enough to let the user through."""
+    return Message(text=UNCHECKED, blocks=[section(f":hourglass: {UNCHECKED}")])
+
+
 DONE = ":white_check_mark:"
 
 

@@ -111,6 +111,7 @@ def test_users_info_failure_means_no_admin_rights(bot: BotHarness) -> None:
     bot.fake_slack.fail_next("users.info", error="fatal_error", times=5)
     reply = bot.followup(bot.post_command("set Acme Corp pain_factor high", user_id=STRANGER)).params
     assert "Only its owner" in all_text(reply)
+    assert "couldn't check whether you are a workspace admin" in all_text(reply)  # not "you are not an admin"
     _still_serving(bot)
 
 

@@ -123,6 +123,8 @@ def test_share_in_channel_posts_publicly(bot: BotHarness) -> None:
 
 
 def test_buttons_from_another_workspace_find_nothing(bot: BotHarness) -> None:
+    for user in (bot.user_id, OWNER):  # full members of that other workspace (else they are refused as outsiders)
+        bot.fake_slack.add_user(user, team_id="T0OTHERWS")
     reply = bot.followup(bot.post_action("open_grade", value="Acme Corp", team_id="T0OTHERWS")).params
     assert "No account named" in reply["text"]
     reply = bot.followup(bot.post_action("snooze_week", value="Acme Corp", team_id="T0OTHERWS", user_id=OWNER)).params
@@ -154,6 +156,7 @@ def test_app_home(bot: BotHarness) -> None:
 
 
 def test_app_home_of_another_workspace_is_empty(bot: BotHarness) -> None:
+    bot.fake_slack.add_user(OWNER, team_id="T0OTHERWS")  # a full member there
     bot.open_home(user_id=OWNER, team_id="T0OTHERWS")  # same user id, another workspace
     view = bot.fake_slack.wait_for("views.publish")[-1].params["view"]
     text = all_text(view)

@@ -63,6 +63,7 @@ def test_did_you_mean_stays_in_the_workspace(bot: BotHarness) -> None:
 
 
 def test_another_workspace_sees_only_its_own(bot: BotHarness) -> None:
+    bot.fake_slack.add_user(bot.user_id, team_id=OTHER)  # a full member of that workspace
     theirs = ask(bot, "list", team_id=OTHER)
     text = all_text(theirs)
     assert "Secret Partner" in text and "Acme Corp" not in text

@@ -134,6 +134,7 @@ def test_feeds_admin_only(bot: BotHarness) -> None:
 
 def test_writes_cannot_reach_another_workspace(bot: BotHarness) -> None:
     other = "T0OTHERWS"
+    bot.fake_slack.add_user(OWNER, team_id=other)  # a full member of that workspace
     assert "No account named" in ask(bot, "log Acme Corp call", team_id=other)
     assert "No account named" in ask(bot, "set Acme Corp pain_factor high", user_id=ADMIN, team_id=other)
     assert "No account named" in ask(bot, 'contact add Acme Corp "Eve"', team_id=other)
