@@ -166,8 +166,10 @@ def _pair_ticks(ax: Axes, chart: QuadrantChart) -> None:
     step = max(1, math.ceil((last - first + 1) / 14))
     ticks = list(range(first, last, step))
     ax.set_yticks([t + 0.5 for t in ticks], [str(t) for t in ticks])
+    if step > 1:  # many pairs: the bands are too thin to draw, and a tick every `step` pairs reads plainly
+        return
     ax.tick_params(axis="y", length=0)
-    for edge in range(first + 1, last + 1, step):
+    for edge in range(first + 1, last + 1):
         if edge != chart.y_cut:
             ax.axhline(edge, color="#eeeeee", lw=0.8, zorder=0, gid="pair-band")
 

@@ -325,3 +325,11 @@ def test_concentration_without_clients_says_clients() -> None:
     assert (
         "No clients yet" in shown and "No accounts yet" not in shown
     )  # prospects may exist: they are not clients
+
+
+def test_many_pairs_get_plain_ticks_not_band_lines_at_odd_places() -> None:
+    chart = quadrant_chart([acc("Busy", pairs=300, share=10.0, revenue=5.0), acc("Quiet", revenue=1.0)], TH)
+    ax = quadrant_figure(chart, title="Busy").axes[0]
+    assert not [line for line in ax.get_lines() if line.get_gid() == "pair-band"]
+    labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert 3 <= len(labels) <= 15 and labels[0] == "0"
