@@ -101,6 +101,8 @@ class SlackUserRecord:
     is_bot: bool
     deleted: bool
     team_id: str
+    is_restricted: bool = False  # a multi-channel guest
+    is_ultra_restricted: bool = False  # a single-channel guest
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -117,6 +119,8 @@ class SlackUserRecord:
             "is_primary_owner": False,
             "is_bot": self.is_bot,
             "is_app_user": False,
+            "is_restricted": self.is_restricted or self.is_ultra_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "profile": {
                 "real_name": self.real_name,
                 "display_name": self.name,
@@ -217,6 +221,8 @@ class FakeSlackApi:
         is_bot: bool = False,
         deleted: bool = False,
         team_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> SlackUserRecord:
         record = SlackUserRecord(
             id=user_id,
@@ -230,6 +236,8 @@ class FakeSlackApi:
             is_bot=is_bot,
             deleted=deleted,
             team_id=team_id or self.team_id,
+            is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted,
         )
         with self._lock:
             self.users[user_id] = record
