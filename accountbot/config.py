@@ -32,8 +32,17 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, description="Signing secret of the Slack app")
     slack_app_token: SecretStr | None = Field(default=None, description="App-level token (xapp-...) for Socket Mode")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, description="Slack Web API base URL")
-    slack_team_id: str | None = Field(default=None, description="Default workspace (team id) for the CLI")
-    admin_user_ids: str = Field(default="", description="Comma-separated Slack user ids allowed to change any account")
+    slack_team_id: str | None = Field(
+        default=None,
+        description="Default workspace (team id) for the CLI; when set, ADMIN_USER_IDS counts only in this workspace",
+    )
+    admin_user_ids: str = Field(
+        default="",
+        description=(
+            "Comma-separated Slack user ids allowed to change any account: in SLACK_TEAM_ID's workspace only when "
+            "that is set, in every workspace the bot serves when it is not"
+        ),
+    )
     news_channel: str | None = Field(default=None, description="Default channel id for news alerts")
     news_allowed_hosts: str = Field(default="", description="Comma-separated host names the feed fetcher may reach even if private")
     log_level: str = Field(default="INFO", description="Python logging level")
