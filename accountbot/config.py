@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     def admin_ids(self) -> frozenset[str]:
         return frozenset(part.strip() for part in self.admin_user_ids.split(",") if part.strip())
 
+    def listed_admins(self, team_id: str) -> frozenset[str]:
+        """The ADMIN_USER_IDS that count in `team_id`: all of them in SLACK_TEAM_ID's workspace when that is
+        set, none elsewhere; in every workspace when it is not (a single-workspace install)."""
+        home = self.slack_team_id
+        return self.admin_ids if not home or home == team_id else frozenset()
+
     @property
     def allowed_news_hosts(self) -> frozenset[str]:
         return frozenset(p.strip().lower() for p in self.news_allowed_hosts.split(",") if p.strip())

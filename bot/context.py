@@ -33,8 +33,7 @@ class BotContext:
     def listed_admin(self, team_id: str, user_id: str) -> bool:
         """Whether ADMIN_USER_IDS makes `user_id` an admin in `team_id`: only in SLACK_TEAM_ID's workspace when
         that is set; in every workspace when it is not (a single-workspace install)."""
-        home = self.settings.slack_team_id
-        return user_id in self.admin_ids and (not home or home == team_id)
+        return user_id in self.settings.listed_admins(team_id)
 
     def now(self) -> datetime:
         return self.clock()

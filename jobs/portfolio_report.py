@@ -4,7 +4,8 @@ days) and the data of both portfolio charts (quadrant, concentration), drawn by 
 the row. Jobs never talk to Slack.
 
 Admins: the workspace's Slack users remembered as admins (storage.reports.report_admins) plus
-ADMIN_USER_IDS (`admin_ids`, passed by the scheduler and the CLI from the settings).
+the ADMIN_USER_IDS that count in the workspace (`listed_admins(team_id)`, passed by the scheduler and the CLI:
+the settings' rule, so SLACK_TEAM_ID scopes them as it does for the bot).
 
 Period: "<admin user id>:<ISO week>" (the admin's zone), claimed in the job-run ledger: once per week per
 admin whatever the number of replicas or ticks. Due on that Monday only, from 09:00 local to the end of the
@@ -19,16 +20,14 @@ at most about MAX_CURVE_POINTS ranks: ~0.2 MB per admin for 100,000 accounts (8 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from accounts.charts import REPORT_MAX_POINTS, ChartAccount, concentration_chart, quadrant_chart
 from accounts.signals import LOCAL_SEND_TIME, zone
-from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from jobs.runner import JobResult, Outgoing, TeamRun, default_worker, team_ids
+from accounts.thresholds import Thresholds
+from jobs.runner import Outgoing, TeamRun, per_team_job
 from storage.charts import chart_accounts, concentration_inputs
 from storage.reports import recent_moves, report_admins
 
@@ -78,10 +77,14 @@ def summary_facts(
     }
 
 
-def _team(job: TeamRun, admin_ids: Collection[str]) -> None:
+def no_listed_admins(team_id: str) -> Collection[str]:
+    return ()
+
+
+def _team(job: TeamRun, listed_admins: Callable[[str], Collection[str]] = no_listed_admins) -> None:
     """The reports of one workspace's admins whose Monday 09:00 has come."""
     session, now, th = job.session, job.now, job.th
-    admins = report_admins(session, job.team_id, admin_ids)
+    admins = report_admins(session, job.team_id, listed_admins(job.team_id))
     due: dict[str, tuple[str, str, date]] = {}
     for admin, tz in admins.items():
         week = due_monday(now, tz)
@@ -103,19 +106,4 @@ def _team(job: TeamRun, admin_ids: Collection[str]) -> None:
     job.run_periods(due, compute)
 
 
-def run(
-    session: Session,
-    now: datetime,
-    th: Thresholds = DEFAULT_THRESHOLDS,
-    *,
-    team_id: str | None = None,
-    worker: str | None = None,
-    dry_run: bool = False,
-    admin_ids: Collection[str] = (),
-) -> JobResult:
-    """The job: `_team` for every workspace (or only `team_id`); `admin_ids` are ADMIN_USER_IDS."""
-    result = JobResult(NAME, now, dry_run)
-    worker = worker or default_worker()
-    for team in team_ids(session, team_id):
-        _team(TeamRun(session, team, now, th, result, worker), admin_ids)
-    return result
+run = per_team_job(NAME, _team)

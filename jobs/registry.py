@@ -22,13 +22,19 @@ class JobSpec:
     cron: dict[str, str]  # APScheduler CronTrigger fields, UTC
     schedule: str  # for people
     description: str
-    wants_admin_ids: bool = False  # the job is told ADMIN_USER_IDS (`admin_ids=`); others never see them
+    wants_listed_admins: bool = False  # told which ADMIN_USER_IDS count per workspace; others never see them
 
     def __call__(
-        self, session: Session, now: datetime, th: Thresholds, *, admin_ids: Collection[str] = (), **kwargs: object
+        self,
+        session: Session,
+        now: datetime,
+        th: Thresholds,
+        *,
+        listed_admins: Callable[[str], Collection[str]] | None = None,
+        **kwargs: object,
     ) -> JobResult:
-        if self.wants_admin_ids:
-            kwargs["admin_ids"] = admin_ids
+        if self.wants_listed_admins and listed_admins is not None:
+            kwargs["listed_admins"] = listed_admins
         return self.run(session, now, th, **kwargs)
 
 
@@ -51,7 +57,7 @@ JOBS: dict[str, JobSpec] = {
             portfolio_report.NAME, portfolio_report.run, {"minute": "0"},
             "hourly; each admin once a week, Mondays from 09:00 local",
             "Weekly portfolio report to admins: tiers, concentration, grade mix, moves, and both portfolio charts.",
-            wants_admin_ids=True,
+            wants_listed_admins=True,
         ),
     )
 }

@@ -106,9 +106,9 @@ class TeamRun:
         )
 
 
-def per_team_job(name: str, step: Callable[[TeamRun], None]) -> Callable[..., JobResult]:
-    """A job's `run(session, now, th, *, team_id=None, worker=None, dry_run=False)`: `step` once per
-    workspace (or only `team_id`), all into one JobResult."""
+def per_team_job(name: str, step: Callable[..., None]) -> Callable[..., JobResult]:
+    """A job's `run(session, now, th, *, team_id=None, worker=None, dry_run=False, **options)`: `step(job,
+    **options)` once per workspace (or only `team_id`), all into one JobResult."""
 
     def run(
         session: Session,
@@ -118,11 +118,12 @@ def per_team_job(name: str, step: Callable[[TeamRun], None]) -> Callable[..., Jo
         team_id: str | None = None,
         worker: str | None = None,
         dry_run: bool = False,
+        **options: Any,
     ) -> JobResult:
         result = JobResult(name, now, dry_run)
         worker = worker or default_worker()
         for team in team_ids(session, team_id):
-            step(TeamRun(session, team, now, th, result, worker))
+            step(TeamRun(session, team, now, th, result, worker), **options)
         return result
 
     run.__doc__ = step.__doc__

@@ -45,7 +45,7 @@ class JobScheduler:
         jobs: Mapping[str, JobSpec] = JOBS,
         pollers: Mapping[str, tuple[Callable[[], object], float]] | None = None,
         worker: str | None = None,
-        admin_ids: Collection[str] = (),
+        listed_admins: Callable[[str], Collection[str]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.thresholds = thresholds
@@ -54,7 +54,7 @@ class JobScheduler:
         self.pollers = dict(pollers or {})  # name -> (function, seconds between ticks)
         self.last_poll: dict[str, object] = {}
         self.worker = worker or default_worker()
-        self.admin_ids = frozenset(admin_ids)  # ADMIN_USER_IDS, for the jobs that address admins
+        self.listed_admins = listed_admins  # team id -> the ADMIN_USER_IDS that count there (admin-facing jobs)
         self._scheduler: BackgroundScheduler | None = None
 
     def tick(self, name: str) -> JobResult | None:
@@ -63,7 +63,7 @@ class JobScheduler:
         now = self.clock()
         session = self.sessions()
         try:
-            result = spec(session, now, self.thresholds, worker=self.worker, admin_ids=self.admin_ids)
+            result = spec(session, now, self.thresholds, worker=self.worker, listed_admins=self.listed_admins)
         except Exception:
             log.exception("job_tick_failed job=%s at=%s", name, now.isoformat())
             return None
@@ -132,5 +132,7 @@ def start_scheduler(
     polling every NEWS_TICK_SECONDS. `settings` is accountbot.config.Settings."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
     pollers = {"news_poll": (news_tick(sessions, settings), NEWS_TICK_SECONDS)}
-    admin_ids: frozenset[str] = getattr(settings, "admin_ids", frozenset())
-    return JobScheduler(sessions, thresholds, clock=clock, pollers=pollers, admin_ids=admin_ids).start(catch_up=catch_up)
+    listed_admins = getattr(settings, "listed_admins", None)
+    return JobScheduler(
+        sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins
+    ).start(catch_up=catch_up)

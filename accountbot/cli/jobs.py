@@ -101,7 +101,8 @@ def register(app: typer.Typer) -> None:
             if team and team not in workspace_ids(session):
                 raise fail(f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}.")
             result = spec(
-                session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run, admin_ids=rt.settings.admin_ids
+                session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run,
+                listed_admins=rt.settings.listed_admins,
             )
         finally:
             session.close()

@@ -21,6 +21,10 @@ TH = Thresholds()
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def CONFIGURED(team_id: str) -> set[str]:  # noqa: N802 - stands for ADMIN_USER_IDS=UCONFIG, counting everywhere
+    return {"UCONFIG"}
+
+
 def _reports(session) -> list[OutboxMessage]:
     return list(
         session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "portfolio_report").order_by(OutboxMessage.id))
@@ -44,9 +48,9 @@ def test_once_per_week_per_admin_with_summary_and_charts(session, build: Builder
     _setup(build)
     session.commit()
     assert portfolio_report.run(session, MONDAY - timedelta(minutes=1), TH).claimed == 0  # 08:59: not yet
-    first = portfolio_report.run(session, MONDAY, TH, admin_ids={"UCONFIG"})
+    first = portfolio_report.run(session, MONDAY, TH, listed_admins=CONFIGURED)
     assert first.enqueued == 2
-    again = portfolio_report.run(session, MONDAY + timedelta(hours=3), TH, admin_ids={"UCONFIG"})
+    again = portfolio_report.run(session, MONDAY + timedelta(hours=3), TH, listed_admins=CONFIGURED)
     assert again.claimed == 0 and again.enqueued == 0
     reports = _reports(session)
     assert sorted(r.recipient for r in reports) == ["UADMIN1", "UCONFIG"]
@@ -63,7 +67,7 @@ def test_once_per_week_per_admin_with_summary_and_charts(session, build: Builder
     runs = session.scalars(select(JobRun.period).where(JobRun.job == "portfolio_report")).all()
     assert sorted(runs) == ["UADMIN1:2026-W48", "UCONFIG:2026-W48"]
     # next Monday: a new week, a new report each
-    assert portfolio_report.run(session, MONDAY + timedelta(weeks=1), TH, admin_ids={"UCONFIG"}).enqueued == 2
+    assert portfolio_report.run(session, MONDAY + timedelta(weeks=1), TH, listed_admins=CONFIGURED).enqueued == 2
 
 
 def test_nothing_on_other_days(session, build: Builder) -> None:
@@ -136,7 +140,7 @@ def test_empty_workspace_reports_zeroes(session, build: Builder) -> None:
 
 def test_registered_for_the_scheduler_and_the_cli() -> None:
     spec = JOBS["portfolio_report"]
-    assert spec.wants_admin_ids and spec.cron == {"minute": "0"}
+    assert spec.wants_listed_admins and spec.cron == {"minute": "0"}
 
 
 def test_cli_dry_run_json(cli_db) -> None:  # noqa: F811 - the fixture
@@ -219,3 +223,17 @@ def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builde
     by_team = {(team, m.recipient): m.facts for team, m in result.messages}
     assert by_team[("T1", "UADMIN1")]["moves"] == [] and "Elsewhere Secret" not in json.dumps(by_team[("T1", "UADMIN1")])
     assert [m["account"] for m in by_team[("T2", "UOTHER")]["moves"]] == ["Elsewhere Secret"]
+
+
+def test_listed_admins_count_only_where_the_settings_say(session, build: Builder) -> None:
+    """With SLACK_TEAM_ID set, ADMIN_USER_IDS are admins of that workspace only (Settings.listed_admins)."""
+    from accountbot.config import load_settings
+
+    _setup(build)
+    elsewhere = load_settings(slack_team_id="T0ELSEWHERE", admin_user_ids="UCONFIG")
+    assert elsewhere.listed_admins(TEAM) == frozenset() and elsewhere.listed_admins("T0ELSEWHERE") == {"UCONFIG"}
+    portfolio_report.run(session, MONDAY, TH, listed_admins=elsewhere.listed_admins)
+    assert "UCONFIG" not in {r.recipient for r in _reports(session)}
+    here = load_settings(slack_team_id=TEAM, admin_user_ids="UCONFIG")
+    portfolio_report.run(session, MONDAY, TH, listed_admins=here.listed_admins)
+    assert "UCONFIG" in {r.recipient for r in _reports(session)}
