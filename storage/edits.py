@@ -306,10 +306,17 @@ def remember_slack_user(
 
     `membership` is always written: None (unknown) when the caller did not learn it, so a refreshed row never
     vouches for an old membership."""
-    row = session.scalar(select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id))
+    found = select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
+    row = session.scalar(found)
     if row is None:
-        row = SlackUser(team_id=team_id, user_id=user_id)
-        session.add(row)
+        # Two first requests of the same person may race here: insert-or-nothing, then read the row back.
+        insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(
+            insert(SlackUser)
+            .values(team_id=team_id, user_id=user_id, is_admin=False)
+            .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+        )
+        row = session.scalars(found.execution_options(populate_existing=True)).one()
     row.is_admin = is_admin
     row.membership = membership
     row.refreshed_at = now

@@ -105,3 +105,48 @@ def test_remember_slack_user_upserts(session) -> None:
     edits.remember_slack_user(session, team_id=TEAM, user_id=ADMIN, is_admin=False, now=NOW + timedelta(days=1))
     rows = session.scalars(select(SlackUser).where(SlackUser.user_id == ADMIN)).all()
     assert len(rows) == 1 and rows[0].is_admin is False and rows[0].tz == "Europe/Berlin"
+
+
+@pytest.mark.postgres
+def test_two_first_sightings_of_a_user_at_once_both_succeed(pg_url: str) -> None:
+    """Two requests of a person never seen before race to remember them: the second waits for the first
+    and updates its row instead of failing on the unique (team, user) constraint."""
+    import threading
+
+    from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory
+
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    team, user = "TRACEUSER", "U0RACE01"
+    with sessions() as s:
+        ensure_workspace(s, team)
+        s.commit()
+    first = sessions()
+    errors: list[BaseException] = []
+    try:
+        edits.remember_slack_user(first, team_id=team, user_id=user, is_admin=False, now=NOW, tz="UTC")
+
+        def second() -> None:
+            try:
+                with sessions() as s:
+                    edits.remember_slack_user(s, team_id=team, user_id=user, is_admin=True, now=NOW, tz="Asia/Tokyo")
+                    s.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported to the test below
+                errors.append(exc)
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), "the second insert should wait for the first transaction"
+        first.commit()
+        worker.join(10)
+    finally:
+        first.close()
+    assert errors == []
+    with sessions() as s:
+        rows = s.scalars(select(SlackUser).where(SlackUser.team_id == team)).all()
+        assert [(r.user_id, r.is_admin, r.tz) for r in rows] == [(user, True, "Asia/Tokyo")]
+        s.execute(SlackUser.__table__.delete().where(SlackUser.team_id == team))
+        s.commit()
+    engine.dispose()
