@@ -79,6 +79,16 @@ def today(ctx: BotContext) -> date:
     return ctx.now().astimezone(UTC).date()
 
 
+# The furthest time zone ahead of UTC (Line Islands, UTC+14): its date is the latest "today" anywhere.
+EARLIEST_ZONE_AHEAD = timedelta(hours=14)
+
+
+def latest_today(ctx: BotContext) -> date:
+    """The latest date that is today somewhere on Earth: a person ahead of UTC may log a touch on their own
+    today before it is today in UTC."""
+    return (ctx.now().astimezone(UTC) + EARLIEST_ZONE_AHEAD).date()
+
+
 def answer_text(ctx: BotContext, req: Request, text: str | None) -> Message:
     """Parse and run `/account <text>`; every failure becomes a helpful message."""
     try:
@@ -212,9 +222,10 @@ def log_touch_at(
     ctx: BotContext, team_id: str, user_id: str, account_id: int, kind: str, when: date,
     contact_id: int | None, note: str | None,
 ) -> bool:
-    """The modal's write: a touch on `when` (now if today, else noon UTC that day)."""
+    """The modal's write: a touch on `when`: now if that is today in UTC or later (the person's own today,
+    ahead of UTC), else noon UTC that day."""
     now = ctx.now()
-    occurred = now if when == now.astimezone(UTC).date() else datetime.combine(when, time(12, 0), tzinfo=UTC)
+    occurred = now if when >= now.astimezone(UTC).date() else datetime.combine(when, time(12, 0), tzinfo=UTC)
     with unit_of_work(ctx.sessions) as session:
         return edits.log_touch(
             session, team_id=team_id, account_id=account_id, kind=kind, occurred_at=occurred,

@@ -19,7 +19,7 @@ from slack_bolt import Ack, App
 
 from bot.command_parser import MAX_NOTE, TOUCH_KINDS, plain
 from bot.context import BotContext
-from bot.listeners.answers import log_touch_at, today
+from bot.listeners.answers import latest_today, log_touch_at
 from bot.listeners.requests import cached_refusal, team_of, user_of
 from bot.render.format import LOG_TOUCH_CALLBACK
 from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
@@ -48,7 +48,8 @@ def _value(values: dict[str, Any], block: str) -> dict[str, Any]:
 
 
 def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | None, dict[str, str]]:
-    """The form's values, or field errors keyed by block id. Pure: no database, no Slack."""
+    """The form's values, or field errors keyed by block id. Pure: no database, no Slack. `today_` is the
+    latest day that may be picked (bot.listeners.answers.latest_today: today somewhere on Earth)."""
     values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
     try:
@@ -108,7 +109,7 @@ def register(app: App, ctx: BotContext) -> None:
         if stop is not None:
             ack(response_action="errors", errors={KIND: stop.text})
             return
-        form, errors = read_log_touch(view, today(ctx))
+        form, errors = read_log_touch(view, latest_today(ctx))
         if form is None:
             ack(response_action="errors", errors=errors)
             return

@@ -182,3 +182,27 @@ def test_home_of_other_tab_is_ignored(bot: BotHarness) -> None:
     bot.fake_slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
     with pytest.raises(AssertionError):  # the Messages tab never gets a Home view
         bot.fake_slack.wait_for("views.publish", timeout=0.5, where=lambda c: c.params.get("user_id") == STRANGER)
+
+
+def test_a_person_ahead_of_utc_logs_their_own_today(make_bot_server: BotFactory, db_url: str) -> None:
+    """At 20:00 UTC it is already tomorrow in Tonga (UTC+13): that day is not "in the future", and the touch
+    is stored as now. The day after it is today nowhere, so it is refused."""
+    evening = NOW.replace(hour=20, minute=0)
+    h = make_bot_server(db_url, clock=lambda: evening)
+    with unit_of_work(h.sessions) as s:
+        portfolio(s, team=h.team_id)
+    meta = open_modal(h)["private_metadata"]
+    tomorrow = (evening + timedelta(days=1)).date().isoformat()
+    ok = h.post_view_submission(
+        "log_touch_modal", {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(tomorrow)}},
+        private_metadata=meta, user_id=OWNER,
+    )
+    assert h.ack_json(ok)["response_action"] == "update"
+    with unit_of_work(h.sessions) as s:
+        assert s.scalar(select(Interaction.occurred_at).where(Interaction.kind == "visit")) == evening
+    later = (evening + timedelta(days=2)).date().isoformat()
+    refused = h.post_view_submission(
+        "log_touch_modal", {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(later)}},
+        private_metadata=meta, user_id=OWNER,
+    )
+    assert "in the future" in h.ack_json(refused)["errors"]["date"]
