@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from news.guard import check_url
 from storage.db import ensure_workspace
-from storage.models import Account, Feed, NewsMention, Workspace
+from storage.models import Account, Feed, NewsMention, NewsVote, UTCDateTime, Workspace
 
 MAX_BACKOFF = timedelta(hours=24)
 DEFAULT_INTERVAL = 30  # minutes
@@ -363,19 +363,76 @@ def record_mention(
     return session.execute(stmt).scalar_one_or_none()
 
 
-def vote_not_relevant(session: Session, *, team_id: str, mention_id: int) -> tuple[NewsMention, Account] | None:
-    """Count one "not relevant" vote on a mention; returns the mention and its account, or None if unknown."""
+@dataclass(frozen=True, slots=True)
+class NotRelevantVote:
+    """The outcome of a "Not relevant" click: the mention's account, and whether this click counted."""
+
+    account_id: int
+    account_name: str
+    owner_user_id: str | None
+    title: str
+    votes: int  # distinct people who marked the mention, this one included
+    counted: bool  # False: this person had already voted (a repeat click, a double click, a Slack retry)
+
+
+def vote_not_relevant(
+    session: Session, *, team_id: str, mention_id: int, user_id: str, now: datetime
+) -> NotRelevantVote | None:
+    """Record `user_id`'s "not relevant" vote on a mention of this workspace; None if there is no such mention.
+
+    A person counts once: the vote is a news_votes row, unique per (team, mention, user), inserted with ON
+    CONFLICT DO NOTHING. Only when the insert adds a row is news_mentions.not_relevant_votes incremented, in
+    the same transaction, so it stays the number of distinct voters. Two people clicking at once both count
+    (the increments queue on the mention's row); one person's concurrent double click counts once (the
+    second insert waits for the first's unique key, then does nothing).
+    """
     row = session.execute(
-        select(NewsMention, Account)
-        .join(Account, Account.id == NewsMention.account_id)
-        .where(NewsMention.team_id == team_id, NewsMention.id == mention_id, Account.team_id == team_id)
+        select(NewsMention.id, NewsMention.title, Account.id, Account.name, Account.owner_user_id)
+        .join(Account, and_(Account.id == NewsMention.account_id, Account.team_id == NewsMention.team_id))
+        .where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
     ).first()
     if row is None:
         return None
-    mention, account = row
-    mention.not_relevant_votes = (mention.not_relevant_votes or 0) + 1
-    session.flush()
-    return mention, account
+    _, title, account_id, account_name, owner = row
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # INSERT ... SELECT from the mention, scoped by team: a vote can only ever attach to this workspace's story.
+    source = select(
+        literal(team_id, String()),
+        NewsMention.id,
+        literal(user_id, String()),
+        literal(now, UTCDateTime()),
+    ).where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
+    stmt = (
+        insert(NewsVote)
+        .from_select(["team_id", "mention_id", "user_id", "created_at"], source)
+        .on_conflict_do_nothing(index_elements=["team_id", "mention_id", "user_id"])
+        .returning(NewsVote.id)
+    )
+    counted = session.execute(stmt).scalar_one_or_none() is not None
+    votes: int | None
+    if counted:
+        votes = session.execute(
+            update(NewsMention)
+            .where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
+            .values(not_relevant_votes=NewsMention.not_relevant_votes + 1)
+            .returning(NewsMention.not_relevant_votes)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+    else:
+        votes = session.scalar(
+            select(NewsMention.not_relevant_votes).where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
+        )
+    if votes is None:  # the story was deleted between the look-up and the vote
+        return None
+    return NotRelevantVote(
+        account_id=account_id,
+        account_name=account_name,
+        owner_user_id=owner,
+        title=title,
+        votes=votes,
+        counted=counted,
+    )
 
 
 def add_exclusion(session: Session, *, team_id: str, account_id: int, phrase: str, now: datetime) -> list[str]:

@@ -263,6 +263,20 @@ class NewsMention(Base):
     not_relevant_votes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class NewsVote(Base):
+    """One person's "Not relevant" vote on a mention: unique per (workspace, mention, user), so a person counts
+    once however often they click. news_mentions.not_relevant_votes is the number of these rows."""
+
+    __tablename__ = "news_votes"
+    __table_args__ = (UniqueConstraint("team_id", "mention_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("news_mentions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxMessage(Base):
     """What to say, as data. Written by jobs in the same transaction as their ledger entry; sent by the relay."""
 

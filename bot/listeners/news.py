@@ -1,7 +1,9 @@
 """The news alerts' "Not relevant" button and the exclusion-phrase modal it opens.
 
-- `news_not_relevant` (value = mention id): records the vote at once; the account's owner or an admin then
-  gets a modal offering to add an exclusion phrase; anyone else gets an ephemeral thank-you.
+- `news_not_relevant` (value = mention id): records the clicking person's vote at once (one vote per person and
+  story: a repeat click is not counted and is answered "You already marked this as not relevant"); the
+  account's owner or an admin then gets a modal offering to add an exclusion phrase (on a repeat click too);
+  anyone else gets an ephemeral thank-you.
 - view `news_exclusion`: adds the phrase to the account's exclusions (owner or admin only, checked again).
 
 "Open grade" on the alert is the shared `open_grade` action (bot.listeners.actions).
@@ -65,25 +67,23 @@ def register(app: App, ctx: BotContext) -> None:
             answer(render_problem("That button carries no story; it may come from an old message."))
             return
         with unit_of_work(ctx.sessions) as session:
-            voted = feed_store.vote_not_relevant(session, team_id=team, mention_id=mention_id)
-            if voted is None:
-                found = None
-            else:
-                mention, account = voted
-                found = (account.id, account.name, account.owner_user_id, mention.title, mention.not_relevant_votes)
-        if found is None:
+            vote = feed_store.vote_not_relevant(session, team_id=team, mention_id=mention_id, user_id=user,
+                                                now=ctx.now())
+        if vote is None:  # unknown here: deleted, or a forged id from another workspace; nothing was stored
             answer(render_problem("That story is not known in this workspace any more."))
             return
-        account_id, name, owner, title, votes = found
-        log.info("news_not_relevant team=%s user=%s mention=%s votes=%s", team, user, mention_id, votes)
-        if may_change(owner, user, req.admin()) and body.get("trigger_id"):
-            meta = json.dumps({"account_id": account_id, "mention_id": mention_id})
+        already = not vote.counted
+        log.info("news_not_relevant team=%s user=%s mention=%s votes=%s repeat=%s", team, user, mention_id,
+                 vote.votes, already)
+        if may_change(vote.owner_user_id, user, req.admin()) and body.get("trigger_id"):
+            meta = json.dumps({"account_id": vote.account_id, "mention_id": mention_id})
+            view = render_exclusion_modal(vote.account_name, vote.title, meta, already=already)
             try:
-                client.views_open(trigger_id=body["trigger_id"], view=render_exclusion_modal(name, title, meta))
+                client.views_open(trigger_id=body["trigger_id"], view=view)
                 return
             except (SlackApiError, SlackClientError, OSError) as exc:
                 log.warning("news_modal_failed team=%s user=%s error=%s", team, user, type(exc).__name__)
-        answer(render_vote_recorded(name, votes))
+        answer(render_vote_recorded(vote.account_name, vote.votes, already=already))
 
     app.action(NOT_RELEVANT)(ack=ack_click, lazy=[not_relevant])
 

@@ -87,11 +87,17 @@ PHRASE_ACTION = "phrase"
 MAX_PHRASE = 200
 
 
-def render_exclusion_modal(account: str, title: str, private_metadata: str) -> View:
-    """Offer to add an exclusion phrase after a "Not relevant" vote."""
+ALREADY_VOTED = "You already marked this as not relevant"
+
+
+def render_exclusion_modal(account: str, title: str, private_metadata: str, *, already: bool = False) -> View:
+    """Offer to add an exclusion phrase after a "Not relevant" vote (`already`: a repeat click, not counted)."""
+    story = f"*{escape(truncate(title, 300))}*"
+    who = f"*{escape(truncate(account, 150))}*"
+    vote = (f"{ALREADY_VOTED}: {story} for {who}; your vote counts once." if already
+            else f"Thanks, your vote is recorded: {story} is not relevant for {who}.")
     intro = (
-        f"Thanks, your vote is recorded: *{escape(truncate(title, 300))}* is not relevant for "
-        f"*{escape(truncate(account, 150))}*.\n\nTo stop stories like it, add a phrase: stories containing it "
+        f"{vote}\n\nTo stop stories like it, add a phrase: stories containing it "
         f"(any case) will no longer alert about {escape(truncate(account, 150))}. For example _shell company_ or "
         "_Oracle of Omaha_."
     )
@@ -128,10 +134,15 @@ def render_exclusion_added(account: str, phrase: str, phrases: list[str]) -> Vie
     )
 
 
-def render_vote_recorded(account: str, votes: int) -> Message:
-    text = (
-        f"Thanks, marked as not relevant for *{escape(account)}* ({votes} vote{'s' if votes != 1 else ''}). "
-        "The account's owner or an admin can add an exclusion phrase so stories like it stop."
-    )
-    return Message(text=f"Marked as not relevant for {escape(account)}",
+def render_vote_recorded(account: str, votes: int, *, already: bool = False) -> Message:
+    """The answer to a "Not relevant" click; `votes` counts people. `already`: this person had voted before."""
+    count = f"{votes} {'person' if votes == 1 else 'people'}"
+    if already:
+        first = f"{ALREADY_VOTED} for *{escape(account)}*; your vote counts once ({count} so far). "
+        summary = f"{ALREADY_VOTED} for {escape(account)}"
+    else:
+        first = f"Thanks, marked as not relevant for *{escape(account)}* ({count} so far). "
+        summary = f"Marked as not relevant for {escape(account)}"
+    text = first + "The account's owner or an admin can add an exclusion phrase so stories like it stop."
+    return Message(text=summary,
                    blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))])

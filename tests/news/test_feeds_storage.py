@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine, delete, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from news.guard import UrlRefused
 from storage import feeds
 from storage.db import ensure_workspace
-from storage.models import Account, Feed
+from storage.models import Account, Base, Feed, NewsMention, NewsVote, Workspace
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LOCAL = frozenset({"127.0.0.1"})
@@ -120,9 +123,9 @@ def test_record_mention_is_idempotent_per_account_and_story(session: Session) ->
     again = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
     for_other = feeds.record_mention(session, team_id="T1", account_id=other.id, story_key="k1", **kw)
     assert first is not None and again is None and for_other is not None
-    voted = feeds.vote_not_relevant(session, team_id="T1", mention_id=first)
-    assert voted is not None and voted[0].not_relevant_votes == 1 and voted[1].name == "Shell"
-    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=first) is None
+    voted = feeds.vote_not_relevant(session, team_id="T1", mention_id=first, user_id="U1", now=NOW)
+    assert voted is not None and voted.votes == 1 and voted.counted and voted.account_name == "Shell"
+    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=first, user_id="U1", now=NOW) is None
     assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase=" shell  company ", now=NOW) == [
         "shell company"
     ]
@@ -131,3 +134,114 @@ def test_record_mention_is_idempotent_per_account_and_story(session: Session) ->
     ]
     with pytest.raises(feeds.FeedError, match="empty"):
         feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="  ", now=NOW)
+
+
+def _mention(session: Session, team: str, name: str, key: str = "k1") -> int:
+    acc = _account(session, team, name)
+    mention = feeds.record_mention(session, team_id=team, account_id=acc.id, story_key=key, feed_id=None,
+                                   title=f"{name} in the news", link=None, source=None, published_at=NOW, now=NOW)
+    assert mention is not None
+    return mention
+
+
+def _stored_votes(session: Session, mention_id: int) -> tuple[int, list[tuple[str, str]]]:
+    mention = session.scalars(select(NewsMention).where(NewsMention.id == mention_id)).one()
+    session.refresh(mention)
+    voters = session.execute(
+        select(NewsVote.team_id, NewsVote.user_id).where(NewsVote.mention_id == mention_id).order_by(NewsVote.user_id)
+    ).all()
+    return mention.not_relevant_votes, [tuple(v) for v in voters]
+
+
+def test_the_same_person_voting_twice_counts_once(session: Session) -> None:
+    mention = _mention(session, "T1", "Shell")
+    first = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    again = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1",
+                                    now=NOW + timedelta(seconds=1))
+    assert first is not None and first.counted and first.votes == 1
+    assert again is not None and not again.counted and again.votes == 1
+    assert _stored_votes(session, mention) == (1, [("T1", "U1")])
+
+
+def test_two_people_voting_count_two(session: Session) -> None:
+    mention = _mention(session, "T1", "Shell")
+    a = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    b = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U2", now=NOW)
+    assert a is not None and b is not None and (a.votes, b.votes) == (1, 2) and a.counted and b.counted
+    assert _stored_votes(session, mention) == (2, [("T1", "U1"), ("T1", "U2")])
+
+
+def test_a_mention_of_another_workspace_is_refused_and_nothing_is_stored(session: Session) -> None:
+    theirs = _mention(session, "T1", "Shell")
+    _mention(session, "T2", "Gap")  # the voter's workspace exists and has stories of its own
+    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs, user_id="U9", now=NOW) is None
+    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs + 1000, user_id="U9", now=NOW) is None
+    assert _stored_votes(session, theirs) == (0, [])
+    assert session.scalar(select(func.count()).select_from(NewsVote)) == 0
+
+
+def test_votes_go_with_their_mention(session: Session) -> None:
+    mention = _mention(session, "T1", "Shell")
+    feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    session.execute(delete(NewsMention).where(NewsMention.team_id == "T1", NewsMention.id == mention))
+    assert session.scalar(select(func.count()).select_from(NewsVote)) == 0  # ON DELETE CASCADE
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("second_user", "expected"), [("U1", 1), ("U2", 2)], ids=["same-person", "two-people"])
+def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: int) -> None:
+    """Two sessions vote on one mention at the same time. The same person's double click: the second insert
+    waits on the first's unique key, then does nothing, so the count stays 1. Two people: the second
+    increment waits for the first's row lock and then adds to it, so the count is 2."""
+    from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    team = "TVOTERACE"
+    with unit_of_work(sessions) as s:
+        mention = _mention(s, team, "Race Co")
+    first = sessions()
+    outcome: dict[str, object] = {}
+    finished = threading.Event()
+
+    def click() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                outcome["vote"] = feeds.vote_not_relevant(s, team_id=team, mention_id=mention, user_id=second_user,
+                                                          now=NOW)
+        except Exception as exc:  # reported by the assertion below
+            outcome["error"] = exc
+        finished.set()
+
+    try:
+        mine = feeds.vote_not_relevant(first, team_id=team, mention_id=mention, user_id="U1", now=NOW)
+        assert mine is not None and mine.counted  # not committed yet: holds the new key and the mention's row
+        worker = threading.Thread(target=click)
+        worker.start()
+        time.sleep(0.5)
+        assert not finished.is_set(), "the second click should wait for the first click's transaction"
+        first.commit()
+        worker.join(20)
+    finally:
+        first.close()
+    vote = outcome.get("vote")
+    assert isinstance(vote, feeds.NotRelevantVote), outcome
+    assert vote.counted == (expected == 2) and vote.votes == expected
+    with unit_of_work(sessions) as s:
+        assert _stored_votes(s, mention) == (expected, [(team, u) for u in sorted({"U1", second_user})])
+        s.execute(delete(NewsMention).where(NewsMention.team_id == team))
+        s.execute(delete(Account).where(Account.team_id == team))
+        s.execute(delete(Workspace).where(Workspace.team_id == team))
+    engine.dispose()
+
+
+def test_news_votes_table_matches_the_model(engine: Engine) -> None:
+    """Migration 0005 creates exactly what storage.models.NewsVote declares (columns, keys, indexes)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert [d for d in diff if "news_votes" in repr(d)] == []
+    assert "news_votes" in inspect(engine).get_table_names()

@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.render.registry import render
 from storage import feeds as feed_store
 from storage.db import ensure_workspace, unit_of_work
-from storage.models import Account, NewsMention
-from tests.bot.conftest import BotHarness, bot_server, fake_slack, make_bot_server  # noqa: F401 - fixtures
+from storage.models import Account, NewsMention, NewsVote
+from tests.bot.conftest import (  # noqa: F401 - fixtures
+    BotHarness,
+    bot_server,
+    bot_server_any_db,
+    fake_slack,
+    make_bot_server,
+)
 from tests.fakes.slack_signing import input_text
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -82,6 +89,50 @@ def test_anyone_else_gets_a_thank_you_and_cannot_forge_the_form(bot_server: BotH
     other = h.post_view_submission("news_exclusion", {"phrase": {"phrase": input_text("x")}},
                                    private_metadata=meta, user_id=OWNER, team_id="T0OTHER99")
     assert "not in your workspace" in json.dumps(h.ack_json(other))
+
+
+def test_a_second_click_by_the_same_person_answers_already_and_counts_once(
+    bot_server_any_db: BotHarness,  # noqa: F811
+) -> None:
+    h = bot_server_any_db
+    _, mention_id = _seed(h.sessions, h.team_id)
+    h.post_action("news_not_relevant", value=str(mention_id), user_id=STRANGER)
+    first = json.dumps(h.fake_slack.wait_for_response().params)
+    assert "Thanks, marked as not relevant" in first and "1 person so far" in first
+    resp = h.post_action("news_not_relevant", value=str(mention_id), user_id=STRANGER)
+    assert resp.status_code == 200
+    again = json.dumps(h.fake_slack.wait_for_response(count=2).params)
+    assert "You already marked this as not relevant" in again and "1 person so far" in again
+    assert _votes(h.sessions, h.team_id, mention_id) == 1
+    # Another person's vote still counts.
+    h.post_action("news_not_relevant", value=str(mention_id), user_id="U0THIRD01")
+    assert "2 people so far" in json.dumps(h.fake_slack.wait_for_response(count=3).params)
+    assert _votes(h.sessions, h.team_id, mention_id) == 2
+
+
+def test_the_owner_clicking_again_still_gets_the_phrase_form(bot_server: BotHarness) -> None:  # noqa: F811
+    h = bot_server
+    _, mention_id = _seed(h.sessions, h.team_id)
+    for _ in range(3):
+        assert h.post_action("news_not_relevant", value=str(mention_id), user_id=OWNER).status_code == 200
+    views = h.fake_slack.wait_for("views.open", count=3)
+    texts = [json.dumps(json.loads(v) if isinstance(v, str) else v) for v in (c.params["view"] for c in views)]
+    assert sum("You already marked this as not relevant" in t for t in texts) == 2
+    assert sum("your vote is recorded" in t for t in texts) == 1
+    assert all('"callback_id": "news_exclusion"' in t for t in texts)
+    assert _votes(h.sessions, h.team_id, mention_id) == 1
+
+
+def test_a_mention_id_from_another_workspace_does_nothing(bot_server: BotHarness) -> None:  # noqa: F811
+    h = bot_server
+    _, mention_id = _seed(h.sessions, h.team_id)
+    _seed(h.sessions, "T0OTHER99")
+    h.fake_slack.add_user("U0INTRUDER", team_id="T0OTHER99")  # a full member over there
+    h.post_action("news_not_relevant", value=str(mention_id), user_id="U0INTRUDER", team_id="T0OTHER99")
+    assert "not known in this workspace" in json.dumps(h.fake_slack.wait_for_response().params)
+    assert _votes(h.sessions, h.team_id, mention_id) == 0
+    with unit_of_work(h.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(NewsVote)) == 0
 
 
 def test_unknown_mention_gets_a_clear_answer(bot_server: BotHarness) -> None:  # noqa: F811
