@@ -9,12 +9,13 @@ factor, stage; the tier on the whole workspace's revenue ranking) and on the thr
   of storage.importing by calling `invalidate` itself;
 - readers call `ensure_classified` first: when the workspace's fingerprint (rules version + thresholds)
   is not the current one, the whole workspace is classified again and the changed rows are written;
-- imports classify eagerly (the CLI and the demo call `ensure_classified` in the import's transaction),
-  so the next digest finds the classification ready.
+- imports classify eagerly (`accountbot import accounts` calls `ensure_classified` in the import's
+  transaction), so the next digest finds the classification ready.
 
-Both take the workspace row's lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers), so a
-classification never misses a write committed before it, and a write never lands unseen after it: the
-writer's `invalidate` waits for the classifier to commit, then marks the workspace stale again.
+Both take the workspace row's lock (SELECT ... FOR NO KEY UPDATE on PostgreSQL, the lock the writer's UPDATE
+takes; SQLite serialises writers), so a classification never misses a write committed before it, and a write
+never lands unseen after it: the writer's `invalidate` waits for the classifier to commit, then marks the
+workspace stale again. Writes that only reference the workspace row (touches, snoozes, outbox) never wait.
 """
 
 from __future__ import annotations
@@ -69,9 +70,14 @@ def _stale_when_accounts_change(session: Session, _context: Any, _instances: Any
 
 
 def _locked_fingerprint(session: Session, team_id: str) -> str | None:
+    """The fingerprint, read under the workspace row's lock (PostgreSQL). FOR NO KEY UPDATE, the lock an
+    UPDATE of the row takes: it waits for, and holds off, a writer's `invalidate`, but not the many writes
+    that only reference the workspace (touches, snoozes, audit rows, outbox, ledger): FOR UPDATE blocked
+    them all for the whole classification, and deadlocked with an edit outside the rules (the edit's
+    account row, then its audit row's reference to the workspace; the classifier the other way round)."""
     stmt = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return session.execute(stmt).scalar_one_or_none()
 
 

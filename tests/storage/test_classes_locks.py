@@ -1,0 +1,121 @@
+"""storage.classes on PostgreSQL: the classifier's workspace lock serialises it with the writers of rule
+inputs, and with nothing else (every row of the workspace's other tables references the workspace row)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.thresholds import Thresholds
+from storage.classes import _locked_fingerprint, ensure_classified, reclassify
+from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+from storage.edits import log_touch, set_field, snooze
+from storage.models import Account
+from tests.bot.seed import NOW, OWNER, account
+
+pytestmark = pytest.mark.postgres
+TH = Thresholds()
+TEAM = "TCLASSDEAD"
+
+
+@pytest.fixture
+def sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(pg_url)
+    ensure_schema(engine)
+    factory = session_factory(engine)
+    yield factory
+    from tests.conftest import _empty_tables
+
+    _empty_tables(engine)
+    engine.dispose()
+
+
+def _seed(sessions: sessionmaker[Session]) -> int:
+    """A classified workspace, then an edit that moves Small Co's grade: stale, Small Co's row to change."""
+    with unit_of_work(sessions) as s:
+        small = account(s, "Small Co", TEAM, annual_revenue=10, owner_user_id=OWNER, strategic_value="low").id
+        for i in range(4):
+            account(s, f"Big {i}", TEAM, annual_revenue=1000 + i, owner_user_id=OWNER)
+    with unit_of_work(sessions) as s:
+        ensure_classified(s, TEAM, TH)
+    with unit_of_work(sessions) as s:
+        set_field(s, team_id=TEAM, account_id=small, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+    return small
+
+
+def _in_thread(work: Callable[[Session], object], sessions: sessionmaker[Session]) -> tuple[threading.Thread, list[BaseException], threading.Event]:
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def body() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                work(s)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            done.set()
+
+    return threading.Thread(target=body), errors, done
+
+
+@pytest.mark.parametrize("field,value", [("owner", "U0NEWOWNER"), ("sponsor", "U0SPONSOR"), ("aliases", ["Smallish"])])
+def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification(
+    sessions: sessionmaker[Session], field: str, value: object
+) -> None:
+    """The classifier holds the workspace row; an edit of a field outside the rules writes the account row and
+    then its audit row (which references the workspace). A lock on the workspace that blocks references made
+    the edit wait for the classifier while the classifier waited for the edited account row: a deadlock, one
+    of the two aborted after deadlock_timeout."""
+    small = _seed(sessions)
+    classifier = sessions()
+    try:
+        assert _locked_fingerprint(classifier, TEAM) is None  # ensure_classified's lock, held until commit
+        edit, errors, done = _in_thread(
+            lambda s: set_field(s, team_id=TEAM, account_id=small, field=field, value=value, user_id=OWNER, now=NOW),
+            sessions,
+        )
+        edit.start()
+        done.wait(1.0)  # the edit has written the account row (and, before the fix, waits for the workspace)
+        reclassify(classifier, TEAM, TH)  # writes Small Co's new grade: waits for the edit's row, if it is open
+        classifier.commit()
+        edit.join(15)
+        assert done.is_set()
+        assert errors == []
+    finally:
+        classifier.close()
+    with unit_of_work(sessions) as s:
+        row = s.execute(select(Account.grade, Account.owner_user_id, Account.sponsor_user_id).where(Account.id == small)).one()
+        assert row.grade is not None
+
+
+@pytest.mark.parametrize("write", ["touch", "snooze"])
+def test_writes_that_only_reference_the_workspace_do_not_wait_for_a_classification(
+    sessions: sessionmaker[Session], write: str
+) -> None:
+    """Logging a touch or a snooze during a long classification of a big workspace answers at once."""
+    small = _seed(sessions)
+    classifier = sessions()
+    try:
+        ensure_classified(classifier, TEAM, TH)  # stale: classifies and keeps the lock until commit
+
+        def work(s: Session) -> None:
+            if write == "touch":
+                log_touch(s, team_id=TEAM, account_id=small, kind="call", occurred_at=NOW, created_by=OWNER)
+            else:
+                snooze(s, team_id=TEAM, account_id=small, until=NOW + timedelta(days=3), reason=None, user_id=OWNER, now=NOW)
+
+        writer, errors, done = _in_thread(work, sessions)
+        writer.start()
+        finished_first = done.wait(3.0)
+        classifier.commit()
+        writer.join(10)
+        assert errors == []
+        assert finished_first, "the write waited for the classifier's commit"
+    finally:
+        classifier.close()
