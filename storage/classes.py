@@ -13,7 +13,7 @@ factor, stage; the tier on the whole workspace's revenue ranking) and on the thr
   transaction), so the next digest finds the classification ready.
 
 Both take the workspace row's lock (SELECT ... FOR NO KEY UPDATE on PostgreSQL, the lock the writer's UPDATE
-takes; SQLite serialises writers), so a classification never misses a write committed before it, and a write
+takes; on SQLite the database's write lock, taken before the classifier reads), so a classification never misses a write committed before it, and a write
 never lands unseen after it: the writer's `invalidate` waits for the classifier to commit, then marks the
 workspace stale again. Writes that only reference the workspace row (touches, snoozes, outbox) never wait.
 """
@@ -78,6 +78,16 @@ def _locked_fingerprint(session: Session, team_id: str) -> str | None:
     stmt = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(key_share=True)
+    else:
+        # SQLite has no row locks, and its driver begins a transaction only at the first write: without
+        # one the classification reads with no lock at all, an edit commits meanwhile, and the classifier
+        # then stamps its out-of-date verdicts with a fresh fingerprint. A write first takes the database's
+        # write lock (held to commit), so writers wait for the classifier, and it reads the latest data.
+        session.execute(
+            update(WORKSPACES)
+            .where(WORKSPACES.c.team_id == team_id)
+            .values(classified_with=WORKSPACES.c.classified_with)
+        )
     return session.execute(stmt).scalar_one_or_none()
 
 

@@ -138,3 +138,53 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
         s.execute(Account.__table__.delete().where(Account.team_id == team))
         s.execute(Workspace.__table__.delete().where(Workspace.team_id == team))
     engine.dispose()
+
+
+def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale(sessions, monkeypatch) -> None:
+    """Both databases: an edit that commits while a classification is reading the accounts must not end up
+    behind the fresh fingerprint the classifier then writes. (SQLite's driver begins a transaction only at
+    the first write, so the classifier read with no lock at all and stamped its stale verdicts as current.)"""
+    import storage.classes as classes
+
+    with unit_of_work(sessions) as s:
+        accs = portfolio(s)
+        ensure_classified(s, TEAM, TH)
+    target, other = accs["Umbrella"].id, accs["Initech"].id
+    with unit_of_work(sessions) as s:  # any edit of a rule input: the next reader classifies again
+        set_field(s, team_id=TEAM, account_id=other, field="wallet_share", value=10.0, user_id=OWNER, now=NOW)
+    with unit_of_work(sessions) as s:
+        before = computed(s)[target]
+    edited = threading.Event()
+    errors: list[BaseException] = []
+
+    def edit() -> None:
+        try:
+            with unit_of_work(sessions) as s:
+                set_field(s, team_id=TEAM, account_id=target, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        edited.set()
+
+    worker = threading.Thread(target=edit)
+    real = classes.classify_workspace
+
+    def classify_while_someone_edits(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        worker.start()
+        edited.wait(1.0)  # the edit commits now, unless the classifier's lock holds it off
+        return out
+
+    monkeypatch.setattr(classes, "classify_workspace", classify_while_someone_edits)
+    classifier = sessions()
+    try:
+        ensure_classified(classifier, TEAM, TH)
+        classifier.commit()
+    finally:
+        classifier.close()
+    worker.join(35)
+    monkeypatch.setattr(classes, "classify_workspace", real)
+    assert errors == []
+    with unit_of_work(sessions) as s:
+        ensure_classified(s, TEAM, TH)
+        assert computed(s)[target] != before  # the edit moved the grade
+        assert stored(s) == computed(s)
