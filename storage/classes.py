@@ -5,8 +5,9 @@ Tier and grade depend only on account columns (revenue, wallet share, profitabil
 factor, stage; the tier on the whole workspace's revenue ranking) and on the thresholds. So:
 
 - every write to those columns marks the workspace stale in its transaction, before the account rows
-  change: ORM writes (storage.edits, anything else) through the session hook below, the bulk Core upsert
-  of storage.importing by calling `invalidate` itself;
+  change: ORM writes (storage.edits, anything else) through the flush hook below, INSERT / UPDATE / DELETE
+  statements on accounts run with `Session.execute` through the execute hook, the bulk Core upsert of
+  storage.importing by calling `invalidate` itself (first, for the lock order);
 - readers call `ensure_classified` first: when the workspace's fingerprint (rules version + thresholds)
   is not the current one, the whole workspace is classified again and the changed rows are written;
 - imports classify eagerly (`accountbot import accounts` calls `ensure_classified` in the import's
@@ -22,11 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from accounts.grading import RULES_VERSION
 from accounts.thresholds import Thresholds
@@ -61,12 +63,62 @@ def _stale_when_accounts_change(session: Session, _context: Any, _instances: Any
     classification stale. Runs before the flush writes the account rows (lock order: workspace first)."""
     teams = {obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Account)}
     for obj in session.dirty:
-        if isinstance(obj, Account) and obj.team_id not in teams:
-            attrs = inspect(obj).attrs
-            if any(attrs[name].history.has_changes() for name in RULE_INPUTS):
-                teams.add(obj.team_id)
+        if not isinstance(obj, Account):
+            continue
+        attrs = inspect(obj).attrs
+        moved = attrs.team_id.history
+        if moved.has_changes():  # it leaves one workspace's ranking and joins another's
+            teams.update(t for t in (*moved.deleted, *moved.added) if isinstance(t, str))
+        elif obj.team_id not in teams and any(attrs[name].history.has_changes() for name in RULE_INPUTS):
+            teams.add(obj.team_id)
     for team_id in sorted(t for t in teams if t):
         invalidate(session, team_id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
+    """INSERT, UPDATE and DELETE statements on accounts run with `Session.execute` (ORM bulk or Core)
+    bypass the flush and its hook: the workspaces whose accounts they may change are marked stale first.
+    UPDATEs that set no rule input (owners, tier and grade, last announced classes) leave them valid.
+    (`session.connection().execute` bypasses this too: Core writes there call `invalidate` themselves.)"""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    stmt: Any = state.statement
+    if getattr(getattr(stmt, "table", None), "name", None) != ACCOUNTS.name:
+        return
+    given: Any = state.parameters
+    params: list[Mapping[str, Any]] = list(given) if isinstance(given, list) else [given or {}]
+    assigned = {getattr(k, "key", k) for k in (getattr(stmt, "_values", None) or {})}
+    assigned |= {getattr(k, "key", k) for k, _ in (getattr(stmt, "_ordered_values", None) or ())}
+    assigned |= {k for p in params for k in p}
+    connection = state.session.connection()
+    everywhere = update(WORKSPACES).values(classified_with=None)
+    if state.is_insert:
+        teams = {p.get("team_id") for p in params} | {
+            v.value for k, v in (getattr(stmt, "_values", None) or {}).items()
+            if getattr(k, "key", k) == "team_id" and hasattr(v, "value")
+        }
+        if not teams or any(not isinstance(t, str) for t in teams):  # a team not to be seen: every workspace
+            connection.execute(everywhere)
+        else:
+            for team_id in sorted(str(t) for t in teams):
+                invalidate(state.session, team_id)
+        return
+    if state.is_update and not assigned & {*RULE_INPUTS, "team_id"}:
+        return
+    if "team_id" in assigned:  # accounts moved: the workspaces they join are unknown here
+        connection.execute(everywhere)
+        return
+    touched = select(ACCOUNTS.c.team_id).distinct()
+    if stmt.whereclause is not None:
+        touched = touched.where(stmt.whereclause)  # its bound names, if any, are filled from each parameter set
+    elif any("id" in p for p in params):  # ORM bulk UPDATE by primary key
+        touched = touched.where(ACCOUNTS.c.id == bindparam("id"))
+    stale = everywhere.where(WORKSPACES.c.team_id.in_(touched.scalar_subquery()))
+    if any(params):
+        connection.execute(stale, [p for p in params if p])
+    else:
+        connection.execute(stale)
 
 
 def _locked_fingerprint(session: Session, team_id: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -188,3 +189,73 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
         ensure_classified(s, TEAM, TH)
         assert computed(s)[target] != before  # the edit moved the grade
         assert stored(s) == computed(s)
+
+
+def test_an_account_moved_to_another_workspace_makes_both_stale(session) -> None:
+    accs = portfolio(session)
+    account(session, "Elsewhere Inc", OTHER_TEAM, annual_revenue=5)
+    ensure_classified(session, TEAM, TH)
+    ensure_classified(session, OTHER_TEAM, TH)
+    accs["Acme Corp"].team_id = OTHER_TEAM  # no rule input changes, but both rankings do
+    session.flush()
+    assert classified_with(session) is None
+    assert classified_with(session, OTHER_TEAM) is None
+    for team in (TEAM, OTHER_TEAM):
+        ensure_classified(session, team, TH)
+        assert stored(session, team) == computed(session, team)
+
+
+def _bulk_writes() -> dict[str, Any]:
+    from sqlalchemy import bindparam, delete, insert, update
+
+    table = Account.__table__
+
+    def orm_update(session: Session, ids: dict[str, int]) -> None:
+        session.execute(update(Account).where(Account.team_id == TEAM, Account.name == "Umbrella").values(strategic_value="high"))
+
+    def orm_update_by_primary_key(session: Session, ids: dict[str, int]) -> None:
+        session.execute(update(Account), [{"id": ids["Umbrella"], "strategic_value": "high"}])
+
+    def core_update(session: Session, ids: dict[str, int]) -> None:
+        session.execute(
+            table.update().where(table.c.id == bindparam("aid")).values(strategic_value=bindparam("level")),
+            [{"aid": ids["Umbrella"], "level": "high"}],
+        )
+
+    def orm_delete(session: Session, ids: dict[str, int]) -> None:
+        session.execute(delete(Account).where(Account.id == ids["Acme Corp"]).execution_options(synchronize_session=False))
+
+    def core_insert(session: Session, ids: dict[str, int]) -> None:
+        session.execute(
+            insert(Account),
+            [{"team_id": TEAM, "name": "Megacorp", "name_key": "megacorp", "stage": "client", "annual_revenue": 10.0**10,
+              "aliases": [], "exclusions": [], "created_at": NOW, "updated_at": NOW}],
+        )
+
+    return {f.__name__: f for f in (orm_update, orm_update_by_primary_key, core_update, orm_delete, core_insert)}
+
+
+@pytest.mark.parametrize("write", sorted(_bulk_writes()))
+def test_bulk_statements_on_accounts_through_the_session_make_the_workspace_stale(session, write: str) -> None:
+    """UPDATE, DELETE and INSERT statements run with Session.execute bypass the flush (and its hook)."""
+    accs = portfolio(session)
+    account(session, "Elsewhere Inc", OTHER_TEAM, annual_revenue=5)
+    ensure_classified(session, TEAM, TH)
+    ensure_classified(session, OTHER_TEAM, TH)
+    _bulk_writes()[write](session, {name: a.id for name, a in accs.items()})
+    assert classified_with(session) is None
+    ensure_classified(session, TEAM, TH)
+    assert stored(session) == computed(session)
+    if write not in ("orm_update_by_primary_key",):
+        assert classified_with(session, OTHER_TEAM) == fingerprint(TH)  # another workspace's rows were not touched
+
+
+def test_bulk_statements_outside_the_rules_leave_the_classification_valid(session) -> None:
+    from storage.activity import record_classes
+    from storage.directory import resolve_owner_email
+
+    accs = portfolio(session)
+    ensure_classified(session, TEAM, TH)
+    record_classes(session, TEAM, {accs["Acme Corp"].id: ("key", "A")})
+    resolve_owner_email(session, TEAM, "someone@example.com", "U0SOMEONE")
+    assert classified_with(session) == fingerprint(TH)
