@@ -259,3 +259,16 @@ def test_bulk_statements_outside_the_rules_leave_the_classification_valid(sessio
     record_classes(session, TEAM, {accs["Acme Corp"].id: ("key", "A")})
     resolve_owner_email(session, TEAM, "someone@example.com", "U0SOMEONE")
     assert classified_with(session) == fingerprint(TH)
+
+
+def test_an_empty_or_missing_workspace_is_classified_without_error(session) -> None:
+    from storage.db import ensure_workspace
+
+    assert ensure_classified(session, "T0NOSUCHWS", TH) == 0  # no row: nothing to store, nothing raised
+    ensure_workspace(session, TEAM)
+    assert ensure_classified(session, TEAM, TH) == 0
+    assert classified_with(session) == fingerprint(TH)
+    account(session, "First Co", annual_revenue=10)  # the first account makes it stale
+    assert classified_with(session) is None
+    assert ensure_classified(session, TEAM, TH) == 1
+    assert stored(session) == computed(session)
