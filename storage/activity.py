@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
-from storage.classes import ensure_classified
+from storage.classes import ensure_classified, lock_workspace
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze, table_of
 
 ACCOUNTS = table_of(Account)  # Core statements without ORM bookkeeping
@@ -228,9 +228,13 @@ def by_owner(states: Iterable[AccountState]) -> dict[str, list[AccountState]]:
 
 
 def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:
-    """Remember the tier and grade now in force, so a change is announced once."""
+    """Remember the tier and grade now in force, so a change is announced once.
+
+    The workspace row's lock first (storage.classes.lock_workspace): these rows go in name order, an
+    accounts import's in the file's order; without the lock each could hold a row the other waits for."""
     if not changes:
         return
+    lock_workspace(session, team_id)
     session.execute(
         update(ACCOUNTS)
         .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))

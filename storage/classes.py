@@ -121,12 +121,16 @@ def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
         connection.execute(stale)
 
 
-def _locked_fingerprint(session: Session, team_id: str) -> str | None:
-    """The fingerprint, read under the workspace row's lock (PostgreSQL). FOR NO KEY UPDATE, the lock an
-    UPDATE of the row takes: it waits for, and holds off, a writer's `invalidate`, but not the many writes
-    that only reference the workspace (touches, snoozes, audit rows, outbox, ledger): FOR UPDATE blocked
-    them all for the whole classification, and deadlocked with an edit outside the rules (the edit's
-    account row, then its audit row's reference to the workspace; the classifier the other way round)."""
+def lock_workspace(session: Session, team_id: str) -> str | None:
+    """Take the workspace row's lock (until commit) and read the fingerprint under it. Whoever writes many
+    account rows of a workspace takes it first (the classifier, tier_watch's record of announced classes;
+    the import's `invalidate` takes it by its UPDATE), so they never lock account rows in crossing orders.
+
+    On PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE of the row takes: it waits for, and holds off, a
+    writer's `invalidate`, but not the many writes that only reference the workspace (touches, snoozes,
+    audit rows, outbox, ledger): FOR UPDATE blocked them all for the whole classification, and deadlocked
+    with an edit outside the rules (the edit's account row, then its audit row's reference to the
+    workspace; the classifier the other way round)."""
     stmt = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(key_share=True)
@@ -151,7 +155,7 @@ def ensure_classified(session: Session, team_id: str, th: Thresholds) -> int:
     current = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
     if session.execute(current).scalar_one_or_none() == wanted:
         return 0  # current as of our snapshot: no lock needed to read it
-    if _locked_fingerprint(session, team_id) == wanted:
+    if lock_workspace(session, team_id) == wanted:
         return 0  # another process classified while we waited for the lock
     return reclassify(session, team_id, th)
 

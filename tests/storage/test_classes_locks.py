@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
-from storage.classes import _locked_fingerprint, ensure_classified, reclassify
+from storage.classes import ensure_classified, lock_workspace, reclassify
 from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
 from storage.edits import log_touch, set_field, snooze
 from storage.models import Account
@@ -75,7 +75,7 @@ def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification
     small = _seed(sessions)
     classifier = sessions()
     try:
-        assert _locked_fingerprint(classifier, TEAM) is None  # ensure_classified's lock, held until commit
+        assert lock_workspace(classifier, TEAM) is None  # ensure_classified's lock, held until commit
         edit, errors, done = _in_thread(
             lambda s: set_field(s, team_id=TEAM, account_id=small, field=field, value=value, user_id=OWNER, now=NOW),
             sessions,
@@ -119,3 +119,29 @@ def test_writes_that_only_reference_the_workspace_do_not_wait_for_a_classificati
         assert finished_first, "the write waited for the classifier's commit"
     finally:
         classifier.close()
+
+
+def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(sessions: sessionmaker[Session]) -> None:
+    """tier_watch writes last_tier/last_grade in name order; an import upserts in the file's order. Without
+    the workspace lock first, each held a row the other wanted (seen as DeadlockDetected under load)."""
+    from storage.activity import record_classes
+    from storage.importing import AccountRow, import_accounts
+
+    with unit_of_work(sessions) as s:
+        first = account(s, "Alpha", TEAM, annual_revenue=10, owner_user_id=OWNER).id
+        second = account(s, "Beta", TEAM, annual_revenue=20, owner_user_id=OWNER).id
+    importer = sessions()
+    try:
+        import_accounts(importer, TEAM, [AccountRow(2, "Beta", {"annual_revenue": 21.0})], NOW)  # holds Beta
+        recorder, errors, done = _in_thread(
+            lambda s: record_classes(s, TEAM, {first: ("key", "A"), second: ("key", "B")}), sessions
+        )
+        recorder.start()
+        done.wait(1.0)  # before the fix: holds Alpha, waits for Beta
+        import_accounts(importer, TEAM, [AccountRow(2, "Alpha", {"annual_revenue": 11.0})], NOW)
+        importer.commit()
+        recorder.join(15)
+        assert done.is_set()
+        assert errors == []
+    finally:
+        importer.close()
