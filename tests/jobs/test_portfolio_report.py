@@ -16,6 +16,7 @@ from storage import outbox
 from storage.models import JobRun, OutboxMessage, SlackUser
 from tests.jobs.conftest import TEAM, Builder
 from tests.jobs.test_cli import cli_db, invoke  # noqa: F401 - the CLI fixture
+from tests.sql_capture import statements_sent
 
 TH = Thresholds()
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -191,7 +192,6 @@ def test_a_workspace_without_admins_gets_no_report(session, build: Builder) -> N
 
 
 def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builder) -> None:
-    from sqlalchemy import event
 
     from storage.reports import recent_moves, report_admins
 
@@ -206,18 +206,9 @@ def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builde
         period="p-elsewhere", now=MONDAY - timedelta(days=1),
     )  # fmt: skip
     session.commit()
-    statements: list[tuple[str, object]] = []
-    bind = session.get_bind()
-
-    def seen(conn, cursor, statement, parameters, *args):  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
-    event.listen(bind, "before_cursor_execute", seen)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         assert list(report_admins(session, TEAM)) == ["UADMIN1"]
         assert recent_moves(session, TEAM, MONDAY - timedelta(days=7), MONDAY) == []
-    finally:
-        event.remove(bind, "before_cursor_execute", seen)
     assert statements and all("team_id" in s for s, _ in statements)
     result = portfolio_report.run(session, MONDAY, TH)
     by_team = {(team, m.recipient): m.facts for team, m in result.messages}

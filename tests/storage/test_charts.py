@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from accounts.charts import concentration_chart, quadrant_chart
@@ -12,6 +11,7 @@ from accounts.thresholds import Thresholds
 from storage.charts import chart_accounts, concentration_inputs
 from storage.portfolio import assess_workspace
 from tests.bot.seed import NOW, OTHER_TEAM, OWNER, STRANGER, TEAM, account, contact, portfolio, touch
+from tests.sql_capture import statements_sent
 
 TH = Thresholds()
 
@@ -86,18 +86,9 @@ def test_owner_filter_keeps_workspace_wide_tiers(session: Session) -> None:
 
 def test_every_statement_is_scoped_by_the_team(session: Session) -> None:
     portfolio(session)
-    statements: list[tuple[str, object]] = []
-    bind = session.get_bind()
-
-    def seen(conn, cursor, statement, parameters, *args):  # type: ignore[no-untyped-def]
-        statements.append((statement, parameters))
-
-    event.listen(bind, "before_cursor_execute", seen)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         chart_accounts(session, TEAM, NOW, TH)
         chart_accounts(session, TEAM, NOW, TH, owner_user_id=OWNER)
-    finally:
-        event.remove(bind, "before_cursor_execute", seen)
     assert statements
     for statement, parameters in statements:
         assert "team_id" in statement, statement
