@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -121,6 +122,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def conflict_insert(session: Session, target: Any) -> Any:
+    """INSERT into `target` (a model or table) in the session's database's dialect, so the statement has
+    `on_conflict_do_nothing` / `on_conflict_do_update` (PostgreSQL and SQLite spell them alike)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(target)
+    if dialect == "sqlite":
+        return sqlite.insert(target)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
+
 def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:
     """The workspace row, created if missing. Safe when two requests create it at the same moment
     (insert ... on conflict do nothing), on SQLite and PostgreSQL."""
@@ -128,8 +140,7 @@ def ensure_workspace(session: Session, team_id: str, name: str | None = None) ->
     if ws is not None:
         return ws
     values = {"team_id": team_id, "name": name, "created_at": utcnow()}
-    insert = postgresql.insert if is_postgres(session) else sqlite.insert
-    session.execute(insert(Workspace).values(**values).on_conflict_do_nothing(index_elements=["team_id"]))
+    session.execute(conflict_insert(session, Workspace).values(**values).on_conflict_do_nothing(index_elements=["team_id"]))
     ws = session.get(Workspace, team_id, populate_existing=True)
     assert ws is not None
     return ws

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.accounts import name_key
+from storage.db import conflict_insert
 from storage.models import Account, AccountChange, Contact, Interaction, SlackUser, Snooze
 
 # Account columns `set_field` may change, by the name users type.
@@ -165,9 +165,7 @@ def log_touch(
         created_by=created_by,
         dedup_key=touch_dedup_key(account_id, occurred_at, kind, contact_id, created_by, note),
     )
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Interaction).values(**values).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    stmt = conflict_insert(session, Interaction).values(**values).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
     new_id = session.execute(stmt.returning(Interaction.id)).scalar_one_or_none()
     return new_id is not None
 
@@ -310,9 +308,8 @@ def remember_slack_user(
     row = session.scalar(found)
     if row is None:
         # Two first requests of the same person may race here: insert-or-nothing, then read the row back.
-        insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(
-            insert(SlackUser)
+            conflict_insert(session, SlackUser)
             .values(team_id=team_id, user_id=user_id, is_admin=False)
             .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
         )

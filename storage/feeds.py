@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from news.guard import check_url
-from storage.db import ensure_workspace
+from storage.db import conflict_insert, ensure_workspace
 from storage.models import Account, Feed, NewsMention, NewsVote, UTCDateTime, Workspace
 
 MAX_BACKOFF = timedelta(hours=24)
@@ -352,10 +351,8 @@ def record_mention(
         seen_at=now,
         not_relevant_votes=0,
     )
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(NewsMention)
+        conflict_insert(session, NewsMention)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["team_id", "account_id", "story_key"])
         .returning(NewsMention.id)
@@ -394,8 +391,6 @@ def vote_not_relevant(
     if row is None:
         return None
     _, title, account_id, account_name, owner = row
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # INSERT ... SELECT from the mention, scoped by team: a vote can only ever attach to this workspace's story.
     source = select(
         literal(team_id, String()),
@@ -404,7 +399,7 @@ def vote_not_relevant(
         literal(now, UTCDateTime()),
     ).where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
     stmt = (
-        insert(NewsVote)
+        conflict_insert(session, NewsVote)
         .from_select(["team_id", "mention_id", "user_id", "created_at"], source)
         .on_conflict_do_nothing(index_elements=["team_id", "mention_id", "user_id"])
         .returning(NewsVote.id)

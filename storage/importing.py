@@ -23,12 +23,11 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.accounts import name_key
 from storage.classes import invalidate
-from storage.db import ensure_workspace
+from storage.db import conflict_insert, ensure_workspace
 from storage.edits import touch_dedup_key
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
 
@@ -128,15 +127,6 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")
-
-
 def _differs(table: Table, excluded: Any, columns: Sequence[str]) -> ColumnElement[bool]:
     """SQL: some of `columns` would change (NULL-safe; JSON compared as text, PostgreSQL has no json =)."""
     tests = []
@@ -179,7 +169,7 @@ def _upsert(
             select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(table.c.team_id == team_id)
         )
     }
-    stmt = _insert(session, table)
+    stmt = conflict_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict,
         set_={col: stmt.excluded[col] for col in update} | touch,
@@ -403,7 +393,7 @@ def import_interactions(
     _reject_if(errors)
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
-    stmt = _insert(session, table_of(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
     for chunk in _chunks(new):
         session.execute(stmt, list(chunk))
         if progress:

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import conflict_insert
 from storage.models import JobRun, table_of
 
 JOB_RUNS = table_of(JobRun)
@@ -34,14 +34,7 @@ def _chunks(values: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
 def _insert_new(session: Session) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING period: executed with many parameter sets, SQLAlchemy
     batches them into multi-row statements compiled once ("insertmanyvalues")."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        insert: Any = postgresql.insert(JOB_RUNS)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(JOB_RUNS)
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    return insert.on_conflict_do_nothing(index_elements=["team_id", "job", "period"]).returning(JOB_RUNS.c.period)
+    return conflict_insert(session, JOB_RUNS).on_conflict_do_nothing(index_elements=["team_id", "job", "period"]).returning(JOB_RUNS.c.period)
 
 
 def claim(

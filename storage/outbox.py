@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import conflict_insert
 from storage.models import OutboxMessage, table_of
 
 OUTBOX = table_of(OutboxMessage)  # Core inserts: no ORM bookkeeping per row
@@ -56,14 +56,7 @@ class NewMessage:
 def _insert_ignoring_duplicates(session: Session) -> Any:
     """INSERT ... ON CONFLICT (team_id, dedup_key) DO NOTHING RETURNING id, for one row or many (given many
     parameter sets, SQLAlchemy batches them into multi-row statements compiled once: "insertmanyvalues")."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        insert: Any = postgresql.insert(OUTBOX)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(OUTBOX)
-    else:
-        raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    return insert.on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OUTBOX.c.id)
+    return conflict_insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OUTBOX.c.id)
 
 
 def enqueue(
