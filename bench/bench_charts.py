@@ -12,20 +12,16 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import sys
 import time
 from io import BytesIO
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from accounts.charts import ChartAccount, concentration_chart, quadrant_chart  # noqa: E402
-from accounts.quadrant import quadrant, rate_engagement, rate_potential  # noqa: E402
-from accounts.thresholds import Thresholds  # noqa: E402
-from bot.render.charts import concentration_png, quadrant_png  # noqa: E402
+from accounts.charts import ChartAccount, concentration_chart, quadrant_chart
+from accounts.quadrant import quadrant, rate_engagement, rate_potential
+from accounts.thresholds import Thresholds
+from bot.render.charts import concentration_png, quadrant_png
 
 N = 10_000
 SEED = 20261124
