@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -113,15 +112,15 @@ def fill(url: str) -> None:
         cols = "id, team_id, account_id, occurred_at, kind, contact_id, colleague, dedup_key"
         if engine.dialect.name == "postgresql":
             raw = conn.connection.dbapi_connection
-            with raw.cursor() as cur, cur.copy(f"COPY interactions ({cols}) FROM STDIN") as copy:  # noqa: S608
+            with raw.cursor() as cur, cur.copy(f"COPY interactions ({cols}) FROM STDIN") as copy:  # noqa: S608 - names are this script's constants
                 for n in range(INTERACTIONS):
                     copy.write_row(interaction(n))
             conn.execute(text("SELECT setval('interactions_id_seq', :n)"), {"n": INTERACTIONS})
             for table, n in (("accounts", ACCOUNTS), ("contacts", ACCOUNTS * CONTACTS_PER_ACCOUNT)):
-                conn.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": n})  # noqa: S608
+                conn.execute(text(f"SELECT setval('{table}_id_seq', :n)"), {"n": n})  # noqa: S608 - names are this script's constants
         else:
             batch: list[tuple] = []
-            sql = f"INSERT INTO interactions ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            sql = f"INSERT INTO interactions ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 - names are this script's constants
             raw = conn.connection.dbapi_connection
             cur = raw.cursor()
             for n in range(INTERACTIONS):
@@ -230,22 +229,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         run_backend(f"sqlite:///{tmp}/bench.db", "sqlite")
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        from sqlalchemy import create_engine, text
+    from scratch_db import postgres_database  # bench/, beside this script
 
-        from storage.db import normalize_database_url
-
-        admin = create_engine(normalize_database_url(pg), isolation_level="AUTOCOMMIT")
-        name = f"accountbot_bench_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            run_backend(admin.url.set(database=name).render_as_string(hide_password=False), "postgresql")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with postgres_database() as pg:
+        if pg:
+            run_backend(pg, "postgresql")
 
 
 if __name__ == "__main__":

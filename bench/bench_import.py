@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from scratch_db import postgres_database  # bench/, beside this script
 
 from accountbot.csvformats import read_file
 from accountbot.sample_data.generate import write_synthetic_accounts
-from storage.db import ensure_schema, make_engine, normalize_database_url, session_factory, unit_of_work
+from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
 from storage.importing import import_accounts
 
 TARGET_SECONDS = 60.0
@@ -58,24 +54,6 @@ def import_once(url: str, path: Path, team: str) -> tuple[float, int, int]:
         return time.perf_counter() - started, result.created, result.unchanged
     finally:
         engine.dispose()
-
-
-@contextmanager
-def postgres_database() -> Iterator[str | None]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield None
-        return
-    admin = create_engine(normalize_database_url(base), isolation_level="AUTOCOMMIT")
-    name = f"accountbot_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(rows: int) -> None:

@@ -12,30 +12,22 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from scratch_db import postgres_database  # bench/, beside this script
+from slack_sdk import WebClient
+from sqlalchemy import select, text
 
-from slack_sdk import WebClient  # noqa: E402
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from bot.relay import Relay
+from storage import outbox
+from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work, utcnow
+from storage.models import OutboxMessage
 
-from bot.relay import Relay  # noqa: E402
-from storage import outbox  # noqa: E402
-from storage.db import (  # noqa: E402
-    ensure_schema,
-    ensure_workspace,
-    make_engine,
-    normalize_database_url,
-    session_factory,
-    unit_of_work,
-    utcnow,
-)
-from storage.models import OutboxMessage  # noqa: E402
-from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
+# The loopback fake Slack lives in the test tree, which is not installed: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fakes.slack_api import FakeSlackApi  # noqa: E402 - importable only after the line above
 
 CHANNELS = int(os.environ.get("BENCH_RELAY_CHANNELS", "20"))
 PER_CHANNEL = int(os.environ.get("BENCH_RELAY_PER_CHANNEL", "10"))
@@ -96,19 +88,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for line in run(f"sqlite:///{tmp}/relay.db", "sqlite"):
             print(json.dumps(line), flush=True)
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        admin = create_engine(normalize_database_url(pg), isolation_level="AUTOCOMMIT")
-        name = f"accountbot_bench_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            for line in run(admin.url.set(database=name).render_as_string(hide_password=False), "postgresql"):
+    with postgres_database() as pg:
+        if pg:
+            for line in run(pg, "postgresql"):
                 print(json.dumps(line), flush=True)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 if __name__ == "__main__":
