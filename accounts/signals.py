@@ -42,12 +42,12 @@ def cadence_days(tier: str | None, grade: str | None, th: Thresholds = DEFAULT_T
     return by_grade if tier != "prospect" else None
 
 
-@dataclass(frozen=True, slots=True)
-class ContactTouches:
-    """Interactions in the single-point-of-failure window that went through one contact."""
+class ContactTouches(NamedTuple):
+    """Interactions in the single-point-of-failure window that went through one contact. (A named tuple, as
+    AccountState: a digest run builds one per contact of every watched account.)"""
 
     contact: str
-    count: int
+    touches: int
     colleagues: tuple[str, ...] = ()  # our people (Slack id or email) who met this contact in the window
 
 
@@ -138,17 +138,17 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
     another contact at the account in the window."""
     if not a.watched:
         return None
-    total = sum(t.count for t in a.window_touches)
-    top = max(a.window_touches, key=lambda t: (t.count, t.contact), default=None)
+    total = sum(t.touches for t in a.window_touches)
+    top = max(a.window_touches, key=lambda t: (t.touches, t.contact), default=None)
     concentrated = (
-        top is not None and total > 0 and top.count * 100 >= th.spof_concentration_percent * total
+        top is not None and total > 0 and top.touches * 100 >= th.spof_concentration_percent * total
     )
     few_deciders = a.decision_makers < th.spof_min_decision_makers
     if not (concentrated or few_deciders):
         return None
     contact = top.contact if concentrated and top is not None else a.sole_decision_maker
     colleague = _colleague_elsewhere(a.window_touches, contact, a.owner)
-    share = round(100 * top.count / total) if concentrated and top is not None else None
+    share = round(100 * top.touches / total) if concentrated and top is not None else None
     reasons = []
     if few_deciders:
         reasons.append("decision_makers")
@@ -177,7 +177,7 @@ def _colleague_elsewhere(touches: Sequence[ContactTouches], contact: str | None,
             continue
         for c in t.colleagues:
             if c != owner:
-                counts[c] = counts.get(c, 0) + t.count
+                counts[c] = counts.get(c, 0) + t.touches
     if not counts:
         return None
     return min(counts, key=lambda c: (-counts[c], c))
@@ -287,6 +287,8 @@ _SIGNALS: tuple[tuple[str, Callable[[AccountState, datetime, Thresholds], Item |
     ("revenue_drop", lambda a, now, th: revenue_drop(a, th)),
 )
 assert tuple(name for name, _ in _SIGNALS) == SECTIONS
+# Signals that can fire for an account that is neither key-tier nor A (a B account without a sponsor).
+_BEYOND_WATCHED = frozenset({"sponsor_missing"})
 _URGENCY = attrgetter("urgency")
 
 
@@ -303,10 +305,12 @@ def build_digest(
     """One owner's digest: non-empty sections in a fixed order, each sorted most urgent first and capped at
     `digest_section_limit` items. None when there is nothing to say."""
     awake = [a for a in accounts if not is_snoozed(a, now)]
+    watched = [a for a in awake if a.tier == "key" or a.grade == "A"]
     limit = th.digest_section_limit
     sections = []
     for name, signal in _SIGNALS:
-        items = [item for a in awake if (item := signal(a, now, th)) is not None]
+        pool = awake if name in _BEYOND_WATCHED else watched  # the others never fire for the rest
+        items = [item for a in pool if (item := signal(a, now, th)) is not None]
         if items:
             items.sort(key=_URGENCY)
             sections.append(Section(name, tuple(items[:limit]), max(0, len(items) - limit)))

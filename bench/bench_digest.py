@@ -131,14 +131,17 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
-    # What `accountbot import accounts` does at the end of its transaction: store every account's tier and
-    # grade (storage.classes), so the digest selects the accounts it concerns in SQL.
+    # What `accountbot import` does at the end of its transaction: store every account's tier and grade
+    # (storage.classes) and its contact and revenue rollups (storage.rollups), so the digest selects the
+    # accounts it concerns in SQL and reads those with them.
     from accounts.thresholds import Thresholds
     from storage.classes import ensure_classified
     from storage.db import session_factory
+    from storage.rollups import ensure_rollups
 
     with session_factory(engine)() as s:
         ensure_classified(s, TEAM, Thresholds())
+        ensure_rollups(s, TEAM, NOW, Thresholds())
         s.commit()
     if engine.dialect.name == "postgresql":  # fresh statistics and visibility map (index-only scans)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -159,6 +162,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
     from storage.classes import ensure_classified
     from storage.db import make_engine, session_factory
     from storage.models import Interaction, JobRun, OutboxMessage, Workspace
+    from storage.rollups import ensure_rollups
 
     engine = make_engine(url)
     sessions = session_factory(engine)
@@ -197,6 +201,16 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
         ensure_classified(s, TEAM, Thresholds())
         classify_seconds = time.perf_counter() - start
         s.commit()
+    # What a contacts or revenue import adds, and the first digest of a month: the rollups of the whole
+    # workspace again (storage.rollups); in a new month every account's revenue windows are rewritten.
+    rollup_seconds = {}
+    for label, at in (("same_month", NOW), ("new_month", NOW + timedelta(days=10))):
+        with sessions() as s:
+            s.execute(update(Workspace).where(Workspace.team_id == TEAM).values(rollups_for=None))
+            start = time.perf_counter()
+            changed = ensure_rollups(s, TEAM, at, Thresholds())
+            rollup_seconds[label] = (round(time.perf_counter() - start, 3), changed)
+            s.rollback()
     engine.dispose()
     size = f"{ACCOUNTS} accounts, {OWNERS} owners, {INTERACTIONS} interactions"
     return [
@@ -206,6 +220,12 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
         {"name": f"digest_peak_rss_{backend}", "value": round(peak_mb, 1), "unit": "MB", "target": 300},
         {"name": f"classify_workspace_at_import_{backend}", "value": round(classify_seconds, 3), "unit": "s",
          "note": "tier and grade of all accounts stored (storage.classes); paid by the import, not by the job"},
+        *(
+            {"name": f"rollups_refresh_{label}_{backend}", "value": secs, "unit": "s", "rows_written": changed,
+             "note": "contact and revenue rollups of all accounts (storage.rollups); paid by a contacts or "
+                     "revenue import, and by the first run of a month"}
+            for label, (secs, changed) in rollup_seconds.items()
+        ),
     ]
 
 

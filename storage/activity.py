@@ -10,7 +10,7 @@ ranges without a single id travelling through Python.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
@@ -19,15 +19,11 @@ from sqlalchemy.orm import Session
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
 from storage.classes import ensure_classified, lock_workspace
-from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze, table_of
+from storage.models import Account, Contact, Interaction, SlackUser, Snooze, table_of
+from storage.rollups import ensure_rollups, scoped
 
 ACCOUNTS = table_of(Account)  # Core statements without ORM bookkeeping
 SEP = "\x1f"  # joins colleague ids in one aggregate (never part of a Slack id or an email)
-
-
-def _scoped(stmt: Any, column: Any, scope: Select[Any] | None) -> Any:
-    """`stmt` for the whole workspace, or only for the account ids `scope` selects."""
-    return stmt if scope is None else stmt.where(column.in_(scope))
 
 
 def _rows(session: Session, stmt: Any) -> list[Any]:
@@ -58,7 +54,7 @@ def last_touches(
         .where(Interaction.team_id == team_id, Interaction.occurred_at <= now)
         .group_by(Interaction.account_id)
     )
-    rows = _rows(session, _scoped(stmt, Interaction.account_id, scope))
+    rows = _rows(session, scoped(stmt, Interaction.account_id, scope))
     return {account_id: (_aware(last), _aware(review)) for account_id, last, review in rows}
 
 
@@ -79,7 +75,7 @@ def contact_touches(
     )
     named = (Contact.id == Interaction.contact_id) & (Contact.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = _scoped(
+        stmt = scoped(
             select(
                 Interaction.account_id,
                 Contact.name,
@@ -93,7 +89,7 @@ def contact_touches(
             scope,
         )
     else:
-        per_colleague = _scoped(
+        per_colleague = scoped(
             select(Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n"))
             .where(*in_window)
             .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
@@ -113,59 +109,6 @@ def contact_touches(
     return {account_id: tuple(touches) for account_id, touches in per_account.items()}
 
 
-def decision_makers(
-    session: Session, team_id: str, scope: Select[Any] | None = None
-) -> dict[int, tuple[int, str | None]]:
-    """Account id -> (active decision makers, the name when there is exactly one)."""
-    stmt = (
-        select(Contact.account_id, func.count(), func.min(Contact.name))
-        .where(Contact.team_id == team_id, Contact.role == "decision_maker", Contact.active.is_(True))
-        .group_by(Contact.account_id)
-    )
-    rows = _rows(session, _scoped(stmt, Contact.account_id, scope))
-    return {account_id: (n, name if n == 1 else None) for account_id, n, name in rows}
-
-
-def month_start(day: date, months_back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def revenue_windows(
-    session: Session, team_id: str, now: datetime, months: int, scope: Select[Any] | None = None
-) -> dict[int, tuple[float | None, float | None]]:
-    """Account id -> (sum of the last `months` complete months, sum of the `months` before); None for a
-    window without any revenue row. Empty when the workspace has no revenue row at all in the recent window
-    (its data is not up to date; a missing month only counts as zero when others have that month)."""
-    this_month = month_start(now.date())
-    recent_from = month_start(now.date(), months)
-    prior_from = month_start(now.date(), 2 * months)
-    in_recent = RevenueMonth.month >= recent_from
-    stmt = (
-        select(
-            RevenueMonth.account_id,
-            func.sum(case((in_recent, RevenueMonth.amount), else_=0.0)),
-            func.count(case((in_recent, 1), else_=None)),
-            func.sum(case((in_recent, 0.0), else_=RevenueMonth.amount)),
-            func.count(case((in_recent, None), else_=1)),
-        )
-        .where(RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month)
-        .group_by(RevenueMonth.account_id)
-    )
-    rows = _rows(session, _scoped(stmt, RevenueMonth.account_id, scope))
-    latest = session.scalar(
-        select(func.max(RevenueMonth.month)).where(RevenueMonth.team_id == team_id, RevenueMonth.month < this_month)
-    )
-    if latest is None or latest < recent_from:
-        # The workspace's revenue history stops before the recent window (not imported yet): no signal,
-        # rather than "every account dropped to zero".
-        return {}
-    return {
-        account_id: (float(recent) if n_recent else None, float(prior) if n_prior else None)
-        for account_id, recent, n_recent, prior, n_prior in rows
-    }
-
-
 def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, datetime]:
     """Account id -> end of its latest snooze, for snoozes still running at `now`."""
     rows = session.execute(
@@ -180,34 +123,35 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     """AccountState for every owned account (owner_user_id set) a nudge can be about: key-tier or A accounts,
     and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise), in name order.
 
-    Tier and grade are the stored ones (storage.classes, made current first), so one accounts query selects
-    just these accounts; the interaction, contact and revenue aggregates then ask only about the key-tier
-    and A accounts (the only ones their signals concern)."""
+    Tier, grade and the contact and revenue rollups are the stored ones (storage.classes and
+    storage.rollups, made current first), so one accounts query selects just these accounts with them; the
+    interaction aggregates then ask only about the key-tier and A accounts (the only ones their signals
+    concern)."""
     ensure_classified(session, team_id, th)
+    ensure_rollups(session, team_id, now, th)
     a = ACCOUNTS.c
     key_or_a = or_(a.tier == "key", a.grade == "A")
     unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
     watched = session.connection().execute(
-        select(a.id, a.name, a.tier, a.grade, a.owner_user_id, a.annual_revenue, a.sponsor_user_id, a.sponsor_level)
+        select(
+            a.id, a.name, a.tier, a.grade, a.owner_user_id, a.annual_revenue, a.sponsor_user_id, a.sponsor_level,
+            a.decision_makers, a.sole_decision_maker, a.revenue_recent, a.revenue_prior,
+        )
         .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
         .order_by(a.name_key)
     ).all()
     scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
     touches = last_touches(session, team_id, now, scope)
     window = contact_touches(session, team_id, now, th.spof_window_days, scope)
-    deciders = decision_makers(session, team_id, scope)
-    revenue = revenue_windows(session, team_id, now, th.revenue_drop_months, scope)
     snoozes = active_snoozes(session, team_id, now)
     states = []
-    get_touches, get_deciders, get_revenue, get_window, get_snooze = (
-        touches.get, deciders.get, revenue.get, window.get, snoozes.get
-    )
-    no_touch, no_deciders, no_revenue = (None, None), (0, None), (None, None)
+    get_touches, get_window, get_snooze = touches.get, window.get, snoozes.get
+    no_touch = (None, None)
     # Rows unpacked as plain tuples: named access on a Row costs more than building the state.
-    for account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level in watched:
+    for (
+        account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level, n_dm, sole, recent, prior
+    ) in watched:
         last, review = get_touches(account_id, no_touch)
-        n_dm, sole = get_deciders(account_id, no_deciders)
-        recent, prior = get_revenue(account_id, no_revenue)
         states.append(
             AccountState(
                 id=account_id, name=name, tier=tier, grade=grade, owner=owner, annual_revenue=annual_revenue,

@@ -121,17 +121,18 @@ def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
         connection.execute(stale)
 
 
-def lock_workspace(session: Session, team_id: str) -> str | None:
-    """Take the workspace row's lock (until commit) and read the fingerprint under it. Whoever writes many
-    account rows of a workspace takes it first (the classifier, tier_watch's record of announced classes;
-    the import's `invalidate` takes it by its UPDATE), so they never lock account rows in crossing orders.
+def lock_workspace(session: Session, team_id: str, column: Any = WORKSPACES.c.classified_with) -> str | None:
+    """Take the workspace row's lock (until commit) and read `column` under it (the classification's
+    fingerprint unless told). Whoever writes many account rows of a workspace takes it first (the classifier,
+    storage.rollups, tier_watch's record of announced classes; the import's `invalidate` takes it by its
+    UPDATE), so they never lock account rows in crossing orders.
 
     On PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE of the row takes: it waits for, and holds off, a
     writer's `invalidate`, but not the many writes that only reference the workspace (touches, snoozes,
     audit rows, outbox, ledger): FOR UPDATE blocked them all for the whole classification, and deadlocked
     with an edit outside the rules (the edit's account row, then its audit row's reference to the
     workspace; the classifier the other way round)."""
-    stmt = select(WORKSPACES.c.classified_with).where(WORKSPACES.c.team_id == team_id)
+    stmt = select(column).where(WORKSPACES.c.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(key_share=True)
     else:

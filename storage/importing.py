@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from storage import rollups
 from storage.accounts import name_key
 from storage.classes import invalidate
 from storage.db import conflict_insert, ensure_workspace
@@ -315,6 +316,7 @@ def import_contacts(
 ) -> ImportResult:
     """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
     ensure_workspace(session, team_id)
+    rollups.invalidate(session, team_id)  # first: the workspace lock, then the contact rows (storage.rollups)
     result = ImportResult("contacts", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []
@@ -412,6 +414,7 @@ def import_revenue(
 ) -> ImportResult:
     """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
     ensure_workspace(session, team_id)
+    rollups.invalidate(session, team_id)  # first: the workspace lock, then the revenue rows (storage.rollups)
     result = ImportResult("revenue", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []

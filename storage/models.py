@@ -77,6 +77,9 @@ class Workspace(Base):
     news_channel: Mapped[str | None] = mapped_column(String(64))
     # Rules fingerprint (storage.classes) of the accounts' stored tier and grade; None: recompute before use.
     classified_with: Mapped[str | None] = mapped_column(String(64))
+    # Month and window (storage.rollups) the accounts' stored contact and revenue rollups were computed for;
+    # None: recompute before use.
+    rollups_for: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -130,6 +133,12 @@ class Account(Base):
     # workspace's classified_with matches the rules fingerprint).
     tier: Mapped[str | None] = mapped_column(String(16))
     grade: Mapped[str | None] = mapped_column(String(1))
+    # Rollups of the account's contacts and revenue months (storage.rollups keeps them current; valid while
+    # the workspace's rollups_for names the month and window they were computed for).
+    decision_makers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # active ones
+    sole_decision_maker: Mapped[str | None] = mapped_column(String(200))  # the name, when exactly one
+    revenue_recent: Mapped[float | None] = mapped_column(Float)  # last N complete months (None: no rows)
+    revenue_prior: Mapped[float | None] = mapped_column(Float)  # the N months before (None: no rows)
     # Last announced classification, for tier_watch (changes are announced once).
     last_tier: Mapped[str | None] = mapped_column(String(16))
     last_grade: Mapped[str | None] = mapped_column(String(1))

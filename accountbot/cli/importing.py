@@ -33,6 +33,7 @@ from storage.classes import ensure_classified
 from storage.db import ensure_workspace, utcnow
 from storage.importing import ImportRejected, ImportResult
 from storage.portfolio import assess_workspace
+from storage.rollups import ensure_rollups
 
 INVALID_INPUT = 2  # exit status when the file is refused
 TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -104,8 +105,10 @@ def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportR
 
 
 def classify_now(session: Session, team_id: str, thresholds: Any) -> None:
-    """Store the new tiers and grades in the import's transaction, so the next nudge run finds them ready
-    (storage.classes). A rating the rules reject leaves them stale: the grading commands name it."""
+    """Store the new tiers and grades, and the contact and revenue rollups, in the import's transaction, so
+    the next nudge run finds them ready (storage.classes, storage.rollups). A rating the rules reject leaves
+    the classification stale: the grading commands name it."""
+    ensure_rollups(session, team_id, utcnow(), thresholds)
     try:
         ensure_classified(session, team_id, thresholds)
     except ValueError:
@@ -128,8 +131,7 @@ def register(app: typer.Typer) -> None:
                     raise fail(f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
                 ensure_workspace(session, team_id)
                 result = run_import(session, team_id, kind.value, file)
-                if kind.value == "accounts":
-                    classify_now(session, team_id, rt.settings.thresholds)
+                classify_now(session, team_id, rt.settings.thresholds)
         except BadFile as exc:
             say_error(f"{file}: {exc}")
             raise typer.Exit(INVALID_INPUT) from None
