@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -92,15 +93,22 @@ def days_since(then: datetime | None, now: datetime) -> int | None:
 
 
 class Item(NamedTuple):
-    """One line of a digest section: the account, plus what to say about it."""
+    """One line of a digest section: the account, plus what to say about it.
+
+    What to say is built on demand (`details`): a digest run finds about twice as many items as its capped
+    sections keep, and only the kept ones are ever described."""
 
     account_id: int
     account: str
     urgency: tuple[Any, ...]  # sorts ascending: most urgent first
-    details: dict[str, Any]
+    describe: Callable[[], dict[str, Any]]
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return self.describe()
 
     def to_facts(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "account": self.account, **self.details}
+        return {"account_id": self.account_id, "account": self.account, **self.describe()}
 
 
 def _revenue(a: AccountState) -> float:
@@ -125,7 +133,7 @@ def stale(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
         a.id,
         a.name,
         (rank, -_revenue(a), a.name.casefold()),
-        {"days_since": since, "cadence_days": cadence, "last_touch": _iso(a.last_touch)},
+        lambda: {"days_since": since, "cadence_days": cadence, "last_touch": _iso(a.last_touch)},
     )
 
 
@@ -147,7 +155,6 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
     if not (concentrated or few_deciders):
         return None
     contact = top.contact if concentrated and top is not None else a.sole_decision_maker
-    colleague = _colleague_elsewhere(a.window_touches, contact, a.owner)
     share = round(100 * top.touches / total) if concentrated and top is not None else None
     reasons = []
     if few_deciders:
@@ -158,12 +165,12 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
         a.id,
         a.name,
         (a.decision_makers, -(share or 0), -_revenue(a), a.name.casefold()),
-        {
+        lambda: {
             "reasons": reasons,
             "decision_makers": a.decision_makers,
             "contact": contact,
             "share_percent": share,
-            "colleague": colleague,
+            "colleague": _colleague_elsewhere(a.window_touches, contact, a.owner),
         },
     )
 
@@ -197,7 +204,7 @@ def checkup_due(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHO
         a.id,
         a.name,
         (rank, -_revenue(a), a.name.casefold()),
-        {"days_since_review": since, "last_review": _iso(a.last_review)},
+        lambda: {"days_since_review": since, "last_review": _iso(a.last_review)},
     )
 
 
@@ -217,7 +224,7 @@ def sponsor_missing(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Ite
         a.id,
         a.name,
         (a.grade, -_revenue(a), a.name.casefold()),
-        {"grade": a.grade, "needed": needed, "sponsor": a.sponsor_user_id, "sponsor_level": a.sponsor_level},
+        lambda: {"grade": a.grade, "needed": needed, "sponsor": a.sponsor_user_id, "sponsor_level": a.sponsor_level},
     )
 
 
@@ -231,14 +238,15 @@ def revenue_drop(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Item |
     recent = a.revenue_recent or 0.0
     if recent * 100 >= th.revenue_drop_percent * a.revenue_prior:
         return None
-    ratio = recent / a.revenue_prior
+    prior = a.revenue_prior
+    ratio = recent / prior
     return Item(
         a.id,
         a.name,
         (ratio, -_revenue(a), a.name.casefold()),
-        {
+        lambda: {
             "recent": round(recent, 2),
-            "prior": round(a.revenue_prior, 2),
+            "prior": round(prior, 2),
             "change_percent": round(100 * (ratio - 1)),
             "months": th.revenue_drop_months,
         },
@@ -342,7 +350,7 @@ def choose_focus(
         overdue = float("inf") if since is None else since - item.details["cadence_days"]
         key = (-_revenue(a), -overdue, a.name.casefold())
         if best is None or key < best[0]:
-            focus = Item(a.id, a.name, key, {**item.details, "annual_revenue": a.annual_revenue, "grade": a.grade})
+            focus = Item(a.id, a.name, key, partial(dict, item.details, annual_revenue=a.annual_revenue, grade=a.grade))
             best = (key, focus)
     return None if best is None else best[1]
 
