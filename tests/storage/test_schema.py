@@ -36,6 +36,23 @@ def test_migrations_build_exactly_the_models(db_url: str) -> None:
     assert diff == []
 
 
+def test_outbox_facts_use_lz4_on_postgresql_servers_that_have_it(pg_url: str) -> None:
+    """Migration 0007: the outbox's JSON facts are compressed with lz4 where the server offers it."""
+    from sqlalchemy import text
+
+    engine = make_engine(pg_url)
+    upgrade_schema(engine)
+    with engine.connect() as conn:
+        offered = conn.execute(
+            text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        ).scalar()
+        method = conn.execute(
+            text("SELECT attcompression FROM pg_attribute WHERE attrelid = 'outbox'::regclass AND attname = 'facts'")
+        ).scalar()
+    engine.dispose()
+    assert method == ("l" if offered else "")
+
+
 def test_account_name_unique_per_workspace_case_insensitive(session) -> None:
     ensure_workspace(session, "T1")
     ensure_workspace(session, "T2")
