@@ -34,7 +34,7 @@ WORKSPACES = table_of(Workspace)
 SOURCES = (table_of(Contact).name, table_of(RevenueMonth).name)  # the tables the rollups are computed from
 # The columns of those rows the rollups read: a change elsewhere (a contact's title, email) keeps them valid.
 INPUTS: dict[type, tuple[str, ...]] = {
-    Contact: ("team_id", "account_id", "name", "role", "active"),
+    Contact: ("team_id", "account_id", "account", "name", "role", "active"),
     RevenueMonth: ("team_id", "account_id", "month", "amount"),
 }
 
@@ -117,6 +117,11 @@ def _stale_when_sources_change(session: Session, _context: Any, _instances: Any)
     Runs before the flush writes the rows (lock order: workspace first, as storage.classes)."""
     teams = {obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact | RevenueMonth)}
     for obj in session.dirty:
+        if isinstance(obj, Account) and inspect(obj).attrs.contacts.history.has_changes():
+            # contacts moved to or orphaned from this account through the relationship: the flush sets their
+            # account_id, or deletes them, only later
+            teams.add(obj.team_id)
+            continue
         inputs = INPUTS.get(type(obj))
         if inputs is None:
             continue
