@@ -132,15 +132,18 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
-    # What `accountbot import` does at the end of its transaction: store every account's tier and grade
-    # (storage.classes) and its contact and revenue rollups (storage.rollups), so the digest selects the
-    # accounts it concerns in SQL and reads those with them.
+    # What `accountbot import` does in its transaction: keep every account's latest touch (storage.last_touch:
+    # its events do it for inserts through SQLAlchemy; the COPY above bypasses them), store every account's
+    # tier and grade (storage.classes) and its contact and revenue rollups (storage.rollups), so the digest
+    # selects the accounts it concerns in SQL and reads those with them.
     from accounts.thresholds import Thresholds
     from storage.classes import ensure_classified
     from storage.db import session_factory
+    from storage.last_touch import recompute
     from storage.rollups import ensure_rollups
 
     with session_factory(engine)() as s:
+        recompute(s.connection(), team_id=TEAM)
         ensure_classified(s, TEAM, Thresholds())
         ensure_rollups(s, TEAM, NOW, Thresholds())
         s.commit()

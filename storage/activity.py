@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
 from storage.classes import ensure_classified, lock_workspace
-from storage.models import Account, Contact, Interaction, SlackUser, Snooze, table_of
+from storage.models import Account, Contact, Interaction, LatestTouch, SlackUser, Snooze, table_of
 from storage.rollups import ensure_rollups, scoped
 
 ACCOUNTS = table_of(Account)  # Core statements without ORM bookkeeping
+LATEST = table_of(LatestTouch)
 SEP = "\x1f"  # joins colleague ids in one aggregate (never part of a Slack id or an email)
 
 
@@ -104,7 +105,14 @@ def contact_touches(
         )
     per_account: dict[int, list[ContactTouches]] = {}
     for account_id, name, count, colleagues in _rows(session, stmt):
-        met = tuple(sorted(c for c in colleagues.split(SEP) if c)) if colleagues else ()
+        met: tuple[str, ...] = ()
+        if colleagues:
+            parts = colleagues.split(SEP)
+            if len(parts) > 1:  # most contacts met one colleague in the window: no sort, no filter pass
+                parts.sort()
+                if not parts[0]:
+                    parts = [c for c in parts if c]
+            met = tuple(parts) if parts and parts[0] else ()
         per_account.setdefault(account_id, []).append(ContactTouches(name, int(count), met))
     return {account_id: tuple(touches) for account_id, touches in per_account.items()}
 
@@ -132,26 +140,34 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     a = ACCOUNTS.c
     key_or_a = or_(a.tier == "key", a.grade == "A")
     unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
+    t = LATEST.c
     watched = session.connection().execute(
         select(
             a.id, a.name, a.tier, a.grade, a.owner_user_id, a.annual_revenue, a.sponsor_user_id, a.sponsor_level,
             a.decision_makers, a.sole_decision_maker, a.revenue_recent, a.revenue_prior,
+            case((key_or_a, t.last_touch_at), else_=None), case((key_or_a, t.last_review_at), else_=None),
         )
+        .outerjoin(LATEST, t.account_id == a.id)
         .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
         .order_by(a.name_key)
     ).all()
     scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
-    touches = last_touches(session, team_id, now, scope)
+    # The stored latest touches (storage.last_touch) count every interaction; one after `now` (a run as of
+    # an earlier instant, a touch dated ahead) sends this run to the aggregate of those up to `now`.
+    ahead = any((r[12] is not None and r[12] > now) or (r[13] is not None and r[13] > now) for r in watched)
+    touches = last_touches(session, team_id, now, scope) if ahead else None
     window = contact_touches(session, team_id, now, th.spof_window_days, scope)
     snoozes = active_snoozes(session, team_id, now)
     states = []
-    get_touches, get_window, get_snooze = touches.get, window.get, snoozes.get
+    get_window, get_snooze = window.get, snoozes.get
     no_touch = (None, None)
     # Rows unpacked as plain tuples: named access on a Row costs more than building the state.
     for (
-        account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level, n_dm, sole, recent, prior
+        account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level, n_dm, sole, recent, prior,
+        last, review,
     ) in watched:
-        last, review = get_touches(account_id, no_touch)
+        if touches is not None:
+            last, review = touches.get(account_id, no_touch)
         states.append(
             AccountState(
                 id=account_id, name=name, tier=tier, grade=grade, owner=owner, annual_revenue=annual_revenue,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -122,10 +122,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def conflict_insert(session: Session, target: Any) -> Any:
-    """INSERT into `target` (a model or table) in the session's database's dialect, so the statement has
-    `on_conflict_do_nothing` / `on_conflict_do_update` (PostgreSQL and SQLite spell them alike)."""
-    dialect = session.get_bind().dialect.name
+def conflict_insert(session: Session | Connection, target: Any) -> Any:
+    """INSERT into `target` (a model or table) in the session's (or connection's) database's dialect, so the
+    statement has `on_conflict_do_nothing` / `on_conflict_do_update` (PostgreSQL and SQLite spell them alike)."""
+    dialect = (session.get_bind() if isinstance(session, Session) else session).dialect.name
     if dialect == "postgresql":
         return postgresql.insert(target)
     if dialect == "sqlite":

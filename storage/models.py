@@ -202,6 +202,20 @@ class RevenueMonth(Base):
     amount: Mapped[float] = mapped_column(Float)
 
 
+class LatestTouch(Base):
+    """An account's latest interaction and latest `review` (storage.last_touch keeps them on every write to
+    interactions). A table of its own: a touch never waits for a classification writing the account row."""
+
+    __tablename__ = "latest_touches"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
+    last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Snooze(Base):
     __tablename__ = "snoozes"
     __table_args__ = (Index("ix_snoozes_account_until", "account_id", "until"),)

@@ -1,0 +1,170 @@
+"""storage.last_touch: every way a statement reaches the interactions table keeps each account's stored
+latest touch and latest review equal to a plain aggregate of its interactions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.accounts import name_key
+from storage.db import ensure_workspace, unit_of_work
+from storage.edits import log_touch
+from storage.importing import InteractionRow, import_interactions
+from storage.last_touch import recompute
+from storage.models import Account, Interaction, LatestTouch
+
+TEAM, OTHER = "TLT1", "TLT2"
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _accounts(session: Session, team: str = TEAM, n: int = 3) -> list[int]:
+    ensure_workspace(session, team)
+    ids = []
+    for i in range(n):
+        acc = Account(team_id=team, name=f"Co {team} {i}", name_key=name_key(f"Co {team} {i}"), aliases=[],
+                      exclusions=[], created_at=NOW, updated_at=NOW)
+        session.add(acc)
+        session.flush()
+        ids.append(acc.id)
+    return ids
+
+
+def _touch(session: Session, account_id: int, days_ago: float, kind: str = "call", team: str = TEAM) -> Interaction:
+    row = Interaction(team_id=team, account_id=account_id, occurred_at=NOW - timedelta(days=days_ago), kind=kind,
+                      colleague="U1", dedup_key=uuid.uuid4().hex)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stored(session: Session) -> dict[int, tuple[datetime | None, datetime | None]]:
+    return {r.account_id: (r.last_touch_at, r.last_review_at) for r in session.scalars(select(LatestTouch))}
+
+
+def expected(session: Session) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """The plain aggregate the stored values stand for."""
+    rows = session.execute(
+        select(Interaction.account_id, func.max(Interaction.occurred_at)).group_by(Interaction.account_id)
+    ).all()
+    reviews = dict(
+        session.execute(
+            select(Interaction.account_id, func.max(Interaction.occurred_at))
+            .where(Interaction.kind == "review")
+            .group_by(Interaction.account_id)
+        ).all()
+    )
+    return {aid: (last, reviews.get(aid)) for aid, last in rows}
+
+
+def test_orm_inserts_raise_the_stored_dates_and_older_ones_do_not_lower_them(session: Session) -> None:
+    a, b, _ = _accounts(session)
+    _touch(session, a, 10)
+    _touch(session, a, 3, kind="review")
+    _touch(session, a, 20)  # older: changes nothing
+    _touch(session, b, 40)
+    assert stored(session) == expected(session)
+    assert stored(session)[a] == (NOW - timedelta(days=3), NOW - timedelta(days=3))
+    assert stored(session)[b] == (NOW - timedelta(days=40), None)
+
+
+def test_log_touch_and_import_keep_them(session: Session) -> None:
+    a, b, c = _accounts(session)
+    log_touch(session, team_id=TEAM, account_id=a, kind="review", occurred_at=NOW - timedelta(days=2), created_by="U1")
+    log_touch(session, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW - timedelta(days=5), created_by="U1")
+    rows = [
+        InteractionRow(2, f"Co {TEAM} 1", NOW - timedelta(days=7), "meeting", None, None, None),
+        InteractionRow(3, f"Co {TEAM} 1", NOW - timedelta(days=1), "review", None, None, None),
+        InteractionRow(4, f"Co {TEAM} 2", NOW - timedelta(days=9), "email", None, None, None),
+    ]
+    import_interactions(session, TEAM, rows, NOW)
+    session.flush()
+    assert stored(session) == expected(session)
+    assert stored(session)[b] == (NOW - timedelta(days=1), NOW - timedelta(days=1))
+    assert stored(session)[c] == (NOW - timedelta(days=9), None)
+    import_interactions(session, TEAM, rows, NOW)  # the same file again: nothing new, nothing moves
+    assert stored(session) == expected(session)
+
+
+def test_deletes_and_updates_recompute_the_accounts_they_touch(session: Session) -> None:
+    a, b, _ = _accounts(session)
+    latest = _touch(session, a, 1, kind="review")
+    _touch(session, a, 8)
+    _touch(session, b, 30)
+    session.delete(latest)  # ORM delete by primary key
+    session.flush()
+    assert stored(session)[a] == (NOW - timedelta(days=8), None)
+    session.execute(update(Interaction).where(Interaction.account_id == b).values(kind="review"))
+    assert stored(session)[b] == (NOW - timedelta(days=30), NOW - timedelta(days=30))
+    session.execute(update(Interaction).where(Interaction.account_id == a).values(account_id=b))  # moved
+    assert stored(session) == expected(session)
+    assert stored(session)[b] == (NOW - timedelta(days=8), NOW - timedelta(days=30))
+    assert a not in stored(session)
+    session.execute(delete(Interaction).where(Interaction.team_id == TEAM))
+    assert stored(session) == expected(session) == {}
+
+
+def test_core_statements_on_any_connection_keep_them(session: Session) -> None:
+    a, b, _ = _accounts(session)
+    conn = session.connection()
+    conn.execute(
+        insert(Interaction),
+        [
+            {"team_id": TEAM, "account_id": a, "occurred_at": NOW - timedelta(days=4), "kind": "call", "dedup_key": "k1"},
+            {"team_id": TEAM, "account_id": a, "occurred_at": NOW - timedelta(days=2), "kind": "review", "dedup_key": "k2"},
+        ],
+    )
+    assert stored(session)[a] == (NOW - timedelta(days=2), NOW - timedelta(days=2))
+    # INSERT ... SELECT: the new rows are not to be seen in its parameters, so every account is recomputed
+    copy = select(
+        Interaction.team_id, Interaction.occurred_at, Interaction.kind, literal("c") + Interaction.dedup_key, literal(b)
+    ).where(Interaction.account_id == a)
+    conn.execute(insert(Interaction).from_select(["team_id", "occurred_at", "kind", "dedup_key", "account_id"], copy))
+    assert stored(session) == expected(session)
+    assert stored(session)[b] == stored(session)[a]
+
+
+def test_recompute_repairs_what_raw_sql_wrote_and_keeps_workspaces_apart(session: Session) -> None:
+    a, _, _ = _accounts(session)
+    (x,) = _accounts(session, OTHER, 1)
+    _touch(session, a, 5)
+    _touch(session, x, 6, team=OTHER)
+    session.execute(update(LatestTouch).values(last_touch_at=None))  # as if written behind the events' back
+    recompute(session.connection(), team_id=TEAM)
+    assert stored(session)[a] == (NOW - timedelta(days=5), None)
+    assert stored(session)[x] == (None, None)  # the other workspace is left alone
+    recompute(session.connection())
+    assert stored(session) == expected(session)
+
+
+def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) -> None:
+    """The later touch wins whichever transaction commits first (the upsert keeps the later date)."""
+    with unit_of_work(sessions) as s:
+        (a,) = _accounts(s, TEAM, 1)
+    first = sessions()
+    try:
+        log_touch(first, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW, created_by="U1")  # open
+        errors: list[BaseException] = []
+
+        def older() -> None:
+            try:
+                with unit_of_work(sessions) as s:
+                    log_touch(s, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW - timedelta(days=3), created_by="U2")
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        worker = threading.Thread(target=older)
+        worker.start()
+        worker.join(0.5)  # on PostgreSQL it waits for the first one's row; SQLite serialises writers
+        first.commit()
+        worker.join(15)
+        assert not worker.is_alive()
+        assert errors == []
+    finally:
+        first.close()
+    with unit_of_work(sessions) as s:
+        assert stored(s) == expected(s)
+        assert stored(s)[a][0] == NOW
