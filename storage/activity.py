@@ -129,12 +129,13 @@ def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, d
 
 def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountState]:
     """AccountState for every owned account (owner_user_id set) a nudge can be about: key-tier or A accounts,
-    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise), in name order.
+    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise), in no
+    particular order (the rules sort what they pick, names breaking ties).
 
-    Tier, grade and the contact and revenue rollups are the stored ones (storage.classes and
-    storage.rollups, made current first), so one accounts query selects just these accounts with them; the
-    interaction aggregates then ask only about the key-tier and A accounts (the only ones their signals
-    concern)."""
+    Tier, grade, the contact and revenue rollups and the latest touches are the stored ones
+    (storage.classes, storage.rollups, made current first, and storage.last_touch), so one accounts query
+    selects just these accounts with them; the interaction window aggregate then asks only about the
+    key-tier and A accounts (the only ones its signal concerns)."""
     ensure_classified(session, team_id, th)
     ensure_rollups(session, team_id, now, th)
     a = ACCOUNTS.c
@@ -149,7 +150,6 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
         )
         .outerjoin(LATEST, t.account_id == a.id)
         .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
-        .order_by(a.name_key)
     ).all()
     scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
     # The stored latest touches (storage.last_touch) count every interaction; one after `now` (a run as of

@@ -80,11 +80,33 @@ def enqueue(
 
 
 def enqueue_many(session: Session, messages: Sequence[NewMessage], *, now: datetime) -> int:
-    """`enqueue` for many rows (one statement, batched by SQLAlchemy); returns how many were new."""
-    if not messages:
-        return 0
-    rows = [m.values(now) for m in messages]
-    return len(session.execute(_insert_ignoring_duplicates(session), rows).all())
+    """`enqueue` for many rows; returns how many were new.
+
+    The keys already stored are looked up first (one indexed query per workspace and 1,000 keys) and only
+    the others are sent, as one executemany without RETURNING: the driver's own batched path, much cheaper
+    for a digest run's thousand rows of JSON than RETURNING's single multi-row statement. ON CONFLICT DO
+    NOTHING still holds if another writer stores one of the keys in between (the jobs' ledger claims make
+    that impossible for their periods; such a row would be counted here, and stored once)."""
+    fresh: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in messages:
+        row = m.values(now)
+        fresh.setdefault((row["team_id"], row["dedup_key"]), row)  # a key repeated in the batch counts once
+    by_team: dict[str, list[str]] = {}
+    for team_id, key in fresh:
+        by_team.setdefault(team_id, []).append(key)
+    for team_id, keys in by_team.items():
+        for start in range(0, len(keys), 1_000):
+            stored = session.scalars(
+                select(OUTBOX.c.dedup_key).where(
+                    OUTBOX.c.team_id == team_id, OUTBOX.c.dedup_key.in_(keys[start : start + 1_000])
+                )
+            )
+            for key in stored:
+                fresh.pop((team_id, key), None)
+    if fresh:
+        insert = conflict_insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+        session.execute(insert, list(fresh.values()))
+    return len(fresh)
 
 
 # -- delivery (bot.relay) ---------------------------------------------------------------------------------

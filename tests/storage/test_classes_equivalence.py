@@ -267,15 +267,19 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
 
 
 def _comparable(states: list[AccountState]) -> list[AccountState]:
-    """Contacts in a state's window come in no particular order; sums may differ in the last bits."""
+    """States, and contacts in a state's window, come in no particular order; sums may differ in the last
+    bits."""
     def rounded(x: float | None) -> float | None:
         return None if x is None else round(x, 6)
 
-    return [
-        s._replace(window_touches=tuple(sorted(s.window_touches, key=repr)),
-                   revenue_recent=rounded(s.revenue_recent), revenue_prior=rounded(s.revenue_prior))
-        for s in states
-    ]
+    return sorted(
+        (
+            s._replace(window_touches=tuple(sorted(s.window_touches, key=repr)),
+                       revenue_recent=rounded(s.revenue_recent), revenue_prior=rounded(s.revenue_prior))
+            for s in states
+        ),
+        key=lambda s: s.id,
+    )
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
