@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage import rollups
+from storage import last_touch, rollups
 from storage.accounts import name_key
 from storage.classes import invalidate
 from storage.db import conflict_insert, ensure_workspace
@@ -396,10 +396,11 @@ def import_interactions(
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
     stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
-    for chunk in _chunks(new):
-        session.execute(stmt, list(chunk))
-        if progress:
-            progress(len(chunk))
+    with last_touch.deferred(session.connection()):  # the latest touches once, at the end (storage.last_touch)
+        for chunk in _chunks(new):
+            session.execute(stmt, list(chunk))
+            if progress:
+                progress(len(chunk))
     if progress:
         progress(len(rows) - len(new))
     result.created = len(new)

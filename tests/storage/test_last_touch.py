@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -168,3 +170,137 @@ def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) 
     with unit_of_work(sessions) as s:
         assert stored(s) == expected(s)
         assert stored(s)[a][0] == NOW
+
+
+def test_moves_to_accounts_given_per_row_or_by_subquery_are_recomputed(session: Session) -> None:
+    from sqlalchemy import bindparam
+
+    a, b, c = _accounts(session)
+    old = _touch(session, a, 30)
+    new = _touch(session, a, 1)
+    _touch(session, c, 60)
+    session.connection().execute(  # executemany: SET account_id = a bound parameter per row
+        update(Interaction).where(Interaction.id == bindparam("iid")).values(account_id=bindparam("dest")),
+        [{"iid": new.id, "dest": b}, {"iid": old.id, "dest": b}],
+    )
+    assert stored(session) == expected(session)
+    assert stored(session)[b][0] == NOW - timedelta(days=1)
+    biggest = select(func.max(Account.id)).where(Account.team_id == TEAM).scalar_subquery()
+    session.execute(update(Interaction).where(Interaction.account_id == b).values(account_id=biggest))
+    assert stored(session) == expected(session)
+    assert stored(session)[c][0] == NOW - timedelta(days=1)
+
+
+def test_an_interaction_filed_under_another_workspace_counts_nowhere_and_breaks_nothing(session: Session) -> None:
+    a, _, _ = _accounts(session)
+    _accounts(session, OTHER, 1)
+    _touch(session, a, 5)
+    stray = _touch(session, a, 1)
+    session.execute(update(Interaction).where(Interaction.id == stray.id).values(team_id=OTHER))
+    recompute(session.connection())  # one row per account, from its own workspace's interactions
+    assert stored(session)[a] == (NOW - timedelta(days=5), None)
+
+
+def test_an_upsert_that_moves_a_touch_earlier_is_recomputed(session: Session) -> None:
+    from storage.db import conflict_insert
+
+    a, _, _ = _accounts(session)
+    row = _touch(session, a, 1)
+    stmt = conflict_insert(session, Interaction).values(
+        team_id=TEAM, account_id=a, occurred_at=NOW - timedelta(days=9), kind="call", dedup_key=row.dedup_key
+    )
+    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "dedup_key"], set_={"occurred_at": stmt.excluded.occurred_at}))
+    assert stored(session)[a] == (NOW - timedelta(days=9), None) == expected(session)[a]
+
+
+def test_deleting_many_interactions_by_primary_key_costs_a_few_statements(session: Session) -> None:
+    from sqlalchemy import event
+
+    a, b, _ = _accounts(session)
+    rows = [_touch(session, a if i % 2 else b, i + 1) for i in range(60)]
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        sent.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for r in rows[:-1]:
+            session.delete(r)
+        session.flush()  # one executemany DELETE by primary key
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(sent) < 10, sent
+    assert stored(session) == expected(session)
+
+
+def test_a_failed_update_leaves_nothing_noted_for_the_next_statement(session: Session) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.last_touch import _PENDING
+
+    a, _, _ = _accounts(session)
+    _touch(session, a, 3)
+    nested = session.begin_nested()
+    try:
+        session.execute(update(Interaction).where(Interaction.account_id == a).values(kind=None))
+    except IntegrityError:
+        nested.rollback()
+    assert _PENDING not in session.connection().info
+
+
+@pytest.fixture
+def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    """PostgreSQL only: SQLite serialises writers, so two imports there never interleave."""
+    from storage.db import make_engine, session_factory
+    from tests.conftest import _empty_tables
+
+    engine = make_engine(pg_url)
+    yield session_factory(engine)
+    _empty_tables(engine)
+    engine.dispose()
+
+
+def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
+    pg_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each import's chunks are separate statements; the latest touches are raised once per import, at its
+    end, in one sorted upsert, so two imports never hold each other's rows crosswise."""
+    import storage.importing as importing
+
+    sessions = pg_sessions
+
+    with unit_of_work(sessions) as s:
+        a1, a2, _ = _accounts(s)
+    names = {a1: f"Co {TEAM} 0", a2: f"Co {TEAM} 1"}
+    meet = threading.Barrier(2)
+    one_by_one = importing._chunks
+
+    def chunks(items, size=1):  # noqa: ANN001, ANN202 - first chunk, meet, then the rest
+        for k, chunk in enumerate(one_by_one(items, 1)):
+            if k == 1:
+                meet.wait(5)
+            yield chunk
+
+    monkeypatch.setattr(importing, "_chunks", chunks)
+    outcome: dict[str, str] = {}
+
+    def run(order: list[int], tag: str) -> None:
+        rows = [InteractionRow(i + 2, names[aid], NOW - timedelta(days=i + 1), "call", None, None, f"{tag}{i}")
+                for i, aid in enumerate(order)]
+        try:
+            with unit_of_work(sessions) as s:
+                import_interactions(s, TEAM, rows, NOW)
+            outcome[tag] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome[tag] = repr(exc)
+
+    threads = [threading.Thread(target=run, args=([a2, a1], "A")), threading.Thread(target=run, args=([a1, a2], "B"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome == {"A": "ok", "B": "ok"}
+    with unit_of_work(sessions) as s:
+        assert stored(s) == expected(s)
