@@ -316,7 +316,7 @@ def import_contacts(
 ) -> ImportResult:
     """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
     ensure_workspace(session, team_id)
-    rollups.invalidate(session, team_id)  # first: the workspace lock, then the contact rows (storage.rollups)
+    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.rollups)
     result = ImportResult("contacts", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []
@@ -415,7 +415,7 @@ def import_revenue(
 ) -> ImportResult:
     """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
     ensure_workspace(session, team_id)
-    rollups.invalidate(session, team_id)  # first: the workspace lock, then the revenue rows (storage.rollups)
+    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.rollups)
     result = ImportResult("revenue", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []

@@ -202,6 +202,16 @@ class RevenueMonth(Base):
     amount: Mapped[float] = mapped_column(Float)
 
 
+class RollupChange(Base):
+    """A write to a workspace's contacts or revenue months since its rollups were last computed
+    (storage.rollups): a row per writing transaction, so writers never wait for each other or for a refresh."""
+
+    __tablename__ = "rollup_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
+
+
 class LatestTouch(Base):
     """An account's latest interaction and latest `review` (storage.last_touch keeps them on every write to
     interactions). A table of its own: a touch never waits for a classification writing the account row."""

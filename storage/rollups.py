@@ -1,18 +1,22 @@
 """Stored rollups: each account's active decision makers and revenue windows kept in the accounts table, so
 a nudge run reads them with the accounts instead of aggregating every contact and revenue month again.
 
-What they depend on, and how they stay current (the same scheme as storage.classes' tier and grade):
+What they depend on, and how they stay current:
 
-- the account's contacts and revenue months: every write to either marks the workspace's rollups stale in
-  its transaction, before the rows change: ORM writes (storage.edits' Log-touch contacts, anything else)
-  through the flush hook below, INSERT / UPDATE / DELETE statements run with `Session.execute` through the
-  execute hook, the bulk Core upserts of storage.importing by calling `invalidate` themselves;
+- the account's contacts and revenue months: every write to either records a change for the workspace
+  (a `rollup_changes` row) in its transaction: ORM writes (storage.edits' contacts, anything else) through
+  the flush hook below, INSERT / UPDATE / DELETE statements run with `Session.execute` through the execute
+  hook, the bulk Core upserts of storage.importing by calling `invalidate` themselves;
 - the month of `now` and the revenue window (`revenue_drop_months`): `workspaces.rollups_for` names the ones
   the stored values were computed for, so the first run of a new month computes them again.
 
-Readers call `ensure_rollups` first. Stale rollups are recomputed for the whole workspace in two aggregates
-(about 0.3 s for 100,000 accounts) and only the rows that changed are written, under the workspace row's lock
-(storage.classes.lock_workspace), so a write is never hidden behind a fresh `rollups_for`.
+Readers call `ensure_rollups` first: the rollups are current when `rollups_for` is the wanted key and no
+change is recorded. Otherwise they are recomputed for the whole workspace in two aggregates and only the
+rows that changed are written, under the workspace row's lock (storage.classes.lock_workspace, so two
+refreshes never cross); the refresh then deletes the changes it saw before computing. A write committed
+meanwhile keeps its change row, so it is never hidden behind a fresh `rollups_for`. Recording a change is
+an INSERT that only references the workspace row: on PostgreSQL a contact edit or an import never waits for
+a refresh, nor for another writer.
 """
 
 from __future__ import annotations
@@ -22,15 +26,16 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, event, func, inspect, select, update
+from sqlalchemy import Select, bindparam, case, delete, event, func, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from accounts.thresholds import Thresholds
 from storage.classes import lock_workspace
-from storage.models import Account, Contact, RevenueMonth, Workspace, table_of
+from storage.models import Account, Contact, RevenueMonth, RollupChange, Workspace, table_of
 
 ACCOUNTS = table_of(Account)
 WORKSPACES = table_of(Workspace)
+CHANGES = table_of(RollupChange)
 SOURCES = (table_of(Contact).name, table_of(RevenueMonth).name)  # the tables the rollups are computed from
 # The columns of those rows the rollups read: a change elsewhere (a contact's title, email) keeps them valid.
 INPUTS: dict[type, tuple[str, ...]] = {
@@ -103,12 +108,19 @@ def rollups_key(now: datetime, th: Thresholds) -> str:
 
 
 def invalidate(session: Session, team_id: str | None) -> None:
-    """The workspace's stored rollups are out of date (a contact or revenue month changed); None: every
-    workspace's (a statement whose workspaces are not to be seen)."""
-    stmt = update(WORKSPACES).values(rollups_for=None)
+    """Record that the workspace's stored rollups are out of date (a contact or revenue month changed);
+    None: every workspace's (a statement whose workspaces are not to be seen)."""
     if team_id is not None:
-        stmt = stmt.where(WORKSPACES.c.team_id == team_id)
-    session.connection().execute(stmt)
+        session.connection().execute(CHANGES.insert().values(team_id=team_id))
+    else:
+        session.connection().execute(CHANGES.insert().from_select(["team_id"], select(WORKSPACES.c.team_id)))
+
+
+def current(session: Session, team_id: str, wanted: str) -> bool:
+    """Whether the stored rollups are the wanted ones with no change recorded since."""
+    pending = select(CHANGES.c.id).where(CHANGES.c.team_id == team_id).exists()
+    row = session.execute(select(WORKSPACES.c.rollups_for, pending).where(WORKSPACES.c.team_id == team_id)).one_or_none()
+    return row is not None and row[0] == wanted and not row[1]
 
 
 @event.listens_for(Session, "before_flush")
@@ -117,10 +129,15 @@ def _stale_when_sources_change(session: Session, _context: Any, _instances: Any)
     Runs before the flush writes the rows (lock order: workspace first, as storage.classes)."""
     teams = {obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact | RevenueMonth)}
     for obj in session.dirty:
-        if isinstance(obj, Account) and inspect(obj).attrs.contacts.history.has_changes():
-            # contacts moved to or orphaned from this account through the relationship: the flush sets their
-            # account_id, or deletes them, only later
-            teams.add(obj.team_id)
+        if isinstance(obj, Account):
+            attrs = inspect(obj).attrs
+            if attrs.contacts.history.has_changes():
+                # contacts moved to or orphaned from this account through the relationship: the flush sets
+                # their account_id, or deletes them, only later
+                teams.add(obj.team_id)
+            moved = attrs.team_id.history  # the account, its rollups with it, changes workspace
+            if moved.has_changes():
+                teams.update(t for t in (*moved.deleted, *moved.added) if isinstance(t, str))
             continue
         inputs = INPUTS.get(type(obj))
         if inputs is None:
@@ -160,10 +177,10 @@ def ensure_rollups(session: Session, team_id: str, now: datetime, th: Thresholds
     """Make the workspace's stored rollups current for `now`'s month; returns how many account rows changed
     (0 when they already were). Runs in the caller's transaction."""
     wanted = rollups_key(now, th)
-    current = select(WORKSPACES.c.rollups_for).where(WORKSPACES.c.team_id == team_id)
-    if session.execute(current).scalar_one_or_none() == wanted:
+    if current(session, team_id, wanted):
         return 0  # current as of our snapshot: no lock needed to read it
-    if lock_workspace(session, team_id, WORKSPACES.c.rollups_for) == wanted:
+    lock_workspace(session, team_id, WORKSPACES.c.rollups_for)
+    if current(session, team_id, wanted):
         return 0  # another process refreshed them while we waited for the lock
     return refresh(session, team_id, now, th)
 
@@ -175,6 +192,7 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def refresh(session: Session, team_id: str, now: datetime, th: Thresholds) -> int:
     """Compute every account's rollups and store what changed (the caller holds the workspace lock)."""
+    seen = list(session.connection().execute(select(CHANGES.c.id).where(CHANGES.c.team_id == team_id)).scalars())
     deciders = decision_makers(session, team_id)
     revenue = revenue_windows(session, team_id, now, th.revenue_drop_months)
     a = ACCOUNTS.c
@@ -199,6 +217,10 @@ def refresh(session: Session, team_id: str, now: datetime, th: Thresholds) -> in
                 revenue_recent=bindparam("recent"), revenue_prior=bindparam("prior"),
             ),
             changed,
+        )
+    for start in range(0, len(seen), 5_000):  # what this refresh covered; changes committed since stay
+        session.connection().execute(
+            delete(CHANGES).where(CHANGES.c.team_id == team_id, CHANGES.c.id.in_(seen[start : start + 5_000]))
         )
     session.connection().execute(
         update(WORKSPACES).where(WORKSPACES.c.team_id == team_id).values(rollups_for=rollups_key(now, th))

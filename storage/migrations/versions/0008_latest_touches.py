@@ -26,10 +26,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('latest_touches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_latest_touches_team_id'), ['team_id'], unique=False)
-    op.execute(
+    op.execute(  # an account's interactions in its own workspace (as storage.last_touch.recompute)
         "INSERT INTO latest_touches (account_id, team_id, last_touch_at, last_review_at)"
-        " SELECT account_id, team_id, max(occurred_at), max(CASE WHEN kind = 'review' THEN occurred_at END)"
-        " FROM interactions GROUP BY account_id, team_id"
+        " SELECT a.id, a.team_id, max(i.occurred_at), max(CASE WHEN i.kind = 'review' THEN i.occurred_at END)"
+        " FROM interactions i JOIN accounts a ON a.id = i.account_id AND a.team_id = i.team_id"
+        " GROUP BY a.id, a.team_id"
     )
 
 
