@@ -4,17 +4,23 @@ interactions.
 
 Unlike storage.classes and storage.rollups (marked stale, recomputed by the next reader), these are kept in
 the writer's transaction: touches are logged all day long, and a recompute per reader would cost what the
-stored values save. One pair of connection events covers every way a statement reaches the interactions
-table (ORM flushes, `Session.execute`, Core on any connection):
+stored values save. One pair of connection events covers every SQLAlchemy statement that reaches the
+interactions table (ORM flushes, `Session.execute`, Core on any connection):
 
 - INSERT: the new rows' own dates raise the stored ones (an upsert keeping the later of the two, so two
-  touches logged at once for one account both count, whichever commits first);
+  touches logged at once for one account both count, whichever commits first). A bulk writer wraps its
+  inserts in `deferred`: one sorted upsert at its end (imports cannot deadlock, and hold these rows only
+  for their last moments). An INSERT whose rows are not to be seen (INSERT ... SELECT), or an upsert that
+  may move a date earlier, recomputes instead;
 - UPDATE and DELETE (no product code does either): the accounts of the rows the WHERE clause selects are
-  noted before the statement runs, and recomputed from their interactions after.
+  noted before the statement runs (and the accounts it moves rows to), and recomputed from their
+  interactions after.
 
-Raw driver SQL (COPY, `exec_driver_sql`) bypasses the events: whoever writes that way calls `recompute`
-(the benchmark's bulk load does). The stored dates cover all interactions, future-dated ones too;
-storage.activity.watched_states falls back to the aggregate when one lies after its `now`.
+Not seen by the events, so not kept: raw driver SQL (COPY, `exec_driver_sql`), `text()` statements, and the
+ORM's legacy bulk methods (`bulk_save_objects`, `bulk_insert_mappings`); no product code writes
+interactions that way, and `recompute` repairs a workspace (the benchmark's COPY load calls it). The
+stored dates cover future-dated interactions too: storage.activity.watched_states falls back to the
+aggregate when one lies after its `now`.
 """
 
 from __future__ import annotations

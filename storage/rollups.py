@@ -16,7 +16,11 @@ rows that changed are written, under the workspace row's lock (storage.classes.l
 refreshes never cross); the refresh then deletes the changes it saw before computing. A write committed
 meanwhile keeps its change row, so it is never hidden behind a fresh `rollups_for`. Recording a change is
 an INSERT that only references the workspace row: on PostgreSQL a contact edit or an import never waits for
-a refresh, nor for another writer.
+a refresh, nor for another writer. (SQLite has one writer at a time anyway.)
+
+Not seen by the hooks: `text()` statements and the ORM's legacy bulk methods (`bulk_save_objects`,
+`bulk_insert_mappings`, `bulk_update_mappings`) on contacts or revenue months; no product code writes them
+that way; such code calls `invalidate` itself.
 """
 
 from __future__ import annotations
