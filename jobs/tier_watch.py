@@ -14,6 +14,7 @@ from jobs.runner import Outgoing, TeamRun, per_team_job
 from storage.activity import record_classes
 from storage.models import Account
 from storage.portfolio import assess_rows, classify_workspace
+from storage.rollups import ensure_rollups
 
 NAME = "tier_watch"
 KIND = "tier_change"
@@ -48,6 +49,9 @@ def _team(job: TeamRun) -> None:
     def record(held: set[str]) -> None:
         if held:
             record_classes(session, team, updates)
+            # Nightly housekeeping: the contact and revenue rollups brought up to date, so the changes
+            # recorded for a workspace whose digests nobody reads do not pile up (storage.rollups).
+            ensure_rollups(session, team, now, th)
 
     job.run_periods({period: None}, compute, after=record)
 

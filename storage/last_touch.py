@@ -30,8 +30,22 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Update, and_, case, delete, event, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Delete,
+    Insert,
+    Update,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import operators
 
 from storage.db import conflict_insert
 from storage.models import Account, Interaction, LatestTouch, table_of
@@ -149,7 +163,8 @@ def deferred(conn: Connection) -> Iterator[None]:
     """Collect what the inserts run inside add, and raise the stored dates once at the end, in one sorted
     upsert: for a bulk writer (an import of many chunks), so its latest-touch rows stay locked only for the
     end of its transaction (a touch logged meanwhile does not wait for the whole import), and two such
-    writers lock them in one order (they cannot deadlock)."""
+    writers lock them in one order (they cannot deadlock). Not for code that rolls back a savepoint inside
+    it: what the rolled-back inserts added would still be raised at the end."""
     collected: Latest = {}
     conn.info[_DEFERRED] = collected
     try:
@@ -188,11 +203,11 @@ def _noted_by_primary_key(conn: Connection, where: Any, sets: list[Mapping[str, 
     clauses = getattr(where, "clauses", None)
     if clauses is not None and len(clauses) == 1:  # the ORM's WHERE is an AND of one comparison
         where = clauses[0]
-    key = getattr(getattr(where, "right", None), "key", None)
-    left = getattr(where, "left", None)
+    right, left = getattr(where, "right", None), getattr(where, "left", None)
+    key = right.key if isinstance(right, BindParameter) else None
     on_id = getattr(left, "name", None) == "id" and getattr(getattr(left, "table", None), "name", None) == INTERACTIONS.name
-    if len(sets) < 2 or not on_id or not isinstance(key, str):
-        return None
+    if len(sets) < 2 or not on_id or getattr(where, "operator", None) is not operators.eq or not isinstance(key, str):
+        return None  # anything but `id = :param` per row selects other rows than the parameters name
     ids = [p.get(key) for p in sets]
     if not all(isinstance(i, int) for i in ids):
         return None
@@ -236,10 +251,15 @@ def _keep_latest_touches(
     sets = _param_sets(conn, statement, multiparams, params)
     if isinstance(statement, Insert):
         latest = _new_touches(sets)
-        upsert = type(getattr(statement, "_post_values_clause", None)).__name__ == "OnConflictDoUpdate"
-        if latest is None:
-            _recompute_teams(conn, _teams(sets))  # new rows not to be seen here (INSERT ... SELECT)
-        elif upsert:  # an existing row may have moved to an earlier date
+        upsert = getattr(statement, "_post_values_clause", None)
+        updates = type(upsert).__name__ == "OnConflictDoUpdate"
+        to_set = getattr(upsert, "update_values_to_set", None) or {}
+        pairs = to_set.items() if isinstance(to_set, Mapping) else to_set
+        sets_on_conflict = {getattr(k, "key", k) for k, _ in pairs}
+        if latest is None or (updates and sets_on_conflict & {"account_id", "team_id"}):
+            # new rows not to be seen here (INSERT ... SELECT), or existing rows moved to other accounts
+            _recompute_teams(conn, _teams(sets))
+        elif updates:  # an existing row may have moved to an earlier date
             recompute(conn, latest)
         elif (collected := conn.info.get(_DEFERRED)) is not None:
             for aid, (team, when, review) in latest.items():

@@ -49,3 +49,18 @@ def test_dry_run_records_nothing(session, build: Builder) -> None:
     session.commit()
     tier_watch.run(session, NOW, TH, dry_run=True)
     assert session.scalar(select(Account.last_tier)) is None
+
+
+def test_the_nightly_run_brings_the_rollups_up_to_date(session, build: Builder) -> None:
+    """Recorded contact changes do not pile up for a workspace whose digests nobody reads."""
+    from storage.models import RollupChange, Workspace
+
+    acme = build.account("Acme", owner=None, revenue=1_000_000)  # no owner: no digest ever reads it
+    build.contact(acme, "Ann")
+    build.contact(acme, "Bob")
+    session.commit()
+    assert session.scalar(select(RollupChange.id).limit(1)) is not None
+    tier_watch.run(session, NOW, TH)
+    assert session.scalar(select(RollupChange.id).limit(1)) is None
+    assert session.scalar(select(Workspace.rollups_for)) == "2026-11/3"
+    assert session.scalar(select(Account.decision_makers).where(Account.id == acme.id)) == 2

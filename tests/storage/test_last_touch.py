@@ -304,3 +304,30 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
     assert outcome == {"A": "ok", "B": "ok"}
     with unit_of_work(sessions) as s:
         assert stored(s) == expected(s)
+
+
+def test_an_executemany_on_a_range_of_ids_is_not_taken_for_exact_ids(session: Session) -> None:
+    """Only `id = :param` per row names the rows; `id >= :lo` selects others (second review)."""
+    from sqlalchemy import bindparam
+
+    a, b, c = _accounts(session)
+    first = _touch(session, a, 3)
+    _touch(session, b, 2)
+    _touch(session, c, 1)
+    session.connection().execute(
+        delete(Interaction).where(Interaction.id >= bindparam("lo")), [{"lo": first.id}, {"lo": first.id}]
+    )
+    assert stored(session) == expected(session) == {}
+
+
+def test_an_upsert_that_moves_a_row_to_another_account_recomputes_both(session: Session) -> None:
+    from storage.db import conflict_insert
+
+    a, b, _ = _accounts(session)
+    row = _touch(session, a, 2)
+    stmt = conflict_insert(session, Interaction).values(
+        team_id=TEAM, account_id=b, occurred_at=row.occurred_at, kind="call", dedup_key=row.dedup_key
+    )
+    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "dedup_key"], set_={"account_id": stmt.excluded.account_id}))
+    assert stored(session) == expected(session)
+    assert a not in stored(session)
