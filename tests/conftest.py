@@ -71,6 +71,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
+    """PostgreSQL only (row locks, concurrent writers, several processes), every table emptied afterwards."""
+    engine = make_engine(pg_url)
+    yield session_factory(engine)
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """SQLite only (for tests where the backend does not matter)."""
     url = f"sqlite:///{tmp_path / 'test.db'}"

@@ -16,9 +16,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.relay import Relay
-from storage.db import make_engine, session_factory, unit_of_work
+from storage.db import unit_of_work
 from storage.models import JobRun, OutboxMessage
-from tests.conftest import _empty_tables
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import NOW, Builder
 
@@ -33,14 +32,6 @@ start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))
 app(["jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json"], standalone_mode=True)
 """
-
-
-@pytest.fixture
-def pg_sessions(pg_url: str):
-    engine = make_engine(pg_url)
-    yield session_factory(engine)
-    _empty_tables(engine)
-    engine.dispose()
 
 
 @pytest.mark.postgres

@@ -3,8 +3,6 @@ inputs, and with nothing else (every row of the workspace's other tables referen
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -13,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
 from storage.classes import ensure_classified, lock_workspace, reclassify
-from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+from storage.db import unit_of_work
 from storage.edits import log_touch, set_field, snooze
 from storage.models import Account
 from tests.bot.seed import NOW, OWNER, account
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.postgres
 TH = Thresholds()
@@ -24,15 +23,8 @@ TEAM = "TCLASSDEAD"
 
 
 @pytest.fixture
-def sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(pg_url)
-    ensure_schema(engine)
-    factory = session_factory(engine)
-    yield factory
-    from tests.conftest import _empty_tables
-
-    _empty_tables(engine)
-    engine.dispose()
+def sessions(pg_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    return pg_sessions  # every test here is about PostgreSQL's row locks
 
 
 def _seed(sessions: sessionmaker[Session]) -> int:
@@ -48,21 +40,6 @@ def _seed(sessions: sessionmaker[Session]) -> int:
     return small
 
 
-def _in_thread(work: Callable[[Session], object], sessions: sessionmaker[Session]) -> tuple[threading.Thread, list[BaseException], threading.Event]:
-    errors: list[BaseException] = []
-    done = threading.Event()
-
-    def body() -> None:
-        try:
-            with unit_of_work(sessions) as s:
-                work(s)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            done.set()
-
-    return threading.Thread(target=body), errors, done
-
 
 @pytest.mark.parametrize("field,value", [("owner", "U0NEWOWNER"), ("sponsor", "U0SPONSOR"), ("aliases", ["Smallish"])])
 def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification(
@@ -76,7 +53,7 @@ def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification
     classifier = sessions()
     try:
         assert lock_workspace(classifier, TEAM) is None  # ensure_classified's lock, held until commit
-        edit, errors, done = _in_thread(
+        edit, errors, done = in_thread(
             lambda s: set_field(s, team_id=TEAM, account_id=small, field=field, value=value, user_id=OWNER, now=NOW),
             sessions,
         )
@@ -110,7 +87,7 @@ def test_writes_that_only_reference_the_workspace_do_not_wait_for_a_classificati
             else:
                 snooze(s, team_id=TEAM, account_id=small, until=NOW + timedelta(days=3), reason=None, user_id=OWNER, now=NOW)
 
-        writer, errors, done = _in_thread(work, sessions)
+        writer, errors, done = in_thread(work, sessions)
         writer.start()
         finished_first = done.wait(3.0)
         classifier.commit()
@@ -133,7 +110,7 @@ def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(ses
     importer = sessions()
     try:
         import_accounts(importer, TEAM, [AccountRow(2, "Beta", {"annual_revenue": 21.0})], NOW)  # holds Beta
-        recorder, errors, done = _in_thread(
+        recorder, errors, done = in_thread(
             lambda s: record_classes(s, TEAM, {first: ("key", "A"), second: ("key", "B")}), sessions
         )
         recorder.start()

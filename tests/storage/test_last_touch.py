@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -250,23 +249,12 @@ def test_a_failed_update_leaves_nothing_noted_for_the_next_statement(session: Se
     assert _PENDING not in session.connection().info
 
 
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    """PostgreSQL only: SQLite serialises writers, so two imports there never interleave."""
-    from storage.db import make_engine, session_factory
-    from tests.conftest import _empty_tables
-
-    engine = make_engine(pg_url)
-    yield session_factory(engine)
-    _empty_tables(engine)
-    engine.dispose()
-
-
 def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
     pg_sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each import's chunks are separate statements; the latest touches are raised once per import, at its
-    end, in one sorted upsert, so two imports never hold each other's rows crosswise."""
+    end, in one sorted upsert, so two imports never hold each other's rows crosswise. (PostgreSQL only:
+    SQLite serialises writers, so two imports there never interleave.)"""
     import storage.importing as importing
 
     sessions = pg_sessions

@@ -5,7 +5,7 @@ recomputes them; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounts.thresholds import Thresholds
 from storage import edits
 from storage.classes import lock_workspace
-from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+from storage.db import unit_of_work
 from storage.importing import ContactRow, RevenueRow, import_contacts, import_revenue
 from storage.models import Account, Contact, RevenueMonth, Workspace
 from storage.rollups import ensure_rollups, rollups_key
 from tests.bot.seed import NOW, OTHER_TEAM, OWNER, TEAM, account, contact
 from tests.sql_capture import statements_sent
+from tests.threads import in_thread
 
 TH = Thresholds()  # revenue_drop_months = 3: at NOW (2026-11-24) recent = Aug..Oct 2026, prior = May..Jul 2026
 KEY = "2026-11/3"
@@ -386,7 +387,7 @@ def test_a_write_committed_while_the_refresh_reads_leaves_the_workspace_stale(
     with unit_of_work(sessions) as s:
         hooli = seed(s)["Hooli"].id
     edited = threading.Event()
-    writer, errors, done = _in_thread(lambda s: _add_decision_maker(s, hooli), sessions)
+    writer, errors, done = in_thread(lambda s: _add_decision_maker(s, hooli), sessions)
     real = rollups.revenue_windows
 
     def windows_while_someone_writes(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -476,32 +477,6 @@ def test_contacts_moved_or_orphaned_through_the_relationship_make_the_workspace_
 # -- PostgreSQL: the refresh's lock ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(pg_url)
-    ensure_schema(engine)
-    yield session_factory(engine)
-    from tests.conftest import _empty_tables
-
-    _empty_tables(engine)
-    engine.dispose()
-
-
-def _in_thread(work: Callable[[Session], object], sessions: sessionmaker[Session]) -> tuple[threading.Thread, list[BaseException], threading.Event]:
-    errors: list[BaseException] = []
-    done = threading.Event()
-
-    def body() -> None:
-        try:
-            with unit_of_work(sessions) as s:
-                work(s)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            errors.append(exc)
-        finally:
-            done.set()
-
-    return threading.Thread(target=body), errors, done
-
 
 def _add_decision_maker(s: Session, account_id: int) -> None:
     contact(s, s.get_one(Account, account_id), "Hal", "decision_maker")
@@ -529,7 +504,7 @@ def test_a_write_does_not_wait_for_a_running_refresh_and_leaves_the_workspace_st
     try:
         assert ensure_rollups(refresher, TEAM, NOW, TH) == 4  # holds the workspace row until commit
         assert rollups_for(refresher) == KEY
-        writer, errors, done = _in_thread(lambda s: work(s, hooli), pg_sessions)
+        writer, errors, done = in_thread(lambda s: work(s, hooli), pg_sessions)
         writer.start()
         assert done.wait(5.0), "the write waited for the refresh"
         refresher.commit()
@@ -555,7 +530,7 @@ def test_a_write_does_not_wait_for_the_lock_alone(pg_sessions: sessionmaker[Sess
     locker = pg_sessions()
     try:
         assert lock_workspace(locker, TEAM, Workspace.__table__.c.rollups_for) == KEY
-        writer, errors, done = _in_thread(lambda s: _add_decision_maker(s, hooli), pg_sessions)
+        writer, errors, done = in_thread(lambda s: _add_decision_maker(s, hooli), pg_sessions)
         writer.start()
         assert done.wait(5.0), "the insert waited for the workspace lock"
         locker.commit()
