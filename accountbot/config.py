@@ -29,8 +29,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy or plain postgresql:// URL; default: SQLite file accountbot.db in the working directory",
     )
     slack_bot_token: SecretStr | None = Field(default=None, description="Bot token (xoxb-...)")
-    slack_signing_secret: SecretStr | None = Field(default=None, description="Signing secret of the Slack app")
-    slack_app_token: SecretStr | None = Field(default=None, description="App-level token (xapp-...) for Socket Mode")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Signing secret of the Slack app"
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="App-level token (xapp-...) for Socket Mode"
+    )
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, description="Slack Web API base URL")
     slack_team_id: str | None = Field(
         default=None,
@@ -44,7 +48,9 @@ class Settings(BaseSettings):
         ),
     )
     news_channel: str | None = Field(default=None, description="Default channel id for news alerts")
-    news_allowed_hosts: str = Field(default="", description="Comma-separated host names the feed fetcher may reach even if private")
+    news_allowed_hosts: str = Field(
+        default="", description="Comma-separated host names the feed fetcher may reach even if private"
+    )
     log_level: str = Field(default="INFO", description="Python logging level")
 
     # Rule thresholds (accounts.thresholds.Thresholds); None means the built-in default.
@@ -146,6 +152,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "?"
-            shown = "<hidden>" if ("TOKEN" in name or "SECRET" in name) else repr(redact_url(err.get("input")))
+            shown = (
+                "<hidden>" if ("TOKEN" in name or "SECRET" in name) else repr(redact_url(err.get("input")))
+            )
             lines.append(f"{name}: {err['msg']} (got {shown})")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

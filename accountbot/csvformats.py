@@ -88,7 +88,7 @@ _MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 
 
 def money(value: str) -> float:
-    """"$1,200,000", "1200000", "1,200,000.50" -> float; never negative."""
+    """ "$1,200,000", "1200000", "1,200,000.50" -> float; never negative."""
     m = _MONEY.match(value.replace(" ", ""))
     if not m:
         raise Invalid()
@@ -190,7 +190,9 @@ def alias_list(value: str) -> list[str]:
     return out
 
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
 
 
 def domain(value: str) -> str:
@@ -255,7 +257,7 @@ class CsvFormat:
 
     @property
     def a_kind(self) -> str:
-        """"an accounts", "a revenue": for messages."""
+        """ "an accounts", "a revenue": for messages."""
         return ("an " if self.kind[0] in "aeiou" else "a ") + self.kind
 
 
@@ -271,7 +273,11 @@ FORMATS: dict[str, CsvFormat] = {
             Column("stage", choice("client", "prospect"), "client or prospect (empty means client)"),
             Column("annual_revenue", money, "an amount such as 1200000 or $1,200,000"),
             Column("wallet_share", percent(0, 100), "a percentage from 0 to 100 such as 45 or 45%"),
-            Column("profit_margin", percent(-1000, 100), "a percentage up to 100, may be negative, such as 12.5% or -4"),
+            Column(
+                "profit_margin",
+                percent(-1000, 100),
+                "a percentage up to 100, may be negative, such as 12.5% or -4",
+            ),
             Column("profitability", level, LEVEL),
             Column("strategic_value", level, LEVEL),
             Column("pain_factor", level, LEVEL),
@@ -292,7 +298,11 @@ FORMATS: dict[str, CsvFormat] = {
             Column("name", name_text, "the contact's name (at most 200 characters)", required=True),
             Column("title", text(200), "text of at most 200 characters"),
             Column("email", email, "an email address such as ana@acme.com"),
-            Column("role", choice("decision_maker", "influencer", "user"), "decision_maker, influencer or user (empty means user)"),
+            Column(
+                "role",
+                choice("decision_maker", "influencer", "user"),
+                "decision_maker, influencer or user (empty means user)",
+            ),
             Column("active", yes_no, "yes or no (empty means yes)"),
         ),
     ),
@@ -300,7 +310,9 @@ FORMATS: dict[str, CsvFormat] = {
         "interactions",
         (
             Column("account", name_text, "the name (or alias) of an account", required=True),
-            Column("date", when, "an ISO date or date-time such as 2026-03-31 or 2026-03-31T14:30", required=True),
+            Column(
+                "date", when, "an ISO date or date-time such as 2026-03-31 or 2026-03-31T14:30", required=True
+            ),
             Column(
                 "kind",
                 choice("meeting", "call", "video", "email", "visit", "review", "other"),
@@ -355,7 +367,9 @@ def decode(data: bytes) -> str:
 def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records with the file line where each starts (the first one is the header)."""
     if not body.strip():
-        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
+        raise BadFile(
+            f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}"
+        )
     reader = csv.reader(io.StringIO(body, newline=""))
     previous_end = 0
     try:
@@ -367,7 +381,7 @@ def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
         line = previous_end + 1  # where the record that could not be read begins
         if "field larger than field limit" in str(exc):
             raise BadFile(
-                f"line {line}: a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (\") opened "
+                f'line {line}: a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (") opened '
                 "on this line is not closed and swallows the rest of the file."
             ) from None
         raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
@@ -404,13 +418,17 @@ def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
         raise BadFile(
-            f"line {line}: " + "; ".join(problems) + f". {fmt.a_kind.capitalize()} file accepts these columns: {', '.join(fmt.names)} "
+            f"line {line}: "
+            + "; ".join(problems)
+            + f". {fmt.a_kind.capitalize()} file accepts these columns: {', '.join(fmt.names)} "
             "(any case; spaces and underscores are the same)."
         )
     return columns
 
 
-def _parse(columns: Sequence[Column | None], line: int, fields: list[str], errors: list[RowError]) -> dict[str, Any] | None:
+def _parse(
+    columns: Sequence[Column | None], line: int, fields: list[str], errors: list[RowError]
+) -> dict[str, Any] | None:
     """Typed values of one record (None for empty cells), or None after adding its errors to `errors`."""
     out: dict[str, Any] = {}
     ok = True
@@ -420,7 +438,9 @@ def _parse(columns: Sequence[Column | None], line: int, fields: list[str], error
         raw = raw.strip()
         if not raw:
             if column.required:
-                errors.append(RowError(line, column.name, raw, f"a value ({column.expected}); this column is required"))
+                errors.append(
+                    RowError(line, column.name, raw, f"a value ({column.expected}); this column is required")
+                )
                 ok = False
             else:
                 out[column.name] = None
@@ -439,7 +459,9 @@ def _duplicates(keyed: Sequence[tuple[int, Any, str]], column: str, what: str) -
     errors = []
     for line, key, value in keyed:
         if key in first:
-            errors.append(RowError(line, column, value, f"{what} only once per file (already on line {first[key]})"))
+            errors.append(
+                RowError(line, column, value, f"{what} only once per file (already on line {first[key]})")
+            )
         else:
             first[key] = line
     return errors
@@ -472,7 +494,9 @@ def parse_rows(
         if values is not None:
             parsed.append((line, values))
     if header is None:
-        raise BadFile(f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}")
+        raise BadFile(
+            f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}"
+        )
     if progress:
         progress(done % PROGRESS_EVERY)
     rows, dup_errors = _build(kind, parsed)
@@ -495,7 +519,9 @@ def _build(kind: str, parsed: list[tuple[int, dict[str, Any]]]) -> tuple[Any, li
         return contacts, _duplicates(keyed, "name", "each contact of an account")
     if kind == "interactions":
         return [
-            InteractionRow(line, v["account"], v["date"], v["kind"], v.get("contact"), v.get("colleague"), v.get("note"))
+            InteractionRow(
+                line, v["account"], v["date"], v["kind"], v.get("contact"), v.get("colleague"), v.get("note")
+            )
             for line, v in parsed
         ], []
     revenue = [RevenueRow(line, v["account"], v["month"], v["amount"]) for line, v in parsed]

@@ -99,7 +99,14 @@ def load_sample(session: Session, team_id: str, now: datetime) -> dict[str, impo
     for user_id, real_name in (TEAM | EXECUTIVES).items():
         email = f"{real_name.split()[0].lower()}@example.com"
         remember_slack_user(
-            session, team_id=team_id, user_id=user_id, is_admin=False, now=now, tz="UTC", real_name=real_name, email=email
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            is_admin=False,
+            now=now,
+            tz="UTC",
+            real_name=real_name,
+            email=email,
         )
     results = {}
     for kind, write in WRITERS.items():
@@ -110,7 +117,15 @@ def load_sample(session: Session, team_id: str, now: datetime) -> dict[str, impo
         if account is None:
             raise LookupError(f"sample data: SPONSORS names {name!r}, which is not in accounts.csv")
         for field_name, value in (("sponsor", sponsor), ("sponsor_level", level)):
-            set_field(session, team_id=team_id, account_id=account.id, field=field_name, value=value, user_id=DEMO_ADMIN, now=now)
+            set_field(
+                session,
+                team_id=team_id,
+                account_id=account.id,
+                field=field_name,
+                value=value,
+                user_id=DEMO_ADMIN,
+                now=now,
+            )
     return results
 
 
@@ -155,7 +170,9 @@ def portfolio_summary(ctx: DemoContext) -> None:
     grades: Counter[tuple[str, str]] = Counter((v.tier, v.grade) for v in verdicts if v.grade)
     quadrants: Counter[str] = Counter(v.quadrant for v in verdicts)
 
-    by_tier = Table("Tier", "Accounts", "A", "B", "C", box=box.SIMPLE_HEAD, title="Accounts per tier and grade")
+    by_tier = Table(
+        "Tier", "Accounts", "A", "B", "C", box=box.SIMPLE_HEAD, title="Accounts per tier and grade"
+    )
     for tier in ("key", "secondary", "prospect"):
         cells = [str(grades[(tier, g)]) if tier != "prospect" else "-" for g in "ABC"]
         by_tier.add_row(tier, str(tiers[tier]), *cells)
@@ -176,7 +193,9 @@ def portfolio_summary(ctx: DemoContext) -> None:
     )
     flagged = [v for v in portfolio_order(verdicts) if v.flags]
     if flagged:
-        ctx.console.print("Flagged: " + "; ".join(f"{v.name} ({', '.join(v.flags)})" for v in flagged), highlight=False)
+        ctx.console.print(
+            "Flagged: " + "; ".join(f"{v.name} ({', '.join(v.flags)})" for v in flagged), highlight=False
+        )
 
 
 def key_account_card(ctx: DemoContext) -> None:
@@ -186,7 +205,9 @@ def key_account_card(ctx: DemoContext) -> None:
         return
     chosen = next((v for v in key if v.name == CARD_ACCOUNT), key[0])
     ctx.console.print(grade_card(chosen))
-    ctx.console.print(f"Try it yourself: accountbot grade {chosen.name!r} --json", style="dim", highlight=False)
+    ctx.console.print(
+        f"Try it yourself: accountbot grade {chosen.name!r} --json", style="dim", highlight=False
+    )
 
 
 def bot_would_say(ctx: DemoContext) -> None:
@@ -222,7 +243,11 @@ def add_section(title: str, section: Section, *, before: str | None = None) -> N
 
 
 def run_demo(
-    console: Console, now: datetime, thresholds: Thresholds, workdir: Path | None = None, out_dir: Path | None = None
+    console: Console,
+    now: datetime,
+    thresholds: Thresholds,
+    workdir: Path | None = None,
+    out_dir: Path | None = None,
 ) -> DemoContext:
     """Build the demo database in `workdir` (a temporary directory if None), then print every section.
     Sections that write files (the portfolio charts) write them into `out_dir`."""
@@ -237,7 +262,9 @@ def run_demo(
                 loaded = load_sample(session, DEMO_TEAM, now)
             ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds, out_dir=out_dir)
             with unit_of_work(sessions) as session:
-                ctx.facts = {f.id: f for f in load_facts(session, DEMO_TEAM, now, thresholds) if f.id is not None}
+                ctx.facts = {
+                    f.id: f for f in load_facts(session, DEMO_TEAM, now, thresholds) if f.id is not None
+                }
                 ctx.verdicts = assess_workspace(session, DEMO_TEAM, now, thresholds)
             counts = ", ".join(f"{r.rows} {kind}" for kind, r in loaded.items())
             console.print(

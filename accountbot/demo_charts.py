@@ -30,7 +30,10 @@ def write_charts(ctx: DemoContext) -> list[Path]:
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for filename, content in (
-        (QUADRANT_FILE, quadrant_png(quadrant, title=f"Portfolio quadrant: demo workspace ({len(accounts)} accounts)")),
+        (
+            QUADRANT_FILE,
+            quadrant_png(quadrant, title=f"Portfolio quadrant: demo workspace ({len(accounts)} accounts)"),
+        ),
         (CONCENTRATION_FILE, concentration_png(pareto, title=f"Revenue concentration ({pareto.n} clients)")),
     ):
         path = ctx.out_dir / filename

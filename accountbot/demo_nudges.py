@@ -36,7 +36,9 @@ from storage.outbox import list_messages
 
 FEEDS_DIR = SAMPLE_DIR / "feeds"
 NEWS_CHANNEL = "C0DEMONEWS"
-ACCOUNT_FEEDS = {"atlas-mutual-alerts.xml": "Atlas Mutual Insurance"}  # per-account (Google Alerts-like) feeds
+ACCOUNT_FEEDS = {
+    "atlas-mutual-alerts.xml": "Atlas Mutual Insurance"
+}  # per-account (Google Alerts-like) feeds
 TIER_CHANGE = ("Mercury Freight Lines", "pain_factor", "high")  # what an owner changes in Slack in the demo
 KIND_ORDER = {"digest": 0, "weekly_focus": 1, "tier_change": 2, "news_alert": 3}
 
@@ -52,19 +54,23 @@ def shifted_feed(data: bytes, now: datetime) -> bytes:
         return data
     delta = (now - timedelta(hours=2)) - max(found)
     data = _RSS_DATE.sub(
-        lambda m: b"<pubDate>%s</pubDate>"
-        % format_datetime(parsedate_to_datetime(m.group(1).decode()) + delta, usegmt=True).encode(),
+        lambda m: (
+            b"<pubDate>%s</pubDate>"
+            % format_datetime(parsedate_to_datetime(m.group(1).decode()) + delta, usegmt=True).encode()
+        ),
         data,
     )
     return _ATOM_DATE.sub(
-        lambda m: b"<%s>%s</%s>"
-        % (
-            m.group(1),
-            (datetime.fromisoformat(m.group(2).decode().replace("Z", "+00:00")) + delta)
-            .astimezone(UTC)
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .encode(),
-            m.group(1),
+        lambda m: (
+            b"<%s>%s</%s>"
+            % (
+                m.group(1),
+                (datetime.fromisoformat(m.group(2).decode().replace("Z", "+00:00")) + delta)
+                .astimezone(UTC)
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .encode(),
+                m.group(1),
+            )
         ),
         data,
     )
@@ -116,10 +122,19 @@ def run_the_jobs(ctx: DemoContext) -> None:
     with unit_of_work(ctx.sessions) as s:
         account = find_account(s, team, name).account
         if account is not None:
-            set_field(s, team_id=team, account_id=account.id, field=field, value=value,
-                      user_id=account.owner_user_id or "U01AMARA", now=midnight + timedelta(hours=11))
+            set_field(
+                s,
+                team_id=team,
+                account_id=account.id,
+                field=field,
+                value=value,
+                user_id=account.owner_user_id or "U01AMARA",
+                now=midnight + timedelta(hours=11),
+            )
     with unit_of_work(ctx.sessions) as s:
-        tier_watch.run(s, midnight + timedelta(days=1, hours=2), th, team_id=team)  # the next night: announces
+        tier_watch.run(
+            s, midnight + timedelta(days=1, hours=2), th, team_id=team
+        )  # the next night: announces
     files = {p.name: shifted_feed(p.read_bytes(), ctx.now) for p in sorted(FEEDS_DIR.glob("*.xml"))}
     allowed = frozenset({"127.0.0.1"})
     with serve_feeds(files) as base:
@@ -127,25 +142,41 @@ def run_the_jobs(ctx: DemoContext) -> None:
             for filename in files:
                 account_name = ACCOUNT_FEEDS.get(filename)
                 account = find_account(s, team, account_name).account if account_name else None
-                feed_store.add_feed(s, team_id=team, url=base + filename, account_id=account.id if account else None,
-                                    channel=None if account else NEWS_CHANNEL, allowed_hosts=allowed, now=ctx.now)
-        poll_once(ctx.sessions, allowed_hosts=allowed, news_channel=NEWS_CHANNEL, thresholds=th, now=ctx.now,
-                  team_id=team)
+                feed_store.add_feed(
+                    s,
+                    team_id=team,
+                    url=base + filename,
+                    account_id=account.id if account else None,
+                    channel=None if account else NEWS_CHANNEL,
+                    allowed_hosts=allowed,
+                    now=ctx.now,
+                )
+        poll_once(
+            ctx.sessions,
+            allowed_hosts=allowed,
+            news_channel=NEWS_CHANNEL,
+            thresholds=th,
+            now=ctx.now,
+            team_id=team,
+        )
 
 
 def previews(ctx: DemoContext) -> list[NudgePreview]:
     run_the_jobs(ctx)
     with unit_of_work(ctx.sessions) as s:
-        names = {u.user_id: (u.real_name or u.user_id).split(" (")[0]
-                 for u in s.scalars(select(SlackUser).where(SlackUser.team_id == ctx.team_id))}
+        names = {
+            u.user_id: (u.real_name or u.user_id).split(" (")[0]
+            for u in s.scalars(select(SlackUser).where(SlackUser.team_id == ctx.team_id))
+        }
         rows = list_messages(s, team_id=ctx.team_id, limit=1000)
     rows.sort(key=lambda r: (KIND_ORDER.get(r.kind, 9), r.id))
     shown = []
     for row in rows:
-        to = f"#news ({row.recipient})" if row.recipient == NEWS_CHANNEL else "DM to " + names.get(row.recipient, row.recipient)
+        to = (
+            f"#news ({row.recipient})"
+            if row.recipient == NEWS_CHANNEL
+            else "DM to " + names.get(row.recipient, row.recipient)
+        )
         title = f"{row.kind.replace('_', ' ')} - {to}"
         shown.append(NudgePreview(title, message_as_text(render(row.kind, row.facts), names)))
     return shown
-
-
-

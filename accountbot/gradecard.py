@@ -63,7 +63,12 @@ def grade_card(v: Assessment) -> Panel:
 def portfolio_table(verdicts: Sequence[Assessment]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title=f"{len(verdicts)} account(s)")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("Account", "left"), ("Tier", "left"), ("Grade", "center"), ("Score", "right"), ("Quadrant", "left"), ("Flags", "left"),
+        ("Account", "left"),
+        ("Tier", "left"),
+        ("Grade", "center"),
+        ("Score", "right"),
+        ("Quadrant", "left"),
+        ("Flags", "left"),
     )
     for col, justify in columns:
         table.add_column(col, justify=justify)
@@ -87,5 +92,7 @@ def portfolio_lines(verdicts: Sequence[Assessment], name_width: int = 40) -> lis
     for v in ordered:
         name = v.name if len(v.name) <= width else v.name[: width - 1] + "…"
         score = "" if v.score is None else str(v.score)
-        lines.append(f"{name:<{width}}  {v.tier:<9}  {v.grade or '-':^5}  {score:>5}  {v.quadrant:<11}  {', '.join(v.flags)}")
+        lines.append(
+            f"{name:<{width}}  {v.tier:<9}  {v.grade or '-':^5}  {score:>5}  {v.quadrant:<11}  {', '.join(v.flags)}"
+        )
     return lines

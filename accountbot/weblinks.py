@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-_BREAKING = frozenset(" \t\r\n\x00<>\"|")
-MAX_URL_LENGTH = 2000  # longer links are almost always tracking junk, and cannot fit Slack's button/url fields
+_BREAKING = frozenset(' \t\r\n\x00<>"|')
+MAX_URL_LENGTH = (
+    2000  # longer links are almost always tracking junk, and cannot fit Slack's button/url fields
+)
 
 
 def http_url(url: object) -> str | None:

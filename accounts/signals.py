@@ -28,7 +28,13 @@ from accounts.model import Assessment
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 DAY = timedelta(days=1)
-SECTIONS: tuple[str, ...] = ("stale", "single_point_of_failure", "checkup_due", "sponsor_missing", "revenue_drop")
+SECTIONS: tuple[str, ...] = (
+    "stale",
+    "single_point_of_failure",
+    "checkup_due",
+    "sponsor_missing",
+    "revenue_drop",
+)
 LOCAL_SEND_TIME = time(9, 0)
 FOCUS_REPEAT_WEEKS = 4
 DEFAULT_TZ = "UTC"
@@ -137,7 +143,9 @@ def stale(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
     )
 
 
-def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
+def single_point_of_failure(
+    a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS
+) -> Item | None:
     """Key-tier or A account resting on one person (seed 002).
 
     Fires when fewer than `spof_min_decision_makers` active decision makers are known, or when
@@ -175,7 +183,9 @@ def single_point_of_failure(a: AccountState, now: datetime, th: Thresholds = DEF
     )
 
 
-def _colleague_elsewhere(touches: Sequence[ContactTouches], contact: str | None, owner: str | None) -> str | None:
+def _colleague_elsewhere(
+    touches: Sequence[ContactTouches], contact: str | None, owner: str | None
+) -> str | None:
     """A colleague (not the owner, who hears the nudge) who met a contact other than `contact`: the one who
     met others most often."""
     counts: dict[str, int] = {}
@@ -224,7 +234,12 @@ def sponsor_missing(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Ite
         a.id,
         a.name,
         (a.grade, -_revenue(a), a.name.casefold()),
-        lambda: {"grade": a.grade, "needed": needed, "sponsor": a.sponsor_user_id, "sponsor_level": a.sponsor_level},
+        lambda: {
+            "grade": a.grade,
+            "needed": needed,
+            "sponsor": a.sponsor_user_id,
+            "sponsor_level": a.sponsor_level,
+        },
     )
 
 
@@ -308,7 +323,11 @@ def section_items(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRES
 
 
 def build_digest(
-    owner: str, local_date: date, accounts: Iterable[AccountState], now: datetime, th: Thresholds = DEFAULT_THRESHOLDS
+    owner: str,
+    local_date: date,
+    accounts: Iterable[AccountState],
+    now: datetime,
+    th: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Digest | None:
     """One owner's digest: non-empty sections in a fixed order, each sorted most urgent first and capped at
     `digest_section_limit` items. None when there is nothing to say."""
@@ -350,7 +369,9 @@ def choose_focus(
         overdue = float("inf") if since is None else since - item.details["cadence_days"]
         key = (-_revenue(a), -overdue, a.name.casefold())
         if best is None or key < best[0]:
-            focus = Item(a.id, a.name, key, partial(dict, item.details, annual_revenue=a.annual_revenue, grade=a.grade))
+            focus = Item(
+                a.id, a.name, key, partial(dict, item.details, annual_revenue=a.annual_revenue, grade=a.grade)
+            )
             best = (key, focus)
     return None if best is None else best[1]
 

@@ -60,7 +60,18 @@ def build_database(path: Path, n: int) -> tuple[str, list[str]]:
     rng = random.Random(42)
     now = datetime.now(UTC)
     levels = ["high", "medium", "low"]
-    words = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent", "Tyrell"]
+    words = [
+        "Acme",
+        "Globex",
+        "Initech",
+        "Umbrella",
+        "Stark",
+        "Wayne",
+        "Hooli",
+        "Vandelay",
+        "Soylent",
+        "Tyrell",
+    ]
     names = [f"{rng.choice(words)} {rng.choice(words)} {i:05d}" for i in range(n)]
     rows = [
         {
@@ -129,7 +140,9 @@ def serve(mode: str, db_url: str, api_url: str) -> None:
     server.close()
 
 
-def start_child(args: list[str], env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[str]:
+def start_child(
+    args: list[str], env: dict[str, str] | None = None, log: Path | None = None
+) -> subprocess.Popen[str]:
     """Start a server process; its stderr goes to `log` (a pipe nobody reads could fill up and block it)."""
     stderr = open(log, "w") if log is not None else subprocess.PIPE  # noqa: SIM115 - closed with the process
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
@@ -167,7 +180,10 @@ def measure(
     the ack path's own cost. The answer time (request sent -> card posted) is reported apart."""
     from tests.fakes.slack_signing import SignedSlackClient, command_body
 
-    clients = {mode: SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SECRET) for mode, port in ports.items()}
+    clients = {
+        mode: SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SECRET)
+        for mode, port in ports.items()
+    }
     rng = random.Random(7)
     acks: dict[str, list[float]] = {mode: [] for mode in ports}
     answers: list[float] = []
@@ -186,9 +202,13 @@ def measure(
                 if resp.status_code != 200:
                     raise RuntimeError(f"{mode} request {i} answered {resp.status_code}: {resp.text[:200]}")
                 if mode == "real":
-                    call = fake.wait_for("response", timeout=30, where=lambda c, k=key: c.path.endswith("/" + k))[0]
+                    call = fake.wait_for(
+                        "response", timeout=30, where=lambda c, k=key: c.path.endswith("/" + k)
+                    )[0]
                     if name not in json.dumps(call.params):
-                        raise RuntimeError(f"answer {i} does not mention {name!r}: {json.dumps(call.params)[:300]}")
+                        raise RuntimeError(
+                            f"answer {i} does not mention {name!r}: {json.dumps(call.params)[:300]}"
+                        )
                     if i >= warmup:
                         answers.append((time.perf_counter() - started) * 1000)
                 if i >= warmup:
@@ -241,8 +261,10 @@ def main() -> None:
             loaded_rss = rss_mb(procs["real"].pid)
         except BaseException:
             for mode in procs:
-                print(f"--- {mode} server log (tail) ---\n{(Path(tmp) / f'{mode}.log').read_text()[-3000:]}",
-                      file=sys.stderr)
+                print(
+                    f"--- {mode} server log (tail) ---\n{(Path(tmp) / f'{mode}.log').read_text()[-3000:]}",
+                    file=sys.stderr,
+                )
             raise
         finally:
             for proc in procs.values():
@@ -251,9 +273,24 @@ def main() -> None:
         bare_p50 = statistics.median(results["bare"])
         real_p50 = statistics.median(results["real"])
         real_p99 = percentile(results["real"], 99)
-        emit("ack_grade_p50", real_p50, "ms", baseline=round(bare_p50, 3), ratio=round(real_p50 / bare_p50, 3),
-             target=TARGET_RATIO, accounts=args.accounts, requests=args.requests, interval_s=args.interval)
-        emit("ack_grade_p99", real_p99, "ms", baseline=round(percentile(results["bare"], 99), 3), target=TARGET_P99_MS)
+        emit(
+            "ack_grade_p50",
+            real_p50,
+            "ms",
+            baseline=round(bare_p50, 3),
+            ratio=round(real_p50 / bare_p50, 3),
+            target=TARGET_RATIO,
+            accounts=args.accounts,
+            requests=args.requests,
+            interval_s=args.interval,
+        )
+        emit(
+            "ack_grade_p99",
+            real_p99,
+            "ms",
+            baseline=round(percentile(results["bare"], 99), 3),
+            target=TARGET_P99_MS,
+        )
         emit("ack_bare_p50", bare_p50, "ms")
         emit("grade_answer_p50", statistics.median(answers), "ms", note="request sent -> grade card posted")
         emit("grade_answer_p99", percentile(answers, 99), "ms")
@@ -261,8 +298,13 @@ def main() -> None:
 
         # Idle RSS of the real entry point, `accountbot run --http`, right after it reports ready.
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-        env.update(DATABASE_URL=db_url, SLACK_API_URL=fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN,
-                   SLACK_SIGNING_SECRET=SECRET, LOG_LEVEL="INFO")
+        env.update(
+            DATABASE_URL=db_url,
+            SLACK_API_URL=fake.base_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            LOG_LEVEL="INFO",
+        )
         exe = str(Path(sys.executable).with_name("accountbot"))
         proc = start_child([exe, "run", "--http", "--host", "127.0.0.1", "--port", "0"], env=env)
         try:

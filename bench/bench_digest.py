@@ -49,7 +49,9 @@ def fill(url: str) -> None:
     ensure_schema(engine)
     naive_now = NOW.replace(tzinfo=None)
     with engine.begin() as conn:
-        conn.execute(Workspace.__table__.insert(), [{"team_id": TEAM, "name": "bench", "created_at": naive_now}])
+        conn.execute(
+            Workspace.__table__.insert(), [{"team_id": TEAM, "name": "bench", "created_at": naive_now}]
+        )
         conn.execute(
             SlackUser.__table__.insert(),
             [
@@ -60,26 +62,45 @@ def fill(url: str) -> None:
         levels = ["high", "medium", "low"]
         accounts = []
         for i in range(ACCOUNTS):
-            accounts.append({
-                "id": i + 1, "team_id": TEAM, "name": f"Account {i:06d}", "name_key": f"account {i:06d}",
-                "owner": f"U{i % OWNERS:05d}", "owner_user_id": f"U{i % OWNERS:05d}",
-                "sponsor_user_id": f"U{rng.randrange(OWNERS):05d}" if rng.random() < 0.6 else None,
-                "sponsor_level": rng.choice(["executive", "project_manager"]), "stage": "client",
-                "annual_revenue": round(rng.lognormvariate(12, 1.5), 2), "wallet_share": rng.uniform(0, 100),
-                "profit_margin": rng.uniform(-5, 40), "strategic_value": rng.choice(levels),
-                "pain_factor": rng.choice(levels), "aliases": [], "exclusions": [],
-                "created_at": naive_now, "updated_at": naive_now,
-            })
+            accounts.append(
+                {
+                    "id": i + 1,
+                    "team_id": TEAM,
+                    "name": f"Account {i:06d}",
+                    "name_key": f"account {i:06d}",
+                    "owner": f"U{i % OWNERS:05d}",
+                    "owner_user_id": f"U{i % OWNERS:05d}",
+                    "sponsor_user_id": f"U{rng.randrange(OWNERS):05d}" if rng.random() < 0.6 else None,
+                    "sponsor_level": rng.choice(["executive", "project_manager"]),
+                    "stage": "client",
+                    "annual_revenue": round(rng.lognormvariate(12, 1.5), 2),
+                    "wallet_share": rng.uniform(0, 100),
+                    "profit_margin": rng.uniform(-5, 40),
+                    "strategic_value": rng.choice(levels),
+                    "pain_factor": rng.choice(levels),
+                    "aliases": [],
+                    "exclusions": [],
+                    "created_at": naive_now,
+                    "updated_at": naive_now,
+                }
+            )
         conn.execute(Account.__table__.insert(), accounts)
         del accounts
         roles = ["decision_maker", "influencer", "user"]
         conn.execute(
             Contact.__table__.insert(),
             [
-                {"id": a * CONTACTS_PER_ACCOUNT + c + 1, "team_id": TEAM, "account_id": a + 1,
-                 "name": f"Contact {a}-{c}", "name_key": f"contact {a}-{c}", "role": roles[(a + c) % 3],
-                 "active": rng.random() < 0.9}
-                for a in range(ACCOUNTS) for c in range(CONTACTS_PER_ACCOUNT)
+                {
+                    "id": a * CONTACTS_PER_ACCOUNT + c + 1,
+                    "team_id": TEAM,
+                    "account_id": a + 1,
+                    "name": f"Contact {a}-{c}",
+                    "name_key": f"contact {a}-{c}",
+                    "role": roles[(a + c) % 3],
+                    "active": rng.random() < 0.9,
+                }
+                for a in range(ACCOUNTS)
+                for c in range(CONTACTS_PER_ACCOUNT)
             ],
         )
         this_month = date(NOW.year, NOW.month, 1)
@@ -91,21 +112,30 @@ def fill(url: str) -> None:
             RevenueMonth.__table__.insert(),
             [
                 {"team_id": TEAM, "account_id": a + 1, "month": m, "amount": round(rng.uniform(500, 5000), 2)}
-                for a in range(ACCOUNTS) for m in months
+                for a in range(ACCOUNTS)
+                for m in months
             ],
         )
         conn.execute(
             Snooze.__table__.insert(),
             [
-                {"team_id": TEAM, "account_id": rng.randrange(ACCOUNTS) + 1, "until": naive_now + timedelta(days=7),
-                 "created_at": naive_now}
+                {
+                    "team_id": TEAM,
+                    "account_id": rng.randrange(ACCOUNTS) + 1,
+                    "until": naive_now + timedelta(days=7),
+                    "created_at": naive_now,
+                }
                 for _ in range(ACCOUNTS // 100)
             ],
         )
 
         def interaction(n: int) -> tuple:
             a = rng.randrange(ACCOUNTS)
-            contact = a * CONTACTS_PER_ACCOUNT + rng.randrange(CONTACTS_PER_ACCOUNT) + 1 if rng.random() < 0.9 else None
+            contact = (
+                a * CONTACTS_PER_ACCOUNT + rng.randrange(CONTACTS_PER_ACCOUNT) + 1
+                if rng.random() < 0.9
+                else None
+            )
             kind = "review" if rng.random() < 0.05 else rng.choice(KINDS)
             when = naive_now - timedelta(seconds=rng.randrange(365 * 86400))
             return (n + 1, TEAM, a + 1, when, kind, contact, f"U{rng.randrange(OWNERS):05d}", f"d{n}")
@@ -218,17 +248,35 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
     engine.dispose()
     size = f"{ACCOUNTS} accounts, {OWNERS} owners, {INTERACTIONS} interactions"
     return [
-        {"name": f"digest_all_owners_{backend}", "value": round(seconds, 3), "unit": "s", "target": 5.0,
-         "baseline": round(baseline, 3), "ratio": round(seconds / baseline, 2), "ratio_target": 3.0,
-         "runs": [round(t, 3) for t in job_times], "baseline_runs": [round(t, 3) for t in baseline_times],
-         "messages": result.enqueued, "data": size},
+        {
+            "name": f"digest_all_owners_{backend}",
+            "value": round(seconds, 3),
+            "unit": "s",
+            "target": 5.0,
+            "baseline": round(baseline, 3),
+            "ratio": round(seconds / baseline, 2),
+            "ratio_target": 3.0,
+            "runs": [round(t, 3) for t in job_times],
+            "baseline_runs": [round(t, 3) for t in baseline_times],
+            "messages": result.enqueued,
+            "data": size,
+        },
         {"name": f"digest_peak_rss_{backend}", "value": round(peak_mb, 1), "unit": "MB", "target": 300},
-        {"name": f"classify_workspace_at_import_{backend}", "value": round(classify_seconds, 3), "unit": "s",
-         "note": "tier and grade of all accounts stored (storage.classes); paid by the import, not by the job"},
+        {
+            "name": f"classify_workspace_at_import_{backend}",
+            "value": round(classify_seconds, 3),
+            "unit": "s",
+            "note": "tier and grade of all accounts stored (storage.classes); paid by the import, not by the job",
+        },
         *(
-            {"name": f"rollups_refresh_{label}_{backend}", "value": secs, "unit": "s", "rows_written": changed,
-             "note": "contact and revenue rollups of all accounts (storage.rollups); paid by a contacts or "
-                     "revenue import, and by the first run of a month"}
+            {
+                "name": f"rollups_refresh_{label}_{backend}",
+                "value": secs,
+                "unit": "s",
+                "rows_written": changed,
+                "note": "contact and revenue rollups of all accounts (storage.rollups); paid by a contacts or "
+                "revenue import, and by the first run of a month",
+            }
             for label, (secs, changed) in rollup_seconds.items()
         ),
     ]
@@ -239,7 +287,13 @@ def run_backend(url: str, backend: str) -> None:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, __file__, "fill", url], check=True, env=env)
     print(f"# {backend}: data generated in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-    out = subprocess.run([sys.executable, __file__, "measure", url, backend], check=True, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "measure", url, backend],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     sys.stdout.write(out.stdout)
     sys.stdout.flush()
 

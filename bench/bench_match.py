@@ -20,7 +20,14 @@ N_ENTRIES = 10_000
 REGEX_SAMPLE = 200
 SYLLABLES = "ka lo mi ra ven tor bel qua zin dro pel sar nex vol tri gal mor fen lux cor ber dan hal".split()
 SUFFIXES = ["", "", " Software", " Logistics", " Health", " Foods", " Capital", " Motors", " Labs", " Group"]
-VERBS = ["raises forecast", "opens plant in Ohio", "names new CEO", "cuts 200 jobs", "wins contract", "shares fall"]
+VERBS = [
+    "raises forecast",
+    "opens plant in Ohio",
+    "names new CEO",
+    "cuts 200 jobs",
+    "wins contract",
+    "shares fall",
+]
 FILLER = "Markets rally as investors weigh rate outlook and earnings season begins in earnest".split()
 
 
@@ -76,14 +83,50 @@ def main() -> None:
     regex_full = regex_sample * (N_ENTRIES / REGEX_SAMPLE)
 
     print(json.dumps({"name": "match_build_automaton_10k_accounts", "value": round(built, 4), "unit": "s"}))
-    print(json.dumps({"name": "match_10k_entries_10k_accounts", "value": round(matched, 4), "unit": "s",
-                      "mentions": found, "target": 1.0}))
-    print(json.dumps({"name": "match_10k_entries_10k_accounts_incl_build", "value": round(total, 4), "unit": "s",
-                      "target": 1.0}))
-    print(json.dumps({"name": "regex_loop_10k_entries_10k_accounts_extrapolated", "value": round(regex_full, 2),
-                      "unit": "s", "measured_entries": REGEX_SAMPLE, "measured_seconds": round(regex_sample, 3)}))
-    print(json.dumps({"name": "match_speedup_vs_regex_loop", "value": round(regex_full / total, 1), "unit": "x",
-                      "baseline": round(regex_full, 2), "ratio": round(regex_full / total, 1), "target": 50}))
+    print(
+        json.dumps(
+            {
+                "name": "match_10k_entries_10k_accounts",
+                "value": round(matched, 4),
+                "unit": "s",
+                "mentions": found,
+                "target": 1.0,
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "name": "match_10k_entries_10k_accounts_incl_build",
+                "value": round(total, 4),
+                "unit": "s",
+                "target": 1.0,
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "name": "regex_loop_10k_entries_10k_accounts_extrapolated",
+                "value": round(regex_full, 2),
+                "unit": "s",
+                "measured_entries": REGEX_SAMPLE,
+                "measured_seconds": round(regex_sample, 3),
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "name": "match_speedup_vs_regex_loop",
+                "value": round(regex_full / total, 1),
+                "unit": "x",
+                "baseline": round(regex_full, 2),
+                "ratio": round(regex_full / total, 1),
+                "target": 50,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,11 @@ def main() -> None:
             ensure_workspace(s, "TBENCH")
             s.get(Workspace, "TBENCH").news_channel = "CBENCH"  # type: ignore[union-attr]
             for name in names:
-                s.add(Account(team_id="TBENCH", name=name, name_key=name.casefold(), created_at=NOW, updated_at=NOW))
+                s.add(
+                    Account(
+                        team_id="TBENCH", name=name, name_key=name.casefold(), created_at=NOW, updated_at=NOW
+                    )
+                )
             s.flush()
             for i in range(N_FEEDS):
                 url = server.add_feed(f"bench-{i}", feed_body(i, names))
@@ -60,19 +64,54 @@ def main() -> None:
         first = poll_once(sessions, allowed_hosts=LOCAL, now=NOW, concurrency=CONCURRENCY, max_feeds=N_FEEDS)
         first_s = time.perf_counter() - start
         start = time.perf_counter()
-        second = poll_once(sessions, allowed_hosts=LOCAL, now=NOW + timedelta(minutes=31), concurrency=CONCURRENCY,
-                           max_feeds=N_FEEDS)
+        second = poll_once(
+            sessions,
+            allowed_hosts=LOCAL,
+            now=NOW + timedelta(minutes=31),
+            concurrency=CONCURRENCY,
+            max_feeds=N_FEEDS,
+        )
         second_s = time.perf_counter() - start
         engine.dispose()
 
-    print(json.dumps({"name": "poll_500_feeds_first_round", "value": round(first_s, 2), "unit": "s", "target": 15,
-                      "fetched": first.fetched, "failed": first.failed, "mentions": first.mentions,
-                      "alerts": first.alerts, "concurrency": CONCURRENCY}))
-    print(json.dumps({"name": "poll_500_feeds_second_round", "value": round(second_s, 2), "unit": "s",
-                      "baseline": round(first_s, 2), "ratio": round(second_s / first_s, 3)}))
-    print(json.dumps({"name": "poll_second_round_304_share", "value": round(second.not_modified / N_FEEDS, 3),
-                      "unit": "fraction", "target": 1.0, "not_modified": second.not_modified,
-                      "new_mentions": second.mentions}))
+    print(
+        json.dumps(
+            {
+                "name": "poll_500_feeds_first_round",
+                "value": round(first_s, 2),
+                "unit": "s",
+                "target": 15,
+                "fetched": first.fetched,
+                "failed": first.failed,
+                "mentions": first.mentions,
+                "alerts": first.alerts,
+                "concurrency": CONCURRENCY,
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "name": "poll_500_feeds_second_round",
+                "value": round(second_s, 2),
+                "unit": "s",
+                "baseline": round(first_s, 2),
+                "ratio": round(second_s / first_s, 3),
+            }
+        )
+    )
+    print(
+        json.dumps(
+            {
+                "name": "poll_second_round_304_share",
+                "value": round(second.not_modified / N_FEEDS, 3),
+                "unit": "fraction",
+                "target": 1.0,
+                "not_modified": second.not_modified,
+                "new_mentions": second.mentions,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,9 +44,20 @@ def run(url: str, backend: str) -> list[dict[str, object]]:
         for n in range(PER_CHANNEL):
             for c in range(CHANNELS):
                 outbox.enqueue(
-                    s, team_id=TEAM, recipient=f"U{c:04d}", kind="tier_change", period=f"p{n}", now=created,
-                    facts={"account": f"Acme {c}-{n}", "old_tier": "secondary", "new_tier": "key",
-                           "old_grade": "B", "new_grade": "A", "reasons": ["bench"]},
+                    s,
+                    team_id=TEAM,
+                    recipient=f"U{c:04d}",
+                    kind="tier_change",
+                    period=f"p{n}",
+                    now=created,
+                    facts={
+                        "account": f"Acme {c}-{n}",
+                        "old_tier": "secondary",
+                        "new_tier": "key",
+                        "old_grade": "B",
+                        "new_grade": "A",
+                        "reasons": ["bench"],
+                    },
                 )
     total = CHANNELS * PER_CHANNEL
     with FakeSlackApi(rate_per_channel=1) as fake:
@@ -57,7 +68,9 @@ def run(url: str, backend: str) -> list[dict[str, object]]:
         while time.monotonic() < deadline:
             relay.run_once()
             with sessions() as s:
-                left = s.scalar(select(text("count(*)")).select_from(OutboxMessage).where(OutboxMessage.status != "sent"))
+                left = s.scalar(
+                    select(text("count(*)")).select_from(OutboxMessage).where(OutboxMessage.status != "sent")
+                )
             if not left:
                 break
             time.sleep(0.05)
@@ -75,9 +88,15 @@ def run(url: str, backend: str) -> list[dict[str, object]]:
     # The first message of each channel can go at once; after that the ceiling is CHANNELS per second.
     achieved = (len(ok_posts) - CHANNELS) / window if window > 0 else float("nan")
     return [
-        {"name": f"relay_throughput_{backend}", "value": round(achieved, 2), "unit": "msg/s", "baseline": CHANNELS,
-         "ratio": round(achieved / CHANNELS, 3), "target": 0.9,
-         "note": f"{total} messages to {CHANNELS} channels in {elapsed:.1f}s; ceiling 1 msg/s/channel"},
+        {
+            "name": f"relay_throughput_{backend}",
+            "value": round(achieved, 2),
+            "unit": "msg/s",
+            "baseline": CHANNELS,
+            "ratio": round(achieved / CHANNELS, 3),
+            "target": 0.9,
+            "note": f"{total} messages to {CHANNELS} channels in {elapsed:.1f}s; ceiling 1 msg/s/channel",
+        },
         {"name": f"relay_lost_{backend}", "value": lost, "unit": "messages", "target": 0},
         {"name": f"relay_doubled_{backend}", "value": doubled, "unit": "messages", "target": 0},
         {"name": f"relay_rate_limited_{backend}", "value": len(rejected), "unit": "429 answers"},

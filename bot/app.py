@@ -30,7 +30,9 @@ def _default_registrar() -> Registrar:
         module = importlib.import_module("bot.listeners")
     except ModuleNotFoundError as exc:
         if exc.name == "bot.listeners":
-            raise RuntimeError("bot.listeners is missing: the Slack listeners package is not installed") from None
+            raise RuntimeError(
+                "bot.listeners is missing: the Slack listeners package is not installed"
+            ) from None
         raise
     register = getattr(module, "register", None)
     if register is None:
@@ -140,7 +142,12 @@ def _on_error(
             or (body.get("view") or {}).get("callback_id")
             or (body.get("event") or {}).get("type")
         )
-        log.info("unhandled_request team=%s kind=%s id=%s", _team_of(body), body.get("type") or "command", str(what)[:80])
+        log.info(
+            "unhandled_request team=%s kind=%s id=%s",
+            _team_of(body),
+            body.get("type") or "command",
+            str(what)[:80],
+        )
         return BoltResponse(status=200, body="")
     kind = body.get("type") or ("command" if "command" in body else "unknown")
     log.error(

@@ -26,22 +26,45 @@ MAX_SNOOZE_DAYS = 365
 
 TOUCH_KINDS: tuple[str, ...] = ("meeting", "call", "video", "email", "visit", "review", "other")
 LIST_FILTERS: tuple[str, ...] = (
-    "key", "secondary", "a", "b", "c", "mine", "stale", "prospects", "growth", "maintenance", "service",
+    "key",
+    "secondary",
+    "a",
+    "b",
+    "c",
+    "mine",
+    "stale",
+    "prospects",
+    "growth",
+    "maintenance",
+    "service",
 )
 LEVEL_FIELDS: tuple[str, ...] = ("strategic_value", "pain_factor", "profitability")
 HIGH_LOW_FIELDS: tuple[str, ...] = ("engagement", "potential")
 PERCENT_FIELDS: tuple[str, ...] = ("wallet_share", "profit_margin")
 SET_FIELDS: tuple[str, ...] = (
-    *LEVEL_FIELDS, *HIGH_LOW_FIELDS, *PERCENT_FIELDS, "stage", "owner", "sponsor", "aliases", "feed",
+    *LEVEL_FIELDS,
+    *HIGH_LOW_FIELDS,
+    *PERCENT_FIELDS,
+    "stage",
+    "owner",
+    "sponsor",
+    "aliases",
+    "feed",
 )
 # Fields only the account's owner or an admin may change (everything `set` touches).
 PROTECTED_FIELDS: frozenset[str] = frozenset(SET_FIELDS)
 SPONSOR_LEVELS: dict[str, str] = {
-    "executive": "executive", "exec": "executive",
-    "project_manager": "project_manager", "project-manager": "project_manager", "pm": "project_manager",
+    "executive": "executive",
+    "exec": "executive",
+    "project_manager": "project_manager",
+    "project-manager": "project_manager",
+    "pm": "project_manager",
 }
 CHART_KINDS: dict[str, str] = {
-    "quadrant": "quadrant", "quadrants": "quadrant", "concentration": "concentration", "pareto": "concentration",
+    "quadrant": "quadrant",
+    "quadrants": "quadrant",
+    "concentration": "concentration",
+    "pareto": "concentration",
 }
 CHART_SCOPES: tuple[str, ...] = ("mine", "all")
 DECISION_MAKER_WORDS = frozenset({"decision-maker", "decision_maker", "decisionmaker", "dm"})
@@ -155,7 +178,17 @@ class Chart:
 
 
 Command = (
-    Help | Grade | ListAccounts | LogTouch | Contacts | ContactAdd | ContactLeft | SetField | Snooze | Focus | Feeds
+    Help
+    | Grade
+    | ListAccounts
+    | LogTouch
+    | Contacts
+    | ContactAdd
+    | ContactLeft
+    | SetField
+    | Snooze
+    | Focus
+    | Feeds
     | Chart
 )
 
@@ -263,7 +296,9 @@ def join_name(tokens: list[Token], what: str = "account name", usage: str | None
     if not name:
         raise CommandError(f"The {what} is missing.", usage)
     if len(name) > MAX_NAME:
-        raise CommandError(f"That {what} is {len(name)} characters long; names have at most {MAX_NAME}.", usage)
+        raise CommandError(
+            f"That {what} is {len(name)} characters long; names have at most {MAX_NAME}.", usage
+        )
     if len(_name_key(name)) > MAX_NAME:
         raise CommandError(
             f"That {what} is too long once normalised (letters such as ß count twice); shorten it.", usage
@@ -289,7 +324,9 @@ def parse_rating(value: str, allowed: tuple[str, ...] = ("high", "medium", "low"
         level = None
     if level is None or level not in allowed:
         shown = ", ".join(allowed)
-        raise CommandError(f"`{plain(value)[:40]}` is not a rating here; use {shown} (or the first letter).", SET_USAGE)
+        raise CommandError(
+            f"`{plain(value)[:40]}` is not a rating here; use {shown} (or the first letter).", SET_USAGE
+        )
     return level
 
 
@@ -298,9 +335,13 @@ def parse_percent(value: str, field_name: str, *, low: float, high: float) -> fl
     try:
         number = float(text)
     except ValueError:
-        raise CommandError(f"{field_name} must be a percentage such as 60 or 60%; got `{plain(value)[:40]}`.") from None
+        raise CommandError(
+            f"{field_name} must be a percentage such as 60 or 60%; got `{plain(value)[:40]}`."
+        ) from None
     if number != number or not (low <= number <= high):  # NaN or out of range
-        raise CommandError(f"{field_name} must be between {low:g} and {high:g} percent; got {plain(value)[:40]}.")
+        raise CommandError(
+            f"{field_name} must be between {low:g} and {high:g} percent; got {plain(value)[:40]}."
+        )
     return number
 
 
@@ -334,7 +375,9 @@ def parse_url(token: Token) -> str:
     url = m.group(1) if m else unescape(token.text)
     url = unescape(url).strip()
     if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
-        raise CommandError(f"`{plain(token.text)[:80]}` is not a web address; feeds need an http:// or https:// URL.")
+        raise CommandError(
+            f"`{plain(token.text)[:80]}` is not a web address; feeds need an http:// or https:// URL."
+        )
     return url
 
 
@@ -359,7 +402,9 @@ def parse_until(tokens: list[Token], today: date) -> tuple[date, int]:
             text, used = first + tokens[1].word, 2
         m = _DURATION_RE.match(text)
         if not m:
-            raise CommandError(f"`{plain(first)[:40]}` is not a snooze length; use 7d, 2w or until YYYY-MM-DD.", SNOOZE_USAGE)
+            raise CommandError(
+                f"`{plain(first)[:40]}` is not a snooze length; use 7d, 2w or until YYYY-MM-DD.", SNOOZE_USAGE
+            )
         count = int(m.group(1))
         days = count * 7 if m.group(2).lower().startswith("w") else count
         if days < 1:
@@ -370,7 +415,10 @@ def parse_until(tokens: list[Token], today: date) -> tuple[date, int]:
     if until <= today:
         raise CommandError(f"{until} is not in the future; pick a later date.", SNOOZE_USAGE)
     if until > today + timedelta(days=MAX_SNOOZE_DAYS):
-        raise CommandError(f"A snooze lasts at most {MAX_SNOOZE_DAYS} days (until {today + timedelta(days=MAX_SNOOZE_DAYS)}).", SNOOZE_USAGE)
+        raise CommandError(
+            f"A snooze lasts at most {MAX_SNOOZE_DAYS} days (until {today + timedelta(days=MAX_SNOOZE_DAYS)}).",
+            SNOOZE_USAGE,
+        )
     return until, used
 
 
@@ -386,7 +434,9 @@ def _is_duration_start(tokens: list[Token], i: int) -> bool:
 # ---------------------------------------------------------------------------------------------- usages
 
 GRADE_USAGE = "/account grade Acme Corp"
-LIST_USAGE = "/account list key   (or: secondary, a, b, c, mine, stale, prospects, growth, maintenance, service)"
+LIST_USAGE = (
+    "/account list key   (or: secondary, a, b, c, mine, stale, prospects, growth, maintenance, service)"
+)
 LOG_USAGE = "/account log Acme meeting with Jane Doe -- talked about the renewal"
 CONTACTS_USAGE = "/account contacts Acme"
 CONTACT_ADD_USAGE = '/account contact add Acme "Jane Doe" CFO decision-maker'
@@ -394,11 +444,21 @@ CONTACT_LEFT_USAGE = '/account contact left Acme "Jane Doe"'
 SET_USAGE = "/account set Acme strategic_value high   (fields: " + ", ".join(SET_FIELDS) + ")"
 SNOOZE_USAGE = "/account snooze Acme 2w waiting for the budget round"
 FEEDS_USAGE = "/account feeds add https://example.com/news.rss #client-news"
-CHART_USAGE = "/account chart quadrant mine   (or: /account chart quadrant all in #sales, /account chart concentration)"
+CHART_USAGE = (
+    "/account chart quadrant mine   (or: /account chart quadrant all in #sales, /account chart concentration)"
+)
 USAGES = {
-    "help": "/account help", "grade": GRADE_USAGE, "list": LIST_USAGE, "log": LOG_USAGE, "contacts": CONTACTS_USAGE,
-    "contact": CONTACT_ADD_USAGE, "set": SET_USAGE, "snooze": SNOOZE_USAGE, "focus": "/account focus",
-    "feeds": FEEDS_USAGE, "chart": CHART_USAGE,
+    "help": "/account help",
+    "grade": GRADE_USAGE,
+    "list": LIST_USAGE,
+    "log": LOG_USAGE,
+    "contacts": CONTACTS_USAGE,
+    "contact": CONTACT_ADD_USAGE,
+    "set": SET_USAGE,
+    "snooze": SNOOZE_USAGE,
+    "focus": "/account focus",
+    "feeds": FEEDS_USAGE,
+    "chart": CHART_USAGE,
 }
 
 
@@ -441,16 +501,21 @@ def _parse_log(args: list[Token], today: date) -> Command:
             args = args[:i]
             break
     if note is not None and len(note) > MAX_NOTE:
-        raise CommandError(f"The note is {len(note):,} characters long; notes have at most {MAX_NOTE:,}.", LOG_USAGE)
+        raise CommandError(
+            f"The note is {len(note):,} characters long; notes have at most {MAX_NOTE:,}.", LOG_USAGE
+        )
     with_at = next((i for i, t in enumerate(args) if t.word == "with" and not t.quoted and i >= 2), None)
     head = args[:with_at] if with_at is not None else args
     contact_tokens = args[with_at + 1 :] if with_at is not None else []
-    kind_at = next((i for i in range(len(head) - 1, 0, -1) if head[i].word in TOUCH_KINDS and not head[i].quoted), None)
+    kind_at = next(
+        (i for i in range(len(head) - 1, 0, -1) if head[i].word in TOUCH_KINDS and not head[i].quoted), None
+    )
     if kind_at is None:
         if len(head) == 1 or (head and head[-1].word in TOUCH_KINDS):
             raise CommandError("Say which account and what kind of touch it was.", LOG_USAGE)
         raise CommandError(
-            "Which kind of touch was it? Add one of " + ", ".join(TOUCH_KINDS) + " after the account name.", LOG_USAGE
+            "Which kind of touch was it? Add one of " + ", ".join(TOUCH_KINDS) + " after the account name.",
+            LOG_USAGE,
         )
     if kind_at != len(head) - 1:
         extra = plain(" ".join(t.text for t in head[kind_at + 1 :]))[:60]
@@ -473,14 +538,19 @@ def _split_on_quoted_person(args: list[Token], usage: str) -> tuple[str, str, li
         return join_name(args[:1], usage=usage), join_name(args[1:2], "contact name", usage), args[2:]
     at = next((i for i, t in enumerate(args) if t.quoted and i >= 1), None)
     if at is None:
-        raise CommandError('Put the contact\'s full name in quotes after the account name.', usage)
-    return join_name(args[:at], usage=usage), join_name(args[at : at + 1], "contact name", usage), args[at + 1 :]
+        raise CommandError("Put the contact's full name in quotes after the account name.", usage)
+    return (
+        join_name(args[:at], usage=usage),
+        join_name(args[at : at + 1], "contact name", usage),
+        args[at + 1 :],
+    )
 
 
 def _parse_contact(args: list[Token], today: date) -> Command:
     if not args or args[0].word not in ("add", "left", "leave", "gone"):
         raise CommandError(
-            "Use `contact add` to add someone or `contact left` when they leave the client.", CONTACT_ADD_USAGE
+            "Use `contact add` to add someone or `contact left` when they leave the client.",
+            CONTACT_ADD_USAGE,
         )
     action, rest = args[0].word, args[1:]
     if action == "add":
@@ -489,11 +559,16 @@ def _parse_contact(args: list[Token], today: date) -> Command:
         title_tokens = [t for t in tail if not (t.word in DECISION_MAKER_WORDS and not t.quoted)]
         title = plain(" ".join(t.text for t in title_tokens)) or None
         if title and len(title) > MAX_NAME:
-            raise CommandError(f"The title is {len(title)} characters long; titles have at most {MAX_NAME}.", CONTACT_ADD_USAGE)
+            raise CommandError(
+                f"The title is {len(title)} characters long; titles have at most {MAX_NAME}.",
+                CONTACT_ADD_USAGE,
+            )
         return ContactAdd(name=name, full_name=person, title=title, decision_maker=decision_maker)
     name, person, tail = _split_on_quoted_person(rest, CONTACT_LEFT_USAGE)
     if tail:
-        raise CommandError("`contact left` takes only the account and the contact's quoted name.", CONTACT_LEFT_USAGE)
+        raise CommandError(
+            "`contact left` takes only the account and the contact's quoted name.", CONTACT_LEFT_USAGE
+        )
     return ContactLeft(name=name, full_name=person)
 
 
@@ -507,12 +582,22 @@ def _set_value(field_name: str, values: list[Token]) -> tuple[object, str | None
     if field_name in HIGH_LOW_FIELDS:
         return (None if clearing else parse_rating(_one(values, field_name).text, ("high", "low"))), None
     if field_name == "wallet_share":
-        return (None if clearing else parse_percent(_one(values, field_name).text, "wallet_share", low=0, high=100)), None
+        return (
+            None
+            if clearing
+            else parse_percent(_one(values, field_name).text, "wallet_share", low=0, high=100)
+        ), None
     if field_name == "profit_margin":
-        return (None if clearing else parse_percent(_one(values, field_name).text, "profit_margin", low=-1000, high=100)), None
+        return (
+            None
+            if clearing
+            else parse_percent(_one(values, field_name).text, "profit_margin", low=-1000, high=100)
+        ), None
     if field_name == "stage":
         word = _one(values, field_name).word
-        stage = {"client": "client", "customer": "client", "prospect": "prospect", "lead": "prospect"}.get(word)
+        stage = {"client": "client", "customer": "client", "prospect": "prospect", "lead": "prospect"}.get(
+            word
+        )
         if stage is None:
             raise CommandError(f"stage is client or prospect; got `{plain(first.text)[:40]}`.", SET_USAGE)
         return stage, None
@@ -524,12 +609,15 @@ def _set_value(field_name: str, values: list[Token]) -> tuple[object, str | None
         user = parse_user(first)
         level = None
         if len(values) > 2:
-            raise CommandError("sponsor takes a person and optionally a level: executive or project_manager.", SET_USAGE)
+            raise CommandError(
+                "sponsor takes a person and optionally a level: executive or project_manager.", SET_USAGE
+            )
         if len(values) == 2:
             level = SPONSOR_LEVELS.get(values[1].word)
             if level is None:
                 raise CommandError(
-                    f"`{plain(values[1].text)[:40]}` is not a sponsor level; use executive or project_manager.", SET_USAGE
+                    f"`{plain(values[1].text)[:40]}` is not a sponsor level; use executive or project_manager.",
+                    SET_USAGE,
                 )
         return user, level
     if field_name == "aliases":
@@ -545,7 +633,9 @@ def _set_value(field_name: str, values: list[Token]) -> tuple[object, str | None
         return aliases, None
     if field_name == "feed":
         return (None if clearing else parse_url(_one(values, field_name))), None
-    raise CommandError(f"`{field_name}` cannot be set.", SET_USAGE)  # pragma: no cover - SET_FIELDS guards this
+    raise CommandError(
+        f"`{field_name}` cannot be set.", SET_USAGE
+    )  # pragma: no cover - SET_FIELDS guards this
 
 
 def _one(values: list[Token], field_name: str) -> Token:
@@ -590,7 +680,9 @@ def _parse_feeds(args: list[Token], today: date) -> Command:
     if not args or args[0].word == "list":
         return Feeds("list")
     if args[0].word != "add":
-        raise CommandError("Use `feeds` to list the news feeds or `feeds add URL [#channel]` to add one.", FEEDS_USAGE)
+        raise CommandError(
+            "Use `feeds` to list the news feeds or `feeds add URL [#channel]` to add one.", FEEDS_USAGE
+        )
     rest = args[1:]
     if not rest:
         raise CommandError("`feeds add` needs the feed's URL.", FEEDS_USAGE)
@@ -603,11 +695,15 @@ def _parse_feeds(args: list[Token], today: date) -> Command:
 
 def _parse_chart(args: list[Token], today: date) -> Command:
     if not args:
-        raise CommandError("Which chart? `quadrant` (engagement x potential) or `concentration` (revenue Pareto).", CHART_USAGE)
+        raise CommandError(
+            "Which chart? `quadrant` (engagement x potential) or `concentration` (revenue Pareto).",
+            CHART_USAGE,
+        )
     kind = None if args[0].quoted else CHART_KINDS.get(args[0].word)
     if kind is None:
         raise CommandError(
-            f"`{plain(args[0].text)[:40]}` is not a chart; the charts are `quadrant` and `concentration`.", CHART_USAGE
+            f"`{plain(args[0].text)[:40]}` is not a chart; the charts are `quadrant` and `concentration`.",
+            CHART_USAGE,
         )
     scope: str | None = None
     channel: str | None = None
@@ -621,7 +717,9 @@ def _parse_chart(args: list[Token], today: date) -> Command:
             scope = tok.word
         elif not tok.quoted and tok.word in ("in", "to", "into"):
             if i + 1 >= len(rest):
-                raise CommandError(f"`{tok.word}` needs a channel after it, picked with # (for example #sales).", CHART_USAGE)
+                raise CommandError(
+                    f"`{tok.word}` needs a channel after it, picked with # (for example #sales).", CHART_USAGE
+                )
             i += 1
             channel = _chart_channel(rest[i], channel)
         elif not tok.quoted and (tok.text.startswith("<#") or _BARE_CHANNEL_RE.match(tok.text)):
@@ -630,9 +728,13 @@ def _parse_chart(args: list[Token], today: date) -> Command:
             shown = plain(tok.text)[:40]
             if tok.text.startswith("#"):
                 raise CommandError(
-                    f"`{shown}` is not a linked channel. Pick it from the list Slack shows when you type #.", CHART_USAGE
+                    f"`{shown}` is not a linked channel. Pick it from the list Slack shows when you type #.",
+                    CHART_USAGE,
                 )
-            raise CommandError(f"I did not understand `{shown}`; after the chart come `mine` or `all` and `in #channel`.", CHART_USAGE)
+            raise CommandError(
+                f"I did not understand `{shown}`; after the chart come `mine` or `all` and `in #channel`.",
+                CHART_USAGE,
+            )
         i += 1
     if kind == "concentration" and scope is not None:
         raise CommandError(

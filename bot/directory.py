@@ -124,7 +124,9 @@ class Directory:
             log.warning("directory_lookup_failed team=%s method=%s error=%s", self.team_id, method, error)
             return None
         except Exception as exc:  # connection trouble: try again next sync
-            log.warning("directory_lookup_failed team=%s method=%s error=%s", self.team_id, method, type(exc).__name__)
+            log.warning(
+                "directory_lookup_failed team=%s method=%s error=%s", self.team_id, method, type(exc).__name__
+            )
             return None
         user = response.get("user")
         return user if isinstance(user, dict) and user.get("id") else None

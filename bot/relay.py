@@ -132,7 +132,9 @@ class Relay:
         jitter: Callable[[], float] = random.random,
     ) -> None:
         if client.retry_handlers:
-            raise ValueError("the relay needs a WebClient without retry handlers (it schedules its own retries)")
+            raise ValueError(
+                "the relay needs a WebClient without retry handlers (it schedules its own retries)"
+            )
         self.sessions = sessions
         self.client = client
         self.team_id = team_id
@@ -153,11 +155,23 @@ class Relay:
         stats = RelayStats()
         with unit_of_work(self.sessions) as session:
             claimed = outbox.claim_due(
-                session, team_id=self.team_id, worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch
+                session,
+                team_id=self.team_id,
+                worker=self.worker,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch,
             )
             rows = [
                 _Row(
-                    r.id, r.recipient, r.kind, dict(r.facts or {}), r.channel, r.attempts, r.last_error, r.created_at,
+                    r.id,
+                    r.recipient,
+                    r.kind,
+                    dict(r.facts or {}),
+                    r.channel,
+                    r.attempts,
+                    r.last_error,
+                    r.created_at,
                     r.slack_ts,
                 )
                 for r in claimed
@@ -167,7 +181,9 @@ class Relay:
         while pending:
             now_m = self.monotonic()
             # the row whose channel is free soonest (claim order breaks ties)
-            index = min(range(len(pending)), key=lambda i: (self.pace.wait_for(self._pace_key(pending[i]), now_m), i))
+            index = min(
+                range(len(pending)), key=lambda i: (self.pace.wait_for(self._pace_key(pending[i]), now_m), i)
+            )
             row = pending.pop(index)
             wait = self.pace.wait_for(self._pace_key(row), now_m)
             if wait > MAX_PACE_WAIT_SECONDS:
@@ -223,7 +239,11 @@ class Relay:
             found = self._find_posted(row, channel)
             if found == "error":
                 if row.attempts >= self.max_attempts:
-                    self._dead(row, stats, f"gave up after {row.attempts} attempts: could not read the history to check for an earlier post")
+                    self._dead(
+                        row,
+                        stats,
+                        f"gave up after {row.attempts} attempts: could not read the history to check for an earlier post",
+                    )
                     return
                 self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
                 return
@@ -258,7 +278,9 @@ class Relay:
 
     # ------------------------------------------------------------------ files after the message
 
-    def _message_part_done(self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png]) -> None:
+    def _message_part_done(
+        self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png]
+    ) -> None:
         """Remember that the message part is in Slack (so it is never posted again), then upload the files."""
         with unit_of_work(self.sessions) as session:
             held = outbox.note_posted(
@@ -271,7 +293,14 @@ class Relay:
         self._deliver_files(row, stats, channel, ts, files, first_try=True)
 
     def _deliver_files(
-        self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png], *, first_try: bool = False
+        self,
+        row: _Row,
+        stats: RelayStats,
+        channel: str,
+        ts: str,
+        files: list[Png],
+        *,
+        first_try: bool = False,
     ) -> None:
         """Upload the row's files into `channel` once: on a later attempt, files already shared (found by the
         row's marker in the history) are not uploaded again."""
@@ -284,11 +313,21 @@ class Relay:
                 if exc.error not in ("missing_scope", "not_allowed_token_type"):
                     log.warning("outbox_reconcile_failed %s error=%s", ctx, exc.error)
                     if row.attempts >= self.max_attempts:
-                        self._dead(row, stats, f"gave up after {row.attempts} attempts: could not read the history to check for earlier files")
+                        self._dead(
+                            row,
+                            stats,
+                            f"gave up after {row.attempts} attempts: could not read the history to check for earlier files",
+                        )
                         return
-                    self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
+                    self._reschedule(
+                        row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed"
+                    )
                     return
-                log.warning("outbox_reconcile_unavailable %s error=%s (grant im:history to avoid doubles)", ctx, exc.error)
+                log.warning(
+                    "outbox_reconcile_unavailable %s error=%s (grant im:history to avoid doubles)",
+                    ctx,
+                    exc.error,
+                )
                 found = []
             if found:
                 log.info("outbox_files_found %s files=%d", ctx, len(found))
@@ -311,17 +350,30 @@ class Relay:
         if failure.kind == "rate_limited":
             wait = float(failure.retry_after or 1)
             self.pace.used(channel, self.monotonic(), extra=wait)
-            self._reschedule(row, stats, seconds=wait, error=f"files: rate_limited: retry after {wait:g}s", counted=False)
+            self._reschedule(
+                row, stats, seconds=wait, error=f"files: rate_limited: retry after {wait:g}s", counted=False
+            )
         elif failure.kind == "permanent" or (exc.answered and failure.kind == "unknown"):
             self._dead(row, stats, f"files ({exc.step}): {failure.error}")
         else:
             if row.attempts >= self.max_attempts:
-                self._dead(row, stats, f"gave up after {row.attempts} attempts: files ({exc.step}): {failure.error}")
+                self._dead(
+                    row, stats, f"gave up after {row.attempts} attempts: files ({exc.step}): {failure.error}"
+                )
                 return
             delay = self._backoff(row.attempts)
             shared = "may have shared" if exc.maybe_shared else "not shared"
-            log.warning("outbox_files_retry %s error=%s (%s) attempt=%d in=%.1fs", ctx, failure.error, shared, row.attempts, delay)
-            self._reschedule(row, stats, seconds=delay, error=f"files ({exc.step}, {shared}): {failure.error}")
+            log.warning(
+                "outbox_files_retry %s error=%s (%s) attempt=%d in=%.1fs",
+                ctx,
+                failure.error,
+                shared,
+                row.attempts,
+                delay,
+            )
+            self._reschedule(
+                row, stats, seconds=delay, error=f"files ({exc.step}, {shared}): {failure.error}"
+            )
 
     def _open(self, row: _Row, stats: RelayStats) -> str | None:
         recipient = row.recipient
@@ -334,12 +386,22 @@ class Relay:
                 response = self.client.conversations_open(users=recipient, return_im=False)
             except Exception as exc:
                 failure = classify(exc)
-                if failure.kind == "permanent" or (isinstance(exc, SlackApiError) and failure.kind == "unknown"):
+                if failure.kind == "permanent" or (
+                    isinstance(exc, SlackApiError) and failure.kind == "unknown"
+                ):
                     self._dead(row, stats, f"conversations.open: {failure.error}")
                 elif failure.kind == "rate_limited":
-                    self._reschedule(row, stats, seconds=failure.retry_after or 1, error="open_failed: rate_limited", counted=False)
+                    self._reschedule(
+                        row,
+                        stats,
+                        seconds=failure.retry_after or 1,
+                        error="open_failed: rate_limited",
+                        counted=False,
+                    )
                 else:
-                    self._reschedule(row, stats, seconds=self._backoff(row.attempts), error=f"open_failed: {failure.error}")
+                    self._reschedule(
+                        row, stats, seconds=self._backoff(row.attempts), error=f"open_failed: {failure.error}"
+                    )
                 return None
             channel = str((response.get("channel") or {}).get("id") or "")
             if not channel:
@@ -347,7 +409,9 @@ class Relay:
                 return None
             self._dm[recipient] = channel
         with unit_of_work(self.sessions) as session:
-            if not outbox.set_channel(session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel):
+            if not outbox.set_channel(
+                session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel
+            ):
                 stats.lost_lease += 1
                 return None
         return channel
@@ -367,10 +431,17 @@ class Relay:
                 if failure.error in ("missing_scope", "not_allowed_token_type"):
                     log.warning(
                         "outbox_reconcile_unavailable team=%s outbox_id=%s error=%s (grant im:history to avoid doubles)",
-                        self.team_id, row.id, failure.error,
+                        self.team_id,
+                        row.id,
+                        failure.error,
                     )
                     return None
-                log.warning("outbox_reconcile_failed team=%s outbox_id=%s error=%s", self.team_id, row.id, failure.error)
+                log.warning(
+                    "outbox_reconcile_failed team=%s outbox_id=%s error=%s",
+                    self.team_id,
+                    row.id,
+                    failure.error,
+                )
                 return "error"
             for message in response.get("messages") or []:
                 meta = message.get("metadata") or {}
@@ -389,7 +460,9 @@ class Relay:
             wait = float(failure.retry_after or 1)
             self.pace.used(channel, self.monotonic(), extra=wait)
             log.info("outbox_rate_limited %s retry_after=%s", ctx, wait)
-            self._reschedule(row, stats, seconds=wait, error=f"rate_limited: retry after {wait:g}s", counted=False)
+            self._reschedule(
+                row, stats, seconds=wait, error=f"rate_limited: retry after {wait:g}s", counted=False
+            )
         elif failure.kind == "permanent" or (isinstance(exc, SlackApiError) and failure.kind == "unknown"):
             self._dead(row, stats, failure.error)
         else:
@@ -399,7 +472,9 @@ class Relay:
                 self._dead(row, stats, f"gave up after {row.attempts} attempts: {label}: {failure.error}")
                 return
             delay = self._backoff(row.attempts)
-            log.warning("outbox_retry %s error=%s attempt=%d in=%.1fs", ctx, failure.error, row.attempts, delay)
+            log.warning(
+                "outbox_retry %s error=%s attempt=%d in=%.1fs", ctx, failure.error, row.attempts, delay
+            )
             self._reschedule(row, stats, seconds=delay, error=f"{label}: {failure.error}")
 
     def _backoff(self, attempts: int) -> float:
@@ -412,7 +487,13 @@ class Relay:
     def _sent(self, row: _Row, stats: RelayStats, channel: str, ts: str, reconciled: bool = False) -> None:
         with unit_of_work(self.sessions) as session:
             ok = outbox.mark_sent(
-                session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel, ts=ts, now=self.clock()
+                session,
+                team_id=self.team_id,
+                message_id=row.id,
+                worker=self.worker,
+                channel=channel,
+                ts=ts,
+                now=self.clock(),
             )
         if not ok:
             stats.lost_lease += 1
@@ -424,7 +505,12 @@ class Relay:
             stats.sent += 1
         log.info(
             "outbox_sent team=%s outbox_id=%s kind=%s channel=%s ts=%s reconciled=%s",
-            self.team_id, row.id, row.kind, channel, ts, reconciled,
+            self.team_id,
+            row.id,
+            row.kind,
+            channel,
+            ts,
+            reconciled,
         )
 
     def _reschedule(
@@ -432,16 +518,25 @@ class Relay:
     ) -> None:
         with unit_of_work(self.sessions) as session:
             outbox.reschedule(
-                session, team_id=self.team_id, message_id=row.id, worker=self.worker,
-                at=self.clock() + timedelta(seconds=seconds), error=error, count_attempt=counted,
+                session,
+                team_id=self.team_id,
+                message_id=row.id,
+                worker=self.worker,
+                at=self.clock() + timedelta(seconds=seconds),
+                error=error,
+                count_attempt=counted,
             )
         stats.retried += 1
 
     def _dead(self, row: _Row, stats: RelayStats, reason: str) -> None:
         with unit_of_work(self.sessions) as session:
-            outbox.mark_dead(session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason)
+            outbox.mark_dead(
+                session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason
+            )
         stats.dead += 1
-        log.warning("outbox_dead team=%s outbox_id=%s kind=%s reason=%s", self.team_id, row.id, row.kind, reason)
+        log.warning(
+            "outbox_dead team=%s outbox_id=%s kind=%s reason=%s", self.team_id, row.id, row.kind, reason
+        )
 
 
 # ---------------------------------------------------------------------- background service
@@ -496,7 +591,11 @@ class RelayService:
 
 
 def start_relay(
-    sessions: sessionmaker[Session], settings: Any, *, client: WebClient | None = None, team_id: str | None = None
+    sessions: sessionmaker[Session],
+    settings: Any,
+    *,
+    client: WebClient | None = None,
+    team_id: str | None = None,
 ) -> RelayService:
     """Start the relay and the owner directory for `accountbot run`; returns the service (call `.stop()`).
 

@@ -136,7 +136,14 @@ class _AckFirstChannel(HTTPChannel):
 class HttpServer:
     """A waitress server around the bot. Port 0 picks a free port (see `.port`)."""
 
-    def __init__(self, app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000, threads: int = HTTP_THREADS):
+    def __init__(
+        self,
+        app: App,
+        ctx: BotContext,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        threads: int = HTTP_THREADS,
+    ):
         self._server: Any = create_server(
             make_wsgi_app(app, ctx),
             host=host,

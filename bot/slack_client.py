@@ -102,7 +102,12 @@ def classify(exc: Exception) -> SlackFailure:
         if status == 429 or error == "ratelimited":
             retry_after = _retry_after(response)
             return SlackFailure("rate_limited", error or "ratelimited", retry_after)
-        if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+        if status >= 500 or error in (
+            "internal_error",
+            "fatal_error",
+            "service_unavailable",
+            "request_timeout",
+        ):
             return SlackFailure("retryable", error or f"http_{status}")
         if error in PERMANENT_ERRORS:
             return SlackFailure("permanent", error)

@@ -76,18 +76,24 @@ class UploadFailed(Exception):
         """What to tell the person who asked; `where` names the destination ("your DM", "<#C123>")."""
         error = self.error
         if self.step == "open":
-            return (f"I could not open a direct message with you ({error}). Check that direct messages with "
-                    "accountbot are allowed, or post the chart into a channel with `in #channel`.")
+            return (
+                f"I could not open a direct message with you ({error}). Check that direct messages with "
+                "accountbot are allowed, or post the chart into a channel with `in #channel`."
+            )
         if error == "not_in_channel":
             return f"Invite @accountbot to {where} first (type `/invite @accountbot` there), then try again."
         if error in ("channel_not_found", "invalid_channel"):
-            return (f"I cannot see {where}. If it is a private channel, invite @accountbot to it first "
-                    "(`/invite @accountbot`), then try again.")
+            return (
+                f"I cannot see {where}. If it is a private channel, invite @accountbot to it first "
+                "(`/invite @accountbot`), then try again."
+            )
         if error == "is_archived":
             return f"{where} is archived; pick another channel."
         if error in ("missing_scope", "not_allowed_token_type", "restricted_action"):
-            return (f"accountbot may not upload files to {where} ({error}). Ask a workspace admin to reinstall "
-                    "the app with the files:write permission.")
+            return (
+                f"accountbot may not upload files to {where} ({error}). Ask a workspace admin to reinstall "
+                "the app with the files:write permission."
+            )
         if self.failure.kind == "rate_limited":
             return "Slack is busy right now (rate limited). Please try again in a minute."
         return f"Slack did not accept the chart ({error}). Please try again in a minute."
@@ -120,7 +126,8 @@ def upload_pngs(
         raise ValueError("nothing to upload")
     channel = open_conversation(client, recipient)
     uploads = [
-        {"content": f.content, "filename": f.filename, "title": f.title, "alt_txt": _alt(f.alt_text)} for f in files
+        {"content": f.content, "filename": f.filename, "title": f.title, "alt_txt": _alt(f.alt_text)}
+        for f in files
     ]
     try:
         response = client.files_upload_v2(
@@ -138,7 +145,12 @@ def upload_pngs(
 
 
 def upload_png(
-    client: WebClient, recipient: str, png: Png, *, initial_comment: str | None = None, thread_ts: str | None = None
+    client: WebClient,
+    recipient: str,
+    png: Png,
+    *,
+    initial_comment: str | None = None,
+    thread_ts: str | None = None,
 ) -> Uploaded:
     """One PNG (see upload_pngs)."""
     return upload_pngs(client, recipient, [png], initial_comment=initial_comment, thread_ts=thread_ts)

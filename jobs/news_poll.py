@@ -74,7 +74,9 @@ class _TeamContext:
 
 def _fetch_and_parse(client: httpx.Client, feed: feed_store.ClaimedFeed, allowed: frozenset[str]) -> _Outcome:
     try:
-        result = fetch_feed(client, feed.url, allowed_hosts=allowed, etag=feed.etag, last_modified=feed.last_modified)
+        result = fetch_feed(
+            client, feed.url, allowed_hosts=allowed, etag=feed.etag, last_modified=feed.last_modified
+        )
     except UrlRefused as exc:
         return _Outcome(feed, error=f"refused: {exc}")
     except FetchError as exc:
@@ -93,7 +95,9 @@ def _fetch_and_parse(client: httpx.Client, feed: feed_store.ClaimedFeed, allowed
     return _Outcome(feed, result=result, parsed=parsed)
 
 
-def _load_team(session: Session, team_id: str, now: datetime, th: Thresholds, default_channel: str | None) -> _TeamContext:
+def _load_team(
+    session: Session, team_id: str, now: datetime, th: Thresholds, default_channel: str | None
+) -> _TeamContext:
     accounts = feed_store.match_accounts(session, team_id=team_id)
     try:
         with session.begin_nested():  # a failure rolls back to here, the session stays usable
@@ -105,8 +109,13 @@ def _load_team(session: Session, team_id: str, now: datetime, th: Thresholds, de
     return _TeamContext(Matcher(accounts), {a.id: a for a in accounts}, assessments, channel)
 
 
-def alert_facts(account: feed_store.MatchAccount, verdict: Assessment | None, entry: FeedEntry, mention_id: int,
-                feed_id: int) -> dict[str, Any]:
+def alert_facts(
+    account: feed_store.MatchAccount,
+    verdict: Assessment | None,
+    entry: FeedEntry,
+    mention_id: int,
+    feed_id: int,
+) -> dict[str, Any]:
     return {
         "account": account.name,
         "account_id": account.id,
@@ -121,19 +130,38 @@ def alert_facts(account: feed_store.MatchAccount, verdict: Assessment | None, en
     }
 
 
-def _record(session: Session, outcome: _Outcome, ctx: _TeamContext | None, owner: str, now: datetime,
-            report: PollReport) -> None:
+def _record(
+    session: Session,
+    outcome: _Outcome,
+    ctx: _TeamContext | None,
+    owner: str,
+    now: datetime,
+    report: PollReport,
+) -> None:
     feed = outcome.feed
     if outcome.error is not None or outcome.result is None:
         report.failed += 1
         report.errors.append(f"feed {feed.id} ({feed.url}): {outcome.error}")
-        feed_store.record_failure(session, team_id=feed.team_id, feed_id=feed.id, owner=owner, now=now,
-                                  error=outcome.error or "unknown error")
+        feed_store.record_failure(
+            session,
+            team_id=feed.team_id,
+            feed_id=feed.id,
+            owner=owner,
+            now=now,
+            error=outcome.error or "unknown error",
+        )
         log.warning("news_feed_failed team=%s feed=%s error=%s", feed.team_id, feed.id, outcome.error)
         return
     result = outcome.result
-    kept = feed_store.record_success(session, team_id=feed.team_id, feed_id=feed.id, owner=owner, now=now,
-                                     etag=result.etag, last_modified=result.last_modified)
+    kept = feed_store.record_success(
+        session,
+        team_id=feed.team_id,
+        feed_id=feed.id,
+        owner=owner,
+        now=now,
+        etag=result.etag,
+        last_modified=result.last_modified,
+    )
     if not kept:
         log.warning("news_lease_lost team=%s feed=%s", feed.team_id, feed.id)
         return
@@ -151,8 +179,16 @@ def _record(session: Session, outcome: _Outcome, ctx: _TeamContext | None, owner
             if account is None:
                 continue
             mention_id = feed_store.record_mention(
-                session, team_id=feed.team_id, account_id=account_id, story_key=entry.story_key, feed_id=feed.id,
-                title=entry.title, link=entry.link, source=entry.source, published_at=entry.published, now=now,
+                session,
+                team_id=feed.team_id,
+                account_id=account_id,
+                story_key=entry.story_key,
+                feed_id=feed.id,
+                title=entry.title,
+                link=entry.link,
+                source=entry.source,
+                published_at=entry.published,
+                now=now,
             )
             if mention_id is None:
                 continue  # this story was already seen for this account
@@ -168,11 +204,24 @@ def _record(session: Session, outcome: _Outcome, ctx: _TeamContext | None, owner
             if verdict is not None and verdict.grade == "A" and account.owner_user_id:
                 recipients.append(account.owner_user_id)
             for recipient in recipients:
-                if enqueue(session, team_id=feed.team_id, recipient=recipient, kind=KIND, facts=facts,
-                           period=f"mention-{mention_id}", now=now, account_id=account_id) is not None:
+                if (
+                    enqueue(
+                        session,
+                        team_id=feed.team_id,
+                        recipient=recipient,
+                        kind=KIND,
+                        facts=facts,
+                        period=f"mention-{mention_id}",
+                        now=now,
+                        account_id=account_id,
+                    )
+                    is not None
+                ):
                     report.alerts += 1
             if not recipients:
-                log.info("news_no_channel team=%s account=%s mention=%s", feed.team_id, account_id, mention_id)
+                log.info(
+                    "news_no_channel team=%s account=%s mention=%s", feed.team_id, account_id, mention_id
+                )
 
 
 def poll_once(
@@ -201,8 +250,19 @@ def poll_once(
             with unit_of_work(sessions) as session:
                 teams = feed_store.news_team_ids(session)
         for team in teams:
-            _poll_team(sessions, team, http, allowed_hosts, news_channel, thresholds, now, owner, max_feeds,
-                       concurrency, report)
+            _poll_team(
+                sessions,
+                team,
+                http,
+                allowed_hosts,
+                news_channel,
+                thresholds,
+                now,
+                owner,
+                max_feeds,
+                concurrency,
+                report,
+            )
     finally:
         if own_client:
             http.close()
@@ -212,9 +272,19 @@ def poll_once(
 _refused_logged: set[tuple[str, str]] = set()
 
 
-def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, allowed: frozenset[str],
-               news_channel: str | None, th: Thresholds, now: datetime, owner: str, max_feeds: int,
-               concurrency: int, report: PollReport) -> None:
+def _poll_team(
+    sessions: sessionmaker[Session],
+    team: str,
+    http: httpx.Client,
+    allowed: frozenset[str],
+    news_channel: str | None,
+    th: Thresholds,
+    now: datetime,
+    owner: str,
+    max_feeds: int,
+    concurrency: int,
+    report: PollReport,
+) -> None:
     with unit_of_work(sessions) as session:
         _added, refused = feed_store.sync_account_feeds(session, team_id=team, allowed_hosts=allowed, now=now)
         for name, reason in refused:
@@ -227,7 +297,9 @@ def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, a
         return
     report.feeds += len(claimed)
     ctx: _TeamContext | None = None
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(claimed))), thread_name_prefix="news") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(concurrency, len(claimed))), thread_name_prefix="news"
+    ) as pool:
         futures = [pool.submit(_fetch_and_parse, http, feed, allowed) for feed in claimed]
         for future in as_completed(futures):
             outcome = future.result()
@@ -240,8 +312,16 @@ def _poll_team(sessions: sessionmaker[Session], team: str, http: httpx.Client, a
             except Exception as exc:  # a database hiccup on one feed; its lease expires and it is retried
                 log.exception("news_record_failed team=%s feed=%s", team, outcome.feed.id)
                 report.errors.append(f"feed {outcome.feed.id}: could not record ({type(exc).__name__})")
-    log.info("news_poll team=%s feeds=%d fetched=%d not_modified=%d failed=%d mentions=%d alerts=%d",
-             team, len(claimed), report.fetched, report.not_modified, report.failed, report.mentions, report.alerts)
+    log.info(
+        "news_poll team=%s feeds=%d fetched=%d not_modified=%d failed=%d mentions=%d alerts=%d",
+        team,
+        len(claimed),
+        report.fetched,
+        report.not_modified,
+        report.failed,
+        report.mentions,
+        report.alerts,
+    )
 
 
 def news_tick(sessions: sessionmaker[Session], settings: Any) -> Callable[[], PollReport]:

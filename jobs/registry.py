@@ -42,19 +42,30 @@ JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in (
         JobSpec(
-            digest.NAME, digest.run, {"minute": "0"}, "hourly; each owner once a day from 09:00 local time",
+            digest.NAME,
+            digest.run,
+            {"minute": "0"},
+            "hourly; each owner once a day from 09:00 local time",
             "Daily digest per owner: stale, single point of failure, check-up due, sponsor missing, revenue drop.",
         ),
         JobSpec(
-            weekly_focus.NAME, weekly_focus.run, {"minute": "0"}, "hourly; each owner once a week from Monday 09:00 local",
+            weekly_focus.NAME,
+            weekly_focus.run,
+            {"minute": "0"},
+            "hourly; each owner once a week from Monday 09:00 local",
             "One key account per owner to focus on this week: the most valuable overdue one, not repeated within 4 weeks.",
         ),
         JobSpec(
-            tier_watch.NAME, tier_watch.run, {"hour": "2", "minute": "0"}, "nightly at 02:00 UTC",
+            tier_watch.NAME,
+            tier_watch.run,
+            {"hour": "2", "minute": "0"},
+            "nightly at 02:00 UTC",
             "Tells an owner once when one of their accounts changes tier or grade, with the reasons.",
         ),
         JobSpec(
-            portfolio_report.NAME, portfolio_report.run, {"minute": "0"},
+            portfolio_report.NAME,
+            portfolio_report.run,
+            {"minute": "0"},
             "hourly; each admin once a week, Mondays from 09:00 local",
             "Weekly portfolio report to admins: tiers, concentration, grade mix, moves, and both portfolio charts.",
             wants_listed_admins=True,

@@ -101,8 +101,14 @@ class TeamRun:
         after: Callable[[set[str]], None] | None = None,
     ) -> None:
         run_periods(
-            self.session, result=self.result, team_id=self.team_id, periods=periods, worker=self.worker,
-            now=self.now, compute=compute, after=after,
+            self.session,
+            result=self.result,
+            team_id=self.team_id,
+            periods=periods,
+            worker=self.worker,
+            now=self.now,
+            compute=compute,
+            after=after,
         )
 
 
@@ -164,7 +170,12 @@ def run_periods(
             session.rollback()
             return
         still = ledger.finish(
-            session, team_id=team_id, job=job, periods=held, worker=worker, now=now,
+            session,
+            team_id=team_id,
+            job=job,
+            periods=held,
+            worker=worker,
+            now=now,
             detail={"messages": sum(1 for m in outgoing if m.period in held)},
         )
         kept = [m for m in outgoing if m.period in still]
@@ -185,5 +196,9 @@ def run_periods(
         raise
     log.info(
         "job_done job=%s team=%s periods=%d messages=%d enqueued=%d",
-        job, team_id, len(held), len(result.messages), result.enqueued,
+        job,
+        team_id,
+        len(held),
+        len(result.messages),
+        result.enqueued,
     )

@@ -54,7 +54,9 @@ class JobScheduler:
         self.pollers = dict(pollers or {})  # name -> (function, seconds between ticks)
         self.last_poll: dict[str, object] = {}
         self.worker = worker or default_worker()
-        self.listed_admins = listed_admins  # team id -> the ADMIN_USER_IDS that count there (admin-facing jobs)
+        self.listed_admins = (
+            listed_admins  # team id -> the ADMIN_USER_IDS that count there (admin-facing jobs)
+        )
         self._scheduler: BackgroundScheduler | None = None
 
     def tick(self, name: str) -> JobResult | None:
@@ -69,7 +71,13 @@ class JobScheduler:
             return None
         finally:
             session.close()
-        log.info("job_tick job=%s at=%s periods=%d enqueued=%d", name, now.isoformat(), result.claimed, result.enqueued)
+        log.info(
+            "job_tick job=%s at=%s periods=%d enqueued=%d",
+            name,
+            now.isoformat(),
+            result.claimed,
+            result.enqueued,
+        )
         return result
 
     def poll(self, name: str) -> object:
@@ -95,13 +103,22 @@ class JobScheduler:
         )
         for name, spec in self.jobs.items():
             scheduler.add_job(
-                self.tick, CronTrigger(timezone=UTC, **spec.cron), args=[name], id=name, name=name,
+                self.tick,
+                CronTrigger(timezone=UTC, **spec.cron),
+                args=[name],
+                id=name,
+                name=name,
                 replace_existing=True,
             )
         for name, (_fn, seconds) in self.pollers.items():
             scheduler.add_job(
-                self.poll, IntervalTrigger(seconds=seconds, timezone=UTC), args=[name], id=name, name=name,
-                next_run_time=datetime.now(UTC), replace_existing=True,
+                self.poll,
+                IntervalTrigger(seconds=seconds, timezone=UTC),
+                args=[name],
+                id=name,
+                name=name,
+                next_run_time=datetime.now(UTC),
+                replace_existing=True,
             )
         if catch_up:
             scheduler.add_job(self.catch_up, id="catch_up", name="catch_up", next_run_time=datetime.now(UTC))
@@ -126,7 +143,11 @@ class JobScheduler:
 
 
 def start_scheduler(
-    sessions: sessionmaker[Session], settings: Any, *, clock: Callable[[], datetime] = utcnow, catch_up: bool = True
+    sessions: sessionmaker[Session],
+    settings: Any,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    catch_up: bool = True,
 ) -> JobScheduler:
     """Start ticking for `accountbot run` (call `.stop()` on shutdown): the scheduled jobs, and news-feed
     polling every NEWS_TICK_SECONDS. `settings` is accountbot.config.Settings."""

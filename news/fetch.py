@@ -86,7 +86,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, _within_deadline(timeout, httpcore.ConnectTimeout))
+        inner = self._inner.start_tls(
+            ssl_context, server_hostname, _within_deadline(timeout, httpcore.ConnectTimeout)
+        )
         return _DeadlineStream(inner)
 
     def get_extra_info(self, info: str) -> Any:
@@ -117,8 +119,11 @@ class GuardedBackend(httpcore.NetworkBackend):
         for address in addresses:
             try:
                 stream = self._inner.connect_tcp(
-                    address, port, timeout=_within_deadline(timeout, httpcore.ConnectTimeout),
-                    local_address=local_address, socket_options=socket_options,
+                    address,
+                    port,
+                    timeout=_within_deadline(timeout, httpcore.ConnectTimeout),
+                    local_address=local_address,
+                    socket_options=socket_options,
                 )
                 return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -167,7 +172,9 @@ def make_client(allowed_hosts: frozenset[str] = frozenset(), max_connections: in
         transport=GuardedTransport(allowed_hosts, max_connections),
         follow_redirects=False,  # we follow them ourselves, re-checking every hop
         trust_env=False,
-        timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, write=READ_TIMEOUT, pool=READ_TIMEOUT),
+        timeout=httpx.Timeout(
+            connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, write=READ_TIMEOUT, pool=READ_TIMEOUT
+        ),
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
     )
 

@@ -180,12 +180,18 @@ def check_url(url: str, allowed_hosts: frozenset[str] = frozenset()) -> list[str
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}:" if scheme else "no scheme"
-        raise UrlRefused(f"only http:// and https:// feed URLs are allowed (got {shown}); give a full web address")
+        raise UrlRefused(
+            f"only http:// and https:// feed URLs are allowed (got {shown}); give a full web address"
+        )
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise UrlRefused("feed URLs with a user name or password (user@host) are refused; remove the credentials")
+        raise UrlRefused(
+            "feed URLs with a user name or password (user@host) are refused; remove the credentials"
+        )
     host = parts.hostname
     if not host:
-        raise UrlRefused(f"{url!r} has no host name; give a full address such as https://example.com/feed.xml")
+        raise UrlRefused(
+            f"{url!r} has no host name; give a full address such as https://example.com/feed.xml"
+        )
     if any(c in url for c in " \t\r\n\x00"):
         raise UrlRefused("the feed URL contains spaces or control characters; encode them or fix the URL")
     return vet_host(host, port or (443 if scheme == "https" else 80), allowed_hosts)

@@ -177,7 +177,9 @@ class Matcher:
         confirmed = {
             h.pattern
             for h in bounded
-            if not shouting and not title_case and not _sentence_start(text, h.start)
+            if not shouting
+            and not title_case
+            and not _sentence_start(text, h.start)
             and not self._other_entity(text, h)
             and not _wordish_without_evidence(text, h, False, False, set())
         }
@@ -343,7 +345,10 @@ def _drop_nested(hits: list[Hit]) -> list[Hit]:
     keep = []
     for h in hits:
         inside = any(
-            o.account_id != h.account_id and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+            o.account_id != h.account_id
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
             for o in hits
         )
         if not inside:

@@ -44,7 +44,9 @@ _WIDE_ENCODINGS = (
     (b"", "utf-16-be", b"\x00<\x00?"),
     (b"", "utf-16-le", b"<\x00?\x00"),
 )
-TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ocid", "cmpid", "_ga"})
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ocid", "cmpid", "_ga"}
+)
 GOOGLE_HOSTS = frozenset({"google.com", "www.google.com", "news.google.com"})
 
 
@@ -145,8 +147,11 @@ def normalize_link(url: str) -> str:
     port = parts.port
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+        ]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
@@ -221,7 +226,9 @@ def parse_feed(data: bytes, *, url: str, headers: Mapping[str, str] | None = Non
             continue
         seen.add(key)
         source_info = raw.get("source") or {}
-        source = plain_text(source_info.get("title") if isinstance(source_info, Mapping) else None) or feed_title
+        source = (
+            plain_text(source_info.get("title") if isinstance(source_info, Mapping) else None) or feed_title
+        )
         if not source and link:
             source = urlsplit(link).hostname
         entries.append(

@@ -34,9 +34,12 @@ def _rows(session: Session, stmt: Any) -> list[Any]:
 
 def owners(session: Session, team_id: str) -> dict[str, str | None]:
     """Resolved owners of the workspace's accounts -> their Slack time zone (None when unknown)."""
-    owner_ids = select(Account.owner_user_id).where(
-        Account.team_id == team_id, Account.owner_user_id.is_not(None)
-    ).distinct().subquery()
+    owner_ids = (
+        select(Account.owner_user_id)
+        .where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
     rows = session.execute(
         select(owner_ids.c.owner_user_id, SlackUser.tz).outerjoin(
             SlackUser, (SlackUser.team_id == team_id) & (SlackUser.user_id == owner_ids.c.owner_user_id)
@@ -91,7 +94,9 @@ def contact_touches(
         )
     else:
         per_colleague = scoped(
-            select(Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n"))
+            select(
+                Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n")
+            )
             .where(*in_window)
             .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
             Interaction.account_id,
@@ -142,15 +147,30 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     key_or_a = or_(a.tier == "key", a.grade == "A")
     unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
     t = LATEST.c
-    watched = session.connection().execute(
-        select(
-            a.id, a.name, a.tier, a.grade, a.owner_user_id, a.annual_revenue, a.sponsor_user_id, a.sponsor_level,
-            a.decision_makers, a.sole_decision_maker, a.revenue_recent, a.revenue_prior,
-            case((key_or_a, t.last_touch_at), else_=None), case((key_or_a, t.last_review_at), else_=None),
+    watched = (
+        session.connection()
+        .execute(
+            select(
+                a.id,
+                a.name,
+                a.tier,
+                a.grade,
+                a.owner_user_id,
+                a.annual_revenue,
+                a.sponsor_user_id,
+                a.sponsor_level,
+                a.decision_makers,
+                a.sole_decision_maker,
+                a.revenue_recent,
+                a.revenue_prior,
+                case((key_or_a, t.last_touch_at), else_=None),
+                case((key_or_a, t.last_review_at), else_=None),
+            )
+            .outerjoin(LATEST, t.account_id == a.id)
+            .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
         )
-        .outerjoin(LATEST, t.account_id == a.id)
-        .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
-    ).all()
+        .all()
+    )
     scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
     # The stored latest touches (storage.last_touch) count every interaction; one after `now` (a run as of
     # an earlier instant, a touch dated ahead) sends this run to the aggregate of those up to `now`.
@@ -163,17 +183,41 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     no_touch = (None, None)
     # Rows unpacked as plain tuples: named access on a Row costs more than building the state.
     for (
-        account_id, name, tier, grade, owner, annual_revenue, sponsor, sponsor_level, n_dm, sole, recent, prior,
-        last, review,
+        account_id,
+        name,
+        tier,
+        grade,
+        owner,
+        annual_revenue,
+        sponsor,
+        sponsor_level,
+        n_dm,
+        sole,
+        recent,
+        prior,
+        last,
+        review,
     ) in watched:
         if touches is not None:
             last, review = touches.get(account_id, no_touch)
         states.append(
             AccountState(
-                id=account_id, name=name, tier=tier, grade=grade, owner=owner, annual_revenue=annual_revenue,
-                sponsor_user_id=sponsor, sponsor_level=sponsor_level, last_touch=last, last_review=review,
-                decision_makers=n_dm, sole_decision_maker=sole, window_touches=get_window(account_id, ()),
-                revenue_recent=recent, revenue_prior=prior, snoozed_until=get_snooze(account_id),
+                id=account_id,
+                name=name,
+                tier=tier,
+                grade=grade,
+                owner=owner,
+                annual_revenue=annual_revenue,
+                sponsor_user_id=sponsor,
+                sponsor_level=sponsor_level,
+                last_touch=last,
+                last_review=review,
+                decision_makers=n_dm,
+                sole_decision_maker=sole,
+                window_touches=get_window(account_id, ()),
+                revenue_recent=recent,
+                revenue_prior=prior,
+                snoozed_until=get_snooze(account_id),
             )
         )
     return states
@@ -199,7 +243,10 @@ def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[s
         update(ACCOUNTS)
         .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
         .values(last_tier=bindparam("announced_tier"), last_grade=bindparam("announced_grade")),
-        [{"aid": aid, "announced_tier": tier, "announced_grade": grade} for aid, (tier, grade) in changes.items()],
+        [
+            {"aid": aid, "announced_tier": tier, "announced_grade": grade}
+            for aid, (tier, grade) in changes.items()
+        ],
     )
 
 

@@ -39,8 +39,16 @@ ACCOUNTS = table_of(Account)
 WORKSPACES = table_of(Workspace)
 # The account columns tier and grade are computed from (explicit engagement and potential are checked).
 RULE_INPUTS = (
-    "stage", "annual_revenue", "wallet_share", "profit_margin", "profitability", "strategic_value",
-    "pain_factor", "engagement", "potential", "prospect_fit",
+    "stage",
+    "annual_revenue",
+    "wallet_share",
+    "profit_margin",
+    "profitability",
+    "strategic_value",
+    "pain_factor",
+    "engagement",
+    "potential",
+    "prospect_fit",
 )
 
 
@@ -95,7 +103,8 @@ def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
     everywhere = update(WORKSPACES).values(classified_with=None)
     if state.is_insert:
         teams = {p.get("team_id") for p in params} | {
-            v.value for k, v in (getattr(stmt, "_values", None) or {}).items()
+            v.value
+            for k, v in (getattr(stmt, "_values", None) or {}).items()
             if getattr(k, "key", k) == "team_id" and hasattr(v, "value")
         }
         if not teams or any(not isinstance(t, str) for t in teams):  # a team not to be seen: every workspace
@@ -111,7 +120,9 @@ def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
         return
     touched = select(ACCOUNTS.c.team_id).distinct()
     if stmt.whereclause is not None:
-        touched = touched.where(stmt.whereclause)  # its bound names, if any, are filled from each parameter set
+        touched = touched.where(
+            stmt.whereclause
+        )  # its bound names, if any, are filled from each parameter set
     elif any("id" in p for p in params):  # ORM bulk UPDATE by primary key
         touched = touched.where(ACCOUNTS.c.id == bindparam("id"))
     stale = everywhere.where(WORKSPACES.c.team_id.in_(touched.scalar_subquery()))

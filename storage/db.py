@@ -140,7 +140,11 @@ def ensure_workspace(session: Session, team_id: str, name: str | None = None) ->
     if ws is not None:
         return ws
     values = {"team_id": team_id, "name": name, "created_at": utcnow()}
-    session.execute(conflict_insert(session, Workspace).values(**values).on_conflict_do_nothing(index_elements=["team_id"]))
+    session.execute(
+        conflict_insert(session, Workspace)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
     ws = session.get(Workspace, team_id, populate_existing=True)
     assert ws is not None
     return ws

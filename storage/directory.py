@@ -56,6 +56,12 @@ def owners_to_refresh(session: Session, team_id: str, stale_before: datetime) ->
     rows = session.scalars(
         select(owner_ids.c.user_id)
         .outerjoin(SlackUser, (SlackUser.team_id == team_id) & (SlackUser.user_id == owner_ids.c.user_id))
-        .where(or_(SlackUser.id.is_(None), SlackUser.refreshed_at.is_(None), SlackUser.refreshed_at < stale_before))
+        .where(
+            or_(
+                SlackUser.id.is_(None),
+                SlackUser.refreshed_at.is_(None),
+                SlackUser.refreshed_at < stale_before,
+            )
+        )
     )
     return sorted(rows)

@@ -70,7 +70,15 @@ def _show(value: Any) -> str | None:
 
 
 def record_change(
-    session: Session, *, team_id: str, account_id: int, user_id: str, field: str, old: Any, new: Any, now: datetime
+    session: Session,
+    *,
+    team_id: str,
+    account_id: int,
+    user_id: str,
+    field: str,
+    old: Any,
+    new: Any,
+    now: datetime,
 ) -> Change:
     change = Change(field, _show(old), _show(new))
     session.add(
@@ -125,7 +133,12 @@ def _dedupe_aliases(account_name: str, aliases: list[str]) -> list[str]:
 
 
 def touch_dedup_key(
-    account_id: int, occurred_at: datetime, kind: str, contact_id: int | None, colleague: str | None, note: str | None
+    account_id: int,
+    occurred_at: datetime,
+    kind: str,
+    contact_id: int | None,
+    colleague: str | None,
+    note: str | None,
 ) -> str:
     raw = "\x1f".join(
         [str(account_id), occurred_at.isoformat(), kind, str(contact_id or ""), colleague or "", note or ""]
@@ -165,7 +178,11 @@ def log_touch(
         created_by=created_by,
         dedup_key=touch_dedup_key(account_id, occurred_at, kind, contact_id, created_by, note),
     )
-    stmt = conflict_insert(session, Interaction).values(**values).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    stmt = (
+        conflict_insert(session, Interaction)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    )
     new_id = session.execute(stmt.returning(Interaction.id)).scalar_one_or_none()
     return new_id is not None
 
@@ -213,7 +230,14 @@ def add_contact(
         after = _describe(existing)
         if before != after:
             record_change(
-                session, team_id=team_id, account_id=acc.id, user_id=user_id, field="contact", old=before, new=after, now=now
+                session,
+                team_id=team_id,
+                account_id=acc.id,
+                user_id=user_id,
+                field="contact",
+                old=before,
+                new=after,
+                now=now,
             )
         session.flush()
         return existing, False
@@ -228,7 +252,14 @@ def add_contact(
     )
     session.add(contact)
     record_change(
-        session, team_id=team_id, account_id=acc.id, user_id=user_id, field="contact", old=None, new=_describe(contact), now=now
+        session,
+        team_id=team_id,
+        account_id=acc.id,
+        user_id=user_id,
+        field="contact",
+        old=None,
+        new=_describe(contact),
+        now=now,
     )
     session.flush()
     return contact, True
@@ -251,7 +282,9 @@ def contact_left(
     """Mark a contact as gone (kept for history). Raises NotFound if the account has no such contact."""
     acc = _account(session, team_id, account_id)
     contact = session.scalar(
-        select(Contact).where(Contact.team_id == team_id, Contact.account_id == acc.id, Contact.name_key == name_key(name))
+        select(Contact).where(
+            Contact.team_id == team_id, Contact.account_id == acc.id, Contact.name_key == name_key(name)
+        )
     )
     if contact is None:
         raise NotFound(f"no contact {name!r} at account {account_id}")
@@ -260,7 +293,14 @@ def contact_left(
         contact.active = False
         contact.left_at = now
         record_change(
-            session, team_id=team_id, account_id=acc.id, user_id=user_id, field="contact", old=before, new=_describe(contact), now=now
+            session,
+            team_id=team_id,
+            account_id=acc.id,
+            user_id=user_id,
+            field="contact",
+            old=before,
+            new=_describe(contact),
+            now=now,
         )
         session.flush()
     return contact
@@ -278,11 +318,19 @@ def snooze(
 ) -> Snooze:
     """Quiet the account's nudges until `until`. Recorded in the audit trail too."""
     acc = _account(session, team_id, account_id)
-    row = Snooze(team_id=team_id, account_id=acc.id, until=until, reason=reason, created_by=user_id, created_at=now)
+    row = Snooze(
+        team_id=team_id, account_id=acc.id, until=until, reason=reason, created_by=user_id, created_at=now
+    )
     session.add(row)
     record_change(
-        session, team_id=team_id, account_id=acc.id, user_id=user_id, field="snooze", old=None,
-        new=until.date().isoformat() + (f" ({reason})" if reason else ""), now=now,
+        session,
+        team_id=team_id,
+        account_id=acc.id,
+        user_id=user_id,
+        field="snooze",
+        old=None,
+        new=until.date().isoformat() + (f" ({reason})" if reason else ""),
+        now=now,
     )
     session.flush()
     return row

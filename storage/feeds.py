@@ -90,10 +90,14 @@ def add_feed(
     """
     url = (url or "").strip()
     if interval_minutes is not None and not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
-        raise FeedError(f"the polling interval must be {MIN_INTERVAL} to {MAX_INTERVAL} minutes (got {interval_minutes})")
+        raise FeedError(
+            f"the polling interval must be {MIN_INTERVAL} to {MAX_INTERVAL} minutes (got {interval_minutes})"
+        )
     check_url(url, allowed_hosts)
     if account_id is not None:
-        exists = session.scalar(select(Account.id).where(Account.team_id == team_id, Account.id == account_id))
+        exists = session.scalar(
+            select(Account.id).where(Account.team_id == team_id, Account.id == account_id)
+        )
         if exists is None:
             raise FeedError(f"no account with id {account_id} in this workspace")
     ensure_workspace(session, team_id)
@@ -129,7 +133,12 @@ def sync_account_feed(
     if account is None or not account.news_feed:
         return None
     return add_feed(
-        session, team_id=team_id, url=account.news_feed, account_id=account.id, allowed_hosts=allowed_hosts, now=now
+        session,
+        team_id=team_id,
+        url=account.news_feed,
+        account_id=account.id,
+        allowed_hosts=allowed_hosts,
+        now=now,
     )
 
 
@@ -183,7 +192,9 @@ def news_team_ids(session: Session) -> list[str]:
     """Workspaces with at least one feed or one account with a news_feed URL (for the poller's loop)."""
     with_feeds = set(session.scalars(select(Feed.team_id).distinct()))
     with_account_feeds = set(
-        session.scalars(select(Account.team_id).where(Account.news_feed.is_not(None), Account.news_feed != "").distinct())
+        session.scalars(
+            select(Account.team_id).where(Account.news_feed.is_not(None), Account.news_feed != "").distinct()
+        )
     )
     return sorted(with_feeds | with_account_feeds)
 
@@ -279,7 +290,9 @@ def record_success(
     return True
 
 
-def record_failure(session: Session, *, team_id: str, feed_id: int, owner: str, now: datetime, error: str) -> bool:
+def record_failure(
+    session: Session, *, team_id: str, feed_id: int, owner: str, now: datetime, error: str
+) -> bool:
     """Count a failure, back off exponentially (capped at 24 h), release the lease."""
     feed = _leased(session, team_id, feed_id, owner)
     if feed is None:
@@ -303,7 +316,12 @@ def match_accounts(session: Session, *, team_id: str) -> list[MatchAccount]:
     """Every account of the workspace (clients and prospects) with its names and exclusion phrases."""
     rows = session.execute(
         select(
-            Account.id, Account.name, Account.aliases, Account.exclusions, Account.owner_user_id, Account.stage
+            Account.id,
+            Account.name,
+            Account.aliases,
+            Account.exclusions,
+            Account.owner_user_id,
+            Account.stage,
         )
         .where(Account.team_id == team_id)
         .order_by(Account.id)
@@ -416,7 +434,9 @@ def vote_not_relevant(
         ).scalar_one()
     else:
         votes = session.scalar(
-            select(NewsMention.not_relevant_votes).where(NewsMention.team_id == team_id, NewsMention.id == mention_id)
+            select(NewsMention.not_relevant_votes).where(
+                NewsMention.team_id == team_id, NewsMention.id == mention_id
+            )
         )
     if votes is None:  # the story was deleted between the look-up and the vote
         return None
@@ -430,7 +450,9 @@ def vote_not_relevant(
     )
 
 
-def add_exclusion(session: Session, *, team_id: str, account_id: int, phrase: str, now: datetime) -> list[str]:
+def add_exclusion(
+    session: Session, *, team_id: str, account_id: int, phrase: str, now: datetime
+) -> list[str]:
     """Add an exclusion phrase to the account (case-insensitive duplicates ignored); returns the new list."""
     phrase = " ".join((phrase or "").split())
     if not phrase:
@@ -459,9 +481,16 @@ def sync_account_feeds(
         select(Account.id, Account.name, Account.news_feed)
         .outerjoin(
             Feed,
-            and_(Feed.team_id == Account.team_id, Feed.account_id == Account.id, Feed.url == Account.news_feed),
+            and_(
+                Feed.team_id == Account.team_id, Feed.account_id == Account.id, Feed.url == Account.news_feed
+            ),
         )
-        .where(Account.team_id == team_id, Account.news_feed.is_not(None), Account.news_feed != "", Feed.id.is_(None))
+        .where(
+            Account.team_id == team_id,
+            Account.news_feed.is_not(None),
+            Account.news_feed != "",
+            Feed.id.is_(None),
+        )
     ).all()
     added = 0
     refused: list[tuple[str, str]] = []
@@ -470,7 +499,14 @@ def sync_account_feeds(
             continue
         try:
             with session.begin_nested():
-                add_feed(session, team_id=team_id, url=url, account_id=account_id, allowed_hosts=allowed_hosts, now=now)
+                add_feed(
+                    session,
+                    team_id=team_id,
+                    url=url,
+                    account_id=account_id,
+                    allowed_hosts=allowed_hosts,
+                    now=now,
+                )
             added += 1
         except UrlRefused as exc:
             refused.append((name, str(exc)))
@@ -480,6 +516,8 @@ def sync_account_feeds(
 def account_brief(session: Session, *, team_id: str, account_id: int) -> tuple[str, str | None] | None:
     """(name, owner user id) of an account of this workspace, or None."""
     row = session.execute(
-        select(Account.name, Account.owner_user_id).where(Account.team_id == team_id, Account.id == account_id)
+        select(Account.name, Account.owner_user_id).where(
+            Account.team_id == team_id, Account.id == account_id
+        )
     ).first()
     return (row[0], row[1]) if row is not None else None

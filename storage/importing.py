@@ -57,7 +57,6 @@ class RowError:
         return f"line {self.line}, column {self.column}: {shown(self.value)} - expected {self.expected}"
 
 
-
 def shown(value: str, limit: int = 60) -> str:
     """A value as it appears in an error message: quoted, and shortened when long."""
     if len(value) > limit:
@@ -167,7 +166,9 @@ def _upsert(
     current = {
         tuple(r[: len(conflict)]): tuple(r[len(conflict) :])
         for r in session.execute(
-            select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(table.c.team_id == team_id)
+            select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(
+                table.c.team_id == team_id
+            )
         )
     }
     stmt = conflict_insert(session, table)
@@ -232,16 +233,27 @@ class _AccountResolver:
         if len(ids) == 1:
             return ids[0]
         if ids:
-            errors.append(RowError(line, "account", typed, "one account, but that alias is shared; use the account's full name"))
+            errors.append(
+                RowError(
+                    line,
+                    "account",
+                    typed,
+                    "one account, but that alias is shared; use the account's full name",
+                )
+            )
         else:
-            errors.append(RowError(line, "account", typed, "the name of an existing account (import accounts first)"))
+            errors.append(
+                RowError(line, "account", typed, "the name of an existing account (import accounts first)")
+            )
         return None
 
 
 def slack_ids_by_email(session: Session, team_id: str) -> dict[str, str]:
     """Known Slack users of the workspace: lower-cased email -> user id."""
     rows = session.execute(
-        select(SlackUser.email, SlackUser.user_id).where(SlackUser.team_id == team_id, SlackUser.email.is_not(None))
+        select(SlackUser.email, SlackUser.user_id).where(
+            SlackUser.team_id == team_id, SlackUser.email.is_not(None)
+        )
     )
     return {email.lower(): user_id for email, user_id in rows if email}
 
@@ -280,7 +292,11 @@ def _reject_if(errors: list[RowError]) -> None:
 
 
 def import_accounts(
-    session: Session, team_id: str, rows: Sequence[AccountRow], now: datetime, progress: Progress | None = None
+    session: Session,
+    team_id: str,
+    rows: Sequence[AccountRow],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
     ensure_workspace(session, team_id)
@@ -300,19 +316,27 @@ def import_accounts(
                 v["aliases"] = []
             if "owner" in present:
                 owner = v["owner"]
-                v["owner_user_id"] = None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
+                v["owner_user_id"] = (
+                    None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
+                )
             v["created_at"] = now
             v["updated_at"] = now
             yield v
 
     update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
     table = table_of(Account)
-    written = _upsert(session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress)
+    written = _upsert(
+        session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress
+    )
     return _counted(result, written)
 
 
 def import_contacts(
-    session: Session, team_id: str, rows: Sequence[ContactRow], now: datetime, progress: Progress | None = None
+    session: Session,
+    team_id: str,
+    rows: Sequence[ContactRow],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
     ensure_workspace(session, team_id)
@@ -329,7 +353,14 @@ def import_contacts(
             continue
         key = name_key(row.name)
         if (account_id, key) in seen:  # two spellings of one account (name and alias) in one file
-            errors.append(RowError(row.line, "name", row.name, f"one row per contact (same contact as line {seen[(account_id, key)]})"))
+            errors.append(
+                RowError(
+                    row.line,
+                    "name",
+                    row.name,
+                    f"one row per contact (same contact as line {seen[(account_id, key)]})",
+                )
+            )
             continue
         seen[(account_id, key)] = row.line
         v: dict[str, Any] = {"team_id": team_id, "account_id": account_id, "name": row.name, "name_key": key}
@@ -342,12 +373,18 @@ def import_contacts(
         values.append(v)
     _reject_if(errors)
     table = table_of(Contact)
-    written = _upsert(session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress)
+    written = _upsert(
+        session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress
+    )
     return _counted(result, written)
 
 
 def import_interactions(
-    session: Session, team_id: str, rows: Sequence[InteractionRow], now: datetime, progress: Progress | None = None
+    session: Session,
+    team_id: str,
+    rows: Sequence[InteractionRow],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Insert touches unless already there (dedup key). Unknown accounts and contacts are errors."""
     ensure_workspace(session, team_id)
@@ -355,7 +392,9 @@ def import_interactions(
     accounts = _AccountResolver(session, team_id)
     contacts: dict[tuple[int, str], int] = {}
     for cid, acc_id, key, email in session.execute(
-        select(Contact.id, Contact.account_id, Contact.name_key, Contact.email).where(Contact.team_id == team_id)
+        select(Contact.id, Contact.account_id, Contact.name_key, Contact.email).where(
+            Contact.team_id == team_id
+        )
     ):
         contacts[(acc_id, key)] = cid
         if email:
@@ -373,7 +412,12 @@ def import_interactions(
             contact_id = contacts.get((account_id, typed))
             if contact_id is None:
                 errors.append(
-                    RowError(row.line, "contact", row.contact, f"the name or email of a contact of {row.account} (import contacts first)")
+                    RowError(
+                        row.line,
+                        "contact",
+                        row.contact,
+                        f"the name or email of a contact of {row.account} (import contacts first)",
+                    )
                 )
                 continue
         colleague = person_key(row.colleague, people)
@@ -395,8 +439,12 @@ def import_interactions(
     _reject_if(errors)
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
-    stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
-    with last_touch.deferred(session.connection()):  # the latest touches once, at the end (storage.last_touch)
+    stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(
+        index_elements=["team_id", "dedup_key"]
+    )
+    with last_touch.deferred(
+        session.connection()
+    ):  # the latest touches once, at the end (storage.last_touch)
         for chunk in _chunks(new):
             session.execute(stmt, list(chunk))
             if progress:
@@ -411,7 +459,11 @@ def import_interactions(
 
 
 def import_revenue(
-    session: Session, team_id: str, rows: Sequence[RevenueRow], now: datetime, progress: Progress | None = None
+    session: Session,
+    team_id: str,
+    rows: Sequence[RevenueRow],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
     ensure_workspace(session, team_id)
@@ -427,19 +479,35 @@ def import_revenue(
             continue
         if (account_id, row.month) in seen:
             errors.append(
-                RowError(row.line, "month", row.month.strftime("%Y-%m"), f"one row per account and month (same as line {seen[(account_id, row.month)]})")
+                RowError(
+                    row.line,
+                    "month",
+                    row.month.strftime("%Y-%m"),
+                    f"one row per account and month (same as line {seen[(account_id, row.month)]})",
+                )
             )
             continue
         seen[(account_id, row.month)] = row.line
-        values.append({"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount})
+        values.append(
+            {"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount}
+        )
     _reject_if(errors)
-    written = _upsert(session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress)
+    written = _upsert(
+        session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress
+    )
     return _counted(result, written)
 
 
 def count_rows(session: Session, team_id: str) -> dict[str, int]:
     """How many accounts, contacts, interactions and revenue months the workspace holds."""
     out = {}
-    for label, model in (("accounts", Account), ("contacts", Contact), ("interactions", Interaction), ("revenue", RevenueMonth)):
-        out[label] = session.scalar(select(func.count()).select_from(model).where(model.team_id == team_id)) or 0
+    for label, model in (
+        ("accounts", Account),
+        ("contacts", Contact),
+        ("interactions", Interaction),
+        ("revenue", RevenueMonth),
+    ):
+        out[label] = (
+            session.scalar(select(func.count()).select_from(model).where(model.team_id == team_id)) or 0
+        )
     return out

@@ -64,7 +64,12 @@ def recompute(conn: Connection, account_ids: Iterable[int] | None = None, team_i
     i, a = INTERACTIONS.c, ACCOUNTS.c
     gone = delete(LATEST)
     fresh = (  # an account's interactions in its own workspace, as the digest's aggregate counts them
-        select(a.id, a.team_id, func.max(i.occurred_at), func.max(case((i.kind == "review", i.occurred_at), else_=None)))
+        select(
+            a.id,
+            a.team_id,
+            func.max(i.occurred_at),
+            func.max(case((i.kind == "review", i.occurred_at), else_=None)),
+        )
         .join(ACCOUNTS, (a.id == i.account_id) & (a.team_id == i.team_id))
         .group_by(a.id, a.team_id)
     )
@@ -109,7 +114,10 @@ def raise_to(conn: Connection, latest: Mapping[int, tuple[str, datetime, datetim
 
 def _targets(statement: Any) -> bool:
     """An INSERT, UPDATE or DELETE on interactions (Core, or ORM-enabled on the Interaction class)."""
-    return isinstance(statement, Insert | Update | Delete) and getattr(statement.table, "name", None) == INTERACTIONS.name
+    return (
+        isinstance(statement, Insert | Update | Delete)
+        and getattr(statement.table, "name", None) == INTERACTIONS.name
+    )
 
 
 def _param_sets(
@@ -176,7 +184,9 @@ def deferred(conn: Connection) -> Iterator[None]:
 
 def _teams(sets: list[Mapping[str, Any]]) -> set[str] | None:
     teams = {p.get("team_id") for p in sets}
-    return {t for t in teams if isinstance(t, str)} if teams and all(isinstance(t, str) for t in teams) else None
+    return (
+        {t for t in teams if isinstance(t, str)} if teams and all(isinstance(t, str) for t in teams) else None
+    )
 
 
 def _recompute_teams(conn: Connection, teams: set[str] | None) -> None:
@@ -205,8 +215,16 @@ def _noted_by_primary_key(conn: Connection, where: Any, sets: list[Mapping[str, 
         where = clauses[0]
     right, left = getattr(where, "right", None), getattr(where, "left", None)
     key = right.key if isinstance(right, BindParameter) else None
-    on_id = getattr(left, "name", None) == "id" and getattr(getattr(left, "table", None), "name", None) == INTERACTIONS.name
-    if len(sets) < 2 or not on_id or getattr(where, "operator", None) is not operators.eq or not isinstance(key, str):
+    on_id = (
+        getattr(left, "name", None) == "id"
+        and getattr(getattr(left, "table", None), "name", None) == INTERACTIONS.name
+    )
+    if (
+        len(sets) < 2
+        or not on_id
+        or getattr(where, "operator", None) is not operators.eq
+        or not isinstance(key, str)
+    ):
         return None  # anything but `id = :param` per row selects other rows than the parameters name
     ids = [p.get(key) for p in sets]
     if not all(isinstance(i, int) for i in ids):
@@ -214,12 +232,18 @@ def _noted_by_primary_key(conn: Connection, where: Any, sets: list[Mapping[str, 
     noted: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        noted.update(conn.execute(select(INTERACTIONS.c.account_id).where(INTERACTIONS.c.id.in_(chunk)).distinct()).scalars())
+        noted.update(
+            conn.execute(
+                select(INTERACTIONS.c.account_id).where(INTERACTIONS.c.id.in_(chunk)).distinct()
+            ).scalars()
+        )
     return noted
 
 
 @event.listens_for(Engine, "before_execute")
-def _note_rows_to_change(conn: Connection, statement: Any, multiparams: Any, params: Any, _options: Any) -> None:
+def _note_rows_to_change(
+    conn: Connection, statement: Any, multiparams: Any, params: Any, _options: Any
+) -> None:
     if not _targets(statement) or isinstance(statement, Insert):
         return
     sets = _param_sets(conn, statement, multiparams, params)
@@ -272,7 +296,9 @@ def _keep_latest_touches(
     if not readable:  # rows moved to accounts not to be seen here: their workspaces, or every one
         if not accounts:
             return  # no row matched: nothing moved
-        teams = set(conn.execute(select(ACCOUNTS.c.team_id).where(ACCOUNTS.c.id.in_(sorted(accounts)))).scalars())
+        teams = set(
+            conn.execute(select(ACCOUNTS.c.team_id).where(ACCOUNTS.c.id.in_(sorted(accounts)))).scalars()
+        )
         _recompute_teams(conn, teams if teams and "team_id" not in _assigned(statement, sets) else None)
         return
     if accounts | targets:

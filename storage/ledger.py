@@ -34,7 +34,11 @@ def _chunks(values: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
 def _insert_new(session: Session) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING period: executed with many parameter sets, SQLAlchemy
     batches them into multi-row statements compiled once ("insertmanyvalues")."""
-    return conflict_insert(session, JOB_RUNS).on_conflict_do_nothing(index_elements=["team_id", "job", "period"]).returning(JOB_RUNS.c.period)
+    return (
+        conflict_insert(session, JOB_RUNS)
+        .on_conflict_do_nothing(index_elements=["team_id", "job", "period"])
+        .returning(JOB_RUNS.c.period)
+    )
 
 
 def claim(
@@ -59,7 +63,15 @@ def claim(
     held: set[str] = set()
     for part in _chunks(wanted):
         rows = [
-            dict(team_id=team_id, job=job, period=p, status="running", claimed_by=worker, lease_until=until, started_at=now)
+            dict(
+                team_id=team_id,
+                job=job,
+                period=p,
+                status="running",
+                claimed_by=worker,
+                lease_until=until,
+                started_at=now,
+            )
             for p in part
         ]
         held.update(session.scalars(_insert_new(session), rows))
@@ -71,9 +83,13 @@ def claim(
                     JobRun.team_id == team_id,
                     JobRun.job == job,
                     JobRun.period.in_(rest),
-                    or_(and_(JobRun.status == "running", JobRun.lease_until < now), JobRun.status == "failed"),
+                    or_(
+                        and_(JobRun.status == "running", JobRun.lease_until < now), JobRun.status == "failed"
+                    ),
                 )
-                .values(status="running", claimed_by=worker, lease_until=until, started_at=now, finished_at=None)
+                .values(
+                    status="running", claimed_by=worker, lease_until=until, started_at=now, finished_at=None
+                )
                 .returning(JobRun.period)
                 .execution_options(synchronize_session=False)
             )
@@ -115,7 +131,16 @@ def finish(
     return done
 
 
-def fail(session: Session, *, team_id: str, job: str, periods: Iterable[str], worker: str, now: datetime, error: str) -> None:
+def fail(
+    session: Session,
+    *,
+    team_id: str,
+    job: str,
+    periods: Iterable[str],
+    worker: str,
+    now: datetime,
+    error: str,
+) -> None:
     """The work raised: mark our claims `failed` (in a fresh transaction) so the next tick runs them again."""
     for part in _chunks(sorted(set(periods))):
         session.execute(
@@ -140,7 +165,10 @@ def done_periods(session: Session, *, team_id: str, job: str, periods: Iterable[
         found.update(
             session.scalars(
                 select(JobRun.period).where(
-                    JobRun.team_id == team_id, JobRun.job == job, JobRun.period.in_(part), JobRun.status == "done"
+                    JobRun.team_id == team_id,
+                    JobRun.job == job,
+                    JobRun.period.in_(part),
+                    JobRun.status == "done",
                 )
             )
         )

@@ -89,7 +89,10 @@ class SlackUser(Base):
     known yet, asked again)."""
 
     __tablename__ = "slack_users"
-    __table_args__ = (UniqueConstraint("team_id", "user_id"), Index("ix_slack_users_team_email", "team_id", "email"))
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        Index("ix_slack_users_team_email", "team_id", "email"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
@@ -104,7 +107,10 @@ class SlackUser(Base):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("team_id", "name_key"), Index("ix_accounts_team_owner", "team_id", "owner_user_id"))
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key"),
+        Index("ix_accounts_team_owner", "team_id", "owner_user_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
@@ -175,7 +181,13 @@ class Interaction(Base):
         Index("ix_interactions_account_when", "account_id", "occurred_at"),
         # Covers the workspace-wide activity aggregates of the nudge jobs (index-only scans).
         Index(
-            "ix_interactions_team_activity", "team_id", "account_id", "occurred_at", "kind", "contact_id", "colleague"
+            "ix_interactions_team_activity",
+            "team_id",
+            "account_id",
+            "occurred_at",
+            "kind",
+            "contact_id",
+            "colleague",
         ),
     )
 
@@ -187,7 +199,9 @@ class Interaction(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     colleague: Mapped[str | None] = mapped_column(String(320))  # Slack user id or email
     note: Mapped[str | None] = mapped_column(Text)
-    dedup_key: Mapped[str] = mapped_column(String(64))  # hash of account, time, kind, contact, colleague, note
+    dedup_key: Mapped[str] = mapped_column(
+        String(64)
+    )  # hash of account, time, kind, contact, colleague, note
     created_by: Mapped[str | None] = mapped_column(String(32))
 
 
@@ -261,7 +275,9 @@ class Feed(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
     url: Mapped[str] = mapped_column(Text)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))  # None: workspace-wide
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE")
+    )  # None: workspace-wide
     channel: Mapped[str | None] = mapped_column(String(64))
     interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
     etag: Mapped[str | None] = mapped_column(Text)

@@ -56,7 +56,11 @@ class NewMessage:
 def _insert_ignoring_duplicates(session: Session) -> Any:
     """INSERT ... ON CONFLICT (team_id, dedup_key) DO NOTHING RETURNING id, for one row or many (given many
     parameter sets, SQLAlchemy batches them into multi-row statements compiled once: "insertmanyvalues")."""
-    return conflict_insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"]).returning(OUTBOX.c.id)
+    return (
+        conflict_insert(session, OUTBOX)
+        .on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+        .returning(OUTBOX.c.id)
+    )
 
 
 def enqueue(
@@ -104,7 +108,9 @@ def enqueue_many(session: Session, messages: Sequence[NewMessage], *, now: datet
             for key in stored:
                 fresh.pop((team_id, key), None)
     if fresh:
-        insert = conflict_insert(session, OUTBOX).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+        insert = conflict_insert(session, OUTBOX).on_conflict_do_nothing(
+            index_elements=["team_id", "dedup_key"]
+        )
         session.execute(insert, list(fresh.values()))
     return len(fresh)
 
@@ -149,7 +155,9 @@ def claim_due(
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.team_id == team_id, OutboxMessage.id.in_(chosen))
-        .values(status="sending", lease_owner=worker, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(
+            status="sending", lease_owner=worker, lease_until=now + lease, attempts=OutboxMessage.attempts + 1
+        )
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
@@ -196,8 +204,17 @@ def mark_sent(
 ) -> bool:
     """The post went through: store Slack's ts. False if the lease was no longer ours."""
     return _update_held(
-        session, team_id, message_id, worker,
-        status="sent", channel=channel, slack_ts=ts, sent_at=now, lease_owner=None, lease_until=None, last_error=None,
+        session,
+        team_id,
+        message_id,
+        worker,
+        status="sent",
+        channel=channel,
+        slack_ts=ts,
+        sent_at=now,
+        lease_owner=None,
+        lease_until=None,
+        last_error=None,
     )
 
 
@@ -225,7 +242,14 @@ def reschedule(
 def mark_dead(session: Session, *, team_id: str, message_id: int, worker: str, reason: str) -> bool:
     """Give up on a row: it is listed by `accountbot outbox --dead` until retried."""
     return _update_held(
-        session, team_id, message_id, worker, status="dead", last_error=reason, lease_owner=None, lease_until=None
+        session,
+        team_id,
+        message_id,
+        worker,
+        status="dead",
+        last_error=reason,
+        lease_owner=None,
+        lease_until=None,
     )
 
 
@@ -273,7 +297,9 @@ def find_message(session: Session, *, team_id: str, message_id: int) -> OutboxMe
     )
 
 
-def sent_history(session: Session, *, team_id: str, kind: str, since: datetime) -> list[tuple[str, int, datetime]]:
+def sent_history(
+    session: Session, *, team_id: str, kind: str, since: datetime
+) -> list[tuple[str, int, datetime]]:
     """(recipient, account id, created_at) of `kind` rows created since `since`, whatever their status
     (the weekly focus never repeats an account within 4 weeks)."""
     rows = session.execute(

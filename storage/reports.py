@@ -50,8 +50,11 @@ class Move:
 
     def to_facts(self) -> dict[str, Any]:
         return {
-            "account": self.account, "old_tier": self.old_tier, "new_tier": self.new_tier,
-            "old_grade": self.old_grade, "new_grade": self.new_grade,
+            "account": self.account,
+            "old_tier": self.old_tier,
+            "new_tier": self.new_tier,
+            "old_grade": self.old_grade,
+            "new_grade": self.new_grade,
         }
 
 
@@ -78,8 +81,12 @@ def recent_moves(session: Session, team_id: str, since: datetime, until: datetim
     for key, was in first.items():
         now = last[key]
         move = Move(
-            key if isinstance(key, int) else None, str(now.get("account") or was.get("account") or "?"),
-            was.get("old_tier"), now.get("new_tier"), was.get("old_grade"), now.get("new_grade"),
+            key if isinstance(key, int) else None,
+            str(now.get("account") or was.get("account") or "?"),
+            was.get("old_tier"),
+            now.get("new_tier"),
+            was.get("old_grade"),
+            now.get("new_grade"),
         )
         if (move.old_tier, move.old_grade) != (move.new_tier, move.new_grade):
             moves.append(move)

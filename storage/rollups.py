@@ -89,11 +89,15 @@ def revenue_windows(
             func.sum(case((in_recent, 0.0), else_=RevenueMonth.amount)),
             func.count(case((in_recent, None), else_=1)),
         )
-        .where(RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month)
+        .where(
+            RevenueMonth.team_id == team_id, RevenueMonth.month >= prior_from, RevenueMonth.month < this_month
+        )
         .group_by(RevenueMonth.account_id)
     )
     latest = session.scalar(
-        select(func.max(RevenueMonth.month)).where(RevenueMonth.team_id == team_id, RevenueMonth.month < this_month)
+        select(func.max(RevenueMonth.month)).where(
+            RevenueMonth.team_id == team_id, RevenueMonth.month < this_month
+        )
     )
     if latest is None or latest < recent_from:
         # The workspace's revenue history stops before the recent window (not imported yet): no signal,
@@ -123,7 +127,9 @@ def invalidate(session: Session, team_id: str | None) -> None:
 def current(session: Session, team_id: str, wanted: str) -> bool:
     """Whether the stored rollups are the wanted ones with no change recorded since."""
     pending = select(CHANGES.c.id).where(CHANGES.c.team_id == team_id).exists()
-    row = session.execute(select(WORKSPACES.c.rollups_for, pending).where(WORKSPACES.c.team_id == team_id)).one_or_none()
+    row = session.execute(
+        select(WORKSPACES.c.rollups_for, pending).where(WORKSPACES.c.team_id == team_id)
+    ).one_or_none()
     return row is not None and row[0] == wanted and not row[1]
 
 
@@ -131,7 +137,9 @@ def current(session: Session, team_id: str, wanted: str) -> bool:
 def _stale_when_sources_change(session: Session, _context: Any, _instances: Any) -> None:
     """ORM writes: a contact or revenue month added, deleted or changed makes its workspace's rollups stale.
     Runs before the flush writes the rows (lock order: workspace first, as storage.classes)."""
-    teams = {obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact | RevenueMonth)}
+    teams = {
+        obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact | RevenueMonth)
+    }
     for obj in session.dirty:
         if isinstance(obj, Account):
             attrs = inspect(obj).attrs
@@ -196,7 +204,9 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def refresh(session: Session, team_id: str, now: datetime, th: Thresholds) -> int:
     """Compute every account's rollups and store what changed (the caller holds the workspace lock)."""
-    seen = list(session.connection().execute(select(CHANGES.c.id).where(CHANGES.c.team_id == team_id)).scalars())
+    seen = list(
+        session.connection().execute(select(CHANGES.c.id).where(CHANGES.c.team_id == team_id)).scalars()
+    )
     deciders = decision_makers(session, team_id)
     revenue = revenue_windows(session, team_id, now, th.revenue_drop_months)
     a = ACCOUNTS.c
@@ -217,8 +227,10 @@ def refresh(session: Session, team_id: str, now: datetime, th: Thresholds) -> in
             update(ACCOUNTS)
             .where(a.team_id == team_id, a.id == bindparam("aid"))
             .values(
-                decision_makers=bindparam("n"), sole_decision_maker=bindparam("sole"),
-                revenue_recent=bindparam("recent"), revenue_prior=bindparam("prior"),
+                decision_makers=bindparam("n"),
+                sole_decision_maker=bindparam("sole"),
+                revenue_recent=bindparam("recent"),
+                revenue_prior=bindparam("prior"),
             ),
             changed,
         )

@@ -156,15 +156,21 @@ class HomeData:
 # ---------------------------------------------------------------------------------------------- queries
 
 
-def _last_touches(session: Session, team_id: str, account_ids: list[int] | None = None) -> dict[int, datetime]:
-    stmt = select(Interaction.account_id, func.max(Interaction.occurred_at)).where(Interaction.team_id == team_id)
+def _last_touches(
+    session: Session, team_id: str, account_ids: list[int] | None = None
+) -> dict[int, datetime]:
+    stmt = select(Interaction.account_id, func.max(Interaction.occurred_at)).where(
+        Interaction.team_id == team_id
+    )
     if account_ids is not None:
         stmt = stmt.where(Interaction.account_id.in_(account_ids))
     # max() keeps the column type, so values come back as aware UTC datetimes.
     return {aid: when for aid, when in session.execute(stmt.group_by(Interaction.account_id)).all()}
 
 
-def _active_snoozes(session: Session, team_id: str, now: datetime, account_ids: list[int] | None = None) -> dict[int, Snooze]:
+def _active_snoozes(
+    session: Session, team_id: str, now: datetime, account_ids: list[int] | None = None
+) -> dict[int, Snooze]:
     stmt = select(Snooze).where(Snooze.team_id == team_id, Snooze.until > now)
     if account_ids is not None:
         stmt = stmt.where(Snooze.account_id.in_(account_ids))
@@ -178,13 +184,25 @@ def assess_one(session: Session, team_id: str, acc: Account, now: datetime, th: 
     population = session.execute(
         select(Account.stage, Account.annual_revenue).where(Account.team_id == team_id)
     ).all()
-    grader = PortfolioGrader([AccountFacts(name="", stage=st, annual_revenue=rev) for st, rev in population], th)
+    grader = PortfolioGrader(
+        [AccountFacts(name="", stage=st, annual_revenue=rev) for st, rev in population], th
+    )
     facts = AccountFacts(
-        id=acc.id, name=acc.name, stage=acc.stage, annual_revenue=acc.annual_revenue, wallet_share=acc.wallet_share,
-        profit_margin=acc.profit_margin, profitability=acc.profitability, strategic_value=acc.strategic_value,
-        pain_factor=acc.pain_factor, engagement=acc.engagement, potential=acc.potential,
+        id=acc.id,
+        name=acc.name,
+        stage=acc.stage,
+        annual_revenue=acc.annual_revenue,
+        wallet_share=acc.wallet_share,
+        profit_margin=acc.profit_margin,
+        profitability=acc.profitability,
+        strategic_value=acc.strategic_value,
+        pain_factor=acc.pain_factor,
+        engagement=acc.engagement,
+        potential=acc.potential,
         prospect_fit=acc.prospect_fit,
-        engagement_pairs=engagement_pairs(session, team_id, now, th.engagement_window_days, [acc.id]).get(acc.id, 0),
+        engagement_pairs=engagement_pairs(session, team_id, now, th.engagement_window_days, [acc.id]).get(
+            acc.id, 0
+        ),
     )
     return grader.assess(facts)
 
@@ -211,7 +229,12 @@ def _summaries(
         # narrow columns: loading 10,000 full Account objects (JSON columns and all) costs most of a second
         accounts = session.execute(
             select(
-                Account.id, Account.name, Account.owner_user_id, Account.owner, Account.stage, Account.annual_revenue
+                Account.id,
+                Account.name,
+                Account.owner_user_id,
+                Account.owner,
+                Account.stage,
+                Account.annual_revenue,
             )
             .where(Account.team_id == team_id)
             .order_by(Account.name_key)
@@ -247,7 +270,9 @@ def account_summaries(session: Session, team_id: str, now: datetime, th: Thresho
     return _summaries(session, team_id, now, th)
 
 
-def account_card(session: Session, team_id: str, account_id: int, now: datetime, th: Thresholds) -> AccountCard | None:
+def account_card(
+    session: Session, team_id: str, account_id: int, now: datetime, th: Thresholds
+) -> AccountCard | None:
     """The grade card of one account of this workspace, or None if it is not one of its accounts."""
     acc = session.scalar(select(Account).where(Account.team_id == team_id, Account.id == account_id))
     if acc is None:
@@ -294,7 +319,9 @@ def account_card(session: Session, team_id: str, account_id: int, now: datetime,
 def contacts_of(session: Session, team_id: str, account_id: int) -> list[ContactView]:
     """The account's contacts: active ones first (decision makers first), then those who left."""
     rows = session.scalars(
-        select(Contact).where(Contact.team_id == team_id, Contact.account_id == account_id).order_by(Contact.name_key)
+        select(Contact)
+        .where(Contact.team_id == team_id, Contact.account_id == account_id)
+        .order_by(Contact.name_key)
     ).all()
     views = [ContactView(c.id, c.name, c.title, c.email, c.role, c.active, c.left_at) for c in rows]
     return sorted(views, key=lambda c: (not c.active, not c.decision_maker))
@@ -335,8 +362,15 @@ def list_accounts(
 
 def _state(r: AccountSummary, **extra: object) -> AccountState:
     return AccountState(
-        id=r.id, name=r.name, tier=r.tier, grade=r.grade, owner=r.owner_user_id, annual_revenue=r.annual_revenue,
-        last_touch=r.last_touch_at, snoozed_until=r.snoozed_until, **extra,  # type: ignore[arg-type]
+        id=r.id,
+        name=r.name,
+        tier=r.tier,
+        grade=r.grade,
+        owner=r.owner_user_id,
+        annual_revenue=r.annual_revenue,
+        last_touch=r.last_touch_at,
+        snoozed_until=r.snoozed_until,
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -385,14 +419,27 @@ def spof_warnings(
         )
         names = dms.get(r.id, [])
         item: Item | None = single_point_of_failure(
-            _state(r, decision_makers=len(names), sole_decision_maker=names[0] if len(names) == 1 else None,
-                   window_touches=touches),
+            _state(
+                r,
+                decision_makers=len(names),
+                sole_decision_maker=names[0] if len(names) == 1 else None,
+                window_touches=touches,
+            ),
             now,
             th,
         )
         if item is not None:
             d = item.details
-            out.append(SpofWarning(r, list(d["reasons"]), d["decision_makers"], d["contact"], d["share_percent"], d["colleague"]))
+            out.append(
+                SpofWarning(
+                    r,
+                    list(d["reasons"]),
+                    d["decision_makers"],
+                    d["contact"],
+                    d["share_percent"],
+                    d["colleague"],
+                )
+            )
     return out
 
 
@@ -412,7 +459,9 @@ def _focus_from_outbox(session: Session, team_id: str, viewer: str, now: datetim
     return row
 
 
-def pick_focus(rows: list[AccountSummary], viewer: str, now: datetime, th: Thresholds) -> AccountSummary | None:
+def pick_focus(
+    rows: list[AccountSummary], viewer: str, now: datetime, th: Thresholds
+) -> AccountSummary | None:
     """The weekly-focus rule (accounts.signals.choose_focus) over the viewer's accounts, for when the weekly
     job has not picked one this week."""
     mine = [r for r in rows if r.owner_user_id == viewer]
@@ -421,7 +470,12 @@ def pick_focus(rows: list[AccountSummary], viewer: str, now: datetime, th: Thres
 
 
 def focus_account(
-    session: Session, team_id: str, viewer: str, now: datetime, th: Thresholds, rows: list[AccountSummary] | None = None
+    session: Session,
+    team_id: str,
+    viewer: str,
+    now: datetime,
+    th: Thresholds,
+    rows: list[AccountSummary] | None = None,
 ) -> AccountSummary | None:
     """The weekly-focus account the job sent this viewer in the last 7 days, else the rule's pick for now."""
     rows = rows if rows is not None else account_summaries(session, team_id, now, th)
@@ -443,7 +497,9 @@ def home_data(session: Session, team_id: str, viewer: str, now: datetime, th: Th
     ordered = {g: _sort_most_overdue(groups[g]) for g in (*GRADE_ORDER, "prospect") if groups.get(g)}
     watched = [r for r in mine if r.tier == "key" or r.grade == "A"]
     spof = spof_warnings(session, team_id, watched, now, th)
-    return HomeData(viewer=viewer, groups=ordered, focus=focus_account(session, team_id, viewer, now, th, rows), spof=spof)
+    return HomeData(
+        viewer=viewer, groups=ordered, focus=focus_account(session, team_id, viewer, now, th, rows), spof=spof
+    )
 
 
 def slack_user(session: Session, team_id: str, user_id: str) -> SlackUser | None:

@@ -9,7 +9,13 @@ from storage.db import normalize_database_url
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_API_URL", "KEY_TIER_PERCENT", "SLACK_SIGNING_SECRET"):
+    for name in (
+        "DATABASE_URL",
+        "SLACK_BOT_TOKEN",
+        "SLACK_API_URL",
+        "KEY_TIER_PERCENT",
+        "SLACK_SIGNING_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -25,8 +25,15 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
 def test_every_command_area_is_in_the_cli_reference() -> None:
     reference = README[README.index("## CLI reference") : README.index("## CSV formats")]
-    words = {"db": "accountbot db", "grading": "accountbot grade", "importing": "accountbot import",
-             "demo": "accountbot demo", "run": "accountbot run", "jobs": "accountbot jobs",
-             "outbox": "accountbot outbox", "news": "accountbot news scan"}
+    words = {
+        "db": "accountbot db",
+        "grading": "accountbot grade",
+        "importing": "accountbot import",
+        "demo": "accountbot demo",
+        "run": "accountbot run",
+        "jobs": "accountbot jobs",
+        "outbox": "accountbot outbox",
+        "news": "accountbot news scan",
+    }
     assert set(words) == set(COMMAND_MODULES)
     assert all(words[m] in reference for m in COMMAND_MODULES)

@@ -46,13 +46,17 @@ def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> R
     settings = settings or settings_or_exit()
     try:
         engine = make_engine(settings.database_url)
-    except Exception as exc:  # e.g. postgresql+asyncpg:// passes the URL check but its driver is not installed
+    except (
+        Exception
+    ) as exc:  # e.g. postgresql+asyncpg:// passes the URL check but its driver is not installed
         raise fail(f"cannot use DATABASE_URL ({type(exc).__name__}: {redact_url(str(exc))}).") from None
     if migrate:
         try:
             ensure_schema(engine)
         except Exception as exc:  # connection refused, bad credentials, ...
-            raise fail(f"cannot open the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
+            raise fail(
+                f"cannot open the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
+            ) from None
     return Runtime(settings, engine, session_factory(engine))
 
 
@@ -77,7 +81,9 @@ def resolve_team(session: Session, settings: Settings, team: str | None, *, crea
     if team or settings.slack_team_id:
         chosen = str(team or settings.slack_team_id)
         if not TEAM_ID.fullmatch(chosen):  # workspaces.team_id holds 32 characters: a longer one would crash
-            raise fail(f"{chosen!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
+            raise fail(
+                f"{chosen!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD."
+            )
         return chosen
     teams = workspace_ids(session)
     if len(teams) == 1:
@@ -85,11 +91,15 @@ def resolve_team(session: Session, settings: Settings, team: str | None, *, crea
     if not teams:
         if create:
             raise fail("no workspace yet: pass --team T0123 (your Slack team id) or set SLACK_TEAM_ID.")
-        raise fail("the database holds no workspace yet: import accounts first (accountbot import accounts FILE --team T...).")
+        raise fail(
+            "the database holds no workspace yet: import accounts first (accountbot import accounts FILE --team T...)."
+        )
     raise fail(f"several workspaces in the database ({', '.join(teams)}): pass --team or set SLACK_TEAM_ID.")
 
 
-MAX_ROW_ID = 2**63 - 1  # row ids are 64-bit; a larger number is refused by typer instead of overflowing SQLite
+MAX_ROW_ID = (
+    2**63 - 1
+)  # row ids are 64-bit; a larger number is refused by typer instead of overflowing SQLite
 
 
 def RowIdArgument(help: str) -> Any:  # noqa: N802 - used like typer.Argument (a default value)
@@ -97,4 +107,6 @@ def RowIdArgument(help: str) -> Any:  # noqa: N802 - used like typer.Argument (a
     return typer.Argument(..., min=1, max=MAX_ROW_ID, help=help)
 
 
-TeamOption = typer.Option(None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace).")
+TeamOption = typer.Option(
+    None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace)."
+)

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
         try:
             upgrade_schema(rt.engine)
         except Exception as exc:
-            raise fail(f"migration failed ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
+            raise fail(
+                f"migration failed ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
+            ) from None
         console.print(f"database at revision {current_revision(rt.engine)} (head {head_revision()})")
 
     @db.command("current")
@@ -29,7 +31,9 @@ def register(app: typer.Typer) -> None:
         try:
             revision = current_revision(rt.engine)
         except Exception as exc:  # connection refused, bad credentials, unreadable file, ...
-            raise fail(f"cannot read the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL.") from None
+            raise fail(
+                f"cannot read the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
+            ) from None
         console.print(f"current {revision}, head {head_revision()}")
 
     app.add_typer(db, name="db")

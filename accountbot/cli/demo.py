@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
         out: Path = typer.Option(
-            DEFAULT_OUT, "--out", help="Folder for the portfolio charts (quadrant.png, concentration.png); created if missing."
+            DEFAULT_OUT,
+            "--out",
+            help="Folder for the portfolio charts (quadrant.png, concentration.png); created if missing.",
         ),
     ) -> None:
         """Show the product on sample data: portfolio summary, charts, a grade card, what the bot would say today."""
@@ -29,7 +31,9 @@ def register(app: typer.Typer) -> None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise fail(f"--out {str(out)!r}: cannot create that folder ({exc.strerror or type(exc).__name__}).") from None
+            raise fail(
+                f"--out {str(out)!r}: cannot create that folder ({exc.strerror or type(exc).__name__})."
+            ) from None
         if demo_nudges.previews not in NUDGE_PREVIEWS:
             add_nudge_preview(demo_nudges.previews)
         if all(title != CHARTS_SECTION for title, _s in SECTIONS):

@@ -13,7 +13,9 @@ from storage.accounts import find_account
 from storage.db import utcnow
 from storage.portfolio import assess_workspace
 
-TABLE_LIMIT = 1000  # above this many accounts --all prints plain lines: a rich table of 100,000 rows takes minutes
+TABLE_LIMIT = (
+    1000  # above this many accounts --all prints plain lines: a rich table of 100,000 rows takes minutes
+)
 
 
 def miss_message(name: str, suggestions: Sequence[str]) -> str:
@@ -39,7 +41,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show an account's tier, grade, quadrant and the reasons behind them (or all accounts with --all)."""
         if all_ == (name is not None):
-            raise fail("give an account NAME or --all (not both, not neither). Example: accountbot grade 'Acme Corp'")
+            raise fail(
+                "give an account NAME or --all (not both, not neither). Example: accountbot grade 'Acme Corp'"
+            )
         rt = open_runtime()
         with session_scope(rt) as session:
             team_id = resolve_team(session, rt.settings, team)
@@ -64,10 +68,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([v.to_dict() for v in ordered])
         elif not ordered:
-            console.print(f"workspace {team_id} has no accounts yet: accountbot import accounts FILE", markup=False)
+            console.print(
+                f"workspace {team_id} has no accounts yet: accountbot import accounts FILE", markup=False
+            )
         elif len(ordered) > TABLE_LIMIT:
-            console.print(f"{len(ordered):,} account(s); plain listing (use --json for scripts)", highlight=False)
+            console.print(
+                f"{len(ordered):,} account(s); plain listing (use --json for scripts)", highlight=False
+            )
             typer.echo("\n".join(portfolio_lines(ordered)))
         else:
             console.print(portfolio_table(ordered))
-

@@ -128,7 +128,9 @@ def register(app: typer.Typer) -> None:
             with session_scope(rt) as session:
                 team_id = resolve_team(session, rt.settings, team, create=True)
                 if not TEAM_ID.fullmatch(team_id):
-                    raise fail(f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
+                    raise fail(
+                        f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD."
+                    )
                 ensure_workspace(session, team_id)
                 result = run_import(session, team_id, kind.value, file)
                 classify_now(session, team_id, rt.settings.thresholds)
@@ -140,7 +142,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(INVALID_INPUT) from None
         except OperationalError as exc:  # locked, unreachable, disk full: the transaction was rolled back
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise fail(f"the database refused the import ({reason}); nothing was imported. Try again.") from None
+            raise fail(
+                f"the database refused the import ({reason}); nothing was imported. Try again."
+            ) from None
         console.print(
             f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
             f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
@@ -154,7 +158,9 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_cmd(
         kind: ExportKind = typer.Argument(..., help="What to export."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write to this file instead of stdout."
+        ),
         team: str | None = TeamOption,
     ) -> None:
         """Write accounts as CSV with the computed tier, grade, score and quadrant (for spreadsheets)."""

@@ -37,7 +37,9 @@ def parse_instant(value: str | None) -> datetime:
         instant = None
     if instant is None or not MIN_YEAR <= instant.year <= MAX_YEAR:
         # the jobs look weeks and months back and ahead of the instant; keep that within the calendar
-        raise fail(f"--at {value!r} is out of range; give an instant between the years {MIN_YEAR} and {MAX_YEAR}.")
+        raise fail(
+            f"--at {value!r} is out of range; give an instant between the years {MIN_YEAR} and {MAX_YEAR}."
+        )
     return instant
 
 
@@ -77,16 +79,26 @@ def register(app: typer.Typer) -> None:
             for col in ("Workspace", "Job", "Period", "Status", "Started", "By"):
                 last.add_column(col)
             for t, r in runs:
-                last.add_row(Text(t), r.job, Text(r.period), r.status, r.started_at.isoformat(timespec="seconds"),
-                             Text(r.claimed_by or ""))
+                last.add_row(
+                    Text(t),
+                    r.job,
+                    Text(r.period),
+                    r.status,
+                    r.started_at.isoformat(timespec="seconds"),
+                    Text(r.claimed_by or ""),
+                )
             console.print(last)
 
     @jobs_app.command("run")
     def run_job(
         name: str = typer.Argument(..., help="Job name (see `accountbot jobs list`)."),
         at: str | None = typer.Option(None, "--at", help="Run as of this ISO 8601 instant (default: now)."),
-        team: str | None = typer.Option(None, "--team", help="Only this workspace (default: SLACK_TEAM_ID, else all)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Record and send nothing; show what would be sent."),
+        team: str | None = typer.Option(
+            None, "--team", help="Only this workspace (default: SLACK_TEAM_ID, else all)."
+        ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Record and send nothing; show what would be sent."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
     ) -> None:
         """Run one job once as of an instant, under the same once-per-period rules as the scheduler."""
@@ -99,9 +111,15 @@ def register(app: typer.Typer) -> None:
         session = rt.sessions()
         try:
             if team and team not in workspace_ids(session):
-                raise fail(f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}.")
+                raise fail(
+                    f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}."
+                )
             result = spec(
-                session, now, rt.settings.thresholds, team_id=team, dry_run=dry_run,
+                session,
+                now,
+                rt.settings.thresholds,
+                team_id=team,
+                dry_run=dry_run,
                 listed_admins=rt.settings.listed_admins,
             )
         finally:
@@ -112,7 +130,8 @@ def register(app: typer.Typer) -> None:
         verb = "would send" if dry_run else "queued"
         console.print(
             f"{spec.name} as of {now.isoformat(timespec='seconds')}: {result.claimed} period(s) due and not yet done, "
-            f"{len(result.messages)} message(s) {verb}" + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
+            f"{len(result.messages)} message(s) {verb}"
+            + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
         )
         for _team, m in result.messages:
             console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False, markup=False)

@@ -63,7 +63,9 @@ def _load_feed(source: str, allowed: frozenset[str]) -> ParsedFeed:
 
 
 def register(app: typer.Typer) -> None:
-    news = typer.Typer(help="Client news: try a feed against your accounts, poll feeds now.", no_args_is_help=True)
+    news = typer.Typer(
+        help="Client news: try a feed against your accounts, poll feeds now.", no_args_is_help=True
+    )
 
     @news.command("scan")
     def scan(
@@ -96,14 +98,24 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
         if parsed.warning:
-            console.print(f"[yellow]note:[/] the feed is not well-formed ({escape(parsed.warning)}); read what could be read.",
-                          highlight=False)
-        console.print(f"{len(parsed.entries)} entries, {len(rows)} mentions of {len(accounts)} accounts.", highlight=False)
+            console.print(
+                f"[yellow]note:[/] the feed is not well-formed ({escape(parsed.warning)}); read what could be read.",
+                highlight=False,
+            )
+        console.print(
+            f"{len(parsed.entries)} entries, {len(rows)} mentions of {len(accounts)} accounts.",
+            highlight=False,
+        )
         if rows:
             table = Table("Account", "Title", "Published", "Link")
             for row in rows:
                 # feed text is shown as text: a title such as "[/]" or "[link=...]" is not rich markup
-                table.add_row(Text(row["account"] or ""), Text(row["title"] or ""), (row["published"] or "")[:16], Text(row["link"] or ""))
+                table.add_row(
+                    Text(row["account"] or ""),
+                    Text(row["title"] or ""),
+                    (row["published"] or "")[:16],
+                    Text(row["link"] or ""),
+                )
             console.print(table)
 
     @news.command("poll")
@@ -118,8 +130,12 @@ def register(app: typer.Typer) -> None:
         with session_scope(rt) as session:
             team_id = resolve_team(session, rt.settings, team) if team or rt.settings.slack_team_id else None
         report = poll_once(
-            rt.sessions, allowed_hosts=rt.settings.allowed_news_hosts, news_channel=rt.settings.news_channel,
-            thresholds=rt.settings.thresholds, team_id=team_id, concurrency=concurrency,
+            rt.sessions,
+            allowed_hosts=rt.settings.allowed_news_hosts,
+            news_channel=rt.settings.news_channel,
+            thresholds=rt.settings.thresholds,
+            team_id=team_id,
+            concurrency=concurrency,
         )
         console.print(
             f"{report.feeds} feeds due: {report.fetched} read, {report.not_modified} unchanged, {report.failed} failed; "
@@ -147,42 +163,65 @@ def register(app: typer.Typer) -> None:
             team_id = resolve_team(session, rt.settings, team)
             views = feed_store.list_feeds(session, team_id=team_id)
         if as_json:
-            typer.echo(json.dumps([
-                {
-                    "id": v.id, "url": v.url, "account": v.account, "channel": v.channel,
-                    "interval_minutes": v.interval_minutes,
-                    "last_success_at": v.last_success_at.isoformat() if v.last_success_at else None,
-                    "last_error": v.last_error,
-                    "last_error_at": v.last_error_at.isoformat() if v.last_error_at else None,
-                    "consecutive_failures": v.consecutive_failures,
-                    "next_poll_at": v.next_poll_at.isoformat() if v.next_poll_at else None,
-                }
-                for v in views
-            ], indent=2))
+            typer.echo(
+                json.dumps(
+                    [
+                        {
+                            "id": v.id,
+                            "url": v.url,
+                            "account": v.account,
+                            "channel": v.channel,
+                            "interval_minutes": v.interval_minutes,
+                            "last_success_at": v.last_success_at.isoformat() if v.last_success_at else None,
+                            "last_error": v.last_error,
+                            "last_error_at": v.last_error_at.isoformat() if v.last_error_at else None,
+                            "consecutive_failures": v.consecutive_failures,
+                            "next_poll_at": v.next_poll_at.isoformat() if v.next_poll_at else None,
+                        }
+                        for v in views
+                    ],
+                    indent=2,
+                )
+            )
             return
         if not views:
-            console.print("No feeds yet. Add one: accountbot feeds add https://example.com/news.rss [--channel C123]")
+            console.print(
+                "No feeds yet. Add one: accountbot feeds add https://example.com/news.rss [--channel C123]"
+            )
             return
         table = Table("Id", "URL", "For", "Channel", "Last success", "Failures", "Last error")
         for v in views:
             table.add_row(
-                str(v.id), Text(v.url), Text(v.account or "(workspace)"), Text(v.channel or "(news channel)"),
-                _when(v.last_success_at), str(v.consecutive_failures), Text((v.last_error or "")[:80]),
+                str(v.id),
+                Text(v.url),
+                Text(v.account or "(workspace)"),
+                Text(v.channel or "(news channel)"),
+                _when(v.last_success_at),
+                str(v.consecutive_failures),
+                Text((v.last_error or "")[:80]),
             )
         console.print(table)
 
     @feeds.command("add")
     def feeds_add(
         url: str = typer.Argument(..., help="The feed's http(s) URL (RSS or Atom)."),
-        channel: str | None = typer.Option(None, "--channel", help="Slack channel id for its alerts (default: the news channel)."),
-        account: str | None = typer.Option(None, "--account", help="Make it a feed about this account (e.g. its Google Alert)."),
-        interval: int | None = typer.Option(None, "--interval", help="Minutes between polls (5 to 1440; default 30)."),
+        channel: str | None = typer.Option(
+            None, "--channel", help="Slack channel id for its alerts (default: the news channel)."
+        ),
+        account: str | None = typer.Option(
+            None, "--account", help="Make it a feed about this account (e.g. its Google Alert)."
+        ),
+        interval: int | None = typer.Option(
+            None, "--interval", help="Minutes between polls (5 to 1440; default 30)."
+        ),
         team: str | None = TeamOption,
     ) -> None:
         """Add a feed. The URL is checked now: private and local addresses are refused with the reason."""
         rt = open_runtime()
         channel = channel.strip().lstrip("#") if channel else None
-        if channel is not None and not (channel.isascii() and channel.isalnum() and channel[:1] in "CGD" and len(channel) <= 64):
+        if channel is not None and not (
+            channel.isascii() and channel.isalnum() and channel[:1] in "CGD" and len(channel) <= 64
+        ):
             raise fail(f"--channel wants a Slack channel id such as C0123ABCD (got {channel!r}).")
         with session_scope(rt) as session:
             team_id = resolve_team(session, rt.settings, team, create=True)
@@ -197,8 +236,14 @@ def register(app: typer.Typer) -> None:
                 account_id = lookup.account.id
             try:
                 feed = feed_store.add_feed(
-                    session, team_id=team_id, url=url, account_id=account_id, channel=channel,
-                    allowed_hosts=rt.settings.allowed_news_hosts, now=utcnow(), interval_minutes=interval,
+                    session,
+                    team_id=team_id,
+                    url=url,
+                    account_id=account_id,
+                    channel=channel,
+                    allowed_hosts=rt.settings.allowed_news_hosts,
+                    now=utcnow(),
+                    interval_minutes=interval,
                 )
             except UrlRefused as exc:
                 raise fail(f"refused {url}: {exc}") from None
@@ -206,8 +251,11 @@ def register(app: typer.Typer) -> None:
                 raise fail(str(exc)) from None
             feed_id = feed.id
         target = f"about {account}" if account else "workspace-wide"
-        console.print(f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.", highlight=False,
-                      markup=False)
+        console.print(
+            f"feed {feed_id} added ({target}); it is read within a minute by `accountbot run`.",
+            highlight=False,
+            markup=False,
+        )
 
     @feeds.command("remove")
     def feeds_remove(

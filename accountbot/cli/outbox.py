@@ -23,7 +23,9 @@ from storage.db import utcnow
 
 
 def register(app: typer.Typer) -> None:
-    outbox_app = typer.Typer(help="Messages waiting to be sent, sent, or dead-lettered.", invoke_without_command=True)
+    outbox_app = typer.Typer(
+        help="Messages waiting to be sent, sent, or dead-lettered.", invoke_without_command=True
+    )
 
     @outbox_app.callback()
     def show(
@@ -48,11 +50,16 @@ def register(app: typer.Typer) -> None:
             counts = store.count_by_status(session, team_id=team_id)
             data = [
                 {
-                    "id": r.id, "status": r.status, "kind": r.kind, "recipient": r.recipient,
-                    "attempts": r.attempts, "created_at": r.created_at.isoformat(timespec="seconds"),
+                    "id": r.id,
+                    "status": r.status,
+                    "kind": r.kind,
+                    "recipient": r.recipient,
+                    "attempts": r.attempts,
+                    "created_at": r.created_at.isoformat(timespec="seconds"),
                     "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
                     "sent_at": r.sent_at.isoformat(timespec="seconds") if r.sent_at else None,
-                    "slack_ts": r.slack_ts, "last_error": r.last_error,
+                    "slack_ts": r.slack_ts,
+                    "last_error": r.last_error,
                 }
                 for r in rows
             ]
@@ -66,8 +73,14 @@ def register(app: typer.Typer) -> None:
         for d in data:
             when = d["sent_at"] if d["status"] == "sent" else d["next_attempt_at"]
             table.add_row(
-                str(d["id"]), str(d["status"]), Text(str(d["kind"])), Text(str(d["recipient"])), str(d["attempts"]),
-                str(d["created_at"]), str(when), Text(str(d["last_error"] or "")),
+                str(d["id"]),
+                str(d["status"]),
+                Text(str(d["kind"])),
+                Text(str(d["recipient"])),
+                str(d["attempts"]),
+                str(d["created_at"]),
+                str(when),
+                Text(str(d["last_error"] or "")),
             )
         console.print(table)
         if dead and data:
@@ -86,8 +99,12 @@ def register(app: typer.Typer) -> None:
             if row is None:
                 found = store.find_message(session, team_id=team_id, message_id=message_id)
                 if found is None:
-                    raise fail(f"no outbox message {message_id} in workspace {team_id} (see `accountbot outbox`).")
-                raise fail(f"outbox message {message_id} is {found.status}, not dead; only dead messages can be retried.")
+                    raise fail(
+                        f"no outbox message {message_id} in workspace {team_id} (see `accountbot outbox`)."
+                    )
+                raise fail(
+                    f"outbox message {message_id} is {found.status}, not dead; only dead messages can be retried."
+                )
         console.print(f"outbox message {message_id} queued again.")
 
     app.add_typer(outbox_app, name="outbox")

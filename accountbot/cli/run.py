@@ -131,7 +131,9 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
         raise fail(f"cannot build the Slack app: {exc}") from None
 
     mode = "http" if http else "socket"
-    log.info("bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url)
+    log.info(
+        "bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url
+    )
     try:
         services = start_background_services(ctx)
     except Exception as exc:
@@ -148,9 +150,16 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
             server = serve_http(app, ctx, host=host, port=port)
         except OSError as exc:
             stop_services(services)
-            raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port.") from None
+            raise fail(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port."
+            ) from None
         server.start_in_thread()
-        log.info("bot_ready mode=http url=%s events=%s health=%s", server.url, server.events_url, server.url + "/healthz")
+        log.info(
+            "bot_ready mode=http url=%s events=%s health=%s",
+            server.url,
+            server.events_url,
+            server.url + "/healthz",
+        )
         stop_transport = server.close
     else:
         from bot.socket_mode import socket_mode_handler
@@ -181,9 +190,13 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
-        http: bool = typer.Option(False, "--http", help="Serve HTTP (/slack/events, /healthz) instead of Socket Mode."),
+        http: bool = typer.Option(
+            False, "--http", help="Serve HTTP (/slack/events, /healthz) instead of Socket Mode."
+        ),
         host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: interface to bind."),
-        port: int = typer.Option(3000, "--port", min=0, max=65535, help="HTTP mode: port (0 picks a free one)."),
+        port: int = typer.Option(
+            3000, "--port", min=0, max=65535, help="HTTP mode: port (0 picks a free one)."
+        ),
     ) -> None:
         """Run the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, or --http)."""
         settings = settings_or_exit()

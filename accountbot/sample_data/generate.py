@@ -165,10 +165,23 @@ STORY = {
     "single point of failure": ["Mercury Freight Lines"],
     "revenue drop": ["Delta Water Utilities"],
     "laggard (negative margin)": ["Halcyon Retail Group", "Umber Textiles"],
-    "shed (high pain, low profitability)": ["Bluefin Seafoods", "Falcon Security Services", "Tidewater Ports Authority"],
+    "shed (high pain, low profitability)": [
+        "Bluefin Seafoods",
+        "Falcon Security Services",
+        "Tidewater Ports Authority",
+    ],
     "prospect with ideal fit": ["Lumen Biotech", "Aurora Fintech"],
     "sponsor missing or too junior": ["Atlas Mutual Insurance", "Summit Savings Bank", "Juniper Learning"],
-    "ambiguous names for news matching": ["Mercury", "Atlas", "Jaguar", "Delta", "Summit", "Orion", "Pioneer", "Phoenix"],
+    "ambiguous names for news matching": [
+        "Mercury",
+        "Atlas",
+        "Jaguar",
+        "Delta",
+        "Summit",
+        "Orion",
+        "Pioneer",
+        "Phoenix",
+    ],
 }
 
 FIRST = ["Ana", "Ben", "Carla", "David", "Elif", "Farah", "George", "Hana", "Ivan", "Julia", "Kofi", "Lena",
@@ -176,12 +189,22 @@ FIRST = ["Ana", "Ben", "Carla", "David", "Elif", "Farah", "George", "Hana", "Iva
 LAST = ["Adams", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
         "Kowalski", "Lopez", "Moreau", "Novak", "Olsen", "Patel", "Quinn", "Rossi", "Silva", "Tanaka"]  # fmt: skip
 TITLES = {
-    "decision_maker": ["Chief Operating Officer", "VP Procurement", "Chief Financial Officer", "Managing Director"],
+    "decision_maker": [
+        "Chief Operating Officer",
+        "VP Procurement",
+        "Chief Financial Officer",
+        "Managing Director",
+    ],
     "influencer": ["Head of IT", "Operations Director", "Category Manager", "Head of Strategy"],
     "user": ["Project Lead", "Business Analyst", "Operations Coordinator", "Procurement Specialist"],
 }
 NOTES = {
-    "meeting": ["Quarterly business review", "Roadmap planning session", "Renewal discussion", "Pricing review"],
+    "meeting": [
+        "Quarterly business review",
+        "Roadmap planning session",
+        "Renewal discussion",
+        "Pricing review",
+    ],
     "call": ["Check-in call", "Escalation follow-up", "Contract questions", "Budget call for next year"],
     "video": ["Demo of the new reporting module", "Onboarding session for new staff", "Weekly sync"],
     "email": ["Sent proposal for phase two", "Shared case study", "Followed up on invoice query"],
@@ -282,7 +305,9 @@ def _contacts(rng: random.Random, spec: Spec) -> list[dict[str, str]]:
 
 
 def _when(reference: date, days_ago: int, rng: random.Random) -> str:
-    moment = datetime.combine(reference - timedelta(days=days_ago), time(rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 30])))
+    moment = datetime.combine(
+        reference - timedelta(days=days_ago), time(rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 30]))
+    )
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 

@@ -51,12 +51,19 @@ def _from_view(body: dict[str, Any]) -> bool:
     return not body.get("response_url") and (body.get("container") or {}).get("type") == "view"
 
 
-def _answer(ctx: BotContext, client: WebClient, body: dict[str, Any], req: Request, message: Message, **kw: Any) -> None:
+def _answer(
+    ctx: BotContext, client: WebClient, body: dict[str, Any], req: Request, message: Message, **kw: Any
+) -> None:
     """Reply on the message's response_url; from App Home there is none, so refresh Home instead."""
     if body.get("response_url"):
         reply_or_apologise(
-            body["response_url"], message, client=client, channel_id=req.channel_id, user_id=req.user_id,
-            team_id=req.team_id, **kw,
+            body["response_url"],
+            message,
+            client=client,
+            channel_id=req.channel_id,
+            user_id=req.user_id,
+            team_id=req.team_id,
+            **kw,
         )
     elif (body.get("view") or {}).get("type") == "home":
         publish_home(ctx, client, req.team_id, req.user_id)
@@ -71,7 +78,11 @@ def _refused(ctx: BotContext, client: WebClient, body: dict[str, Any], req: Requ
         return False
     if body.get("response_url"):
         reply_or_apologise(
-            body["response_url"], stop, client=client, channel_id=req.channel_id, user_id=req.user_id,
+            body["response_url"],
+            stop,
+            client=client,
+            channel_id=req.channel_id,
+            user_id=req.user_id,
             team_id=req.team_id,
         )
         return True
@@ -86,7 +97,11 @@ def _open_view(client: WebClient, body: dict[str, Any], req: Request, view: Any,
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
-        error = classify(exc).error if isinstance(exc, SlackApiError | SlackClientError | OSError) else "no_trigger"
+        error = (
+            classify(exc).error
+            if isinstance(exc, SlackApiError | SlackClientError | OSError)
+            else "no_trigger"
+        )
         log.warning("views_open_failed team=%s user=%s error=%s", req.team_id, req.user_id, error)
         if not reply(body.get("response_url"), render_slack_failed(what), team_id=req.team_id):
             apologise(client, req.channel_id, req.user_id, what, req.team_id)
@@ -143,7 +158,12 @@ def register(app: App, ctx: BotContext) -> None:
         if not isinstance(found, AccountCard):
             _answer(ctx, client, body, req, found)
             return
-        ok = reply(body.get("response_url"), render_shared_card(found, req.user_id), in_channel=True, team_id=req.team_id)
+        ok = reply(
+            body.get("response_url"),
+            render_shared_card(found, req.user_id),
+            in_channel=True,
+            team_id=req.team_id,
+        )
         if not ok:
             apologise(client, req.channel_id, req.user_id, "the shared card", req.team_id)
 
@@ -153,7 +173,9 @@ def register(app: App, ctx: BotContext) -> None:
             return
         which, _, page = _value(body).rpartition(":")
         if which not in (*cp.LIST_FILTERS, "all") or not page.isdigit():
-            _answer(ctx, client, body, req, render_problem("That page button is out of date; run the list again."))
+            _answer(
+                ctx, client, body, req, render_problem("That page button is out of date; run the list again.")
+            )
             return
         command = cp.ListAccounts(None if which == "all" else which, max(1, int(page)))
         message = safely(ctx, lambda: run(ctx, req, command), req.team_id)
@@ -170,5 +192,7 @@ def register(app: App, ctx: BotContext) -> None:
 
 def _card_or_message(ctx: BotContext, team_id: str, typed: str) -> AccountCard | Message:
     if not typed:
-        return render_problem("That button carries no account name; open the account with /account grade NAME.")
+        return render_problem(
+            "That button carries no account name; open the account with /account grade NAME."
+        )
     return card_of(ctx, team_id, typed)

@@ -207,20 +207,34 @@ def _log(ctx: BotContext, req: Request, session: Session, cmd: cp.LogTouch) -> M
         contact_id, contact_name = contact.id, contact.name
     now = ctx.now()
     edits.log_touch(
-        session, team_id=req.team_id, account_id=acc.id, kind=cmd.kind, occurred_at=now,
-        created_by=req.user_id, contact_id=contact_id, note=cmd.note,
+        session,
+        team_id=req.team_id,
+        account_id=acc.id,
+        kind=cmd.kind,
+        occurred_at=now,
+        created_by=req.user_id,
+        contact_id=contact_id,
+        note=cmd.note,
     )
     card = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     who = f" with {name(contact_name)}" if contact_name else ""
     detail = None
     if card is not None and card.summary.cadence_days is not None:
         detail = f"Next touch due within {days(card.summary.cadence_days)} (its meeting cadence)."
-    return render_done(f"Logged a {user_text(cmd.kind)}{who} at *{name(acc.name)}*. Its staleness clock is reset.", detail)
+    return render_done(
+        f"Logged a {user_text(cmd.kind)}{who} at *{name(acc.name)}*. Its staleness clock is reset.", detail
+    )
 
 
 def log_touch_at(
-    ctx: BotContext, team_id: str, user_id: str, account_id: int, kind: str, when: date,
-    contact_id: int | None, note: str | None,
+    ctx: BotContext,
+    team_id: str,
+    user_id: str,
+    account_id: int,
+    kind: str,
+    when: date,
+    contact_id: int | None,
+    note: str | None,
 ) -> bool:
     """The modal's write: a touch on `when`: now if that is today in UTC or later (the person's own today,
     ahead of UTC), else noon UTC that day."""
@@ -228,8 +242,14 @@ def log_touch_at(
     occurred = now if when >= now.astimezone(UTC).date() else datetime.combine(when, time(12, 0), tzinfo=UTC)
     with unit_of_work(ctx.sessions) as session:
         return edits.log_touch(
-            session, team_id=team_id, account_id=account_id, kind=kind, occurred_at=occurred,
-            created_by=user_id, contact_id=contact_id, note=note,
+            session,
+            team_id=team_id,
+            account_id=account_id,
+            kind=kind,
+            occurred_at=occurred,
+            created_by=user_id,
+            contact_id=contact_id,
+            note=note,
         )
 
 
@@ -241,8 +261,14 @@ def _contacts(ctx: BotContext, req: Request, session: Session, cmd: cp.Contacts)
 def _contact_add(ctx: BotContext, req: Request, session: Session, cmd: cp.ContactAdd) -> Message:
     acc = resolve(session, req.team_id, cmd.name)
     contact, created = edits.add_contact(
-        session, team_id=req.team_id, account_id=acc.id, name=cmd.full_name, title=cmd.title,
-        decision_maker=cmd.decision_maker, user_id=req.user_id, now=ctx.now(),
+        session,
+        team_id=req.team_id,
+        account_id=acc.id,
+        name=cmd.full_name,
+        title=cmd.title,
+        decision_maker=cmd.decision_maker,
+        user_id=req.user_id,
+        now=ctx.now(),
     )
     role = " as a decision maker" if contact.role == "decision_maker" else ""
     verb = "Added" if created else "Updated"
@@ -253,12 +279,19 @@ def _contact_left(ctx: BotContext, req: Request, session: Session, cmd: cp.Conta
     acc = resolve(session, req.team_id, cmd.name)
     try:
         contact = edits.contact_left(
-            session, team_id=req.team_id, account_id=acc.id, name=cmd.full_name, user_id=req.user_id, now=ctx.now()
+            session,
+            team_id=req.team_id,
+            account_id=acc.id,
+            name=cmd.full_name,
+            user_id=req.user_id,
+            now=ctx.now(),
         )
     except edits.NotFound:
         known = [c.name for c in views.contacts_of(session, req.team_id, acc.id) if c.active][:5]
         hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
-        raise cp.CommandError(f"{acc.name} has no contact named {cmd.full_name}. {hint}", cp.CONTACT_LEFT_USAGE) from None
+        raise cp.CommandError(
+            f"{acc.name} has no contact named {cmd.full_name}. {hint}", cp.CONTACT_LEFT_USAGE
+        ) from None
     return render_done(f"Marked *{name(contact.name)}* as gone from *{name(acc.name)}*. The history stays.")
 
 
@@ -274,8 +307,13 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
         assert isinstance(cmd.value, str)
         try:
             add_feed(
-                session, team_id=req.team_id, url=cmd.value, account_id=acc.id, added_by=req.user_id,
-                allowed_hosts=ctx.settings.allowed_news_hosts, now=now,
+                session,
+                team_id=req.team_id,
+                url=cmd.value,
+                account_id=acc.id,
+                added_by=req.user_id,
+                allowed_hosts=ctx.settings.allowed_news_hosts,
+                now=now,
             )
         except (UrlRefused, FeedError) as exc:
             raise cp.CommandError(f"That feed cannot be used: {exc}", cp.SET_USAGE) from None
@@ -283,14 +321,25 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
             # the account's feed is replaced, not doubled: the previous one stops being polled
             retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
     change = edits.set_field(
-        session, team_id=req.team_id, account_id=acc.id, field=cmd.field, value=cmd.value, user_id=req.user_id, now=now
+        session,
+        team_id=req.team_id,
+        account_id=acc.id,
+        field=cmd.field,
+        value=cmd.value,
+        user_id=req.user_id,
+        now=now,
     )
     extra = ""
     if cmd.field == "sponsor" and (cmd.sponsor_level is not None or cmd.value is None):
         # a new level goes with the sponsor; clearing the sponsor clears the level too
         level_change = edits.set_field(
-            session, team_id=req.team_id, account_id=acc.id, field="sponsor_level", value=cmd.sponsor_level,
-            user_id=req.user_id, now=now,
+            session,
+            team_id=req.team_id,
+            account_id=acc.id,
+            field="sponsor_level",
+            value=cmd.sponsor_level,
+            user_id=req.user_id,
+            now=now,
         )
         if cmd.sponsor_level is not None and level_change.changed:
             extra = f" ({cmd.sponsor_level.replace('_', ' ')})"
@@ -309,7 +358,9 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
         if (b.tier, b.grade) != (a.tier, a.grade):
             detail = f"Now {a.tier} tier, grade {a.grade or 'none'} (was {b.tier}, {b.grade or 'none'})."
         else:
-            detail = f"Still {a.tier} tier, grade {a.grade or 'none'}" + (f" (score {a.score})." if a.score is not None else ".")
+            detail = f"Still {a.tier} tier, grade {a.grade or 'none'}" + (
+                f" (score {a.score})." if a.score is not None else "."
+            )
     return render_done(f"The {label} of *{name(acc.name)}* changed: {old} → {new}{user_text(extra)}.", detail)
 
 
@@ -318,14 +369,23 @@ def _snooze(ctx: BotContext, req: Request, session: Session, cmd: cp.Snooze) -> 
     return snooze_account(ctx, req, session, acc, cmd.until, cmd.reason)
 
 
-def snooze_account(ctx: BotContext, req: Request, session: Session, acc: Account, until: date, reason: str | None) -> Message:
+def snooze_account(
+    ctx: BotContext, req: Request, session: Session, acc: Account, until: date, reason: str | None
+) -> Message:
     require_change_right(req, acc, "snooze")
     edits.snooze(
-        session, team_id=req.team_id, account_id=acc.id, until=_start_of(until), reason=reason,
-        user_id=req.user_id, now=ctx.now(),
+        session,
+        team_id=req.team_id,
+        account_id=acc.id,
+        until=_start_of(until),
+        reason=reason,
+        user_id=req.user_id,
+        now=ctx.now(),
     )
     why = f" ({user_text(reason)})" if reason else ""
-    return render_done(f"Snoozed *{name(acc.name)}* until {until.isoformat()}{why}. No nudges about it until then.")
+    return render_done(
+        f"Snoozed *{name(acc.name)}* until {until.isoformat()}{why}. No nudges about it until then."
+    )
 
 
 def snooze_by_name(ctx: BotContext, req: Request, typed: str, for_days: int) -> Message:
@@ -346,13 +406,20 @@ def _feeds(ctx: BotContext, req: Request, session: Session, cmd: cp.Feeds) -> Me
     assert cmd.url is not None
     try:
         feed = add_feed(
-            session, team_id=req.team_id, url=cmd.url, channel=cmd.channel, added_by=req.user_id,
-            allowed_hosts=ctx.settings.allowed_news_hosts, now=ctx.now(),
+            session,
+            team_id=req.team_id,
+            url=cmd.url,
+            channel=cmd.channel,
+            added_by=req.user_id,
+            allowed_hosts=ctx.settings.allowed_news_hosts,
+            now=ctx.now(),
         )
     except (UrlRefused, FeedError) as exc:
         raise cp.CommandError(f"That feed cannot be used: {exc}", cp.FEEDS_USAGE) from None
     where = f" into <#{feed.channel}>" if feed.channel and feed.channel.isalnum() else ""
-    return render_done(f"Added the feed {user_text(feed.url)}{where}. It is read every {feed.interval_minutes} minutes.")
+    return render_done(
+        f"Added the feed {user_text(feed.url)}{where}. It is read every {feed.interval_minutes} minutes."
+    )
 
 
 HANDLERS: dict[type, Callable[..., Message]] = {

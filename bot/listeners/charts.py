@@ -36,7 +36,9 @@ DRAW_FAILED = (
     "Sorry, I could not draw the {kind} chart (a fault on our side; it is logged for the team). "
     "Nothing was posted. Please try again in a minute."
 )
-NO_CLIENT = "Charts are uploaded to Slack as images; this request came without a Slack connection. Try it in Slack."
+NO_CLIENT = (
+    "Charts are uploaded to Slack as images; this request came without a Slack connection. Try it in Slack."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,23 +53,35 @@ def answer_chart(ctx: BotContext, req: Request, cmd: cp.Chart) -> Message:
         return render_problem(NO_CLIENT)
     try:
         drawn = draw(ctx, req, cmd)
-    except Exception as exc:  # a drawing (or reading) fault: say which chart failed, log the trace, upload nothing
+    except (
+        Exception
+    ) as exc:  # a drawing (or reading) fault: say which chart failed, log the trace, upload nothing
         log.error(
             "chart_draw_failed team=%s user=%s kind=%s error=%s", req.team_id, req.user_id, cmd.kind,
             type(exc).__name__, exc_info=exc,
         )  # fmt: skip
         return render_problem(DRAW_FAILED.format(kind=cmd.kind))
     where = f"<#{cmd.channel}>" if cmd.channel else "your DM"
-    comment = f"{user_mention(req.user_id)} asked for this chart with `/account chart {cmd.kind}`." if cmd.channel else None
+    comment = (
+        f"{user_mention(req.user_id)} asked for this chart with `/account chart {cmd.kind}`."
+        if cmd.channel
+        else None
+    )
     try:
         done = upload_png(req.client, cmd.channel or req.user_id, drawn.png, initial_comment=comment)
     except UploadFailed as exc:
         log.warning(
             "chart_upload_failed team=%s user=%s kind=%s step=%s error=%s",
-            req.team_id, req.user_id, cmd.kind, exc.step, exc.error,
+            req.team_id,
+            req.user_id,
+            cmd.kind,
+            exc.step,
+            exc.error,
         )
         return _upload_problem(exc, cmd.channel)
-    log.info("chart_posted team=%s user=%s kind=%s channel=%s", req.team_id, req.user_id, cmd.kind, done.channel)
+    log.info(
+        "chart_posted team=%s user=%s kind=%s channel=%s", req.team_id, req.user_id, cmd.kind, done.channel
+    )
     return render_done(f"Posted the {user_text(drawn.what)} in {where}.", drawn.note)
 
 
@@ -92,13 +106,18 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
         pareto = concentration_chart(revenues, key_count)
         title = f"Revenue concentration ({pareto.n:,} client{'s' if pareto.n != 1 else ''})"
         png = Png(
-            f"concentration-{day}.png", title, concentration_alt_text(pareto, title), concentration_png(pareto, title=title)
+            f"concentration-{day}.png",
+            title,
+            concentration_alt_text(pareto, title),
+            concentration_png(pareto, title=title),
         )
         return Drawn(png, f"concentration chart ({pareto.headline})" if pareto.n else "concentration chart")
     scope = cmd.scope
     note = None
     with unit_of_work(ctx.sessions) as session:
-        accounts = [] if scope == "all" else chart_accounts(session, req.team_id, now, th, owner_user_id=req.user_id)
+        accounts = (
+            [] if scope == "all" else chart_accounts(session, req.team_id, now, th, owner_user_id=req.user_id)
+        )
         if scope is None:
             scope = "mine" if accounts else "all"
             if not accounts:
@@ -111,5 +130,10 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
     n = len(accounts)
     whose = "your" if scope == "mine" else "all"
     title = f"Portfolio quadrant: {whose} accounts ({n:,})"
-    png = Png(f"quadrant-{scope}-{day}.png", title, quadrant_alt_text(chart, title), quadrant_png(chart, title=title))
+    png = Png(
+        f"quadrant-{scope}-{day}.png",
+        title,
+        quadrant_alt_text(chart, title),
+        quadrant_png(chart, title=title),
+    )
     return Drawn(png, f"quadrant chart of {whose} {n:,} account{'s' if n != 1 else ''}", note)

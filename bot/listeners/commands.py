@@ -55,12 +55,19 @@ def register(app: App, ctx: BotContext) -> None:
         stop = refusal(ctx, client, body, req)  # guests and outsiders get the refusal and nothing else
         message = stop or safely(ctx, lambda: answer_text(ctx, req, body.get("text")), req.team_id)
         delivered = reply_or_apologise(
-            body.get("response_url"), message, client=client, channel_id=req.channel_id,
-            user_id=req.user_id, team_id=req.team_id,
+            body.get("response_url"),
+            message,
+            client=client,
+            channel_id=req.channel_id,
+            user_id=req.user_id,
+            team_id=req.team_id,
         )
         log.info(
             "command_answered team=%s user=%s sub=%s delivered=%s ms=%d",
-            req.team_id, req.user_id, subcommand_of(body.get("text")), delivered,
+            req.team_id,
+            req.user_id,
+            subcommand_of(body.get("text")),
+            delivered,
             (time.perf_counter() - started) * 1000,
         )
 

@@ -41,12 +41,16 @@ def reply(
         log.warning("reply_failed team=%s error=%s", team_id, type(exc).__name__)
         return False
     if answer.status_code != 200:
-        log.warning("reply_refused team=%s status=%s body=%s", team_id, answer.status_code, (answer.body or "")[:200])
+        log.warning(
+            "reply_refused team=%s status=%s body=%s", team_id, answer.status_code, (answer.body or "")[:200]
+        )
         return False
     return True
 
 
-def apologise(client: WebClient | None, channel_id: str | None, user_id: str | None, what: str, team_id: str | None) -> None:
+def apologise(
+    client: WebClient | None, channel_id: str | None, user_id: str | None, what: str, team_id: str | None
+) -> None:
     """Best effort: tell the user Slack refused `what`, by an ephemeral message in the channel."""
     if client is None or not channel_id or not user_id:
         return
@@ -54,7 +58,11 @@ def apologise(client: WebClient | None, channel_id: str | None, user_id: str | N
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, **message.payload())
     except Exception as exc:
-        log.warning("apology_failed team=%s error=%s", team_id, classify(exc).error if isinstance(exc, Exception) else "?")
+        log.warning(
+            "apology_failed team=%s error=%s",
+            team_id,
+            classify(exc).error if isinstance(exc, Exception) else "?",
+        )
 
 
 def reply_or_apologise(

@@ -55,8 +55,15 @@ def register(app: App, ctx: BotContext) -> None:
         mention_id = _mention_id(body)
 
         def answer(message: Any) -> None:
-            reply_or_apologise(body.get("response_url"), message, client=client, channel_id=channel, user_id=user,
-                               team_id=team, what="the vote")
+            reply_or_apologise(
+                body.get("response_url"),
+                message,
+                client=client,
+                channel_id=channel,
+                user_id=user,
+                team_id=team,
+                what="the vote",
+            )
 
         stop = refusal(ctx, client, body, req)  # guests and outsiders neither vote nor see the account
         if stop is not None:
@@ -67,14 +74,21 @@ def register(app: App, ctx: BotContext) -> None:
             answer(render_problem("That button carries no story; it may come from an old message."))
             return
         with unit_of_work(ctx.sessions) as session:
-            vote = feed_store.vote_not_relevant(session, team_id=team, mention_id=mention_id, user_id=user,
-                                                now=ctx.now())
+            vote = feed_store.vote_not_relevant(
+                session, team_id=team, mention_id=mention_id, user_id=user, now=ctx.now()
+            )
         if vote is None:  # unknown here: deleted, or a forged id from another workspace; nothing was stored
             answer(render_problem("That story is not known in this workspace any more."))
             return
         already = not vote.counted
-        log.info("news_not_relevant team=%s user=%s mention=%s votes=%s repeat=%s", team, user, mention_id,
-                 vote.votes, already)
+        log.info(
+            "news_not_relevant team=%s user=%s mention=%s votes=%s repeat=%s",
+            team,
+            user,
+            mention_id,
+            vote.votes,
+            already,
+        )
         if may_change(vote.owner_user_id, user, req.admin()) and body.get("trigger_id"):
             meta = json.dumps({"account_id": vote.account_id, "mention_id": mention_id})
             view = render_exclusion_modal(vote.account_name, vote.title, meta, already=already)
@@ -88,22 +102,31 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(NOT_RELEVANT)(ack=ack_click, lazy=[not_relevant])
 
     @app.view(EXCLUSION_CALLBACK)
-    def add_phrase(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    def add_phrase(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
         team, user = team_of(body, context), user_of(body)
         stop = cached_refusal(ctx, body, team, user)  # no users.info for membership inside the ack
         if stop is not None:
             ack(response_action="errors", errors={PHRASE_BLOCK: stop.text})
             return
         values = (view.get("state") or {}).get("values") or {}
-        phrase = " ".join(str((values.get(PHRASE_BLOCK) or {}).get(PHRASE_ACTION, {}).get("value") or "").split())
+        phrase = " ".join(
+            str((values.get(PHRASE_BLOCK) or {}).get(PHRASE_ACTION, {}).get("value") or "").split()
+        )
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
             account_id = int(meta["account_id"])
         except (ValueError, KeyError, TypeError):
-            ack(response_action="errors", errors={PHRASE_BLOCK: "This form is out of date; click Not relevant again."})
+            ack(
+                response_action="errors",
+                errors={PHRASE_BLOCK: "This form is out of date; click Not relevant again."},
+            )
             return
         if not phrase:
-            ack(response_action="errors", errors={PHRASE_BLOCK: "Type the words that mark stories to ignore."})
+            ack(
+                response_action="errors", errors={PHRASE_BLOCK: "Type the words that mark stories to ignore."}
+            )
             return
         if len(phrase) > MAX_PHRASE:
             ack(response_action="errors", errors={PHRASE_BLOCK: f"Keep it under {MAX_PHRASE} characters."})
@@ -111,7 +134,10 @@ def register(app: App, ctx: BotContext) -> None:
         with unit_of_work(ctx.sessions) as session:
             brief = feed_store.account_brief(session, team_id=team, account_id=account_id)
         if brief is None:
-            ack(response_action="errors", errors={PHRASE_BLOCK: "This account is not in your workspace any more."})
+            ack(
+                response_action="errors",
+                errors={PHRASE_BLOCK: "This account is not in your workspace any more."},
+            )
             return
         name, owner = brief
         found = standing(ctx, client, team, user) if owner != user else None
@@ -122,6 +148,8 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={PHRASE_BLOCK: why})
             return
         with unit_of_work(ctx.sessions) as session:
-            phrases = feed_store.add_exclusion(session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now())
+            phrases = feed_store.add_exclusion(
+                session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now()
+            )
         log.info("news_exclusion_added team=%s user=%s account=%s", team, user, account_id)
         ack(response_action="update", view=render_exclusion_added(name, phrase, phrases))

@@ -60,7 +60,11 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
     now = ctx.now()
     with unit_of_work(ctx.sessions) as session:
         cached = slack_user(session, team_id, user_id)
-        fresh = cached is not None and cached.refreshed_at is not None and now - cached.refreshed_at < ADMIN_CACHE_TTL
+        fresh = (
+            cached is not None
+            and cached.refreshed_at is not None
+            and now - cached.refreshed_at < ADMIN_CACHE_TTL
+        )
         known = cached.membership if cached is not None and cached.membership in MEMBERSHIPS else None
         cached_admin = bool(cached.is_admin) if cached is not None else False
     if fresh and (known is not None or client is None):
@@ -76,7 +80,11 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
             return Standing(admin=False, membership=OUTSIDER)
         log.warning(
             "users_info_failed team=%s user=%s error=%s cached=%s admin_refused=%s",
-            team_id, user_id, error, known or "none", cached_admin,
+            team_id,
+            user_id,
+            error,
+            known or "none",
+            cached_admin,
         )
         return Standing(admin=False, membership=known, failed=True)
     user = answer.get("user") or {}
@@ -86,8 +94,15 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
     with unit_of_work(ctx.sessions) as session:
         ensure_workspace(session, team_id)
         remember_slack_user(
-            session, team_id=team_id, user_id=user_id, is_admin=admin, now=now, tz=user.get("tz"),
-            real_name=user.get("real_name"), email=(profile.get("email") or None), membership=membership,
+            session,
+            team_id=team_id,
+            user_id=user_id,
+            is_admin=admin,
+            now=now,
+            tz=user.get("tz"),
+            real_name=user.get("real_name"),
+            email=(profile.get("email") or None),
+            membership=membership,
         )
     return Standing(admin=admin, membership=membership)
 
@@ -98,8 +113,12 @@ def is_admin(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
 
 
 def member_status(
-    ctx: BotContext, client: WebClient | None, team_id: str, user_id: str,
-    payload: dict[str, Any] | None = None, known: Callable[[], Standing] | None = None,
+    ctx: BotContext,
+    client: WebClient | None,
+    team_id: str,
+    user_id: str,
+    payload: dict[str, Any] | None = None,
+    known: Callable[[], Standing] | None = None,
 ) -> str:
     """MEMBER when the user may use accountbot in `team_id`; else why not: "guest", "outsider", "bot" or
     UNCHECKED. `payload` (the Slack request body) can settle it without a Web API call (a user of another

@@ -49,7 +49,9 @@ def channel_of(body: dict[str, Any]) -> str | None:
     return body.get("channel_id") or (body.get("container") or {}).get("channel_id")
 
 
-def make_request(ctx: BotContext, client: WebClient | None, body: dict[str, Any], context: Any = None) -> Request:
+def make_request(
+    ctx: BotContext, client: WebClient | None, body: dict[str, Any], context: Any = None
+) -> Request:
     team, user = team_of(body, context), user_of(body)
 
     @cache

@@ -116,24 +116,35 @@ def register(app: App, ctx: BotContext) -> None:
         with unit_of_work(ctx.sessions) as session:
             account = get_account(session, team, form.account_id)
             if account is None:  # deleted, or a forged form from another workspace
-                ack(response_action="errors", errors={KIND: "This account is not in your workspace any more."})
+                ack(
+                    response_action="errors", errors={KIND: "This account is not in your workspace any more."}
+                )
                 return
             account_name = account.name
             contact_id, contact_name = form.contact_id, form.contact_name
             if contact_id is not None:
                 known = {c.id: c.name for c in contacts_of(session, team, account.id)}
                 if contact_id not in known:
-                    ack(response_action="errors", errors={CONTACT: "That contact does not belong to this account."})
+                    ack(
+                        response_action="errors",
+                        errors={CONTACT: "That contact does not belong to this account."},
+                    )
                     return
                 contact_name = known[contact_id]
             elif contact_name:
                 found = edits.find_contact(session, team, account.id, contact_name)
                 if found is None:
-                    ack(response_action="errors", errors={
-                        CONTACT_NAME: f"No contact by that name at {account_name[:80]}. "
-                        "Pick one from the list, leave it empty, or add them with /account contact add.",
-                    })
+                    ack(
+                        response_action="errors",
+                        errors={
+                            CONTACT_NAME: f"No contact by that name at {account_name[:80]}. "
+                            "Pick one from the list, leave it empty, or add them with /account contact add.",
+                        },
+                    )
                     return
                 contact_id, contact_name = found.id, found.name
         log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note)
-        ack(response_action="update", view=render_touch_logged(account_name, form.kind, contact_name, form.when))
+        ack(
+            response_action="update",
+            view=render_touch_logged(account_name, form.kind, contact_name, form.when),
+        )

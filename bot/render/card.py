@@ -49,8 +49,10 @@ def _ratings(card: AccountCard) -> str:
         f"• Revenue: *{level(r.get('revenue'))}* ({money(card.summary.annual_revenue)} a year)",
         f"• Wallet share: *{level(r.get('wallet_share'))}* ({share_input})",
         f"• Profitability: *{level(r.get('profitability'))}* ({profit_input})",
-        f"• Strategic value: *{level(r.get('strategic_value'))}*" + ("" if card.strategic_value else " (not set, counts as low)"),
-        f"• Pain factor: *{level(r.get('pain_factor'))}*" + ("" if card.pain_factor else " (not set, counts as low)"),
+        f"• Strategic value: *{level(r.get('strategic_value'))}*"
+        + ("" if card.strategic_value else " (not set, counts as low)"),
+        f"• Pain factor: *{level(r.get('pain_factor'))}*"
+        + ("" if card.pain_factor else " (not set, counts as low)"),
     ]
     return "\n".join(lines)
 
@@ -65,8 +67,10 @@ def _last_touch(card: AccountCard) -> str:
 
 def _coverage(card: AccountCard) -> str:
     dm = card.decision_makers
-    parts = [f"{dm} decision maker{'s' if dm != 1 else ''} among {card.active_contacts} active contact"
-             + ("s" if card.active_contacts != 1 else "")]
+    parts = [
+        f"{dm} decision maker{'s' if dm != 1 else ''} among {card.active_contacts} active contact"
+        + ("s" if card.active_contacts != 1 else "")
+    ]
     s = card.summary
     if s.cadence_days is not None:
         parts.append(f"meet every {days(s.cadence_days)}")
@@ -82,7 +86,9 @@ def _coverage(card: AccountCard) -> str:
 def card_blocks(card: AccountCard) -> list[Block]:
     a = card.assessment
     grade = (
-        f"{GRADE_EMOJI.get(a.grade, '')} *{a.grade}* (score {a.score})" if a.grade else "not graded (prospect)"
+        f"{GRADE_EMOJI.get(a.grade, '')} *{a.grade}* (score {a.score})"
+        if a.grade
+        else "not graded (prospect)"
     )
     sponsor = person(card.sponsor_user_id)
     if card.sponsor_user_id and card.sponsor_level:
@@ -102,7 +108,9 @@ def card_blocks(card: AccountCard) -> list[Block]:
         section(_ratings(card)),
     ]
     if a.flags:
-        blocks.append(section("*Flags*\n" + "\n".join(f":warning: {user_text(FLAG_TEXT.get(f, f))}" for f in a.flags)))
+        blocks.append(
+            section("*Flags*\n" + "\n".join(f":warning: {user_text(FLAG_TEXT.get(f, f))}" for f in a.flags))
+        )
     if a.reasons:
         blocks.append(section("*Why*\n" + "\n".join(f"• {user_text(r)}" for r in a.reasons)))
     if a.next_step:

@@ -27,15 +27,25 @@ def contact_line(c: ContactView) -> str:
 def render_contacts(account: str, contacts: list[ContactView]) -> Message:
     active = [c for c in contacts if c.active]
     dms = sum(1 for c in active if c.decision_maker)
-    head = f"*Contacts at {name(account)}*: {len(active)} active, {dms} decision maker{'s' if dms != 1 else ''}"
+    head = (
+        f"*Contacts at {name(account)}*: {len(active)} active, {dms} decision maker{'s' if dms != 1 else ''}"
+    )
     if not contacts:
         return Message(
             text=user_text(f"No contacts at {account} yet"),
-            blocks=[section(f"*{name(account)}* has no contacts yet.\nAdd one: "
-                            f"`/account contact add {user_text(account)} \"Full Name\" Title decision-maker`")],
+            blocks=[
+                section(
+                    f"*{name(account)}* has no contacts yet.\nAdd one: "
+                    f'`/account contact add {user_text(account)} "Full Name" Title decision-maker`'
+                )
+            ],
         )
     blocks: list[Block] = [section(head)]
     blocks.extend(chunk_lines([contact_line(c) for c in contacts], MAX_BLOCKS - 2))
     if dms < 2:
-        blocks.append(context(":warning: Fewer than two decision makers: the relationship hangs on too few people."))
-    return Message(text=user_text(f"Contacts at {account}: {len(active)} active, {dms} decision makers"), blocks=blocks)
+        blocks.append(
+            context(":warning: Fewer than two decision makers: the relationship hangs on too few people.")
+        )
+    return Message(
+        text=user_text(f"Contacts at {account}: {len(active)} active, {dms} decision makers"), blocks=blocks
+    )

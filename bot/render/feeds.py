@@ -29,7 +29,11 @@ def render_feeds(feeds: list[FeedView]) -> Message:
     if not feeds:
         return Message(
             text="No news feeds yet",
-            blocks=[section("No news feeds yet. An admin can add one: `/account feeds add https://example.com/news.rss #channel`")],
+            blocks=[
+                section(
+                    "No news feeds yet. An admin can add one: `/account feeds add https://example.com/news.rss #channel`"
+                )
+            ],
         )
     blocks: list[Block] = [section(f"*News feeds* ({len(feeds)})")]
     blocks.extend(chunk_lines([feed_line(f) for f in feeds], 40))

@@ -49,7 +49,9 @@ def spof_text(w: SpofWarning) -> str:
 def home_blocks(home: HomeData, now: datetime) -> list[Block]:
     blocks: list[Block] = [header("Your key accounts")]
     overdue = sum(1 for g in home.groups.values() for r in g if r.overdue)
-    blocks.append(context(f"{home.total} accounts · {overdue} overdue for a touch · as of {now:%Y-%m-%d %H:%M} UTC"))
+    blocks.append(
+        context(f"{home.total} accounts · {overdue} overdue for a touch · as of {now:%Y-%m-%d %H:%M} UTC")
+    )
     if home.focus is not None:
         blocks.append(
             section(
@@ -58,15 +60,21 @@ def home_blocks(home: HomeData, now: datetime) -> list[Block]:
             )
         )
     else:
-        blocks.append(section("*:dart: This week's focus*\nNothing pressing: none of your key accounts is overdue."))
+        blocks.append(
+            section("*:dart: This week's focus*\nNothing pressing: none of your key accounts is overdue.")
+        )
     if home.spof:
         lines = [f"• *{name(w.account.name)}*: {spof_text(w)}" for w in home.spof[:SPOF_LIMIT]]
         if len(home.spof) > SPOF_LIMIT:
             lines.append(f"_and {len(home.spof) - SPOF_LIMIT} more_")
         blocks.append(section("*:warning: Single points of failure*\n" + "\n".join(lines)))
     if not home.groups:
-        blocks.append(section("You own no accounts yet. `/account list` shows everyone's; "
-                              "`/account set NAME owner @you` takes one over."))
+        blocks.append(
+            section(
+                "You own no accounts yet. `/account list` shows everyone's; "
+                "`/account set NAME owner @you` takes one over."
+            )
+        )
         return blocks
     for group in GROUP_TITLES:
         rows = home.groups.get(group) or []

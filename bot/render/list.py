@@ -41,7 +41,11 @@ def summary_line(r: AccountSummary) -> str:
     parts = [f"*{name(r.name)}*"]
     if r.grade:
         parts.append(f"{GRADE_EMOJI.get(r.grade, '')} {r.grade} {r.assessment.score}".strip())
-    parts += [user_text(r.tier), user_text(r.assessment.quadrant), f"last touch {days_ago(r.days_since_touch)}"]
+    parts += [
+        user_text(r.tier),
+        user_text(r.assessment.quadrant),
+        f"last touch {days_ago(r.days_since_touch)}",
+    ]
     if r.snoozed_until is not None:
         parts.append(f":zzz: until {r.snoozed_until.date().isoformat()}")
     elif r.overdue:
@@ -75,6 +79,8 @@ def render_list(rows: list[AccountSummary], which: str | None, page: int = 1) ->
         nav.append(button("Next page", LIST_PAGE, f"{key}:{page + 1}", style="primary"))
     if nav:
         blocks.append(actions(*nav))
-    blocks.append(context(f"Showing {start + 1}-{start + len(shown)} of {total}. `/account grade NAME` opens a card."))
+    blocks.append(
+        context(f"Showing {start + 1}-{start + len(shown)} of {total}. `/account grade NAME` opens a card.")
+    )
     text = f"{title} ({total}), page {page} of {pages}: " + ", ".join(r.name for r in shown[:10])
     return Message(text=user_text(text), blocks=blocks)

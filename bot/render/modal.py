@@ -38,9 +38,7 @@ def log_touch_metadata(account_id: int) -> str:
     return json.dumps({"account_id": account_id})
 
 
-def render_log_touch_modal(
-    account_id: int, account: str, contacts: list[ContactView], today: date
-) -> View:
+def render_log_touch_modal(account_id: int, account: str, contacts: list[ContactView], today: date) -> View:
     active = [c for c in contacts if c.active][:MAX_OPTIONS]
     kinds = [_option(k, k) for k in TOUCH_KINDS]
     blocks: list[Block] = [
@@ -60,7 +58,9 @@ def render_log_touch_modal(
                 element=StaticSelectElement(
                     action_id=CONTACT,
                     placeholder="Who did you talk to?",
-                    options=[_option(c.name + (f" ({c.title})" if c.title else ""), str(c.id)) for c in active],
+                    options=[
+                        _option(c.name + (f" ({c.title})" if c.title else ""), str(c.id)) for c in active
+                    ],
                 ),
             )
         )
@@ -101,7 +101,9 @@ def render_touch_logged(account: str, kind: str, contact: str | None, when: date
         type="modal",
         title="Touch logged",
         close="Done",
-        blocks=[section(f":white_check_mark: Logged a {kind}{who} at *{name(account)}* on {when.isoformat()}.")],
+        blocks=[
+            section(f":white_check_mark: Logged a {kind}{who} at *{name(account)}* on {when.isoformat()}.")
+        ],
     )
 
 

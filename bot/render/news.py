@@ -67,11 +67,17 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
     if when:
         details.append(when)
     blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(f"{headline}\n{' · '.join(about)}", MAX_SECTION_TEXT)))
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(f"{headline}\n{' · '.join(about)}", MAX_SECTION_TEXT))
+        )
     ]
     if details:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(details), MAX_CONTEXT_TEXT))]))
-    buttons = [ButtonElement(text="Open grade", action_id=OPEN_GRADE, value=truncate(account, MAX_ACTION_VALUE))]
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(details), MAX_CONTEXT_TEXT))])
+        )
+    buttons = [
+        ButtonElement(text="Open grade", action_id=OPEN_GRADE, value=truncate(account, MAX_ACTION_VALUE))
+    ]
     mention_id = facts.get("mention_id")
     if isinstance(mention_id, int):
         buttons.append(ButtonElement(text="Not relevant", action_id=NOT_RELEVANT, value=str(mention_id)))
@@ -94,8 +100,11 @@ def render_exclusion_modal(account: str, title: str, private_metadata: str, *, a
     """Offer to add an exclusion phrase after a "Not relevant" vote (`already`: a repeat click, not counted)."""
     story = f"*{escape(truncate(title, 300))}*"
     who = f"*{escape(truncate(account, 150))}*"
-    vote = (f"{ALREADY_VOTED}: {story} for {who}; your vote counts once." if already
-            else f"Thanks, your vote is recorded: {story} is not relevant for {who}.")
+    vote = (
+        f"{ALREADY_VOTED}: {story} for {who}; your vote counts once."
+        if already
+        else f"Thanks, your vote is recorded: {story} is not relevant for {who}."
+    )
     intro = (
         f"{vote}\n\nTo stop stories like it, add a phrase: stories containing it "
         f"(any case) will no longer alert about {escape(truncate(account, 150))}. For example _shell company_ or "
@@ -144,5 +153,6 @@ def render_vote_recorded(account: str, votes: int, *, already: bool = False) -> 
         first = f"Thanks, marked as not relevant for *{escape(account)}* ({count} so far). "
         summary = f"Marked as not relevant for {escape(account)}"
     text = first + "The account's owner or an admin can add an exclusion phrase so stories like it stop."
-    return Message(text=summary,
-                   blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))])
+    return Message(
+        text=summary, blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))]
+    )

@@ -144,11 +144,17 @@ def render_digest(facts: Mapping[str, Any]) -> Message:
         blocks.append(_section(f"*{SECTION_TITLES[name]}*"))
         if one_block_per_item:
             for item in items:
-                blocks.append(_section(describe_item(name, item), _item_button(name, str(item.get("account", "")))))
+                blocks.append(
+                    _section(describe_item(name, item), _item_button(name, str(item.get("account", ""))))
+                )
         else:
             blocks.append(_section("\n".join("• " + describe_item(name, item) for item in items)))
         if more:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"…and {more} more: see the bot's *Home* tab.")]))
+            blocks.append(
+                ContextBlock(
+                    elements=[MarkdownTextObject(text=f"…and {more} more: see the bot's *Home* tab.")]
+                )
+            )
         blocks.append(DividerBlock())
     if blocks and isinstance(blocks[-1], DividerBlock):
         blocks.pop()
@@ -182,7 +188,10 @@ def render_weekly_focus(facts: Mapping[str, Any]) -> Message:
         f"{touch}; its cadence is {_days(cadence) if cadence else 'n/a'}.",
     ]
     if facts.get("annual_revenue") is not None:
-        lines.append(f"Annual revenue {_money(facts['annual_revenue'])}" + (f", grade {escape(facts['grade'])}." if facts.get("grade") else "."))
+        lines.append(
+            f"Annual revenue {_money(facts['annual_revenue'])}"
+            + (f", grade {escape(facts['grade'])}." if facts.get("grade") else ".")
+        )
     lines.append("Study their site and news, check who you know there, and book a meeting that adds value.")
     blocks: list[Block] = [
         HeaderBlock(text=truncate("Weekly focus: " + strip_controls(account), MAX_HEADER_TEXT)),
@@ -193,7 +202,9 @@ def render_weekly_focus(facts: Mapping[str, Any]) -> Message:
 
 
 def _tier_label(tier: str | None, grade: str | None) -> str:
-    tier_text = {"key": "key account", "secondary": "secondary account", "prospect": "prospect"}.get(tier or "", tier or "unclassified")
+    tier_text = {"key": "key account", "secondary": "secondary account", "prospect": "prospect"}.get(
+        tier or "", tier or "unclassified"
+    )
     return f"{tier_text}, grade {grade}" if grade else tier_text
 
 

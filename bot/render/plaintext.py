@@ -52,7 +52,9 @@ def message_as_text(message: Message, names: Mapping[str, str] | None = None) ->
             parts = [_element_text({"text": e}, names) for e in block.get("elements", []) if e.get("text")]
             lines.append("  " + " · ".join(parts))
         elif kind == "actions":
-            buttons = [f"[{_element_text(e, names)}]" for e in block.get("elements", []) if e.get("type") == "button"]
+            buttons = [
+                f"[{_element_text(e, names)}]" for e in block.get("elements", []) if e.get("type") == "button"
+            ]
             if buttons:
                 lines.append("  " + " ".join(buttons))
         elif kind == "divider":

@@ -42,7 +42,9 @@ def render(kind: str, facts: Mapping[str, Any]) -> Message:
     try:
         renderer = RENDERERS[kind]
     except KeyError:
-        raise UnknownKind(f"no renderer for message kind {kind!r}; known: {', '.join(sorted(RENDERERS))}") from None
+        raise UnknownKind(
+            f"no renderer for message kind {kind!r}; known: {', '.join(sorted(RENDERERS))}"
+        ) from None
     return renderer(facts)
 
 

@@ -22,14 +22,22 @@ def render_not_found(typed: str, suggestions: list[str]) -> Message:
     """No account by that name (in this workspace); up to three suggestions as buttons."""
     shown = name(typed)
     if not suggestions:
-        body = (f":mag: No account named *{shown}*. If you meant a command, see `/account help`; "
-                "`/account list` shows every account.")
-        return Message(text=user_text(f"No account named {typed}"), blocks=[section(body), context(HELP_HINT)])
+        body = (
+            f":mag: No account named *{shown}*. If you meant a command, see `/account help`; "
+            "`/account list` shows every account."
+        )
+        return Message(
+            text=user_text(f"No account named {typed}"), blocks=[section(body), context(HELP_HINT)]
+        )
     names = ", ".join(f"*{name(s)}*" for s in suggestions[:3])
     buttons = [button(s, f"{OPEN_GRADE}:{i}" if i else OPEN_GRADE, s) for i, s in enumerate(suggestions[:3])]
     return Message(
         text=user_text(f"No account named {typed}. Did you mean {', '.join(suggestions[:3])}?"),
-        blocks=[section(f":mag: No account named *{shown}*. Did you mean {names}?"), actions(*buttons), context(HELP_HINT)],
+        blocks=[
+            section(f":mag: No account named *{shown}*. Did you mean {names}?"),
+            actions(*buttons),
+            context(HELP_HINT),
+        ],
     )
 
 
@@ -41,8 +49,10 @@ def render_ambiguous(typed: str, candidates: list[str]) -> Message:
     return Message(
         text=user_text(f"{typed} could mean {len(candidates)} accounts: {', '.join(candidates[:10])}"),
         blocks=[
-            section(f":twisted_rightwards_arrows: *{name(typed)}* could mean {shown}{more}. Which one? "
-                    "Use the full name."),
+            section(
+                f":twisted_rightwards_arrows: *{name(typed)}* could mean {shown}{more}. Which one? "
+                "Use the full name."
+            ),
             actions(*buttons),
         ],
     )
@@ -51,9 +61,13 @@ def render_ambiguous(typed: str, candidates: list[str]) -> Message:
 def render_refusal(action: str, account: str, owner_user_id: str | None) -> Message:
     """Not allowed: who may do it instead."""
     owner = f"its owner {user_mention(owner_user_id)}" if owner_user_id else "its owner (it has none yet)"
-    body = (f":no_entry: Only {owner} or a workspace admin may {user_text(action)} *{name(account)}*. "
-            "Ask them, or ask an admin to make you the owner.")
-    return Message(text=user_text(f"Only the owner or an admin may {action} {account}."), blocks=[section(body)])
+    body = (
+        f":no_entry: Only {owner} or a workspace admin may {user_text(action)} *{name(account)}*. "
+        "Ask them, or ask an admin to make you the owner."
+    )
+    return Message(
+        text=user_text(f"Only the owner or an admin may {action} {account}."), blocks=[section(body)]
+    )
 
 
 def render_admin_only(action: str) -> Message:
@@ -64,21 +78,24 @@ def render_admin_only(action: str) -> Message:
 ADMIN_CHECK_FAILED = "I couldn't check whether you are a workspace admin just now (Slack did not answer)"
 
 
-def render_admin_check_failed(action: str, account: str | None = None, owner_user_id: str | None = None) -> Message:
+def render_admin_check_failed(
+    action: str, account: str | None = None, owner_user_id: str | None = None
+) -> Message:
     """Not allowed because the admin check itself failed (users.info did not answer): say so, not "not an admin"."""
     what = f"{user_text(action)} *{name(account)}*" if account else user_text(action)
     who = "an admin"
     if account is not None:
-        who = (f"its owner {user_mention(owner_user_id)} or an admin" if owner_user_id
-               else "an admin (it has no owner yet)")
+        who = (
+            f"its owner {user_mention(owner_user_id)} or an admin"
+            if owner_user_id
+            else "an admin (it has no owner yet)"
+        )
     body = f":hourglass: {ADMIN_CHECK_FAILED}. Only {who} may {what}. Please try again in a minute."
     plain = f"{ADMIN_CHECK_FAILED}. Please try again in a minute."
     return Message(text=plain, blocks=[section(body)])
 
 
-NOT_FOR_YOU = (
-    "accountbot is for members of this workspace; guests and people from other organisations can't see its accounts."
-)
+NOT_FOR_YOU = "accountbot is for members of this workspace; guests and people from other organisations can't see its accounts."
 UNCHECKED = "I couldn't check who you are just now (Slack did not answer), so I can't show accounts. Please try again in a minute."
 
 

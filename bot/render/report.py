@@ -47,7 +47,9 @@ def summary_lines(facts: Mapping[str, Any]) -> list[str]:
     if total_moves:
         shown = ", ".join(_move(m) for m in moves[:MAX_MOVES_SHOWN])
         more = total_moves - min(len(moves), MAX_MOVES_SHOWN)
-        moved = f"{_plural(total_moves, 'account')} moved tier or grade: {shown}" + (f" and {more:,} more" if more > 0 else "")
+        moved = f"{_plural(total_moves, 'account')} moved tier or grade: {shown}" + (
+            f" and {more:,} more" if more > 0 else ""
+        )
     else:
         moved = "no account moved tier or grade"
     return [
@@ -64,7 +66,10 @@ def render_portfolio_report(facts: Mapping[str, Any]) -> Message:
     text = truncate(" / ".join(line.replace("*", "").removeprefix(":bar_chart: ") for line in lines), 3000)
     return Message(
         text=text,
-        blocks=[section("\n".join(lines)), context("The quadrant and concentration charts follow as images.")],
+        blocks=[
+            section("\n".join(lines)),
+            context("The quadrant and concentration charts follow as images."),
+        ],
     )
 
 
@@ -86,9 +91,16 @@ def report_pngs(facts: Mapping[str, Any], marker: str) -> list[Png]:
     c_title = f"Revenue concentration, week {week} ({_plural(concentration.n, 'client')})"
     stem = f"portfolio-{week}{marker}"
     return [
-        Png(f"{stem}quadrant.png", q_title, quadrant_alt_text(quadrant, q_title), quadrant_png(quadrant, title=q_title)),
         Png(
-            f"{stem}concentration.png", c_title, concentration_alt_text(concentration, c_title),
+            f"{stem}quadrant.png",
+            q_title,
+            quadrant_alt_text(quadrant, q_title),
+            quadrant_png(quadrant, title=q_title),
+        ),
+        Png(
+            f"{stem}concentration.png",
+            c_title,
+            concentration_alt_text(concentration, c_title),
             concentration_png(concentration, title=c_title),
         ),
     ]

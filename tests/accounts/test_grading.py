@@ -38,8 +38,17 @@ def why(a: Assessment, prefix: str) -> str:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("High", "high"), ("h", "high"), (" MEDIUM ", "medium"), ("m", "medium"), ("L", "low"), ("low", "low"),
-     ("", None), ("   ", None), (None, None)],
+    [
+        ("High", "high"),
+        ("h", "high"),
+        (" MEDIUM ", "medium"),
+        ("m", "medium"),
+        ("L", "low"),
+        ("low", "low"),
+        ("", None),
+        ("   ", None),
+        (None, None),
+    ],
 )
 def test_parse_level_accepts_words_and_letters(raw: str | None, expected: str | None) -> None:
     assert parse_level(raw) == expected
@@ -52,10 +61,14 @@ def test_parse_level_rejects_with_a_readable_message(raw: str) -> None:
     assert repr(raw.strip()) in str(err.value)
 
 
-@pytest.mark.parametrize("field", ["strategic_value", "pain_factor", "profitability", "engagement", "potential"])
+@pytest.mark.parametrize(
+    "field", ["strategic_value", "pain_factor", "profitability", "engagement", "potential"]
+)
 def test_a_malformed_stored_rating_names_the_account_and_the_field(field: str) -> None:
     facts = [AccountFacts(name="Fine", annual_revenue=1.0), AccountFacts(name="Acme", **{field: "huge"})]
-    expected = f"account 'Acme': {field}: 'huge' is not a rating: use high, medium or low (or H, M, L, in any case)"
+    expected = (
+        f"account 'Acme': {field}: 'huge' is not a rating: use high, medium or low (or H, M, L, in any case)"
+    )
     with pytest.raises(ValueError) as err:
         assess_portfolio(facts)
     assert str(err.value) == expected
@@ -67,8 +80,10 @@ def test_a_malformed_stored_rating_names_the_account_and_the_field(field: str) -
 # ---- population, ceilings, tier and revenue rating ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("percent", "n", "expected"), [(10, 30, 3), (20, 30, 6), (25, 30, 8), (10, 1, 1),
-                                                        (25, 1, 1), (10, 0, 0), (10, 31, 4), (25, 4, 1)])
+@pytest.mark.parametrize(
+    ("percent", "n", "expected"),
+    [(10, 30, 3), (20, 30, 6), (25, 30, 8), (10, 1, 1), (25, 1, 1), (10, 0, 0), (10, 31, 4), (25, 4, 1)],
+)
 def test_ceilings_are_integer(percent: int, n: int, expected: int) -> None:
     assert ceil_percent(percent, n) == expected
 
@@ -84,7 +99,10 @@ def test_thirty_clients_split_3_high_3_medium_24_low_and_8_key() -> None:
     )
     assert why(by_rank[3], "revenue medium").endswith("medium is the top 20% (6 place(s))")
     assert why(by_rank[6], "revenue low").endswith("medium needs the top 20% (6 place(s))")
-    assert why(by_rank[7], "tier key") == "tier key: 7 of 30 clients earn more; the key tier is the top 25% (8 place(s))"
+    assert (
+        why(by_rank[7], "tier key")
+        == "tier key: 7 of 30 clients earn more; the key tier is the top 25% (8 place(s))"
+    )
     assert why(by_rank[8], "tier secondary").startswith("tier secondary: 8 of 30 clients earn more;")
 
 
@@ -115,7 +133,9 @@ def test_ties_across_a_boundary_share_the_better_rating() -> None:
     result = assess_portfolio(clients(revenues))
     assert [a.ratings["revenue"] for a in result[:6]] == ["high"] * 5 + ["medium"]
     # the key-tier cut (8 places) is tied too: 7 earn more than both of these, so both are key
-    tied = assess_portfolio(clients([float(100 - i) for i in range(7)] + [50.0, 50.0] + [float(i) for i in range(21, 0, -1)]))
+    tied = assess_portfolio(
+        clients([float(100 - i) for i in range(7)] + [50.0, 50.0] + [float(i) for i in range(21, 0, -1)])
+    )
     assert [a.tier for a in tied[6:10]] == ["key", "key", "key", "secondary"]
 
 
@@ -132,8 +152,15 @@ def test_prospects_are_not_counted_in_the_population() -> None:
 
 @pytest.mark.parametrize(
     ("share", "level", "points"),
-    [(100.0, "high", 0), (75.0001, "high", 0), (75.0, "medium", 1), (50.0, "medium", 1),
-     (49.9999, "low", 2), (0.0, "low", 2), (None, None, 1)],
+    [
+        (100.0, "high", 0),
+        (75.0001, "high", 0),
+        (75.0, "medium", 1),
+        (50.0, "medium", 1),
+        (49.9999, "low", 2),
+        (0.0, "low", 2),
+        (None, None, 1),
+    ],
 )
 def test_wallet_share_boundaries(share: float | None, level: str | None, points: int) -> None:
     a = one(annual_revenue=1.0, wallet_share=share, profit_margin=30.0)
@@ -149,8 +176,16 @@ def test_unknown_wallet_share_is_scored_medium_and_the_reasons_say_so() -> None:
 
 @pytest.mark.parametrize(
     ("margin", "level", "laggard"),
-    [(40.0, "high", False), (25.0, "high", False), (24.999, "medium", False), (10.0, "medium", False),
-     (9.999, "low", False), (0.0, "low", False), (-0.01, "low", True), (-50.0, "low", True)],
+    [
+        (40.0, "high", False),
+        (25.0, "high", False),
+        (24.999, "medium", False),
+        (10.0, "medium", False),
+        (9.999, "low", False),
+        (0.0, "low", False),
+        (-0.01, "low", True),
+        (-50.0, "low", True),
+    ],
 )
 def test_margin_boundaries_and_laggard(margin: float, level: str, laggard: bool) -> None:
     a = one(annual_revenue=1.0, profit_margin=margin)
@@ -162,10 +197,16 @@ def test_margin_boundaries_and_laggard(margin: float, level: str, laggard: bool)
 
 
 def test_minus_zero_margin_reads_as_zero_whatever_comes_first() -> None:
-    result = assess_portfolio([AccountFacts(name="a", profit_margin=0.0), AccountFacts(name="b", profit_margin=-0.0)])
-    flipped = assess_portfolio([AccountFacts(name="b", profit_margin=-0.0), AccountFacts(name="a", profit_margin=0.0)])
-    assert why(result[1], "profitability") == why(flipped[0], "profitability") == (
-        "profitability low: margin 0% is below 10%"
+    result = assess_portfolio(
+        [AccountFacts(name="a", profit_margin=0.0), AccountFacts(name="b", profit_margin=-0.0)]
+    )
+    flipped = assess_portfolio(
+        [AccountFacts(name="b", profit_margin=-0.0), AccountFacts(name="a", profit_margin=0.0)]
+    )
+    assert (
+        why(result[1], "profitability")
+        == why(flipped[0], "profitability")
+        == ("profitability low: margin 0% is below 10%")
     )
 
 
@@ -239,7 +280,9 @@ def test_strategic_floor_lifts_c_to_b(strategic: str) -> None:
 
 
 def test_strategic_floor_does_not_lower_an_a() -> None:
-    assert one(annual_revenue=1.0, wallet_share=10.0, profit_margin=30.0, strategic_value="medium").grade == "A"
+    assert (
+        one(annual_revenue=1.0, wallet_share=10.0, profit_margin=30.0, strategic_value="medium").grade == "A"
+    )
 
 
 def test_shed_flag_makes_c_even_with_a_b_score() -> None:
@@ -269,9 +312,21 @@ def test_strategic_floor_beats_the_flags_but_only_to_b(flagging: dict) -> None:
 
 def test_custom_thresholds_are_used() -> None:
     th = Thresholds(grade_a_from=7, wallet_share_high_above=90.0, margin_medium_from=5.0)
-    a = assess_portfolio([AccountFacts(name="x", annual_revenue=1.0, wallet_share=80.0, profit_margin=6.0)], th)[0]
-    assert (a.ratings["wallet_share"], a.ratings["profitability"], a.score, a.grade) == ("medium", "medium", 8, "A")
-    assert assess_portfolio([AccountFacts(name="x", annual_revenue=1.0, wallet_share=80.0, profit_margin=6.0)])[0].grade == "B"
+    a = assess_portfolio(
+        [AccountFacts(name="x", annual_revenue=1.0, wallet_share=80.0, profit_margin=6.0)], th
+    )[0]
+    assert (a.ratings["wallet_share"], a.ratings["profitability"], a.score, a.grade) == (
+        "medium",
+        "medium",
+        8,
+        "A",
+    )
+    assert (
+        assess_portfolio([AccountFacts(name="x", annual_revenue=1.0, wallet_share=80.0, profit_margin=6.0)])[
+            0
+        ].grade
+        == "B"
+    )
 
 
 # ---- next step ---------------------------------------------------------------------------------------
@@ -285,8 +340,11 @@ def test_next_step_names_the_margin_that_lifts_to_b() -> None:
 def test_next_step_prefers_the_smallest_change() -> None:
     # 10 clients: 1 high place, 2 medium places. The target ranks second: revenue medium.
     bigger = [AccountFacts(name=f"b{i}", annual_revenue=1000.0 * (i + 1)) for i in range(8)]
-    facts = [*bigger, AccountFacts(name="top", annual_revenue=50_000.0),
-             AccountFacts(name="t", annual_revenue=20_000.0, wallet_share=10.0, profit_margin=5.0)]
+    facts = [
+        *bigger,
+        AccountFacts(name="top", annual_revenue=50_000.0),
+        AccountFacts(name="t", annual_revenue=20_000.0, wallet_share=10.0, profit_margin=5.0),
+    ]
     a = assess_portfolio(facts)[-1]
     assert (a.ratings["revenue"], a.score, a.grade) == ("medium", 6, "B")  # 4 + 0 + 2
     # profitability low -> high (two steps) would give A too; revenue medium -> high is one step
@@ -304,7 +362,9 @@ def test_next_step_ties_on_size_go_to_profitability_then_pain() -> None:
 
 def test_next_step_is_none_when_no_single_change_lifts() -> None:
     # B at 5 needs +3 for A: no single factor moves that far (revenue is already high, pain is low)
-    a = one(annual_revenue=1.0, wallet_share=90.0, profit_margin=5.0, pain_factor="medium", strategic_value="low")
+    a = one(
+        annual_revenue=1.0, wallet_share=90.0, profit_margin=5.0, pain_factor="medium", strategic_value="low"
+    )
     assert (a.score, a.grade) == (5, "B")
     assert a.next_step is None
 
@@ -316,9 +376,14 @@ def test_next_step_for_a_laggard_is_to_stop_losing_money() -> None:
 
 def test_next_step_for_a_laggard_when_the_medium_line_is_zero() -> None:
     th = Thresholds(margin_medium_from=0.0)
-    a = assess_portfolio([AccountFacts(name="x", annual_revenue=1.0, wallet_share=90.0, profit_margin=-3.0)], th)[0]
+    a = assess_portfolio(
+        [AccountFacts(name="x", annual_revenue=1.0, wallet_share=90.0, profit_margin=-3.0)], th
+    )[0]
     assert (a.ratings["profitability"], a.flags, a.grade, a.score) == ("low", ["laggard"], "C", 6)
-    assert a.next_step == "bring the profit margin to 0% or above (no longer a laggard), profitability medium -> B"
+    assert (
+        a.next_step
+        == "bring the profit margin to 0% or above (no longer a laggard), profitability medium -> B"
+    )
 
 
 def test_next_step_with_explicit_profitability_omits_the_margin() -> None:
@@ -332,8 +397,19 @@ def test_next_step_names_the_revenue_needed() -> None:
     # profitability high gives 4 (no); revenue high gives 6 but is two steps; strategic medium gives B in one
     assert a.next_step == "raise strategic value to medium -> B"
     big = [AccountFacts(name=f"b{i}", annual_revenue=1000.0 * (i + 1)) for i in range(9)]
-    d = assess_portfolio([*big, AccountFacts(name="d", annual_revenue=10.0, wallet_share=90.0, profit_margin=30.0,
-                                             pain_factor="low", strategic_value="high")])[-1]
+    d = assess_portfolio(
+        [
+            *big,
+            AccountFacts(
+                name="d",
+                annual_revenue=10.0,
+                wallet_share=90.0,
+                profit_margin=30.0,
+                pain_factor="low",
+                strategic_value="high",
+            ),
+        ]
+    )[-1]
     assert (d.score, d.grade) == (6, "B")  # 2 + 2 + 0 + 2
     assert d.next_step == "raise revenue to medium (annual revenue >= 8,000, top 20% of clients) -> A"
 
@@ -341,11 +417,14 @@ def test_next_step_names_the_revenue_needed() -> None:
 def test_next_step_for_a_client_without_revenue_counts_it_into_the_population() -> None:
     # 9 ranked clients; recording a revenue makes N = 10: 1 high place, so it must reach the top revenue
     big = [AccountFacts(name=f"b{i}", annual_revenue=1000.0 * (i + 1)) for i in range(9)]
-    d = assess_portfolio([*big, AccountFacts(name="d", wallet_share=90.0, profit_margin=30.0,
-                                             strategic_value="high")])[-1]
+    d = assess_portfolio(
+        [*big, AccountFacts(name="d", wallet_share=90.0, profit_margin=30.0, strategic_value="high")]
+    )[-1]
     assert (d.score, d.grade) == (6, "B")
     assert d.next_step == "raise revenue to medium (annual revenue >= 8,000, top 20% of clients) -> A"
-    alone = assess_portfolio([AccountFacts(name="d", wallet_share=90.0, profit_margin=30.0, strategic_value="high")])
+    alone = assess_portfolio(
+        [AccountFacts(name="d", wallet_share=90.0, profit_margin=30.0, strategic_value="high")]
+    )
     # alone, any revenue makes it the top client: high, not merely medium
     assert alone[0].next_step == "raise revenue to high (any recorded annual revenue above 0 will do) -> A"
 
@@ -354,7 +433,9 @@ def test_next_step_revenue_names_the_band_a_tie_really_reaches() -> None:
     # 10 clients, two tied at the top: the medium threshold (2nd highest) ties with the top, so it is high
     top = [AccountFacts(name="t1", annual_revenue=9_000.0), AccountFacts(name="t2", annual_revenue=9_000.0)]
     rest = [AccountFacts(name=f"r{i}", annual_revenue=100.0 + i) for i in range(7)]
-    d = AccountFacts(name="d", annual_revenue=50.0, wallet_share=90.0, profit_margin=30.0, strategic_value="high")
+    d = AccountFacts(
+        name="d", annual_revenue=50.0, wallet_share=90.0, profit_margin=30.0, strategic_value="high"
+    )
     a = assess_portfolio([*top, *rest, d])[-1]
     assert (a.score, a.grade) == (6, "B")
     assert a.next_step == "raise revenue to high (annual revenue >= 9,000, top 10% of clients) -> A"
@@ -382,7 +463,13 @@ def test_explicit_engagement_and_potential_win() -> None:
 
 @pytest.mark.parametrize(
     ("share", "fit", "potential"),
-    [(49.99, None, "high"), (50.0, None, "low"), (None, None, "low"), (90.0, "ideal", "high"), (90.0, "lead", "low")],
+    [
+        (49.99, None, "high"),
+        (50.0, None, "low"),
+        (None, None, "low"),
+        (90.0, "ideal", "high"),
+        (90.0, "lead", "low"),
+    ],
 )
 def test_potential_from_wallet_share_or_fit(share: float | None, fit: str | None, potential: str) -> None:
     a = one(annual_revenue=1.0, wallet_share=share, prospect_fit=fit, engagement="high")
@@ -399,7 +486,12 @@ def test_potential_from_wallet_share_or_fit(share: float | None, fit: str | None
 
 @pytest.mark.parametrize(
     ("engagement", "potential", "quadrant"),
-    [("high", "high", "key"), ("high", "low", "maintenance"), ("low", "high", "growth"), ("low", "low", "service")],
+    [
+        ("high", "high", "key"),
+        ("high", "low", "maintenance"),
+        ("low", "high", "growth"),
+        ("low", "low", "service"),
+    ],
 )
 def test_quadrants(engagement: str, potential: str, quadrant: str) -> None:
     a = one(annual_revenue=1.0, engagement=engagement, potential=potential)
@@ -420,23 +512,43 @@ def test_treatment_by_grade_and_key_tier_checkup() -> None:
     assert c.treatment == "No sponsor, great customer service; meet every 90 days."
     key_c = one(annual_revenue=1.0, profit_margin=-1.0)
     assert (key_c.tier, key_c.grade) == ("key", "C")
-    assert key_c.treatment.startswith(f"No sponsor, great customer service; meet every {DEFAULT_THRESHOLDS.cadence_key_max_days} days.")
+    assert key_c.treatment.startswith(
+        f"No sponsor, great customer service; meet every {DEFAULT_THRESHOLDS.cadence_key_max_days} days."
+    )
 
 
 def test_prospects_are_not_graded_but_show_known_ratings() -> None:
     a = one(stage="prospect", wallet_share=20.0, profit_margin=12.0, prospect_fit="ideal", pain_factor="m")
     assert (a.tier, a.grade, a.score, a.flags) == ("prospect", None, None, [])
-    assert a.ratings == {"revenue": None, "wallet_share": "low", "profitability": "medium",
-                         "strategic_value": "low", "pain_factor": "medium"}
+    assert a.ratings == {
+        "revenue": None,
+        "wallet_share": "low",
+        "profitability": "medium",
+        "strategic_value": "low",
+        "pain_factor": "medium",
+    }
     assert a.quadrant == "growth"
     assert a.treatment.startswith("Prospect, ideal fit")
     assert one(stage="prospect").treatment.startswith("Prospect, lead to qualify")
 
 
 def test_one_assessment_per_input_in_order_with_ids() -> None:
-    facts = [AccountFacts(name=n, annual_revenue=r, id=i) for i, (n, r) in enumerate([("b", 1.0), ("a", None), ("c", 3.0)])]
+    facts = [
+        AccountFacts(name=n, annual_revenue=r, id=i)
+        for i, (n, r) in enumerate([("b", 1.0), ("a", None), ("c", 3.0)])
+    ]
     result = assess_portfolio(facts)
     assert [(a.name, a.id) for a in result] == [("b", 0), ("a", 1), ("c", 2)]
     assert assess_portfolio([]) == []
-    assert set(result[0].to_dict()) == {"name", "tier", "grade", "score", "quadrant", "ratings", "flags", "reasons",
-                                        "next_step", "treatment"}
+    assert set(result[0].to_dict()) == {
+        "name",
+        "tier",
+        "grade",
+        "score",
+        "quadrant",
+        "ratings",
+        "flags",
+        "reasons",
+        "next_step",
+        "treatment",
+    }

@@ -15,8 +15,14 @@ def test_defaults_are_consistent() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"revenue_medium_percent": 5}, "REVENUE_MEDIUM_PERCENT (5) must be at least REVENUE_HIGH_PERCENT (10)"),
-        ({"wallet_share_medium_from": 80.0}, "WALLET_SHARE_HIGH_ABOVE (75.0) must be at least WALLET_SHARE_MEDIUM_FROM (80.0)"),
+        (
+            {"revenue_medium_percent": 5},
+            "REVENUE_MEDIUM_PERCENT (5) must be at least REVENUE_HIGH_PERCENT (10)",
+        ),
+        (
+            {"wallet_share_medium_from": 80.0},
+            "WALLET_SHARE_HIGH_ABOVE (75.0) must be at least WALLET_SHARE_MEDIUM_FROM (80.0)",
+        ),
         ({"margin_high_from": 5.0}, "MARGIN_HIGH_FROM (5.0) must be at least MARGIN_MEDIUM_FROM (10.0)"),
         ({"grade_b_from": 9}, "GRADE_A_FROM (8) must be at least GRADE_B_FROM (9)"),
         ({"margin_medium_from": -1.0}, "MARGIN_MEDIUM_FROM (-1.0) must be at least 0"),

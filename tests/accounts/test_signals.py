@@ -32,11 +32,20 @@ TH = Thresholds()
 
 def acc(**kw: object) -> AccountState:
     base = dict(
-        id=1, name="Acme", tier="key", grade="A", owner="U1", annual_revenue=1e6,
-        sponsor_user_id="U8", sponsor_level="executive", last_touch=NOW, last_review=NOW,
+        id=1,
+        name="Acme",
+        tier="key",
+        grade="A",
+        owner="U1",
+        annual_revenue=1e6,
+        sponsor_user_id="U8",
+        sponsor_level="executive",
+        last_touch=NOW,
+        last_review=NOW,
         decision_makers=2,
         window_touches=(ContactTouches("Ann", 1, ("U2",)), ContactTouches("Bob", 1, ("U3",))),
-        revenue_recent=100.0, revenue_prior=100.0,
+        revenue_recent=100.0,
+        revenue_prior=100.0,
     )
     base.update(kw)
     return AccountState(**base)  # type: ignore[arg-type]
@@ -45,9 +54,15 @@ def acc(**kw: object) -> AccountState:
 @pytest.mark.parametrize(
     ("tier", "grade", "expected"),
     [
-        ("key", "A", 14), ("key", "B", 30), ("key", "C", 30), ("key", None, 30),
-        ("secondary", "A", 14), ("secondary", "B", 30), ("secondary", "C", 90),
-        ("prospect", None, None), ("secondary", None, None),
+        ("key", "A", 14),
+        ("key", "B", 30),
+        ("key", "C", 30),
+        ("key", None, 30),
+        ("secondary", "A", 14),
+        ("secondary", "B", 30),
+        ("secondary", "C", 90),
+        ("prospect", None, None),
+        ("secondary", None, None),
     ],
 )
 def test_cadence_days(tier: str, grade: str | None, expected: int | None) -> None:
@@ -68,14 +83,17 @@ def test_healthy_account_says_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("tier", "grade", "cadence"), [("key", "A", 14), ("key", "B", 30), ("key", "C", 30), ("secondary", "A", 14)]
+    ("tier", "grade", "cadence"),
+    [("key", "A", 14), ("key", "B", 30), ("key", "C", 30), ("secondary", "A", 14)],
 )
 def test_stale_boundary(tier: str, grade: str, cadence: int) -> None:
     at_limit = acc(tier=tier, grade=grade, last_touch=NOW - timedelta(days=cadence))
     assert stale(at_limit, NOW, TH) is None
     just_over = acc(tier=tier, grade=grade, last_touch=NOW - timedelta(days=cadence, seconds=1))
     item = stale(just_over, NOW, TH)
-    assert item is not None and item.details["days_since"] == cadence and item.details["cadence_days"] == cadence
+    assert (
+        item is not None and item.details["days_since"] == cadence and item.details["cadence_days"] == cadence
+    )
 
 
 def test_stale_only_for_key_or_a() -> None:
@@ -226,7 +244,11 @@ def test_section_order_is_fixed() -> None:
     digest = build_digest("U1", NOW.date(), [bad], NOW, TH)
     assert digest is not None
     assert [s.name for s in digest.sections] == [
-        "stale", "single_point_of_failure", "checkup_due", "sponsor_missing", "revenue_drop",
+        "stale",
+        "single_point_of_failure",
+        "checkup_due",
+        "sponsor_missing",
+        "revenue_drop",
     ]
 
 
@@ -257,9 +279,18 @@ def test_focus_lookback_covers_three_previous_weeks() -> None:
 
 def _assessment(tier: str, grade: str | None) -> Assessment:
     return Assessment(
-        name="Acme", tier=tier, grade=grade, score=9, quadrant="key",  # type: ignore[arg-type]
-        ratings={}, reasons=["tier key: top 25%", "revenue high: top 10%", "score 9 = revenue 6 + ...",
-                             "grade A: score 9 is at least 8"],
+        name="Acme",
+        tier=tier,
+        grade=grade,
+        score=9,
+        quadrant="key",  # type: ignore[arg-type]
+        ratings={},
+        reasons=[
+            "tier key: top 25%",
+            "revenue high: top 10%",
+            "score 9 = revenue 6 + ...",
+            "grade A: score 9 is at least 8",
+        ],
         next_step="raise profitability to high -> A" if grade != "A" else None,
     )
 
@@ -273,7 +304,9 @@ def test_tier_change() -> None:
     grade_only = tier_change(1, "key", "A", _assessment("key", "B"))
     assert grade_only is not None and grade_only.old_grade == "A"
     assert grade_only.reasons == (
-        "score 9 = revenue 6 + ...", "grade A: score 9 is at least 8", "next step: raise profitability to high -> A"
+        "score 9 = revenue 6 + ...",
+        "grade A: score 9 is at least 8",
+        "next step: raise profitability to high -> A",
     )
     tier_only = tier_change(1, "secondary", "A", _assessment("key", "A"))
     assert tier_only is not None and tier_only.reasons == ("tier key: top 25%",)
@@ -314,10 +347,16 @@ def test_due_week_from_monday_nine_local() -> None:
     assert due_week(datetime(2026, 11, 22, 19, 59, tzinfo=UTC), "Pacific/Auckland") is None
     # ...while for UTC it is still Sunday: last week's focus is still the due one.
     assert due_week(datetime(2026, 11, 22, 19, 59, tzinfo=UTC), "UTC") == ("2026-W47", date(2026, 11, 16))
-    assert due_week(datetime(2026, 11, 22, 20, 0, tzinfo=UTC), "Pacific/Auckland") == ("2026-W48", date(2026, 11, 23))
+    assert due_week(datetime(2026, 11, 22, 20, 0, tzinfo=UTC), "Pacific/Auckland") == (
+        "2026-W48",
+        date(2026, 11, 23),
+    )
     # Honolulu: Monday 09:00 local is Monday 19:00 UTC.
     assert due_week(datetime(2026, 11, 23, 18, 0, tzinfo=UTC), "Pacific/Honolulu") is None
-    assert due_week(datetime(2026, 11, 23, 19, 0, tzinfo=UTC), "Pacific/Honolulu") == ("2026-W48", date(2026, 11, 23))
+    assert due_week(datetime(2026, 11, 23, 19, 0, tzinfo=UTC), "Pacific/Honolulu") == (
+        "2026-W48",
+        date(2026, 11, 23),
+    )
     # Berlin, the Monday after the DST change: 09:00 CET = 08:00 UTC.
     assert due_week(datetime(2026, 10, 26, 7, 59, tzinfo=UTC), "Europe/Berlin") is None
     assert due_week(datetime(2026, 10, 26, 8, 0, tzinfo=UTC), "Europe/Berlin")[0] == "2026-W44"  # type: ignore[index]

@@ -129,7 +129,9 @@ def test_signals_outside_the_shortcut_never_fire_for_unwatched_accounts(
     assert set(section_items(a, now, th)) <= _BEYOND_WATCHED
 
 
-def reference_facts(accounts: list[AccountState], now: datetime, th: Thresholds, owner: str, day: date) -> dict[str, Any] | None:
+def reference_facts(
+    accounts: list[AccountState], now: datetime, th: Thresholds, owner: str, day: date
+) -> dict[str, Any] | None:
     """Every signal for every account, then each section sorted by urgency and capped by hand."""
     found: dict[str, list[Any]] = {name: [] for name in SECTIONS}
     for a in accounts:

@@ -172,7 +172,9 @@ class BotHarness:
         )
         return self.client.post_payload(payload, **sign_kw)
 
-    def post_event(self, event: dict[str, Any], *, team_id: str | None = None, **sign_kw: Any) -> httpx.Response:
+    def post_event(
+        self, event: dict[str, Any], *, team_id: str | None = None, **sign_kw: Any
+    ) -> httpx.Response:
         """An Events API event_callback wrapping `event`."""
         return self.client.post_json(event_callback_body(event, team_id=team_id or self.team_id), **sign_kw)
 
@@ -197,9 +199,9 @@ class BotHarness:
         if url is None:
             raise AssertionError("that request carried no response_url (App Home / modal clicks have none)")
         path = httpx.URL(url).path
-        return self.fake_slack.wait_for("response", count=count, timeout=timeout, where=lambda c: c.path == path)[
-            count - 1
-        ]
+        return self.fake_slack.wait_for(
+            "response", count=count, timeout=timeout, where=lambda c: c.path == path
+        )[count - 1]
 
     def followups(self, resp: httpx.Response) -> list[SlackCall]:
         """The response_url posts made for `resp` so far (no waiting)."""

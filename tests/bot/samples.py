@@ -53,9 +53,14 @@ def _name(i: int, hostile: bool) -> str:
 def _assessments(n: int, hostile: bool) -> list[Assessment]:
     facts = [
         AccountFacts(
-            name=_name(i, hostile), id=i + 1, annual_revenue=2_000_000 / (i + 1), wallet_share=40 + i % 50,
-            profit_margin=-5 if i % 7 == 3 else 30 - i % 25, strategic_value="high" if i == 0 else None,
-            pain_factor="high" if i % 7 == 3 else "low", stage="prospect" if i % 11 == 4 else "client",
+            name=_name(i, hostile),
+            id=i + 1,
+            annual_revenue=2_000_000 / (i + 1),
+            wallet_share=40 + i % 50,
+            profit_margin=-5 if i % 7 == 3 else 30 - i % 25,
+            strategic_value="high" if i == 0 else None,
+            pain_factor="high" if i % 7 == 3 else "low",
+            stage="prospect" if i % 11 == 4 else "client",
         )
         for i in range(n)
     ]
@@ -63,8 +68,17 @@ def _assessments(n: int, hostile: bool) -> list[Assessment]:
     if hostile:
         verdicts = [
             Assessment(
-                name=v.name, tier=v.tier, grade=v.grade, score=v.score, quadrant=v.quadrant, ratings=v.ratings,
-                flags=[*v.flags, EVIL * 3], reasons=[EVIL * 20] * 40, next_step=EVIL * 100, treatment=EVIL * 100, id=v.id,
+                name=v.name,
+                tier=v.tier,
+                grade=v.grade,
+                score=v.score,
+                quadrant=v.quadrant,
+                ratings=v.ratings,
+                flags=[*v.flags, EVIL * 3],
+                reasons=[EVIL * 20] * 40,
+                next_step=EVIL * 100,
+                treatment=EVIL * 100,
+                id=v.id,
             )
             for v in verdicts
         ]
@@ -80,9 +94,17 @@ def _summary(a: Assessment, i: int, hostile: bool) -> AccountSummary:
     snoozed = NOW + timedelta(days=7) if i % 9 == 5 else None
     overdue = bool(cadence) and snoozed is None and (days_since is None or days_since > (cadence or 0))
     return AccountSummary(
-        id=a.id or i, name=a.name, owner_user_id="U0OWNER01", stage="prospect" if a.tier == "prospect" else "client",
-        annual_revenue=2_000_000 / (i + 1), assessment=a, last_touch_at=last, days_since_touch=days_since,
-        cadence_days=cadence, snoozed_until=snoozed, overdue=overdue,
+        id=a.id or i,
+        name=a.name,
+        owner_user_id="U0OWNER01",
+        stage="prospect" if a.tier == "prospect" else "client",
+        annual_revenue=2_000_000 / (i + 1),
+        assessment=a,
+        last_touch_at=last,
+        days_since_touch=days_since,
+        cadence_days=cadence,
+        snoozed_until=snoozed,
+        overdue=overdue,
     )
 
 
@@ -103,13 +125,28 @@ def _contacts(n: int, hostile: bool) -> list[ContactView]:
 
 def _card(a: Assessment, s: AccountSummary, hostile: bool) -> AccountCard:
     return AccountCard(
-        summary=s, owner=None, sponsor_user_id="U0SPONSOR" if not hostile else "<!channel>",
-        sponsor_level="executive", wallet_share=40, profit_margin=30, profitability=None,
-        strategic_value="high", pain_factor=None, engagement=None, potential=None,
+        summary=s,
+        owner=None,
+        sponsor_user_id="U0SPONSOR" if not hostile else "<!channel>",
+        sponsor_level="executive",
+        wallet_share=40,
+        profit_margin=30,
+        profitability=None,
+        strategic_value="high",
+        pain_factor=None,
+        engagement=None,
+        potential=None,
         aliases=[EVIL] if hostile else ["ACME"],
-        last_touch=TouchView(NOW - timedelta(days=20), EVIL if hostile else "call", EVIL if hostile else "Bob Stone",
-                             "U0OWNER01", EVIL * 50 if hostile else "renewal"),
-        decision_makers=1, active_contacts=2, snooze_reason=EVIL * 30 if hostile else None,
+        last_touch=TouchView(
+            NOW - timedelta(days=20),
+            EVIL if hostile else "call",
+            EVIL if hostile else "Bob Stone",
+            "U0OWNER01",
+            EVIL * 50 if hostile else "renewal",
+        ),
+        decision_makers=1,
+        active_contacts=2,
+        snooze_reason=EVIL * 30 if hostile else None,
     )
 
 
@@ -125,11 +162,21 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
     n = 40 if hostile else 3
     states = [
         AccountState(
-            id=i + 1, name=_name(i, hostile), tier="key", grade="A", owner="U0OWNER01", annual_revenue=1e6 - i,
-            last_touch=None, decision_makers=i % 2, sole_decision_maker=(EVIL if hostile else "Jane Doe") if i % 2 else None,
-            window_touches=(ContactTouches(EVIL if hostile else "Jane Doe", 9, ("U0COLLEAG",)),
-                            ContactTouches("B", 1, ("U0OTHER1",))),
-            revenue_recent=10.0, revenue_prior=100.0,
+            id=i + 1,
+            name=_name(i, hostile),
+            tier="key",
+            grade="A",
+            owner="U0OWNER01",
+            annual_revenue=1e6 - i,
+            last_touch=None,
+            decision_makers=i % 2,
+            sole_decision_maker=(EVIL if hostile else "Jane Doe") if i % 2 else None,
+            window_touches=(
+                ContactTouches(EVIL if hostile else "Jane Doe", 9, ("U0COLLEAG",)),
+                ContactTouches("B", 1, ("U0OTHER1",)),
+            ),
+            revenue_recent=10.0,
+            revenue_prior=100.0,
         )
         for i in range(n)
     ]
@@ -139,9 +186,15 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
     change = tier_change(1, "secondary", "C", verdict)
     assert digest is not None and focus is not None and change is not None
     news = {
-        "account": _name(0, hostile), "account_id": 1, "title": EVIL * 20 if hostile else "Acme opens a plant",
-        "link": "javascript:alert(1)" if hostile else "https://news.example/acme", "source": EVIL if hostile else "Example News",
-        "published": NOW.isoformat(), "tier": "key", "grade": "A", "mention_id": 7,
+        "account": _name(0, hostile),
+        "account_id": 1,
+        "title": EVIL * 20 if hostile else "Acme opens a plant",
+        "link": "javascript:alert(1)" if hostile else "https://news.example/acme",
+        "source": EVIL if hostile else "Example News",
+        "published": NOW.isoformat(),
+        "tier": "key",
+        "grade": "A",
+        "mention_id": 7,
     }
     return {
         "outbox_digest": lambda: render("digest", digest.to_facts()),
@@ -163,14 +216,27 @@ def _report_facts(n: int, hostile: bool) -> dict[str, object]:
     quadrants = ("key", "growth", "maintenance", "service")
     accounts = [
         ChartAccount(
-            name=_name(i, hostile), tier="key" if i < n // 4 + 1 else "secondary", grade="ABC"[i % 3],
-            annual_revenue=1e6 / (i + 1), engagement_pairs=i % 6, engagement=None, potential=None,
-            wallet_share=float(i % 100), prospect_fit=None, quadrant=quadrants[i % 4],
+            name=_name(i, hostile),
+            tier="key" if i < n // 4 + 1 else "secondary",
+            grade="ABC"[i % 3],
+            annual_revenue=1e6 / (i + 1),
+            engagement_pairs=i % 6,
+            engagement=None,
+            potential=None,
+            wallet_share=float(i % 100),
+            prospect_fit=None,
+            quadrant=quadrants[i % 4],
         )
         for i in range(n)
     ]
     moves = [
-        {"account": _name(i, hostile), "old_tier": "secondary", "new_tier": "key", "old_grade": "C", "new_grade": EVIL if hostile else "A"}
+        {
+            "account": _name(i, hostile),
+            "old_tier": "secondary",
+            "new_tier": "key",
+            "old_grade": "C",
+            "new_grade": EVIL if hostile else "A",
+        }
         for i in range(n)
     ]
     return summary_facts(accounts, Thresholds(), moves, "2026-W48", date(2026, 11, 23))
@@ -184,8 +250,14 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
     prospect_card = _card(verdicts[4], rows[4], hostile)
     contacts = _contacts(300 if hostile else 4, hostile)
     spof = [
-        SpofWarning(r, ["decision_makers", "concentration"] if i % 2 else ["decision_makers"], i % 2,
-                    EVIL if hostile else "Jane Doe", 85, "U0COLLEAG" if i % 3 else None)
+        SpofWarning(
+            r,
+            ["decision_makers", "concentration"] if i % 2 else ["decision_makers"],
+            i % 2,
+            EVIL if hostile else "Jane Doe",
+            85,
+            "U0COLLEAG" if i % 3 else None,
+        )
         for i, r in enumerate(rows[: (200 if hostile else 2)])
     ]
     groups: dict[str, list[AccountSummary]] = {}
@@ -193,9 +265,18 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         groups.setdefault(r.grade or "prospect", []).append(r)
     home = HomeData(viewer="U0OWNER01", groups=groups, focus=rows[0], spof=spof)
     feeds = [
-        FeedView(i, (f"https://news.example/{i}.rss" if not hostile else "javascript:alert(1)//" + EVIL),
-                 None if i % 2 else rows[i].name, "C0NEWS" if i % 2 else None, 30, NOW if i % 3 else None,
-                 (EVIL * 30) if (hostile or i == 2) else None, None, 0, None)
+        FeedView(
+            i,
+            (f"https://news.example/{i}.rss" if not hostile else "javascript:alert(1)//" + EVIL),
+            None if i % 2 else rows[i].name,
+            "C0NEWS" if i % 2 else None,
+            30,
+            NOW if i % 3 else None,
+            (EVIL * 30) if (hostile or i == 2) else None,
+            None,
+            0,
+            None,
+        )
         for i in range(200 if hostile else 3)
     ]
     typed = EVIL * 40 if hostile else "Acme Crop"
@@ -218,7 +299,9 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "refusal": lambda: render_refusal("change the pain factor of", rows[0].name, "U0OWNER01"),
         "refusal_no_owner": lambda: render_refusal("snooze", rows[0].name, None),
         "admin_only": lambda: render_admin_only("add workspace news feeds"),
-        "done": lambda: render_done("Snoozed *Acme Corp* until 2026-12-08.", "Still key tier, grade A (score 12)."),
+        "done": lambda: render_done(
+            "Snoozed *Acme Corp* until 2026-12-08.", "Still key tier, grade A (score 12)."
+        ),
         "slack_failed": lambda: render_slack_failed("the answer"),
         "focus": lambda: render_focus(rows[0]),
         "focus_none": lambda: render_focus(None),
@@ -227,8 +310,12 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "home": lambda: render_home(home, NOW),
         "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), NOW),
         "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24)),
-        "modal_log_touch_no_contacts": lambda: render_log_touch_modal(1, rows[0].name, [], date(2026, 11, 24)),
-        "modal_touch_logged": lambda: render_touch_logged(rows[0].name, "call", contacts[0].name, date(2026, 11, 24)),
+        "modal_log_touch_no_contacts": lambda: render_log_touch_modal(
+            1, rows[0].name, [], date(2026, 11, 24)
+        ),
+        "modal_touch_logged": lambda: render_touch_logged(
+            rows[0].name, "call", contacts[0].name, date(2026, 11, 24)
+        ),
         "modal_card": lambda: render_card_modal(card_blocks(card), card.name),
         "modal_reply": lambda: render_reply_modal(render_refusal("snooze", rows[0].name, "U0OWNER01").blocks),
     }

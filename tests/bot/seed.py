@@ -38,21 +38,42 @@ def account(session: Session, name: str, team: str = TEAM, **fields: Any) -> Acc
     return acc
 
 
-def contact(session: Session, acc: Account, name: str, role: str = "user", title: str | None = None) -> Contact:
-    c = Contact(team_id=acc.team_id, account_id=acc.id, name=name, name_key=name_key(name), role=role, title=title, active=True)
+def contact(
+    session: Session, acc: Account, name: str, role: str = "user", title: str | None = None
+) -> Contact:
+    c = Contact(
+        team_id=acc.team_id,
+        account_id=acc.id,
+        name=name,
+        name_key=name_key(name),
+        role=role,
+        title=title,
+        active=True,
+    )
     session.add(c)
     session.flush()
     return c
 
 
 def touch(
-    session: Session, acc: Account, days_ago: float, kind: str = "meeting", who: Contact | None = None,
-    colleague: str = OWNER, note: str | None = None,
+    session: Session,
+    acc: Account,
+    days_ago: float,
+    kind: str = "meeting",
+    who: Contact | None = None,
+    colleague: str = OWNER,
+    note: str | None = None,
 ) -> Interaction:
     when = NOW - timedelta(days=days_ago)
     row = Interaction(
-        team_id=acc.team_id, account_id=acc.id, occurred_at=when, kind=kind,
-        contact_id=who.id if who else None, colleague=colleague, note=note, created_by=colleague,
+        team_id=acc.team_id,
+        account_id=acc.id,
+        occurred_at=when,
+        kind=kind,
+        contact_id=who.id if who else None,
+        colleague=colleague,
+        note=note,
+        created_by=colleague,
         dedup_key=touch_dedup_key(acc.id, when, kind, who.id if who else None, colleague, note),
     )
     session.add(row)
@@ -64,13 +85,46 @@ def portfolio(session: Session, team: str = TEAM) -> dict[str, Account]:
     """A small realistic workspace: two key accounts, a B, a C, a prospect; one with contacts and touches."""
     accs = {
         "Acme Corp": account(
-            session, "Acme Corp", team, owner_user_id=OWNER, annual_revenue=2_000_000, wallet_share=40,
-            profit_margin=30, strategic_value="high", pain_factor="low", aliases=["ACME", "Acme Inc"],
-            sponsor_user_id=OWNER, sponsor_level="executive",
+            session,
+            "Acme Corp",
+            team,
+            owner_user_id=OWNER,
+            annual_revenue=2_000_000,
+            wallet_share=40,
+            profit_margin=30,
+            strategic_value="high",
+            pain_factor="low",
+            aliases=["ACME", "Acme Inc"],
+            sponsor_user_id=OWNER,
+            sponsor_level="executive",
         ),
-        "Globex": account(session, "Globex", team, owner_user_id=OWNER, annual_revenue=1_500_000, wallet_share=80, profit_margin=12),
-        "Initech": account(session, "Initech", team, owner_user_id=STRANGER, annual_revenue=400_000, profit_margin=5, pain_factor="high"),
-        "Umbrella": account(session, "Umbrella", team, owner_user_id=OWNER, annual_revenue=300_000, wallet_share=55, profit_margin=15),
+        "Globex": account(
+            session,
+            "Globex",
+            team,
+            owner_user_id=OWNER,
+            annual_revenue=1_500_000,
+            wallet_share=80,
+            profit_margin=12,
+        ),
+        "Initech": account(
+            session,
+            "Initech",
+            team,
+            owner_user_id=STRANGER,
+            annual_revenue=400_000,
+            profit_margin=5,
+            pain_factor="high",
+        ),
+        "Umbrella": account(
+            session,
+            "Umbrella",
+            team,
+            owner_user_id=OWNER,
+            annual_revenue=300_000,
+            wallet_share=55,
+            profit_margin=15,
+        ),
         "Hooli": account(session, "Hooli", team, stage="prospect", owner_user_id=OWNER, prospect_fit="ideal"),
     }
     acme = accs["Acme Corp"]

@@ -39,8 +39,13 @@ def test_every_rendered_button_is_handled(tmp_path: Path) -> None:
     ids -= {"kind", "contact"}  # inputs inside the Log-touch modal: read on submission, not clicked
     assert {"open_grade", "log_touch", "snooze_week", "snooze_month", "share_card", "list_page"} <= ids
 
-    settings = load_settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}", slack_signing_secret="s",
-                             slack_bot_token="xoxb-0-0-x", slack_api_url="http://127.0.0.1:9/api/")
+    settings = load_settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        slack_signing_secret="s",
+        slack_bot_token="xoxb-0-0-x",
+        slack_api_url="http://127.0.0.1:9/api/",
+    )
     engine = make_engine(settings.database_url)
     app = create_app(BotContext(settings=settings, sessions=session_factory(engine)))
     listeners = app._listeners  # Bolt keeps its registered listeners here

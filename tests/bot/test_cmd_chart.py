@@ -77,7 +77,8 @@ def test_someone_without_accounts_gets_the_whole_workspace(bot_server: BotHarnes
     mine = ask(bot, "chart quadrant mine", user_id=NOBODY)
     assert "your 0 accounts" in mine["text"] and "/account chart quadrant all" in all_text(mine)
     assert [f["title"] for f in bot.fake_slack.shared_files("D0NOBODY1")] == [
-        "Portfolio quadrant: all accounts (5)", "Portfolio quadrant: your accounts (0)",
+        "Portfolio quadrant: all accounts (5)",
+        "Portfolio quadrant: your accounts (0)",
     ]
 
 
@@ -86,7 +87,10 @@ def test_concentration_says_the_headline(bot_server: BotHarness) -> None:
     answer = ask(bot, "chart concentration", user_id=STRANGER)
     assert "Posted the concentration chart (top 25% of clients = 48% of revenue) in your DM" in answer["text"]
     (shared,) = bot.fake_slack.shared_files("D0OTHER01")
-    assert shared["title"] == "Revenue concentration (4 clients)" and "top 25% of clients = 48% of revenue" in shared["alt_txt"]
+    assert (
+        shared["title"] == "Revenue concentration (4 clients)"
+        and "top 25% of clients = 48% of revenue" in shared["alt_txt"]
+    )
     assert png_size(shared["content"]) >= (1600, 1000)
 
 
@@ -163,7 +167,14 @@ def test_a_chart_that_fails_to_draw_is_an_apology_that_names_the_chart(
 
 def test_hostile_account_names_stay_text_in_the_chart_and_the_answer(bot_server: BotHarness) -> None:
     bot = seeded(bot_server)
-    hostile = ["<!channel> Alert", "<@U0ADMIN01> Corp", "$\\frac{1}{0}$", "שלום 🚀 Ltd", "Line\nBreak", "X" * 10_000]
+    hostile = [
+        "<!channel> Alert",
+        "<@U0ADMIN01> Corp",
+        "$\\frac{1}{0}$",
+        "שלום 🚀 Ltd",
+        "Line\nBreak",
+        "X" * 10_000,
+    ]
     with unit_of_work(bot.sessions) as s:
         for i, name in enumerate(hostile):
             account(s, name, owner_user_id=OWNER, annual_revenue=9e9 + i)

@@ -18,9 +18,36 @@ from storage.db import make_engine, session_factory, unit_of_work
 from tests.bot.seed import NOW, OWNER, TEAM, portfolio
 from tests.bot.test_limits import check
 
-WORDS = [*SUBCOMMANDS, *TOUCH_KINDS, *SET_FIELDS, "Acme", "Corp", "acme corp", "Globex", "with", "--", "add", "left",
-         "until", "2w", "7d", "2027-01-01", "high", "none", '"Jane Doe"', '"', "<@U0ABC123|x>", "<!channel>",
-         "<https://x.example|x>", "&amp;", "%", "-5", "1e9", "page", "2"]
+WORDS = [
+    *SUBCOMMANDS,
+    *TOUCH_KINDS,
+    *SET_FIELDS,
+    "Acme",
+    "Corp",
+    "acme corp",
+    "Globex",
+    "with",
+    "--",
+    "add",
+    "left",
+    "until",
+    "2w",
+    "7d",
+    "2027-01-01",
+    "high",
+    "none",
+    '"Jane Doe"',
+    '"',
+    "<@U0ABC123|x>",
+    "<!channel>",
+    "<https://x.example|x>",
+    "&amp;",
+    "%",
+    "-5",
+    "1e9",
+    "page",
+    "2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +67,10 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[
 text_strategy = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join),
-    st.tuples(st.sampled_from(list(SUBCOMMANDS)), st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=6)).map(
-        lambda t: " ".join([t[0], *t[1]])
-    ),
+    st.tuples(
+        st.sampled_from(list(SUBCOMMANDS)),
+        st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=6),
+    ).map(lambda t: " ".join([t[0], *t[1]])),
 )
 
 

@@ -26,9 +26,9 @@ HOSTILE = [
     ("grade <@U0OWNER01|boss> *bold* _it_ <https://evil.example|click me>", "No account named"),
     ("grade javascript:alert(1)", "No account named"),
     ("grade '; DROP TABLE accounts; --", "No account named"),
-    ("grade \" OR 1=1 --\"", "No account named"),
+    ('grade " OR 1=1 --"', "No account named"),
     ("grade " + "&amp;" * 199, "No account named"),
-    ("grade \u202eevil\u202c \u200b\U0001F600", "No account named"),
+    ("grade \u202eevil\u202c \u200b\U0001f600", "No account named"),
     ("set Acme Corp wallet_share 1e309", "between 0 and 100"),
     ("list " + "9" * 50, "page"),
     ("snooze Acme Corp until 9999-99-99", "not a date"),
@@ -115,7 +115,9 @@ def test_users_info_failure_means_no_admin_rights(bot: BotHarness) -> None:
     _still_serving(bot)
 
 
-def test_internal_failure_is_apologised_and_logged(bot: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_internal_failure_is_apologised_and_logged(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from storage import views
 
     def broken(*args: object, **kwargs: object) -> None:

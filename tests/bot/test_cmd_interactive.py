@@ -45,7 +45,13 @@ def open_modal(bot: BotHarness, name: str = "Acme Corp") -> dict:
 def test_modal_flow(bot: BotHarness) -> None:
     view = open_modal(bot)
     assert view["callback_id"] == "log_touch_modal"
-    assert [b.get("block_id") for b in view["blocks"]][1:] == ["kind", "contact", "contact_name", "date", "note"]
+    assert [b.get("block_id") for b in view["blocks"]][1:] == [
+        "kind",
+        "contact",
+        "contact_name",
+        "date",
+        "note",
+    ]
     contact_options = next(b for b in view["blocks"] if b.get("block_id") == "contact")["element"]["options"]
     assert [o["text"]["text"] for o in contact_options] == ["Jane Doe (CFO)", "Bob Stone (Buyer)"]
     meta = view["private_metadata"]
@@ -55,26 +61,39 @@ def test_modal_flow(bot: BotHarness) -> None:
     # errors go back in the ack, shown next to the fields
     bad = bot.post_view_submission(
         "log_touch_modal",
-        {"kind": {"kind": input_select(None)}, "date": {"date": input_date("2026-12-25")},
-         "contact_name": {"contact_name": input_text("Nobody")}},
-        private_metadata=meta, user_id=OWNER,
+        {
+            "kind": {"kind": input_select(None)},
+            "date": {"date": input_date("2026-12-25")},
+            "contact_name": {"contact_name": input_text("Nobody")},
+        },
+        private_metadata=meta,
+        user_id=OWNER,
     )
     errors = bot.ack_json(bad)
     assert errors["response_action"] == "errors"
     assert set(errors["errors"]) == {"kind", "date"}
     unknown = bot.post_view_submission(
         "log_touch_modal",
-        {"kind": {"kind": input_select("call")}, "date": {"date": input_date("2026-11-20")},
-         "contact_name": {"contact_name": input_text("Nobody")}},
-        private_metadata=meta, user_id=OWNER,
+        {
+            "kind": {"kind": input_select("call")},
+            "date": {"date": input_date("2026-11-20")},
+            "contact_name": {"contact_name": input_text("Nobody")},
+        },
+        private_metadata=meta,
+        user_id=OWNER,
     )
     assert "No contact by that name" in bot.ack_json(unknown)["errors"]["contact_name"]
 
     good = bot.post_view_submission(
         "log_touch_modal",
-        {"kind": {"kind": input_select("video")}, "contact": {"contact": input_select(str(jane))},
-         "date": {"date": input_date("2026-11-20")}, "note": {"note": input_text("QBR <b>prep</b>")}},
-        private_metadata=meta, user_id=OWNER,
+        {
+            "kind": {"kind": input_select("video")},
+            "contact": {"contact": input_select(str(jane))},
+            "date": {"date": input_date("2026-11-20")},
+            "note": {"note": input_text("QBR <b>prep</b>")},
+        },
+        private_metadata=meta,
+        user_id=OWNER,
     )
     done = bot.ack_json(good)
     assert done["response_action"] == "update"
@@ -90,11 +109,19 @@ def test_modal_cannot_write_into_another_workspace(bot: BotHarness) -> None:
     resp = bot.post_view_submission(
         "log_touch_modal",
         {"kind": {"kind": input_select("call")}, "date": {"date": input_date("2026-11-20")}},
-        private_metadata=json.dumps({"account_id": acme}), team_id="T0OTHERWS",
+        private_metadata=json.dumps({"account_id": acme}),
+        team_id="T0OTHERWS",
     )
     assert "not in your workspace" in bot.ack_json(resp)["errors"]["kind"]
     with unit_of_work(bot.sessions) as s:
-        assert s.scalar(select(Interaction).where(Interaction.kind == "call", Interaction.occurred_at >= NOW - timedelta(days=5))) is None
+        assert (
+            s.scalar(
+                select(Interaction).where(
+                    Interaction.kind == "call", Interaction.occurred_at >= NOW - timedelta(days=5)
+                )
+            )
+            is None
+        )
 
 
 def test_read_log_touch_rejects_forged_metadata() -> None:
@@ -123,11 +150,16 @@ def test_share_in_channel_posts_publicly(bot: BotHarness) -> None:
 
 
 def test_buttons_from_another_workspace_find_nothing(bot: BotHarness) -> None:
-    for user in (bot.user_id, OWNER):  # full members of that other workspace (else they are refused as outsiders)
+    for user in (
+        bot.user_id,
+        OWNER,
+    ):  # full members of that other workspace (else they are refused as outsiders)
         bot.fake_slack.add_user(user, team_id="T0OTHERWS")
     reply = bot.followup(bot.post_action("open_grade", value="Acme Corp", team_id="T0OTHERWS")).params
     assert "No account named" in reply["text"]
-    reply = bot.followup(bot.post_action("snooze_week", value="Acme Corp", team_id="T0OTHERWS", user_id=OWNER)).params
+    reply = bot.followup(
+        bot.post_action("snooze_week", value="Acme Corp", team_id="T0OTHERWS", user_id=OWNER)
+    ).params
     assert "No account named" in reply["text"]
 
 
@@ -137,8 +169,16 @@ def test_app_home(bot: BotHarness) -> None:
     view = bot.fake_slack.wait_for("views.publish")[-1].params["view"]
     text = all_text(view)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
-    for expected in ("This week's focus", "Acme Corp", "Single points of failure", "1 active decision maker",
-                     "Grade A", "Grade C", "Prospects", "overdue"):
+    for expected in (
+        "This week's focus",
+        "Acme Corp",
+        "Single points of failure",
+        "1 active decision maker",
+        "Grade A",
+        "Grade C",
+        "Prospects",
+        "overdue",
+    ):
         assert expected in text, expected
     assert "Initech" not in text  # not the viewer's
     # snoozing from Home republishes it
@@ -176,12 +216,20 @@ def test_app_home_digest_overflow(bot: BotHarness) -> None:
 
 
 def test_home_of_other_tab_is_ignored(bot: BotHarness) -> None:
-    event = {"type": "app_home_opened", "user": STRANGER, "channel": "D1", "tab": "messages", "event_ts": "1.0"}
+    event = {
+        "type": "app_home_opened",
+        "user": STRANGER,
+        "channel": "D1",
+        "tab": "messages",
+        "event_ts": "1.0",
+    }
     assert bot.post_event(event).status_code == 200
     bot.open_home(user_id=OWNER)
     bot.fake_slack.wait_for("views.publish", where=lambda c: c.params.get("user_id") == OWNER)
     with pytest.raises(AssertionError):  # the Messages tab never gets a Home view
-        bot.fake_slack.wait_for("views.publish", timeout=0.5, where=lambda c: c.params.get("user_id") == STRANGER)
+        bot.fake_slack.wait_for(
+            "views.publish", timeout=0.5, where=lambda c: c.params.get("user_id") == STRANGER
+        )
 
 
 def test_a_person_ahead_of_utc_logs_their_own_today(make_bot_server: BotFactory, db_url: str) -> None:
@@ -194,15 +242,19 @@ def test_a_person_ahead_of_utc_logs_their_own_today(make_bot_server: BotFactory,
     meta = open_modal(h)["private_metadata"]
     tomorrow = (evening + timedelta(days=1)).date().isoformat()
     ok = h.post_view_submission(
-        "log_touch_modal", {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(tomorrow)}},
-        private_metadata=meta, user_id=OWNER,
+        "log_touch_modal",
+        {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(tomorrow)}},
+        private_metadata=meta,
+        user_id=OWNER,
     )
     assert h.ack_json(ok)["response_action"] == "update"
     with unit_of_work(h.sessions) as s:
         assert s.scalar(select(Interaction.occurred_at).where(Interaction.kind == "visit")) == evening
     later = (evening + timedelta(days=2)).date().isoformat()
     refused = h.post_view_submission(
-        "log_touch_modal", {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(later)}},
-        private_metadata=meta, user_id=OWNER,
+        "log_touch_modal",
+        {"kind": {"kind": input_select("visit")}, "date": {"date": input_date(later)}},
+        private_metadata=meta,
+        user_id=OWNER,
     )
     assert "in the future" in h.ack_json(refused)["errors"]["date"]

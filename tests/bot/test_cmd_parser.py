@@ -33,12 +33,20 @@ def test_empty_is_help() -> None:
 def test_plain_name_is_grade() -> None:
     assert parse("Acme Corp") == cp.Grade("Acme Corp", implicit=True)
     assert parse("grade  Acme   Corp ") == cp.Grade("Acme Corp")
-    assert parse('"list"') == cp.Grade("list", implicit=True)  # a quoted first word is a name, never a subcommand
+    assert parse('"list"') == cp.Grade(
+        "list", implicit=True
+    )  # a quoted first word is a name, never a subcommand
     assert parse("grade AT&amp;T") == cp.Grade("AT&T")  # Slack's escaping is undone
 
 
 def test_close_subcommand() -> None:
-    assert [cp.close_subcommand(w) for w in ("lst", "grdae", "snoze", "Acme", "Globex")] == ["list", "grade", "snooze", None, None]
+    assert [cp.close_subcommand(w) for w in ("lst", "grdae", "snoze", "Acme", "Globex")] == [
+        "list",
+        "grade",
+        "snooze",
+        None,
+        None,
+    ]
 
 
 def test_list_filters_and_pages() -> None:
@@ -52,10 +60,14 @@ def test_list_filters_and_pages() -> None:
 
 def test_log() -> None:
     assert parse("log Acme Corp meeting") == cp.LogTouch("Acme Corp", "meeting")
-    assert parse("log Acme call with Jane Doe -- renewal in March") == cp.LogTouch("Acme", "call", "Jane Doe", "renewal in March")
+    assert parse("log Acme call with Jane Doe -- renewal in March") == cp.LogTouch(
+        "Acme", "call", "Jane Doe", "renewal in March"
+    )
     assert parse('log "Meeting Rooms Ltd" visit') == cp.LogTouch("Meeting Rooms Ltd", "visit")
     assert parse("log Acme email --short note") == cp.LogTouch("Acme", "email", None, "short note")
-    assert parse("log Acme email -- ping <!channel> and <@U123|bob>") == cp.LogTouch("Acme", "email", None, "ping @channel and @bob")
+    assert parse("log Acme email -- ping <!channel> and <@U123|bob>") == cp.LogTouch(
+        "Acme", "email", None, "ping @channel and @bob"
+    )
     assert "kind of touch" in error("log Acme lunch").message
     assert "Say which account" in error("log meeting").message
     assert "after the kind" in error("log Acme meeting yesterday").message
@@ -63,8 +75,12 @@ def test_log() -> None:
 
 def test_contacts() -> None:
     assert parse("contacts Acme Corp") == cp.Contacts("Acme Corp")
-    assert parse('contact add Acme Corp "Jane Doe" CFO decision-maker') == cp.ContactAdd("Acme Corp", "Jane Doe", "CFO", True)
-    assert parse("contact add Acme \u201cJane Doe\u201d Head of IT") == cp.ContactAdd("Acme", "Jane Doe", "Head of IT", False)
+    assert parse('contact add Acme Corp "Jane Doe" CFO decision-maker') == cp.ContactAdd(
+        "Acme Corp", "Jane Doe", "CFO", True
+    )
+    assert parse("contact add Acme \u201cJane Doe\u201d Head of IT") == cp.ContactAdd(
+        "Acme", "Jane Doe", "Head of IT", False
+    )
     assert parse('contact add "Acme Corp" "Jane"') == cp.ContactAdd("Acme Corp", "Jane")
     assert parse('contact left Acme "Jane Doe"') == cp.ContactLeft("Acme", "Jane Doe")
     assert "in quotes" in error("contact add Acme Jane Doe").message
@@ -79,12 +95,20 @@ def test_set_fields() -> None:
     assert parse("set Acme engagement low") == cp.SetField("Acme", "engagement", "low")
     assert parse("set Acme stage prospect") == cp.SetField("Acme", "stage", "prospect")
     assert parse("set Acme owner <@U0ABC123|dana>") == cp.SetField("Acme", "owner", "U0ABC123")
-    assert parse("set Acme sponsor <@U0ABC123> executive") == cp.SetField("Acme", "sponsor", "U0ABC123", "executive")
-    assert parse("set Acme sponsor <@U0ABC123> pm") == cp.SetField("Acme", "sponsor", "U0ABC123", "project_manager")
+    assert parse("set Acme sponsor <@U0ABC123> executive") == cp.SetField(
+        "Acme", "sponsor", "U0ABC123", "executive"
+    )
+    assert parse("set Acme sponsor <@U0ABC123> pm") == cp.SetField(
+        "Acme", "sponsor", "U0ABC123", "project_manager"
+    )
     assert parse("set Acme sponsor none") == cp.SetField("Acme", "sponsor", None)
-    assert parse("set Acme aliases ACME; Acme Inc ,  AC") == cp.SetField("Acme", "aliases", ["ACME", "Acme Inc", "AC"])
+    assert parse("set Acme aliases ACME; Acme Inc ,  AC") == cp.SetField(
+        "Acme", "aliases", ["ACME", "Acme Inc", "AC"]
+    )
     assert parse("set Acme aliases none") == cp.SetField("Acme", "aliases", [])
-    assert parse("set Acme feed <https://acme.example/news.rss>") == cp.SetField("Acme", "feed", "https://acme.example/news.rss")
+    assert parse("set Acme feed <https://acme.example/news.rss>") == cp.SetField(
+        "Acme", "feed", "https://acme.example/news.rss"
+    )
     assert parse("set Acme strategic_value none") == cp.SetField("Acme", "strategic_value", None)
 
 
@@ -113,7 +137,9 @@ def test_set_errors(text: str, expected: str) -> None:
 
 def test_snooze() -> None:
     assert parse("snooze Acme 7d") == cp.Snooze("Acme", date(2026, 12, 1))
-    assert parse("snooze Acme Corp 2w waiting for budget") == cp.Snooze("Acme Corp", date(2026, 12, 8), "waiting for budget")
+    assert parse("snooze Acme Corp 2w waiting for budget") == cp.Snooze(
+        "Acme Corp", date(2026, 12, 8), "waiting for budget"
+    )
     assert parse("snooze Acme 2 weeks") == cp.Snooze("Acme", date(2026, 12, 8))
     assert parse("snooze Acme until 2027-01-15 holidays") == cp.Snooze("Acme", date(2027, 1, 15), "holidays")
     assert "not a date" in error("snooze Acme until soon").message
@@ -127,7 +153,9 @@ def test_focus_and_feeds() -> None:
     assert parse("focus") == cp.Focus()
     assert "nothing after" in error("focus Acme").message
     assert parse("feeds") == cp.Feeds("list")
-    assert parse("feeds add https://n.example/rss <#C0NEWS|news>") == cp.Feeds("add", "https://n.example/rss", "C0NEWS")
+    assert parse("feeds add https://n.example/rss <#C0NEWS|news>") == cp.Feeds(
+        "add", "https://n.example/rss", "C0NEWS"
+    )
     assert "not a channel" in error("feeds add https://n.example/rss news").message
 
 
@@ -146,16 +174,18 @@ def test_hostile_text(text: str, expected: str) -> None:
 
 def test_sql_and_markup_are_just_names() -> None:
     assert parse("grade '; DROP TABLE accounts; --") == cp.Grade("'; DROP TABLE accounts; --")
-    assert parse("grade <!channel> *bold* <https://evil.example|click>") == cp.Grade("@channel *bold* click (https://evil.example)")
+    assert parse("grade <!channel> *bold* <https://evil.example|click>") == cp.Grade(
+        "@channel *bold* click (https://evil.example)"
+    )
     assert parse("grade " + "a" * 150) == cp.Grade("a" * 150)
     assert "at most 200" in error("grade " + "a" * 300).message
     assert parse("grade Acme\nCorp\tLtd") == cp.Grade("Acme Corp Ltd")  # newlines and tabs are spaces
 
 
 def test_plain_converts_markup() -> None:
-    assert cp.plain("<@U1|ann> <@U2> <!here> <!subteam^S1|@team> <#C1|general> <https://x.example|X> <mailto:a@b.c>") == (
-        "@ann @U2 @here @team #general X (https://x.example) mailto:a@b.c"
-    )
+    assert cp.plain(
+        "<@U1|ann> <@U2> <!here> <!subteam^S1|@team> <#C1|general> <https://x.example|X> <mailto:a@b.c>"
+    ) == ("@ann @U2 @here @team #general X (https://x.example) mailto:a@b.c")
     assert cp.plain("a &amp;lt; b") == "a &lt; b"
 
 

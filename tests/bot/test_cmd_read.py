@@ -40,10 +40,26 @@ def test_grade_card(bot: BotHarness) -> None:
     card = ask(bot, "grade acme corp")
     text = all_text(card)
     assert card["text"].startswith("Acme Corp: key tier, grade A")
-    for expected in ("Tier", "key", "Grade", "Quadrant", "Revenue", "$2.0M", "Wallet share", "40%", "Profitability",
-                     "margin 30%", "Strategic value", "Pain factor", "Why", "Next step", "Treatment",
-                     "call with Bob Stone, 20 days ago (2026-11-04)", "1 decision maker among 2 active contacts",
-                     "overdue by 6 days"):
+    for expected in (
+        "Tier",
+        "key",
+        "Grade",
+        "Quadrant",
+        "Revenue",
+        "$2.0M",
+        "Wallet share",
+        "40%",
+        "Profitability",
+        "margin 30%",
+        "Strategic value",
+        "Pain factor",
+        "Why",
+        "Next step",
+        "Treatment",
+        "call with Bob Stone, 20 days ago (2026-11-04)",
+        "1 decision maker among 2 active contacts",
+        "overdue by 6 days",
+    ):
         assert expected in text, expected
     assert action_ids(card) == ["log_touch", "snooze_week", "snooze_month", "share_card"]
 
@@ -82,7 +98,9 @@ def test_ambiguous_alias_lists_candidates(bot: BotHarness) -> None:
 
 
 def test_list_filters(bot: BotHarness) -> None:
-    assert "Hooli" in all_text(ask(bot, "list prospects")) and "Globex" not in all_text(ask(bot, "list prospects"))
+    assert "Hooli" in all_text(ask(bot, "list prospects")) and "Globex" not in all_text(
+        ask(bot, "list prospects")
+    )
     mine = all_text(ask(bot, "list mine", user_id=STRANGER))
     assert "Initech" in mine and "Acme Corp" not in mine
     stale = ask(bot, "list stale")
@@ -98,7 +116,12 @@ def test_list_paginates_past_twenty(bot: BotHarness) -> None:
     assert "page 1 of 2" in all_text(first)
     assert action_ids(first).count("open_grade") == 20
     assert "list_page" in action_ids(first)
-    value = next(e["value"] for b in first["blocks"] for e in b.get("elements", []) if e.get("action_id") == "list_page")
+    value = next(
+        e["value"]
+        for b in first["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "list_page"
+    )
     resp = bot.post_action("list_page", value=value)
     assert resp.status_code == 200
     second = bot.followup(resp).params
@@ -113,7 +136,17 @@ def test_contacts_focus_help(bot: BotHarness) -> None:
     assert focus["text"] == "This week's focus: Acme Corp"
     assert "nothing pressing" in ask(bot, "focus", user_id=STRANGER)["blocks"][0]["text"]["text"]
     help_text = all_text(ask(bot, "help"))
-    for sub in ("grade NAME", "list", "log NAME KIND", "contacts NAME", "contact add", "contact left", "set NAME FIELD VALUE",
-                "snooze NAME", "focus", "feeds"):
+    for sub in (
+        "grade NAME",
+        "list",
+        "log NAME KIND",
+        "contacts NAME",
+        "contact add",
+        "contact left",
+        "set NAME FIELD VALUE",
+        "snooze NAME",
+        "focus",
+        "feeds",
+    ):
         assert sub in help_text, sub
     assert ask(bot, "")["blocks"] == ask(bot, "help")["blocks"]  # empty text shows help

@@ -37,7 +37,9 @@ def ask(bot: BotHarness, text: str, user_id: str = OWNER, **kw: object) -> str:
 def audit(bot: BotHarness, name: str = "Acme Corp") -> list[tuple[str, str, str | None, str | None]]:
     with unit_of_work(bot.sessions) as s:
         acc = s.scalar(select(Account).where(Account.name == name))
-        rows = s.scalars(select(AccountChange).where(AccountChange.account_id == acc.id).order_by(AccountChange.id))
+        rows = s.scalars(
+            select(AccountChange).where(AccountChange.account_id == acc.id).order_by(AccountChange.id)
+        )
         return [(r.user_id, r.field, r.old_value, r.new_value) for r in rows]
 
 
@@ -58,7 +60,9 @@ def test_log_with_unknown_contact_explains(bot: BotHarness) -> None:
 
 
 def test_contacts_add_and_leave(bot: BotHarness) -> None:
-    assert "Added Kim Lee at Acme Corp as a decision maker" in ask(bot, 'contact add Acme Corp "Kim Lee" CTO decision-maker', user_id=STRANGER)
+    assert "Added Kim Lee at Acme Corp as a decision maker" in ask(
+        bot, 'contact add Acme Corp "Kim Lee" CTO decision-maker', user_id=STRANGER
+    )
     assert "Marked Kim Lee as gone" in ask(bot, 'contact left Acme Corp "kim lee"')
     assert "no contact named Someone" in ask(bot, 'contact left Acme Corp "Someone"')
     with unit_of_work(bot.sessions) as s:
@@ -77,7 +81,10 @@ def test_owner_sets_ratings_with_audit(bot: BotHarness) -> None:
 
 def test_stranger_is_refused_and_nothing_changes(bot: BotHarness) -> None:
     answer = ask(bot, "set Acme Corp strategic_value low", user_id=STRANGER)
-    assert "Only its owner <@U0OWNER01> or a workspace admin may change the strategic value of *Acme Corp*" in answer
+    assert (
+        "Only its owner <@U0OWNER01> or a workspace admin may change the strategic value of *Acme Corp*"
+        in answer
+    )
     assert "Only its owner" in ask(bot, "snooze Acme Corp 2w", user_id=STRANGER)
     assert audit(bot) == []
     with unit_of_work(bot.sessions) as s:
@@ -90,11 +97,16 @@ def test_stranger_is_refused_and_nothing_changes(bot: BotHarness) -> None:
 
 
 def test_admins_from_settings_and_from_slack(bot: BotHarness) -> None:
-    assert "changed: <@U0OWNER01> → <@U0NEWOWN1>" in ask(bot, "set Acme Corp owner <@U0NEWOWN1|new>", user_id=ADMIN)
+    assert "changed: <@U0OWNER01> → <@U0NEWOWN1>" in ask(
+        bot, "set Acme Corp owner <@U0NEWOWN1|new>", user_id=ADMIN
+    )
     assert bot.fake_slack.calls_to("users.info") == []  # ADMIN_USER_IDS needs no Slack call
     answer = ask(bot, "set Initech sponsor <@U0SPONSOR> executive", user_id=SLACK_ADMIN)
     assert "sponsor of Initech changed: nobody → <@U0SPONSOR> (executive)" in answer
-    assert audit(bot, "Initech") == [(SLACK_ADMIN, "sponsor", None, "U0SPONSOR"), (SLACK_ADMIN, "sponsor_level", None, "executive")]
+    assert audit(bot, "Initech") == [
+        (SLACK_ADMIN, "sponsor", None, "U0SPONSOR"),
+        (SLACK_ADMIN, "sponsor_level", None, "executive"),
+    ]
     with unit_of_work(bot.sessions) as s:
         assert s.scalar(select(SlackUser.is_admin).where(SlackUser.user_id == SLACK_ADMIN)) is True
     assert "changed: <@U0SPONSOR> → nobody" in ask(bot, "set Initech sponsor none", user_id=SLACK_ADMIN)
@@ -109,7 +121,9 @@ def test_set_reports_a_grade_change(bot: BotHarness) -> None:
 
 
 def test_aliases_stage_and_feed(bot: BotHarness) -> None:
-    assert "aliases of Globex changed: not set → GX; Globex Corp" in ask(bot, "set Globex aliases GX; Globex Corp")
+    assert "aliases of Globex changed: not set → GX; Globex Corp" in ask(
+        bot, "set Globex aliases GX; Globex Corp"
+    )
     assert ask(bot, "grade gx").startswith("Globex:")
     assert "stage of Umbrella changed: client → prospect" in ask(bot, "set Umbrella stage prospect")
     refused = ask(bot, "set Globex feed http://127.0.0.1:9/feed")
@@ -123,11 +137,15 @@ def test_snooze_by_owner(bot: BotHarness) -> None:
     with unit_of_work(bot.sessions) as s:
         row = s.scalar(select(Snooze))
         assert row.until == NOW.replace(hour=0) + timedelta(days=14) and row.created_by == OWNER
-    assert "snoozed until 2026-12-08 (budget round)" in all_text(bot.followup(bot.post_command("grade Acme Corp")).params)
+    assert "snoozed until 2026-12-08 (budget round)" in all_text(
+        bot.followup(bot.post_command("grade Acme Corp")).params
+    )
 
 
 def test_feeds_admin_only(bot: BotHarness) -> None:
-    assert "Only workspace admins may add workspace news feeds" in ask(bot, "feeds add https://news.example/rss", user_id=STRANGER)
+    assert "Only workspace admins may add workspace news feeds" in ask(
+        bot, "feeds add https://news.example/rss", user_id=STRANGER
+    )
     assert "No news feeds yet" in ask(bot, "feeds")
     assert "cannot be used" in ask(bot, "feeds add http://10.0.0.1/rss", user_id=ADMIN)
 
@@ -156,5 +174,8 @@ def test_feed_for_an_account_and_for_the_workspace(make_bot_server: BotFactory) 
         feeds = {f.url: f for f in s.scalars(select(Feed))}
         assert feeds["http://127.0.0.1:8999/globex.rss"].added_by == OWNER
         assert feeds["http://127.0.0.1:8999/all.rss"].account_id is None
-        assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) == "http://127.0.0.1:8999/globex.rss"
+        assert (
+            s.scalar(select(Account.news_feed).where(Account.name == "Globex"))
+            == "http://127.0.0.1:8999/globex.rss"
+        )
     assert audit(h, "Globex") == [(OWNER, "feed", None, "http://127.0.0.1:8999/globex.rss")]

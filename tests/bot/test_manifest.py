@@ -10,7 +10,15 @@ import yaml
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 # im:history: the outbox relay reads the bot's own DM history to tell whether a post whose answer was lost
 # went through (message metadata), instead of posting it twice.
-EXPECTED_SCOPES = {"commands", "chat:write", "im:write", "im:history", "users:read", "users:read.email", "files:write"}
+EXPECTED_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "users:read.email",
+    "files:write",
+}
 
 
 def load() -> dict[str, Any]:
@@ -32,4 +40,3 @@ def test_manifest_declares_command_events_scopes_and_socket_mode() -> None:
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
-

@@ -37,5 +37,6 @@ def test_admin_only_for_full_members_of_their_home_workspace() -> None:
     assert admin_of({"id": "U1", "team_id": TEAM, "is_primary_owner": True}, TEAM)
     assert not admin_of({"id": "U1", "team_id": "T0PARTNER", "is_admin": True}, TEAM)
     assert not admin_of({"id": "U1", "team_id": TEAM, "is_owner": True, "is_restricted": True}, TEAM)
-    assert not admin_of({"id": "W1", "team_id": "T0SIBLING", "is_admin": True,
-                         "enterprise_user": {"teams": [TEAM]}}, TEAM)
+    assert not admin_of(
+        {"id": "W1", "team_id": "T0SIBLING", "is_admin": True, "enterprise_user": {"teams": [TEAM]}}, TEAM
+    )

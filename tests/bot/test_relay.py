@@ -56,7 +56,9 @@ def client_for(fake: FakeSlackApi, cls: type[WebClient] = WebClient) -> WebClien
     return cls(token="xoxb-test", base_url=fake.base_url, timeout=5, retry_handlers=[])
 
 
-def make_relay(sessions, fake: FakeSlackApi, clock: Clock, client: WebClient | None = None, **kw: Any) -> Relay:
+def make_relay(
+    sessions, fake: FakeSlackApi, clock: Clock, client: WebClient | None = None, **kw: Any
+) -> Relay:
     """A relay on the test clock (pace included) unless monotonic/sleep are given."""
     kw.setdefault("monotonic", clock.monotonic)
     kw.setdefault("sleep", clock.sleep)
@@ -64,13 +66,30 @@ def make_relay(sessions, fake: FakeSlackApi, clock: Clock, client: WebClient | N
 
 
 def enqueue_one(
-    sessions, recipient: str = "U1", period: str = "p1", kind: str = "tier_change", now: datetime | None = None
+    sessions,
+    recipient: str = "U1",
+    period: str = "p1",
+    kind: str = "tier_change",
+    now: datetime | None = None,
 ) -> int:
-    facts = {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A", "reasons": ["r"]}
+    facts = {
+        "account": "Acme",
+        "old_tier": "secondary",
+        "new_tier": "key",
+        "old_grade": "B",
+        "new_grade": "A",
+        "reasons": ["r"],
+    }
     with unit_of_work(sessions) as s:
         ensure_workspace(s, TEAM)
         new_id = outbox.enqueue(
-            s, team_id=TEAM, recipient=recipient, kind=kind, facts=facts, period=period, now=now or _real_now() - timedelta(seconds=5)
+            s,
+            team_id=TEAM,
+            recipient=recipient,
+            kind=kind,
+            facts=facts,
+            period=period,
+            now=now or _real_now() - timedelta(seconds=5),
         )
     assert new_id is not None
     return new_id
@@ -160,7 +179,9 @@ def test_backoff_grows_and_gives_up(sessions, slack) -> None:
     assert posts(slack) == []
 
 
-@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "account_inactive", "invalid_blocks", "is_archived"])
+@pytest.mark.parametrize(
+    "error", ["channel_not_found", "not_in_channel", "account_inactive", "invalid_blocks", "is_archived"]
+)
 def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: str) -> None:
     clock = Clock()
     message_id = enqueue_one(sessions)
@@ -195,7 +216,10 @@ def test_relay_dead_between_claim_and_post_loses_nothing(sessions, slack) -> Non
     clock = Clock()
     message_id = enqueue_one(sessions)
     with unit_of_work(sessions) as s:  # a relay claims... and dies
-        assert len(outbox.claim_due(s, team_id=TEAM, worker="dead", now=clock.now, lease=timedelta(minutes=2))) == 1
+        assert (
+            len(outbox.claim_due(s, team_id=TEAM, worker="dead", now=clock.now, lease=timedelta(minutes=2)))
+            == 1
+        )
     relay = make_relay(sessions, slack, clock)
     assert relay.run_once().claimed == 0  # its lease still holds
     clock.advance(minutes=2, seconds=1)
@@ -273,7 +297,9 @@ def test_client_with_retry_handlers_is_refused(sessions, slack) -> None:
 def test_other_workspace_rows_are_not_sent(sessions, slack) -> None:
     with unit_of_work(sessions) as s:
         ensure_workspace(s, "T2")
-        outbox.enqueue(s, team_id="T2", recipient="U1", kind="tier_change", facts={"account": "X"}, period="p", now=NOW)
+        outbox.enqueue(
+            s, team_id="T2", recipient="U1", kind="tier_change", facts={"account": "X"}, period="p", now=NOW
+        )
     assert make_relay(sessions, slack, Clock()).run_once().claimed == 0
 
 
@@ -336,5 +362,8 @@ def test_start_relay_refuses_a_workspace_that_is_not_the_tokens(sessions, slack)
     class Settings:
         slack_team_id = "T0THER"
 
-    with pytest.raises(RuntimeError, match=f"SLACK_TEAM_ID is T0THER but SLACK_BOT_TOKEN belongs to workspace {slack.team_id}"):
+    with pytest.raises(
+        RuntimeError,
+        match=f"SLACK_TEAM_ID is T0THER but SLACK_BOT_TOKEN belongs to workspace {slack.team_id}",
+    ):
         start_relay(sessions, Settings(), client=client_for(slack))

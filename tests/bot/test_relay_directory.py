@@ -30,12 +30,18 @@ def test_emails_resolved_once_and_time_zones_refreshed(sessions) -> None:
         client = WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[])
         directory = Directory(sessions, client, team_id="T1", clock=lambda: now[0])
         stats = directory.sync()
-        assert stats.resolved == 1 and stats.unknown == 1 and stats.refreshed == 1  # U5 fetched by lookup; U7 by info
+        assert (
+            stats.resolved == 1 and stats.unknown == 1 and stats.refreshed == 1
+        )  # U5 fetched by lookup; U7 by info
         with sessions() as s:
             owners = dict(s.execute(select(Account.name, Account.owner_user_id)).all())
             users = {u.user_id: u for u in s.scalars(select(SlackUser))}
         assert owners == {"Kiwi": "U5", "Kiwi Two": "U5", "Ghost": None, "Direct": "U7"}
-        assert users["U5"].tz == "Pacific/Auckland" and users["U5"].is_admin and users["U5"].email == "ann@example.com"
+        assert (
+            users["U5"].tz == "Pacific/Auckland"
+            and users["U5"].is_admin
+            and users["U5"].email == "ann@example.com"
+        )
         assert users["U7"].tz == "Pacific/Honolulu"
 
         lookups = len(fake.calls_to("users.lookupByEmail"))

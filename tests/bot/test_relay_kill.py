@@ -39,16 +39,31 @@ def test_killed_between_claim_and_post(db_url: str, sessions) -> None:
     with unit_of_work(sessions) as s:
         ensure_workspace(s, "T1")
         message_id = outbox.enqueue(
-            s, team_id="T1", recipient="U1", kind="tier_change",
-            facts={"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A"},
-            period="p", now=utcnow(),
+            s,
+            team_id="T1",
+            recipient="U1",
+            kind="tier_change",
+            facts={
+                "account": "Acme",
+                "old_tier": "secondary",
+                "new_tier": "key",
+                "old_grade": "B",
+                "new_grade": "A",
+            },
+            period="p",
+            now=utcnow(),
         )
     with FakeSlackApi() as fake:
         # conversations.open hangs: the relay has claimed the row and is stuck before posting.
         fake.fail_next("conversations.open", error="fatal_error", delay=8)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, "-c", RELAY, db_url, fake.base_url], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RELAY, db_url, fake.base_url],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:  # wait until the relay has claimed the row

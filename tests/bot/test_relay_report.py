@@ -27,8 +27,16 @@ DM = "D0ADMIN"
 
 def chart_account(i: int, quadrant: str = "key", grade: str | None = "A", tier: str = "key") -> ChartAccount:
     return ChartAccount(
-        name=f"Account {i}", tier=tier, grade=grade, annual_revenue=1_000_000.0 / (i + 1), engagement_pairs=i % 5,
-        engagement=None, potential=None, wallet_share=30.0 + i, prospect_fit=None, quadrant=quadrant,
+        name=f"Account {i}",
+        tier=tier,
+        grade=grade,
+        annual_revenue=1_000_000.0 / (i + 1),
+        engagement_pairs=i % 5,
+        engagement=None,
+        potential=None,
+        wallet_share=30.0 + i,
+        prospect_fit=None,
+        quadrant=quadrant,
     )
 
 
@@ -45,9 +53,21 @@ def report_facts(accounts: list[ChartAccount]) -> dict[str, Any]:
         "tiers": {"key": key, "secondary": len(accounts) - key, "prospect": 0},
         "grades": {"A": len(accounts), "B": 0, "C": 0},
         "quadrants": quadrant.counts(),
-        "concentration": {"headline": pareto.headline, "key_count": pareto.key_count, "key_share": pareto.key_share,
-                          "clients": pareto.n},
-        "moves": [{"account": "Account 1", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A"}],
+        "concentration": {
+            "headline": pareto.headline,
+            "key_count": pareto.key_count,
+            "key_share": pareto.key_share,
+            "clients": pareto.n,
+        },
+        "moves": [
+            {
+                "account": "Account 1",
+                "old_tier": "secondary",
+                "new_tier": "key",
+                "old_grade": "B",
+                "new_grade": "A",
+            }
+        ],
         "moves_total": 1,
         "quadrant_chart": quadrant.to_facts(),
         "concentration_chart": pareto.to_facts(),
@@ -59,7 +79,12 @@ def enqueue_report(sessions, accounts: list[ChartAccount] | None = None) -> int:
     with unit_of_work(sessions) as s:
         ensure_workspace(s, TEAM)
         new_id = outbox.enqueue(
-            s, team_id=TEAM, recipient=ADMIN, kind="portfolio_report", facts=facts, period=f"{ADMIN}:2026-W48",
+            s,
+            team_id=TEAM,
+            recipient=ADMIN,
+            kind="portfolio_report",
+            facts=facts,
+            period=f"{ADMIN}:2026-W48",
             now=_real_now() - timedelta(seconds=5),
         )
     assert new_id is not None
@@ -75,13 +100,19 @@ def slack():
 def assert_delivered_once(fake: FakeSlackApi, sessions, message_id: int) -> None:
     (post,) = posts(fake)
     assert post.params["channel"] == DM
-    assert post.params["metadata"] == {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}}
+    assert post.params["metadata"] == {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"outbox_id": message_id},
+    }
     shared = fake.shared_files(DM)
     assert [f["filename"] for f in shared] == [
-        f"portfolio-2026-W48-outbox-{message_id}-quadrant.png", f"portfolio-2026-W48-outbox-{message_id}-concentration.png",
+        f"portfolio-2026-W48-outbox-{message_id}-quadrant.png",
+        f"portfolio-2026-W48-outbox-{message_id}-concentration.png",
     ]
     for f in shared:
-        assert f["alt_txt"] and f["title"].startswith(("Portfolio quadrant, week 2026-W48", "Revenue concentration"))
+        assert f["alt_txt"] and f["title"].startswith(
+            ("Portfolio quadrant, week 2026-W48", "Revenue concentration")
+        )
         image = Image.open(io.BytesIO(f["content"]))
         assert image.format == "PNG" and image.size[0] >= 1600 and image.size[1] >= 1000
     r = row(sessions, message_id)
@@ -95,10 +126,15 @@ def test_report_is_a_summary_then_two_images_in_the_same_dm(sessions, slack) -> 
     assert stats.sent == 1 and stats.dead == 0
     assert_delivered_once(slack, sessions, message_id)
     text = all_text(posts(slack)[0])
-    assert "Portfolio report, week 2026-W48" in text and "all 4 clients are key tier, with 100% of revenue" in text
+    assert (
+        "Portfolio report, week 2026-W48" in text
+        and "all 4 clients are key tier, with 100% of revenue" in text
+    )
     assert "Account 1" in text and "secondary B → key A" in text
     # the summary comes before the images
-    methods = [c.method for c in slack.calls if c.method in ("chat.postMessage", "files.completeUploadExternal")]
+    methods = [
+        c.method for c in slack.calls if c.method in ("chat.postMessage", "files.completeUploadExternal")
+    ]
     assert methods == ["chat.postMessage", "files.completeUploadExternal"]
     clock.advance(minutes=30)
     assert make_relay(sessions, slack, clock).drain().claimed == 0
@@ -183,10 +219,13 @@ def test_relay_needs_no_new_client(sessions, slack) -> None:
 def test_hostile_names_in_the_summary_stay_text_and_every_line_survives() -> None:
     """Moves name accounts: a 10,000-character name used to eat the whole section (Slack's 3,000 limit cut
     the moves line mid-name, leaving a dangling bold)."""
-    names = ["<!channel> Alert", "<@U0ADMIN> Corp", "*Bold* _it_ ~s~", "Line\nBreak", "שלום 🚀 Ltd"] + ["X" * 10_000] * 4
+    names = ["<!channel> Alert", "<@U0ADMIN> Corp", "*Bold* _it_ ~s~", "Line\nBreak", "שלום 🚀 Ltd"] + [
+        "X" * 10_000
+    ] * 4
     facts = report_facts([chart_account(i) for i in range(4)])
     facts["moves"] = [
-        {"account": n, "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A"} for n in names
+        {"account": n, "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A"}
+        for n in names
     ]
     facts["moves_total"] = 12
     message = render("portfolio_report", facts)
@@ -194,7 +233,11 @@ def test_hostile_names_in_the_summary_stay_text_and_every_line_survives() -> Non
     section = payload["blocks"][0]["text"]["text"]
     assert len(section) < 3000 and not section.endswith("…")
     lines = section.split("\n")
-    assert len(lines) == 5 and lines[4].startswith("*Last 7 days:* 12 accounts moved") and lines[4].endswith("and 4 more")
+    assert (
+        len(lines) == 5
+        and lines[4].startswith("*Last 7 days:* 12 accounts moved")
+        and lines[4].endswith("and 4 more")
+    )
     assert "<!channel>" not in section and "&lt;!channel&gt; Alert" in section and "<@U0ADMIN>" not in section
     assert "X" * 121 not in section and "Line Break" in section
     assert "<!channel>" not in payload["text"] and len(payload["text"]) <= 3000
@@ -206,4 +249,8 @@ def test_large_counts_are_written_with_thousands_separators() -> None:
     facts["tiers"] = {"key": 25_000, "secondary": 60_000, "prospect": 15_000}
     facts["moves_total"] = 1_234
     text = render("portfolio_report", facts).text
-    assert "100,000 accounts" in text and "1,234 accounts moved" in text and "25,000 key · 60,000 secondary" in text
+    assert (
+        "100,000 accounts" in text
+        and "1,234 accounts moved" in text
+        and "25,000 key · 60,000 secondary" in text
+    )

@@ -49,8 +49,18 @@ def check_limits(payload: dict[str, Any]) -> None:
 def _digest_facts(n: int, name: str = "Acme") -> dict[str, Any]:
     accounts = [
         AccountState(
-            id=i, name=f"{name} {i}", tier="key", grade="A", owner="U1", last_touch=None, last_review=None,
-            decision_makers=0, sponsor_user_id=None, revenue_recent=1.0, revenue_prior=100.0, annual_revenue=float(i),
+            id=i,
+            name=f"{name} {i}",
+            tier="key",
+            grade="A",
+            owner="U1",
+            last_touch=None,
+            last_review=None,
+            decision_makers=0,
+            sponsor_user_id=None,
+            revenue_recent=1.0,
+            revenue_prior=100.0,
+            annual_revenue=float(i),
         )
         for i in range(n)
     ]
@@ -63,7 +73,13 @@ def test_small_digest_has_a_button_per_item() -> None:
     payload = render("digest", _digest_facts(2)).payload()
     check_limits(payload)
     text = "\n".join(_texts(payload["blocks"]))
-    for title in ("Overdue for a touch", "Single point of failure", "Check-up due", "Sponsor missing", "Revenue dropping"):
+    for title in (
+        "Overdue for a touch",
+        "Single point of failure",
+        "Check-up due",
+        "Sponsor missing",
+        "Revenue dropping",
+    ):
         assert title in text
     assert "never touched" in text and "no review on record" in text and "needs an executive sponsor" in text
     assert "99% below the 3 before" in text
@@ -94,27 +110,52 @@ def test_spof_names_contact_and_colleague() -> None:
         "sections": {
             "single_point_of_failure": {
                 "items": [
-                    {"account": "Acme", "reasons": ["concentration"], "decision_makers": 3, "contact": "Jo Solo",
-                     "share_percent": 85, "colleague": "U42"},
-                    {"account": "Beta", "reasons": ["decision_makers"], "decision_makers": 1, "contact": "Ann",
-                     "share_percent": None, "colleague": "bob@example.com"},
+                    {
+                        "account": "Acme",
+                        "reasons": ["concentration"],
+                        "decision_makers": 3,
+                        "contact": "Jo Solo",
+                        "share_percent": 85,
+                        "colleague": "U42",
+                    },
+                    {
+                        "account": "Beta",
+                        "reasons": ["decision_makers"],
+                        "decision_makers": 1,
+                        "contact": "Ann",
+                        "share_percent": None,
+                        "colleague": "bob@example.com",
+                    },
                 ],
                 "more": 0,
             }
         }
     }
     text = "\n".join(_texts(render("digest", facts).payload()["blocks"]))
-    assert "85% of the last 90 days' touches went through one contact. Relies on Jo Solo; <@U42> has met" in text
+    assert (
+        "85% of the last 90 days' touches went through one contact. Relies on Jo Solo; <@U42> has met" in text
+    )
     assert "1 active decision maker. Relies on Ann; bob@example.com has met other contacts there" in text
 
 
 def test_weekly_focus_has_the_four_buttons() -> None:
     payload = render(
         "weekly_focus",
-        {"account": "Acme", "days_since": None, "cadence_days": 14, "annual_revenue": 1_200_000.0, "grade": "A"},
+        {
+            "account": "Acme",
+            "days_since": None,
+            "cadence_days": 14,
+            "annual_revenue": 1_200_000.0,
+            "grade": "A",
+        },
     ).payload()
     check_limits(payload)
-    assert [a for a, _ in _buttons(payload["blocks"])] == ["log_touch", "open_grade", "snooze_week", "snooze_month"]
+    assert [a for a, _ in _buttons(payload["blocks"])] == [
+        "log_touch",
+        "open_grade",
+        "snooze_week",
+        "snooze_month",
+    ]
     assert {v for _, v in _buttons(payload["blocks"])} == {"Acme"}
     text = "\n".join(_texts(payload["blocks"]))
     assert "never been touched" in text and "$1,200,000" in text
@@ -123,8 +164,14 @@ def test_weekly_focus_has_the_four_buttons() -> None:
 def test_tier_change_says_what_and_why() -> None:
     payload = render(
         "tier_change",
-        {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A",
-         "reasons": ["revenue high: top 10% of 40 clients"]},
+        {
+            "account": "Acme",
+            "old_tier": "secondary",
+            "new_tier": "key",
+            "old_grade": "B",
+            "new_grade": "A",
+            "reasons": ["revenue high: top 10% of 40 clients"],
+        },
     ).payload()
     check_limits(payload)
     assert payload["text"] == "Acme is now a key account, grade A (was secondary account, grade B)"

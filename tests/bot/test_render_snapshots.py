@@ -33,7 +33,9 @@ def test_snapshot(name: str) -> None:
         path.write_text(actual, encoding="utf-8")
         return
     assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 once and review it"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
+    )
 
 
 def test_no_stale_snapshots() -> None:

@@ -40,7 +40,9 @@ def test_external_admins_are_not_cached_as_admins(sessions: sessionmaker[Session
         client = WebClient(token="xoxb-test", base_url=fake.base_url, retry_handlers=[])
         Directory(sessions, client, team_id=team, clock=lambda: T0).sync()
     with sessions() as s:
-        admins = {u.user_id: u.is_admin for u in s.scalars(select(SlackUser).where(SlackUser.team_id == team))}
+        admins = {
+            u.user_id: u.is_admin for u in s.scalars(select(SlackUser).where(SlackUser.team_id == team))
+        }
     assert admins == {"U9EXTERN": False, "U8EXTERN": False, "U5HOME": True}
     ctx = BotContext(settings=load_settings(database_url=db_url), sessions=sessions, clock=lambda: T0)
     assert not is_admin(ctx, None, team, "U9EXTERN") and not is_admin(ctx, None, team, "U8EXTERN")

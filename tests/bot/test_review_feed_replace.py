@@ -25,7 +25,9 @@ def ask(bot: BotHarness, text: str, user_id: str = OWNER) -> str:
 
 def _feeds(bot: BotHarness) -> set[tuple[str, str | None]]:
     with unit_of_work(bot.sessions) as s:
-        rows = s.execute(select(Feed.url, Account.name).outerjoin(Account, Account.id == Feed.account_id)).all()
+        rows = s.execute(
+            select(Feed.url, Account.name).outerjoin(Account, Account.id == Feed.account_id)
+        ).all()
         return {(url, name) for url, name in rows}
 
 
@@ -33,7 +35,9 @@ def test_setting_a_new_feed_retires_the_previous_one(make_bot_server: BotFactory
     h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
     with unit_of_work(h.sessions) as s:
         portfolio(s, team=h.team_id)
-    assert "changed: not set → http://127.0.0.1:8999/old.rss" in ask(h, "set Globex feed http://127.0.0.1:8999/old.rss")
+    assert "changed: not set → http://127.0.0.1:8999/old.rss" in ask(
+        h, "set Globex feed http://127.0.0.1:8999/old.rss"
+    )
     assert "feeds add" not in ask(h, "feeds add http://127.0.0.1:8999/all.rss", user_id=ADMIN)
     answer = ask(h, "set Globex feed http://127.0.0.1:8999/new.rss")
     assert "changed: http://127.0.0.1:8999/old.rss → http://127.0.0.1:8999/new.rss" in answer

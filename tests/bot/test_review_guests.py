@@ -103,7 +103,10 @@ def test_the_guest_fact_is_remembered_and_users_info_asked_once(bot: BotHarness)
 
 def test_slack_connect_user_named_by_the_payload_is_refused_without_a_web_api_call(bot: BotHarness) -> None:
     payload = block_actions_payload(
-        "open_grade", "Acme Corp", team_id=bot.team_id, user_id="U0CONNECT",
+        "open_grade",
+        "Acme Corp",
+        team_id=bot.team_id,
+        user_id="U0CONNECT",
         response_url=bot.fake_slack.response_url("connect"),
     )
     payload["user"]["team_id"] = "T0PARTNER"  # Slack says: this user belongs to another team
@@ -166,7 +169,8 @@ def test_modal_submission_by_a_known_guest_is_refused_in_the_ack(bot: BotHarness
     resp = bot.post_view_submission(
         "log_touch_modal",
         {"kind": {"kind": input_select("call")}, "date": {"date": input_date(NOW.date().isoformat())}},
-        private_metadata=f'{{"account_id": {acme}}}', user_id=GUEST,
+        private_metadata=f'{{"account_id": {acme}}}',
+        user_id=GUEST,
     )
     ack = bot.ack_json(resp)
     assert ack is not None and ack["response_action"] == "errors"
@@ -181,12 +185,23 @@ def test_modal_submission_by_a_known_guest_is_refused_in_the_ack(bot: BotHarness
 def _stale_admin(bot: BotHarness, user: str) -> None:
     with unit_of_work(bot.sessions) as s:
         ensure_workspace(s, bot.team_id)
-        s.add(SlackUser(team_id=bot.team_id, user_id=user, is_admin=True, membership="member",
-                        refreshed_at=NOW - timedelta(days=3)))
+        s.add(
+            SlackUser(
+                team_id=bot.team_id,
+                user_id=user,
+                is_admin=True,
+                membership="member",
+                refreshed_at=NOW - timedelta(days=3),
+            )
+        )
 
 
-@pytest.mark.parametrize("failure", [{"status": 500}, {"error": "internal_error"}], ids=["http500", "ok_false"])
-def test_stale_admin_flag_is_not_trusted_while_users_info_fails(bot: BotHarness, failure: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "failure", [{"status": 500}, {"error": "internal_error"}], ids=["http500", "ok_false"]
+)
+def test_stale_admin_flag_is_not_trusted_while_users_info_fails(
+    bot: BotHarness, failure: dict[str, Any]
+) -> None:
     _stale_admin(bot, ADMIN)
     bot.fake_slack.fail_next("users.info", times=20, **failure)
     reply = all_text(ask(bot, "set Acme Corp pain_factor high", user_id=ADMIN))
@@ -212,7 +227,10 @@ def test_unknown_user_while_users_info_fails(bot: BotHarness) -> None:
     assert "Acme Corp" in all_text(ask(bot, "grade Acme Corp", user_id="U0NEWBIE"))
     # an org-wide (Enterprise Grid) install: the payload cannot vouch for the user's workspace
     payload = block_actions_payload(
-        "open_grade", "Acme Corp", team_id=bot.team_id, user_id="U0NEWBIE2",
+        "open_grade",
+        "Acme Corp",
+        team_id=bot.team_id,
+        user_id="U0NEWBIE2",
         response_url=bot.fake_slack.response_url("grid"),
     )
     payload["is_enterprise_install"] = True

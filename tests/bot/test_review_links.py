@@ -41,10 +41,16 @@ def _balanced(text: str) -> bool:
 
 
 def test_news_alert_with_a_huge_link_keeps_its_markup_and_its_account_line() -> None:
-    message = render_news_alert({
-        "account": "Acme Corp", "tier": "key", "grade": "A", "title": "Acme & <Co> " * 40,
-        "link": "https://news.example.com/" + "a" * 2950, "mention_id": 7,
-    })
+    message = render_news_alert(
+        {
+            "account": "Acme Corp",
+            "tier": "key",
+            "grade": "A",
+            "title": "Acme & <Co> " * 40,
+            "link": "https://news.example.com/" + "a" * 2950,
+            "mention_id": 7,
+        }
+    )
     section = message.blocks_json()[0]["text"]["text"]
     assert len(section) <= MAX_SECTION_TEXT
     assert _balanced(section), section[:80] + " ... " + section[-80:]
@@ -52,20 +58,41 @@ def test_news_alert_with_a_huge_link_keeps_its_markup_and_its_account_line() -> 
 
 
 def test_news_alert_with_an_ordinary_link_still_links() -> None:
-    message = render_news_alert({"account": "Acme", "title": "Acme buys Globex", "link": "https://n.example/a", "mention_id": 1})
+    message = render_news_alert(
+        {"account": "Acme", "title": "Acme buys Globex", "link": "https://n.example/a", "mention_id": 1}
+    )
     assert "<https://n.example/a|Acme buys Globex>" in message.blocks_json()[0]["text"]["text"]
 
 
 def test_feed_list_with_a_huge_url_keeps_its_markup() -> None:
     now = datetime(2026, 11, 24, tzinfo=UTC)
     feeds = [
-        FeedView(id=i, url="https://feeds.example.com/" + "b" * 1500 + f"?n={i}", account=None, channel=None,
-                 interval_minutes=30, last_success_at=now, last_error="HTTP 500 <oops>", last_error_at=now,
-                 consecutive_failures=1, next_poll_at=now)
+        FeedView(
+            id=i,
+            url="https://feeds.example.com/" + "b" * 1500 + f"?n={i}",
+            account=None,
+            channel=None,
+            interval_minutes=30,
+            last_success_at=now,
+            last_error="HTTP 500 <oops>",
+            last_error_at=now,
+            consecutive_failures=1,
+            next_poll_at=now,
+        )
         for i in range(3)
     ] + [
-        FeedView(id=9, url="https://short.example/rss", account="Acme", channel="C1", interval_minutes=30,
-                 last_success_at=None, last_error=None, last_error_at=None, consecutive_failures=0, next_poll_at=None)
+        FeedView(
+            id=9,
+            url="https://short.example/rss",
+            account="Acme",
+            channel="C1",
+            interval_minutes=30,
+            last_success_at=None,
+            last_error=None,
+            last_error_at=None,
+            consecutive_failures=0,
+            next_poll_at=None,
+        )
     ]
     texts = _texts(render_feeds(feeds).blocks_json())
     assert all(_balanced(t) for t in texts)

@@ -49,9 +49,13 @@ def test_failed_log_touch_submission_keeps_the_modal_open_with_an_apology(
     monkeypatch.setattr("bot.listeners.views.log_touch_at", broken)
     resp = bot.post_view_submission(
         "log_touch_modal",
-        {"kind": {"kind": input_select("call")}, "date": {"date": input_date(NOW.date().isoformat())},
-         "note": {"note": input_text("budget talk")}},
-        private_metadata=json.dumps({"account_id": acme}), user_id=OWNER,
+        {
+            "kind": {"kind": input_select("call")},
+            "date": {"date": input_date(NOW.date().isoformat())},
+            "note": {"note": input_text("budget talk")},
+        },
+        private_metadata=json.dumps({"account_id": acme}),
+        user_id=OWNER,
     )
     assert resp.status_code == 200
     ack = bot.ack_json(resp)
@@ -63,7 +67,9 @@ def test_failed_log_touch_submission_keeps_the_modal_open_with_an_apology(
     assert _touches(bot) == before
 
 
-def test_failed_submission_of_the_real_form_keeps_what_was_typed(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_submission_of_the_real_form_keeps_what_was_typed(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the form's blocks in the payload (as Slack sends them) the apology sits next to its first input."""
     with unit_of_work(bot.sessions) as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
@@ -76,13 +82,18 @@ def test_failed_submission_of_the_real_form_keeps_what_was_typed(bot: BotHarness
     payload = view_submission_payload(
         "log_touch_modal",
         {"kind": {"kind": input_select("call")}, "date": {"date": input_date(NOW.date().isoformat())}},
-        private_metadata=form["private_metadata"], team_id=bot.team_id, user_id=OWNER, blocks=form["blocks"],
+        private_metadata=form["private_metadata"],
+        team_id=bot.team_id,
+        user_id=OWNER,
+        blocks=form["blocks"],
     )
     ack = bot.ack_json(bot.client.post_payload(payload))
     assert ack == {"response_action": "errors", "errors": {"kind": NOT_SAVED}}
 
 
-def test_failed_exclusion_submission_says_nothing_was_saved(bot: BotHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_exclusion_submission_says_nothing_was_saved(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with unit_of_work(bot.sessions) as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
 
@@ -91,8 +102,10 @@ def test_failed_exclusion_submission_says_nothing_was_saved(bot: BotHarness, mon
 
     monkeypatch.setattr("storage.feeds.account_brief", broken)
     resp = bot.post_view_submission(
-        "news_exclusion", {"phrase": {"phrase": input_text("shell company")}},
-        private_metadata=json.dumps({"account_id": acme, "mention_id": 1}), user_id=OWNER,
+        "news_exclusion",
+        {"phrase": {"phrase": input_text("shell company")}},
+        private_metadata=json.dumps({"account_id": acme, "mention_id": 1}),
+        user_id=OWNER,
     )
     ack = bot.ack_json(resp)
     assert ack is not None and ack["response_action"] == "update"

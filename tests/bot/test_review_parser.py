@@ -35,7 +35,9 @@ def test_ordinary_ids_still_parse() -> None:
     assert cp.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY).channel == "C0123ABCD"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("name", ["Straße AG", "ＡＣＭＥ  Corp", "Cafe\u0301", "\ufdfa x", "İstanbul", " a\tb "])
+@pytest.mark.parametrize(
+    "name", ["Straße AG", "ＡＣＭＥ  Corp", "Cafe\u0301", "\ufdfa x", "İstanbul", " a\tb "]
+)
 def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
     from storage.accounts import name_key
 

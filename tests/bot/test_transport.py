@@ -80,7 +80,9 @@ def test_stale_timestamp_is_401(bot: BotHarness) -> None:
 def test_missing_headers_is_401(bot: BotHarness) -> None:
     resp = bot.post_command("grade Acme", unsigned=True)
     assert resp.status_code == 401
-    only_ts = bot.post_command("x", unsigned=True, headers={"X-Slack-Request-Timestamp": str(int(time.time()))})
+    only_ts = bot.post_command(
+        "x", unsigned=True, headers={"X-Slack-Request-Timestamp": str(int(time.time()))}
+    )
     assert only_ts.status_code == 401
 
 
@@ -280,7 +282,11 @@ def test_unknown_action_and_view_are_acked(bot: BotHarness, caplog: pytest.LogCa
     caplog.set_level(logging.INFO)
     assert bot.post_action("open_story_link", value="https://example.com").status_code == 200
     assert bot.post_view_submission("retired_modal", {}).status_code == 200
-    assert "unhandled_request" in caplog.text and "open_story_link" in caplog.text and "retired_modal" in caplog.text
+    assert (
+        "unhandled_request" in caplog.text
+        and "open_story_link" in caplog.text
+        and "retired_modal" in caplog.text
+    )
     assert bot.post_command("x", command="/retired").status_code == 200
 
 
@@ -301,18 +307,28 @@ def test_socket_mode_uses_the_same_app_factory(fake_slack: Any, sqlite_url: str)
     from tests.fakes.slack_signing import command_body
     from tests.fakes.slack_socket import FakeSocketMode
 
-    settings = load_settings(_env_file=None, database_url=sqlite_url, slack_api_url=fake_slack.base_url,
-                             slack_bot_token=BOT_TOKEN, slack_app_token="xapp-1-A1-2-socketsecret")
+    settings = load_settings(
+        _env_file=None,
+        database_url=sqlite_url,
+        slack_api_url=fake_slack.base_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token="xapp-1-A1-2-socketsecret",
+    )
     engine = make_engine(settings.database_url)
-    app = create_app(BotContext(settings=settings, sessions=session_factory(engine)), register=echo_listeners,
-                     socket_mode=True)
+    app = create_app(
+        BotContext(settings=settings, sessions=session_factory(engine)),
+        register=echo_listeners,
+        socket_mode=True,
+    )
     with FakeSocketMode() as socket_mode:
         fake_slack.socket_mode = socket_mode
         handler = socket_mode_handler(app, "xapp-1-A1-2-socketsecret")
         handler.connect()
         try:
             socket_mode.wait_connected()
-            envelope = socket_mode.send_slash_command(command_body("grade Acme", response_url=fake_slack.response_url("s1")))
+            envelope = socket_mode.send_slash_command(
+                command_body("grade Acme", response_url=fake_slack.response_url("s1"))
+            )
             ack = socket_mode.wait_for_ack(envelope)
             assert ack["payload"] == {"text": "ack:grade Acme"}
             follow = fake_slack.wait_for("response", where=lambda c: c.path.endswith("/s1"))[0]

@@ -32,7 +32,10 @@ def test_user_recipient_gets_the_file_in_their_dm(fake: FakeSlackApi) -> None:
     done = upload_png(client(fake), "U0ALICE", png(), initial_comment="Here it is")
     assert done.channel == "D0ALICE" and len(done.file_ids) == 1
     assert [c.method for c in fake.calls] == [
-        "conversations.open", "files.getUploadURLExternal", "upload", "files.completeUploadExternal",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
     ]
     (shared,) = fake.shared_files("D0ALICE")
     assert shared["content"] == PNG and shared["alt_txt"] == "A scatter of 3 accounts"
@@ -65,7 +68,9 @@ def test_a_lost_answer_of_the_sharing_step_may_have_shared(fake: FakeSlackApi) -
 
 
 @pytest.mark.parametrize("method,step", [("files.getUploadURLExternal", "prepare"), ("upload", "bytes")])
-def test_failures_before_sharing_are_known_not_to_have_shared(fake: FakeSlackApi, method: str, step: str) -> None:
+def test_failures_before_sharing_are_known_not_to_have_shared(
+    fake: FakeSlackApi, method: str, step: str
+) -> None:
     fake.fail_next(method, status=500)
     with pytest.raises(UploadFailed) as err:
         upload_png(client(fake), "C1", png())
@@ -87,7 +92,10 @@ def test_find_shared_looks_for_the_marker_in_file_names(fake: FakeSlackApi) -> N
     assert find_shared(c, "D1", "outbox-7-", "0") == []
     upload_pngs(c, "D1", [png("report-outbox-7-quadrant.png"), png("report-outbox-7-concentration.png")])
     upload_png(c, "D1", png("report-outbox-70-quadrant.png"))
-    assert find_shared(c, "D1", "outbox-7-", "0") == ["report-outbox-7-quadrant.png", "report-outbox-7-concentration.png"]
+    assert find_shared(c, "D1", "outbox-7-", "0") == [
+        "report-outbox-7-quadrant.png",
+        "report-outbox-7-concentration.png",
+    ]
     fake.fail_next("conversations.history", error="missing_scope")
     with pytest.raises(HistoryUnavailable) as err:
         find_shared(c, "D1", "outbox-7-", "0")

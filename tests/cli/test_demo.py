@@ -80,7 +80,9 @@ def test_the_story_holds_on_any_day() -> None:
     for day in (datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2031, 3, 1, 16, tzinfo=UTC)):
         console = Console(file=io.StringIO(), width=120, color_system=None)
         ctx = demo.run_demo(console, day, Thresholds())
-        seen.append(sorted((v.name, v.tier, v.grade, v.quadrant, tuple(v.flags)) for v in ctx.verdicts.values()))
+        seen.append(
+            sorted((v.name, v.tier, v.grade, v.quadrant, tuple(v.flags)) for v in ctx.verdicts.values())
+        )
     assert seen[0] == seen[1]
     by_name = {name: (tier, grade, quadrant, flags) for name, tier, grade, quadrant, flags in seen[0]}
     assert by_name["Mercury Freight Lines"][0] == "key"

@@ -45,7 +45,11 @@ def test_grade_one_as_json(cli) -> None:  # type: ignore[no-untyped-def]
     assert data["name"] == "Acme Corp" and data["tier"] == "key" and data["grade"] == "A"
     assert isinstance(data["score"], int) and data["quadrant"] in {"key", "maintenance", "growth", "service"}
     assert data["ratings"]["revenue"] == "high" and data["ratings"]["strategic_value"] == "high"
-    assert isinstance(data["flags"], list) and all(isinstance(r, str) for r in data["reasons"]) and data["reasons"]
+    assert (
+        isinstance(data["flags"], list)
+        and all(isinstance(r, str) for r in data["reasons"])
+        and data["reasons"]
+    )
     assert isinstance(data["treatment"], str) and data["treatment"]
     assert data["next_step"] is None or isinstance(data["next_step"], str)
 
@@ -86,13 +90,18 @@ def test_miss_suggests_close_names_and_exits_1(cli) -> None:  # type: ignore[no-
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: no account named 'Globx'; did you mean Globex?"
     nothing = cli("grade", "zzzzzz")
-    assert nothing.exit_code == 1 and "no account named 'zzzzzz' (accountbot grade --all lists every account)." in nothing.stderr
+    assert (
+        nothing.exit_code == 1
+        and "no account named 'zzzzzz' (accountbot grade --all lists every account)." in nothing.stderr
+    )
 
 
 def test_shared_alias_is_ambiguous(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("grade", "shared")
     assert result.exit_code == 1
-    assert "'shared' matches several accounts (Acme Corp, Acme Logistics); use the full name." in result.stderr
+    assert (
+        "'shared' matches several accounts (Acme Corp, Acme Logistics); use the full name." in result.stderr
+    )
 
 
 def test_name_xor_all(cli) -> None:  # type: ignore[no-untyped-def]

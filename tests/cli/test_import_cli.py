@@ -54,7 +54,10 @@ def test_import_twice_then_export_and_reimport(cli, db_url: str, tmp_path: Path)
     path = write(tmp_path, "accounts.csv", ACCOUNTS)
     first = cli("import", "accounts", path, "--team", "T1")
     assert first.exit_code == 0, first.output
-    assert first.stdout.strip() == f"accounts: 4 row(s) read from {path} - 4 created, 0 updated, 0 unchanged (workspace T1)."
+    assert (
+        first.stdout.strip()
+        == f"accounts: 4 row(s) read from {path} - 4 created, 0 updated, 0 unchanged (workspace T1)."
+    )
     again = cli("import", "accounts", path)  # the only workspace is the default
     assert again.exit_code == 0, again.output
     assert "0 created, 0 updated, 4 unchanged (workspace T1)" in again.stdout
@@ -66,7 +69,12 @@ def test_import_twice_then_export_and_reimport(cli, db_url: str, tmp_path: Path)
     assert [r["name"] for r in rows] == ["Acme Corp", "Globex", "Initech", "Umbrella"]
     assert list(rows[0])[-4:] == ["tier", "grade", "score", "quadrant"]
     acme = rows[0]
-    assert (acme["annual_revenue"], acme["wallet_share"], acme["aliases"], acme["owner"]) == ("5000000", "30", "ACME", "U0OWNER1")
+    assert (acme["annual_revenue"], acme["wallet_share"], acme["aliases"], acme["owner"]) == (
+        "5000000",
+        "30",
+        "ACME",
+        "U0OWNER1",
+    )
     assert (acme["tier"], acme["grade"], acme["quadrant"]) == ("key", "A", "growth")
     assert rows[2]["profit_margin"] == "-5" and rows[3]["tier"] == "secondary"
 
@@ -99,7 +107,10 @@ def test_unknown_account_in_contacts_exits_2_and_writes_nothing(cli, db_url: str
     path = write(tmp_path, "c.csv", "account,name\nAcme,Ann\nAcme Corporation,Bob\n")
     result = cli("import", "contacts", path)
     assert result.exit_code == 2
-    assert "  line 3, column account: 'Acme Corporation' - expected the name of an existing account (import accounts first)" in result.stderr.splitlines()
+    assert (
+        "  line 3, column account: 'Acme Corporation' - expected the name of an existing account (import accounts first)"
+        in result.stderr.splitlines()
+    )
     assert count(db_url, Contact) == 0
 
 
@@ -119,7 +130,10 @@ def test_more_than_twenty_errors_are_summarised(cli, tmp_path: Path) -> None:  #
         (b"", "the file is empty; an accounts file starts with a header line such as: name,owner,"),
         (b"name;owner\nAcme;U1\n", "line 1: the header seems to be separated by semicolons"),
         (b"name,industry\nCaf\xe9,Food\n", "line 2: byte 0xe9 is not UTF-8 text."),
-        (b"name,revenue\nAcme,1\n", "line 1: unknown column(s): 'revenue' (did you mean annual_revenue?). An accounts file accepts these columns: name, owner, stage"),
+        (
+            b"name,revenue\nAcme,1\n",
+            "line 1: unknown column(s): 'revenue' (did you mean annual_revenue?). An accounts file accepts these columns: name, owner, stage",
+        ),
     ],
 )
 def test_bad_files_exit_2_with_a_clear_message(cli, tmp_path: Path, content: bytes, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -153,18 +167,22 @@ def test_all_four_sample_files_import_with_utf8_bom_and_crlf(cli, db_url: str, t
 
 
 def test_export_defuses_spreadsheet_formulas_and_round_trips(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path = write(tmp_path, "a.csv", 'name,industry\n"=HYPERLINK(""http://evil.example"",""x"")",@Retail\nPlain,Food\n')
+    path = write(
+        tmp_path, "a.csv", 'name,industry\n"=HYPERLINK(""http://evil.example"",""x"")",@Retail\nPlain,Food\n'
+    )
     assert cli("import", "accounts", path, "--team", "T1").exit_code == 0
     exported = cli("export", "accounts")
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
-    assert rows[0]["name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")" and rows[0]["industry"] == "'@Retail"
+    assert rows[0]["name"] == '\'=HYPERLINK("http://evil.example","x")' and rows[0]["industry"] == "'@Retail"
     assert rows[1]["name"] == "Plain" and rows[1]["industry"] == "Food"
     again = write(tmp_path, "export.csv", exported.stdout)
     result = cli("import", "accounts", again)
     assert result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.stdout
 
 
-def test_progress_bar_only_on_a_terminal(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_bar_only_on_a_terminal(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from rich.console import Console
 
     from accountbot.cli import importing as cli_importing
@@ -176,7 +194,9 @@ def test_progress_bar_only_on_a_terminal(db_url: str, tmp_path: Path, monkeypatc
     try:
         for terminal in (True, False):
             screen = io.StringIO()
-            monkeypatch.setattr(cli_importing, "console", Console(file=screen, force_terminal=terminal, width=100))
+            monkeypatch.setattr(
+                cli_importing, "console", Console(file=screen, force_terminal=terminal, width=100)
+            )
             with unit_of_work(session_factory(engine)) as session:
                 result = cli_importing.run_import(session, f"T{terminal}", "accounts", path)
             assert result.created == 4
@@ -190,11 +210,16 @@ def test_a_malformed_team_id_is_refused_before_anything_is_written(cli, db_url: 
     for bad in ("T" * 33, "T1; DROP"):
         result = cli("import", "accounts", path, "--team", bad)
         assert result.exit_code == 1
-        assert f"{bad!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD." in " ".join(result.stderr.split())
+        assert (
+            f"{bad!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD."
+            in " ".join(result.stderr.split())
+        )
     assert count(db_url, Account) == 0
 
 
-def test_a_locked_database_gives_a_clear_message(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_locked_database_gives_a_clear_message(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Another process holds the SQLite write lock: the import reports it instead of a traceback."""
     import sqlite3
 
@@ -212,7 +237,10 @@ def test_a_locked_database_gives_a_clear_message(sqlite_url: str, tmp_path: Path
         locker.execute("ROLLBACK")
         locker.close()
     assert result.exit_code == 1, result.output
-    assert "error: the database refused the import (database is locked); nothing was imported. Try again." in result.stderr
+    assert (
+        "error: the database refused the import (database is locked); nothing was imported. Try again."
+        in result.stderr
+    )
     assert "Traceback" not in result.output
 
 

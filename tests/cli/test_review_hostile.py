@@ -18,7 +18,11 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: 
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str | None] | None = None):  # type: ignore[no-untyped-def]
-        return runner.invoke(app, list(args), env={"DATABASE_URL": db_url, "SLACK_TEAM_ID": None, "COLUMNS": "250", **(env or {})})
+        return runner.invoke(
+            app,
+            list(args),
+            env={"DATABASE_URL": db_url, "SLACK_TEAM_ID": None, "COLUMNS": "250", **(env or {})},
+        )
 
     path = tmp_path / "accounts.csv"
     path.write_text(ACCOUNTS, encoding="utf-8")
@@ -28,7 +32,9 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: 
 
 def _clean_failure(result) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code in (1, 2), (result.exit_code, result.output, result.exception)
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        result.exception
+    )
     assert "Traceback" not in result.output
 
 
@@ -64,7 +70,9 @@ def test_feeds_add_for_a_huge_account_name_is_a_plain_miss(cli) -> None:  # type
 
 
 def test_database_url_with_a_driver_that_is_not_installed(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("outbox", "--team", "T1", env={"DATABASE_URL": "postgresql+asyncpg://bob:s3cr3tpw@127.0.0.1/db"})
+    result = cli(
+        "outbox", "--team", "T1", env={"DATABASE_URL": "postgresql+asyncpg://bob:s3cr3tpw@127.0.0.1/db"}
+    )
     _clean_failure(result)
     assert "DATABASE_URL" in result.output and "s3cr3tpw" not in result.output
 
@@ -159,8 +167,18 @@ def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -
     engine = make_engine(db_url)
     now = datetime(2026, 11, 24, tzinfo=UTC)
     with unit_of_work(session_factory(engine)) as s:
-        s.add(Feed(team_id="T1", url="https://feeds.example/[/]rss", account_id=None, channel=None, interval_minutes=30,
-                   consecutive_failures=2, last_error="HTTP 500 [/] [link=https://evil.example]x[/link]", created_at=now))
+        s.add(
+            Feed(
+                team_id="T1",
+                url="https://feeds.example/[/]rss",
+                account_id=None,
+                channel=None,
+                interval_minutes=30,
+                consecutive_failures=2,
+                last_error="HTTP 500 [/] [link=https://evil.example]x[/link]",
+                created_at=now,
+            )
+        )
         enqueue(s, team_id="T1", recipient="C[/]", kind="news_alert", facts={}, period="p", now=now)
     engine.dispose()
     for command in (["feeds"], ["outbox"]):
@@ -171,7 +189,13 @@ def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -
 
 @pytest.mark.parametrize(
     "command",
-    [["feeds", "add", "http://127.0.0.1:9/x.xml"], ["feeds"], ["outbox"], ["grade", "--all"], ["news", "poll"]],
+    [
+        ["feeds", "add", "http://127.0.0.1:9/x.xml"],
+        ["feeds"],
+        ["outbox"],
+        ["grade", "--all"],
+        ["news", "poll"],
+    ],
 )
 def test_team_ids_longer_than_slack_allows_are_refused(cli, command: list[str]) -> None:  # type: ignore[no-untyped-def]
     """Before: feeds add created a workspace "TTT...T" (40 characters) on SQLite and crashed with a DataError
@@ -183,7 +207,15 @@ def test_team_ids_longer_than_slack_allows_are_refused(cli, command: list[str]) 
 
 @pytest.mark.parametrize("channel", ["C" + "1" * 100, "C١٢٣٤٥٦"])
 def test_feeds_add_refuses_channels_that_are_not_slack_ids(cli, channel: str) -> None:  # type: ignore[no-untyped-def]
-    result = cli("feeds", "add", "http://127.0.0.1:9/x.xml", "--channel", channel, "--team", "T1",
-                 env={"NEWS_ALLOWED_HOSTS": "127.0.0.1"})
+    result = cli(
+        "feeds",
+        "add",
+        "http://127.0.0.1:9/x.xml",
+        "--channel",
+        channel,
+        "--team",
+        "T1",
+        env={"NEWS_ALLOWED_HOSTS": "127.0.0.1"},
+    )
     _clean_failure(result)
     assert "--channel" in result.output

@@ -63,13 +63,21 @@ def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
     """The Socket Mode handler asks SLACK_API_URL for a connection with the xapp- token; the fake refuses,
     and the bot says so clearly."""
     with FakeSlackApi() as fake:
-        env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+        env = env_for(
+            tmp_path,
+            fake.base_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+        )
         result = run_cli(["run"], env, tmp_path)
         assert result.returncode == 1, result.stderr
         assert "Socket Mode" in result.stderr
         call = fake.last_call("apps.connections.open")
         assert call.token == APP_TOKEN
-        assert APP_TOKEN not in result.stderr + result.stdout and BOT_TOKEN not in result.stderr + result.stdout
+        assert (
+            APP_TOKEN not in result.stderr + result.stdout and BOT_TOKEN not in result.stderr + result.stdout
+        )
 
 
 def enqueue_nudge(db_url: str, team_id: str) -> None:
@@ -81,12 +89,25 @@ def enqueue_nudge(db_url: str, team_id: str) -> None:
 
     engine = make_engine(db_url)
     ensure_schema(engine)
-    facts = {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A",
-             "reasons": ["revenue grew"]}
+    facts = {
+        "account": "Acme",
+        "old_tier": "secondary",
+        "new_tier": "key",
+        "old_grade": "B",
+        "new_grade": "A",
+        "reasons": ["revenue grew"],
+    }
     with unit_of_work(session_factory(engine)) as s:
         ensure_workspace(s, team_id)
-        outbox.enqueue(s, team_id=team_id, recipient="U0OWNER", kind="tier_change", facts=facts, period="p1",
-                       now=utcnow() - timedelta(seconds=5))
+        outbox.enqueue(
+            s,
+            team_id=team_id,
+            recipient="U0OWNER",
+            kind="tier_change",
+            facts=facts,
+            period="p1",
+            now=utcnow() - timedelta(seconds=5),
+        )
     engine.dispose()
 
 
@@ -97,7 +118,11 @@ def test_http_mode_serves_runs_services_and_stops_on_sigterm(tmp_path: Path) -> 
         enqueue_nudge(env["DATABASE_URL"], fake.team_id)
         proc = subprocess.Popen(
             ACCOUNTBOT + ["run", "--http", "--host", "127.0.0.1", "--port", "0"],
-            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             lines: list[str] = []
@@ -145,12 +170,20 @@ def test_socket_mode_round_trip(tmp_path: Path) -> None:
     with FakeSlackApi() as fake, FakeSocketMode() as socket_mode:
         fake.socket_mode = socket_mode
         env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
-        proc = subprocess.Popen(ACCOUNTBOT + ["run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            ACCOUNTBOT + ["run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             socket_mode.wait_connected(timeout=30)
             assert fake.last_call("apps.connections.open").token == APP_TOKEN
-            envelope = socket_mode.send_slash_command(command_body("help", response_url=fake.response_url("sm1")))
+            envelope = socket_mode.send_slash_command(
+                command_body("help", response_url=fake.response_url("sm1"))
+            )
             assert socket_mode.wait_for_ack(envelope)["envelope_id"] == envelope
             answer = fake.wait_for("response", where=lambda c: c.path.endswith("/sm1"), timeout=10)[0]
             assert "/account" in str(answer.params)

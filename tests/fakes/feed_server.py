@@ -86,7 +86,9 @@ class FeedServer:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -179,7 +181,9 @@ class FeedServer:
             return None
         if path == "/gzip-bomb":
             body = gzip.compress(b"\0" * (20 * 1024 * 1024))
-            return self._send(h, 200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+            return self._send(
+                h, 200, body, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}
+            )
         if path.startswith("/redirect/"):
             n = int(path.rsplit("/", 1)[1])
             target = "/feeds/default" if n <= 1 else f"/redirect/{n - 1}"

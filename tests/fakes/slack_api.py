@@ -150,10 +150,14 @@ class FakeSlackApi:
         self.calls: list[SlackCall] = []
         self.users: dict[str, SlackUserRecord] = {}
         self.emails: dict[str, str] = {}  # extra email -> user id for users.lookupByEmail
-        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel -> messages, oldest first
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(
+            list
+        )  # channel -> messages, oldest first
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
         self.home_views: dict[str, dict[str, Any]] = {}  # user id -> last published home view
-        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> {"filename", "alt_txt", "content", "title", ...}
+        self.uploads: dict[
+            str, dict[str, Any]
+        ] = {}  # file id -> {"filename", "alt_txt", "content", "title", ...}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._post_times: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Condition()
@@ -379,7 +383,9 @@ class FakeSlackApi:
     def _dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:] if len(user_id) > 1 else "D0"
 
-    def handle(self, method: str, params: dict[str, Any], call: SlackCall) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle(
+        self, method: str, params: dict[str, Any], call: SlackCall
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one Web API call: (status, JSON body, extra headers)."""
         failure = self._take_failure(method)
         if failure is not None:
@@ -521,7 +527,9 @@ class FakeSlackApi:
         view_id = p.get("view_id")
         with self._lock:
             if not view_id and p.get("external_id"):
-                view_id = next((k for k, v in self.views.items() if v.get("external_id") == p["external_id"]), None)
+                view_id = next(
+                    (k for k, v in self.views.items() if v.get("external_id") == p["external_id"]), None
+                )
             known = bool(view_id) and view_id in self.views
         if not known:
             raise _ApiError("not_found")
@@ -557,8 +565,17 @@ class FakeSlackApi:
             return record
         if self.auto_users and user_id[:1] in ("U", "W") and user_id.isalnum():
             return SlackUserRecord(
-                id=user_id, name=user_id.lower(), real_name=user_id, email=None, tz="UTC", tz_offset=0,
-                is_admin=False, is_owner=False, is_bot=False, deleted=False, team_id=self.team_id,
+                id=user_id,
+                name=user_id.lower(),
+                real_name=user_id,
+                email=None,
+                tz="UTC",
+                tz_offset=0,
+                is_admin=False,
+                is_owner=False,
+                is_bot=False,
+                deleted=False,
+                team_id=self.team_id,
             )
         raise _ApiError("user_not_found")
 
@@ -610,7 +627,11 @@ class FakeSlackApi:
                 files = json.loads(files)
             except ValueError:
                 raise _ApiError("invalid_arguments") from None
-        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+        if (
+            not isinstance(files, list)
+            or not files
+            or not all(isinstance(f, dict) and f.get("id") for f in files)
+        ):
             raise _ApiError("invalid_arguments")
         target = str(p.get("channel_id") or p.get("channels") or "")
         channel = self._resolve_channel(target) if target else None
@@ -624,8 +645,11 @@ class FakeSlackApi:
                 upload["title"] = f.get("title") or upload["filename"]
                 if channel is not None:
                     upload.update(
-                        channel_id=channel, initial_comment=p.get("initial_comment") or None,
-                        thread_ts=p.get("thread_ts") or None, shared=True, shared_seq=next(self._id_counter),
+                        channel_id=channel,
+                        initial_comment=p.get("initial_comment") or None,
+                        thread_ts=p.get("thread_ts") or None,
+                        shared=True,
+                        shared_seq=next(self._id_counter),
                     )
                 out.append({"id": upload["id"], "name": upload["filename"], "title": upload["title"]})
             if channel is not None:
@@ -639,8 +663,12 @@ class FakeSlackApi:
                     "upload": True,
                     "files": [
                         {
-                            "id": u["id"], "name": u["filename"], "title": u["title"], "mimetype": _mimetype(u["filename"]),
-                            "alt_txt": u["alt_txt"], "size": len(u["content"]),
+                            "id": u["id"],
+                            "name": u["filename"],
+                            "title": u["title"],
+                            "mimetype": _mimetype(u["filename"]),
+                            "alt_txt": u["alt_txt"],
+                            "size": len(u["content"]),
                         }
                         for u in uploads
                         if u is not None
@@ -738,7 +766,9 @@ def _make_handler(fake: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             content_type = headers.get("content-type", "")
             try:
                 # file bytes (step 2 of an upload) are never a form, whatever Content-Type urllib put on them
-                params = _parse_params(b"" if parts.path.startswith("/upload/") else raw, content_type, parts.query)
+                params = _parse_params(
+                    b"" if parts.path.startswith("/upload/") else raw, content_type, parts.query
+                )
             except ValueError:
                 self._send(400, {"ok": False, "error": "invalid_json"})
                 return
@@ -789,7 +819,9 @@ def _make_handler(fake: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode("utf-8")
-            self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "")
+            self.send_response(
+                status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+            )
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             for k, v in (extra or {}).items():

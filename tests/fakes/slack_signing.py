@@ -188,7 +188,9 @@ def input_text(value: str | None) -> dict[str, Any]:
 
 
 def input_select(value: str | None, text: str | None = None) -> dict[str, Any]:
-    option = None if value is None else {"text": {"type": "plain_text", "text": text or value}, "value": value}
+    option = (
+        None if value is None else {"text": {"type": "plain_text", "text": text or value}, "value": value}
+    )
     return {"type": "static_select", "selected_option": option}
 
 
@@ -211,13 +213,21 @@ def event_callback_body(event: dict[str, Any], *, team_id: str = DEFAULT_TEAM) -
         "event_id": _next_id("Ev"),
         "event_time": int(time.time()),
         "authorizations": [
-            {"enterprise_id": None, "team_id": team_id, "user_id": "UBOTFAKE", "is_bot": True, "is_enterprise_install": False}
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": "UBOTFAKE",
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
         ],
         "is_ext_shared_channel": False,
     }
 
 
-def app_home_opened_event(user_id: str = DEFAULT_USER, *, tab: str = "home", channel: str | None = None) -> dict[str, Any]:
+def app_home_opened_event(
+    user_id: str = DEFAULT_USER, *, tab: str = "home", channel: str | None = None
+) -> dict[str, Any]:
     return {
         "type": "app_home_opened",
         "user": user_id,
@@ -227,7 +237,9 @@ def app_home_opened_event(user_id: str = DEFAULT_USER, *, tab: str = "home", cha
     }
 
 
-def url_verification_body(challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") -> dict[str, Any]:
+def url_verification_body(
+    challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+) -> dict[str, Any]:
     return {"token": "deprecated-verification-token", "challenge": challenge, "type": "url_verification"}
 
 

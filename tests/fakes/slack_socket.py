@@ -75,7 +75,9 @@ class FakeSocketMode:
             if not self._cond.wait_for(lambda: self._client is not None, timeout):
                 raise AssertionError(f"the bot did not open a Socket Mode connection within {timeout}s")
 
-    def send_envelope(self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True) -> str:
+    def send_envelope(
+        self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True
+    ) -> str:
         """Send one envelope ("slash_commands", "interactive", "events_api"); returns its envelope_id."""
         envelope_id = f"env-{next(self._ids)}"
         message = {
@@ -134,7 +136,9 @@ class FakeSocketMode:
             if not request_line.startswith(b"GET ") or headers.get("upgrade", "").lower() != "websocket":
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
                 return
-            accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + _GUID).encode()).digest()).decode()
+            accept = base64.b64encode(
+                hashlib.sha1((headers["sec-websocket-key"] + _GUID).encode()).digest()
+            ).decode()
             conn.sendall(
                 (
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -145,8 +149,12 @@ class FakeSocketMode:
                 self._client = conn
                 self.connections += 1
                 self._cond.notify_all()
-            hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": self.app_id},
-                     "debug_info": {"host": "fake", "approximate_connection_time": 3600}}
+            hello = {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": self.app_id},
+                "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+            }
             self._send(OP_TEXT, json.dumps(hello).encode())
             while not self._closed:
                 frame = _read_frame(reader)

@@ -33,7 +33,9 @@ def test_base_url_is_loopback_and_ends_with_slash(fake: FakeSlackApi) -> None:
 def test_post_message_records_params_and_returns_unique_ts(fake: FakeSlackApi) -> None:
     c = client(fake)
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hello*"}}]
-    r1 = c.chat_postMessage(channel="C1", text="hi", blocks=blocks, metadata={"event_type": "nudge", "event_payload": {"id": 7}})
+    r1 = c.chat_postMessage(
+        channel="C1", text="hi", blocks=blocks, metadata={"event_type": "nudge", "event_payload": {"id": 7}}
+    )
     r2 = c.chat_postMessage(channel="C1", text="again")
     assert r1["ok"] and r1["channel"] == "C1"
     assert r1["ts"] != r2["ts"]
@@ -89,7 +91,9 @@ def test_fail_next_ok_false(fake: FakeSlackApi) -> None:
 
 def test_fail_next_429_with_retry_after_is_retried_by_slack_sdk(fake: FakeSlackApi) -> None:
     fake.fail_next("chat.postMessage", status=429, retry_after=0)
-    c = WebClient(token="xoxb-x", base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    c = WebClient(
+        token="xoxb-x", base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)]
+    )
     assert c.chat_postMessage(channel="C1", text="x")["ok"]
     calls = fake.calls_to("chat.postMessage")
     assert [call.status for call in calls] == [429, 200]
@@ -97,7 +101,9 @@ def test_fail_next_429_with_retry_after_is_retried_by_slack_sdk(fake: FakeSlackA
 
 def test_fail_next_429_sends_retry_after_header(fake: FakeSlackApi) -> None:
     fake.fail_next("users.info", status=429, retry_after=7)
-    r = httpx.post(fake.base_url + "users.info", data={"user": "U1"}, headers={"Authorization": "Bearer xoxb-x"})
+    r = httpx.post(
+        fake.base_url + "users.info", data={"user": "U1"}, headers={"Authorization": "Bearer xoxb-x"}
+    )
     assert r.status_code == 429 and r.headers["Retry-After"] == "7"
     assert r.json() == {"ok": False, "error": "ratelimited"}
 
@@ -144,10 +150,15 @@ def test_unknown_user_when_auto_users_off() -> None:
 
 def test_views(fake: FakeSlackApi) -> None:
     c = client(fake)
-    opened = c.views_open(trigger_id="123.456", view={"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []})
+    opened = c.views_open(
+        trigger_id="123.456",
+        view={"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []},
+    )
     view_id = opened["view"]["id"]
     assert view_id.startswith("V")
-    updated = c.views_update(view_id=view_id, view={"type": "modal", "title": {"type": "plain_text", "text": "U"}, "blocks": []})
+    updated = c.views_update(
+        view_id=view_id, view={"type": "modal", "title": {"type": "plain_text", "text": "U"}, "blocks": []}
+    )
     assert updated["view"]["id"] == view_id
     c.views_publish(user_id="U1", view={"type": "home", "blocks": []})
     assert fake.home_views["U1"]["type"] == "home"
@@ -191,10 +202,19 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # binary, not UTF-8: must ar
 
 def test_files_upload_v2_three_steps_are_recorded(fake: FakeSlackApi) -> None:
     answer = client(fake).files_upload_v2(
-        channel="D123", content=PNG, filename="quadrant.png", title="Portfolio quadrant",
-        alt_txt="Scatter of 3 accounts", initial_comment="Your chart", thread_ts="1.000001",
+        channel="D123",
+        content=PNG,
+        filename="quadrant.png",
+        title="Portfolio quadrant",
+        alt_txt="Scatter of 3 accounts",
+        initial_comment="Your chart",
+        thread_ts="1.000001",
     )
-    assert [c.method for c in fake.calls] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert [c.method for c in fake.calls] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
     step1, step2, step3 = fake.calls
     assert step1.params["filename"] == "quadrant.png" and int(step1.params["length"]) == len(PNG)
     assert step1.params["alt_txt"] == "Scatter of 3 accounts"

@@ -28,28 +28,53 @@ class Builder:
         self.session.flush()
         return row
 
-    def account(self, name: str, owner: str | None = "U1", revenue: float | None = 100_000.0, **fields: object) -> Account:
+    def account(
+        self, name: str, owner: str | None = "U1", revenue: float | None = 100_000.0, **fields: object
+    ) -> Account:
         acc = Account(
-            team_id=self.team, name=name, name_key=name.casefold(), owner=owner,
+            team_id=self.team,
+            name=name,
+            name_key=name.casefold(),
+            owner=owner,
             owner_user_id=owner if owner and not owner.count("@") else None,
-            annual_revenue=revenue, created_at=NOW, updated_at=NOW, **fields,
+            annual_revenue=revenue,
+            created_at=NOW,
+            updated_at=NOW,
+            **fields,
         )
         self.session.add(acc)
         self.session.flush()
         return acc
 
     def contact(self, acc: Account, name: str, role: str = "decision_maker", active: bool = True) -> Contact:
-        c = Contact(team_id=self.team, account_id=acc.id, name=name, name_key=name.casefold(), role=role, active=active)
+        c = Contact(
+            team_id=self.team,
+            account_id=acc.id,
+            name=name,
+            name_key=name.casefold(),
+            role=role,
+            active=active,
+        )
         self.session.add(c)
         self.session.flush()
         return c
 
     def touch(
-        self, acc: Account, when: datetime, kind: str = "meeting", contact: Contact | None = None, colleague: str | None = None
+        self,
+        acc: Account,
+        when: datetime,
+        kind: str = "meeting",
+        contact: Contact | None = None,
+        colleague: str | None = None,
     ) -> Interaction:
         i = Interaction(
-            team_id=self.team, account_id=acc.id, occurred_at=when, kind=kind,
-            contact_id=contact.id if contact else None, colleague=colleague, dedup_key=f"k{next(_seq)}",
+            team_id=self.team,
+            account_id=acc.id,
+            occurred_at=when,
+            kind=kind,
+            contact_id=contact.id if contact else None,
+            colleague=colleague,
+            dedup_key=f"k{next(_seq)}",
         )
         self.session.add(i)
         self.session.flush()
@@ -76,7 +101,9 @@ class Builder:
 
     def filler(self, n: int, owner: str | None = None, revenue: float = 1_000.0) -> list[Account]:
         """Small secondary accounts so that the named ones land in the key tier."""
-        return [self.account(f"Filler {i}", owner=owner, revenue=revenue, profitability="low") for i in range(n)]
+        return [
+            self.account(f"Filler {i}", owner=owner, revenue=revenue, profitability="low") for i in range(n)
+        ]
 
 
 @pytest.fixture

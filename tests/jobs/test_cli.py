@@ -88,7 +88,11 @@ def test_dead_letters_listed_and_retried(cli_db) -> None:
 
 def test_bad_input_is_a_clear_error(cli_db) -> None:
     unknown = invoke("jobs", "run", "nightly")
-    assert unknown.exit_code == 1 and "unknown job 'nightly'" in unknown.output and "Traceback" not in unknown.output
+    assert (
+        unknown.exit_code == 1
+        and "unknown job 'nightly'" in unknown.output
+        and "Traceback" not in unknown.output
+    )
     bad_at = invoke("jobs", "run", "digest", "--at", "tomorrow")
     assert bad_at.exit_code == 1 and "ISO 8601" in bad_at.output
     bad_team = invoke("jobs", "run", "digest", "--team", "TNOPE")
@@ -111,6 +115,7 @@ def test_other_jobs_print_one_object_per_message(cli_db) -> None:
     assert monday.exit_code == 0, monday.output
     rows = json.loads(monday.stdout)
     assert {(r["recipient"], r["kind"], r["facts"]["account"]) for r in rows} == {
-        ("U1", "weekly_focus", "Local"), ("UAKL", "weekly_focus", "Kiwi"),
+        ("U1", "weekly_focus", "Local"),
+        ("UAKL", "weekly_focus", "Kiwi"),
     }
     assert all(r["team"] == "T1" and r["period"].endswith("2026-W48") for r in rows)

@@ -28,7 +28,9 @@ def CONFIGURED(team_id: str) -> set[str]:  # noqa: N802 - stands for ADMIN_USER_
 
 def _reports(session) -> list[OutboxMessage]:
     return list(
-        session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "portfolio_report").order_by(OutboxMessage.id))
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "portfolio_report").order_by(OutboxMessage.id)
+        )
     )
 
 
@@ -68,7 +70,9 @@ def test_once_per_week_per_admin_with_summary_and_charts(session, build: Builder
     runs = session.scalars(select(JobRun.period).where(JobRun.job == "portfolio_report")).all()
     assert sorted(runs) == ["UADMIN1:2026-W48", "UCONFIG:2026-W48"]
     # next Monday: a new week, a new report each
-    assert portfolio_report.run(session, MONDAY + timedelta(weeks=1), TH, listed_admins=CONFIGURED).enqueued == 2
+    assert (
+        portfolio_report.run(session, MONDAY + timedelta(weeks=1), TH, listed_admins=CONFIGURED).enqueued == 2
+    )
 
 
 def test_nothing_on_other_days(session, build: Builder) -> None:
@@ -78,7 +82,9 @@ def test_nothing_on_other_days(session, build: Builder) -> None:
         now = MONDAY + timedelta(days=days)
         assert portfolio_report.run(session, now, TH).claimed == 0, now
     assert _reports(session) == []
-    assert portfolio_report.run(session, MONDAY + timedelta(hours=14, minutes=59), TH).enqueued == 1  # 23:59 Monday
+    assert (
+        portfolio_report.run(session, MONDAY + timedelta(hours=14, minutes=59), TH).enqueued == 1
+    )  # 23:59 Monday
 
 
 def test_admin_time_zone_decides_the_monday_morning(session, build: Builder) -> None:
@@ -97,12 +103,25 @@ def test_moves_of_the_last_seven_days_come_from_tier_changes(session, build: Bui
     big = session.scalar(select(SlackUser).where(SlackUser.user_id == "UADMIN1"))
     assert big is not None
 
-    def change(account: str, days_ago: float, old: tuple[str, str], new: tuple[str, str], account_id: int) -> None:
+    def change(
+        account: str, days_ago: float, old: tuple[str, str], new: tuple[str, str], account_id: int
+    ) -> None:
         outbox.enqueue(
-            session, team_id=TEAM, recipient="U1", kind="tier_change", account_id=account_id,
-            facts={"account": account, "old_tier": old[0], "old_grade": old[1], "new_tier": new[0], "new_grade": new[1],
-                   "reasons": []},
-            period=f"p{account}{days_ago}", now=MONDAY - timedelta(days=days_ago),
+            session,
+            team_id=TEAM,
+            recipient="U1",
+            kind="tier_change",
+            account_id=account_id,
+            facts={
+                "account": account,
+                "old_tier": old[0],
+                "old_grade": old[1],
+                "new_tier": new[0],
+                "new_grade": new[1],
+                "reasons": [],
+            },
+            period=f"p{account}{days_ago}",
+            now=MONDAY - timedelta(days=days_ago),
         )
 
     ids = {a: build.account(a, revenue=1.0).id for a in ("Moved", "Twice", "Back", "Old")}
@@ -151,7 +170,9 @@ def test_cli_dry_run_json(cli_db) -> None:  # noqa: F811 - the fixture
     result = invoke("jobs", "run", "portfolio_report", "--at", "2026-11-23T09:00:00Z", "--dry-run", "--json")
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.stdout)
-    assert row["recipient"] == "UADM" and row["kind"] == "portfolio_report" and row["period"] == "UADM:2026-W48"
+    assert (
+        row["recipient"] == "UADM" and row["kind"] == "portfolio_report" and row["period"] == "UADM:2026-W48"
+    )
     assert row["facts"]["accounts"] == 11 and "quadrant_chart" in row["facts"]
     with cli_db() as s:
         assert s.scalars(select(OutboxMessage)).all() == []
@@ -168,9 +189,16 @@ def test_facts_of_a_large_workspace_stay_small() -> None:
     quads = ("key", "maintenance", "growth", "service")
     accounts = [
         ChartAccount(
-            name=f"Account number {i} Holdings Ltd", tier="secondary", grade="ABC"[i % 3],
-            annual_revenue=float((i * 7919) % 1_000_003), engagement_pairs=i % 9, engagement=None, potential=None,
-            wallet_share=float(i % 100), prospect_fit=None, quadrant=quads[i % 4],
+            name=f"Account number {i} Holdings Ltd",
+            tier="secondary",
+            grade="ABC"[i % 3],
+            annual_revenue=float((i * 7919) % 1_000_003),
+            engagement_pairs=i % 9,
+            engagement=None,
+            potential=None,
+            wallet_share=float(i % 100),
+            prospect_fit=None,
+            quadrant=quads[i % 4],
         )  # fmt: skip
         for i in range(100_000)
     ]
@@ -212,7 +240,9 @@ def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builde
     assert statements and all("team_id" in s for s, _ in statements)
     result = portfolio_report.run(session, MONDAY, TH)
     by_team = {(team, m.recipient): m.facts for team, m in result.messages}
-    assert by_team[("T1", "UADMIN1")]["moves"] == [] and "Elsewhere Secret" not in json.dumps(by_team[("T1", "UADMIN1")])
+    assert by_team[("T1", "UADMIN1")]["moves"] == [] and "Elsewhere Secret" not in json.dumps(
+        by_team[("T1", "UADMIN1")]
+    )
     assert [m["account"] for m in by_team[("T2", "UOTHER")]["moves"]] == ["Elsewhere Secret"]
 
 
@@ -222,7 +252,9 @@ def test_listed_admins_count_only_where_the_settings_say(session, build: Builder
 
     _setup(build)
     elsewhere = load_settings(slack_team_id="T0ELSEWHERE", admin_user_ids="UCONFIG")
-    assert elsewhere.listed_admins(TEAM) == frozenset() and elsewhere.listed_admins("T0ELSEWHERE") == {"UCONFIG"}
+    assert elsewhere.listed_admins(TEAM) == frozenset() and elsewhere.listed_admins("T0ELSEWHERE") == {
+        "UCONFIG"
+    }
     portfolio_report.run(session, MONDAY, TH, listed_admins=elsewhere.listed_admins)
     assert "UCONFIG" not in {r.recipient for r in _reports(session)}
     here = load_settings(slack_team_id=TEAM, admin_user_ids="UCONFIG")

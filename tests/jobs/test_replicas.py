@@ -47,7 +47,11 @@ def test_three_processes_same_instant_one_dm_per_owner(pg_url: str, pg_sessions)
     start = time.time() + 4.0
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", REPLICA, str(start)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", REPLICA, str(start)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         for _ in range(3)
     ]

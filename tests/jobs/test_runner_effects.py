@@ -16,7 +16,9 @@ from tests.jobs.conftest import NOW, TEAM, Builder
 TH = Thresholds()
 
 
-def test_a_dry_run_on_a_stale_workspace_leaves_no_classification_claim_or_message(session, build: Builder) -> None:
+def test_a_dry_run_on_a_stale_workspace_leaves_no_classification_claim_or_message(
+    session, build: Builder
+) -> None:
     neglected = build.account("Neglected", revenue=5_000_000, profitability="high")
     build.filler(5, owner="U2")
     session.commit()
@@ -24,7 +26,9 @@ def test_a_dry_run_on_a_stale_workspace_leaves_no_classification_claim_or_messag
     result = digest.run(session, NOW, TH, dry_run=True)
     assert "U1" in [m.recipient for m in result.for_recipients()]  # computed with the classes...
     session.rollback()
-    assert session.scalar(select(Workspace.classified_with).where(Workspace.team_id == TEAM)) is None  # ...not kept
+    assert (
+        session.scalar(select(Workspace.classified_with).where(Workspace.team_id == TEAM)) is None
+    )  # ...not kept
     assert session.scalar(select(Account.tier).where(Account.id == neglected.id)) is None
     assert session.scalar(select(func.count()).select_from(JobRun)) == 0
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
@@ -45,7 +49,12 @@ def test_the_collector_is_restored_when_compute_raises(session, build: Builder, 
     try:
         with pytest.raises(RuntimeError):
             run_periods(
-                session, result=JobResult("gc_test", NOW), team_id=TEAM, periods={"p": None}, worker="w", now=NOW,
+                session,
+                result=JobResult("gc_test", NOW),
+                team_id=TEAM,
+                periods={"p": None},
+                worker="w",
+                now=NOW,
                 compute=compute,
             )
         assert seen == [False]

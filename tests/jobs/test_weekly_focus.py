@@ -16,7 +16,9 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _picks(session) -> list[tuple[str, str]]:
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "weekly_focus").order_by(OutboxMessage.id))
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "weekly_focus").order_by(OutboxMessage.id)
+    )
     return [(r.recipient, r.facts["account"]) for r in rows]
 
 

@@ -34,8 +34,18 @@ def db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         ensure_workspace(s, "T1")
         for row in csv.DictReader((SAMPLE / "accounts.csv").open(encoding="utf-8")):
             aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]
-            s.add(Account(team_id="T1", name=row["name"], name_key=row["name"].casefold(), aliases=aliases,
-                          exclusions=[], stage=row["stage"], created_at=NOW, updated_at=NOW))
+            s.add(
+                Account(
+                    team_id="T1",
+                    name=row["name"],
+                    name_key=row["name"].casefold(),
+                    aliases=aliases,
+                    exclusions=[],
+                    stage=row["stage"],
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
     engine.dispose()
     yield sqlite_url
 
@@ -53,8 +63,15 @@ def test_scan_sample_feed_as_json_stores_nothing(db: str) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert {r["account"] for r in rows} == {
-        "Mercury Freight Lines", "Jaguar Robotics", "Thunderbird Motors", "Atlas Mutual Insurance",
-        "Delta Water Utilities", "Kestrel Software", "Vireo Analytics", "Titan Steelworks", "Orion Aerospace",
+        "Mercury Freight Lines",
+        "Jaguar Robotics",
+        "Thunderbird Motors",
+        "Atlas Mutual Insurance",
+        "Delta Water Utilities",
+        "Kestrel Software",
+        "Vireo Analytics",
+        "Titan Steelworks",
+        "Orion Aerospace",
     }
     assert set(rows[0]) == {"account", "title", "link", "published", "entry_id"}
     assert rows[0]["entry_id"] == "wire-1001" and rows[0]["published"] == "2026-03-02T07:30:00+00:00"
@@ -67,10 +84,13 @@ def test_scan_sample_feed_as_json_stores_nothing(db: str) -> None:
 
 def test_scan_url_goes_through_the_guard(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with FeedServer() as server:
-        url = server.add_feed("alerts", (SAMPLE / "feeds" / "atlas-mutual-alerts.xml").read_bytes(),
-                              "application/atom+xml")
+        url = server.add_feed(
+            "alerts", (SAMPLE / "feeds" / "atlas-mutual-alerts.xml").read_bytes(), "application/atom+xml"
+        )
         refused = runner.invoke(app, ["news", "scan", url])
-        assert refused.exit_code == 1 and "loopback" in refused.output and "NEWS_ALLOWED_HOSTS" in refused.output
+        assert (
+            refused.exit_code == 1 and "loopback" in refused.output and "NEWS_ALLOWED_HOSTS" in refused.output
+        )
         assert "Traceback" not in refused.output
         monkeypatch.setenv("NEWS_ALLOWED_HOSTS", "127.0.0.1")
         ok = runner.invoke(app, ["news", "scan", url, "--json"])
@@ -87,7 +107,9 @@ def test_feeds_add_and_list_with_health(db: str, monkeypatch: pytest.MonkeyPatch
     assert "No feeds yet" in runner.invoke(app, ["feeds"]).output
     refused = runner.invoke(app, ["feeds", "add", "http://10.1.2.3/rss"])
     assert refused.exit_code == 1 and "private address" in refused.output
-    bad_channel = runner.invoke(app, ["feeds", "add", "https://wire.example/rss", "--channel", "general news"])
+    bad_channel = runner.invoke(
+        app, ["feeds", "add", "https://wire.example/rss", "--channel", "general news"]
+    )
     assert bad_channel.exit_code == 1 and "channel id" in bad_channel.output
     unknown = runner.invoke(app, ["feeds", "add", "http://127.0.0.1:9/rss", "--account", "Nobody Inc"])
     assert unknown.exit_code == 1
@@ -95,13 +117,16 @@ def test_feeds_add_and_list_with_health(db: str, monkeypatch: pytest.MonkeyPatch
     with FeedServer() as server:
         ok = runner.invoke(app, ["feeds", "add", server.url("/status/503"), "--channel", "#C0NEWS1"])
         assert ok.exit_code == 0, ok.output
-        per_account = runner.invoke(app, ["feeds", "add", server.url("/feeds/default"), "--account", "atlas mutual insurance"])
+        per_account = runner.invoke(
+            app, ["feeds", "add", server.url("/feeds/default"), "--account", "atlas mutual insurance"]
+        )
         assert per_account.exit_code == 0, per_account.output
         polled = runner.invoke(app, ["news", "poll"])
         assert polled.exit_code == 0 and "2 feeds due" in polled.output and "1 failed" in polled.output
     listed = json.loads(runner.invoke(app, ["feeds", "--json"]).output)
     assert [(f["account"], f["channel"], f["consecutive_failures"]) for f in listed] == [
-        (None, "C0NEWS1", 1), ("Atlas Mutual Insurance", None, 0)
+        (None, "C0NEWS1", 1),
+        ("Atlas Mutual Insurance", None, 0),
     ]
     assert "HTTP 503" in listed[0]["last_error"] and listed[1]["last_success_at"]
     table = runner.invoke(app, ["feeds"])

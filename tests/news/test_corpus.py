@@ -18,7 +18,9 @@ def _headers(data: bytes) -> dict[str, str]:
 
 
 def test_every_corpus_file_parses_cleanly(feed_corpus: Path) -> None:
-    files = sorted(p for p in feed_corpus.rglob("*") if p.is_file() and p.suffix in (".xml", ".rdf", ".gz", ".z"))
+    files = sorted(
+        p for p in feed_corpus.rglob("*") if p.is_file() and p.suffix in (".xml", ".rdf", ".gz", ".z")
+    )
     assert len(files) > 2000, f"expected the full corpus, found {len(files)} files"
     problems: list[str] = []
     entries_seen = 0

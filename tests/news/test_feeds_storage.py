@@ -54,8 +54,14 @@ def test_add_feed_is_idempotent_and_lists_health(session: Session) -> None:
         ("http://127.0.0.1:1/a.xml", "Acme Corp", None),
     ]
     with pytest.raises(feeds.FeedError, match="no account"):
-        feeds.add_feed(session, team_id="T2", url="http://127.0.0.1:1/c.xml", account_id=acc.id,
-                       allowed_hosts=LOCAL, now=NOW)
+        feeds.add_feed(
+            session,
+            team_id="T2",
+            url="http://127.0.0.1:1/c.xml",
+            account_id=acc.id,
+            allowed_hosts=LOCAL,
+            now=NOW,
+        )
 
 
 def test_claims_never_overlap_and_leases_expire(sessions: sessionmaker[Session]) -> None:
@@ -80,10 +86,18 @@ def test_claims_never_overlap_and_leases_expire(sessions: sessionmaker[Session])
     assert {f.id for f in d} == {f.id for f in a} | {f.id for f in b}
     # The old owner's late result is ignored.
     with sessions.begin() as s:
-        assert not feeds.record_success(s, team_id="T1", feed_id=a[0].id, owner="a", now=later, etag="x",
-                                        last_modified=None)
-        assert feeds.record_success(s, team_id="T1", feed_id=a[0].id, owner="d", now=later, etag='"v1"',
-                                    last_modified="Mon, 02 Mar 2026 09:00:00 GMT")
+        assert not feeds.record_success(
+            s, team_id="T1", feed_id=a[0].id, owner="a", now=later, etag="x", last_modified=None
+        )
+        assert feeds.record_success(
+            s,
+            team_id="T1",
+            feed_id=a[0].id,
+            owner="d",
+            now=later,
+            etag='"v1"',
+            last_modified="Mon, 02 Mar 2026 09:00:00 GMT",
+        )
     with sessions.begin() as s:
         feed = s.get(Feed, a[0].id)
         assert feed is not None and feed.etag == '"v1"' and feed.lease_owner is None
@@ -117,8 +131,14 @@ def test_failures_back_off_up_to_a_day(sessions: sessionmaker[Session]) -> None:
 def test_record_mention_is_idempotent_per_account_and_story(session: Session) -> None:
     acc = _account(session, "T1", "Shell")
     other = _account(session, "T1", "Gap")
-    kw = dict(feed_id=None, title="Shell raises dividend", link="https://news.example/a", source="Wire",
-              published_at=NOW, now=NOW)
+    kw = dict(
+        feed_id=None,
+        title="Shell raises dividend",
+        link="https://news.example/a",
+        source="Wire",
+        published_at=NOW,
+        now=NOW,
+    )
     first = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
     again = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
     for_other = feeds.record_mention(session, team_id="T1", account_id=other.id, story_key="k1", **kw)
@@ -126,9 +146,9 @@ def test_record_mention_is_idempotent_per_account_and_story(session: Session) ->
     voted = feeds.vote_not_relevant(session, team_id="T1", mention_id=first, user_id="U1", now=NOW)
     assert voted is not None and voted.votes == 1 and voted.counted and voted.account_name == "Shell"
     assert feeds.vote_not_relevant(session, team_id="T2", mention_id=first, user_id="U1", now=NOW) is None
-    assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase=" shell  company ", now=NOW) == [
-        "shell company"
-    ]
+    assert feeds.add_exclusion(
+        session, team_id="T1", account_id=acc.id, phrase=" shell  company ", now=NOW
+    ) == ["shell company"]
     assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="Shell Company", now=NOW) == [
         "shell company"
     ]
@@ -138,8 +158,18 @@ def test_record_mention_is_idempotent_per_account_and_story(session: Session) ->
 
 def _mention(session: Session, team: str, name: str, key: str = "k1") -> int:
     acc = _account(session, team, name)
-    mention = feeds.record_mention(session, team_id=team, account_id=acc.id, story_key=key, feed_id=None,
-                                   title=f"{name} in the news", link=None, source=None, published_at=NOW, now=NOW)
+    mention = feeds.record_mention(
+        session,
+        team_id=team,
+        account_id=acc.id,
+        story_key=key,
+        feed_id=None,
+        title=f"{name} in the news",
+        link=None,
+        source=None,
+        published_at=NOW,
+        now=NOW,
+    )
     assert mention is not None
     return mention
 
@@ -148,7 +178,9 @@ def _stored_votes(session: Session, mention_id: int) -> tuple[int, list[tuple[st
     mention = session.scalars(select(NewsMention).where(NewsMention.id == mention_id)).one()
     session.refresh(mention)
     voters = session.execute(
-        select(NewsVote.team_id, NewsVote.user_id).where(NewsVote.mention_id == mention_id).order_by(NewsVote.user_id)
+        select(NewsVote.team_id, NewsVote.user_id)
+        .where(NewsVote.mention_id == mention_id)
+        .order_by(NewsVote.user_id)
     ).all()
     return mention.not_relevant_votes, [tuple(v) for v in voters]
 
@@ -156,8 +188,9 @@ def _stored_votes(session: Session, mention_id: int) -> tuple[int, list[tuple[st
 def test_the_same_person_voting_twice_counts_once(session: Session) -> None:
     mention = _mention(session, "T1", "Shell")
     first = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
-    again = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1",
-                                    now=NOW + timedelta(seconds=1))
+    again = feeds.vote_not_relevant(
+        session, team_id="T1", mention_id=mention, user_id="U1", now=NOW + timedelta(seconds=1)
+    )
     assert first is not None and first.counted and first.votes == 1
     assert again is not None and not again.counted and again.votes == 1
     assert _stored_votes(session, mention) == (1, [("T1", "U1")])
@@ -175,7 +208,10 @@ def test_a_mention_of_another_workspace_is_refused_and_nothing_is_stored(session
     theirs = _mention(session, "T1", "Shell")
     _mention(session, "T2", "Gap")  # the voter's workspace exists and has stories of its own
     assert feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs, user_id="U9", now=NOW) is None
-    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs + 1000, user_id="U9", now=NOW) is None
+    assert (
+        feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs + 1000, user_id="U9", now=NOW)
+        is None
+    )
     assert _stored_votes(session, theirs) == (0, [])
     assert session.scalar(select(func.count()).select_from(NewsVote)) == 0
 
@@ -188,7 +224,9 @@ def test_votes_go_with_their_mention(session: Session) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize(("second_user", "expected"), [("U1", 1), ("U2", 2)], ids=["same-person", "two-people"])
+@pytest.mark.parametrize(
+    ("second_user", "expected"), [("U1", 1), ("U2", 2)], ids=["same-person", "two-people"]
+)
 def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: int) -> None:
     """Two sessions vote on one mention at the same time. The same person's double click: the second insert
     waits on the first's unique key, then does nothing, so the count stays 1. Two people: the second
@@ -208,8 +246,9 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
     def click() -> None:
         try:
             with unit_of_work(sessions) as s:
-                outcome["vote"] = feeds.vote_not_relevant(s, team_id=team, mention_id=mention, user_id=second_user,
-                                                          now=NOW)
+                outcome["vote"] = feeds.vote_not_relevant(
+                    s, team_id=team, mention_id=mention, user_id=second_user, now=NOW
+                )
         except Exception as exc:  # reported by the assertion below
             outcome["error"] = exc
         finished.set()

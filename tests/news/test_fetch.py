@@ -77,7 +77,9 @@ def test_redirect_chain_is_followed_up_to_five(server: FeedServer, client: httpx
 @pytest.mark.parametrize(
     "target", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed", "file:///etc/passwd"]
 )
-def test_redirect_to_private_or_odd_target_is_refused(server: FeedServer, client: httpx.Client, target: str) -> None:
+def test_redirect_to_private_or_odd_target_is_refused(
+    server: FeedServer, client: httpx.Client, target: str
+) -> None:
     with pytest.raises(UrlRefused):
         fetch_feed(client, server.url(f"/redirect-to?url={target}"), allowed_hosts=LOCAL)
 
@@ -141,6 +143,8 @@ def test_parsing_never_fetches_external_dtds_or_entities(server: FeedServer) -> 
         f'[<!ENTITY xxe SYSTEM "{server.url("/entity")}">]>\n'
         "<rss version='2.0'><channel><title>T</title><item><title>Hello &xxe;</title></item></channel></rss>"
     )
-    parsed = parse_feed(doc.encode(), url="http://feed.example/x", headers={"content-type": "application/rss+xml"})
+    parsed = parse_feed(
+        doc.encode(), url="http://feed.example/x", headers={"content-type": "application/rss+xml"}
+    )
     assert parsed.entries and "Hello" in parsed.entries[0].title
     assert server.hits["/dtd"] == 0 and server.hits["/entity"] == 0

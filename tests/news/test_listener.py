@@ -29,14 +29,28 @@ STRANGER = "U0OTHER01"
 def _seed(sessions: sessionmaker[Session], team: str) -> tuple[int, int]:
     with unit_of_work(sessions) as s:
         ensure_workspace(s, team)
-        acc = Account(team_id=team, name="Shell", name_key="shell", owner_user_id=OWNER, exclusions=[],
-                      created_at=NOW, updated_at=NOW)
+        acc = Account(
+            team_id=team,
+            name="Shell",
+            name_key="shell",
+            owner_user_id=OWNER,
+            exclusions=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
         s.add(acc)
         s.flush()
         mention = feed_store.record_mention(
-            s, team_id=team, account_id=acc.id, story_key="k" * 64, feed_id=None,
-            title="Shell company in Delaware hid <millions>", link="https://news.example.com/x", source="Wire",
-            published_at=NOW, now=NOW,
+            s,
+            team_id=team,
+            account_id=acc.id,
+            story_key="k" * 64,
+            feed_id=None,
+            title="Shell company in Delaware hid <millions>",
+            link="https://news.example.com/x",
+            source="Wire",
+            published_at=NOW,
+            now=NOW,
         )
         assert mention is not None
         return acc.id, mention
@@ -60,12 +74,20 @@ def test_owner_votes_and_adds_an_exclusion_phrase(bot_server: BotHarness) -> Non
     assert "&lt;millions&gt;" in json.dumps(view)  # the headline is escaped
     assert _votes(h.sessions, h.team_id, mention_id) == 1
 
-    empty = h.post_view_submission("news_exclusion", {"phrase": {"phrase": input_text("  ")}},
-                                   private_metadata=view["private_metadata"], user_id=OWNER)
+    empty = h.post_view_submission(
+        "news_exclusion",
+        {"phrase": {"phrase": input_text("  ")}},
+        private_metadata=view["private_metadata"],
+        user_id=OWNER,
+    )
     assert h.ack_json(empty)["response_action"] == "errors"
 
-    done = h.post_view_submission("news_exclusion", {"phrase": {"phrase": input_text("shell  company")}},
-                                  private_metadata=view["private_metadata"], user_id=OWNER)
+    done = h.post_view_submission(
+        "news_exclusion",
+        {"phrase": {"phrase": input_text("shell  company")}},
+        private_metadata=view["private_metadata"],
+        user_id=OWNER,
+    )
     ack = h.ack_json(done)
     assert ack["response_action"] == "update" and "shell company" in json.dumps(ack["view"])
     with unit_of_work(h.sessions) as s:
@@ -82,12 +104,21 @@ def test_anyone_else_gets_a_thank_you_and_cannot_forge_the_form(bot_server: BotH
     assert _votes(h.sessions, h.team_id, mention_id) == 1
 
     meta = json.dumps({"account_id": account_id, "mention_id": mention_id})
-    forged = h.post_view_submission("news_exclusion", {"phrase": {"phrase": input_text("anything")}},
-                                    private_metadata=meta, user_id=STRANGER)
+    forged = h.post_view_submission(
+        "news_exclusion",
+        {"phrase": {"phrase": input_text("anything")}},
+        private_metadata=meta,
+        user_id=STRANGER,
+    )
     assert "owner or an admin" in json.dumps(h.ack_json(forged))
     # Another workspace cannot touch this account either.
-    other = h.post_view_submission("news_exclusion", {"phrase": {"phrase": input_text("x")}},
-                                   private_metadata=meta, user_id=OWNER, team_id="T0OTHER99")
+    other = h.post_view_submission(
+        "news_exclusion",
+        {"phrase": {"phrase": input_text("x")}},
+        private_metadata=meta,
+        user_id=OWNER,
+        team_id="T0OTHER99",
+    )
     assert "not in your workspace" in json.dumps(h.ack_json(other))
 
 
@@ -116,7 +147,9 @@ def test_the_owner_clicking_again_still_gets_the_phrase_form(bot_server: BotHarn
     for _ in range(3):
         assert h.post_action("news_not_relevant", value=str(mention_id), user_id=OWNER).status_code == 200
     views = h.fake_slack.wait_for("views.open", count=3)
-    texts = [json.dumps(json.loads(v) if isinstance(v, str) else v) for v in (c.params["view"] for c in views)]
+    texts = [
+        json.dumps(json.loads(v) if isinstance(v, str) else v) for v in (c.params["view"] for c in views)
+    ]
     assert sum("You already marked this as not relevant" in t for t in texts) == 2
     assert sum("your vote is recorded" in t for t in texts) == 1
     assert all('"callback_id": "news_exclusion"' in t for t in texts)
@@ -143,9 +176,16 @@ def test_unknown_mention_gets_a_clear_answer(bot_server: BotHarness) -> None:  #
 
 def test_alert_renders_through_the_registry() -> None:
     facts = {
-        "account": "AT&T <Inc>", "account_id": 3, "tier": "key", "grade": "A", "mention_id": 17,
-        "title": "AT&T *wins* <big> deal", "link": "https://news.example.com/a?b=1&c=2", "source": "Wire <x>",
-        "published": "2026-03-02T07:00:00+00:00", "feed_id": 1,
+        "account": "AT&T <Inc>",
+        "account_id": 3,
+        "tier": "key",
+        "grade": "A",
+        "mention_id": 17,
+        "title": "AT&T *wins* <big> deal",
+        "link": "https://news.example.com/a?b=1&c=2",
+        "source": "Wire <x>",
+        "published": "2026-03-02T07:00:00+00:00",
+        "feed_id": 1,
     }
     message = render("news_alert", facts)
     payload = json.dumps(message.payload())
@@ -154,7 +194,10 @@ def test_alert_renders_through_the_registry() -> None:
     assert "Key account" in payload and "grade A" in payload and "Wire &lt;x&gt;" in payload
     assert "<!date^1772434800^" in payload
     buttons = message.payload()["blocks"][-1]["elements"]
-    assert [(b["action_id"], b["value"]) for b in buttons] == [("open_grade", "AT&T <Inc>"), ("news_not_relevant", "17")]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        ("open_grade", "AT&T <Inc>"),
+        ("news_not_relevant", "17"),
+    ]
     # A dangerous link is dropped, the title stays as text; missing facts are fine.
     bare = render("news_alert", {"account": "X", "title": "T", "link": "javascript:alert(1)"}).payload()
     assert "javascript" not in json.dumps(bare) and len(bare["blocks"]) == 2

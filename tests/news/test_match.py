@@ -44,9 +44,27 @@ WORKSPACE = [
 ]
 # The label names used in headlines.txt -> account ids.
 LABEL = {
-    "Apple": 1, "Target": 2, "Shell": 3, "Gap": 4, "Visa": 5, "Oracle": 6, "Amazon": 7, "Square": 8, "Delta": 9,
-    "Mercury": 10, "Atlas Mutual": 11, "Jaguar": 12, "Phoenix": 13, "Summit": 14, "Acme": 15, "Globex": 16,
-    "Initech": 17, "Nimbus": 18, "Apple Hospitality": 19, "Bank of America": 20, "Halcyon": 21,
+    "Apple": 1,
+    "Target": 2,
+    "Shell": 3,
+    "Gap": 4,
+    "Visa": 5,
+    "Oracle": 6,
+    "Amazon": 7,
+    "Square": 8,
+    "Delta": 9,
+    "Mercury": 10,
+    "Atlas Mutual": 11,
+    "Jaguar": 12,
+    "Phoenix": 13,
+    "Summit": 14,
+    "Acme": 15,
+    "Globex": 16,
+    "Initech": 17,
+    "Nimbus": 18,
+    "Apple Hospitality": 19,
+    "Bank of America": 20,
+    "Halcyon": 21,
 }
 
 
@@ -158,7 +176,9 @@ def test_longer_name_wins_over_a_name_inside_it() -> None:
 
 
 def test_exclusion_phrases_drop_the_account() -> None:
-    m = Matcher([Acc(6, "Oracle", exclusions=("oracle of omaha",)), Acc(7, "Amazon", exclusions=("rainforest",))])
+    m = Matcher(
+        [Acc(6, "Oracle", exclusions=("oracle of omaha",)), Acc(7, "Amazon", exclusions=("rainforest",))]
+    )
     assert _ids(m, "Letter from the Oracle of Omaha praises Oracle") == []
     assert _ids(m, "Amazon deforestation: rainforest loss slows") == []
     assert _ids(m, "Oracle posts record bookings") == [6]

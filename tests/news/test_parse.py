@@ -38,7 +38,9 @@ def test_google_alerts_atom_entry() -> None:
 
 
 def test_story_key_is_the_same_across_feeds_and_tracking_params() -> None:
-    _, a = entry_keys("https://feed-one.example/rss", "id-1", "https://News.Example.com/a?utm_source=x#top", "T")
+    _, a = entry_keys(
+        "https://feed-one.example/rss", "id-1", "https://News.Example.com/a?utm_source=x#top", "T"
+    )
     _, b = entry_keys("https://feed-two.example/rss", "other-id", "https://news.example.com/a", "Other title")
     assert a == b and len(a) == 64
     key, c = entry_keys("https://feed.example/rss", None, None, "Globex  opens plant")
@@ -48,8 +50,12 @@ def test_story_key_is_the_same_across_feeds_and_tracking_params() -> None:
 
 def test_helpers() -> None:
     assert unwrap_redirect("https://www.google.com/url?q=https://a.example/x&sa=U") == "https://a.example/x"
-    assert unwrap_redirect("https://www.google.com/url?url=javascript:alert(1)").startswith("https://www.google")
-    assert normalize_link("HTTP://Example.COM:80/a?b=1&utm_medium=e&fbclid=z#frag") == "http://example.com/a?b=1"
+    assert unwrap_redirect("https://www.google.com/url?url=javascript:alert(1)").startswith(
+        "https://www.google"
+    )
+    assert (
+        normalize_link("HTTP://Example.COM:80/a?b=1&utm_medium=e&fbclid=z#frag") == "http://example.com/a?b=1"
+    )
     assert plain_text("<p>Acme &amp; Co <script>alert(1)</script>wins</p>") == "Acme & Co wins"
     assert plain_text("AT&amp;amp;T") == "AT&T"
 

@@ -43,12 +43,20 @@ def _setup(sessions: sessionmaker[Session]) -> dict[str, int]:
         ensure_workspace(s, "T1")
         s.get(Workspace, "T1").news_channel = "CNEWS"  # type: ignore[union-attr]
         for name, kw in {
-            "Globex": dict(annual_revenue=9_000_000, profit_margin=30, wallet_share=20, strategic_value="high",
-                           pain_factor="low", owner_user_id="UOWNER"),
+            "Globex": dict(
+                annual_revenue=9_000_000,
+                profit_margin=30,
+                wallet_share=20,
+                strategic_value="high",
+                pain_factor="low",
+                owner_user_id="UOWNER",
+            ),
             "Initech": dict(annual_revenue=100_000, profit_margin=2, wallet_share=90, owner_user_id="UOTHER"),
             "Umbrella": dict(stage="prospect"),
         }.items():
-            acc = Account(team_id="T1", name=name, name_key=name.casefold(), created_at=NOW, updated_at=NOW, **kw)
+            acc = Account(
+                team_id="T1", name=name, name_key=name.casefold(), created_at=NOW, updated_at=NOW, **kw
+            )
             s.add(acc)
             s.flush()
             ids[name] = acc.id
@@ -62,22 +70,34 @@ def _setup(sessions: sessionmaker[Session]) -> dict[str, int]:
 
 def _alerts(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
     with sessions() as s:
-        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "news_alert").order_by(OutboxMessage.id)))
+        return list(
+            s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "news_alert").order_by(OutboxMessage.id)
+            )
+        )
 
 
-def test_poll_writes_mentions_and_alerts_once(sessions: sessionmaker[Session], server: FeedServer, db_url: str) -> None:
+def test_poll_writes_mentions_and_alerts_once(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str
+) -> None:
     ids = _setup(sessions)
     tag = db_url.rsplit("/", 1)[-1][-12:]
-    wire = server.add_feed(f"wire-{tag}", rss(
-        ("Globex opens a plant in Ohio", "https://news.example.com/globex-ohio?utm_source=rss"),
-        ("Initech reports loss", "https://news.example.com/initech-loss"),
-        ("Markets rally on rate hopes", "https://news.example.com/markets"),
-        ("Umbrella's prospects look up", "https://news.example.com/umbrella"),
-    ))
+    wire = server.add_feed(
+        f"wire-{tag}",
+        rss(
+            ("Globex opens a plant in Ohio", "https://news.example.com/globex-ohio?utm_source=rss"),
+            ("Initech reports loss", "https://news.example.com/initech-loss"),
+            ("Markets rally on rate hopes", "https://news.example.com/markets"),
+            ("Umbrella's prospects look up", "https://news.example.com/umbrella"),
+        ),
+    )
     # The same Globex story through a second feed (different tracking parameters, another channel).
-    other = server.add_feed(f"other-{tag}", rss(
-        ("Globex opens a plant in Ohio, creating 300 jobs", "https://news.example.com/globex-ohio"),
-    ))
+    other = server.add_feed(
+        f"other-{tag}",
+        rss(
+            ("Globex opens a plant in Ohio, creating 300 jobs", "https://news.example.com/globex-ohio"),
+        ),
+    )
     with sessions.begin() as s:
         feed_store.add_feed(s, team_id="T1", url=wire, allowed_hosts=LOCAL, now=NOW)
         feed_store.add_feed(s, team_id="T1", url=other, channel="CINDUSTRY", allowed_hosts=LOCAL, now=NOW)
@@ -88,12 +108,18 @@ def test_poll_writes_mentions_and_alerts_once(sessions: sessionmaker[Session], s
 
     alerts = _alerts(sessions)
     by = sorted((a.recipient, a.facts["account"]) for a in alerts)
-    assert by == [("CNEWS", "Globex"), ("CNEWS", "Initech"), ("CNEWS", "Umbrella"), ("UOWNER", "Globex")] or by == [
-        ("CINDUSTRY", "Globex"), ("CNEWS", "Initech"), ("CNEWS", "Umbrella"), ("UOWNER", "Globex")]
+    assert by == [
+        ("CNEWS", "Globex"),
+        ("CNEWS", "Initech"),
+        ("CNEWS", "Umbrella"),
+        ("UOWNER", "Globex"),
+    ] or by == [("CINDUSTRY", "Globex"), ("CNEWS", "Initech"), ("CNEWS", "Umbrella"), ("UOWNER", "Globex")]
     globex = next(a for a in alerts if a.recipient == "UOWNER")
     assert globex.facts["grade"] == "A" and globex.facts["tier"] == "key"
     assert globex.facts["link"].startswith("https://news.example.com/globex-ohio")
-    assert globex.facts["source"] == "Industry wire" and globex.facts["published"] == "2026-03-02T07:00:00+00:00"
+    assert (
+        globex.facts["source"] == "Industry wire" and globex.facts["published"] == "2026-03-02T07:00:00+00:00"
+    )
     assert globex.account_id == ids["Globex"]
     with sessions() as s:
         assert s.scalars(select(NewsMention.team_id).distinct()).all() == ["T1"]  # T2's Globex untouched
@@ -106,22 +132,30 @@ def test_poll_writes_mentions_and_alerts_once(sessions: sessionmaker[Session], s
     assert again.feeds == 2 and again.not_modified == 2 and again.mentions == 0
     assert server.not_modified == before + 2
     # The feed changes (new ETag) but still carries the old stories plus one new one: only the new alerts.
-    server.add_feed(f"wire-{tag}", rss(
-        ("Globex opens a plant in Ohio", "https://news.example.com/globex-ohio"),
-        ("Initech hires a new CEO", "https://news.example.com/initech-ceo"),
-    ))
+    server.add_feed(
+        f"wire-{tag}",
+        rss(
+            ("Globex opens a plant in Ohio", "https://news.example.com/globex-ohio"),
+            ("Initech hires a new CEO", "https://news.example.com/initech-ceo"),
+        ),
+    )
     third = poll_once(sessions, allowed_hosts=LOCAL, now=NOW + timedelta(minutes=62))
     assert third.mentions == 1 and third.alerts == 1
     assert len(_alerts(sessions)) == 5
 
 
-def test_per_account_feed_from_the_account_column(sessions: sessionmaker[Session], server: FeedServer, db_url: str) -> None:
+def test_per_account_feed_from_the_account_column(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str
+) -> None:
     ids = _setup(sessions)
     tag = db_url.rsplit("/", 1)[-1][-12:]
-    url = server.add_feed(f"alerts-{tag}", rss(
-        ("New CFO named at the company", "https://news.example.com/cfo"),
-        ("Initech wins contract", "https://news.example.com/initech-contract"),
-    ))
+    url = server.add_feed(
+        f"alerts-{tag}",
+        rss(
+            ("New CFO named at the company", "https://news.example.com/cfo"),
+            ("Initech wins contract", "https://news.example.com/initech-contract"),
+        ),
+    )
     with sessions.begin() as s:
         s.get(Account, ids["Initech"]).news_feed = "http://127.0.0.1:1/closed-port"  # type: ignore[union-attr]
         s.get(Account, ids["Umbrella"]).news_feed = url  # type: ignore[union-attr]
@@ -151,7 +185,9 @@ def test_failures_back_off_and_show_in_health(sessions: sessionmaker[Session], s
     assert refused.failed == 2 and all("refused" in e for e in refused.errors)
 
 
-def test_two_pollers_never_fetch_one_feed_twice(sessions: sessionmaker[Session], server: FeedServer, db_url: str) -> None:
+def test_two_pollers_never_fetch_one_feed_twice(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str
+) -> None:
     _setup(sessions)
     tag = db_url.rsplit("/", 1)[-1][-12:]
     paths = []
@@ -177,7 +213,9 @@ def test_two_pollers_never_fetch_one_feed_twice(sessions: sessionmaker[Session],
         assert s.scalar(select(Feed).where(Feed.lease_owner.is_not(None))) is None
 
 
-def test_news_polling_ticks_in_the_scheduler_and_stops(sessions: sessionmaker[Session], server: FeedServer) -> None:
+def test_news_polling_ticks_in_the_scheduler_and_stops(
+    sessions: sessionmaker[Session], server: FeedServer
+) -> None:
     _setup(sessions)
     with sessions.begin() as s:
         feed_store.add_feed(s, team_id="T1", url=server.url("/feeds/default"), allowed_hosts=LOCAL, now=NOW)
@@ -217,7 +255,9 @@ def test_old_stories_are_recorded_without_alerts_and_alerts_are_capped(
         f"<item><title>Initech reports result {i}</title><link>https://news.example.com/{tag}/many/{i}</link></item>"
         for i in range(25)
     )
-    url = server.add_feed(f"backlog-{tag}", f"<rss version='2.0'><channel><title>B</title>{old}{many}</channel></rss>")
+    url = server.add_feed(
+        f"backlog-{tag}", f"<rss version='2.0'><channel><title>B</title>{old}{many}</channel></rss>"
+    )
     with sessions.begin() as s:
         feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
     report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
@@ -237,7 +277,9 @@ def test_alerts_still_go_out_when_grading_fails(
 
     monkeypatch.setattr(news_poll, "assess_workspace", broken)
     tag = db_url.rsplit("/", 1)[-1][-12:]
-    url = server.add_feed(f"nograde-{tag}", rss(("Globex wins contract", f"https://news.example.com/{tag}/ng")))
+    url = server.add_feed(
+        f"nograde-{tag}", rss(("Globex wins contract", f"https://news.example.com/{tag}/ng"))
+    )
     with sessions.begin() as s:
         feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
     report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)

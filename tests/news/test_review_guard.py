@@ -26,7 +26,9 @@ def test_ipv4_translated_public_address_still_passes() -> None:
     assert address_problem("::ffff:0:808:808") is None  # 8.8.8.8, translated
 
 
-def test_host_resolving_to_ipv4_translated_metadata_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_host_resolving_to_ipv4_translated_metadata_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(guard, "resolve", lambda host, port: ["::ffff:0:a9fe:a9fe"])
     with pytest.raises(UrlRefused, match="169.254.169.254"):
         check_url("https://metadata.example/latest/meta-data/")

@@ -16,7 +16,12 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 def add(session: Session, team: str, name: str, aliases: list[str] | None = None) -> Account:
     ensure_workspace(session, team)
     acc = Account(
-        team_id=team, name=name, name_key=name_key(name), aliases=aliases or [], created_at=NOW, updated_at=NOW
+        team_id=team,
+        name=name,
+        name_key=name_key(name),
+        aliases=aliases or [],
+        created_at=NOW,
+        updated_at=NOW,
     )
     session.add(acc)
     session.flush()
@@ -95,7 +100,7 @@ def test_aliases_with_non_ascii_letters_and_casefold_expansions(session: Session
     strasse = add(session, "T1", "Strasse Holding", aliases=["Straße Group"])
     cafe = add(session, "T1", "Blue Cafe Ltd", aliases=["Café  Bleu"])
     tokyo = add(session, "T1", "Tokyo Power", aliases=["東京電力"])
-    add(session, "T1", "Percent 100% Inc", aliases=["100%_under\\score \"quoted\""])
+    add(session, "T1", "Percent 100% Inc", aliases=['100%_under\\score "quoted"'])
     for typed, expected in (
         ("STRASSE GROUP", strasse), ("straße group", strasse), ("café bleu", cafe), ("CAFÉ BLEU", cafe), ("東京電力", tokyo),
     ):  # fmt: skip

@@ -51,7 +51,9 @@ def test_an_edited_rule_input_marks_the_workspace_stale_and_the_next_read_catche
     session.commit()
     target = accs["Acme Corp"]
     before = stored(session)[target.id]
-    set_field(session, team_id=TEAM, account_id=target.id, field="stage", value="prospect", user_id=OWNER, now=NOW)
+    set_field(
+        session, team_id=TEAM, account_id=target.id, field="stage", value="prospect", user_id=OWNER, now=NOW
+    )
     session.flush()
     assert classified_with(session) is None
     assert ensure_classified(session, TEAM, TH) >= 1
@@ -62,7 +64,15 @@ def test_an_edited_rule_input_marks_the_workspace_stale_and_the_next_read_catche
 def test_a_field_outside_the_rules_leaves_the_classification_valid(session) -> None:
     accs = portfolio(session)
     ensure_classified(session, TEAM, TH)
-    set_field(session, team_id=TEAM, account_id=accs["Acme Corp"].id, field="owner", value="U0OTHER", user_id=OWNER, now=NOW)
+    set_field(
+        session,
+        team_id=TEAM,
+        account_id=accs["Acme Corp"].id,
+        field="owner",
+        value="U0OTHER",
+        user_id=OWNER,
+        now=NOW,
+    )
     session.flush()
     assert classified_with(session) == fingerprint(TH)
 
@@ -120,7 +130,15 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
 
         def edit() -> None:
             with unit_of_work(sessions) as s:
-                set_field(s, team_id=team, account_id=acc_id, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+                set_field(
+                    s,
+                    team_id=team,
+                    account_id=acc_id,
+                    field="strategic_value",
+                    value="high",
+                    user_id=OWNER,
+                    now=NOW,
+                )
             finished.set()
 
         worker = threading.Thread(target=edit)
@@ -141,7 +159,9 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
     engine.dispose()
 
 
-def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale(sessions, monkeypatch) -> None:
+def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale(
+    sessions, monkeypatch
+) -> None:
     """Both databases: an edit that commits while a classification is reading the accounts must not end up
     behind the fresh fingerprint the classifier then writes. (SQLite's driver begins a transaction only at
     the first write, so the classifier read with no lock at all and stamped its stale verdicts as current.)"""
@@ -161,7 +181,15 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
     def edit() -> None:
         try:
             with unit_of_work(sessions) as s:
-                set_field(s, team_id=TEAM, account_id=target, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+                set_field(
+                    s,
+                    team_id=TEAM,
+                    account_id=target,
+                    field="strategic_value",
+                    value="high",
+                    user_id=OWNER,
+                    now=NOW,
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         edited.set()
@@ -211,7 +239,11 @@ def _bulk_writes() -> dict[str, Any]:
     table = Account.__table__
 
     def orm_update(session: Session, ids: dict[str, int]) -> None:
-        session.execute(update(Account).where(Account.team_id == TEAM, Account.name == "Umbrella").values(strategic_value="high"))
+        session.execute(
+            update(Account)
+            .where(Account.team_id == TEAM, Account.name == "Umbrella")
+            .values(strategic_value="high")
+        )
 
     def orm_update_by_primary_key(session: Session, ids: dict[str, int]) -> None:
         session.execute(update(Account), [{"id": ids["Umbrella"], "strategic_value": "high"}])
@@ -223,20 +255,37 @@ def _bulk_writes() -> dict[str, Any]:
         )
 
     def orm_delete(session: Session, ids: dict[str, int]) -> None:
-        session.execute(delete(Account).where(Account.id == ids["Acme Corp"]).execution_options(synchronize_session=False))
+        session.execute(
+            delete(Account).where(Account.id == ids["Acme Corp"]).execution_options(synchronize_session=False)
+        )
 
     def core_insert(session: Session, ids: dict[str, int]) -> None:
         session.execute(
             insert(Account),
-            [{"team_id": TEAM, "name": "Megacorp", "name_key": "megacorp", "stage": "client", "annual_revenue": 10.0**10,
-              "aliases": [], "exclusions": [], "created_at": NOW, "updated_at": NOW}],
+            [
+                {
+                    "team_id": TEAM,
+                    "name": "Megacorp",
+                    "name_key": "megacorp",
+                    "stage": "client",
+                    "annual_revenue": 10.0**10,
+                    "aliases": [],
+                    "exclusions": [],
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+            ],
         )
 
-    return {f.__name__: f for f in (orm_update, orm_update_by_primary_key, core_update, orm_delete, core_insert)}
+    return {
+        f.__name__: f for f in (orm_update, orm_update_by_primary_key, core_update, orm_delete, core_insert)
+    }
 
 
 @pytest.mark.parametrize("write", sorted(_bulk_writes()))
-def test_bulk_statements_on_accounts_through_the_session_make_the_workspace_stale(session, write: str) -> None:
+def test_bulk_statements_on_accounts_through_the_session_make_the_workspace_stale(
+    session, write: str
+) -> None:
     """UPDATE, DELETE and INSERT statements run with Session.execute bypass the flush (and its hook)."""
     accs = portfolio(session)
     account(session, "Elsewhere Inc", OTHER_TEAM, annual_revenue=5)
@@ -247,7 +296,9 @@ def test_bulk_statements_on_accounts_through_the_session_make_the_workspace_stal
     ensure_classified(session, TEAM, TH)
     assert stored(session) == computed(session)
     if write not in ("orm_update_by_primary_key",):
-        assert classified_with(session, OTHER_TEAM) == fingerprint(TH)  # another workspace's rows were not touched
+        assert classified_with(session, OTHER_TEAM) == fingerprint(
+            TH
+        )  # another workspace's rows were not touched
 
 
 def test_bulk_statements_outside_the_rules_leave_the_classification_valid(session) -> None:

@@ -54,9 +54,15 @@ EDITABLE = [f for f in rule_values if f != "annual_revenue"]  # set_field cannot
 facts = st.fixed_dictionaries(rule_values)
 
 op = st.one_of(
-    st.tuples(st.just("import"), st.lists(st.tuples(st.sampled_from(NAMES), facts), max_size=4, unique_by=lambda t: t[0])),
-    st.tuples(st.just("set"), st.sampled_from(NAMES), st.sampled_from(EDITABLE).flatmap(
-        lambda f: st.tuples(st.just(f), rule_values[f]))),
+    st.tuples(
+        st.just("import"),
+        st.lists(st.tuples(st.sampled_from(NAMES), facts), max_size=4, unique_by=lambda t: t[0]),
+    ),
+    st.tuples(
+        st.just("set"),
+        st.sampled_from(NAMES),
+        st.sampled_from(EDITABLE).flatmap(lambda f: st.tuples(st.just(f), rule_values[f])),
+    ),
     st.tuples(st.just("add"), st.sampled_from(NAMES), facts),
     st.tuples(st.just("delete"), st.sampled_from(NAMES)),
     st.tuples(st.just("owner"), st.sampled_from(NAMES), st.sampled_from(OWNERS)),
@@ -71,11 +77,16 @@ interaction = st.tuples(
 )
 activity = st.fixed_dictionaries(
     {
-        "contacts": st.lists(st.tuples(st.integers(0, 9), st.sampled_from(["", "Ann", "Bob", "Cy"]), st.booleans()), max_size=10),
+        "contacts": st.lists(
+            st.tuples(st.integers(0, 9), st.sampled_from(["", "Ann", "Bob", "Cy"]), st.booleans()),
+            max_size=10,
+        ),
         "touches": st.lists(interaction, max_size=25),
         "snoozes": st.lists(st.tuples(st.integers(0, 9), st.integers(-3, 3)), max_size=3),
         "sponsors": st.lists(st.tuples(st.integers(0, 9), st.sampled_from([None, "", "U7"])), max_size=4),
-        "revenue": st.lists(st.tuples(st.integers(0, 9), st.integers(1, 6), st.sampled_from([0.0, 50.0, 100.0])), max_size=8),
+        "revenue": st.lists(
+            st.tuples(st.integers(0, 9), st.integers(1, 6), st.sampled_from([0.0, 50.0, 100.0])), max_size=8
+        ),
     }
 )
 
@@ -88,8 +99,15 @@ change = st.one_of(
     st.tuples(st.just("drop_contact"), st.integers(0, 30)),
     st.tuples(st.just("amount"), st.integers(0, 30), st.sampled_from([0.0, 75.0, 200.0])),
     st.tuples(st.just("drop_revenue"), st.integers(0, 30)),
-    st.tuples(st.just("import_contact"), st.integers(0, 9), st.sampled_from(["Ann", "Dee"]), st.sampled_from(["decision_maker", "user"])),
-    st.tuples(st.just("import_revenue"), st.integers(0, 9), st.integers(0, 7), st.sampled_from([10.0, 500.0])),
+    st.tuples(
+        st.just("import_contact"),
+        st.integers(0, 9),
+        st.sampled_from(["Ann", "Dee"]),
+        st.sampled_from(["decision_maker", "user"]),
+    ),
+    st.tuples(
+        st.just("import_revenue"), st.integers(0, 9), st.integers(0, 7), st.sampled_from([10.0, 500.0])
+    ),
     st.tuples(st.just("retire_all"), st.booleans()),  # an UPDATE statement through Session.execute
 )
 
@@ -97,7 +115,9 @@ change = st.one_of(
 def _change(session: Session, team: str, step: tuple[Any, ...]) -> None:
     kind = step[0]
     contacts = list(session.scalars(select(Contact).where(Contact.team_id == team).order_by(Contact.id)))
-    revenue = list(session.scalars(select(RevenueMonth).where(RevenueMonth.team_id == team).order_by(RevenueMonth.id)))
+    revenue = list(
+        session.scalars(select(RevenueMonth).where(RevenueMonth.team_id == team).order_by(RevenueMonth.id))
+    )
     names = sorted(_by_name(session, team))
     if kind in ("role", "active", "rename", "drop_contact") and contacts:
         c = contacts[step[1] % len(contacts)]
@@ -116,15 +136,25 @@ def _change(session: Session, team: str, step: tuple[Any, ...]) -> None:
         else:
             session.delete(r)
     elif kind == "import_contact" and names:
-        import_contacts(session, team, [ContactRow(2, names[step[1] % len(names)], step[2], {"role": step[3]})], NOW)
+        import_contacts(
+            session, team, [ContactRow(2, names[step[1] % len(names)], step[2], {"role": step[3]})], NOW
+        )
     elif kind == "import_revenue" and names:
         month = date(2026, 11, 1) - timedelta(days=28 * step[2])
-        import_revenue(session, team, [RevenueRow(2, names[step[1] % len(names)], month.replace(day=1), step[3])], NOW)
+        import_revenue(
+            session, team, [RevenueRow(2, names[step[1] % len(names)], month.replace(day=1), step[3])], NOW
+        )
     elif kind == "retire_all":
         if step[1]:
-            session.execute(update(Contact).where(Contact.team_id == team, Contact.role == "decision_maker").values(active=False))
+            session.execute(
+                update(Contact)
+                .where(Contact.team_id == team, Contact.role == "decision_maker")
+                .values(active=False)
+            )
         else:
-            session.execute(delete(RevenueMonth).where(RevenueMonth.team_id == team, RevenueMonth.amount < 60))
+            session.execute(
+                delete(RevenueMonth).where(RevenueMonth.team_id == team, RevenueMonth.amount < 60)
+            )
     session.flush()
 
 
@@ -140,11 +170,28 @@ def _apply(session: Session, team: str, step: tuple[Any, ...]) -> None:
         import_accounts(session, team, rows, NOW)
     elif kind == "set" and step[1] in accounts:
         field, value = step[2]
-        set_field(session, team_id=team, account_id=accounts[step[1]].id, field=field, value=value, user_id="U1", now=NOW)
+        set_field(
+            session,
+            team_id=team,
+            account_id=accounts[step[1]].id,
+            field=field,
+            value=value,
+            user_id="U1",
+            now=NOW,
+        )
     elif kind == "add" and step[1] not in accounts:
         session.add(
-            Account(team_id=team, name=step[1], name_key=name_key(step[1]), owner_user_id="U1", aliases=[],
-                    exclusions=[], created_at=NOW, updated_at=NOW, **step[2])
+            Account(
+                team_id=team,
+                name=step[1],
+                name_key=name_key(step[1]),
+                owner_user_id="U1",
+                aliases=[],
+                exclusions=[],
+                created_at=NOW,
+                updated_at=NOW,
+                **step[2],
+            )
         )
         session.flush()
     elif kind == "delete" and step[1] in accounts:
@@ -165,20 +212,49 @@ def _add_activity(session: Session, team: str, data: dict[str, Any]) -> None:
     pick = accounts.__getitem__
     for i, name, dm in data["contacts"]:
         acc = pick(i % len(accounts))
-        if not session.scalar(select(Contact.id).where(Contact.account_id == acc.id, Contact.name_key == name_key(name))):
-            session.add(Contact(team_id=team, account_id=acc.id, name=name, name_key=name_key(name),
-                                role="decision_maker" if dm else "user", active=True))
+        if not session.scalar(
+            select(Contact.id).where(Contact.account_id == acc.id, Contact.name_key == name_key(name))
+        ):
+            session.add(
+                Contact(
+                    team_id=team,
+                    account_id=acc.id,
+                    name=name,
+                    name_key=name_key(name),
+                    role="decision_maker" if dm else "user",
+                    active=True,
+                )
+            )
             session.flush()
     all_contacts = list(session.scalars(select(Contact).where(Contact.team_id == team).order_by(Contact.id)))
     for i, c, colleague, days, kind in data["touches"]:
         acc = pick(i % len(accounts))
         own = [x for x in all_contacts if x.account_id == acc.id]
-        contact = None if c < 0 else (own[c] if c < len(own) else (all_contacts[c % len(all_contacts)] if all_contacts else None))
-        session.add(Interaction(team_id=team, account_id=acc.id, occurred_at=NOW + timedelta(days=days, minutes=next(_seq)),
-                                kind=kind, contact_id=contact.id if contact else None, colleague=colleague,
-                                dedup_key=uuid.uuid4().hex))
+        contact = (
+            None
+            if c < 0
+            else (own[c] if c < len(own) else (all_contacts[c % len(all_contacts)] if all_contacts else None))
+        )
+        session.add(
+            Interaction(
+                team_id=team,
+                account_id=acc.id,
+                occurred_at=NOW + timedelta(days=days, minutes=next(_seq)),
+                kind=kind,
+                contact_id=contact.id if contact else None,
+                colleague=colleague,
+                dedup_key=uuid.uuid4().hex,
+            )
+        )
     for i, days in data["snoozes"]:
-        session.add(Snooze(team_id=team, account_id=pick(i % len(accounts)).id, until=NOW + timedelta(days=days), created_at=NOW))
+        session.add(
+            Snooze(
+                team_id=team,
+                account_id=pick(i % len(accounts)).id,
+                until=NOW + timedelta(days=days),
+                created_at=NOW,
+            )
+        )
     for i, sponsor in data["sponsors"]:
         pick(i % len(accounts)).sponsor_user_id = sponsor
     seen = set()
@@ -199,16 +275,24 @@ def _month(now: datetime, back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def reference_revenue(session: Session, team: str, now: datetime) -> dict[int, tuple[float | None, float | None]]:
+def reference_revenue(
+    session: Session, team: str, now: datetime
+) -> dict[int, tuple[float | None, float | None]]:
     """Account id -> (recent, prior) window sums as the docs describe them, from the plain rows."""
     n = TH.revenue_drop_months
-    rows = [r for r in session.scalars(select(RevenueMonth).where(RevenueMonth.team_id == team)) if r.month < _month(now, 0)]
+    rows = [
+        r
+        for r in session.scalars(select(RevenueMonth).where(RevenueMonth.team_id == team))
+        if r.month < _month(now, 0)
+    ]
     if not rows or max(r.month for r in rows) < _month(now, n):
         return {}  # no revenue in the recent window at all: the data is not up to date
     out: dict[int, tuple[float | None, float | None]] = {}
     for aid in {r.account_id for r in rows}:
         recent = [r.amount for r in rows if r.account_id == aid and r.month >= _month(now, n)]
-        prior = [r.amount for r in rows if r.account_id == aid and _month(now, 2 * n) <= r.month < _month(now, n)]
+        prior = [
+            r.amount for r in rows if r.account_id == aid and _month(now, 2 * n) <= r.month < _month(now, n)
+        ]
         if recent or prior:
             out[aid] = (sum(recent) if recent else None, sum(prior) if prior else None)
     return out
@@ -227,19 +311,33 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
         watched = v.tier == "key" or v.grade == "A"
         if acc.owner_user_id is None or not (watched or (v.grade == "B" and not acc.sponsor_user_id)):
             continue
-        snoozes = [_aware(s.until) for s in session.scalars(select(Snooze).where(Snooze.account_id == acc.id))]
+        snoozes = [
+            _aware(s.until) for s in session.scalars(select(Snooze).where(Snooze.account_id == acc.id))
+        ]
         running = [u for u in snoozes if u is not None and u > now]
         deciders = [
-            c.name for c in session.scalars(
-                select(Contact).where(Contact.account_id == acc.id, Contact.role == "decision_maker", Contact.active.is_(True))
+            c.name
+            for c in session.scalars(
+                select(Contact).where(
+                    Contact.account_id == acc.id, Contact.role == "decision_maker", Contact.active.is_(True)
+                )
             )
         ]
         recent, prior = revenue.get(acc.id, (None, None))
         state = AccountState(
-            id=acc.id, name=acc.name, tier=v.tier, grade=v.grade, owner=acc.owner_user_id,
-            annual_revenue=acc.annual_revenue, sponsor_user_id=acc.sponsor_user_id, sponsor_level=acc.sponsor_level,
-            decision_makers=len(deciders), sole_decision_maker=deciders[0] if len(deciders) == 1 else None,
-            revenue_recent=recent, revenue_prior=prior, snoozed_until=max(running) if running else None,
+            id=acc.id,
+            name=acc.name,
+            tier=v.tier,
+            grade=v.grade,
+            owner=acc.owner_user_id,
+            annual_revenue=acc.annual_revenue,
+            sponsor_user_id=acc.sponsor_user_id,
+            sponsor_level=acc.sponsor_level,
+            decision_makers=len(deciders),
+            sole_decision_maker=deciders[0] if len(deciders) == 1 else None,
+            revenue_recent=recent,
+            revenue_prior=prior,
+            snoozed_until=max(running) if running else None,
         )
         if watched:
             touches = [
@@ -254,12 +352,15 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
                     per_contact.setdefault(i.contact_id, []).append(i)
             window = tuple(
                 ContactTouches(
-                    session.get_one(Contact, cid).name, len(rows), tuple(sorted({i.colleague for i in rows if i.colleague}))
+                    session.get_one(Contact, cid).name,
+                    len(rows),
+                    tuple(sorted({i.colleague for i in rows if i.colleague})),
                 )
                 for cid, rows in per_contact.items()
             )
             state = state._replace(
-                last_touch=max((w for w, _ in past), default=None), last_review=max(reviews, default=None),
+                last_touch=max((w for w, _ in past), default=None),
+                last_review=max(reviews, default=None),
                 window_touches=window,
             )
         out.append(state)
@@ -269,13 +370,17 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
 def _comparable(states: list[AccountState]) -> list[AccountState]:
     """States, and contacts in a state's window, come in no particular order; sums may differ in the last
     bits."""
+
     def rounded(x: float | None) -> float | None:
         return None if x is None else round(x, 6)
 
     return sorted(
         (
-            s._replace(window_touches=tuple(sorted(s.window_touches, key=repr)),
-                       revenue_recent=rounded(s.revenue_recent), revenue_prior=rounded(s.revenue_prior))
+            s._replace(
+                window_touches=tuple(sorted(s.window_touches, key=repr)),
+                revenue_recent=rounded(s.revenue_recent),
+                revenue_prior=rounded(s.revenue_prior),
+            )
             for s in states
         ),
         key=lambda s: s.id,
@@ -285,7 +390,10 @@ def _comparable(states: list[AccountState]) -> list[AccountState]:
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(op, min_size=1, max_size=8), data=activity, changes=st.lists(change, max_size=4))
 def test_stored_classes_and_watched_states_match_the_reference(
-    sessions: sessionmaker[Session], steps: list[tuple[Any, ...]], data: dict[str, Any], changes: list[tuple[Any, ...]]
+    sessions: sessionmaker[Session],
+    steps: list[tuple[Any, ...]],
+    data: dict[str, Any],
+    changes: list[tuple[Any, ...]],
 ) -> None:
     session = sessions()
     team = "TEQ" + uuid.uuid4().hex[:8].upper()
@@ -296,15 +404,21 @@ def test_stored_classes_and_watched_states_match_the_reference(
             _apply(session, team, step)
         _add_activity(session, team, data)
         ensure_classified(session, team, TH)
-        stored = {a.id: (a.tier, a.grade) for a in session.scalars(select(Account).where(Account.team_id == team))}
+        stored = {
+            a.id: (a.tier, a.grade) for a in session.scalars(select(Account).where(Account.team_id == team))
+        }
         from storage.portfolio import assess_workspace
 
         expected = {aid: (v.tier, v.grade) for aid, v in assess_workspace(session, team, NOW, TH).items()}
         assert stored == expected
-        assert _comparable(watched_states(session, team, NOW, TH)) == _comparable(reference_states(session, team))
+        assert _comparable(watched_states(session, team, NOW, TH)) == _comparable(
+            reference_states(session, team)
+        )
         for step in changes:  # the stored rollups follow every write to contacts and revenue
             _change(session, team, step)
-        assert _comparable(watched_states(session, team, NOW, TH)) == _comparable(reference_states(session, team))
+        assert _comparable(watched_states(session, team, NOW, TH)) == _comparable(
+            reference_states(session, team)
+        )
         assert _comparable(watched_states(session, team, NEXT_MONTH, TH)) == _comparable(
             reference_states(session, team, NEXT_MONTH)
         )

@@ -36,12 +36,15 @@ def _seed(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as s:
         ensure_classified(s, TEAM, TH)
     with unit_of_work(sessions) as s:
-        set_field(s, team_id=TEAM, account_id=small, field="strategic_value", value="high", user_id=OWNER, now=NOW)
+        set_field(
+            s, team_id=TEAM, account_id=small, field="strategic_value", value="high", user_id=OWNER, now=NOW
+        )
     return small
 
 
-
-@pytest.mark.parametrize("field,value", [("owner", "U0NEWOWNER"), ("sponsor", "U0SPONSOR"), ("aliases", ["Smallish"])])
+@pytest.mark.parametrize(
+    "field,value", [("owner", "U0NEWOWNER"), ("sponsor", "U0SPONSOR"), ("aliases", ["Smallish"])]
+)
 def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification(
     sessions: sessionmaker[Session], field: str, value: object
 ) -> None:
@@ -54,12 +57,16 @@ def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification
     try:
         assert lock_workspace(classifier, TEAM) is None  # ensure_classified's lock, held until commit
         edit, errors, done = in_thread(
-            lambda s: set_field(s, team_id=TEAM, account_id=small, field=field, value=value, user_id=OWNER, now=NOW),
+            lambda s: set_field(
+                s, team_id=TEAM, account_id=small, field=field, value=value, user_id=OWNER, now=NOW
+            ),
             sessions,
         )
         edit.start()
         done.wait(1.0)  # the edit has written the account row (and, before the fix, waits for the workspace)
-        reclassify(classifier, TEAM, TH)  # writes Small Co's new grade: waits for the edit's row, if it is open
+        reclassify(
+            classifier, TEAM, TH
+        )  # writes Small Co's new grade: waits for the edit's row, if it is open
         classifier.commit()
         edit.join(15)
         assert done.is_set()
@@ -67,7 +74,9 @@ def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification
     finally:
         classifier.close()
     with unit_of_work(sessions) as s:
-        row = s.execute(select(Account.grade, Account.owner_user_id, Account.sponsor_user_id).where(Account.id == small)).one()
+        row = s.execute(
+            select(Account.grade, Account.owner_user_id, Account.sponsor_user_id).where(Account.id == small)
+        ).one()
         assert row.grade is not None
 
 
@@ -85,7 +94,15 @@ def test_writes_that_only_reference_the_workspace_do_not_wait_for_a_classificati
             if write == "touch":
                 log_touch(s, team_id=TEAM, account_id=small, kind="call", occurred_at=NOW, created_by=OWNER)
             else:
-                snooze(s, team_id=TEAM, account_id=small, until=NOW + timedelta(days=3), reason=None, user_id=OWNER, now=NOW)
+                snooze(
+                    s,
+                    team_id=TEAM,
+                    account_id=small,
+                    until=NOW + timedelta(days=3),
+                    reason=None,
+                    user_id=OWNER,
+                    now=NOW,
+                )
 
         writer, errors, done = in_thread(work, sessions)
         writer.start()
@@ -98,7 +115,9 @@ def test_writes_that_only_reference_the_workspace_do_not_wait_for_a_classificati
         classifier.close()
 
 
-def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(sessions: sessionmaker[Session]) -> None:
+def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(
+    sessions: sessionmaker[Session],
+) -> None:
     """tier_watch writes last_tier/last_grade in name order; an import upserts in the file's order. Without
     the workspace lock first, each held a row the other wanted (seen as DeadlockDetected under load)."""
     from storage.activity import record_classes

@@ -31,7 +31,9 @@ def test_classify_workspace_gives_tier_and_grade_of_assess_workspace_in_name_ord
     _workspace(session)
     full = assess_workspace(session, "T1", NOW, TH)
     classified = classify_workspace(session, "T1", TH, Account.owner_user_id)
-    assert [(r.id, v.tier, v.grade) for v, r in classified.accounts] == [(i, a.tier, a.grade) for i, a in full.items()]
+    assert [(r.id, v.tier, v.grade) for v, r in classified.accounts] == [
+        (i, a.tier, a.grade) for i, a in full.items()
+    ]
     assert {r.owner_user_id for _, r in classified.accounts} == {"U0", "U1", "U2"}
 
 

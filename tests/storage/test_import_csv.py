@@ -31,8 +31,10 @@ def test_header_keys_ignore_case_spaces_and_underscores() -> None:
     assert header_key(" Annual Revenue ") == "annual_revenue"
     assert header_key("ANNUAL_REVENUE") == "annual_revenue"
     assert header_key("annual  _ revenue") == "annual_revenue"
-    rows = parse_rows("accounts", b"NAME,Annual Revenue,wallet_SHARE,Prospect Fit\nAcme,\"$1,200,000\",45%,\n")
-    assert rows == [AccountRow(2, "Acme", {"annual_revenue": 1_200_000.0, "wallet_share": 45.0, "prospect_fit": None})]
+    rows = parse_rows("accounts", b'NAME,Annual Revenue,wallet_SHARE,Prospect Fit\nAcme,"$1,200,000",45%,\n')
+    assert rows == [
+        AccountRow(2, "Acme", {"annual_revenue": 1_200_000.0, "wallet_share": 45.0, "prospect_fit": None})
+    ]
 
 
 def test_unknown_column_lists_the_allowed_ones() -> None:
@@ -49,7 +51,9 @@ def test_missing_required_and_duplicated_columns() -> None:
     assert bad_file("revenue", "account,month,amount,Month\n").startswith(
         "line 1: column month appears twice (header cells 2 and 4). "
     )
-    assert bad_file("accounts", "name,,industry\n").startswith("line 1: unknown column(s): an empty header cell. ")
+    assert bad_file("accounts", "name,,industry\n").startswith(
+        "line 1: unknown column(s): an empty header cell. "
+    )
 
 
 def test_empty_files_are_refused_with_the_expected_header() -> None:
@@ -102,11 +106,11 @@ def test_bom_crlf_blank_lines_and_multiline_fields_keep_file_line_numbers() -> N
 def test_huge_field_is_refused_clearly() -> None:
     huge = "x" * (FIELD_LIMIT + 10)
     message = (
-        f"a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (\") opened on this line is not "
+        f'a value is longer than {FIELD_LIMIT:,} characters. Usually a quote (") opened on this line is not '
         "closed and swallows the rest of the file."
     )
     assert bad_file("accounts", f'name,industry\nAcme,"{huge}"\n') == f"line 2: {message}"
-    runaway = "name,industry\nAcme,Retail\nBeta,\"Food\n" + "Gamma,Toys\n" * 20_000
+    runaway = 'name,industry\nAcme,Retail\nBeta,"Food\n' + "Gamma,Toys\n" * 20_000
     assert bad_file("accounts", runaway) == f"line 3: {message}"
 
 
@@ -202,7 +206,9 @@ def test_required_values_and_duplicate_names() -> None:
 
 
 def test_contact_and_interaction_and_revenue_errors() -> None:
-    assert rejected("contacts", "account,name,email,role,active\nAcme,Ann,ann@,boss,maybe\nAcme,ann,,,\n") == [
+    assert rejected(
+        "contacts", "account,name,email,role,active\nAcme,Ann,ann@,boss,maybe\nAcme,ann,,,\n"
+    ) == [
         "line 2, column email: 'ann@' - expected an email address such as ana@acme.com",
         "line 2, column role: 'boss' - expected decision_maker, influencer or user (empty means user)",
         "line 2, column active: 'maybe' - expected yes or no (empty means yes)",
@@ -215,7 +221,9 @@ def test_contact_and_interaction_and_revenue_errors() -> None:
         "line 2, column kind: 'lunch' - expected meeting, call, video, email, visit, review or other",
         "line 2, column colleague: 'someone' - expected a Slack user id such as U012AB3CD or an email address",
     ]
-    assert rejected("revenue", "account,month,amount\nAcme,2026-13,5\nAcme,03/2026,-5\nAcme,2026-01,5\nacme,2026-01,6\n") == [
+    assert rejected(
+        "revenue", "account,month,amount\nAcme,2026-13,5\nAcme,03/2026,-5\nAcme,2026-01,5\nacme,2026-01,6\n"
+    ) == [
         "line 2, column month: '2026-13' - expected a month as YYYY-MM such as 2026-03",
         "line 3, column month: '03/2026' - expected a month as YYYY-MM such as 2026-03",
         "line 3, column amount: '-5' - expected an amount such as 98000 or $98,000",
@@ -224,7 +232,7 @@ def test_contact_and_interaction_and_revenue_errors() -> None:
 
 
 def test_revenue_and_contact_values() -> None:
-    assert parse_rows("revenue", b"Account,Month,Amount\nAcme,2026-03,\"$98,000.50\"\n") == [
+    assert parse_rows("revenue", b'Account,Month,Amount\nAcme,2026-03,"$98,000.50"\n') == [
         RevenueRow(2, "Acme", date(2026, 3, 1), 98_000.5)
     ]
     (row,) = parse_rows("contacts", b"account,name,role,active\nAcme,Ann Lee,Decision Maker,No\n")

@@ -22,7 +22,12 @@ from storage.importing import (
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-WRITERS = {"accounts": import_accounts, "contacts": import_contacts, "interactions": import_interactions, "revenue": import_revenue}
+WRITERS = {
+    "accounts": import_accounts,
+    "contacts": import_contacts,
+    "interactions": import_interactions,
+    "revenue": import_revenue,
+}
 
 ACCOUNTS = (
     "name,owner,stage,annual_revenue,wallet_share,profit_margin,strategic_value,aliases,domain\n"
@@ -43,7 +48,9 @@ INTERACTIONS = (
     "Globex,2026-10-01 09:30:00+02:00,email,,U0OWNER1,Sent proposal\n"
     "Acme Corp,2026-11-01T10:00,meeting,Wile Coyote,U0OWNER1,QBR\n"
 )
-REVENUE = "account,month,amount\nAcme Corp,2026-09,100000\nAcme Corp,2026-10,\"$90,000\"\nGlobex,2026-10,70000\n"
+REVENUE = (
+    'account,month,amount\nAcme Corp,2026-09,100000\nAcme Corp,2026-10,"$90,000"\nGlobex,2026-10,70000\n'
+)
 
 
 def load(sessions: sessionmaker[Session], kind: str, text: str, team: str = "T1") -> Any:
@@ -63,7 +70,12 @@ def snapshot(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]
 
 
 def load_all(sessions: sessionmaker[Session], team: str = "T1") -> None:
-    for kind, text in (("accounts", ACCOUNTS), ("contacts", CONTACTS), ("interactions", INTERACTIONS), ("revenue", REVENUE)):
+    for kind, text in (
+        ("accounts", ACCOUNTS),
+        ("contacts", CONTACTS),
+        ("interactions", INTERACTIONS),
+        ("revenue", REVENUE),
+    ):
         load(sessions, kind, text, team)
 
 
@@ -87,12 +99,23 @@ def test_happy_path_all_four_kinds(sessions: sessionmaker[Session]) -> None:
         assert (acme.owner, acme.owner_user_id, acme.annual_revenue, acme.wallet_share, acme.profit_margin) == (
             "U0OWNER1", "U0OWNER1", 1_200_000.0, 45.0, -3.5,
         )  # fmt: skip
-        assert acme.aliases == ["ACME", "Acme Inc"] and acme.domain == "acme.com" and acme.strategic_value == "high"
-        assert (globex.owner, globex.owner_user_id, globex.strategic_value) == ("ann@globex.example", "U0ANN", None)
+        assert (
+            acme.aliases == ["ACME", "Acme Inc"]
+            and acme.domain == "acme.com"
+            and acme.strategic_value == "high"
+        )
+        assert (globex.owner, globex.owner_user_id, globex.strategic_value) == (
+            "ann@globex.example",
+            "U0ANN",
+            None,
+        )
         assert initech.stage == "prospect" and initech.aliases == [] and initech.owner is None
         contacts = {c.name: c for c in s.scalars(select(Contact))}
         assert contacts["Road Runner"].account_id == acme.id and contacts["Road Runner"].active is False
-        assert contacts["Hank Scorpio"].account_id == globex.id and contacts["Hank Scorpio"].role == "decision_maker"
+        assert (
+            contacts["Hank Scorpio"].account_id == globex.id
+            and contacts["Hank Scorpio"].role == "decision_maker"
+        )
         assert contacts["Hank Scorpio"].active is True
         touches = s.scalars(select(Interaction).order_by(Interaction.occurred_at)).all()
         assert [(t.account_id, t.kind, t.colleague) for t in touches] == [
@@ -100,19 +123,36 @@ def test_happy_path_all_four_kinds(sessions: sessionmaker[Session]) -> None:
             (acme.id, "meeting", "U0OWNER1"),
             (acme.id, "call", "U0ANN"),  # email resolved to the known Slack user
         ]
-        assert touches[0].occurred_at == datetime(2026, 10, 1, 7, 30, tzinfo=UTC) and touches[0].contact_id is None
+        assert (
+            touches[0].occurred_at == datetime(2026, 10, 1, 7, 30, tzinfo=UTC)
+            and touches[0].contact_id is None
+        )
         assert touches[2].contact_id == contacts["Road Runner"].id
         assert touches[1].dedup_key == touch_dedup_key(
-            acme.id, datetime(2026, 11, 1, 10, tzinfo=UTC), "meeting", contacts["Wile Coyote"].id, "U0OWNER1", "QBR"
+            acme.id,
+            datetime(2026, 11, 1, 10, tzinfo=UTC),
+            "meeting",
+            contacts["Wile Coyote"].id,
+            "U0OWNER1",
+            "QBR",
         )
         months = {(r.account_id, r.month): r.amount for r in s.scalars(select(RevenueMonth))}
-        assert months == {(acme.id, date(2026, 9, 1)): 100000.0, (acme.id, date(2026, 10, 1)): 90000.0, (globex.id, date(2026, 10, 1)): 70000.0}
+        assert months == {
+            (acme.id, date(2026, 9, 1)): 100000.0,
+            (acme.id, date(2026, 10, 1)): 90000.0,
+            (globex.id, date(2026, 10, 1)): 70000.0,
+        }
 
 
 def test_importing_the_same_files_twice_changes_nothing(sessions: sessionmaker[Session]) -> None:
     load_all(sessions)
     before = snapshot(sessions)
-    for kind, text in (("accounts", ACCOUNTS), ("contacts", CONTACTS), ("interactions", INTERACTIONS), ("revenue", REVENUE)):
+    for kind, text in (
+        ("accounts", ACCOUNTS),
+        ("contacts", CONTACTS),
+        ("interactions", INTERACTIONS),
+        ("revenue", REVENUE),
+    ):
         rows = parse_rows(kind, text.encode())
         with unit_of_work(sessions) as s:
             result = WRITERS[kind](s, "T1", rows, NOW + timedelta(days=1))
@@ -139,7 +179,11 @@ def test_upsert_updates_only_columns_present_and_changed(sessions: sessionmaker[
     assert (con.created, con.updated) == (0, 1)
     with unit_of_work(sessions) as s:
         wile = s.scalar(select(Contact).where(Contact.name_key == "wile coyote"))
-        assert wile is not None and (wile.name, wile.title, wile.email) == ("wile  coyote", "Chief Genius", "wile@acme.com")
+        assert wile is not None and (wile.name, wile.title, wile.email) == (
+            "wile  coyote",
+            "Chief Genius",
+            "wile@acme.com",
+        )
 
 
 def test_unknown_accounts_and_contacts_reject_everything(sessions: sessionmaker[Session]) -> None:
@@ -165,7 +209,9 @@ def test_unknown_accounts_and_contacts_reject_everything(sessions: sessionmaker[
     assert snapshot(sessions) == before
 
 
-def test_alias_resolution_and_shared_alias_and_duplicate_through_alias(sessions: sessionmaker[Session]) -> None:
+def test_alias_resolution_and_shared_alias_and_duplicate_through_alias(
+    sessions: sessionmaker[Session],
+) -> None:
     load(sessions, "accounts", "name,aliases\nApex Bank,Apex\nApex Logistics,apex;AL\n")
     with pytest.raises(ImportRejected) as info:
         load(sessions, "revenue", "account,month,amount\nAL,2026-01,5\napex,2026-01,5\n")
@@ -184,7 +230,9 @@ def test_failure_after_the_writes_rolls_everything_back(sessions: sessionmaker[S
     """A crash after several chunks were written leaves the database as it was (one transaction)."""
     load(sessions, "accounts", ACCOUNTS)
     before = snapshot(sessions)
-    rows = parse_rows("accounts", ("name,industry\n" + "".join(f"New {i},x\n" for i in range(12_000))).encode())
+    rows = parse_rows(
+        "accounts", ("name,industry\n" + "".join(f"New {i},x\n" for i in range(12_000))).encode()
+    )
     with pytest.raises(RuntimeError, match="crash"), unit_of_work(sessions) as s:
         assert import_accounts(s, "T1", rows, NOW).created == 12_000
         raise RuntimeError("crash after writing")
@@ -210,6 +258,18 @@ def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Se
         acme = s.scalar(select(Account).where(Account.name_key == "acme corp"))
         assert acme is not None
         when = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
-        assert log_touch(s, team_id="T1", account_id=acme.id, kind="call", occurred_at=when, created_by="U0OWNER1", note="Renewal")
-    result = load(sessions, "interactions", "account,date,kind,colleague,note\nAcme Corp,2026-11-03T16:00+01:00,call,U0OWNER1,Renewal\n")
+        assert log_touch(
+            s,
+            team_id="T1",
+            account_id=acme.id,
+            kind="call",
+            occurred_at=when,
+            created_by="U0OWNER1",
+            note="Renewal",
+        )
+    result = load(
+        sessions,
+        "interactions",
+        "account,date,kind,colleague,note\nAcme Corp,2026-11-03T16:00+01:00,call,U0OWNER1,Renewal\n",
+    )
     assert (result.created, result.unchanged) == (0, 1)

@@ -41,7 +41,9 @@ printable = st.text(
 @given(st.lists(printable, min_size=1, max_size=15, unique_by=name_key), st.sampled_from(["\n", "\r\n"]))
 def test_any_names_survive_csv_quoting_with_their_line_numbers(names: list[str], newline: str) -> None:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator=newline, quoting=csv.QUOTE_ALL)  # minimal quoting misses a bare \r
+    writer = csv.writer(
+        out, lineterminator=newline, quoting=csv.QUOTE_ALL
+    )  # minimal quoting misses a bare \r
     writer.writerow(["name", "industry"])
     for name in names:
         writer.writerow([name, "x"])

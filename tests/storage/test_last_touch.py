@@ -26,17 +26,32 @@ def _accounts(session: Session, team: str = TEAM, n: int = 3) -> list[int]:
     ensure_workspace(session, team)
     ids = []
     for i in range(n):
-        acc = Account(team_id=team, name=f"Co {team} {i}", name_key=name_key(f"Co {team} {i}"), aliases=[],
-                      exclusions=[], created_at=NOW, updated_at=NOW)
+        acc = Account(
+            team_id=team,
+            name=f"Co {team} {i}",
+            name_key=name_key(f"Co {team} {i}"),
+            aliases=[],
+            exclusions=[],
+            created_at=NOW,
+            updated_at=NOW,
+        )
         session.add(acc)
         session.flush()
         ids.append(acc.id)
     return ids
 
 
-def _touch(session: Session, account_id: int, days_ago: float, kind: str = "call", team: str = TEAM) -> Interaction:
-    row = Interaction(team_id=team, account_id=account_id, occurred_at=NOW - timedelta(days=days_ago), kind=kind,
-                      colleague="U1", dedup_key=uuid.uuid4().hex)
+def _touch(
+    session: Session, account_id: int, days_ago: float, kind: str = "call", team: str = TEAM
+) -> Interaction:
+    row = Interaction(
+        team_id=team,
+        account_id=account_id,
+        occurred_at=NOW - timedelta(days=days_ago),
+        kind=kind,
+        colleague="U1",
+        dedup_key=uuid.uuid4().hex,
+    )
     session.add(row)
     session.flush()
     return row
@@ -74,8 +89,17 @@ def test_orm_inserts_raise_the_stored_dates_and_older_ones_do_not_lower_them(ses
 
 def test_log_touch_and_import_keep_them(session: Session) -> None:
     a, b, c = _accounts(session)
-    log_touch(session, team_id=TEAM, account_id=a, kind="review", occurred_at=NOW - timedelta(days=2), created_by="U1")
-    log_touch(session, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW - timedelta(days=5), created_by="U1")
+    log_touch(
+        session,
+        team_id=TEAM,
+        account_id=a,
+        kind="review",
+        occurred_at=NOW - timedelta(days=2),
+        created_by="U1",
+    )
+    log_touch(
+        session, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW - timedelta(days=5), created_by="U1"
+    )
     rows = [
         InteractionRow(2, f"Co {TEAM} 1", NOW - timedelta(days=7), "meeting", None, None, None),
         InteractionRow(3, f"Co {TEAM} 1", NOW - timedelta(days=1), "review", None, None, None),
@@ -114,16 +138,34 @@ def test_core_statements_on_any_connection_keep_them(session: Session) -> None:
     conn.execute(
         insert(Interaction),
         [
-            {"team_id": TEAM, "account_id": a, "occurred_at": NOW - timedelta(days=4), "kind": "call", "dedup_key": "k1"},
-            {"team_id": TEAM, "account_id": a, "occurred_at": NOW - timedelta(days=2), "kind": "review", "dedup_key": "k2"},
+            {
+                "team_id": TEAM,
+                "account_id": a,
+                "occurred_at": NOW - timedelta(days=4),
+                "kind": "call",
+                "dedup_key": "k1",
+            },
+            {
+                "team_id": TEAM,
+                "account_id": a,
+                "occurred_at": NOW - timedelta(days=2),
+                "kind": "review",
+                "dedup_key": "k2",
+            },
         ],
     )
     assert stored(session)[a] == (NOW - timedelta(days=2), NOW - timedelta(days=2))
     # INSERT ... SELECT: the new rows are not to be seen in its parameters, so every account is recomputed
     copy = select(
-        Interaction.team_id, Interaction.occurred_at, Interaction.kind, literal("c") + Interaction.dedup_key, literal(b)
+        Interaction.team_id,
+        Interaction.occurred_at,
+        Interaction.kind,
+        literal("c") + Interaction.dedup_key,
+        literal(b),
     ).where(Interaction.account_id == a)
-    conn.execute(insert(Interaction).from_select(["team_id", "occurred_at", "kind", "dedup_key", "account_id"], copy))
+    conn.execute(
+        insert(Interaction).from_select(["team_id", "occurred_at", "kind", "dedup_key", "account_id"], copy)
+    )
     assert stored(session) == expected(session)
     assert stored(session)[b] == stored(session)[a]
 
@@ -153,7 +195,14 @@ def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) 
         def older() -> None:
             try:
                 with unit_of_work(sessions) as s:
-                    log_touch(s, team_id=TEAM, account_id=a, kind="call", occurred_at=NOW - timedelta(days=3), created_by="U2")
+                    log_touch(
+                        s,
+                        team_id=TEAM,
+                        account_id=a,
+                        kind="call",
+                        occurred_at=NOW - timedelta(days=3),
+                        created_by="U2",
+                    )
             except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
                 errors.append(exc)
 
@@ -190,7 +239,9 @@ def test_moves_to_accounts_given_per_row_or_by_subquery_are_recomputed(session: 
     assert stored(session)[c][0] == NOW - timedelta(days=1)
 
 
-def test_an_interaction_filed_under_another_workspace_counts_nowhere_and_breaks_nothing(session: Session) -> None:
+def test_an_interaction_filed_under_another_workspace_counts_nowhere_and_breaks_nothing(
+    session: Session,
+) -> None:
     a, _, _ = _accounts(session)
     _accounts(session, OTHER, 1)
     _touch(session, a, 5)
@@ -208,7 +259,11 @@ def test_an_upsert_that_moves_a_touch_earlier_is_recomputed(session: Session) ->
     stmt = conflict_insert(session, Interaction).values(
         team_id=TEAM, account_id=a, occurred_at=NOW - timedelta(days=9), kind="call", dedup_key=row.dedup_key
     )
-    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "dedup_key"], set_={"occurred_at": stmt.excluded.occurred_at}))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["team_id", "dedup_key"], set_={"occurred_at": stmt.excluded.occurred_at}
+        )
+    )
     assert stored(session)[a] == (NOW - timedelta(days=9), None) == expected(session)[a]
 
 
@@ -275,8 +330,10 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
     outcome: dict[str, str] = {}
 
     def run(order: list[int], tag: str) -> None:
-        rows = [InteractionRow(i + 2, names[aid], NOW - timedelta(days=i + 1), "call", None, None, f"{tag}{i}")
-                for i, aid in enumerate(order)]
+        rows = [
+            InteractionRow(i + 2, names[aid], NOW - timedelta(days=i + 1), "call", None, None, f"{tag}{i}")
+            for i, aid in enumerate(order)
+        ]
         try:
             with unit_of_work(sessions) as s:
                 import_interactions(s, TEAM, rows, NOW)
@@ -284,7 +341,10 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcome[tag] = repr(exc)
 
-    threads = [threading.Thread(target=run, args=([a2, a1], "A")), threading.Thread(target=run, args=([a1, a2], "B"))]
+    threads = [
+        threading.Thread(target=run, args=([a2, a1], "A")),
+        threading.Thread(target=run, args=([a1, a2], "B")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -316,6 +376,10 @@ def test_an_upsert_that_moves_a_row_to_another_account_recomputes_both(session: 
     stmt = conflict_insert(session, Interaction).values(
         team_id=TEAM, account_id=b, occurred_at=row.occurred_at, kind="call", dedup_key=row.dedup_key
     )
-    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "dedup_key"], set_={"account_id": stmt.excluded.account_id}))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["team_id", "dedup_key"], set_={"account_id": stmt.excluded.account_id}
+        )
+    )
     assert stored(session) == expected(session)
     assert a not in stored(session)

@@ -15,7 +15,9 @@ LEASE = timedelta(minutes=10)
 
 
 def _claim(session, worker: str, periods, now=NOW, team="T1") -> set[str]:
-    held = ledger.claim(session, team_id=team, job="digest", periods=periods, worker=worker, now=now, lease=LEASE)
+    held = ledger.claim(
+        session, team_id=team, job="digest", periods=periods, worker=worker, now=now, lease=LEASE
+    )
     session.commit()
     return held
 
@@ -73,4 +75,6 @@ def test_many_periods_in_chunks(session) -> None:
     periods = [f"U{i}:2026-11-24" for i in range(1200)]
     assert len(_claim(session, "a", periods)) == 1200
     assert _claim(session, "b", periods) == set()
-    assert len(ledger.finish(session, team_id="T1", job="digest", periods=periods, worker="a", now=NOW)) == 1200
+    assert (
+        len(ledger.finish(session, team_id="T1", job="digest", periods=periods, worker="a", now=NOW)) == 1200
+    )

@@ -18,14 +18,18 @@ LEASE = timedelta(seconds=60)
 def _fill(session, n: int, team: str = "T1", now: datetime = NOW) -> list[int]:
     ensure_workspace(session, team)
     ids = [
-        outbox.enqueue(session, team_id=team, recipient=f"U{i}", kind="digest", facts={"i": i}, period="d", now=now)
+        outbox.enqueue(
+            session, team_id=team, recipient=f"U{i}", kind="digest", facts={"i": i}, period="d", now=now
+        )
         for i in range(n)
     ]
     session.commit()
     return [i for i in ids if i is not None]
 
 
-def _claim(session, worker: str, now: datetime = NOW, limit: int = 50, team: str = "T1") -> list[OutboxMessage]:
+def _claim(
+    session, worker: str, now: datetime = NOW, limit: int = 50, team: str = "T1"
+) -> list[OutboxMessage]:
     rows = outbox.claim_due(session, team_id=team, worker=worker, now=now, lease=LEASE, limit=limit)
     session.commit()
     return rows
@@ -55,16 +59,26 @@ def test_expired_lease_is_claimed_again(session) -> None:
     (again,) = _claim(session, "b", now=NOW + LEASE + timedelta(seconds=1))
     assert again.id == row.id and again.attempts == 2 and again.lease_owner == "b"
     # the dead relay's late write is refused
-    assert not outbox.mark_sent(session, team_id="T1", message_id=row.id, worker="dead", channel="D1", ts="1.0", now=NOW)
+    assert not outbox.mark_sent(
+        session, team_id="T1", message_id=row.id, worker="dead", channel="D1", ts="1.0", now=NOW
+    )
 
 
 def test_sent_reschedule_dead_and_retry(session) -> None:
     a, b, c = _fill(session, 3)
     _claim(session, "w")
     assert outbox.set_channel(session, team_id="T1", message_id=a, worker="w", channel="D1")
-    assert outbox.mark_sent(session, team_id="T1", message_id=a, worker="w", channel="D1", ts="123.456", now=NOW)
+    assert outbox.mark_sent(
+        session, team_id="T1", message_id=a, worker="w", channel="D1", ts="123.456", now=NOW
+    )
     assert outbox.reschedule(
-        session, team_id="T1", message_id=b, worker="w", at=NOW + timedelta(seconds=30), error="rate_limited", count_attempt=False
+        session,
+        team_id="T1",
+        message_id=b,
+        worker="w",
+        at=NOW + timedelta(seconds=30),
+        error="rate_limited",
+        count_attempt=False,
     )
     assert outbox.mark_dead(session, team_id="T1", message_id=c, worker="w", reason="channel_not_found")
     session.commit()
@@ -114,8 +128,18 @@ def test_enqueue_many_is_idempotent_and_matches_enqueue(session) -> None:
     ensure_workspace(session, "T1")
     msgs = [outbox.NewMessage("T1", f"U{i}", "digest", {"i": i}, "2026-11-24") for i in range(450)]
     assert outbox.enqueue_many(session, msgs, now=NOW) == 450
-    assert outbox.enqueue_many(session, msgs + [outbox.NewMessage("T1", "U999", "digest", {}, "2026-11-24")], now=NOW) == 1
+    assert (
+        outbox.enqueue_many(
+            session, msgs + [outbox.NewMessage("T1", "U999", "digest", {}, "2026-11-24")], now=NOW
+        )
+        == 1
+    )
     # the single-row form uses the same dedup key
-    assert outbox.enqueue(session, team_id="T1", recipient="U1", kind="digest", facts={}, period="2026-11-24", now=NOW) is None
+    assert (
+        outbox.enqueue(
+            session, team_id="T1", recipient="U1", kind="digest", facts={}, period="2026-11-24", now=NOW
+        )
+        is None
+    )
     session.commit()
     assert len(session.scalars(select(OutboxMessage)).all()) == 451

@@ -32,7 +32,9 @@ def add_contact(session: Session, acc: Account, name: str) -> Contact:
     return c
 
 
-def touch(session: Session, acc: Account, when: datetime, colleague: str | None, contact: Contact | None) -> None:
+def touch(
+    session: Session, acc: Account, when: datetime, colleague: str | None, contact: Contact | None
+) -> None:
     session.add(
         Interaction(
             team_id=acc.team_id,
@@ -66,7 +68,13 @@ def test_facts_carry_every_field_and_the_id(session: Session) -> None:
     facts = load_facts(session, "T1", NOW, TH)
     assert [f.name for f in facts] == ["Acme", "beta"]
     f = facts[0]
-    assert (f.id, f.stage, f.annual_revenue, f.wallet_share, f.profit_margin) == (acc.id, "client", 1_200_000.0, 40.0, -3.5)
+    assert (f.id, f.stage, f.annual_revenue, f.wallet_share, f.profit_margin) == (
+        acc.id,
+        "client",
+        1_200_000.0,
+        40.0,
+        -3.5,
+    )
     assert (f.profitability, f.strategic_value, f.pain_factor, f.engagement, f.potential) == (
         "high",
         "medium",
@@ -74,7 +82,9 @@ def test_facts_carry_every_field_and_the_id(session: Session) -> None:
         "high",
         "low",
     )
-    assert facts[1].stage == "prospect" and facts[1].prospect_fit == "ideal" and facts[1].engagement_pairs == 0
+    assert (
+        facts[1].stage == "prospect" and facts[1].prospect_fit == "ideal" and facts[1].engagement_pairs == 0
+    )
 
 
 def test_engagement_pairs_are_distinct_in_window_and_per_workspace(session: Session) -> None:
@@ -87,7 +97,9 @@ def test_engagement_pairs_are_distinct_in_window_and_per_workspace(session: Sess
     touch(session, acc, recent - timedelta(days=1), "U1", ann)  # same pair again
     touch(session, acc, recent, "U1", bob)
     touch(session, acc, recent, "U2", ann)
-    touch(session, acc, NOW - timedelta(days=TH.engagement_window_days), "U3", bob)  # on the window's edge: in
+    touch(
+        session, acc, NOW - timedelta(days=TH.engagement_window_days), "U3", bob
+    )  # on the window's edge: in
     touch(session, acc, NOW - timedelta(days=TH.engagement_window_days, seconds=1), "U4", bob)  # just outside
     touch(session, acc, NOW + timedelta(days=1), "U5", bob)  # future: not yet
     touch(session, acc, recent, None, bob)  # no colleague: no pair

@@ -24,7 +24,9 @@ from tests.bot.seed import NOW, OTHER_TEAM, OWNER, TEAM, account, contact
 from tests.sql_capture import statements_sent
 from tests.threads import in_thread
 
-TH = Thresholds()  # revenue_drop_months = 3: at NOW (2026-11-24) recent = Aug..Oct 2026, prior = May..Jul 2026
+TH = (
+    Thresholds()
+)  # revenue_drop_months = 3: at NOW (2026-11-24) recent = Aug..Oct 2026, prior = May..Jul 2026
 KEY = "2026-11/3"
 NEXT_MONTH = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # recent = Sep..Nov, prior = Jun..Aug
 NEXT_YEAR = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)  # recent = Oct..Dec 2026, prior = Jul..Sep 2026
@@ -59,8 +61,12 @@ def seed(session: Session) -> dict[str, Account]:
     session.flush()
     for month, amount in [
         (m(2026, 4), 5000.0),  # before the prior window
-        (m(2026, 5), 50.0), (m(2026, 6), 60.0), (m(2026, 7), 70.0),  # prior
-        (m(2026, 8), 100.0), (m(2026, 9), 200.0), (m(2026, 10), 300.0),  # recent
+        (m(2026, 5), 50.0),
+        (m(2026, 6), 60.0),
+        (m(2026, 7), 70.0),  # prior
+        (m(2026, 8), 100.0),
+        (m(2026, 9), 200.0),
+        (m(2026, 10), 300.0),  # recent
         (m(2026, 11), 1000.0),  # this month: not complete
     ]:
         revenue(session, acme, month, amount)
@@ -87,7 +93,9 @@ OTHER_EXPECTED: dict[str, Rollup] = {"Elsewhere": (1, "Oscar", 10.0, None)}
 def stored(session: Session, team: str = TEAM) -> dict[str, Rollup]:
     a = Account.__table__.c
     rows = session.execute(
-        select(a.name, a.decision_makers, a.sole_decision_maker, a.revenue_recent, a.revenue_prior).where(a.team_id == team)
+        select(a.name, a.decision_makers, a.sole_decision_maker, a.revenue_recent, a.revenue_prior).where(
+            a.team_id == team
+        )
     )
     return {name: (n, sole, recent, prior) for name, n, sole, recent, prior in rows}
 
@@ -110,7 +118,10 @@ def _back(day: date, months: int) -> date:
 
 def reference(session: Session, team: str, now: datetime, months: int = 3) -> dict[str, Rollup]:
     """The rollups computed plainly in Python from every row of the workspace."""
-    names = {aid: name for aid, name in session.execute(select(Account.id, Account.name).where(Account.team_id == team))}
+    names = {
+        aid: name
+        for aid, name in session.execute(select(Account.id, Account.name).where(Account.team_id == team))
+    }
     deciders: dict[int, list[str]] = {aid: [] for aid in names}
     for aid, name, role, active in session.execute(
         select(Contact.account_id, Contact.name, Contact.role, Contact.active).where(Contact.team_id == team)
@@ -121,7 +132,9 @@ def reference(session: Session, team: str, now: datetime, months: int = 3) -> di
     recent_months = {_back(this, k) for k in range(1, months + 1)}
     prior_months = {_back(this, k) for k in range(months + 1, 2 * months + 1)}
     rows = session.execute(
-        select(RevenueMonth.account_id, RevenueMonth.month, RevenueMonth.amount).where(RevenueMonth.team_id == team)
+        select(RevenueMonth.account_id, RevenueMonth.month, RevenueMonth.amount).where(
+            RevenueMonth.team_id == team
+        )
     ).all()
     complete = [month for _, month, _ in rows if month < this]
     usable = bool(complete) and max(complete) >= min(recent_months)
@@ -141,7 +154,9 @@ def reference(session: Session, team: str, now: datetime, months: int = 3) -> di
 
 def writes(stmts: list[tuple[str, object]]) -> list[str]:
     """The statements that write or lock rows."""
-    return [sql for sql, _ in stmts if not sql.lstrip().upper().startswith("SELECT") or " UPDATE" in sql.upper()]
+    return [
+        sql for sql, _ in stmts if not sql.lstrip().upper().startswith("SELECT") or " UPDATE" in sql.upper()
+    ]
 
 
 @pytest.fixture
@@ -183,7 +198,9 @@ def test_refresh_of_one_workspace_never_writes_another(session: Session) -> None
     assert stored(session) == EXPECTED
 
 
-def test_a_stale_refresh_writes_only_the_rows_that_changed(session: Session, fresh: dict[str, Account]) -> None:
+def test_a_stale_refresh_writes_only_the_rows_that_changed(
+    session: Session, fresh: dict[str, Account]
+) -> None:
     contact(session, fresh["Hooli"], "Uma", "user")  # a contact, but no decision maker: nothing moves
     assert rollups_for(session) is None
     with statements_sent(session.get_bind()) as stmts:
@@ -216,16 +233,25 @@ def test_no_revenue_windows_when_the_latest_month_is_before_the_recent_window(se
     [
         (NEXT_MONTH, "2026-12/3", 2, {"Acme": (2, None, 1500.0, 230.0), "Umbrella": (0, None, None, 0.0)}),
         (
-            NEXT_YEAR, "2027-01/3", 4,
+            NEXT_YEAR,
+            "2027-01/3",
+            4,
             {
-                "Acme": (2, None, 1300.0, 370.0), "Globex": (1, "Zoe", None, None),
-                "Initech": (0, None, None, 12.5), "Umbrella": (0, None, None, 0.0),
+                "Acme": (2, None, 1300.0, 370.0),
+                "Globex": (1, "Zoe", None, None),
+                "Initech": (0, None, None, 12.5),
+                "Umbrella": (0, None, None, 0.0),
             },
         ),
     ],
 )
 def test_a_new_month_moves_the_windows(
-    session: Session, fresh: dict[str, Account], now: datetime, key: str, changed: int, moved: dict[str, Rollup]
+    session: Session,
+    fresh: dict[str, Account],
+    now: datetime,
+    key: str,
+    changed: int,
+    moved: dict[str, Rollup],
 ) -> None:
     assert ensure_rollups(session, TEAM, now, TH) == changed
     assert rollups_for(session) == key
@@ -261,7 +287,9 @@ def _contact(session: Session, name: str) -> Contact:
 
 
 def _revenue_row(session: Session, acc: Account, month: date) -> RevenueMonth:
-    found = session.scalar(select(RevenueMonth).where(RevenueMonth.account_id == acc.id, RevenueMonth.month == month))
+    found = session.scalar(
+        select(RevenueMonth).where(RevenueMonth.account_id == acc.id, RevenueMonth.month == month)
+    )
     assert found is not None
     return found
 
@@ -276,66 +304,148 @@ def _set(obj: object, **values: object) -> None:
 
 # name -> (the write, the rollups it leads to (changed accounts only), whether other workspaces may go stale too)
 STALE_WRITES: dict[str, tuple[Write, dict[str, Rollup], bool]] = {
-    "orm_add_decision_maker": (lambda s, a: contact(s, a["Globex"], "Yan", "decision_maker"), {"Globex": (2, None, None, 40.0)}, False),
-    "orm_role": (lambda s, a: _set(_contact(s, "Jane"), role="user"), {"Acme": (1, "Kim", 600.0, 180.0)}, False),
-    "orm_deactivate": (lambda s, a: _set(_contact(s, "Zoe"), active=False), {"Globex": (0, None, None, 40.0)}, False),
-    "orm_reactivate": (lambda s, a: _set(_contact(s, "Old"), active=True), {"Acme": (3, None, 600.0, 180.0)}, False),
-    "orm_rename": (lambda s, a: _set(_contact(s, "Zoe"), name="Zora"), {"Globex": (1, "Zora", None, 40.0)}, False),
+    "orm_add_decision_maker": (
+        lambda s, a: contact(s, a["Globex"], "Yan", "decision_maker"),
+        {"Globex": (2, None, None, 40.0)},
+        False,
+    ),
+    "orm_role": (
+        lambda s, a: _set(_contact(s, "Jane"), role="user"),
+        {"Acme": (1, "Kim", 600.0, 180.0)},
+        False,
+    ),
+    "orm_deactivate": (
+        lambda s, a: _set(_contact(s, "Zoe"), active=False),
+        {"Globex": (0, None, None, 40.0)},
+        False,
+    ),
+    "orm_reactivate": (
+        lambda s, a: _set(_contact(s, "Old"), active=True),
+        {"Acme": (3, None, 600.0, 180.0)},
+        False,
+    ),
+    "orm_rename": (
+        lambda s, a: _set(_contact(s, "Zoe"), name="Zora"),
+        {"Globex": (1, "Zora", None, 40.0)},
+        False,
+    ),
     "orm_move_contact_by_column": (
         lambda s, a: _set(_contact(s, "Zoe"), account_id=a["Initech"].id),
-        {"Globex": (0, None, None, 40.0), "Initech": (1, "Zoe", 12.5, None)}, False,
+        {"Globex": (0, None, None, 40.0), "Initech": (1, "Zoe", 12.5, None)},
+        False,
     ),
-    "orm_delete_contact": (lambda s, a: s.delete(_contact(s, "Kim")), {"Acme": (1, "Jane", 600.0, 180.0)}, False),
-    "orm_add_revenue": (lambda s, a: revenue(s, a["Hooli"], m(2026, 10), 5.0), {"Hooli": (0, None, 5.0, None)}, False),
-    "orm_amount": (lambda s, a: _set(_revenue_row(s, a["Acme"], m(2026, 9)), amount=250.0), {"Acme": (2, None, 650.0, 180.0)}, False),
-    "orm_month": (lambda s, a: _set(_revenue_row(s, a["Globex"], m(2026, 6)), month=m(2026, 9)), {"Globex": (1, "Zoe", 40.0, None)}, False),
-    "orm_delete_revenue": (lambda s, a: s.delete(_revenue_row(s, a["Initech"], m(2026, 9))), {"Initech": UNSET}, False),
+    "orm_delete_contact": (
+        lambda s, a: s.delete(_contact(s, "Kim")),
+        {"Acme": (1, "Jane", 600.0, 180.0)},
+        False,
+    ),
+    "orm_add_revenue": (
+        lambda s, a: revenue(s, a["Hooli"], m(2026, 10), 5.0),
+        {"Hooli": (0, None, 5.0, None)},
+        False,
+    ),
+    "orm_amount": (
+        lambda s, a: _set(_revenue_row(s, a["Acme"], m(2026, 9)), amount=250.0),
+        {"Acme": (2, None, 650.0, 180.0)},
+        False,
+    ),
+    "orm_month": (
+        lambda s, a: _set(_revenue_row(s, a["Globex"], m(2026, 6)), month=m(2026, 9)),
+        {"Globex": (1, "Zoe", 40.0, None)},
+        False,
+    ),
+    "orm_delete_revenue": (
+        lambda s, a: s.delete(_revenue_row(s, a["Initech"], m(2026, 9))),
+        {"Initech": UNSET},
+        False,
+    ),
     "statement_update_contact": (
-        lambda s, a: s.execute(update(Contact).where(Contact.team_id == TEAM, Contact.name == "Jane").values(active=False)),
-        {"Acme": (1, "Kim", 600.0, 180.0)}, True,
+        lambda s, a: s.execute(
+            update(Contact).where(Contact.team_id == TEAM, Contact.name == "Jane").values(active=False)
+        ),
+        {"Acme": (1, "Kim", 600.0, 180.0)},
+        True,
     ),
     "statement_delete_revenue": (
-        lambda s, a: s.execute(delete(RevenueMonth).where(RevenueMonth.team_id == TEAM, RevenueMonth.month == m(2026, 10))),
-        {"Acme": (2, None, 300.0, 180.0)}, True,
+        lambda s, a: s.execute(
+            delete(RevenueMonth).where(RevenueMonth.team_id == TEAM, RevenueMonth.month == m(2026, 10))
+        ),
+        {"Acme": (2, None, 300.0, 180.0)},
+        True,
     ),
     "statement_insert_contact": (
         lambda s, a: s.execute(
             insert(Contact),
-            [{"team_id": TEAM, "account_id": a["Hooli"].id, "name": "Hal", "name_key": "hal", "role": "decision_maker", "active": True}],
+            [
+                {
+                    "team_id": TEAM,
+                    "account_id": a["Hooli"].id,
+                    "name": "Hal",
+                    "name_key": "hal",
+                    "role": "decision_maker",
+                    "active": True,
+                }
+            ],
         ),
-        {"Hooli": (1, "Hal", None, None)}, False,
+        {"Hooli": (1, "Hal", None, None)},
+        False,
     ),
     "import_contacts": (
-        lambda s, a: import_contacts(s, TEAM, [ContactRow(2, "Hooli", "Hal", {"role": "decision_maker"})], NOW),
-        {"Hooli": (1, "Hal", None, None)}, False,
+        lambda s, a: import_contacts(
+            s, TEAM, [ContactRow(2, "Hooli", "Hal", {"role": "decision_maker"})], NOW
+        ),
+        {"Hooli": (1, "Hal", None, None)},
+        False,
     ),
     "import_contacts_deactivates": (
         lambda s, a: import_contacts(s, TEAM, [ContactRow(2, "Acme", "Kim", {"active": False})], NOW),
-        {"Acme": (1, "Jane", 600.0, 180.0)}, False,
+        {"Acme": (1, "Jane", 600.0, 180.0)},
+        False,
     ),
     "import_revenue": (
         lambda s, a: import_revenue(s, TEAM, [RevenueRow(2, "Umbrella", m(2026, 9), 30.0)], NOW),
-        {"Umbrella": (0, None, 30.0, 0.0)}, False,
+        {"Umbrella": (0, None, 30.0, 0.0)},
+        False,
     ),
     "import_revenue_amount": (
         lambda s, a: import_revenue(s, TEAM, [RevenueRow(2, "Acme", m(2026, 5), 0.0)], NOW),
-        {"Acme": (2, None, 600.0, 130.0)}, False,
+        {"Acme": (2, None, 600.0, 130.0)},
+        False,
     ),
     "edits_add_contact": (
         lambda s, a: edits.add_contact(
-            s, team_id=TEAM, account_id=a["Hooli"].id, name="Hal", title="CEO", decision_maker=True, user_id=OWNER, now=NOW
+            s,
+            team_id=TEAM,
+            account_id=a["Hooli"].id,
+            name="Hal",
+            title="CEO",
+            decision_maker=True,
+            user_id=OWNER,
+            now=NOW,
         ),
-        {"Hooli": (1, "Hal", None, None)}, False,
+        {"Hooli": (1, "Hal", None, None)},
+        False,
     ),
     "edits_add_contact_brings_back": (
         lambda s, a: edits.add_contact(
-            s, team_id=TEAM, account_id=a["Acme"].id, name="old", title=None, decision_maker=False, user_id=OWNER, now=NOW
+            s,
+            team_id=TEAM,
+            account_id=a["Acme"].id,
+            name="old",
+            title=None,
+            decision_maker=False,
+            user_id=OWNER,
+            now=NOW,
         ),
-        {"Acme": (3, None, 600.0, 180.0)}, False,
+        {"Acme": (3, None, 600.0, 180.0)},
+        False,
     ),
     "edits_contact_left": (
-        lambda s, a: edits.contact_left(s, team_id=TEAM, account_id=a["Globex"].id, name="Zoe", user_id=OWNER, now=NOW),
-        {"Globex": (0, None, None, 40.0)}, False,
+        lambda s, a: edits.contact_left(
+            s, team_id=TEAM, account_id=a["Globex"].id, name="Zoe", user_id=OWNER, now=NOW
+        ),
+        {"Globex": (0, None, None, 40.0)},
+        False,
     ),
 }
 
@@ -420,13 +530,26 @@ VALID_WRITES: dict[str, Write] = {
     "orm_email_and_left_at": lambda s, a: _set(_contact(s, "Old"), email="old@example.com", left_at=NOW),
     "orm_same_role_again": lambda s, a: _set(_contact(s, "Zoe"), role="decision_maker", active=True),
     "edits_add_contact_new_title": lambda s, a: edits.add_contact(
-        s, team_id=TEAM, account_id=a["Acme"].id, name="Bob", title="Head buyer", decision_maker=False, user_id=OWNER, now=NOW
+        s,
+        team_id=TEAM,
+        account_id=a["Acme"].id,
+        name="Bob",
+        title="Head buyer",
+        decision_maker=False,
+        user_id=OWNER,
+        now=NOW,
     ),
     "edits_log_touch": lambda s, a: edits.log_touch(
         s, team_id=TEAM, account_id=a["Acme"].id, kind="call", occurred_at=NOW, created_by=OWNER
     ),
     "edits_set_field": lambda s, a: edits.set_field(
-        s, team_id=TEAM, account_id=a["Acme"].id, field="strategic_value", value="high", user_id=OWNER, now=NOW
+        s,
+        team_id=TEAM,
+        account_id=a["Acme"].id,
+        field="strategic_value",
+        value="high",
+        user_id=OWNER,
+        now=NOW,
     ),
 }
 
@@ -475,7 +598,6 @@ def test_contacts_moved_or_orphaned_through_the_relationship_make_the_workspace_
 
 
 # -- PostgreSQL: the refresh's lock ----------------------------------------------------------------------------
-
 
 
 def _add_decision_maker(s: Session, account_id: int) -> None:

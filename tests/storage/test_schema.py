@@ -47,7 +47,9 @@ def test_outbox_facts_use_lz4_on_postgresql_servers_that_have_it(pg_url: str) ->
             text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
         ).scalar()
         method = conn.execute(
-            text("SELECT attcompression FROM pg_attribute WHERE attrelid = 'outbox'::regclass AND attname = 'facts'")
+            text(
+                "SELECT attcompression FROM pg_attribute WHERE attrelid = 'outbox'::regclass AND attname = 'facts'"
+            )
         ).scalar()
     engine.dispose()
     assert method == ("l" if offered else "")
@@ -75,7 +77,6 @@ def test_datetimes_come_back_aware_utc(session) -> None:
     assert got.created_at.tzinfo is not None
 
 
-
 @pytest.mark.parametrize(
     ("url", "expected"),
     [("postgresql://u@127.0.0.1:1/x", 10), ("postgresql://u@127.0.0.1:1/x?connect_timeout=3", "3")],
@@ -95,7 +96,6 @@ def test_postgres_connections_have_a_connect_timeout(url: str, expected: object)
     with pytest.raises(Exception, match="captured"):
         engine.connect()
     assert seen["connect_timeout"] == expected
-
 
 
 def test_two_sessions_creating_the_same_workspace_both_succeed(sessions) -> None:

@@ -63,7 +63,9 @@ def test_filters(session) -> None:
 
 def test_snooze_hides_overdue(session) -> None:
     accs = portfolio(session)
-    session.add(Snooze(team_id=TEAM, account_id=accs["Acme Corp"].id, until=NOW + timedelta(days=7), created_at=NOW))
+    session.add(
+        Snooze(team_id=TEAM, account_id=accs["Acme Corp"].id, until=NOW + timedelta(days=7), created_at=NOW)
+    )
     session.flush()
     rows = {r.name: r for r in views.account_summaries(session, TEAM, NOW, TH)}
     assert rows["Acme Corp"].snoozed_until is not None
@@ -95,8 +97,16 @@ def test_home_groups_focus_and_spof(session) -> None:
     # The weekly job's choice wins over the fallback rule.
     session.add(
         OutboxMessage(
-            team_id=TEAM, recipient=OWNER, kind=views.FOCUS_OUTBOX_KIND, account_id=accs["Globex"].id, facts={},
-            dedup_key="f1", status="sent", attempts=1, next_attempt_at=NOW, created_at=NOW - timedelta(days=1),
+            team_id=TEAM,
+            recipient=OWNER,
+            kind=views.FOCUS_OUTBOX_KIND,
+            account_id=accs["Globex"].id,
+            facts={},
+            dedup_key="f1",
+            status="sent",
+            attempts=1,
+            next_attempt_at=NOW,
+            created_at=NOW - timedelta(days=1),
         )
     )
     session.flush()
@@ -120,7 +130,15 @@ def test_spof_concentration(session) -> None:
 
 
 def test_overdue_matches_the_nudge_rule(session) -> None:
-    acc = account(session, "Edge", TEAM, owner_user_id=OWNER, annual_revenue=5_000_000, strategic_value="high", profit_margin=30)
+    acc = account(
+        session,
+        "Edge",
+        TEAM,
+        owner_user_id=OWNER,
+        annual_revenue=5_000_000,
+        strategic_value="high",
+        profit_margin=30,
+    )
     touch(session, acc, 14)  # exactly the A cadence: not overdue yet
     [row] = views.account_summaries(session, TEAM, NOW, TH)
     assert row.grade == "A" and row.cadence_days == 14 and not row.overdue
