@@ -36,7 +36,7 @@ from accounts.model import AccountFacts, Assessment
 from accounts.thresholds import Thresholds
 from storage import importing
 from storage.accounts import find_account
-from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work
+from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory
 from storage.edits import remember_slack_user, set_field
 from storage.portfolio import assess_workspace, load_facts
 
@@ -258,10 +258,10 @@ def run_demo(
         try:
             ensure_schema(engine)
             sessions = session_factory(engine)
-            with unit_of_work(sessions) as session:
+            with sessions.begin() as session:
                 loaded = load_sample(session, DEMO_TEAM, now)
             ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds, out_dir=out_dir)
-            with unit_of_work(sessions) as session:
+            with sessions.begin() as session:
                 ctx.facts = {
                     f.id: f for f in load_facts(session, DEMO_TEAM, now, thresholds) if f.id is not None
                 }

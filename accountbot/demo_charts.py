@@ -9,7 +9,6 @@ from pathlib import Path
 from accountbot.demo import DemoContext
 from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
 from storage.charts import chart_accounts, concentration_inputs
-from storage.db import unit_of_work
 
 QUADRANT_FILE = "quadrant.png"
 CONCENTRATION_FILE = "concentration.png"
@@ -22,7 +21,7 @@ def write_charts(ctx: DemoContext) -> list[Path]:
     if ctx.out_dir is None:
         ctx.console.print("No output folder given; no chart files written.", style="dim")
         return []
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         accounts = chart_accounts(session, ctx.team_id, ctx.now, ctx.thresholds)
     quadrant = quadrant_chart(accounts, ctx.thresholds, max_points=MAX_DRAWN_POINTS)
     revenues, key_count = concentration_inputs(accounts)

@@ -29,7 +29,6 @@ from jobs import digest, tier_watch, weekly_focus
 from jobs.news_poll import poll_once
 from storage import feeds as feed_store
 from storage.accounts import find_account
-from storage.db import unit_of_work
 from storage.edits import set_field
 from storage.models import SlackUser
 from storage.outbox import list_messages
@@ -112,14 +111,14 @@ def run_the_jobs(ctx: DemoContext) -> None:
     th, team, today = ctx.thresholds, ctx.team_id, ctx.now.date()
     midnight = datetime.combine(today, time(0), UTC)
     monday = midnight - timedelta(days=today.weekday())
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.sessions() as s:  # the jobs commit their own transactions
         for at in _hourly(midnight, 24):
             digest.run(s, at, th, team_id=team)
         for at in _hourly(monday, 24):
             weekly_focus.run(s, at, th, team_id=team)
         tier_watch.run(s, midnight + timedelta(hours=2), th, team_id=team)  # tonight: records, says nothing
     name, field, value = TIER_CHANGE
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.sessions.begin() as s:
         account = find_account(s, team, name).account
         if account is not None:
             set_field(
@@ -131,14 +130,14 @@ def run_the_jobs(ctx: DemoContext) -> None:
                 user_id=account.owner_user_id or "U01AMARA",
                 now=midnight + timedelta(hours=11),
             )
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.sessions() as s:
         tier_watch.run(
             s, midnight + timedelta(days=1, hours=2), th, team_id=team
         )  # the next night: announces
     files = {p.name: shifted_feed(p.read_bytes(), ctx.now) for p in sorted(FEEDS_DIR.glob("*.xml"))}
     allowed = frozenset({"127.0.0.1"})
     with serve_feeds(files) as base:
-        with unit_of_work(ctx.sessions) as s:
+        with ctx.sessions.begin() as s:
             for filename in files:
                 account_name = ACCOUNT_FEEDS.get(filename)
                 account = find_account(s, team, account_name).account if account_name else None
@@ -163,7 +162,7 @@ def run_the_jobs(ctx: DemoContext) -> None:
 
 def previews(ctx: DemoContext) -> list[NudgePreview]:
     run_the_jobs(ctx)
-    with unit_of_work(ctx.sessions) as s:
+    with ctx.sessions.begin() as s:
         names = {
             u.user_id: (u.real_name or u.user_id).split(" (")[0]
             for u in s.scalars(select(SlackUser).where(SlackUser.team_id == ctx.team_id))

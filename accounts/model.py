@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Level = Literal["high", "medium", "low"]
 Tier = Literal["key", "secondary", "prospect"]
 Grade = Literal["A", "B", "C"]
 Quadrant = Literal["key", "maintenance", "growth", "service"]

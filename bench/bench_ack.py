@@ -109,10 +109,10 @@ def serve(mode: str, db_url: str, api_url: str) -> None:
     import logging
     import threading
 
-    from accountbot.config import load_settings
     from bot.app import create_app
     from bot.context import BotContext
     from bot.server import serve_http
+    from bot.settings import load_settings
     from storage.db import make_engine, session_factory
 
     logging.basicConfig(level=logging.WARNING)

@@ -22,7 +22,7 @@ from scratch_db import postgres_database  # bench/, beside this script
 
 from accountbot.csvformats import read_file
 from accountbot.sample_data.generate import write_synthetic_accounts
-from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+from storage.db import ensure_schema, make_engine, session_factory
 from storage.importing import import_accounts
 
 TARGET_SECONDS = 60.0
@@ -49,7 +49,7 @@ def import_once(url: str, path: Path, team: str) -> tuple[float, int, int]:
         sessions = session_factory(engine)
         started = time.perf_counter()
         rows = read_file("accounts", path)
-        with unit_of_work(sessions) as session:
+        with sessions.begin() as session:
             result = import_accounts(session, team, rows, NOW)
         return time.perf_counter() - started, result.created, result.unchanged
     finally:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # for tests.fakes.feed_server when run as `python
 
 from jobs.news_poll import poll_once  # noqa: E402
 from storage import feeds as feed_store  # noqa: E402
-from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work  # noqa: E402
+from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory  # noqa: E402
 from storage.models import Account, Workspace  # noqa: E402
 from tests.fakes.feed_server import FeedServer  # noqa: E402
 
@@ -46,7 +46,7 @@ def main() -> None:
         ensure_schema(engine)
         sessions = session_factory(engine)
         names = [f"Benchco{n:03d} Industries" for n in range(N_ACCOUNTS)]
-        with unit_of_work(sessions) as s:
+        with sessions.begin() as s:
             ensure_workspace(s, "TBENCH")
             s.get(Workspace, "TBENCH").news_channel = "CBENCH"  # type: ignore[union-attr]
             for name in names:

@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 
 from bot.relay import Relay
 from storage import outbox
-from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work, utcnow
+from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, utcnow
 from storage.models import OutboxMessage
 
 # The loopback fake Slack lives in the test tree, which is not installed: import it from the checkout.
@@ -39,7 +39,7 @@ def run(url: str, backend: str) -> list[dict[str, object]]:
     ensure_schema(engine)
     sessions = session_factory(engine)
     created = utcnow() - timedelta(seconds=1)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, TEAM)
         for n in range(PER_CHANNEL):
             for c in range(CHANNELS):

@@ -51,8 +51,6 @@ SET_FIELDS: tuple[str, ...] = (
     "aliases",
     "feed",
 )
-# Fields only the account's owner or an admin may change (everything `set` touches).
-PROTECTED_FIELDS: frozenset[str] = frozenset(SET_FIELDS)
 SPONSOR_LEVELS: dict[str, str] = {
     "executive": "executive",
     "exec": "executive",

@@ -8,15 +8,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import Settings
 from accounts.thresholds import Thresholds
+from bot.settings import Settings
 from storage.db import utcnow
 
 
 @dataclass
 class BotContext:
     """The dependencies of the Slack face. Listeners open one session per unit of work
-    (`storage.db.unit_of_work(ctx.sessions)`); never share a session across Bolt's worker threads."""
+    (`storage.db.ctx.sessions.begin()`); never share a session across Bolt's worker threads."""
 
     settings: Settings
     sessions: sessionmaker[Session]

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.membership import admin_of, membership_of
-from storage.db import unit_of_work, utcnow
+from storage.db import utcnow
 from storage.directory import known_email, owners_to_refresh, resolve_owner_email, unresolved_owner_emails
 from storage.edits import remember_slack_user
 
@@ -58,13 +58,13 @@ class Directory:
         stats = DirectoryStats()
         now = self.clock()
         budget = self.max_calls
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             emails = unresolved_owner_emails(session, self.team_id)
         for email in emails:
             missed = self._misses.get(email)
             if missed is not None and now - missed < MISS_RETRY_AFTER:
                 continue
-            with unit_of_work(self.sessions) as session:
+            with self.sessions.begin() as session:
                 user_id = known_email(session, self.team_id, email)
                 if user_id is not None:
                     resolve_owner_email(session, self.team_id, email, user_id)
@@ -78,12 +78,12 @@ class Directory:
                 self._misses[email] = now
                 stats.unknown += 1
                 continue
-            with unit_of_work(self.sessions) as session:
+            with self.sessions.begin() as session:
                 self._remember(session, user, now, email)
                 changed = resolve_owner_email(session, self.team_id, email, user["id"])
             stats.resolved += 1
             log.info("owner_resolved team=%s user=%s accounts=%d", self.team_id, user["id"], changed)
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             stale = owners_to_refresh(session, self.team_id, now - REFRESH_AFTER)
         for user_id in stale:
             if budget <= 0:
@@ -93,7 +93,7 @@ class Directory:
             if user is None:
                 stats.failed += 1
                 continue
-            with unit_of_work(self.sessions) as session:
+            with self.sessions.begin() as session:
                 self._remember(session, user, now, None)
             stats.refreshed += 1
         return stats

@@ -48,7 +48,7 @@ from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
 from storage import outbox
-from storage.db import unit_of_work, utcnow
+from storage.db import utcnow
 
 log = logging.getLogger("accountbot.relay")
 
@@ -153,7 +153,7 @@ class Relay:
 
     def run_once(self) -> RelayStats:
         stats = RelayStats()
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             claimed = outbox.claim_due(
                 session,
                 team_id=self.team_id,
@@ -282,7 +282,7 @@ class Relay:
         self, row: _Row, stats: RelayStats, channel: str, ts: str, files: list[Png]
     ) -> None:
         """Remember that the message part is in Slack (so it is never posted again), then upload the files."""
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             held = outbox.note_posted(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel, ts=ts
             )
@@ -408,7 +408,7 @@ class Relay:
                 self._dead(row, stats, "conversations.open returned no channel")
                 return None
             self._dm[recipient] = channel
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             if not outbox.set_channel(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker, channel=channel
             ):
@@ -485,7 +485,7 @@ class Relay:
     # ------------------------------------------------------------------ state changes
 
     def _sent(self, row: _Row, stats: RelayStats, channel: str, ts: str, reconciled: bool = False) -> None:
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             ok = outbox.mark_sent(
                 session,
                 team_id=self.team_id,
@@ -516,7 +516,7 @@ class Relay:
     def _reschedule(
         self, row: _Row, stats: RelayStats, *, seconds: float, error: str | None, counted: bool = True
     ) -> None:
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             outbox.reschedule(
                 session,
                 team_id=self.team_id,
@@ -529,7 +529,7 @@ class Relay:
         stats.retried += 1
 
     def _dead(self, row: _Row, stats: RelayStats, reason: str) -> None:
-        with unit_of_work(self.sessions) as session:
+        with self.sessions.begin() as session:
             outbox.mark_dead(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason
             )

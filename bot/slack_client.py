@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from accountbot.config import Settings
+from bot.settings import Settings
 
 log = logging.getLogger("accountbot.slack")
 
@@ -83,10 +83,6 @@ class SlackFailure:
     kind: Literal["rate_limited", "retryable", "permanent", "unknown"]
     error: str  # Slack's error string, or the HTTP status / exception name
     retry_after: int | None = None
-
-    @property
-    def retry_safe(self) -> bool:
-        return self.kind in ("rate_limited", "retryable")
 
 
 def classify(exc: Exception) -> SlackFailure:

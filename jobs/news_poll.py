@@ -29,7 +29,7 @@ from news.guard import UrlRefused
 from news.match import Matcher
 from news.parse import FeedEntry, ParsedFeed, parse_feed
 from storage import feeds as feed_store
-from storage.db import unit_of_work, utcnow
+from storage.db import utcnow
 from storage.outbox import enqueue
 from storage.portfolio import assess_workspace
 
@@ -247,7 +247,7 @@ def poll_once(
         if team_id:
             teams = [team_id]
         else:
-            with unit_of_work(sessions) as session:
+            with sessions.begin() as session:
                 teams = feed_store.news_team_ids(session)
         for team in teams:
             _poll_team(
@@ -285,13 +285,13 @@ def _poll_team(
     concurrency: int,
     report: PollReport,
 ) -> None:
-    with unit_of_work(sessions) as session:
+    with sessions.begin() as session:
         _added, refused = feed_store.sync_account_feeds(session, team_id=team, allowed_hosts=allowed, now=now)
         for name, reason in refused:
             if (team, name) not in _refused_logged:
                 _refused_logged.add((team, name))
                 log.warning("news_account_feed_refused team=%s account=%s reason=%s", team, name, reason)
-    with unit_of_work(sessions) as session:
+    with sessions.begin() as session:
         claimed = feed_store.claim_due_feeds(session, team_id=team, owner=owner, now=now, limit=max_feeds)
     if not claimed:
         return
@@ -305,9 +305,9 @@ def _poll_team(
             outcome = future.result()
             try:
                 if ctx is None and outcome.parsed is not None and outcome.parsed.entries:
-                    with unit_of_work(sessions) as session:  # its own transaction: reads only
+                    with sessions.begin() as session:  # its own transaction: reads only
                         ctx = _load_team(session, team, now, th, news_channel)
-                with unit_of_work(sessions) as session:
+                with sessions.begin() as session:
                     _record(session, outcome, ctx, owner, now, report)
             except Exception as exc:  # a database hiccup on one feed; its lease expires and it is retried
                 log.exception("news_record_failed team=%s feed=%s", team, outcome.feed.id)
@@ -327,7 +327,7 @@ def _poll_team(
 def news_tick(sessions: sessionmaker[Session], settings: Any) -> Callable[[], PollReport]:
     """The function jobs.scheduler calls every TICK_SECONDS in `accountbot run`: poll the feeds due now.
 
-    `settings` is accountbot.config.Settings (allowed_news_hosts, news_channel, thresholds).
+    `settings` is bot.settings.Settings (allowed_news_hosts, news_channel, thresholds).
     """
     allowed = frozenset(getattr(settings, "allowed_news_hosts", frozenset()))
     channel = getattr(settings, "news_channel", None)

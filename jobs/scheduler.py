@@ -150,7 +150,7 @@ def start_scheduler(
     catch_up: bool = True,
 ) -> JobScheduler:
     """Start ticking for `accountbot run` (call `.stop()` on shutdown): the scheduled jobs, and news-feed
-    polling every NEWS_TICK_SECONDS. `settings` is accountbot.config.Settings."""
+    polling every NEWS_TICK_SECONDS. `settings` is bot.settings.Settings."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
     pollers = {"news_poll": (news_tick(sessions, settings), NEWS_TICK_SECONDS)}
     listed_admins = getattr(settings, "listed_admins", None)

@@ -115,15 +115,6 @@ def address_problem(address: str) -> str | None:
     return None
 
 
-def host_of(url: str) -> str:
-    """The lower-case host name of url, without a trailing dot ('' if there is none)."""
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        return ""
-    return host.rstrip(".").lower()
-
-
 def _host_forms(host: str) -> set[str]:
     """The host as given plus its IDNA (xn--) and Unicode spellings, so either may be listed."""
     forms = {host}

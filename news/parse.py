@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from accountbot.weblinks import http_url
+from news.links import http_url
 
 MAX_TITLE = 500
 MAX_SUMMARY = 1000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,11 +58,6 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def is_postgres(engine_or_session: Engine | Session) -> bool:
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
-    return bind.dialect.name == "postgresql"
-
-
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Apply Alembic migrations (idempotent)."""
     from alembic import command
@@ -102,20 +95,6 @@ def ensure_schema(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One session per unit of work: commit on success, roll back on error, always close."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def utcnow() -> datetime:

@@ -125,23 +125,6 @@ def add_feed(
     return feed
 
 
-def sync_account_feed(
-    session: Session, *, team_id: str, account_id: int, allowed_hosts: frozenset[str], now: datetime
-) -> Feed | None:
-    """Make sure the account's news_feed URL (if any) is polled; returns the feed. Raises UrlRefused."""
-    account = session.scalar(select(Account).where(Account.team_id == team_id, Account.id == account_id))
-    if account is None or not account.news_feed:
-        return None
-    return add_feed(
-        session,
-        team_id=team_id,
-        url=account.news_feed,
-        account_id=account.id,
-        allowed_hosts=allowed_hosts,
-        now=now,
-    )
-
-
 def remove_feed(session: Session, *, team_id: str, feed_id: int) -> bool:
     feed = session.scalar(select(Feed).where(Feed.team_id == team_id, Feed.id == feed_id))
     if feed is None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Table, Text, cast, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Table, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from storage import last_touch, rollups
@@ -496,18 +496,3 @@ def import_revenue(
         session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress
     )
     return _counted(result, written)
-
-
-def count_rows(session: Session, team_id: str) -> dict[str, int]:
-    """How many accounts, contacts, interactions and revenue months the workspace holds."""
-    out = {}
-    for label, model in (
-        ("accounts", Account),
-        ("contacts", Contact),
-        ("interactions", Interaction),
-        ("revenue", RevenueMonth),
-    ):
-        out[label] = (
-            session.scalar(select(func.count()).select_from(model).where(model.team_id == team_id)) or 0
-        )
-    return out

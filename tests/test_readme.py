@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from accountbot.cli import COMMAND_MODULES
-from accountbot.config import Settings
+from bot.settings import Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

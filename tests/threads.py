@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import unit_of_work
-
 
 def in_thread(
     work: Callable[[Session], object], sessions: sessionmaker[Session]
@@ -20,7 +18,7 @@ def in_thread(
 
     def body() -> None:
         try:
-            with unit_of_work(sessions) as s:
+            with sessions.begin() as s:
                 work(s)
         except BaseException as exc:  # noqa: BLE001 - reported to the test
             errors.append(exc)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +12,7 @@ from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import ConfigError, Settings, load_settings, redact_url
+from bot.settings import ConfigError, Settings, load_settings, redact_url
 from storage.db import ensure_schema, make_engine, session_factory, workspace_ids
 
 console = Console()
@@ -58,19 +56,6 @@ def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> R
                 f"cannot open the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
             ) from None
     return Runtime(settings, engine, session_factory(engine))
-
-
-@contextmanager
-def session_scope(rt: Runtime) -> Iterator[Session]:
-    s = rt.sessions()
-    try:
-        yield s
-        s.commit()
-    except BaseException:
-        s.rollback()
-        raise
-    finally:
-        s.close()
 
 
 TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accountbot.cli.common import console, fail, open_runtime
-from accountbot.config import redact_url
+from bot.settings import redact_url
 from storage.db import current_revision, head_revision, upgrade_schema
 
 

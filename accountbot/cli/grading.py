@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import typer
 
-from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team, session_scope
+from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team
 from accountbot.gradecard import grade_card, portfolio_lines, portfolio_order, portfolio_table
 from storage.accounts import find_account
 from storage.db import utcnow
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
                 "give an account NAME or --all (not both, not neither). Example: accountbot grade 'Acme Corp'"
             )
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             target = None
             if name is not None:

@@ -24,7 +24,6 @@ from accountbot.cli.common import (
     fail,
     open_runtime,
     resolve_team,
-    session_scope,
 )
 from accountbot.csvformats import FORMATS, FORMULA_START, BadFile, count_lines, read_file
 from storage import importing
@@ -125,7 +124,7 @@ def register(app: typer.Typer) -> None:
         """Import a CSV file: all rows or none. Importing the same file again changes nothing."""
         rt = open_runtime()
         try:
-            with session_scope(rt) as session:
+            with rt.sessions.begin() as session:
                 team_id = resolve_team(session, rt.settings, team, create=True)
                 if not TEAM_ID.fullmatch(team_id):
                     raise fail(
@@ -165,7 +164,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write accounts as CSV with the computed tier, grade, score and quadrant (for spreadsheets)."""
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             rows = export_rows(session, team_id, rt.settings.thresholds)
         if output is None:

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from accountbot.cli.common import console, fail, open_runtime, session_scope
+from accountbot.cli.common import console, fail, open_runtime
 from jobs import digest
 from jobs.registry import JOBS
 from jobs.runner import JobResult
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             table.add_row(spec.name, spec.schedule, spec.description)
         console.print(table)
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             teams = [team] if team else workspace_ids(session)
             runs = [(t, r) for t in teams for r in recent_runs(session, team_id=t, limit=10)]
         if runs:

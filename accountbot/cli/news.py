@@ -18,7 +18,6 @@ from accountbot.cli.common import (
     fail,
     open_runtime,
     resolve_team,
-    session_scope,
 )
 from news.fetch import FetchError, fetch_feed, make_client
 from news.guard import UrlRefused
@@ -75,7 +74,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Match one feed against the workspace's accounts. Stores nothing, posts nothing."""
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             accounts = feed_store.match_accounts(session, team_id=team_id)
         parsed = _load_feed(source, rt.settings.allowed_news_hosts)
@@ -127,7 +126,7 @@ def register(app: typer.Typer) -> None:
         from jobs.news_poll import poll_once
 
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team) if team or rt.settings.slack_team_id else None
         report = poll_once(
             rt.sessions,
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             views = feed_store.list_feeds(session, team_id=team_id)
         if as_json:
@@ -223,7 +222,7 @@ def register(app: typer.Typer) -> None:
             channel.isascii() and channel.isalnum() and channel[:1] in "CGD" and len(channel) <= 64
         ):
             raise fail(f"--channel wants a Slack channel id such as C0123ABCD (got {channel!r}).")
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team, create=True)
             account_id = None
             if account:
@@ -264,7 +263,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Stop polling a feed (the stories already seen stay recorded)."""
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             if not feed_store.remove_feed(session, team_id=team_id, feed_id=feed_id):
                 raise fail(f"no feed {feed_id} in workspace {team_id}; `accountbot feeds` lists them.")

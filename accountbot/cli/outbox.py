@@ -16,7 +16,6 @@ from accountbot.cli.common import (
     fail,
     open_runtime,
     resolve_team,
-    session_scope,
 )
 from storage import outbox as store
 from storage.db import utcnow
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
         if status is not None and status not in store.STATUSES:
             raise fail(f"--status {status!r}: use one of {', '.join(store.STATUSES)}.")
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             rows = store.list_messages(session, team_id=team_id, status=status, limit=limit)
             counts = store.count_by_status(session, team_id=team_id)
@@ -93,7 +92,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Put a dead-lettered message back in the queue (the relay sends it within seconds)."""
         rt = open_runtime()
-        with session_scope(rt) as session:
+        with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
             row = store.retry(session, team_id=team_id, message_id=message_id, now=utcnow())
             if row is None:

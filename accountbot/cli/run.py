@@ -18,9 +18,9 @@ from typing import Protocol
 import typer
 
 from accountbot.cli.common import fail, open_runtime, settings_or_exit
-from accountbot.config import Settings
 from bot.context import BotContext
 from bot.redaction import install_redaction, redact
+from bot.settings import Settings
 from storage.db import workspace_ids
 
 log = logging.getLogger("accountbot.run")

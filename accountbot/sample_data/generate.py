@@ -215,10 +215,6 @@ NOTES = {
 KINDS = list(NOTES)
 
 
-def _slug(name: str) -> str:
-    return "".join(ch for ch in name.lower().split(" ")[0] if ch.isalnum()) or "client"
-
-
 def domain_of(spec: Spec) -> str:
     words = [w for w in spec.name.lower().replace("&", "and").split() if w.isalnum()][:2]
     return "-".join(words) + ".example"

@@ -34,7 +34,6 @@ from bot.render.kit import Message
 from bot.render.modal import render_card_modal, render_log_touch_modal, render_reply_modal
 from bot.render.replies import is_confirmation, render_problem, render_slack_failed
 from bot.slack_client import classify
-from storage.db import unit_of_work
 from storage.views import AccountCard, contacts_of
 
 log = logging.getLogger("accountbot.actions")
@@ -131,7 +130,7 @@ def register(app: App, ctx: BotContext) -> None:
             return
         typed = _value(body)
         try:
-            with unit_of_work(ctx.sessions) as session:
+            with ctx.sessions.begin() as session:
                 acc = resolve(session, req.team_id, typed)
                 modal = render_log_touch_modal(
                     acc.id, acc.name, contacts_of(session, req.team_id, acc.id), today(ctx)

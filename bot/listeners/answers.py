@@ -36,7 +36,6 @@ from bot.render.replies import (
 from news.guard import UrlRefused
 from storage import edits, views
 from storage.accounts import find_account
-from storage.db import unit_of_work
 from storage.feeds import FeedError, add_feed, list_feeds, retire_account_feed
 from storage.models import Account
 
@@ -105,7 +104,7 @@ def run(ctx: BotContext, req: Request, command: cp.Command) -> Message:
         return answer_chart(ctx, req, command)
     handler = HANDLERS[type(command)]
     try:
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             return handler(ctx, req, session, command)
     except Refused as stop:
         return stop.message
@@ -175,7 +174,7 @@ def _grade(ctx: BotContext, req: Request, session: Session, cmd: cp.Grade) -> Me
 
 def card_of(ctx: BotContext, team_id: str, typed: str) -> views.AccountCard | Message:
     """The card data for a button's account name (or the reply explaining why there is none)."""
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         try:
             acc = resolve(session, team_id, typed)
         except Refused as stop:
@@ -240,7 +239,7 @@ def log_touch_at(
     ahead of UTC), else noon UTC that day."""
     now = ctx.now()
     occurred = now if when >= now.astimezone(UTC).date() else datetime.combine(when, time(12, 0), tzinfo=UTC)
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         return edits.log_touch(
             session,
             team_id=team_id,

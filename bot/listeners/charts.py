@@ -28,7 +28,6 @@ from bot.render.kit import Message, user_mention
 from bot.render.replies import HELP_HINT, render_done, render_problem
 from bot.uploads import Png, UploadFailed, upload_png
 from storage.charts import chart_accounts, concentration_inputs
-from storage.db import unit_of_work
 
 log = logging.getLogger("accountbot.charts")
 
@@ -100,7 +99,7 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
     now, th = ctx.now(), ctx.thresholds
     day = now.date().isoformat()
     if cmd.kind == "concentration":
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             accounts = chart_accounts(session, req.team_id, now, th)
         revenues, key_count = concentration_inputs(accounts)
         pareto = concentration_chart(revenues, key_count)
@@ -114,7 +113,7 @@ def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
         return Drawn(png, f"concentration chart ({pareto.headline})" if pareto.n else "concentration chart")
     scope = cmd.scope
     note = None
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         accounts = (
             [] if scope == "all" else chart_accounts(session, req.team_id, now, th, owner_user_id=req.user_id)
         )

@@ -15,7 +15,6 @@ from bot.listeners.requests import make_request, refusal
 from bot.render.home import render_home
 from bot.render.kit import Message
 from bot.slack_client import classify
-from storage.db import unit_of_work
 from storage.views import home_data
 
 log = logging.getLogger("accountbot.home")
@@ -24,7 +23,7 @@ log = logging.getLogger("accountbot.home")
 def publish_home(ctx: BotContext, client: WebClient, team_id: str, user_id: str) -> bool:
     """Render the viewer's Home and views.publish it (429/5xx retried by the client). True when accepted."""
     now = ctx.now()
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         data = home_data(session, team_id, user_id, now, ctx.thresholds)
     view = render_home(data, now)
     try:

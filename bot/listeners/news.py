@@ -35,7 +35,6 @@ from bot.render.news import (
 )
 from bot.render.replies import ADMIN_CHECK_FAILED, render_problem
 from storage import feeds as feed_store
-from storage.db import unit_of_work
 
 log = logging.getLogger("accountbot.news")
 
@@ -73,7 +72,7 @@ def register(app: App, ctx: BotContext) -> None:
         if mention_id is None:
             answer(render_problem("That button carries no story; it may come from an old message."))
             return
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             vote = feed_store.vote_not_relevant(
                 session, team_id=team, mention_id=mention_id, user_id=user, now=ctx.now()
             )
@@ -131,7 +130,7 @@ def register(app: App, ctx: BotContext) -> None:
         if len(phrase) > MAX_PHRASE:
             ack(response_action="errors", errors={PHRASE_BLOCK: f"Keep it under {MAX_PHRASE} characters."})
             return
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             brief = feed_store.account_brief(session, team_id=team, account_id=account_id)
         if brief is None:
             ack(
@@ -147,7 +146,7 @@ def register(app: App, ctx: BotContext) -> None:
                 why = f"{ADMIN_CHECK_FAILED}; only the account's owner or an admin can add phrases. Try again in a minute."
             ack(response_action="errors", errors={PHRASE_BLOCK: why})
             return
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             phrases = feed_store.add_exclusion(
                 session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now()
             )

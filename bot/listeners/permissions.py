@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.context import BotContext
 from bot.membership import MEMBER, MEMBERSHIPS, OUTSIDER, admin_of, membership_of
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.edits import remember_slack_user
 from storage.views import slack_user
 
@@ -58,7 +58,7 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
     if ctx.listed_admin(team_id, user_id):
         return Standing(admin=True, membership=MEMBER)
     now = ctx.now()
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         cached = slack_user(session, team_id, user_id)
         fresh = (
             cached is not None
@@ -91,7 +91,7 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
     membership = membership_of(user, team_id)
     admin = admin_of(user, team_id)
     profile = user.get("profile") or {}
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         ensure_workspace(session, team_id)
         remember_slack_user(
             session,

@@ -13,7 +13,6 @@ from bot.listeners.answers import Request
 from bot.listeners.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_user_team, standing
 from bot.render.kit import Message
 from bot.render.replies import render_not_for_you, render_unchecked
-from storage.db import unit_of_work
 from storage.views import slack_user
 
 log = logging.getLogger("accountbot.permissions")
@@ -91,7 +90,7 @@ def cached_refusal(ctx: BotContext, body: dict[str, Any], team_id: str, user_id:
     if their_team is not None and their_team != team_id:
         log.info("not_a_member team=%s user=%s status=outsider", team_id, user_id)
         return render_not_for_you()
-    with unit_of_work(ctx.sessions) as session:
+    with ctx.sessions.begin() as session:
         row = slack_user(session, team_id, user_id)
         membership = row.membership if row is not None else None
     if membership is not None and membership != MEMBER:

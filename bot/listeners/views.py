@@ -25,7 +25,6 @@ from bot.render.format import LOG_TOUCH_CALLBACK
 from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
 from storage import edits
 from storage.accounts import get_account
-from storage.db import unit_of_work
 from storage.views import contacts_of
 
 log = logging.getLogger("accountbot.views")
@@ -113,7 +112,7 @@ def register(app: App, ctx: BotContext) -> None:
         if form is None:
             ack(response_action="errors", errors=errors)
             return
-        with unit_of_work(ctx.sessions) as session:
+        with ctx.sessions.begin() as session:
             account = get_account(session, team, form.account_id)
             if account is None:  # deleted, or a forged form from another workspace
                 ack(

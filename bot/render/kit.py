@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from accountbot.weblinks import http_url
+from news.links import http_url
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000

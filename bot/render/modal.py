@@ -23,7 +23,6 @@ from storage.views import ContactView
 
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
-MAX_METADATA = 3000
 
 # block ids == action ids of the inputs, so the submission reads state.values[X][X]
 KIND, CONTACT, CONTACT_NAME, DATE, NOTE = "kind", "contact", "contact_name", "date", "note"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accountbot.config import ConfigError, load_settings
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from bot.settings import ConfigError, load_settings
 
 
 def test_defaults_are_consistent() -> None:

@@ -48,10 +48,10 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import load_settings
 from bot.app import Registrar, create_app, drain
 from bot.context import BotContext
 from bot.server import HttpServer, serve_http
+from bot.settings import load_settings
 from storage.db import make_engine, session_factory, utcnow
 from tests.fakes.slack_api import FakeSlackApi, SlackCall
 from tests.fakes.slack_signing import (

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.models.views import View
 
-from accountbot.config import load_settings
 from bot.app import create_app
 from bot.context import BotContext
+from bot.settings import load_settings
 from storage.db import make_engine, session_factory
 from tests.bot.samples import outbox_samples, samples
 from tests.fakes.slack_signing import block_actions_payload

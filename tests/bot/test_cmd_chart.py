@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from tests.bot.conftest import BotHarness
 from tests.bot.seed import NOW, OWNER, STRANGER, account, all_text, portfolio
 
@@ -28,7 +28,7 @@ def ask(bot: BotHarness, text: str, user_id: str = OWNER, **kw: object) -> dict:
 
 def seeded(bot: BotHarness) -> BotHarness:
     bot.ctx.clock = lambda: NOW
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         portfolio(s, team=bot.team_id)
         account(s, "Secret Partner", team=OTHER, owner_user_id=OWNER, annual_revenue=9e9)
     return bot
@@ -97,7 +97,7 @@ def test_concentration_says_the_headline(bot_server: BotHarness) -> None:
 def test_empty_workspace_still_gets_sensible_charts(bot_server: BotHarness) -> None:
     bot = bot_server
     bot.ctx.clock = lambda: NOW
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         ensure_workspace(s, bot.team_id)
     quadrant = ask(bot, "chart quadrant all")
     assert "quadrant chart of all 0 accounts" in quadrant["text"]
@@ -175,7 +175,7 @@ def test_hostile_account_names_stay_text_in_the_chart_and_the_answer(bot_server:
         "Line\nBreak",
         "X" * 10_000,
     ]
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         for i, name in enumerate(hostile):
             account(s, name, owner_user_id=OWNER, annual_revenue=9e9 + i)
     answer = ask(bot, "chart quadrant mine in <#C0SALES|sales>")

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import load_settings
 from bot.command_parser import SET_FIELDS, SUBCOMMANDS, TOUCH_KINDS
 from bot.context import BotContext
 from bot.listeners.answers import Request, answer_text
-from storage.db import make_engine, session_factory, unit_of_work
+from bot.settings import load_settings
+from storage.db import make_engine, session_factory
 from tests.bot.seed import NOW, OWNER, TEAM, portfolio
 from tests.bot.test_limits import check
 
@@ -58,7 +58,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[
     engine = make_engine(url)
     ensure_schema(engine)
     factory = session_factory(engine)
-    with unit_of_work(factory) as s:
+    with factory.begin() as s:
         portfolio(s, team=TEAM)
     yield factory
     engine.dispose()

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage.db import unit_of_work
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import NOW, OWNER, STRANGER, all_text, portfolio
 
@@ -41,7 +40,7 @@ MENTION = re.compile(r"<[@!#][^>]*>")
 @pytest.fixture
 def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
     h = make_bot_server(clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     yield h
 

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.listeners.views import read_log_touch
-from storage.db import unit_of_work
 from storage.models import Account, Contact, Interaction, Snooze
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import NOW, OWNER, STRANGER, action_ids, all_text, portfolio
@@ -23,13 +22,13 @@ pytestmark = pytest.mark.slow
 def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
     """On SQLite and on PostgreSQL."""
     h = make_bot_server(db_url, clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     yield h
 
 
 def _ids(bot: BotHarness) -> tuple[int, int]:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
         jane = s.scalar(select(Contact.id).where(Contact.name == "Jane Doe"))
         return acme, jane
@@ -98,7 +97,7 @@ def test_modal_flow(bot: BotHarness) -> None:
     done = bot.ack_json(good)
     assert done["response_action"] == "update"
     assert "Logged a video with Jane Doe at *Acme Corp* on 2026-11-20" in all_text(done["view"])
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         row = s.scalar(select(Interaction).where(Interaction.kind == "video"))
         assert (row.contact_id, row.colleague, row.note) == (jane, OWNER, "QBR <b>prep</b>")
         assert row.occurred_at.isoformat() == "2026-11-20T12:00:00+00:00"
@@ -113,7 +112,7 @@ def test_modal_cannot_write_into_another_workspace(bot: BotHarness) -> None:
         team_id="T0OTHERWS",
     )
     assert "not in your workspace" in bot.ack_json(resp)["errors"]["kind"]
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert (
             s.scalar(
                 select(Interaction).where(
@@ -138,7 +137,7 @@ def test_open_grade_and_snooze_buttons(bot: BotHarness) -> None:
     assert "until 2026-12-24" in all_text(month)
     refused = bot.followup(bot.post_action("snooze_week", value="Acme Corp", user_id=STRANGER)).params
     assert "Only its owner" in all_text(refused)
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert len(s.scalars(select(Snooze)).all()) == 2
 
 
@@ -206,7 +205,7 @@ def test_app_home_of_another_workspace_is_empty(bot: BotHarness) -> None:
 def test_app_home_digest_overflow(bot: BotHarness) -> None:
     from tests.bot.seed import account
 
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         for i in range(60):
             account(s, f"Many {i:02d}", team=bot.team_id, owner_user_id=OWNER, annual_revenue=100 + i)
     bot.open_home(user_id=OWNER)
@@ -237,7 +236,7 @@ def test_a_person_ahead_of_utc_logs_their_own_today(make_bot_server: BotFactory,
     is stored as now. The day after it is today nowhere, so it is refused."""
     evening = NOW.replace(hour=20, minute=0)
     h = make_bot_server(db_url, clock=lambda: evening)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     meta = open_modal(h)["private_metadata"]
     tomorrow = (evening + timedelta(days=1)).date().isoformat()
@@ -248,7 +247,7 @@ def test_a_person_ahead_of_utc_logs_their_own_today(make_bot_server: BotFactory,
         user_id=OWNER,
     )
     assert h.ack_json(ok)["response_action"] == "update"
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         assert s.scalar(select(Interaction.occurred_at).where(Interaction.kind == "visit")) == evening
     later = (evening + timedelta(days=2)).date().isoformat()
     refused = h.post_view_submission(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from storage.db import unit_of_work
 from tests.bot.conftest import BotHarness
 from tests.bot.seed import NOW, OWNER, STRANGER, account, action_ids, all_text, portfolio
 
@@ -20,7 +19,7 @@ def bot(bot_server_any_db: BotHarness) -> Iterator[BotHarness]:
     """On SQLite and on PostgreSQL."""
     bot_server = bot_server_any_db
     bot_server.ctx.clock = lambda: NOW
-    with unit_of_work(bot_server.sessions) as s:
+    with bot_server.sessions.begin() as s:
         portfolio(s, team=bot_server.team_id)
         account(s, "Secret Partner", team=OTHER, owner_user_id=STRANGER, annual_revenue=9e9)
         account(s, "Acme Holdings", team=OTHER, owner_user_id=STRANGER)
@@ -89,7 +88,7 @@ def test_another_workspace_sees_only_its_own(bot: BotHarness) -> None:
 
 
 def test_ambiguous_alias_lists_candidates(bot: BotHarness) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         account(s, "Northwind East", team=bot.team_id, aliases=["Northwind"])
         account(s, "Northwind West", team=bot.team_id, aliases=["northwind"])
     reply = ask(bot, "grade northwind")
@@ -109,7 +108,7 @@ def test_list_filters(bot: BotHarness) -> None:
 
 
 def test_list_paginates_past_twenty(bot: BotHarness) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         for i in range(30):
             account(s, f"Zeta {i:02d}", team=bot.team_id, annual_revenue=1000 + i)
     first = ask(bot, "list secondary")

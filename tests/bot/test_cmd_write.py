@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.db import unit_of_work
 from storage.models import Account, AccountChange, Contact, Feed, Interaction, SlackUser, Snooze
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import ADMIN, NOW, OWNER, STRANGER, all_text, portfolio
@@ -22,7 +21,7 @@ SLACK_ADMIN = "U0SLACKADM"
 def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
     """On SQLite and on PostgreSQL."""
     h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     h.fake_slack.add_user(SLACK_ADMIN, is_admin=True)
     yield h
@@ -35,7 +34,7 @@ def ask(bot: BotHarness, text: str, user_id: str = OWNER, **kw: object) -> str:
 
 
 def audit(bot: BotHarness, name: str = "Acme Corp") -> list[tuple[str, str, str | None, str | None]]:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         acc = s.scalar(select(Account).where(Account.name == name))
         rows = s.scalars(
             select(AccountChange).where(AccountChange.account_id == acc.id).order_by(AccountChange.id)
@@ -46,7 +45,7 @@ def audit(bot: BotHarness, name: str = "Acme Corp") -> list[tuple[str, str, str 
 def test_log_touch_resets_the_clock(bot: BotHarness) -> None:
     answer = ask(bot, "log Acme Corp visit with jane doe -- <!channel> renewal & pricing", user_id=STRANGER)
     assert "Logged a visit with Jane Doe at Acme Corp. Its staleness clock is reset." in answer
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         row = s.scalar(select(Interaction).where(Interaction.occurred_at == NOW))
         assert (row.kind, row.colleague, row.note) == ("visit", STRANGER, "@channel renewal & pricing")
     card = bot.followup(bot.post_command("grade Acme Corp")).params
@@ -65,7 +64,7 @@ def test_contacts_add_and_leave(bot: BotHarness) -> None:
     )
     assert "Marked Kim Lee as gone" in ask(bot, 'contact left Acme Corp "kim lee"')
     assert "no contact named Someone" in ask(bot, 'contact left Acme Corp "Someone"')
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         kim = s.scalar(select(Contact).where(Contact.name == "Kim Lee"))
         assert (kim.title, kim.role, kim.active) == ("CTO", "decision_maker", False)
     assert [r[1] for r in audit(bot)] == ["contact", "contact"]
@@ -87,7 +86,7 @@ def test_stranger_is_refused_and_nothing_changes(bot: BotHarness) -> None:
     )
     assert "Only its owner" in ask(bot, "snooze Acme Corp 2w", user_id=STRANGER)
     assert audit(bot) == []
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert s.scalar(select(Account.strategic_value).where(Account.name == "Acme Corp")) == "high"
         assert s.scalars(select(Snooze)).all() == []
         # users.info was asked once and remembered (non-admin)
@@ -107,10 +106,10 @@ def test_admins_from_settings_and_from_slack(bot: BotHarness) -> None:
         (SLACK_ADMIN, "sponsor", None, "U0SPONSOR"),
         (SLACK_ADMIN, "sponsor_level", None, "executive"),
     ]
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert s.scalar(select(SlackUser.is_admin).where(SlackUser.user_id == SLACK_ADMIN)) is True
     assert "changed: <@U0SPONSOR> → nobody" in ask(bot, "set Initech sponsor none", user_id=SLACK_ADMIN)
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         initech = s.scalar(select(Account).where(Account.name == "Initech"))
         assert (initech.sponsor_user_id, initech.sponsor_level) == (None, None)
 
@@ -128,13 +127,13 @@ def test_aliases_stage_and_feed(bot: BotHarness) -> None:
     assert "stage of Umbrella changed: client → prospect" in ask(bot, "set Umbrella stage prospect")
     refused = ask(bot, "set Globex feed http://127.0.0.1:9/feed")
     assert "That feed cannot be used" in refused
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert s.scalars(select(Feed)).all() == []
 
 
 def test_snooze_by_owner(bot: BotHarness) -> None:
     assert "Snoozed Acme Corp until 2026-12-08 (budget round)" in ask(bot, "snooze Acme Corp 2w budget round")
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         row = s.scalar(select(Snooze))
         assert row.until == NOW.replace(hour=0) + timedelta(days=14) and row.created_by == OWNER
     assert "snoozed until 2026-12-08 (budget round)" in all_text(
@@ -161,7 +160,7 @@ def test_writes_cannot_reach_another_workspace(bot: BotHarness) -> None:
 
 def test_feed_for_an_account_and_for_the_workspace(make_bot_server: BotFactory) -> None:
     h = make_bot_server(admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     answer = ask(h, "set Globex feed <http://127.0.0.1:8999/globex.rss>")
     assert "feed of Globex changed: not set → http://127.0.0.1:8999/globex.rss" in answer
@@ -170,7 +169,7 @@ def test_feed_for_an_account_and_for_the_workspace(make_bot_server: BotFactory) 
     )
     listing = ask(h, "feeds")
     assert "for *Globex*" in listing and "workspace-wide → <#C0NEWS>" in listing
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         feeds = {f.url: f for f in s.scalars(select(Feed))}
         assert feeds["http://127.0.0.1:8999/globex.rss"].added_by == OWNER
         assert feeds["http://127.0.0.1:8999/all.rss"].account_id is None

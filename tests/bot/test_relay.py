@@ -15,7 +15,7 @@ from accounts.thresholds import Thresholds
 from bot.relay import METADATA_EVENT, Relay
 from jobs import digest
 from storage import outbox
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.models import OutboxMessage
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import NOW, Builder
@@ -80,7 +80,7 @@ def enqueue_one(
         "new_grade": "A",
         "reasons": ["r"],
     }
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, TEAM)
         new_id = outbox.enqueue(
             s,
@@ -108,7 +108,7 @@ def posts(fake: FakeSlackApi) -> list:
 
 def test_digest_run_posts_one_dm_per_owner_and_second_run_nothing(sessions, slack) -> None:
     clock = Clock(NOW)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         b = Builder(s)
         for name, owner, revenue in [("Ayla", "U1", 5e6), ("Bolt", "U2", 4e6), ("Cora", "U1", 3e6)]:
             b.account(name, owner=owner, revenue=revenue, profitability="high")
@@ -191,7 +191,7 @@ def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: 
     r = row(sessions, message_id)
     assert r.status == "dead" and r.last_error == error
     assert relay.run_once().claimed == 0
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert [m.id for m in outbox.list_messages(s, team_id=TEAM, status="dead")] == [message_id]
         assert outbox.retry(s, team_id=TEAM, message_id=message_id, now=clock.now) is not None
     assert relay.run_once().sent == 1
@@ -215,7 +215,7 @@ def test_unknown_kind_dead_letters(sessions, slack) -> None:
 def test_relay_dead_between_claim_and_post_loses_nothing(sessions, slack) -> None:
     clock = Clock()
     message_id = enqueue_one(sessions)
-    with unit_of_work(sessions) as s:  # a relay claims... and dies
+    with sessions.begin() as s:  # a relay claims... and dies
         assert (
             len(outbox.claim_due(s, team_id=TEAM, worker="dead", now=clock.now, lease=timedelta(minutes=2)))
             == 1
@@ -295,7 +295,7 @@ def test_client_with_retry_handlers_is_refused(sessions, slack) -> None:
 
 
 def test_other_workspace_rows_are_not_sent(sessions, slack) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, "T2")
         outbox.enqueue(
             s, team_id="T2", recipient="U1", kind="tier_change", facts={"account": "X"}, period="p", now=NOW
@@ -307,7 +307,7 @@ def test_start_relay_delivers_in_the_background_and_stops(sessions, slack) -> No
     from bot.relay import start_relay
 
     message_id = enqueue_one(sessions)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         Builder(s).account("Acme", owner="U1")
 
     class Settings:
@@ -335,7 +335,7 @@ def test_pace_deferral_keeps_the_reason_to_reconcile(sessions, slack) -> None:
     posted = client.chat_postMessage(
         channel="D1", text="x", metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": first}}
     )
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         s.execute(
             OutboxMessage.__table__.update()
             .where(OutboxMessage.id == first)

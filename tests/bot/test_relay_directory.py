@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.directory import Directory
-from storage.db import unit_of_work
 from storage.models import Account, SlackUser
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import Builder
@@ -17,7 +16,7 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def test_emails_resolved_once_and_time_zones_refreshed(sessions) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         b = Builder(s)
         b.account("Kiwi", owner="Ann@Example.com")
         b.account("Kiwi Two", owner="ann@example.com")
@@ -51,7 +50,7 @@ def test_emails_resolved_once_and_time_zones_refreshed(sessions) -> None:
         assert len(fake.calls_to("users.info")) == 1
 
         # A new account with an already known email is resolved from slack_users, without asking Slack.
-        with unit_of_work(sessions) as s:
+        with sessions.begin() as s:
             Builder(s).account("Kiwi Three", owner="ANN@example.com")
         directory.sync()
         assert len(fake.calls_to("users.lookupByEmail")) == lookups
@@ -68,7 +67,7 @@ def test_emails_resolved_once_and_time_zones_refreshed(sessions) -> None:
 
 
 def test_slack_failures_do_not_raise(sessions) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         Builder(s).account("Kiwi", owner="ann@example.com")
     with FakeSlackApi() as fake:
         fake.fail_next("users.lookupByEmail", status=500)

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.relay import Relay
 from storage import outbox
-from storage.db import ensure_workspace, unit_of_work, utcnow
+from storage.db import ensure_workspace, utcnow
 from storage.models import OutboxMessage
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -36,7 +36,7 @@ relay.run_once()
 
 @pytest.mark.slow
 def test_killed_between_claim_and_post(db_url: str, sessions) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, "T1")
         message_id = outbox.enqueue(
             s,

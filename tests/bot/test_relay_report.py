@@ -16,7 +16,7 @@ from accounts.thresholds import Thresholds
 from bot.relay import METADATA_EVENT, Relay
 from bot.render.registry import render
 from storage import outbox
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.models import OutboxMessage
 from tests.bot.test_relay import TEAM, Clock, _real_now, client_for, make_relay, posts, row
 from tests.fakes.slack_api import FakeSlackApi, all_text
@@ -76,7 +76,7 @@ def report_facts(accounts: list[ChartAccount]) -> dict[str, Any]:
 
 def enqueue_report(sessions, accounts: list[ChartAccount] | None = None) -> int:
     facts = report_facts([chart_account(i) for i in range(4)] if accounts is None else accounts)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, TEAM)
         new_id = outbox.enqueue(
             s,
@@ -191,7 +191,7 @@ def test_a_permanent_upload_error_is_dead_and_retry_sends_only_the_images(sessio
     make_relay(sessions, slack, clock).drain()
     r = row(sessions, message_id)
     assert r.status == "dead" and "restricted_action" in (r.last_error or "")
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert outbox.retry(s, team_id=TEAM, message_id=message_id, now=clock()) is not None
     make_relay(sessions, slack, clock).drain()
     assert_delivered_once(slack, sessions, message_id)
@@ -204,7 +204,7 @@ def test_empty_and_single_account_reports_draw_something(sessions, slack) -> Non
     assert row(sessions, empty).status == "sent"
     assert len(slack.shared_files(DM)) == 2
     assert "0 accounts" in all_text(posts(slack)[0])
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         s.execute(select(OutboxMessage.id))  # the session works after the drain
     one = report_facts([chart_account(0)])
     assert render("portfolio_report", one).text.startswith("Portfolio report, week 2026-W48: 1 account /")

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from storage.db import unit_of_work
 from storage.models import Contact
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import NOW, OWNER, all_text, portfolio
@@ -24,17 +23,17 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
     h = make_bot_server(db_url, clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     yield h
 
 
 def test_contact_name_too_long_once_normalised(bot: BotHarness) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         before = s.scalar(select(func.count()).select_from(Contact))
     resp = bot.post_command('contact add Acme Corp "' + "ß" * 150 + '" CFO', user_id=OWNER)
     answer = all_text(bot.followup(resp).params)
     assert "Something went wrong" not in answer
     assert "too long" in answer
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(Contact)) == before

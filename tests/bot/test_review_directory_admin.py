@@ -14,11 +14,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.config import load_settings
 from bot.context import BotContext
 from bot.directory import Directory
 from bot.listeners.permissions import is_admin
-from storage.db import unit_of_work
+from bot.settings import load_settings
 from storage.models import SlackUser
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import TEAM, Builder
@@ -27,7 +26,7 @@ T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
 def test_external_admins_are_not_cached_as_admins(sessions: sessionmaker[Session], db_url: str) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         b = Builder(s)
         b.account("Shared Co", owner="U9EXTERN")  # an owner picked in a Slack Connect channel
         b.account("Mail Co", owner="boss@partner.example")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.db import unit_of_work
 from storage.models import Account, Feed
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import ADMIN, NOW, OWNER, all_text, portfolio
@@ -24,7 +23,7 @@ def ask(bot: BotHarness, text: str, user_id: str = OWNER) -> str:
 
 
 def _feeds(bot: BotHarness) -> set[tuple[str, str | None]]:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         rows = s.execute(
             select(Feed.url, Account.name).outerjoin(Account, Account.id == Feed.account_id)
         ).all()
@@ -33,7 +32,7 @@ def _feeds(bot: BotHarness) -> set[tuple[str, str | None]]:
 
 def test_setting_a_new_feed_retires_the_previous_one(make_bot_server: BotFactory, db_url: str) -> None:
     h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     assert "changed: not set → http://127.0.0.1:8999/old.rss" in ask(
         h, "set Globex feed http://127.0.0.1:8999/old.rss"
@@ -49,12 +48,12 @@ def test_setting_a_new_feed_retires_the_previous_one(make_bot_server: BotFactory
 
 def test_setting_the_feed_to_none_stops_polling_it(make_bot_server: BotFactory, db_url: str) -> None:
     h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     ask(h, "set Globex feed http://127.0.0.1:8999/old.rss")
     assert ("http://127.0.0.1:8999/old.rss", "Globex") in _feeds(h)
     answer = ask(h, "set Globex feed none")
     assert "http://127.0.0.1:8999/old.rss →" in answer
     assert _feeds(h) == set()
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) is None

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.listeners.permissions import is_admin
 from bot.render.replies import NOT_FOR_YOU, UNCHECKED
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.models import Account, AccountChange, Interaction, SlackUser, Snooze
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import NOW, OWNER, STRANGER, account, all_text, portfolio
@@ -40,7 +40,7 @@ NAMES = ("Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Jane Doe")
 def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
     """On SQLite and on PostgreSQL."""
     h = make_bot_server(db_url, clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     h.fake_slack.add_user(GUEST, is_restricted=True)
     h.fake_slack.add_user(SINGLE, is_ultra_restricted=True)
@@ -183,7 +183,7 @@ def test_modal_submission_by_a_known_guest_is_refused_in_the_ack(bot: BotHarness
 
 
 def _stale_admin(bot: BotHarness, user: str) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         ensure_workspace(s, bot.team_id)
         s.add(
             SlackUser(
@@ -243,7 +243,7 @@ def test_unknown_user_while_users_info_fails(bot: BotHarness) -> None:
 
 
 def _two_workspaces(h: BotHarness) -> None:
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
         account(s, "Other Co", team=OTHER, owner_user_id=STRANGER)
     h.fake_slack.add_user(ADMIN)  # a plain member in Slack's eyes

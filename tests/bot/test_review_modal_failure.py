@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from bot.app import NOT_SAVED, SORRY
 from bot.render.modal import render_log_touch_modal
-from storage.db import unit_of_work
 from storage.models import Account, Interaction
 from tests.bot.conftest import BotFactory, BotHarness
 from tests.bot.seed import NOW, OWNER, all_text, portfolio
@@ -26,20 +25,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
     h = make_bot_server(clock=lambda: NOW)
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         portfolio(s, team=h.team_id)
     yield h
 
 
 def _touches(bot: BotHarness) -> int:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         return int(s.scalar(select(func.count()).select_from(Interaction)) or 0)
 
 
 def test_failed_log_touch_submission_keeps_the_modal_open_with_an_apology(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
     before = _touches(bot)
 
@@ -71,7 +70,7 @@ def test_failed_submission_of_the_real_form_keeps_what_was_typed(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the form's blocks in the payload (as Slack sends them) the apology sits next to its first input."""
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
     form = render_log_touch_modal(acme, "Acme Corp", [], NOW.date()).to_dict()
 
@@ -94,7 +93,7 @@ def test_failed_submission_of_the_real_form_keeps_what_was_typed(
 def test_failed_exclusion_submission_says_nothing_was_saved(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with unit_of_work(bot.sessions) as s:
+    with bot.sessions.begin() as s:
         acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
 
     def broken(*args: object, **kwargs: object) -> None:

@@ -300,8 +300,8 @@ def test_healthz_503_when_postgres_is_unreachable(make_bot_server: BotFactory) -
 def test_socket_mode_uses_the_same_app_factory(fake_slack: Any, sqlite_url: str) -> None:
     """create_app(socket_mode=True) behind bot.socket_mode's handler: envelopes are acked over the WebSocket
     (with the ack's payload), follow-ups go to the response_url, no signing secret needed."""
-    from accountbot.config import load_settings
     from bot.app import create_app, drain
+    from bot.settings import load_settings
     from bot.socket_mode import socket_mode_handler
     from storage.db import make_engine, session_factory
     from tests.fakes.slack_signing import command_body

@@ -110,14 +110,14 @@ def test_the_nudges_find_the_story_in_the_sample_data(tmp_path: Path, monkeypatc
     from typer.testing import CliRunner
 
     from accountbot.cli import app
-    from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+    from storage.db import ensure_schema, make_engine, session_factory
 
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'story.db'}"
     now = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # owners are in UTC: their digest is due at 09:00
     engine = make_engine(url)
     ensure_schema(engine)
-    with unit_of_work(session_factory(engine)) as session:
+    with session_factory(engine).begin() as session:
         demo.load_sample(session, demo.DEMO_TEAM, now)
     engine.dispose()
     result = CliRunner().invoke(

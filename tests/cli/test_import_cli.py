@@ -186,7 +186,7 @@ def test_progress_bar_only_on_a_terminal(
     from rich.console import Console
 
     from accountbot.cli import importing as cli_importing
-    from storage.db import session_factory, unit_of_work
+    from storage.db import session_factory
 
     path = tmp_path / "a.csv"
     path.write_text(ACCOUNTS, encoding="utf-8")
@@ -197,7 +197,7 @@ def test_progress_bar_only_on_a_terminal(
             monkeypatch.setattr(
                 cli_importing, "console", Console(file=screen, force_terminal=terminal, width=100)
             )
-            with unit_of_work(session_factory(engine)) as session:
+            with session_factory(engine).begin() as session:
                 result = cli_importing.run_import(session, f"T{terminal}", "accounts", path)
             assert result.created == 4
             assert ("writing" in screen.getvalue()) is terminal

@@ -160,13 +160,13 @@ def test_news_scan_prints_hostile_titles_as_text(cli, tmp_path: Path) -> None:  
 def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from storage.db import make_engine, session_factory, unit_of_work
+    from storage.db import make_engine, session_factory
     from storage.models import Feed
     from storage.outbox import enqueue
 
     engine = make_engine(db_url)
     now = datetime(2026, 11, 24, tzinfo=UTC)
-    with unit_of_work(session_factory(engine)) as s:
+    with session_factory(engine).begin() as s:
         s.add(
             Feed(
                 team_id="T1",

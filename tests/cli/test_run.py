@@ -85,7 +85,7 @@ def enqueue_nudge(db_url: str, team_id: str) -> None:
     from datetime import timedelta
 
     from storage import outbox
-    from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, unit_of_work, utcnow
+    from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, utcnow
 
     engine = make_engine(db_url)
     ensure_schema(engine)
@@ -97,7 +97,7 @@ def enqueue_nudge(db_url: str, team_id: str) -> None:
         "new_grade": "A",
         "reasons": ["revenue grew"],
     }
-    with unit_of_work(session_factory(engine)) as s:
+    with session_factory(engine).begin() as s:
         ensure_workspace(s, team_id)
         outbox.enqueue(
             s,

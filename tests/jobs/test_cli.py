@@ -9,7 +9,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from accountbot.cli import app
-from storage.db import make_engine, session_factory, unit_of_work
+from storage.db import make_engine, session_factory
 from storage.models import JobRun, OutboxMessage
 from tests.jobs.conftest import Builder
 
@@ -22,7 +22,7 @@ def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("SLACK_TEAM_ID", raising=False)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         b = Builder(s)
         b.user("UAKL", tz="Pacific/Auckland")
         b.account("Kiwi", owner="UAKL", revenue=5e6, profitability="high")
@@ -72,7 +72,7 @@ def test_run_queues_once_then_outbox_lists_it(cli_db) -> None:
 
 def test_dead_letters_listed_and_retried(cli_db) -> None:
     invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z")
-    with unit_of_work(cli_db) as s:
+    with cli_db.begin() as s:
         row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
         row.status, row.last_error = "dead", "channel_not_found"
         dead_id = row.id

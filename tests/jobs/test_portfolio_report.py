@@ -248,7 +248,7 @@ def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builde
 
 def test_listed_admins_count_only_where_the_settings_say(session, build: Builder) -> None:
     """With SLACK_TEAM_ID set, ADMIN_USER_IDS are admins of that workspace only (Settings.listed_admins)."""
-    from accountbot.config import load_settings
+    from bot.settings import load_settings
 
     _setup(build)
     elsewhere = load_settings(slack_team_id="T0ELSEWHERE", admin_user_ids="UCONFIG")

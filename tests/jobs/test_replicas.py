@@ -16,7 +16,6 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.relay import Relay
-from storage.db import unit_of_work
 from storage.models import JobRun, OutboxMessage
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import NOW, Builder
@@ -37,7 +36,7 @@ app(["jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json"], standal
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_three_processes_same_instant_one_dm_per_owner(pg_url: str, pg_sessions) -> None:
-    with unit_of_work(pg_sessions) as s:
+    with pg_sessions.begin() as s:
         b = Builder(s)
         for i, owner in enumerate(OWNERS):
             b.account(f"Key {i}", owner=owner, revenue=10e6 - i, profitability="high")

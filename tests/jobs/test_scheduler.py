@@ -11,13 +11,12 @@ from sqlalchemy import func, select
 from accounts.thresholds import Thresholds
 from jobs.registry import JOBS, JobSpec
 from jobs.scheduler import JobScheduler, start_scheduler
-from storage.db import unit_of_work
 from storage.models import JobRun, OutboxMessage
 from tests.jobs.conftest import NOW, Builder
 
 
 def _seed(sessions) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         b = Builder(s)
         b.account("Alpha", owner="U1", revenue=5e6, profitability="high")
         b.account("Beta", owner="U2", revenue=4e6, profitability="high")

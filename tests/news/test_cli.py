@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from accountbot.cli import app
-from storage.db import ensure_workspace, make_engine, session_factory, unit_of_work
+from storage.db import ensure_workspace, make_engine, session_factory
 from storage.models import Account, NewsMention, OutboxMessage
 from tests.fakes.feed_server import FeedServer
 
@@ -30,7 +30,7 @@ def db(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.delenv("SLACK_TEAM_ID", raising=False)
     monkeypatch.delenv("NEWS_ALLOWED_HOSTS", raising=False)
     engine = make_engine(sqlite_url)
-    with unit_of_work(session_factory(engine)) as s:
+    with session_factory(engine).begin() as s:
         ensure_workspace(s, "T1")
         for row in csv.DictReader((SAMPLE / "accounts.csv").open(encoding="utf-8")):
             aliases = [a.strip() for a in row["aliases"].split(";") if a.strip()]

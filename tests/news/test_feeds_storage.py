@@ -231,13 +231,13 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
     """Two sessions vote on one mention at the same time. The same person's double click: the second insert
     waits on the first's unique key, then does nothing, so the count stays 1. Two people: the second
     increment waits for the first's row lock and then adds to it, so the count is 2."""
-    from storage.db import ensure_schema, make_engine, session_factory, unit_of_work
+    from storage.db import ensure_schema, make_engine, session_factory
 
     engine = make_engine(pg_url)
     ensure_schema(engine)
     sessions = session_factory(engine)
     team = "TVOTERACE"
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         mention = _mention(s, team, "Race Co")
     first = sessions()
     outcome: dict[str, object] = {}
@@ -245,7 +245,7 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
 
     def click() -> None:
         try:
-            with unit_of_work(sessions) as s:
+            with sessions.begin() as s:
                 outcome["vote"] = feeds.vote_not_relevant(
                     s, team_id=team, mention_id=mention, user_id=second_user, now=NOW
                 )
@@ -267,7 +267,7 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
     vote = outcome.get("vote")
     assert isinstance(vote, feeds.NotRelevantVote), outcome
     assert vote.counted == (expected == 2) and vote.votes == expected
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert _stored_votes(s, mention) == (expected, [(team, u) for u in sorted({"U1", second_user})])
         s.execute(delete(NewsMention).where(NewsMention.team_id == team))
         s.execute(delete(Account).where(Account.team_id == team))

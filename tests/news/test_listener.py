@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.render.registry import render
 from storage import feeds as feed_store
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.models import Account, NewsMention, NewsVote
 from tests.bot.conftest import (  # noqa: F401 - fixtures
     BotHarness,
@@ -27,7 +27,7 @@ STRANGER = "U0OTHER01"
 
 
 def _seed(sessions: sessionmaker[Session], team: str) -> tuple[int, int]:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, team)
         acc = Account(
             team_id=team,
@@ -57,7 +57,7 @@ def _seed(sessions: sessionmaker[Session], team: str) -> tuple[int, int]:
 
 
 def _votes(sessions: sessionmaker[Session], team: str, mention_id: int) -> int:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         mention = s.get(NewsMention, mention_id)
         assert mention is not None and mention.team_id == team
         return mention.not_relevant_votes
@@ -90,7 +90,7 @@ def test_owner_votes_and_adds_an_exclusion_phrase(bot_server: BotHarness) -> Non
     )
     ack = h.ack_json(done)
     assert ack["response_action"] == "update" and "shell company" in json.dumps(ack["view"])
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         assert s.get(Account, account_id).exclusions == ["shell company"]  # type: ignore[union-attr]
 
 
@@ -164,7 +164,7 @@ def test_a_mention_id_from_another_workspace_does_nothing(bot_server: BotHarness
     h.post_action("news_not_relevant", value=str(mention_id), user_id="U0INTRUDER", team_id="T0OTHER99")
     assert "not known in this workspace" in json.dumps(h.fake_slack.wait_for_response().params)
     assert _votes(h.sessions, h.team_id, mention_id) == 0
-    with unit_of_work(h.sessions) as s:
+    with h.sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(NewsVote)) == 0
 
 

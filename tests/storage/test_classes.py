@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
 from storage.classes import ensure_classified, fingerprint
-from storage.db import unit_of_work
 from storage.edits import set_field
 from storage.models import Account, Workspace
 from storage.portfolio import assess_workspace
@@ -116,7 +115,7 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
     ensure_schema(engine)
     sessions: sessionmaker[Session] = session_factory(engine)
     team = "TCLASSLOCK"
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         acc_id = account(s, "Locked Co", team, annual_revenue=100).id
         account(s, "Other Co", team, annual_revenue=10)
     classifier = sessions()
@@ -129,7 +128,7 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
         finished = threading.Event()
 
         def edit() -> None:
-            with unit_of_work(sessions) as s:
+            with sessions.begin() as s:
                 set_field(
                     s,
                     team_id=team,
@@ -150,7 +149,7 @@ def test_an_edit_waits_for_a_running_classification_and_leaves_it_stale(pg_url: 
         assert finished.is_set()
     finally:
         classifier.close()
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert classified_with(s, team) is None
         ensure_classified(s, team, TH)
         assert stored(s, team) == computed(s, team)
@@ -167,20 +166,20 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
     the first write, so the classifier read with no lock at all and stamped its stale verdicts as current.)"""
     import storage.classes as classes
 
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         accs = portfolio(s)
         ensure_classified(s, TEAM, TH)
     target, other = accs["Umbrella"].id, accs["Initech"].id
-    with unit_of_work(sessions) as s:  # any edit of a rule input: the next reader classifies again
+    with sessions.begin() as s:  # any edit of a rule input: the next reader classifies again
         set_field(s, team_id=TEAM, account_id=other, field="wallet_share", value=10.0, user_id=OWNER, now=NOW)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         before = computed(s)[target]
     edited = threading.Event()
     errors: list[BaseException] = []
 
     def edit() -> None:
         try:
-            with unit_of_work(sessions) as s:
+            with sessions.begin() as s:
                 set_field(
                     s,
                     team_id=TEAM,
@@ -213,7 +212,7 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
     worker.join(35)
     monkeypatch.setattr(classes, "classify_workspace", real)
     assert errors == []
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_classified(s, TEAM, TH)
         assert computed(s)[target] != before  # the edit moved the grade
         assert stored(s) == computed(s)

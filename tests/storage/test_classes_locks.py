@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
 from storage.classes import ensure_classified, lock_workspace, reclassify
-from storage.db import unit_of_work
 from storage.edits import log_touch, set_field, snooze
 from storage.models import Account
 from tests.bot.seed import NOW, OWNER, account
@@ -29,13 +28,13 @@ def sessions(pg_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 def _seed(sessions: sessionmaker[Session]) -> int:
     """A classified workspace, then an edit that moves Small Co's grade: stale, Small Co's row to change."""
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         small = account(s, "Small Co", TEAM, annual_revenue=10, owner_user_id=OWNER, strategic_value="low").id
         for i in range(4):
             account(s, f"Big {i}", TEAM, annual_revenue=1000 + i, owner_user_id=OWNER)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_classified(s, TEAM, TH)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         set_field(
             s, team_id=TEAM, account_id=small, field="strategic_value", value="high", user_id=OWNER, now=NOW
         )
@@ -73,7 +72,7 @@ def test_an_edit_outside_the_rules_never_deadlocks_with_a_running_classification
         assert errors == []
     finally:
         classifier.close()
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         row = s.execute(
             select(Account.grade, Account.owner_user_id, Account.sponsor_user_id).where(Account.id == small)
         ).one()
@@ -123,7 +122,7 @@ def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(
     from storage.activity import record_classes
     from storage.importing import AccountRow, import_accounts
 
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         first = account(s, "Alpha", TEAM, annual_revenue=10, owner_user_id=OWNER).id
         second = account(s, "Beta", TEAM, annual_revenue=20, owner_user_id=OWNER).id
     importer = sessions()

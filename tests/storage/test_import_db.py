@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accountbot.csvformats import parse_rows
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.edits import touch_dedup_key
 from storage.importing import (
     ImportRejected,
@@ -55,14 +55,14 @@ REVENUE = (
 
 def load(sessions: sessionmaker[Session], kind: str, text: str, team: str = "T1") -> Any:
     rows = parse_rows(kind, text.encode("utf-8"))
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         return WRITERS[kind](s, team, rows, NOW)
 
 
 def snapshot(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
     """Every imported row, every column (including updated_at): equal snapshots mean nothing changed."""
     out = {}
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         for model in (Account, Contact, Interaction, RevenueMonth):
             table = model.__table__
             out[table.name] = [tuple(r) for r in s.execute(select(table).order_by(table.c.id))]
@@ -80,7 +80,7 @@ def load_all(sessions: sessionmaker[Session], team: str = "T1") -> None:
 
 
 def test_happy_path_all_four_kinds(sessions: sessionmaker[Session]) -> None:
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         ensure_workspace(s, "T1")
         s.add(SlackUser(team_id="T1", user_id="U0ANN", email="Ann@Globex.example"))
     result = load(sessions, "accounts", ACCOUNTS)
@@ -91,7 +91,7 @@ def test_happy_path_all_four_kinds(sessions: sessionmaker[Session]) -> None:
     assert inter.notes == ["1 row(s) repeat another row of the file and count once"]
     assert load(sessions, "revenue", REVENUE).created == 3
 
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         acme = s.scalar(select(Account).where(Account.name_key == "acme corp"))
         globex = s.scalar(select(Account).where(Account.name_key == "globex"))
         initech = s.scalar(select(Account).where(Account.name_key == "initech"))
@@ -154,7 +154,7 @@ def test_importing_the_same_files_twice_changes_nothing(sessions: sessionmaker[S
         ("revenue", REVENUE),
     ):
         rows = parse_rows(kind, text.encode())
-        with unit_of_work(sessions) as s:
+        with sessions.begin() as s:
             result = WRITERS[kind](s, "T1", rows, NOW + timedelta(days=1))
         assert (result.created, result.updated) == (0, 0), kind
         assert result.unchanged == result.rows
@@ -164,10 +164,10 @@ def test_importing_the_same_files_twice_changes_nothing(sessions: sessionmaker[S
 def test_upsert_updates_only_columns_present_and_changed(sessions: sessionmaker[Session]) -> None:
     load_all(sessions)
     rows = parse_rows("accounts", b"Name,Annual Revenue,industry\nACME CORP,2000000,Anvils\nGlobex,800000,\n")
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         result = import_accounts(s, "T1", rows, NOW + timedelta(days=2))
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)  # Globex: same values
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         acme = s.scalar(select(Account).where(Account.name_key == "acme corp"))
         assert acme is not None
         assert (acme.name, acme.annual_revenue, acme.industry) == ("ACME CORP", 2_000_000.0, "Anvils")
@@ -177,7 +177,7 @@ def test_upsert_updates_only_columns_present_and_changed(sessions: sessionmaker[
     assert (rev.created, rev.updated, rev.unchanged) == (1, 1, 0)
     con = load(sessions, "contacts", "account,name,title\nAcme Corp,wile  coyote,Chief Genius\n")
     assert (con.created, con.updated) == (0, 1)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         wile = s.scalar(select(Contact).where(Contact.name_key == "wile coyote"))
         assert wile is not None and (wile.name, wile.title, wile.email) == (
             "wile  coyote",
@@ -233,7 +233,7 @@ def test_failure_after_the_writes_rolls_everything_back(sessions: sessionmaker[S
     rows = parse_rows(
         "accounts", ("name,industry\n" + "".join(f"New {i},x\n" for i in range(12_000))).encode()
     )
-    with pytest.raises(RuntimeError, match="crash"), unit_of_work(sessions) as s:
+    with pytest.raises(RuntimeError, match="crash"), sessions.begin() as s:
         assert import_accounts(s, "T1", rows, NOW).created == 12_000
         raise RuntimeError("crash after writing")
     assert snapshot(sessions) == before
@@ -245,7 +245,7 @@ def test_workspaces_are_isolated(sessions: sessionmaker[Session]) -> None:
     assert result.created == 3  # same names, other workspace: new accounts
     with pytest.raises(ImportRejected):
         load(sessions, "contacts", "account,name\nNot In T2,Ann\n", team="T2")
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert len(s.scalars(select(Account).where(Account.team_id == "T2")).all()) == 3
         assert s.scalars(select(Contact).where(Contact.team_id == "T2")).all() == []
 
@@ -254,7 +254,7 @@ def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Se
     from storage.edits import log_touch
 
     load(sessions, "accounts", ACCOUNTS)
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         acme = s.scalar(select(Account).where(Account.name_key == "acme corp"))
         assert acme is not None
         when = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.accounts import name_key
-from storage.db import ensure_workspace, unit_of_work
+from storage.db import ensure_workspace
 from storage.edits import log_touch
 from storage.importing import InteractionRow, import_interactions
 from storage.last_touch import recompute
@@ -185,7 +185,7 @@ def test_recompute_repairs_what_raw_sql_wrote_and_keeps_workspaces_apart(session
 
 def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) -> None:
     """The later touch wins whichever transaction commits first (the upsert keeps the later date)."""
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         (a,) = _accounts(s, TEAM, 1)
     first = sessions()
     try:
@@ -194,7 +194,7 @@ def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) 
 
         def older() -> None:
             try:
-                with unit_of_work(sessions) as s:
+                with sessions.begin() as s:
                     log_touch(
                         s,
                         team_id=TEAM,
@@ -215,7 +215,7 @@ def test_two_touches_logged_at_once_both_count(sessions: sessionmaker[Session]) 
         assert errors == []
     finally:
         first.close()
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert stored(s) == expected(s)
         assert stored(s)[a][0] == NOW
 
@@ -314,7 +314,7 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
 
     sessions = pg_sessions
 
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         a1, a2, _ = _accounts(s)
     names = {a1: f"Co {TEAM} 0", a2: f"Co {TEAM} 1"}
     meet = threading.Barrier(2)
@@ -335,7 +335,7 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
             for i, aid in enumerate(order)
         ]
         try:
-            with unit_of_work(sessions) as s:
+            with sessions.begin() as s:
                 import_interactions(s, TEAM, rows, NOW)
             outcome[tag] = "ok"
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
@@ -350,7 +350,7 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
     for t in threads:
         t.join(30)
     assert outcome == {"A": "ok", "B": "ok"}
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert stored(s) == expected(s)
 
 

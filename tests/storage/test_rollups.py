@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounts.thresholds import Thresholds
 from storage import edits
 from storage.classes import lock_workspace
-from storage.db import unit_of_work
 from storage.importing import ContactRow, RevenueRow, import_contacts, import_revenue
 from storage.models import Account, Contact, RevenueMonth, Workspace
 from storage.rollups import ensure_rollups, rollups_key
@@ -471,7 +470,7 @@ def test_writes_to_contacts_and_revenue_make_the_workspace_stale(
 
 def test_a_stale_mark_is_part_of_the_writing_transaction(sessions: sessionmaker[Session]) -> None:
     """Rolled back with the write: the rollups are valid again, as the data is what they were computed from."""
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         accs = seed(s)
         ensure_rollups(s, TEAM, NOW, TH)
     s = sessions()
@@ -494,7 +493,7 @@ def test_a_write_committed_while_the_refresh_reads_leaves_the_workspace_stale(
     until the refresh commits."""
     import storage.rollups as rollups
 
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         hooli = seed(s)["Hooli"].id
     edited = threading.Event()
     writer, errors, done = in_thread(lambda s: _add_decision_maker(s, hooli), sessions)
@@ -518,7 +517,7 @@ def test_a_write_committed_while_the_refresh_reads_leaves_the_workspace_stale(
     monkeypatch.setattr(rollups, "revenue_windows", real)
     assert edited.is_set() and done.is_set()
     assert errors == []
-    with unit_of_work(sessions) as s:
+    with sessions.begin() as s:
         assert rollups_for(s) is None
         assert ensure_rollups(s, TEAM, NOW, TH) == 1
         assert stored(s) == {**EXPECTED, "Hooli": (1, "Hal", None, None)}
@@ -620,7 +619,7 @@ def test_a_write_does_not_wait_for_a_running_refresh_and_leaves_the_workspace_st
     """A refresh holds the workspace row until it commits; a contact or revenue write only records a change
     (a row referencing the workspace), so it goes through at once, and its change is never hidden behind a
     current-looking rollups_for."""
-    with unit_of_work(pg_sessions) as s:
+    with pg_sessions.begin() as s:
         hooli = seed(s)["Hooli"].id
     refresher = pg_sessions()
     try:
@@ -634,7 +633,7 @@ def test_a_write_does_not_wait_for_a_running_refresh_and_leaves_the_workspace_st
         assert errors == []
     finally:
         refresher.close()
-    with unit_of_work(pg_sessions) as s:
+    with pg_sessions.begin() as s:
         assert rollups_for(s) is None
         assert rollups_for(s, OTHER_TEAM) is None  # never refreshed
         assert ensure_rollups(s, TEAM, NOW, TH) == 1
@@ -645,7 +644,7 @@ def test_a_write_does_not_wait_for_a_running_refresh_and_leaves_the_workspace_st
 def test_a_write_does_not_wait_for_the_lock_alone(pg_sessions: sessionmaker[Session]) -> None:
     """lock_workspace with the rollups_for column, as ensure_rollups takes it, does not hold off an ORM
     contact insert, which still leaves the workspace stale."""
-    with unit_of_work(pg_sessions) as s:
+    with pg_sessions.begin() as s:
         hooli = seed(s)["Hooli"].id
         ensure_rollups(s, TEAM, NOW, TH)
         ensure_rollups(s, OTHER_TEAM, NOW, TH)
@@ -660,7 +659,7 @@ def test_a_write_does_not_wait_for_the_lock_alone(pg_sessions: sessionmaker[Sess
         assert errors == []
     finally:
         locker.close()
-    with unit_of_work(pg_sessions) as s:
+    with pg_sessions.begin() as s:
         assert rollups_for(s) is None
         assert rollups_for(s, OTHER_TEAM) == KEY
 

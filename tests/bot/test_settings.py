@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from accountbot.config import ConfigError, load_settings
+from bot.settings import ConfigError, load_settings
 from storage.db import normalize_database_url
 
 

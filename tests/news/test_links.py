@@ -1,6 +1,6 @@
 import pytest
 
-from accountbot.weblinks import http_url
+from news.links import http_url
 
 
 @pytest.mark.parametrize(
