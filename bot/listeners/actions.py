@@ -28,9 +28,8 @@ from bot.listeners.commands import safely
 from bot.listeners.delivery import apologise, reply, reply_or_apologise
 from bot.listeners.home import publish_home, publish_refusal
 from bot.listeners.requests import make_request, refusal
+from bot.render.blocks import LIST_PAGE, LOG_TOUCH, OPEN_GRADE, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK, Message
 from bot.render.card import card_blocks, render_card, render_shared_card
-from bot.render.format import LIST_PAGE, LOG_TOUCH, OPEN_GRADE, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
-from bot.render.kit import Message
 from bot.render.modal import render_card_modal, render_log_touch_modal, render_reply_modal
 from bot.render.replies import is_confirmation, render_problem, render_slack_failed
 from bot.slack_client import classify

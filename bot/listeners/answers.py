@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from bot import command_parser as cp
 from bot.context import BotContext
 from bot.listeners.permissions import Standing, may_change
+from bot.render.blocks import Message, days, name, user_mention, user_text
 from bot.render.card import render_card
 from bot.render.contacts import render_contacts
 from bot.render.feeds import render_feeds
 from bot.render.focus import render_focus
-from bot.render.format import days, name, user_text
 from bot.render.help import render_help
-from bot.render.kit import Message, user_mention
 from bot.render.list import render_list
 from bot.render.replies import (
     render_admin_check_failed,

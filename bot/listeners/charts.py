@@ -23,8 +23,7 @@ from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_char
 from bot import command_parser as cp
 from bot.context import BotContext
 from bot.listeners.answers import Request
-from bot.render.format import context, section, user_text
-from bot.render.kit import Message, user_mention
+from bot.render.blocks import Message, context, section, user_mention, user_text
 from bot.render.replies import HELP_HINT, render_done, render_problem
 from bot.uploads import Png, UploadFailed, upload_png
 from storage.charts import chart_accounts, concentration_inputs

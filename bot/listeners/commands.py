@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.listeners.answers import answer_text
 from bot.listeners.delivery import reply_or_apologise
 from bot.listeners.requests import make_request, refusal
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.replies import render_problem
 
 log = logging.getLogger("accountbot.commands")

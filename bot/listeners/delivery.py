@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.replies import render_slack_failed
 from bot.slack_client import classify, retry_handlers
 

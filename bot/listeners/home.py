@@ -12,8 +12,8 @@ from slack_sdk.models.views import View
 
 from bot.context import BotContext
 from bot.listeners.requests import make_request, refusal
+from bot.render.blocks import Message
 from bot.render.home import render_home
-from bot.render.kit import Message
 from bot.slack_client import classify
 from storage.views import home_data
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.context import BotContext
 from bot.listeners.answers import Request
 from bot.listeners.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_user_team, standing
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.replies import render_not_for_you, render_unchecked
 from storage.views import slack_user
 

@@ -21,7 +21,7 @@ from bot.command_parser import MAX_NOTE, TOUCH_KINDS, plain
 from bot.context import BotContext
 from bot.listeners.answers import latest_today, log_touch_at
 from bot.listeners.requests import cached_refusal, team_of, user_of
-from bot.render.format import LOG_TOUCH_CALLBACK
+from bot.render.blocks import LOG_TOUCH_CALLBACK
 from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
 from storage import edits
 from storage.accounts import get_account

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
-from bot.render.format import (
+from bot.render.blocks import (
     LOG_TOUCH,
     SHARE_CARD,
     SNOOZE_MONTH,
     SNOOZE_WEEK,
+    Message,
     actions,
     button,
     context,
@@ -23,9 +24,9 @@ from bot.render.format import (
     percent,
     person,
     section,
+    user_mention,
     user_text,
 )
-from bot.render.kit import Message, user_mention
 from storage.views import AccountCard
 
 GRADE_EMOJI = {"A": ":large_green_circle:", "B": ":large_yellow_circle:", "C": ":red_circle:"}

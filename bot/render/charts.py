@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
 from accounts.charts import QUADRANT_TITLES, ConcentrationChart, QuadrantChart, format_pct
-from bot.render.kit import strip_controls, truncate
+from bot.render.blocks import strip_controls, truncate
 
 __all__ = [
     "HEIGHT_PX", "LABEL_GID", "MAX_ALT_TEXT", "WIDTH_PX", "concentration_alt_text", "concentration_figure",

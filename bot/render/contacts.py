@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.format import chunk_lines, context, day, name, section, user_text
-from bot.render.kit import Message
+from bot.render.blocks import Message, chunk_lines, context, day, name, section, user_text
 from storage.views import ContactView
 
 MAX_BLOCKS = 45

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.format import chunk_lines, day, name, no_controls, section, user_text
-from bot.render.kit import Message, link
+from bot.render.blocks import Message, chunk_lines, day, link, name, section, strip_controls, user_text
 from storage.feeds import FeedView
 
 MAX_LINK_MARKUP = 600
@@ -17,7 +16,7 @@ def feed_line(f: FeedView) -> str:
     health = f"last read {day(f.last_success_at)}" if f.last_success_at else "not read yet"
     if f.last_error:
         health += f" · :warning: {user_text(f.last_error[:200])}"
-    label = no_controls(f.url[:150])
+    label = strip_controls(f.url[:150])
     shown = link(f.url, label)
     if len(shown) > MAX_LINK_MARKUP:
         # chunk_lines caps a line at 1,000 characters: a longer link would be cut inside its <url|label>

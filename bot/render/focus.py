@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render.format import LOG_TOUCH, OPEN_GRADE, actions, button, section, user_text
-from bot.render.kit import Message
+from bot.render.blocks import LOG_TOUCH, OPEN_GRADE, Message, actions, button, section, user_text
 from bot.render.list import summary_line
 from storage.views import AccountSummary
 

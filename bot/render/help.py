@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.format import context, header, section
-from bot.render.kit import Message
+from bot.render.blocks import Message, context, header, section
 
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     (

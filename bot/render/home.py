@@ -11,7 +11,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.render.format import (
+from bot.render.blocks import (
     OPEN_GRADE,
     button,
     chunk_lines,

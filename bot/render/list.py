@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.card import GRADE_EMOJI
-from bot.render.format import (
+from bot.render.blocks import (
     LIST_PAGE,
     OPEN_GRADE,
+    Message,
     actions,
     button,
     context,
@@ -16,7 +16,7 @@ from bot.render.format import (
     section,
     user_text,
 )
-from bot.render.kit import Message
+from bot.render.card import GRADE_EMOJI
 from storage.views import AccountSummary
 
 PAGE_SIZE = 20

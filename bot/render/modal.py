@@ -17,8 +17,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.command_parser import MAX_NOTE, TOUCH_KINDS
-from bot.render.format import LOG_TOUCH_CALLBACK, name, section
-from bot.render.kit import truncate
+from bot.render.blocks import LOG_TOUCH_CALLBACK, name, section, truncate
 from storage.views import ContactView
 
 MAX_OPTIONS = 100

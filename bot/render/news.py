@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.render.kit import MAX_ACTION_VALUE, MAX_SECTION_TEXT, Message, escape, link, truncate
+from bot.render.blocks import MAX_ACTION_VALUE, MAX_SECTION_TEXT, Message, link, truncate, user_text
 
 OPEN_GRADE = "open_grade"
 NOT_RELEVANT = "news_not_relevant"
@@ -48,21 +48,21 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
     account = str(facts.get("account") or "an account")
     title = str(facts.get("title") or "(untitled story)")
     shown_title = truncate(title, MAX_TITLE_SHOWN)
-    about = [f"*{escape(account)}*"]
+    about = [f"*{user_text(account)}*"]
     tier = TIER_LABELS.get(str(facts.get("tier") or ""))
     if tier:
         about.append(tier)
     if facts.get("grade"):
-        about.append(f"grade {escape(facts['grade'])}")
+        about.append(f"grade {user_text(facts['grade'])}")
     room = MAX_SECTION_TEXT - len(" · ".join(about)) - 1
     headline = f":newspaper: *{link(facts.get('link'), shown_title)}*"
     if len(headline) > room:
         # A very long article URL: cutting the section would cut the <url|title> markup in half (and the
         # account line after it), so the title goes without its link.
-        headline = f":newspaper: *{escape(shown_title)}*"
+        headline = f":newspaper: *{user_text(shown_title)}*"
     details = []
     if facts.get("source"):
-        details.append(escape(truncate(str(facts["source"]), 150)))
+        details.append(user_text(truncate(str(facts["source"]), 150)))
     when = _when(facts.get("published"))
     if when:
         details.append(when)
@@ -82,7 +82,7 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
     if isinstance(mention_id, int):
         buttons.append(ButtonElement(text="Not relevant", action_id=NOT_RELEVANT, value=str(mention_id)))
     blocks.append(ActionsBlock(elements=buttons))
-    return Message(text=f"News about {escape(account)}: {escape(title)}", blocks=blocks)
+    return Message(text=f"News about {user_text(account)}: {user_text(title)}", blocks=blocks)
 
 
 # --- "Not relevant" follow-up --------------------------------------------------------------------------------
@@ -98,8 +98,8 @@ ALREADY_VOTED = "You already marked this as not relevant"
 
 def render_exclusion_modal(account: str, title: str, private_metadata: str, *, already: bool = False) -> View:
     """Offer to add an exclusion phrase after a "Not relevant" vote (`already`: a repeat click, not counted)."""
-    story = f"*{escape(truncate(title, 300))}*"
-    who = f"*{escape(truncate(account, 150))}*"
+    story = f"*{user_text(truncate(title, 300))}*"
+    who = f"*{user_text(truncate(account, 150))}*"
     vote = (
         f"{ALREADY_VOTED}: {story} for {who}; your vote counts once."
         if already
@@ -107,7 +107,7 @@ def render_exclusion_modal(account: str, title: str, private_metadata: str, *, a
     )
     intro = (
         f"{vote}\n\nTo stop stories like it, add a phrase: stories containing it "
-        f"(any case) will no longer alert about {escape(truncate(account, 150))}. For example _shell company_ or "
+        f"(any case) will no longer alert about {user_text(truncate(account, 150))}. For example _shell company_ or "
         "_Oracle of Omaha_."
     )
     return View(
@@ -130,9 +130,9 @@ def render_exclusion_modal(account: str, title: str, private_metadata: str, *, a
 
 
 def render_exclusion_added(account: str, phrase: str, phrases: list[str]) -> View:
-    listed = ", ".join(f"_{escape(p)}_" for p in phrases[-20:])
+    listed = ", ".join(f"_{user_text(p)}_" for p in phrases[-20:])
     text = (
-        f"Stories containing _{escape(phrase)}_ will no longer alert about *{escape(truncate(account, 150))}*.\n"
+        f"Stories containing _{user_text(phrase)}_ will no longer alert about *{user_text(truncate(account, 150))}*.\n"
         f"Exclusion phrases now: {listed}"
     )
     return View(
@@ -147,11 +147,11 @@ def render_vote_recorded(account: str, votes: int, *, already: bool = False) -> 
     """The answer to a "Not relevant" click; `votes` counts people. `already`: this person had voted before."""
     count = f"{votes} {'person' if votes == 1 else 'people'}"
     if already:
-        first = f"{ALREADY_VOTED} for *{escape(account)}*; your vote counts once ({count} so far). "
-        summary = f"{ALREADY_VOTED} for {escape(account)}"
+        first = f"{ALREADY_VOTED} for *{user_text(account)}*; your vote counts once ({count} so far). "
+        summary = f"{ALREADY_VOTED} for {user_text(account)}"
     else:
-        first = f"Thanks, marked as not relevant for *{escape(account)}* ({count} so far). "
-        summary = f"Marked as not relevant for {escape(account)}"
+        first = f"Thanks, marked as not relevant for *{user_text(account)}* ({count} so far). "
+        summary = f"Marked as not relevant for {user_text(account)}"
     text = first + "The account's owner or an admin can add an exclusion phrase so stories like it stop."
     return Message(
         text=summary, blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))]

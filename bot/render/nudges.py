@@ -21,17 +21,17 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.render.kit import (
+from bot.render.blocks import (
     MAX_ACTION_VALUE,
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
     Message,
-    escape,
     strip_controls,
     truncate,
     user_mention,
+    user_text,
 )
 
 SECTION_TITLES: dict[str, str] = {
@@ -61,7 +61,7 @@ def _person(value: str | None) -> str:
     """A Slack user id as a mention; anything else (an email) escaped."""
     if value and value.isalnum() and value[:1] in ("U", "W"):
         return user_mention(value)
-    return escape(value or "someone")
+    return user_text(value or "someone")
 
 
 def _days(n: int) -> str:
@@ -76,7 +76,7 @@ def _money(amount: float | int | None) -> str:
 
 def describe_item(section: str, item: Mapping[str, Any]) -> str:
     """One mrkdwn line for a digest item (account name escaped)."""
-    name = f"*{escape(item.get('account', '?'))}*"
+    name = f"*{user_text(item.get('account', '?'))}*"
     if section == "stale":
         cadence = item.get("cadence_days")
         since = item.get("days_since")
@@ -92,7 +92,7 @@ def describe_item(section: str, item: Mapping[str, Any]) -> str:
             parts.append(f"{item['share_percent']}% of the last 90 days' touches went through one contact")
         line = f"{name}: " + "; ".join(parts or ["rests on one person"])
         if item.get("contact"):
-            line += f". Relies on {escape(item['contact'])}"
+            line += f". Relies on {user_text(item['contact'])}"
         if item.get("colleague"):
             line += f"; {_person(item['colleague'])} has met other contacts there"
         return line
@@ -101,11 +101,11 @@ def describe_item(section: str, item: Mapping[str, Any]) -> str:
         review = "no review on record" if since is None else f"last review {_days(since)} ago"
         return f"{name}: {review}; time for a check-up"
     if section == "sponsor_missing":
-        grade = escape(item.get("grade") or "?")
+        grade = user_text(item.get("grade") or "?")
         if item.get("needed") == "executive":
             now = ""
             if item.get("sponsor"):
-                level = escape((item.get("sponsor_level") or "unspecified level").replace("_", " "))
+                level = user_text((item.get("sponsor_level") or "unspecified level").replace("_", " "))
                 now = f" (now {_person(item['sponsor'])}, {level})"
             return f"{name} ({grade}): needs an executive sponsor{now}"
         return f"{name} ({grade}): needs a sponsor (a project manager will do)"
@@ -179,7 +179,7 @@ def _account_actions(account: str) -> ActionsBlock:
 def render_weekly_focus(facts: Mapping[str, Any]) -> Message:
     """This week's focus account (seed 002): the most valuable overdue key account."""
     account = str(facts.get("account", ""))
-    name = escape(account)
+    name = user_text(account)
     since = facts.get("days_since")
     cadence = facts.get("cadence_days")
     touch = "It has never been touched" if since is None else f"Last touch {_days(since)} ago"
@@ -190,7 +190,7 @@ def render_weekly_focus(facts: Mapping[str, Any]) -> Message:
     if facts.get("annual_revenue") is not None:
         lines.append(
             f"Annual revenue {_money(facts['annual_revenue'])}"
-            + (f", grade {escape(facts['grade'])}." if facts.get("grade") else ".")
+            + (f", grade {user_text(facts['grade'])}." if facts.get("grade") else ".")
         )
     lines.append("Study their site and news, check who you know there, and book a meeting that adds value.")
     blocks: list[Block] = [
@@ -211,11 +211,11 @@ def _tier_label(tier: str | None, grade: str | None) -> str:
 def render_tier_change(facts: Mapping[str, Any]) -> Message:
     """One of the owner's accounts changed tier or grade; says from what to what and why."""
     account = str(facts.get("account", ""))
-    name = escape(account)
+    name = user_text(account)
     old = _tier_label(facts.get("old_tier"), facts.get("old_grade"))
     new = _tier_label(facts.get("new_tier"), facts.get("new_grade"))
-    reasons = [escape(r) for r in facts.get("reasons") or []]
-    body = f"*{name}* is now a *{escape(new)}* (was {escape(old)})."
+    reasons = [user_text(r) for r in facts.get("reasons") or []]
+    body = f"*{name}* is now a *{user_text(new)}* (was {user_text(old)})."
     if reasons:
         body += "\nWhy:\n" + "\n".join(f"• {r}" for r in reasons)
     blocks: list[Block] = [

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.render.kit import Message
+from bot.render.blocks import Message
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>]+)>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.news import render_news_alert
 from bot.render.nudges import render_digest, render_tier_change, render_weekly_focus
 from bot.render.report import render_portfolio_report, report_pngs

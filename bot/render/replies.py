@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.format import OPEN_GRADE, actions, button, context, name, section, user_text
-from bot.render.kit import Message, user_mention
+from bot.render.blocks import (
+    OPEN_GRADE,
+    Message,
+    actions,
+    button,
+    context,
+    name,
+    section,
+    user_mention,
+    user_text,
+)
 
 HELP_HINT = "Type `/account help` for every command with examples."
 
@@ -119,7 +128,7 @@ def is_confirmation(message: Message) -> bool:
 
 
 def render_done(text: str, detail: str | None = None) -> Message:
-    """A confirmation; `text` is already mrkdwn-safe (callers escape names with format.name)."""
+    """A confirmation; `text` is already mrkdwn-safe (callers escape names with blocks.name)."""
     blocks: list[Block] = [section(f"{DONE} {text}")]
     if detail:
         blocks.append(context(detail))

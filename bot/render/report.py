@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.charts import ConcentrationChart, QuadrantChart
-from bot.render.format import context, name, section
-from bot.render.kit import Message, escape, truncate
+from bot.render.blocks import Message, context, name, section, truncate, user_text
 from bot.uploads import Png
 
 MAX_MOVES_SHOWN = 8
@@ -23,8 +22,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _class(tier: object, grade: object) -> str:
-    tier_text = escape(tier or "unclassified")
-    return f"{tier_text} {escape(grade)}" if grade else tier_text
+    tier_text = user_text(tier or "unclassified")
+    return f"{tier_text} {user_text(grade)}" if grade else tier_text
 
 
 def _move(m: Mapping[str, Any]) -> str:
@@ -36,7 +35,7 @@ def _move(m: Mapping[str, Any]) -> str:
 def summary_lines(facts: Mapping[str, Any]) -> list[str]:
     """The five lines, mrkdwn: the headline, tier sizes, concentration, grade mix, moves of the last 7 days."""
     n = int(facts.get("accounts") or 0)
-    week = escape(facts.get("week") or "")
+    week = user_text(facts.get("week") or "")
     tiers = facts.get("tiers") or {}
     grades = facts.get("grades") or {}
     concentration = facts.get("concentration") or {}
@@ -55,7 +54,7 @@ def summary_lines(facts: Mapping[str, Any]) -> list[str]:
     return [
         f":bar_chart: *Portfolio report, week {week}*: {_plural(n, 'account')}",
         f"*Tiers:* {tier_text}",
-        f"*Concentration:* {escape(concentration.get('headline') or 'no clients yet')}",
+        f"*Concentration:* {user_text(concentration.get('headline') or 'no clients yet')}",
         f"*Grades:* {grade_text}",
         f"*Last 7 days:* {moved}",
     ]

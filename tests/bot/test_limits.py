@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.views import View
 
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.registry import RENDERERS
 from tests.bot.samples import outbox_samples, samples
 

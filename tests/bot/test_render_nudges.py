@@ -9,7 +9,7 @@ import pytest
 
 from accounts.signals import AccountState, build_digest
 from accounts.thresholds import Thresholds
-from bot.render.kit import MAX_BLOCKS, MAX_SECTION_TEXT
+from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from bot.render.registry import RENDERERS, UnknownKind, render
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

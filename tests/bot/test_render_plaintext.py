@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.render.kit import Message
+from bot.render.blocks import Message
 from bot.render.plaintext import message_as_text, mrkdwn_as_text
 
 

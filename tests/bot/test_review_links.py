@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.render.blocks import MAX_SECTION_TEXT
 from bot.render.feeds import render_feeds
-from bot.render.kit import MAX_SECTION_TEXT
 from bot.render.news import render_news_alert
 from storage.feeds import FeedView
 
