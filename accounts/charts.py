@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.facts import ConcentrationChartFacts, QuadrantChartFacts
 from accounts.thresholds import Thresholds
 
 __all__ = [
@@ -136,10 +137,10 @@ class QuadrantChart:
             out[p.quadrant] += 1
         return out
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> QuadrantChartFacts:
         """JSON-safe and compact: one list per field, codes for tier and quadrant, labelled/estimated as indices."""
         pts = self.points
-        facts: dict[str, Any] = {
+        facts: QuadrantChartFacts = {
             "v": FACTS_VERSION,
             "x_cut": self.x_cut,
             "y_cut": self.y_cut,
@@ -404,7 +405,7 @@ class ConcentrationChart:
             return f"all {self.n:,} clients are key tier, with 100% of revenue"
         return f"top {format_pct(self.key_client_pct)} of clients = {format_pct(self.key_share)} of revenue"
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> ConcentrationChartFacts:
         """JSON-safe; a curve of more than MAX_CURVE_POINTS ranks is thinned to about that many (keeping
         `marked_ranks()`), so a 100,000-client workspace does not write 100,000 shares per report."""
         ranks, shares = self.points()
@@ -413,7 +414,7 @@ class ConcentrationChart:
             step = math.ceil(self.n / MAX_CURVE_POINTS)
             keep = sorted(set(range(step, self.n + 1, step)) | self.marked_ranks())
             ranks, shares, thinned = keep, [self.share_at(r) for r in keep], True
-        facts: dict[str, Any] = {
+        facts: ConcentrationChartFacts = {
             "v": FACTS_VERSION,
             "n": self.n,
             "total_revenue": self.total_revenue,

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from accounts.facts import DigestFacts, DigestItemFacts, SectionFacts, TierChangeFacts
 from accounts.model import Assessment
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
@@ -113,8 +114,10 @@ class Item(NamedTuple):
     def details(self) -> dict[str, Any]:
         return self.describe()
 
-    def to_facts(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "account": self.account, **self.describe()}
+    def to_facts(self) -> DigestItemFacts:
+        return cast(
+            DigestItemFacts, {"account_id": self.account_id, "account": self.account, **self.describe()}
+        )
 
 
 def _revenue(a: AccountState) -> float:
@@ -277,7 +280,7 @@ class Section:
     items: tuple[Item, ...]  # at most the limit, most urgent first
     more: int = 0  # how many were left out ("and N more" -> App Home)
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> SectionFacts:
         return {"items": [i.to_facts() for i in self.items], "more": self.more}
 
 
@@ -287,7 +290,7 @@ class Digest:
     local_date: date
     sections: tuple[Section, ...]  # only non-empty ones, in SECTIONS order
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> DigestFacts:
         return {
             "owner": self.owner,
             "date": self.local_date.isoformat(),
@@ -395,7 +398,7 @@ class TierChange:
     new_grade: str | None
     reasons: tuple[str, ...]
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> TierChangeFacts:
         return {
             "account_id": self.account_id,
             "account": self.account,

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.facts import NewsAlertFacts
 from accounts.model import Assessment
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from jobs.runner import default_worker
@@ -115,7 +116,7 @@ def alert_facts(
     entry: FeedEntry,
     mention_id: int,
     feed_id: int,
-) -> dict[str, Any]:
+) -> NewsAlertFacts:
     return {
         "account": account.name,
         "account_id": account.id,

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from accounts.charts import REPORT_MAX_POINTS, ChartAccount, concentration_chart, quadrant_chart
+from accounts.facts import MoveFacts, PortfolioReportFacts
 from accounts.signals import LOCAL_SEND_TIME, zone
 from accounts.thresholds import Thresholds
 from jobs.runner import Outgoing, TeamRun, per_team_job
@@ -49,8 +49,8 @@ def due_monday(now: datetime, tz_name: str | None) -> tuple[str, date] | None:
 
 
 def summary_facts(
-    accounts: list[ChartAccount], th: Thresholds, moves: list[dict[str, Any]], week: str, monday: date
-) -> dict[str, Any]:
+    accounts: list[ChartAccount], th: Thresholds, moves: list[MoveFacts], week: str, monday: date
+) -> PortfolioReportFacts:
     """Everything the report says, as JSON-safe facts (the relay renders text and charts from them)."""
     tiers = Counter(a.tier for a in accounts)
     grades = Counter(a.grade for a in accounts if a.grade)
@@ -95,7 +95,7 @@ def _team(job: TeamRun, listed_admins: Callable[[str], Collection[str]] = no_lis
         accounts = chart_accounts(session, job.team_id, now, th)
         moves = [m.to_facts() for m in recent_moves(session, job.team_id, now - MOVES_WINDOW, now)]
         out = []
-        cache: dict[tuple[str, date], dict[str, Any]] = {}
+        cache: dict[tuple[str, date], PortfolioReportFacts] = {}
         for period in sorted(held):
             admin, week, monday = due[period]
             if (week, monday) not in cache:

@@ -62,7 +62,7 @@ class Outgoing:
     period: str
     recipient: str
     kind: str
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]  # one of accounts.facts' TypedDicts
     account_id: int | None = None
 
 

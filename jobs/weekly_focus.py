@@ -8,7 +8,9 @@ Period: "<owner user id>:<ISO week>" in the owner's time zone.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
+from accounts.facts import WeeklyFocusFacts
 from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
 from jobs.runner import Outgoing, TeamRun, per_team_job
 from storage.activity import by_owner, owners, watched_states
@@ -43,7 +45,9 @@ def _team(job: TeamRun) -> None:
             }
             focus = choose_focus(grouped.get(owner, ()), now, recent, th)
             if focus is not None:
-                facts = {**focus.to_facts(), "week": week}
+                facts = cast(
+                    WeeklyFocusFacts, {**focus.to_facts(), "week": week}
+                )  # a stale item plus two keys
                 out.append(Outgoing(period, owner, KIND, facts, account_id=focus.account_id))
         return out
 

@@ -7,7 +7,7 @@ Row life: pending -> sending (leased to one relay) -> sent (with Slack's ts) | p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +33,7 @@ class NewMessage:
     team_id: str
     recipient: str
     kind: str
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
     period: str
     account_id: int | None = None
     key: str | None = None
@@ -69,7 +69,7 @@ def enqueue(
     team_id: str,
     recipient: str,
     kind: str,
-    facts: dict[str, Any],
+    facts: Mapping[str, Any],
     period: str,
     now: datetime,
     account_id: int | None = None,

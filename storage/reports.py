@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.facts import MoveFacts
 from storage.models import OutboxMessage, SlackUser
 
 TIER_CHANGE_KIND = "tier_change"
@@ -48,7 +49,7 @@ class Move:
     old_grade: str | None
     new_grade: str | None
 
-    def to_facts(self) -> dict[str, Any]:
+    def to_facts(self) -> MoveFacts:
         return {
             "account": self.account,
             "old_tier": self.old_tier,

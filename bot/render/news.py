@@ -1,35 +1,33 @@
-"""A news alert as a Slack message (outbox kind "news_alert").
+"""A news alert as a Slack message (outbox kind "news_alert"), and the "Not relevant" follow-ups.
 
-Pure: the facts jobs.news_poll wrote (account, account_id, tier, grade, title, link, source, published,
-mention_id) in, Message out. Buttons: "Open grade" (action_id `open_grade`, value = account name) and
-"Not relevant" (action_id `news_not_relevant`, value = mention id), handled by bot.listeners.
+Pure: the facts jobs.news_poll wrote (accounts.facts.NewsAlertFacts) in, Message or View out. Buttons:
+"Open grade" (value = account name) and "Not relevant" (value = mention id), handled by bot.listeners.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, PlainTextObject
 from slack_sdk.models.views import View
 
-from bot.render.blocks import MAX_ACTION_VALUE, MAX_SECTION_TEXT, Message, link, truncate, user_text
+from accounts.facts import NewsAlertFacts
+from bot.render.blocks import (
+    MAX_SECTION_TEXT,
+    Message,
+    actions,
+    button,
+    context,
+    link,
+    section,
+    truncate,
+    user_text,
+)
 
 OPEN_GRADE = "open_grade"
 NOT_RELEVANT = "news_not_relevant"
 TIER_LABELS = {"key": "Key account", "secondary": "Secondary account", "prospect": "Prospect"}
 MAX_TITLE_SHOWN = 300
-MAX_CONTEXT_TEXT = 2000
 
 
 def _when(published: object) -> str | None:
@@ -44,7 +42,7 @@ def _when(published: object) -> str | None:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def render_news_alert(facts: Mapping[str, Any]) -> Message:
+def render_news_alert(facts: NewsAlertFacts) -> Message:
     account = str(facts.get("account") or "an account")
     title = str(facts.get("title") or "(untitled story)")
     shown_title = truncate(title, MAX_TITLE_SHOWN)
@@ -66,22 +64,14 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
     when = _when(facts.get("published"))
     if when:
         details.append(when)
-    blocks: list[Any] = [
-        SectionBlock(
-            text=MarkdownTextObject(text=truncate(f"{headline}\n{' · '.join(about)}", MAX_SECTION_TEXT))
-        )
-    ]
+    blocks: list[Block] = [section(f"{headline}\n{' · '.join(about)}")]
     if details:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(details), MAX_CONTEXT_TEXT))])
-        )
-    buttons = [
-        ButtonElement(text="Open grade", action_id=OPEN_GRADE, value=truncate(account, MAX_ACTION_VALUE))
-    ]
+        blocks.append(context(" · ".join(details)))
+    buttons = [button("Open grade", OPEN_GRADE, account)]
     mention_id = facts.get("mention_id")
     if isinstance(mention_id, int):
-        buttons.append(ButtonElement(text="Not relevant", action_id=NOT_RELEVANT, value=str(mention_id)))
-    blocks.append(ActionsBlock(elements=buttons))
+        buttons.append(button("Not relevant", NOT_RELEVANT, str(mention_id)))
+    blocks.append(actions(*buttons))
     return Message(text=f"News about {user_text(account)}: {user_text(title)}", blocks=blocks)
 
 
@@ -118,7 +108,7 @@ def render_exclusion_modal(account: str, title: str, private_metadata: str, *, a
         submit=PlainTextObject(text="Add phrase"),
         close=PlainTextObject(text="Done"),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=truncate(intro, MAX_SECTION_TEXT))),
+            section(intro),
             InputBlock(
                 block_id=PHRASE_BLOCK,
                 label=PlainTextObject(text="Ignore stories containing"),
@@ -139,7 +129,7 @@ def render_exclusion_added(account: str, phrase: str, phrases: list[str]) -> Vie
         type="modal",
         title=PlainTextObject(text="Not relevant"),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))],
+        blocks=[section(text)],
     )
 
 
@@ -153,6 +143,4 @@ def render_vote_recorded(account: str, votes: int, *, already: bool = False) -> 
         first = f"Thanks, marked as not relevant for *{user_text(account)}* ({count} so far). "
         summary = f"Marked as not relevant for {user_text(account)}"
     text = first + "The account's owner or an admin can add an exclusion phrase so stories like it stop."
-    return Message(
-        text=summary, blocks=[SectionBlock(text=MarkdownTextObject(text=truncate(text, MAX_SECTION_TEXT)))]
-    )
+    return Message(text=summary, blocks=[section(text)])

@@ -1,9 +1,7 @@
-"""Outbox kind -> renderer. The relay renders every outbox row through `render(kind, facts)`.
+"""Outbox kind -> renderer (and, for kinds followed by images, attacher). The relay renders every outbox
+row through `render(kind, facts)` and uploads `attachments(kind, facts, marker)` after it.
 
-To add a message kind: write a pure `(facts: dict) -> Message` function in a module of bot/render/ and add
-one line to RENDERERS. A kind whose message is followed by files (images) also has an entry in ATTACHMENTS:
-`(facts, marker) -> [Png]`; the relay uploads them into the same conversation after the message, with
-`marker` (unique to the outbox row) in every file name.
+Each renderer takes its kind's TypedDict from accounts.facts; adding a kind is described in docs/nudges.md.
 """
 
 from __future__ import annotations
@@ -17,7 +15,8 @@ from bot.render.nudges import render_digest, render_tier_change, render_weekly_f
 from bot.render.report import render_portfolio_report, report_pngs
 from bot.uploads import Png
 
-Renderer = Callable[[Mapping[str, Any]], Message]
+# The stored JSON is not checked at run time: each renderer declares (and mypy checks) the facts it reads.
+Renderer = Callable[[Any], Message]
 
 RENDERERS: dict[str, Renderer] = {
     "digest": render_digest,
@@ -27,7 +26,7 @@ RENDERERS: dict[str, Renderer] = {
     "portfolio_report": render_portfolio_report,
 }
 
-Attacher = Callable[[Mapping[str, Any], str], list[Png]]
+Attacher = Callable[[Any, str], list[Png]]
 
 ATTACHMENTS: dict[str, Attacher] = {
     "portfolio_report": report_pngs,

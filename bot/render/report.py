@@ -1,15 +1,13 @@
 """The weekly portfolio report (outbox kind `portfolio_report`): a five-line summary message, and the two
 chart images the relay uploads into the same DM after it.
 
-Pure: facts (written by jobs.portfolio_report) in; a Message, or the PNGs, out.
+Pure: facts (accounts.facts.PortfolioReportFacts, written by jobs.portfolio_report) in; a Message, or the PNGs, out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from accounts.charts import ConcentrationChart, QuadrantChart
+from accounts.facts import MoveFacts, PortfolioReportFacts
 from bot.render.blocks import Message, context, name, section, truncate, user_text
 from bot.uploads import Png
 
@@ -26,13 +24,13 @@ def _class(tier: object, grade: object) -> str:
     return f"{tier_text} {user_text(grade)}" if grade else tier_text
 
 
-def _move(m: Mapping[str, Any]) -> str:
+def _move(m: MoveFacts) -> str:
     # one line, shortened, escaped: a 10,000-character name must not eat the section's 3,000 characters
     shown = f"*{name(str(m.get('account') or '?'))}*"
     return f"{shown} ({_class(m.get('old_tier'), m.get('old_grade'))} → {_class(m.get('new_tier'), m.get('new_grade'))})"
 
 
-def summary_lines(facts: Mapping[str, Any]) -> list[str]:
+def summary_lines(facts: PortfolioReportFacts) -> list[str]:
     """The five lines, mrkdwn: the headline, tier sizes, concentration, grade mix, moves of the last 7 days."""
     n = int(facts.get("accounts") or 0)
     week = user_text(facts.get("week") or "")
@@ -60,7 +58,7 @@ def summary_lines(facts: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def render_portfolio_report(facts: Mapping[str, Any]) -> Message:
+def render_portfolio_report(facts: PortfolioReportFacts) -> Message:
     lines = summary_lines(facts)
     text = truncate(" / ".join(line.replace("*", "").removeprefix(":bar_chart: ") for line in lines), 3000)
     return Message(
@@ -72,7 +70,7 @@ def render_portfolio_report(facts: Mapping[str, Any]) -> Message:
     )
 
 
-def report_pngs(facts: Mapping[str, Any], marker: str) -> list[Png]:
+def report_pngs(facts: PortfolioReportFacts, marker: str) -> list[Png]:
     """The two charts of a report, drawn from its facts. `marker` goes into both file names (the relay finds
     files it already shared by it)."""
     from bot.render.charts import (  # matplotlib: loaded only when a report is delivered

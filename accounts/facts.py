@@ -1,0 +1,173 @@
+"""The outbox facts: the JSON each job writes for one message, as TypedDicts.
+
+Producers (accounts.signals, accounts.charts, storage.reports, jobs/) return these and the renderers in
+bot/render read them, so mypy checks both sides against one definition. Types only: the stored JSON is the
+plain dict the producer builds.
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+# --- digest (kind "digest", jobs.digest) -----------------------------------------------------------------
+
+
+class ItemFacts(TypedDict):
+    """What every digest item names: the account."""
+
+    account_id: int
+    account: str
+
+
+class StaleFacts(ItemFacts):
+    days_since: int | None  # None: never touched
+    cadence_days: int
+    last_touch: str | None  # ISO datetime
+
+
+class SpofFacts(ItemFacts):
+    reasons: list[str]  # "decision_makers" and/or "concentration"
+    decision_makers: int
+    contact: str | None
+    share_percent: int | None
+    colleague: str | None  # a Slack user id or an email
+
+
+class CheckupFacts(ItemFacts):
+    days_since_review: int | None
+    last_review: str | None  # ISO datetime
+
+
+class SponsorFacts(ItemFacts):
+    grade: str | None
+    needed: str  # "executive" | "any"
+    sponsor: str | None
+    sponsor_level: str | None
+
+
+class RevenueDropFacts(ItemFacts):
+    recent: float
+    prior: float
+    change_percent: int
+    months: int
+
+
+DigestItemFacts = StaleFacts | SpofFacts | CheckupFacts | SponsorFacts | RevenueDropFacts
+
+
+class SectionFacts(TypedDict):
+    items: list[DigestItemFacts]  # all of the section's kind (the section name says which)
+    more: int
+
+
+class DigestFacts(TypedDict):
+    owner: str
+    date: str  # the owner's local date, ISO
+    sections: dict[str, SectionFacts]  # only non-empty sections, by name (accounts.signals.SECTIONS)
+
+
+# --- weekly focus (kind "weekly_focus", jobs.weekly_focus) -----------------------------------------------
+
+
+class WeeklyFocusFacts(StaleFacts):
+    annual_revenue: float | None
+    grade: str | None
+    week: str  # ISO week, "2026-W49"
+
+
+# --- tier change (kind "tier_change", jobs.tier_watch) ---------------------------------------------------
+
+
+class TierChangeFacts(TypedDict):
+    account_id: int
+    account: str
+    old_tier: str | None
+    new_tier: str
+    old_grade: str | None
+    new_grade: str | None
+    reasons: list[str]
+
+
+# --- news alert (kind "news_alert", jobs.news_poll) ------------------------------------------------------
+
+
+class NewsAlertFacts(TypedDict):
+    account: str
+    account_id: int
+    tier: str | None
+    grade: str | None
+    title: str
+    link: str | None
+    source: str | None
+    published: str | None  # ISO datetime
+    mention_id: int
+    feed_id: int
+
+
+# --- portfolio report (kind "portfolio_report", jobs.portfolio_report) -----------------------------------
+
+
+class MoveFacts(TypedDict):
+    account: str
+    old_tier: str | None
+    new_tier: str | None
+    old_grade: str | None
+    new_grade: str | None
+
+
+class QuadrantChartFacts(TypedDict):
+    """accounts.charts.QuadrantChart, columnar: one list per field, one character per point for codes."""
+
+    v: int
+    x_cut: float
+    y_cut: float
+    x_min: float
+    x_max: float
+    y_min: float
+    y_max: float
+    window_days: int
+    name: list[str]
+    x: list[float]
+    y: list[float]
+    area: list[float]
+    grade: list[str | None]
+    tier: str
+    revenue: list[float | None]
+    quadrant: str
+    labelled: list[int]
+    estimated: list[int]
+    all_counts: NotRequired[dict[str, int]]  # only when the largest accounts alone are drawn
+
+
+class ConcentrationChartFacts(TypedDict):
+    v: int
+    n: int
+    total_revenue: float
+    cumulative_share: list[float]
+    key_count: int
+    key_share: float
+    ranks: NotRequired[list[int]]  # only for a thinned curve
+
+
+class ConcentrationFacts(TypedDict):
+    headline: str
+    key_count: int
+    key_share: float
+    clients: int
+
+
+class PortfolioReportFacts(TypedDict):
+    week: str
+    monday: str  # ISO date
+    accounts: int
+    tiers: dict[str, int]
+    grades: dict[str, int]
+    quadrants: dict[str, int]
+    concentration: ConcentrationFacts
+    moves: list[MoveFacts]
+    moves_total: int
+    quadrant_chart: QuadrantChartFacts
+    concentration_chart: ConcentrationChartFacts
+
+
+OutboxFacts = DigestFacts | WeeklyFocusFacts | TierChangeFacts | NewsAlertFacts | PortfolioReportFacts
