@@ -1,9 +1,8 @@
-"""Portfolio pictures as PNG (issue 6): the engagement x potential quadrant and the revenue concentration curve.
+"""Portfolio pictures as PNG: the engagement x potential quadrant (docs/rules.md#the-rules-at-a-glance) and
+the revenue concentration curve, drawn from `accounts.charts` data, plus plain-language alt text.
 
-Headless and free of global plotting state: every chart is its own `matplotlib.figure.Figure` on its own Agg
-canvas (never pyplot), so charts may be drawn from several threads. Account names and titles are user data:
-every text is drawn with `parse_math=False` and `usetex=False`, so "$x$" shows as "$x$". The data comes
-from `accounts.charts`; here is only the drawing, plus plain-language alt text for screen readers.
+Thread-safe (own Figure and Agg canvas per chart, never pyplot); user text is never mathtext or TeX. More
+in docs/slack-commands.md#portfolio-charts.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Bbox
 
 from accounts.charts import QUADRANT_TITLES, ConcentrationChart, QuadrantChart, format_pct
-from bot.render.blocks import strip_controls, truncate
+from bot.render.blocks import number, percent, strip_controls, truncate
 
 __all__ = [
     "HEIGHT_PX", "LABEL_GID", "MAX_ALT_TEXT", "WIDTH_PX", "concentration_alt_text", "concentration_figure",
@@ -62,6 +61,11 @@ def _png(fig: Figure) -> bytes:
     out = BytesIO()
     fig.savefig(out, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
     return out.getvalue()
+
+
+def _axis_percent() -> FuncFormatter:
+    """Tick labels in whole percent ("40%"); a new one per figure (a formatter remembers its axis)."""
+    return FuncFormatter(lambda v, _pos: f"{v:.0f}%")
 
 
 def _plain(text: object, limit: int) -> str:
@@ -126,7 +130,7 @@ def quadrant_figure(chart: QuadrantChart, *, title: str) -> Figure:
         f"Engagement: colleague-contact pairs met in the last {chart.window_days} days  (high from the line up)",
         fontsize=13, **_PLAIN,
     )  # fmt: skip
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}%"))
+    ax.xaxis.set_major_formatter(_axis_percent())
     _pair_ticks(ax, chart)
     ax.tick_params(labelsize=11)
     for side in ("top", "right"):
@@ -244,7 +248,7 @@ def _quadrant_legend(ax: Axes, chart: QuadrantChart) -> None:
     legend.get_title().set_fontweight("bold")
     note = "Bubble area: annual revenue\n(smallest size: none recorded)"
     if biggest > 0:
-        note += f"\nLargest bubble: {biggest:,.0f}"
+        note += f"\nLargest bubble: {number(biggest)}"
     ax.text(1.02, 0.35, note, transform=ax.transAxes, fontsize=12, va="top", color=INK, **_PLAIN)
 
 
@@ -332,15 +336,15 @@ def concentration_figure(chart: ConcentrationChart, *, title: str) -> Figure:
     ax = fig.add_axes((0.07, 0.09, 0.88, 0.8))
     subtitle = None
     if chart.n and chart.total_revenue > 0:  # the headline is in the box on the curve, not repeated here
-        subtitle = f"Clients ranked by annual revenue against their cumulative share; total revenue {chart.total_revenue:,.0f}"
+        subtitle = f"Clients ranked by annual revenue against their cumulative share; total revenue {number(chart.total_revenue)}"
     _title(fig, title, subtitle)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 105)
     ax.set_xlabel("Clients ranked by annual revenue, largest first (% of clients)", fontsize=13, **_PLAIN)
     ax.set_ylabel("Cumulative share of revenue (%)", fontsize=13, **_PLAIN)
-    percent = FuncFormatter(lambda v, _pos: f"{v:.0f}%")
-    ax.xaxis.set_major_formatter(percent)
-    ax.yaxis.set_major_formatter(percent)
+    percent_ticks = _axis_percent()
+    ax.xaxis.set_major_formatter(percent_ticks)
+    ax.yaxis.set_major_formatter(percent_ticks)
     ax.tick_params(labelsize=11)
     ax.grid(True, color="#dddddd", lw=0.8)
     for side in ("top", "right"):
@@ -420,7 +424,7 @@ def quadrant_alt_text(chart: QuadrantChart, title: str) -> str:
         "potential (wallet-share headroom) rises to the right; bubble size shows annual revenue, colour the grade.",
         f"Accounts per quadrant: {spread}.",
         f"Dashed lines: engagement is high from {chart.y_cut:g} pairs up; potential is high right of"
-        f" {chart.x_cut:g}% headroom (our share below {100 - chart.x_cut:g}%).",
+        f" {percent(chart.x_cut)} headroom (our share below {percent(100 - chart.x_cut)}).",
     ]
     biggest = sorted((p for p in chart.points if p.labelled), key=lambda p: (-(p.revenue or 0.0), p.name))
     extra = []
@@ -448,5 +452,7 @@ def concentration_alt_text(chart: ConcentrationChart, title: str) -> str:
     for pct in (10, 50):
         rank = max(1, math.ceil(n * pct / 100))
         if rank < n:
-            parts.append(f"The top {pct}% of clients hold {format_pct(chart.share_at(rank))} of revenue.")
+            parts.append(
+                f"The top {percent(pct)} of clients hold {format_pct(chart.share_at(rank))} of revenue."
+            )
     return _fit(parts, [])

@@ -18,6 +18,7 @@ from bot.render.blocks import (
     context,
     header,
     name,
+    percent,
     person,
     section,
 )
@@ -35,7 +36,7 @@ def spof_text(w: SpofWarning) -> str:
     """Why an account hangs on too few people, and who could help (mrkdwn, names escaped)."""
     parts = []
     if "concentration" in w.reasons and w.contact:
-        parts.append(f"{w.share_percent}% of recent touches went through {name(w.contact)}")
+        parts.append(f"{percent(w.share_percent)} of recent touches went through {name(w.contact)}")
     if "decision_makers" in w.reasons:
         n = w.decision_makers
         who = f" ({name(w.contact)})" if n == 1 and w.contact and "concentration" not in w.reasons else ""
