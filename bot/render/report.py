@@ -1,7 +1,8 @@
 """The weekly portfolio report (outbox kind `portfolio_report`): a five-line summary message, and the two
 chart images the relay uploads into the same DM after it.
 
-Pure: facts (accounts.facts.PortfolioReportFacts, written by jobs.portfolio_report) in; a Message, or the PNGs, out.
+Pure: facts (accounts.facts.PortfolioReportFacts, written by jobs.portfolio_report) in; a Message, or
+the PNGs, out.
 """
 
 from __future__ import annotations
