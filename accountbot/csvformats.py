@@ -1,11 +1,8 @@
 """The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
 
-Pure: bytes in, typed rows out (storage.importing's AccountRow, ContactRow, InteractionRow, RevenueRow).
-Nothing here touches the database; what only the database knows (does that account exist?) is checked
-by storage.importing before it writes.
-
-Problems with the file as a whole (encoding, header, separator) raise `BadFile`; problems with cells are
-collected for every row and raised together as `ImportRejected` (the first 20, with the total).
+Pure: bytes in, typed rows out (storage.importing's row types); the database checks are storage.importing's.
+A bad file raises `BadFile`, bad cells are collected and raised together as `ImportRejected`.
+See docs/data.md#the-four-csv-formats.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """`accountbot demo`: the product in one command, offline, on a temporary SQLite database.
 
-The sample data shipped in accountbot/sample_data/ is dated relative to its REFERENCE_DATE; `load_sample`
-shifts every date so the data ends today, then imports it through the same code as `accountbot import`.
-
-The demo is a list of sections (`SECTIONS`): functions that take a `DemoContext` and print to its
-console. To show more (for instance nudge previews rendered as Slack would show them), write a function
-`def my_section(ctx: DemoContext) -> None` and add it with `add_section("Title", my_section)`, or put
-nudge previews under "What the bot would say today" with `add_nudge_preview(fn)`, where
-`fn(ctx) -> list[NudgePreview]`.
+`load_sample` shifts the sample data so it ends today and imports it like `accountbot import`; the demo is a
+list of sections, extended with `add_section(title, fn)` and `add_nudge_preview(fn)`.
+See docs/data.md#the-demo-and-its-sample-data.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """The demo's "What the bot would say today": the real jobs, run as the scheduler would, rendered as Slack shows them.
 
-Nothing here is a mock-up. On the demo's temporary database:
-- the digest and weekly-focus jobs tick hourly through today (and this week's Monday), as `accountbot run`
-  would; each owner's digest comes due at 09:00 in their own time zone;
-- tier watch records tonight's tiers and grades, an owner raises an account's pain factor in Slack, and
-  the next night's run announces the change with its reason;
-- the news poller fetches the sample feeds from a loopback HTTP server (through the same SSRF-guarded
-  fetcher, with 127.0.0.1 allowed as an admin would with NEWS_ALLOWED_HOSTS) and matches them;
-then every outbox row is rendered by the relay's own renderer (bot.render.registry), in plain text.
+No mock-up: on the demo's temporary database the digest, weekly focus, tier watch and news poller run as in
+`accountbot run`, and every outbox row is rendered by the relay's own renderer, in plain text.
+See docs/data.md#what-the-bot-would-say-today.
 """
 
 from __future__ import annotations

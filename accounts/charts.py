@@ -1,32 +1,8 @@
-"""Portfolio pictures as data (issue 6): the engagement x potential quadrant chart and revenue concentration.
+"""Portfolio pictures as data: the engagement x potential quadrant chart and revenue concentration.
 
-Pure: accounts and thresholds in, coordinates out; no clock, no I/O, no plotting library. `bot.render.charts`
-draws what is computed here, and `to_facts()` / `from_facts()` carry a chart through JSON (columnar lists,
-rounded floats, so 10,000 points stay small).
-
-Placement rules of the quadrant chart (seed 001):
-
-- **Engagement (vertical)** is the measure behind the rating: distinct colleague-contact pairs in the
-  engagement window. A point with `p` pairs sits in the band `[p + 0.15, p + 0.85]` (spread inside the band
-  by a jitter drawn from its name, so accounts with equal counts do not stack), hence `floor(y) == p`. The
-  cut line is `y_cut = engagement_pairs_high`: engagement is high exactly when `y >= y_cut`.
-- **Potential (horizontal)** is the wallet-share headroom `100 - share`; the cut line is
-  `x_cut = 100 - wallet_share_medium_from`: potential is high exactly when `x > x_cut` (a share equal to the
-  medium line is medium, hence low potential: on the line counts as the left half).
-- **The assessment decides the half.** The measure is used when it lies in the half of the account's
-  quadrant. When it does not (an explicit rating overrides it, an `ideal` prospect fit lifts potential, an
-  explicit medium counts as low) or when there is no measure (unknown wallet share), the point goes to the
-  middle half of the right half: `lo + (hi - lo) * (0.25 + 0.5 * u)`, `u` a jitter in [0, 1) from the name;
-  such points are `estimated`. So every point lands in its assessment's quadrant (`QuadrantChart.quadrant_at`).
-- **Bubble area** is proportional to annual revenue (`MAX_AREA` for the largest), never below `MIN_AREA`
-  (unknown, zero, negative or non-finite revenue, which is shown as unknown). The `label_top` largest
-  accounts by revenue (ties by name) are `labelled`.
-- **Large workspaces.** With `max_points`, only the `max_points` largest accounts by revenue (ties by name)
-  are drawn; the quadrant counts (`counts()`, `total`) still cover every account, and `capped` says so.
-  The slash command draws at most `MAX_DRAWN_POINTS`, the weekly report (whose facts are stored once per
-  admin) at most `REPORT_MAX_POINTS`. A concentration curve longer than `MAX_CURVE_POINTS` ranks is thinned
-  in its facts to about that many ranks, always keeping rank 1, the key-tier cut, the top 10% and 50% and
-  the last rank, so the headline and the alt text read the exact shares.
+Pure: accounts and thresholds in, coordinates out (no clock, no I/O, no plotting library); `bot.render.charts`
+draws them and `to_facts()` / `from_facts()` carry them through JSON. Placement rules:
+docs/rules.md#quadrant-chart-placement.
 """
 
 from __future__ import annotations
@@ -248,7 +224,7 @@ def _revenue(value: float | None) -> float:
 def quadrant_chart(
     accounts: Sequence[ChartAccount], th: Thresholds, *, label_top: int = 10, max_points: int | None = None
 ) -> QuadrantChart:
-    """Seed 001's grid as coordinates: one point per account, in input order (see the module docstring);
+    """The quadrant grid as coordinates: one point per account, in input order (docs/rules.md#quadrant-chart-placement);
     with `max_points`, only that many (the largest by revenue) are drawn and all are counted."""
     x_cut = 100.0 - float(th.wallet_share_medium_from)
     y_cut = float(th.engagement_pairs_high)

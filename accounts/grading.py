@@ -1,6 +1,6 @@
 """Grade a portfolio: tier, five ratings, score, A/B/C grade with floors and flags, next step, treatment.
 
-The rules are issue 2 section 3 (seeds 000-004). Everything here is pure: facts and thresholds in,
+The rules are in docs/rules.md#the-rules-at-a-glance. Everything here is pure: facts and thresholds in,
 `Assessment`s with human-readable reasons out. Revenue is ranked against the portfolio's clients, so the
 entry point takes the whole portfolio: `assess_portfolio(facts, th)`.
 """
@@ -32,7 +32,7 @@ __all__ = [
     "parse_level", "score_of",
 ]  # fmt: skip
 
-# Score points per rating (seed 004's matrix turned into numbers). Wallet share scores its upside: the
+# Score points per rating (docs/rules.md#score). Wallet share scores its upside: the
 # lower our share, the more there is to win. Unknown wallet share and profitability score as medium.
 POINTS: dict[str, dict[str, int]] = {
     "revenue": {"high": 6, "medium": 4, "low": 2},
@@ -84,7 +84,7 @@ def decide_grade(s: Scored, th: Thresholds) -> tuple[str, int, list[str], str]:
     """(grade, score, flags, reason) for one client's scored levels.
 
     Flags (shed, laggard) mean C; otherwise the score decides; strategic value medium or high lifts a C
-    to B (seed 004: "must get an A or B"), flagged or not.
+    to B ("must get an A or B", docs/rules.md#grade), flagged or not.
     """
     score = score_of(s)
     flags = flags_of(s)

@@ -1,4 +1,4 @@
-"""Engagement, potential and the prioritisation quadrant of seed 001."""
+"""Engagement, potential and the prioritisation quadrant (see docs/rules.md#quadrant)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,6 @@ _QUADRANT_REASONS = {
 
 
 def quadrant(engagement: str, potential: str) -> tuple[str, str]:
-    """Seed 001's two-by-two: engagement (vertical) against potential (horizontal)."""
+    """The two-by-two (docs/rules.md#quadrant): engagement (vertical) against potential (horizontal)."""
     key = (engagement, potential)
     return _QUADRANTS[key], _QUADRANT_REASONS[key]

@@ -1,4 +1,4 @@
-"""The five attractiveness ratings of seed 004 and the revenue ranking they rest on.
+"""The five attractiveness ratings and the revenue ranking they rest on (docs/rules.md#tiers-and-ratings).
 
 Each rating function returns its level and a reason a person can read; a level of None means "unknown"
 (the grading decides how to score it). Revenue is relative to the client population, so it is rated

@@ -1,17 +1,8 @@
-"""Nudge rules: which accounts deserve a word to their owner, and when.
+"""Nudge rules: which accounts deserve a word to their owner, and when (docs/rules.md#nudge-signals).
 
-Pure functions over plain data. Nothing here reads the clock, the database or Slack: `now` is passed in
-(an aware datetime), and time zones are IANA names resolved with `zoneinfo`.
-
-Signals (seeds 000, 002, 004), each only for accounts that are not snoozed:
-
-- stale: key-tier or grade-A accounts whose last touch is older than their cadence;
-- single_point_of_failure: key-tier or grade-A accounts with fewer than 2 active decision makers, or where
-  80% or more of the last 90 days' interactions with a named contact went through one contact;
-- checkup_due: key-tier accounts without a `review` interaction in the last 90 days;
-- sponsor_missing: A accounts without an executive sponsor, B accounts without any sponsor;
-- revenue_drop: key-tier or A accounts whose last 3 complete months of revenue are below 75% of the 3
-  months before.
+Pure functions over plain data: `now` is passed in (an aware datetime), time zones are IANA names; the
+signals are stale, single_point_of_failure, checkup_due, sponsor_missing and revenue_drop, plus the
+weekly focus choice, each only for accounts that are not snoozed.
 """
 
 from __future__ import annotations
@@ -149,7 +140,7 @@ def stale(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
 def single_point_of_failure(
     a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS
 ) -> Item | None:
-    """Key-tier or A account resting on one person (seed 002).
+    """Key-tier or A account resting on one person (docs/rules.md#nudge-signals).
 
     Fires when fewer than `spof_min_decision_makers` active decision makers are known, or when
     `spof_concentration_percent` or more of the window's interactions with a named contact went through one
@@ -204,7 +195,7 @@ def _colleague_elsewhere(
 
 
 def checkup_due(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
-    """Key-tier account without a `review` interaction in the last `checkup_days` (seed 000).
+    """Key-tier account without a `review` interaction in the last `checkup_days` (docs/rules.md#nudge-signals).
 
     A review exactly `checkup_days` ago still counts."""
     if a.tier != "key":
@@ -222,7 +213,7 @@ def checkup_due(a: AccountState, now: datetime, th: Thresholds = DEFAULT_THRESHO
 
 
 def sponsor_missing(a: AccountState, th: Thresholds = DEFAULT_THRESHOLDS) -> Item | None:
-    """A accounts need an executive sponsor, B accounts any sponsor (seed 004)."""
+    """A accounts need an executive sponsor, B accounts any sponsor (docs/rules.md#nudge-signals)."""
     if a.grade == "A":
         if a.sponsor_user_id and a.sponsor_level == "executive":
             return None
@@ -349,7 +340,7 @@ def build_digest(
     return Digest(owner, local_date, tuple(sections))
 
 
-# -- weekly focus (seed 002: "conduct a weekly focus on a specific client") -----------------------------------
+# -- weekly focus (docs/rules.md#nudge-signals) ------------------------------------------------------------
 
 
 def choose_focus(

@@ -1,4 +1,4 @@
-"""Every tunable number of the rules, with the seeds' defaults."""
+"""Every tunable number of the rules, with the method's defaults (see docs/rules.md#tuning-the-rules)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    # Tier and revenue rating (seeds 000, 003, 004): percent of the client population, ceilings in integers.
+    # Tier and revenue rating (docs/rules.md#tiers-and-ratings): percent of the client population, ceilings in integers.
     key_tier_percent: int = 25
     revenue_high_percent: int = 10
     revenue_medium_percent: int = 20
@@ -20,20 +20,20 @@ class Thresholds:
     # Grade cut-offs on the score.
     grade_a_from: int = 8
     grade_b_from: int = 5
-    # Engagement (seed 001): distinct (colleague, contact) pairs in the window.
+    # Engagement (docs/rules.md#quadrant): distinct (colleague, contact) pairs in the window.
     engagement_pairs_high: int = 3
     engagement_window_days: int = 90
-    # Meeting cadence per grade (seed 004) and key-tier cap; key-tier check-up (seed 000).
+    # Meeting cadence per grade and key-tier cap; key-tier check-up (docs/rules.md#treatment).
     cadence_a_days: int = 14
     cadence_b_days: int = 30
     cadence_c_days: int = 90
     cadence_key_max_days: int = 30
     checkup_days: int = 90
-    # Single point of failure (seed 002).
+    # Single point of failure (docs/rules.md#nudge-signals).
     spof_min_decision_makers: int = 2
     spof_concentration_percent: int = 80
     spof_window_days: int = 90
-    # Revenue drop (seed 004, purchasing patterns): last N months below P% of the N before.
+    # Revenue drop (docs/rules.md#nudge-signals): last N months below P% of the N before.
     revenue_drop_months: int = 3
     revenue_drop_percent: int = 75
     # Digest sections are capped at this many items each.

@@ -1,4 +1,4 @@
-"""How much account management each account earns (seeds 000, 003, 004)."""
+"""How much account management each account earns (see docs/rules.md#treatment)."""
 
 from __future__ import annotations
 

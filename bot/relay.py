@@ -1,32 +1,8 @@
-"""The outbox relay: delivers outbox rows to Slack, once.
+"""The outbox relay: delivers due outbox rows to Slack exactly once (`Relay.run_once`, `start_relay`).
 
-Every replica runs one. Each pass (`Relay.run_once`):
-
-1. claims due rows with a lease (storage.outbox.claim_due; FOR UPDATE SKIP LOCKED on PostgreSQL);
-2. renders each row with bot.render.registry;
-3. opens the DM for a user recipient (conversations.open; the channel is saved on the row BEFORE posting);
-4. posts with chat.postMessage tagged with message metadata {"event_type": "accountbot_outbox",
-   "event_payload": {"outbox_id": N}} and stores Slack's ts.
-
-Pace: at most one post per second per channel (per process; a 429 from Slack is honoured on top).
-Failures: 429 -> due again after Retry-After (not counted as an attempt); 5xx and connection errors ->
-exponential backoff with jitter, dead after MAX_ATTEMPTS; permanent errors (channel_not_found,
-invalid_blocks, ...) -> dead with the reason (`accountbot outbox --dead`, `accountbot outbox retry ID`).
-
-Never doubled: the WebClient has no retry handlers on this path. When an earlier attempt may have reached
-Slack (a timeout or connection error after sending, a 5xx, or a relay that died after claiming), the next
-attempt first reads the channel's history since the row was created (conversations.history with
-include_all_metadata) and, if a message carries this outbox id, marks the row sent with that ts instead of
-posting again. That needs the history scope of the conversation type (im:history for DMs).
-
-Messages with files (the weekly `portfolio_report`: a summary, then two chart images): the message goes
-first, exactly as above; its ts is then stored on the row (outbox.note_posted) while the row stays leased,
-so a later attempt never posts the message again and goes on with the files. The files are uploaded in one
-files_upload_v2 call (shared together, one files.completeUploadExternal) and their names carry the row's
-marker (`-outbox-<id>-`). Before uploading again on a later attempt, the relay reads the conversation's
-history for files with that marker (an earlier upload whose answer was lost, or a relay that died after
-sharing); if they are there, the row is done. Without the history scope it uploads (and logs
-`outbox_reconcile_unavailable`); a second copy is then possible only in that ambiguous case.
+Claims rows with a lease, renders them, opens the DM, posts with outbox metadata (then any files), paces
+each channel, and retries on later passes through one rule (`Relay._retry`); an ambiguous earlier attempt is
+reconciled from the channel's history first. See docs/nudges.md#delivery-the-outbox-and-the-relay.
 """
 
 from __future__ import annotations
@@ -45,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.render.registry import UnknownKind, attachments, render
-from bot.slack_client import classify
+from bot.slack_client import SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
 from storage import outbox
 from storage.db import utcnow
@@ -57,8 +33,8 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 900.0
 CHANNEL_INTERVAL_SECONDS = 1.02  # Slack allows about 1 message per second per channel; keep a small margin
-MAX_PACE_WAIT_SECONDS = 3.0
-CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created  # rows waiting longer for their channel go back to the queue
+MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to the queue
+CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
 
@@ -93,6 +69,27 @@ class _Row:
     def marker(self) -> str:
         """In the names of the row's files, to find them again in the conversation's history."""
         return f"-outbox-{self.id}-"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reasons:
+    """How a failed Slack step reads on its row (last_error while it waits, the reason once dead) and in the log."""
+
+    retry: str  # last_error while backing off (5xx, timeout, connection error)
+    gave_up: str | None  # dead reason after max_attempts, behind "gave up after N attempts: "; None: never
+    rate_limited: str = ""  # last_error while waiting out a 429; "{wait}" becomes the seconds
+    dead: str = ""  # dead reason for a permanent error
+    log_event: str | None = None  # logs the retry (and the rate limit) under this name; None: silent
+    log_error: str | None = None  # the error as logged, if not the failure's own
+
+
+# A history read that failed: not posted, to be safe; backed off like a 5xx.
+_RECONCILE_POST = _Reasons(
+    retry="reconcile_failed", gave_up="could not read the history to check for an earlier post"
+)
+_RECONCILE_FILES = _Reasons(
+    retry="reconcile_failed", gave_up="could not read the history to check for earlier files"
+)
 
 
 @dataclass
@@ -238,14 +235,7 @@ class Relay:
         if row.attempts > 1 and had_channel and not (row.last_error or "").startswith(_NOT_POSTED):
             found = self._find_posted(row, channel)
             if found == "error":
-                if row.attempts >= self.max_attempts:
-                    self._dead(
-                        row,
-                        stats,
-                        f"gave up after {row.attempts} attempts: could not read the history to check for an earlier post",
-                    )
-                    return
-                self._reschedule(row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed")
+                self._retry(row, stats, None, _RECONCILE_POST, ctx=ctx)
                 return
             if found is not None:
                 if files:
@@ -312,16 +302,7 @@ class Relay:
             except HistoryUnavailable as exc:
                 if exc.error not in ("missing_scope", "not_allowed_token_type"):
                     log.warning("outbox_reconcile_failed %s error=%s", ctx, exc.error)
-                    if row.attempts >= self.max_attempts:
-                        self._dead(
-                            row,
-                            stats,
-                            f"gave up after {row.attempts} attempts: could not read the history to check for earlier files",
-                        )
-                        return
-                    self._reschedule(
-                        row, stats, seconds=self._backoff(row.attempts), error="reconcile_failed"
-                    )
+                    self._retry(row, stats, None, _RECONCILE_FILES, ctx=ctx)
                     return
                 log.warning(
                     "outbox_reconcile_unavailable %s error=%s (grant im:history to avoid doubles)",
@@ -345,35 +326,18 @@ class Relay:
         self._sent(row, stats, channel, ts)
 
     def _files_failed(self, row: _Row, stats: RelayStats, exc: UploadFailed, channel: str) -> None:
-        failure = exc.failure
-        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel} step={exc.step}"
-        if failure.kind == "rate_limited":
-            wait = float(failure.retry_after or 1)
-            self.pace.used(channel, self.monotonic(), extra=wait)
-            self._reschedule(
-                row, stats, seconds=wait, error=f"files: rate_limited: retry after {wait:g}s", counted=False
-            )
-        elif failure.kind == "permanent" or (exc.answered and failure.kind == "unknown"):
-            self._dead(row, stats, f"files ({exc.step}): {failure.error}")
-        else:
-            if row.attempts >= self.max_attempts:
-                self._dead(
-                    row, stats, f"gave up after {row.attempts} attempts: files ({exc.step}): {failure.error}"
-                )
-                return
-            delay = self._backoff(row.attempts)
-            shared = "may have shared" if exc.maybe_shared else "not shared"
-            log.warning(
-                "outbox_files_retry %s error=%s (%s) attempt=%d in=%.1fs",
-                ctx,
-                failure.error,
-                shared,
-                row.attempts,
-                delay,
-            )
-            self._reschedule(
-                row, stats, seconds=delay, error=f"files ({exc.step}, {shared}): {failure.error}"
-            )
+        failure, step = exc.failure, exc.step
+        shared = "may have shared" if exc.maybe_shared else "not shared"
+        reasons = _Reasons(
+            rate_limited="files: rate_limited: retry after {wait}s",
+            dead=f"files ({step}): {failure.error}",
+            retry=f"files ({step}, {shared}): {failure.error}",
+            gave_up=f"files ({step}): {failure.error}",
+            log_event="outbox_files_retry",
+            log_error=f"{failure.error} ({shared})",
+        )
+        ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel} step={step}"
+        self._retry(row, stats, failure, reasons, answered=exc.answered, channel=channel, ctx=ctx)
 
     def _open(self, row: _Row, stats: RelayStats) -> str | None:
         recipient = row.recipient
@@ -386,22 +350,14 @@ class Relay:
                 response = self.client.conversations_open(users=recipient, return_im=False)
             except Exception as exc:
                 failure = classify(exc)
-                if failure.kind == "permanent" or (
-                    isinstance(exc, SlackApiError) and failure.kind == "unknown"
-                ):
-                    self._dead(row, stats, f"conversations.open: {failure.error}")
-                elif failure.kind == "rate_limited":
-                    self._reschedule(
-                        row,
-                        stats,
-                        seconds=failure.retry_after or 1,
-                        error="open_failed: rate_limited",
-                        counted=False,
-                    )
-                else:
-                    self._reschedule(
-                        row, stats, seconds=self._backoff(row.attempts), error=f"open_failed: {failure.error}"
-                    )
+                reasons = _Reasons(
+                    rate_limited="open_failed: rate_limited",
+                    dead=f"conversations.open: {failure.error}",
+                    retry=f"open_failed: {failure.error}",
+                    gave_up=None,  # retried until it works (capped backoff), as it always was
+                )
+                ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} recipient={recipient}"
+                self._retry(row, stats, failure, reasons, answered=isinstance(exc, SlackApiError), ctx=ctx)
                 return None
             channel = str((response.get("channel") or {}).get("id") or "")
             if not channel:
@@ -455,27 +411,63 @@ class Relay:
 
     def _failed(self, row: _Row, stats: RelayStats, exc: Exception, channel: str) -> None:
         failure = classify(exc)
+        # 5xx, timeout or connection error: it may have been posted; the next attempt reconciles first.
+        label = "retryable" if failure.kind == "retryable" else "ambiguous"
+        reasons = _Reasons(
+            rate_limited="rate_limited: retry after {wait}s",
+            dead=failure.error,
+            retry=f"{label}: {failure.error}",
+            gave_up=f"{label}: {failure.error}",
+            log_event="outbox_retry",
+        )
         ctx = f"team={self.team_id} outbox_id={row.id} kind={row.kind} channel={channel}"
-        if failure.kind == "rate_limited":
+        self._retry(
+            row, stats, failure, reasons, answered=isinstance(exc, SlackApiError), channel=channel, ctx=ctx
+        )
+
+    def _retry(
+        self,
+        row: _Row,
+        stats: RelayStats,
+        failure: SlackFailure | None,
+        reasons: _Reasons,
+        *,
+        answered: bool = False,
+        channel: str | None = None,
+        ctx: str,
+    ) -> None:
+        """The relay's one retry rule for a failed Slack step (`failure` None: the history could not be read).
+
+        A 429 is due again after Retry-After, not counted as an attempt, and `channel` waits as long; a
+        permanent error, or an unknown one Slack `answered`, is dead; anything else (5xx, timeout, connection
+        error) backs off exponentially and is dead after max_attempts (never, if `reasons.gave_up` is None).
+        Retries happen on a later pass, never inside the call: the next attempt reconciles before posting."""
+        if failure is not None and failure.kind == "rate_limited":
             wait = float(failure.retry_after or 1)
-            self.pace.used(channel, self.monotonic(), extra=wait)
-            log.info("outbox_rate_limited %s retry_after=%s", ctx, wait)
-            self._reschedule(
-                row, stats, seconds=wait, error=f"rate_limited: retry after {wait:g}s", counted=False
-            )
-        elif failure.kind == "permanent" or (isinstance(exc, SlackApiError) and failure.kind == "unknown"):
-            self._dead(row, stats, failure.error)
-        else:
-            # 5xx, timeout or connection error: it may have been posted; the next attempt reconciles first.
-            label = "retryable" if failure.kind == "retryable" else "ambiguous"
-            if row.attempts >= self.max_attempts:
-                self._dead(row, stats, f"gave up after {row.attempts} attempts: {label}: {failure.error}")
-                return
-            delay = self._backoff(row.attempts)
+            if channel is not None:
+                self.pace.used(channel, self.monotonic(), extra=wait)
+            if reasons.log_event is not None:
+                log.info("outbox_rate_limited %s retry_after=%s", ctx, wait)
+            error = reasons.rate_limited.replace("{wait}", f"{wait:g}")
+            self._reschedule(row, stats, seconds=wait, error=error, counted=False)
+            return
+        if failure is not None and (failure.kind == "permanent" or (answered and failure.kind == "unknown")):
+            self._dead(row, stats, reasons.dead)
+            return
+        if reasons.gave_up is not None and row.attempts >= self.max_attempts:
+            self._dead(row, stats, f"gave up after {row.attempts} attempts: {reasons.gave_up}")
+            return
+        delay = self._backoff(row.attempts)
+        if reasons.log_event is not None:
             log.warning(
-                "outbox_retry %s error=%s attempt=%d in=%.1fs", ctx, failure.error, row.attempts, delay
+                "%s %s error=%s attempt=%d in=%.1fs",
+                reasons.log_event,
+                ctx,
+                reasons.log_error or (failure.error if failure else reasons.retry),
+                row.attempts,
+                delay,
             )
-            self._reschedule(row, stats, seconds=delay, error=f"{label}: {failure.error}")
+        self._reschedule(row, stats, seconds=delay, error=reasons.retry)
 
     def _backoff(self, attempts: int) -> float:
         """Exponential backoff with full jitter between half and the whole step: 2, 4, 8 ... s, capped."""

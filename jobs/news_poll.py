@@ -1,12 +1,7 @@
 """Polling news feeds: lease the due feeds, fetch them concurrently, match entries, write alerts.
 
-One tick (`poll_once`) per minute is enough: each feed carries its own schedule (`interval_minutes`, with
-exponential backoff after failures), and feeds are leased so replicas share the work and never poll one
-feed twice at once. Per feed, the result is written in ONE transaction: the feed's new state (validators,
-next poll), the new mentions (unique per workspace, account and story, so a story never alerts twice) and
-their outbox rows (kind "news_alert").
-
-In `accountbot run`, jobs.scheduler calls `news_tick(sessions, settings)` every TICK_SECONDS.
+`poll_once` runs once a minute (`news_tick(sessions, settings)` from jobs.scheduler); each feed keeps its own
+schedule and lease, and its result is written in one transaction. See docs/news.md#how-it-works.
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
-"""portfolio_report (issue 6): every Monday from 09:00 in each admin's time zone, one report per admin: a
-five-line summary (size, tiers, concentration, grade mix, accounts that moved tier or grade in the last 7
-days) and the data of both portfolio charts (quadrant, concentration), drawn by the relay when it delivers
-the row. Jobs never talk to Slack.
+"""portfolio_report: each Monday from 09:00 in each admin's time zone, one report per admin.
 
-Admins: the workspace's Slack users remembered as admins (storage.reports.report_admins) plus
-the ADMIN_USER_IDS that count in the workspace (`listed_admins(team_id)`, passed by the scheduler and the CLI:
-the settings' rule, so SLACK_TEAM_ID scopes them as it does for the bot).
-
-Period: "<admin user id>:<ISO week>" (the admin's zone), claimed in the job-run ledger: once per week per
-admin whatever the number of replicas or ticks. Due on that Monday only, from 09:00 local to the end of the
-local day (the first tick at or after 09:00; a catch-up at start-up on the same Monday): a report names the
-week that just ended, so one missed for the whole Monday is not sent later in the week. Other days: nothing.
-
-Size: the facts are stored once per admin, so the quadrant chart carries at most REPORT_MAX_POINTS bubbles (the
-largest accounts by revenue; the quadrant counts cover all, and the chart says so) and the concentration curve
-at most about MAX_CURVE_POINTS ranks: ~0.2 MB per admin for 100,000 accounts (8 MB before the caps).
+A five-line summary plus the data of both portfolio charts (drawn by the relay when it delivers the row);
+period "<admin>:<ISO week>", due on that Monday only; the admins are passed in (`listed_admins(team_id)`).
+See docs/nudges.md#weekly-portfolio-report. Jobs never talk to Slack.
 """
 
 from __future__ import annotations

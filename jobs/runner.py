@@ -1,14 +1,7 @@
 """The shape every job shares: claim periods in the ledger, compute, write outbox rows, finish the claims.
 
-A job module provides `run(session, now, th, *, team_id=None, worker=..., dry_run=False) -> JobResult`
-and does its work through `run_periods`, which owns the transaction boundaries:
-
-1. claim the due periods (own transaction, committed: other replicas now skip them);
-2. `compute(held)` -> outgoing messages (pure reads);
-3. in ONE transaction: finish the claims still held and enqueue the messages of those periods.
-
-A dry run claims nothing and writes nothing: it leaves out periods already done and returns what would be
-sent.
+A job's `run(session, now, th, *, team_id=None, worker=..., dry_run=False) -> JobResult` goes through
+`run_periods`, which owns the transaction boundaries (see docs/nudges.md#how-a-job-runs).
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
-"""APScheduler 3 inside `accountbot run`: it only ticks. Correctness lives in the job-run ledger.
+"""APScheduler 3 inside `accountbot run`: it only ticks; correctness lives in the job-run ledger.
 
-Each replica has its own BackgroundScheduler with the in-memory job store, in UTC (replicas must never
-share an APScheduler job store). A tick runs one job as of now; the ledger makes sure each (workspace,
-job, period) runs once whatever the number of replicas, and takes over a period whose claimant died.
-
-Catch-up: on start every job runs once immediately. A job's periods are "due from their start time until
-the period ends" (digest: from 09:00 local to the end of that local day; weekly_focus: from Monday 09:00
-local to the end of that week; tier_watch: the UTC day), so a period whose tick was missed while every
-replica was down runs once at start-up; one already done never runs again.
-
-Pollers (news feeds) tick on an interval instead: each feed carries its own schedule and lease in the
-database (storage.feeds), so a tick only asks "which feeds are due now?".
+Each replica has its own in-memory BackgroundScheduler in UTC; every job also runs once at start (catch-up),
+and the news poller ticks on an interval. See docs/nudges.md#running-several-replicas-postgresql.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""tier_watch: nightly, compare each account's tier and grade with the ones last recorded
-(Account.last_tier / last_grade); announce a change once to the account's owner, with the reasons, and
-record the new classification in the same transaction. An account seen for the first time is only
-recorded (the first run announces nothing).
+"""tier_watch: nightly, announce each account's change of tier or grade once to its owner, with the reasons.
 
-Period: the UTC date (one run per workspace per night). Snoozes do not hide tier changes: they are news,
-not nagging.
+Compares with Account.last_tier / last_grade and records the new classification in the same transaction;
+a first sighting is only recorded; period: the UTC date. See docs/nudges.md#what-people-receive-and-when.
 """
 
 from __future__ import annotations

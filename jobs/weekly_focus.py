@@ -1,8 +1,7 @@
-"""weekly_focus (seed 002): on Mondays at 09:00 local time (first tick at or after; later in the same week
-if the bot was down), each owner gets one key account to focus on: the most valuable overdue one, never
-the same account twice within 4 weeks (past weekly_focus outbox rows are the memory).
+"""weekly_focus: from Monday 09:00 local time, one key account for each owner to focus on.
 
-Period: "<owner user id>:<ISO week>" in the owner's time zone.
+The most valuable overdue one, never the same account twice within 4 weeks (past weekly_focus outbox rows
+are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See docs/rules.md#nudge-signals.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """Fetching feeds over HTTP with httpx, safely.
 
-- Every URL (the first and each redirect target, at most MAX_REDIRECTS) passes news.guard.check_url.
-- The connection itself goes to an address vetted at connect time (GuardedBackend), never to whatever a
-  second DNS lookup returns; TLS still verifies the certificate for the host name (SNI unchanged) and the
-  Host header is the URL's host.
-- Conditional GET with the stored ETag / Last-Modified; a 304 comes back without a body.
-- Timeouts on connect and on each read, an overall deadline, and a body cap counted on the decoded bytes
-  (a gzip bomb stops at the cap too). No proxies from the environment.
+Every URL and redirect passes news.guard.check_url, the connection goes to the address vetted at connect
+time (GuardedBackend), with conditional GET, timeouts, an overall deadline and a decoded-body cap.
+See docs/news.md#safety-what-the-fetcher-will-and-will-not-do.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """SSRF guard for feed URLs: which URLs we may fetch, and which addresses we may connect to.
 
-A feed URL is accepted only if it is http(s), carries no user name or password, and every address its host
-resolves to is globally routable. Hosts an admin lists in NEWS_ALLOWED_HOSTS skip the address check (named
-intranet hosts). The fetcher connects only to addresses vetted here (see news.fetch), so a DNS answer that
-changes between the check and the connection cannot smuggle a private address in.
+http(s) only, no credentials, every resolved address globally routable unless the host is in
+NEWS_ALLOWED_HOSTS; news.fetch connects only to addresses vetted here (no DNS rebinding).
+See docs/news.md#safety-what-the-fetcher-will-and-will-not-do.
 """
 
 from __future__ import annotations

@@ -1,17 +1,7 @@
 """Which accounts a headline mentions: one Aho-Corasick pass (pyahocorasick) over names and aliases.
 
-Rules, in order:
-1. Names and aliases match as written (company names are proper nouns): "Shell raises its dividend" names
-   Shell, "a shell company in Delaware" does not. A headline set in capitals is compared case-insensitively.
-2. Whole words only; possessives and punctuation around a name are fine ("Acme Corp's", "Acme Corp.").
-3. Where capitals carry no information (the first word of a sentence, a headline In Title Case, a headline
-   in capitals), a one-word name that looks like an ordinary word ("Target", "Gap") counts only with a
-   sign that a company is meant: a possessive, a following verb or business word ("Target cuts ...",
-   "Gap shares ..."), a list of names ("Visa, Mastercard ..."), or the same name used mid-sentence.
-4. A longer name wins over a name inside it ("Apple Hospitality" over "Apple").
-5. An account's exclusion phrases, found anywhere in the text (any case), drop that account's match.
-
-An entry of a per-account feed is that account's unless it names other accounts and not this one.
+Names match as written and as whole words; where capitals prove nothing a one-word name needs evidence; the
+longer name wins; exclusion phrases drop an account. The rules, in order: docs/news.md#matching-rules.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """Turning feed bytes into plain entries with feedparser, safely.
 
-- The DOCTYPE internal subset is removed before parsing (feedparser's loose parser expands internal
-  entities: a small feed can otherwise blow up to hundreds of megabytes of text).
-- The body goes in as a stream (never as bytes or str, which feedparser may treat as a file name or URL),
-  with the real response headers and the final URL as Content-Location.
-- `bozo` is a warning, not a failure. A document that is not a feed at all (an HTML page) is reported.
-- Links are http/https only, Google Alerts redirect links are unwrapped, titles become plain text.
+The DOCTYPE internal subset is removed first, the body goes in as a stream with the real headers, `bozo` is
+a warning, links are http(s) only (Google Alerts links unwrapped), titles plain text.
+See docs/news.md#safety-what-the-fetcher-will-and-will-not-do.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shared fixtures: real databases (SQLite always; PostgreSQL when TEST_DATABASE_URL is set).
+"""Shared fixtures: real databases (SQLite always; PostgreSQL when TEST_DATABASE_URL is set), and `NOW`.
 
 PostgreSQL tests get a throwaway database created for this pytest run (so parallel runs never collide),
 and every table is emptied after each test.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import ensure_schema, make_engine, normalize_database_url, session_factory
 from storage.models import Base
 
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the tests' one "now": a Tuesday, 09:00 UTC
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 

@@ -1,9 +1,7 @@
 """`accountbot run`: the composition root. Config, database, Slack app, background services, transport.
 
-- Socket Mode (default): needs SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...).
-- HTTP mode (`--http`): needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; serves /slack/events and /healthz.
-SIGTERM / SIGINT stop it gracefully: the transport stops taking requests, background services stop,
-in-flight requests finish.
+Socket Mode by default (SLACK_APP_TOKEN), HTTP mode with `--http` (SLACK_SIGNING_SECRET; /slack/events,
+/healthz). SIGTERM / SIGINT stop it gracefully. See docs/slack-setup.md#accountbot-run-reference.
 """
 
 from __future__ import annotations

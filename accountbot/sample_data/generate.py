@@ -3,9 +3,7 @@
     python -m accountbot.sample_data.generate            # rewrite the four demo CSVs beside this file
     python -m accountbot.sample_data.generate --bench 100000 out.csv   # synthetic accounts for a benchmark
 
-All dates are relative to REFERENCE_DATE; the demo shifts them on load so the data always ends "today".
-The story the demo tells (see STORY): a few neglected key accounts, a single point of failure, a revenue
-drop, a laggard (negative margin), an account to shed, and a prospect with an ideal fit.
+Dates are relative to REFERENCE_DATE; the story (STORY): docs/data.md#the-demo-and-its-sample-data.
 """
 
 from __future__ import annotations
@@ -132,7 +130,7 @@ ACCOUNTS: list[Spec] = [
 ]
 # fmt: on
 
-# Sponsors (seed 004: A accounts need an executive sponsor, B accounts a project-manager sponsor). The CSV
+# Sponsors (docs/rules.md#nudge-signals: A accounts need an executive sponsor, B accounts a project-manager sponsor). The CSV
 # formats have no sponsor column (sponsors are set in Slack), so the demo applies these after the import.
 # Left out on purpose: Atlas Mutual Insurance (A, no sponsor), Summit Savings Bank (A, only a project
 # manager), Juniper Learning (B, no sponsor).

@@ -25,8 +25,8 @@ from accounts.signals import (
     tier_change,
 )
 from accounts.thresholds import Thresholds
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TH = Thresholds()
 
 

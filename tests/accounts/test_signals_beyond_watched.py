@@ -5,7 +5,7 @@ digest checked against a plain reference that evaluates every signal for every a
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -21,8 +21,8 @@ from accounts.signals import (
     section_items,
 )
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 OWNER = "U0OWNER01"
 PEOPLE = [OWNER, "U0COLL001", "U0COLL002", "ann@example.com"]
 CONTACTS = ["Ann", "Bob", "Cy", "Dee"]

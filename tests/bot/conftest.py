@@ -5,6 +5,8 @@ Fixtures
 - `bot_server`: the bot (create_app + serve_http on 127.0.0.1:0) on a migrated SQLite database, with
   SLACK_API_URL pointing at `fake_slack`. Yields a `BotHarness`.
 - `bot_server_any_db`: the same, run once on SQLite and once on PostgreSQL (uses tests/conftest.py `db_url`).
+- `bot`: the seeded bot: `bot_server_any_db` with its clock at `tests.bot.seed.NOW` and `seed.portfolio`
+  in its workspace (settings from the `bot_settings` fixture, which a module may override).
 - `make_bot_server`: a factory for custom set-ups: `make_bot_server(register=..., clock=..., db_url=...,
   admin_user_ids="U1,U2", **settings)`. `register` replaces bot.listeners.register (transport tests use it).
 
@@ -53,6 +55,7 @@ from bot.context import BotContext
 from bot.server import HttpServer, serve_http
 from bot.settings import load_settings
 from storage.db import make_engine, session_factory, utcnow
+from tests.bot.seed import NOW, portfolio
 from tests.fakes.slack_api import FakeSlackApi, SlackCall
 from tests.fakes.slack_signing import (
     DEFAULT_CHANNEL,
@@ -288,3 +291,19 @@ def bot_server(make_bot_server: BotFactory) -> BotHarness:
 def bot_server_any_db(make_bot_server: BotFactory, db_url: str) -> BotHarness:
     """Like bot_server, run on SQLite and on PostgreSQL."""
     return make_bot_server(db_url)
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Extra settings for `bot` (a module overrides this fixture, e.g. to set admin_user_ids)."""
+    return {}
+
+
+@pytest.fixture
+def bot(make_bot_server: BotFactory, db_url: str, bot_settings: dict[str, Any]) -> BotHarness:
+    """The seeded bot: the real bot on SQLite and on PostgreSQL, its clock at tests.bot.seed.NOW, with
+    tests.bot.seed.portfolio in its workspace. A module adds to it by overriding `bot` (requesting `bot`)."""
+    h = make_bot_server(db_url, clock=lambda: NOW, **bot_settings)
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.team_id)
+    return h

@@ -8,7 +8,7 @@ the limits check.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from slack_sdk.models.views import View
 
@@ -39,8 +39,12 @@ from bot.render.replies import (
 )
 from storage.feeds import FeedView
 from storage.views import AccountCard, AccountSummary, ContactView, HomeData, SpofWarning, TouchView
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+HOME_AS_OF = NOW + timedelta(
+    hours=1
+)  # the App Home snapshots show "as of 10:00 UTC"; they stay byte-identical
+
 EVIL = "<!channel> *Ev&l* <@U0BAD|x> <https://evil.example|click> `code` ~s~ _i_ \u202e\u200b\x07 '; DROP TABLE x; --"
 
 
@@ -307,8 +311,8 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "focus_none": lambda: render_focus(None),
         "feeds": lambda: render_feeds(feeds),
         "feeds_empty": lambda: render_feeds([]),
-        "home": lambda: render_home(home, NOW),
-        "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), NOW),
+        "home": lambda: render_home(home, HOME_AS_OF),
+        "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), HOME_AS_OF),
         "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24)),
         "modal_log_touch_no_contacts": lambda: render_log_touch_modal(
             1, rows[0].name, [], date(2026, 11, 24)

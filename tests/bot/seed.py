@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,8 +11,8 @@ from storage.accounts import name_key
 from storage.db import ensure_workspace
 from storage.edits import touch_dedup_key
 from storage.models import Account, Contact, Interaction
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday
 TEAM = "T0AAA1111"
 OTHER_TEAM = "T0BBB2222"
 OWNER = "U0OWNER01"

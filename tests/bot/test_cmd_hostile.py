@@ -4,12 +4,11 @@ keeps serving."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from tests.bot.conftest import BotFactory, BotHarness
-from tests.bot.seed import NOW, OWNER, STRANGER, all_text, portfolio
+from tests.bot.conftest import BotHarness
+from tests.bot.seed import OWNER, STRANGER, all_text
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +34,6 @@ HOSTILE = [
 ]
 
 MENTION = re.compile(r"<[@!#][^>]*>")
-
-
-@pytest.fixture
-def bot(make_bot_server: BotFactory) -> Iterator[BotHarness]:
-    h = make_bot_server(clock=lambda: NOW)
-    with h.sessions.begin() as s:
-        portfolio(s, team=h.team_id)
-    yield h
 
 
 def _still_serving(bot: BotHarness) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.bot.conftest import BotHarness
-from tests.bot.seed import NOW, OWNER, STRANGER, account, action_ids, all_text, portfolio
+from tests.bot.seed import OWNER, STRANGER, account, action_ids, all_text
 
 pytestmark = pytest.mark.slow
 
@@ -15,15 +13,12 @@ OTHER = "T0OTHERWS"
 
 
 @pytest.fixture
-def bot(bot_server_any_db: BotHarness) -> Iterator[BotHarness]:
-    """On SQLite and on PostgreSQL."""
-    bot_server = bot_server_any_db
-    bot_server.ctx.clock = lambda: NOW
-    with bot_server.sessions.begin() as s:
-        portfolio(s, team=bot_server.team_id)
+def bot(bot: BotHarness) -> BotHarness:
+    """The seeded bot (tests/bot/conftest.py), plus accounts of another workspace."""
+    with bot.sessions.begin() as s:
         account(s, "Secret Partner", team=OTHER, owner_user_id=STRANGER, annual_revenue=9e9)
         account(s, "Acme Holdings", team=OTHER, owner_user_id=STRANGER)
-    yield bot_server
+    return bot
 
 
 def ask(bot: BotHarness, text: str, **kw: object) -> dict:

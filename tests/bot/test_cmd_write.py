@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import Account, AccountChange, Contact, Feed, Interaction, SlackUser, Snooze
 from tests.bot.conftest import BotFactory, BotHarness
@@ -18,13 +18,15 @@ SLACK_ADMIN = "U0SLACKADM"
 
 
 @pytest.fixture
-def bot(make_bot_server: BotFactory, db_url: str) -> Iterator[BotHarness]:
-    """On SQLite and on PostgreSQL."""
-    h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW)
-    with h.sessions.begin() as s:
-        portfolio(s, team=h.team_id)
-    h.fake_slack.add_user(SLACK_ADMIN, is_admin=True)
-    yield h
+def bot_settings() -> dict[str, Any]:
+    return {"admin_user_ids": ADMIN}
+
+
+@pytest.fixture
+def bot(bot: BotHarness) -> BotHarness:
+    """The seeded bot (tests/bot/conftest.py) with ADMIN in ADMIN_USER_IDS and a Slack admin."""
+    bot.fake_slack.add_user(SLACK_ADMIN, is_admin=True)
+    return bot
 
 
 def ask(bot: BotHarness, text: str, user_id: str = OWNER, **kw: object) -> str:
@@ -178,3 +180,65 @@ def test_feed_for_an_account_and_for_the_workspace(make_bot_server: BotFactory) 
             == "http://127.0.0.1:8999/globex.rss"
         )
     assert audit(h, "Globex") == [(OWNER, "feed", None, "http://127.0.0.1:8999/globex.rss")]
+
+
+# ----------------------------------------------------------------------------------------------------
+# A contact name whose normalised form is longer than its column is refused with a clear answer.
+# Names are unique by their `name_key` (casefolded, NFKC), which can be longer than the name: "ß" becomes
+# "ss", "ﷺ" 18 characters. The CSV import checks the key's length; `/account contact add` checked only the
+# name's, so on PostgreSQL the insert failed (contacts.name_key holds 200) and the person got "Something went
+# wrong"; on SQLite an over-long key was stored.
+
+
+def test_contact_name_too_long_once_normalised(bot: BotHarness) -> None:
+    with bot.sessions.begin() as s:
+        before = s.scalar(select(func.count()).select_from(Contact))
+    resp = bot.post_command('contact add Acme Corp "' + "ß" * 150 + '" CFO', user_id=OWNER)
+    answer = all_text(bot.followup(resp).params)
+    assert "Something went wrong" not in answer
+    assert "too long" in answer
+    with bot.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(Contact)) == before
+
+
+# ----------------------------------------------------------------------------------------------------
+# `/account set NAME feed URL` replaces the account's feed; the old one stops being polled.
+# Before: the new URL was added as a second feed of the account and the previous one kept being polled (and
+# alerting) forever, with no way to stop it from Slack.
+
+
+def _feeds(bot: BotHarness) -> set[tuple[str, str | None]]:
+    with bot.sessions.begin() as s:
+        rows = s.execute(
+            select(Feed.url, Account.name).outerjoin(Account, Account.id == Feed.account_id)
+        ).all()
+        return {(url, name) for url, name in rows}
+
+
+def test_setting_a_new_feed_retires_the_previous_one(make_bot_server: BotFactory, db_url: str) -> None:
+    h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.team_id)
+    assert "changed: not set → http://127.0.0.1:8999/old.rss" in ask(
+        h, "set Globex feed http://127.0.0.1:8999/old.rss"
+    )
+    assert "feeds add" not in ask(h, "feeds add http://127.0.0.1:8999/all.rss", user_id=ADMIN)
+    answer = ask(h, "set Globex feed http://127.0.0.1:8999/new.rss")
+    assert "changed: http://127.0.0.1:8999/old.rss → http://127.0.0.1:8999/new.rss" in answer
+    assert _feeds(h) == {("http://127.0.0.1:8999/new.rss", "Globex"), ("http://127.0.0.1:8999/all.rss", None)}
+    # setting the same URL again changes nothing and keeps it
+    assert "nothing changed" in ask(h, "set Globex feed http://127.0.0.1:8999/new.rss")
+    assert ("http://127.0.0.1:8999/new.rss", "Globex") in _feeds(h)
+
+
+def test_setting_the_feed_to_none_stops_polling_it(make_bot_server: BotFactory, db_url: str) -> None:
+    h = make_bot_server(db_url, admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.team_id)
+    ask(h, "set Globex feed http://127.0.0.1:8999/old.rss")
+    assert ("http://127.0.0.1:8999/old.rss", "Globex") in _feeds(h)
+    answer = ask(h, "set Globex feed none")
+    assert "http://127.0.0.1:8999/old.rss →" in answer
+    assert _feeds(h) == set()
+    with h.sessions.begin() as s:
+        assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,8 +11,7 @@ from accounts.signals import AccountState, build_digest
 from accounts.thresholds import Thresholds
 from bot.render.blocks import MAX_BLOCKS, MAX_SECTION_TEXT
 from bot.render.registry import RENDERERS, UnknownKind, render
-
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+from tests.conftest import NOW
 
 
 def _texts(node: Any) -> list[str]:

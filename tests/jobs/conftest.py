@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from storage.db import ensure_workspace
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, Snooze
+from tests.conftest import NOW
 
 TEAM = "T1"
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 _seq = itertools.count(1)
 
 

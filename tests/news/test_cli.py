@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from accountbot.cli import app
 from storage.db import ensure_workspace, make_engine, session_factory
 from storage.models import Account, NewsMention, OutboxMessage
 from tests.fakes.feed_server import FeedServer
+from tests.news.conftest import NOW
 
 SAMPLE = Path(__file__).resolve().parents[2] / "accountbot" / "sample_data"
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 runner = CliRunner()
 
 

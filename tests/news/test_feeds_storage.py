@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, func, inspect, select
@@ -14,8 +14,8 @@ from news.guard import UrlRefused
 from storage import feeds
 from storage.db import ensure_workspace
 from storage.models import Account, Base, Feed, NewsMention, NewsVote, Workspace
+from tests.news.conftest import NOW
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LOCAL = frozenset({"127.0.0.1"})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,8 +19,8 @@ from tests.bot.conftest import (  # noqa: F401 - fixtures
     make_bot_server,
 )
 from tests.fakes.slack_signing import input_text
+from tests.news.conftest import NOW
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OWNER = "U0OWNER01"
 STRANGER = "U0OTHER01"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +18,8 @@ from storage.db import ensure_workspace
 from storage.models import Account, Feed, NewsMention, OutboxMessage, Workspace
 from storage.portfolio import assess_workspace
 from tests.fakes.feed_server import FeedServer
+from tests.news.conftest import NOW
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LOCAL = frozenset({"127.0.0.1"})
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.orm import Session
 
 from storage.accounts import find_account, get_account, list_accounts, name_key
 from storage.db import ensure_workspace
 from storage.models import Account
-
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+from tests.conftest import NOW
 
 
 def add(session: Session, team: str, name: str, aliases: list[str] | None = None) -> Account:

@@ -30,8 +30,8 @@ from storage.importing import (
     import_revenue,
 )
 from storage.models import Account, Contact, Interaction, RevenueMonth, Snooze
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 NEXT_MONTH = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the revenue windows move on by a month
 TH = Thresholds()
 NAMES = [f"Co {i}" for i in range(10)]

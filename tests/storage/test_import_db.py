@@ -20,8 +20,8 @@ from storage.importing import (
     import_revenue,
 )
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WRITERS = {
     "accounts": import_accounts,
     "contacts": import_contacts,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, insert, literal, select, update
@@ -17,9 +17,9 @@ from storage.edits import log_touch
 from storage.importing import InteractionRow, import_interactions
 from storage.last_touch import recompute
 from storage.models import Account, Interaction, LatestTouch
+from tests.conftest import NOW
 
 TEAM, OTHER = "TLT1", "TLT2"
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def _accounts(session: Session, team: str = TEAM, n: int = 3) -> list[int]:

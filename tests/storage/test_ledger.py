@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from storage import ledger
 from storage.db import ensure_workspace
 from storage.models import JobRun
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
 
 

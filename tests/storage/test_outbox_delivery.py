@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from storage import outbox
 from storage.db import ensure_workspace, session_factory
 from storage.models import OutboxMessage
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
 
 

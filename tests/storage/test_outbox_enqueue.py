@@ -1,12 +1,9 @@
-from datetime import UTC, datetime
-
 from sqlalchemy import func, select
 
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
 from storage.outbox import enqueue
-
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+from tests.conftest import NOW
 
 
 def test_enqueue_is_idempotent_per_workspace(session) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -12,8 +12,8 @@ from storage.accounts import name_key
 from storage.db import ensure_workspace
 from storage.models import Account, Contact, Interaction
 from storage.portfolio import assess_workspace, load_facts
+from tests.conftest import NOW
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TH = Thresholds()
 
 

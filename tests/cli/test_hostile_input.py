@@ -1,4 +1,4 @@
-"""Review: hostile CLI inputs end with a clear error and exit code, never a traceback or a leaked password."""
+"""Hostile CLI inputs end with a clear error and exit code, never a traceback or a leaked password."""
 
 from __future__ import annotations
 
