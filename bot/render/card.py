@@ -5,10 +5,6 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render.format import (
-    LOG_TOUCH,
-    SHARE_CARD,
-    SNOOZE_MONTH,
-    SNOOZE_WEEK,
     actions,
     button,
     context,
@@ -25,6 +21,7 @@ from bot.render.format import (
     section,
     user_text,
 )
+from bot.render.ids import LOG_TOUCH, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
 from bot.render.kit import Message, user_mention
 from storage.views import AccountCard
 

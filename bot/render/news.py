@@ -23,10 +23,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.render.ids import EXCLUSION_CALLBACK, NOT_RELEVANT, OPEN_GRADE, PHRASE_ACTION, PHRASE_BLOCK
 from bot.render.kit import MAX_ACTION_VALUE, MAX_SECTION_TEXT, Message, escape, link, truncate
 
-OPEN_GRADE = "open_grade"
-NOT_RELEVANT = "news_not_relevant"
 TIER_LABELS = {"key": "Key account", "secondary": "Secondary account", "prospect": "Prospect"}
 MAX_TITLE_SHOWN = 300
 MAX_CONTEXT_TEXT = 2000
@@ -87,9 +86,6 @@ def render_news_alert(facts: Mapping[str, Any]) -> Message:
 
 # --- "Not relevant" follow-up --------------------------------------------------------------------------------
 
-EXCLUSION_CALLBACK = "news_exclusion"
-PHRASE_BLOCK = "phrase"
-PHRASE_ACTION = "phrase"
 MAX_PHRASE = 200
 
 

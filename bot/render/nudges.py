@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.render.ids import LOG_TOUCH, OPEN_GRADE, SNOOZE_MONTH, SNOOZE_WEEK
 from bot.render.kit import (
     MAX_ACTION_VALUE,
     MAX_BLOCKS,
@@ -121,8 +122,8 @@ def describe_item(section: str, item: Mapping[str, Any]) -> str:
 
 def _item_button(section: str, account: str) -> ButtonElement:
     if section == "stale":
-        return _button("Log touch", "log_touch", account, style="primary")
-    return _button("Open grade", "open_grade", account)
+        return _button("Log touch", LOG_TOUCH, account, style="primary")
+    return _button("Open grade", OPEN_GRADE, account)
 
 
 def render_digest(facts: Mapping[str, Any]) -> Message:
@@ -168,10 +169,10 @@ def render_digest(facts: Mapping[str, Any]) -> Message:
 def _account_actions(account: str) -> ActionsBlock:
     return ActionsBlock(
         elements=[
-            _button("Log touch", "log_touch", account, style="primary"),
-            _button("Open grade", "open_grade", account),
-            _button("Snooze a week", "snooze_week", account),
-            _button("Snooze a month", "snooze_month", account),
+            _button("Log touch", LOG_TOUCH, account, style="primary"),
+            _button("Open grade", OPEN_GRADE, account),
+            _button("Snooze a week", SNOOZE_WEEK, account),
+            _button("Snooze a month", SNOOZE_MONTH, account),
         ]
     )
 
@@ -220,6 +221,6 @@ def render_tier_change(facts: Mapping[str, Any]) -> Message:
         body += "\nWhy:\n" + "\n".join(f"• {r}" for r in reasons)
     blocks: list[Block] = [
         _section(body),
-        ActionsBlock(elements=[_button("Open grade", "open_grade", account, style="primary")]),
+        ActionsBlock(elements=[_button("Open grade", OPEN_GRADE, account, style="primary")]),
     ]
     return Message(text=f"{name} is now a {new} (was {old})", blocks=blocks)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.format import OPEN_GRADE, actions, button, context, name, section, user_text
+from bot.render.format import actions, button, context, name, section, user_text
+from bot.render.ids import OPEN_GRADE
 from bot.render.kit import Message, user_mention
 
 HELP_HINT = "Type `/account help` for every command with examples."

@@ -10,9 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.command_parser import SET_FIELDS, SUBCOMMANDS, TOUCH_KINDS
+from bot.commands.fields import SET_FIELDS
+from bot.commands.registry import WORDS as SUBCOMMANDS
+from bot.commands.registry import answer_text
+from bot.commands.types import TOUCH_KINDS, Request
 from bot.context import BotContext
-from bot.listeners.answers import Request, answer_text
 from bot.settings import load_settings
 from storage.db import make_engine, session_factory
 from tests.bot.seed import NOW, OWNER, TEAM, portfolio

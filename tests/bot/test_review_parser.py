@@ -10,7 +10,8 @@ from datetime import date
 
 import pytest
 
-from bot import command_parser as cp
+from bot.commands import registry as cp
+from bot.commands.text import name_key as parser_name_key
 
 TODAY = date(2026, 11, 24)
 
@@ -41,4 +42,4 @@ def test_ordinary_ids_still_parse() -> None:
 def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
     from storage.accounts import name_key
 
-    assert cp._name_key(name) == name_key(name)
+    assert parser_name_key(name) == name_key(name)
