@@ -28,7 +28,7 @@ HELP = (
 def parse(args: list[Token], today: date) -> ListAccounts:
     words = [t.word for t in args]
     page = 1
-    if words and words[-1].isdigit():
+    if words and words[-1].isdecimal():  # not isdigit: int() refuses superscripts such as ²
         page = max(1, min(int(words.pop()), 10_000))
         if words and words[-1] == "page":
             words.pop()

@@ -60,7 +60,7 @@ def parse_until(tokens: list[Token], today: date) -> tuple[date, int]:
     else:
         text = first
         used = 1
-        if first.isdigit() and len(tokens) > 1:
+        if first.isdecimal() and len(tokens) > 1:
             text, used = first + tokens[1].word, 2
         m = _DURATION_RE.match(text)
         if not m:
@@ -90,7 +90,7 @@ def _is_duration_start(tokens: list[Token], i: int) -> bool:
         return i + 1 < len(tokens)
     if _DURATION_RE.match(word):
         return True
-    return word.isdigit() and i + 1 < len(tokens) and bool(_DURATION_RE.match(word + tokens[i + 1].word))
+    return word.isdecimal() and i + 1 < len(tokens) and bool(_DURATION_RE.match(word + tokens[i + 1].word))
 
 
 @in_session

@@ -151,7 +151,7 @@ def share(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
 @member_only(refuse_click)
 def list_page(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
     which, _, page = _value(body).rpartition(":")
-    if which not in (*LIST_FILTERS, "all") or not page.isdigit():
+    if which not in (*LIST_FILTERS, "all") or not page.isdecimal():  # int() refuses superscripts such as ²
         _answer(
             ctx, client, body, req, render_problem("That page button is out of date; run the list again.")
         )

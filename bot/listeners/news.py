@@ -39,7 +39,7 @@ log = logging.getLogger("accountbot.news")
 
 def _mention_id(body: dict[str, Any]) -> int | None:
     value = str(((body.get("actions") or [{}])[0]).get("value") or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None  # not isdigit: int() refuses superscripts such as ²
 
 
 def _send(req: Request, body: Body, client: WebClient, message: Message) -> None:

@@ -75,6 +75,18 @@ def test_list_filters_and_pages() -> None:
     assert "not a list filter" in err.message and "secondary" in (err.usage or "")
 
 
+@pytest.mark.parametrize("text", ["list \u00b2", "list key \u00b9\u00b2", "list page \u2075"])
+def test_superscript_digits_are_not_a_page(text: str) -> None:
+    """`str.isdigit` accepts superscripts and `int()` then raised: "something went wrong". Now they are read
+    as words, and the answer says what is wrong."""
+    err = error(text)
+    assert "not a list filter" in err.message
+
+
+def test_other_decimal_digits_are_a_page() -> None:
+    assert parse("list key \u0663") == ListAccounts("key", 3)  # ARABIC-INDIC DIGIT THREE: int() reads it
+
+
 def test_log() -> None:
     assert parse("log Acme Corp meeting") == LogTouch("Acme Corp", "meeting")
     assert parse("log Acme call with Jane Doe -- renewal in March") == LogTouch(
