@@ -1,12 +1,6 @@
-"""The news alerts' "Not relevant" button and the exclusion-phrase modal it opens.
-
-- `news_not_relevant` (value = mention id): records the clicking person's vote at once (one vote per person and
-  story: a repeat click is not counted and is answered "You already marked this as not relevant"); the
-  account's owner or an admin then gets a modal offering to add an exclusion phrase (on a repeat click too);
-  anyone else gets an ephemeral thank-you.
-- view `news_exclusion`: adds the phrase to the account's exclusions (owner or admin only, checked again).
-
-"Open grade" on the alert is the shared `open_grade` action (bot.listeners.actions).
+"""The news alerts' "Not relevant" button (a vote; the account's owner or an admin then gets a modal) and
+that modal's submission, which adds an exclusion phrase (owner or admin only, checked again). What people
+see is in docs/news.md#how-it-works; "Open grade" on the alert is the shared `open_grade` button.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""The Log-touch modal's submission: field errors go back in the ack (response_action "errors"); a good
-submission is written and the modal turns into a confirmation (response_action "update").
-
-This runs inside the ack (Slack needs the errors in the HTTP answer); it does one small read and one
-insert, well within Slack's 3 seconds. The membership check here is the cached one (the slack_users row and
-the payload's user team, no users.info): the form was opened by the `log_touch` button, whose lazy listener
-made the full check moments before.
+"""The Log-touch modal's submission, answered inside the ack (Slack needs field errors in the HTTP answer):
+field errors (response_action "errors"), or the touch written and a confirmation (response_action
+"update"). One small read and one insert; the membership check is the cached one (no users.info): the
+`log_touch` button that opened the form made the full check moments before.
 """
 
 from __future__ import annotations
