@@ -95,7 +95,8 @@ def close_subcommand(word: str) -> str | None:
     return found[0] if found else None
 
 
-def _read(text: str | None, today: date) -> tuple[Subcommand[Any], Command]:
+def dispatch(text: str | None, today: date) -> tuple[Subcommand[Any], Command]:
+    """The entry `text` goes to and its command: an empty text is help, an unknown first word a name."""
     cleaned = clean_text(text)
     tokens = tokenize(cleaned) if cleaned else []
     if not tokens:
@@ -112,13 +113,13 @@ def _read(text: str | None, today: date) -> tuple[Subcommand[Any], Command]:
 
 def parse(text: str | None, today: date) -> Command:
     """The command for `text` (what follows `/account`); raises CommandError with a helpful message."""
-    return _read(text, today)[1]
+    return dispatch(text, today)[1]
 
 
 def answer_text(ctx: BotContext, req: Request, text: str | None) -> Message:
     """Parse and run `/account <text>`; every failure becomes a helpful message."""
     try:
-        entry, command = _read(text, today(ctx))
+        entry, command = dispatch(text, today(ctx))
     except CommandError as exc:
         return render_problem(exc.message, exc.usage)
     return entry.handle(ctx, req, command)

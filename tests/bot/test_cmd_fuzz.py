@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands.fields import SET_FIELDS
-from bot.commands.registry import WORDS as SUBCOMMANDS
+from bot.commands.registry import WORDS as SUBCOMMAND_WORDS
 from bot.commands.registry import answer_text
 from bot.commands.types import TOUCH_KINDS, Request
 from bot.context import BotContext
@@ -21,7 +21,7 @@ from tests.bot.seed import NOW, OWNER, TEAM, portfolio
 from tests.bot.test_limits import check
 
 WORDS = [
-    *SUBCOMMANDS,
+    *SUBCOMMAND_WORDS,
     *TOUCH_KINDS,
     *SET_FIELDS,
     "Acme",
@@ -71,7 +71,7 @@ text_strategy = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join),
     st.tuples(
-        st.sampled_from(list(SUBCOMMANDS)),
+        st.sampled_from(list(SUBCOMMAND_WORDS)),
         st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=6),
     ).map(lambda t: " ".join([t[0], *t[1]])),
 )

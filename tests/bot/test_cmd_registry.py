@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.registry import BY_WORD, HELP_LINES, SUBCOMMANDS, WORDS, _read, help_message, usage_of
+from bot.commands.registry import BY_WORD, HELP_LINES, SUBCOMMANDS, WORDS, dispatch, help_message, usage_of
 from bot.commands.types import Command, CommandError, Grade, Help
 
 TODAY = date(2026, 11, 24)
@@ -25,7 +25,7 @@ def test_each_word_dispatches_to_its_own_entry(word: str) -> None:
     """`/account WORD` alone reaches WORD's parser: a command, or a problem shown with WORD's usage."""
     entry = BY_WORD[word]
     try:
-        found, command = _read(word.upper(), TODAY)
+        found, command = dispatch(word.upper(), TODAY)
     except CommandError as exc:
         assert exc.usage == entry.usage
     else:
@@ -52,9 +52,9 @@ def test_help_on_a_word_shows_its_lines(word: str) -> None:
 
 
 def test_unknown_words_are_names_and_nothing_is_help() -> None:
-    assert _read("Acme Corp", TODAY) == (BY_WORD["grade"], Grade("Acme Corp", implicit=True))
-    assert _read("", TODAY) == (BY_WORD["help"], Help())
-    assert _read("--help", TODAY) == (BY_WORD["help"], Help())
+    assert dispatch("Acme Corp", TODAY) == (BY_WORD["grade"], Grade("Acme Corp", implicit=True))
+    assert dispatch("", TODAY) == (BY_WORD["help"], Help())
+    assert dispatch("--help", TODAY) == (BY_WORD["help"], Help())
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/slack-commands.md"])
