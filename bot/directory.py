@@ -101,7 +101,7 @@ class Directory:
     def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
         profile = user.get("profile") or {}
         # Slack's admin flags describe the user's own workspace: a user of another one (Slack Connect) is
-        # never an admin here (the same rule as bot.listeners.permissions.is_admin, which trusts this cache),
+        # never an admin here (the same rule as bot.permissions.is_admin, which trusts this cache),
         # and the membership is remembered the same way member_status does.
         admin = admin_of(user, self.team_id)
         remember_slack_user(

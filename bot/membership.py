@@ -1,6 +1,6 @@
 """Who a Slack user is to a workspace, from a users.info answer: a full member, a guest, an outsider or a bot.
 
-Only full members may read or change the workspace's accounts (bot.listeners.permissions.member_status).
+Only full members may read or change the workspace's accounts (bot.permissions.member_status).
 Pure: no Slack or database I/O here, so the directory sync and the permission check classify alike.
 """
 

@@ -1,23 +1,78 @@
-"""Every Slack listener of the bot, registered on one Bolt app by `register(app, ctx)`.
+"""Every Slack listener of the bot, registered on one Bolt app by `register(app, ctx)` from ROUTES.
 
-- commands: `/account ...` (ack at once, answer through the response_url);
-- actions: buttons on cards, lists, nudges and App Home;
-- views: the Log-touch modal's submission;
-- home: App Home on app_home_opened;
-- news: the news alerts' "Not relevant" button and exclusion modal (owned by the news area).
+Commands, buttons and events are acked at once (an empty 200) and answered by a Bolt *lazy* function after
+the ack; modal submissions answer inside the ack (their field errors must be in the HTTP answer). Every
+listener is a module-level function behind `member_only` (bot.listeners.guard).
 """
 
 from __future__ import annotations
 
-from slack_bolt import App
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from bot.context import BotContext
 from bot.listeners import actions, commands, home, news, views
+from bot.listeners.guard import Body, Guarded
+from bot.render.ids import (
+    EXCLUSION_CALLBACK,
+    LIST_PAGE_ANY,
+    LOG_TOUCH,
+    LOG_TOUCH_CALLBACK,
+    NOT_RELEVANT,
+    OPEN_GRADE_ANY,
+    SHARE_CARD,
+    SNOOZE_ANY,
+)
+
+Kind = Literal["command", "action", "event", "view"]
+ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
+    ("command", commands.COMMAND, commands.answer),
+    ("action", OPEN_GRADE_ANY, actions.open_grade),
+    ("action", LOG_TOUCH, actions.log_touch),
+    ("action", SNOOZE_ANY, actions.snooze),
+    ("action", SHARE_CARD, actions.share),
+    ("action", LIST_PAGE_ANY, actions.list_page),
+    ("view", LOG_TOUCH_CALLBACK, views.on_log_touch),
+    ("event", "app_home_opened", home.on_home_opened),
+    ("action", NOT_RELEVANT, news.not_relevant),
+    ("view", EXCLUSION_CALLBACK, news.add_phrase),
+)
+
+
+def ack_now(ack: Ack) -> None:
+    ack()
 
 
 def register(app: App, ctx: BotContext) -> None:
-    commands.register(app, ctx)
-    actions.register(app, ctx)
-    views.register(app, ctx)
-    home.register(app, ctx)
-    news.register(app, ctx)
+    for kind, matcher, listener in ROUTES:
+        if kind == "view":
+            app.view(matcher)(_in_ack(ctx, listener))
+        else:
+            route: Callable[..., Any] = getattr(app, kind)
+            route(matcher)(ack=ack_now, lazy=[_lazy(ctx, listener)])
+
+
+def _lazy(ctx: BotContext, listener: Guarded[None]) -> Callable[[Body, WebClient, BoltContext], None]:
+    """The listener as a Bolt lazy function (Bolt passes arguments by these names)."""
+
+    def run(body: Body, client: WebClient, context: BoltContext) -> None:
+        listener(ctx, body, client, context)
+
+    run.__name__ = run.__qualname__ = listener.__name__
+    return run
+
+
+def _in_ack(
+    ctx: BotContext, listener: Guarded[dict[str, Any]]
+) -> Callable[[Ack, Body, WebClient, BoltContext], None]:
+    """The listener answering inside the ack: what it returns are the ack's arguments."""
+
+    def run(ack: Ack, body: Body, client: WebClient, context: BoltContext) -> None:
+        ack(**listener(ctx, body, client, context))
+
+    run.__name__ = run.__qualname__ = listener.__name__
+    return run

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 
+from bot.commands.types import Request
 from bot.context import BotContext
-from bot.listeners.requests import make_request, refusal
+from bot.listeners.guard import Body, member_only
 from bot.render.blocks import Message
 from bot.render.home import render_home
 from bot.slack_client import classify
@@ -44,22 +44,24 @@ def publish_refusal(client: WebClient, team_id: str, user_id: str, message: Mess
     return True
 
 
-def register(app: App, ctx: BotContext) -> None:
-    def ack_event(ack: Ack) -> None:
-        ack()
+def on_home_opened(ctx: BotContext, body: Body, client: WebClient, context: BoltContext) -> None:
+    """app_home_opened: only the Home tab is ours (the Messages tab is Slack's)."""
+    if (body.get("event") or {}).get("tab", "home") != "home":
+        return
+    show_home(ctx, body, client, context)
 
-    def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: Any) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        req = make_request(ctx, client, body, context)
-        team, user = req.team_id, str(event.get("user") or req.user_id)
-        try:
-            stop = refusal(ctx, client, body, req)
-            if stop is not None:
-                publish_refusal(client, team, user, stop)
-                return
-            publish_home(ctx, client, team, user)
-        except Exception as exc:
-            log.error("home_failed team=%s error=%s", team, type(exc).__name__, exc_info=exc)
 
-    app.event("app_home_opened")(ack=ack_event, lazy=[on_home_opened])
+def refuse_home(ctx: BotContext, req: Request, body: Body, client: WebClient, stop: Message) -> None:
+    """Someone who may not see accounts gets the refusal as their Home, and nothing else."""
+    try:
+        publish_refusal(client, req.team_id, req.user_id, stop)
+    except Exception as exc:
+        log.error("home_failed team=%s error=%s", req.team_id, type(exc).__name__, exc_info=exc)
+
+
+@member_only(refuse_home)
+def show_home(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
+    try:
+        publish_home(ctx, client, req.team_id, req.user_id)
+    except Exception as exc:
+        log.error("home_failed team=%s error=%s", req.team_id, type(exc).__name__, exc_info=exc)

@@ -1,10 +1,7 @@
-"""The Log-touch modal's submission: field errors go back in the ack (response_action "errors"); a good
-submission is written and the modal turns into a confirmation (response_action "update").
-
-This runs inside the ack (Slack needs the errors in the HTTP answer); it does one small read and one
-insert, well within Slack's 3 seconds. The membership check here is the cached one (the slack_users row and
-the payload's user team, no users.info): the form was opened by the `log_touch` button, whose lazy listener
-made the full check moments before.
+"""The Log-touch modal's submission, answered inside the ack (Slack needs field errors in the HTTP answer):
+field errors (response_action "errors"), or the touch written and a confirmation (response_action
+"update"). One small read and one insert; the membership check is the cached one (no users.info): the
+`log_touch` button that opened the form made the full check moments before.
 """
 
 from __future__ import annotations
@@ -15,14 +12,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
-from bot.command_parser import MAX_NOTE, TOUCH_KINDS, plain
+from bot.commands.text import MAX_NOTE, plain
+from bot.commands.touch import log_touch_at
+from bot.commands.types import TOUCH_KINDS, Request, latest_today
 from bot.context import BotContext
-from bot.listeners.answers import latest_today, log_touch_at
-from bot.listeners.requests import cached_refusal, team_of, user_of
-from bot.render.blocks import LOG_TOUCH_CALLBACK
-from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
+from bot.listeners.guard import Answer, Body, member_only
+from bot.render.blocks import Message
+from bot.render.ids import CONTACT, CONTACT_NAME, DATE, KIND, NOTE
+from bot.render.modal import render_touch_logged
 from storage import edits
 from storage.accounts import get_account
 from storage.views import contacts_of
@@ -48,7 +47,7 @@ def _value(values: dict[str, Any], block: str) -> dict[str, Any]:
 
 def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | None, dict[str, str]]:
     """The form's values, or field errors keyed by block id. Pure: no database, no Slack. `today_` is the
-    latest day that may be picked (bot.listeners.answers.latest_today: today somewhere on Earth)."""
+    latest day that may be picked (bot.commands.types.latest_today: today somewhere on Earth)."""
     values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
     try:
@@ -100,50 +99,47 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
     return LogTouchForm(account_id, kind, contact_id, typed, when, note), {}
 
 
-def register(app: App, ctx: BotContext) -> None:
-    @app.view(LOG_TOUCH_CALLBACK)
-    def on_log_touch(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
-        team, user = team_of(body, context), user_of(body)
-        stop = cached_refusal(ctx, body, team, user)  # no users.info here: this runs inside the ack
-        if stop is not None:
-            ack(response_action="errors", errors={KIND: stop.text})
-            return
-        form, errors = read_log_touch(view, latest_today(ctx))
-        if form is None:
-            ack(response_action="errors", errors=errors)
-            return
-        with ctx.sessions.begin() as session:
-            account = get_account(session, team, form.account_id)
-            if account is None:  # deleted, or a forged form from another workspace
-                ack(
-                    response_action="errors", errors={KIND: "This account is not in your workspace any more."}
-                )
-                return
-            account_name = account.name
-            contact_id, contact_name = form.contact_id, form.contact_name
-            if contact_id is not None:
-                known = {c.id: c.name for c in contacts_of(session, team, account.id)}
-                if contact_id not in known:
-                    ack(
-                        response_action="errors",
-                        errors={CONTACT: "That contact does not belong to this account."},
-                    )
-                    return
-                contact_name = known[contact_id]
-            elif contact_name:
-                found = edits.find_contact(session, team, account.id, contact_name)
-                if found is None:
-                    ack(
-                        response_action="errors",
-                        errors={
-                            CONTACT_NAME: f"No contact by that name at {account_name[:80]}. "
-                            "Pick one from the list, leave it empty, or add them with /account contact add.",
-                        },
-                    )
-                    return
-                contact_id, contact_name = found.id, found.name
-        log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note)
-        ack(
-            response_action="update",
-            view=render_touch_logged(account_name, form.kind, contact_name, form.when),
-        )
+def refuse_in_form(ctx: BotContext, req: Request, body: Body, client: WebClient, stop: Message) -> Answer:
+    return {"response_action": "errors", "errors": {KIND: stop.text}}
+
+
+@member_only(refuse_in_form, cached=True)  # cached: no users.info here, this runs inside the ack
+def on_log_touch(ctx: BotContext, req: Request, body: Body, client: WebClient) -> Answer:
+    """The ack's answer: field errors, or the confirmation view once the touch is written."""
+    team, user = req.team_id, req.user_id
+    form, errors = read_log_touch(body.get("view") or {}, latest_today(ctx))
+    if form is None:
+        return {"response_action": "errors", "errors": errors}
+    with ctx.sessions.begin() as session:
+        account = get_account(session, team, form.account_id)
+        if account is None:  # deleted, or a forged form from another workspace
+            return {
+                "response_action": "errors",
+                "errors": {KIND: "This account is not in your workspace any more."},
+            }
+        account_name = account.name
+        contact_id, contact_name = form.contact_id, form.contact_name
+        if contact_id is not None:
+            known = {c.id: c.name for c in contacts_of(session, team, account.id)}
+            if contact_id not in known:
+                return {
+                    "response_action": "errors",
+                    "errors": {CONTACT: "That contact does not belong to this account."},
+                }
+            contact_name = known[contact_id]
+        elif contact_name:
+            found = edits.find_contact(session, team, account.id, contact_name)
+            if found is None:
+                return {
+                    "response_action": "errors",
+                    "errors": {
+                        CONTACT_NAME: f"No contact by that name at {account_name[:80]}. "
+                        "Pick one from the list, leave it empty, or add them with /account contact add.",
+                    },
+                }
+            contact_id, contact_name = found.id, found.name
+    log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note)
+    return {
+        "response_action": "update",
+        "view": render_touch_logged(account_name, form.kind, contact_name, form.when),
+    }

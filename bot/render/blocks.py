@@ -36,15 +36,6 @@ MAX_FIELD_TEXT = 2000
 MAX_NAME_SHOWN = 120
 ELLIPSIS = "…"
 
-# Action ids (the nudges renderer uses the first four with the account name as value).
-OPEN_GRADE = "open_grade"
-LOG_TOUCH = "log_touch"
-SNOOZE_WEEK = "snooze_week"
-SNOOZE_MONTH = "snooze_month"
-SHARE_CARD = "share_card"
-LIST_PAGE = "list_page"
-LOG_TOUCH_CALLBACK = "log_touch_modal"
-
 
 @dataclass
 class Message:

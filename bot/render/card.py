@@ -5,10 +5,6 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.render.blocks import (
-    LOG_TOUCH,
-    SHARE_CARD,
-    SNOOZE_MONTH,
-    SNOOZE_WEEK,
     Message,
     actions,
     button,
@@ -27,6 +23,7 @@ from bot.render.blocks import (
     user_mention,
     user_text,
 )
+from bot.render.ids import LOG_TOUCH, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
 from storage.views import AccountCard
 
 GRADE_EMOJI = {"A": ":large_green_circle:", "B": ":large_yellow_circle:", "C": ":red_circle:"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render.blocks import LOG_TOUCH, OPEN_GRADE, Message, actions, button, section, user_text
+from bot.render.blocks import Message, actions, button, section, user_text
+from bot.render.ids import LOG_TOUCH, OPEN_GRADE
 from bot.render.list import summary_line
 from storage.views import AccountSummary
 

@@ -11,17 +11,8 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.render.blocks import (
-    OPEN_GRADE,
-    button,
-    chunk_lines,
-    context,
-    header,
-    name,
-    percent,
-    person,
-    section,
-)
+from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section
+from bot.render.ids import OPEN_GRADE
 from bot.render.list import summary_line
 from storage.views import HomeData, SpofWarning
 

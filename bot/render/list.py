@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.blocks import (
-    LIST_PAGE,
-    OPEN_GRADE,
-    Message,
-    actions,
-    button,
-    context,
-    days_ago,
-    name,
-    section,
-    user_text,
-)
+from bot.render.blocks import Message, actions, button, context, days_ago, name, section, user_text
 from bot.render.card import GRADE_EMOJI
+from bot.render.ids import LIST_PAGE, LIST_PAGE_PREV, OPEN_GRADE
 from storage.views import AccountSummary
 
 PAGE_SIZE = 20
@@ -74,7 +64,7 @@ def render_list(rows: list[AccountSummary], which: str | None, page: int = 1) ->
     key = which or "all"
     nav = []
     if page > 1:
-        nav.append(button("Previous page", LIST_PAGE + ":prev", f"{key}:{page - 1}"))
+        nav.append(button("Previous page", LIST_PAGE_PREV, f"{key}:{page - 1}"))
     if page < pages:
         nav.append(button("Next page", LIST_PAGE, f"{key}:{page + 1}", style="primary"))
     if nav:

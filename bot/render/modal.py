@@ -16,15 +16,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.command_parser import MAX_NOTE, TOUCH_KINDS
-from bot.render.blocks import LOG_TOUCH_CALLBACK, name, section, truncate
+from bot.commands.text import MAX_NOTE
+from bot.commands.types import TOUCH_KINDS
+from bot.render.blocks import name, section, truncate
+from bot.render.ids import CONTACT, CONTACT_NAME, DATE, KIND, LOG_TOUCH_CALLBACK, NOTE
 from storage.views import ContactView
 
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
-
-# block ids == action ids of the inputs, so the submission reads state.values[X][X]
-KIND, CONTACT, CONTACT_NAME, DATE, NOTE = "kind", "contact", "contact_name", "date", "note"
 
 
 def _option(text: str, value: str) -> Option:

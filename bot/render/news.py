@@ -23,9 +23,8 @@ from bot.render.blocks import (
     truncate,
     user_text,
 )
+from bot.render.ids import EXCLUSION_CALLBACK, NOT_RELEVANT, OPEN_GRADE, PHRASE_ACTION, PHRASE_BLOCK
 
-OPEN_GRADE = "open_grade"
-NOT_RELEVANT = "news_not_relevant"
 TIER_LABELS = {"key": "Key account", "secondary": "Secondary account", "prospect": "Prospect"}
 MAX_TITLE_SHOWN = 300
 
@@ -77,9 +76,6 @@ def render_news_alert(facts: NewsAlertFacts) -> Message:
 
 # --- "Not relevant" follow-up --------------------------------------------------------------------------------
 
-EXCLUSION_CALLBACK = "news_exclusion"
-PHRASE_BLOCK = "phrase"
-PHRASE_ACTION = "phrase"
 MAX_PHRASE = 200
 
 

@@ -38,6 +38,7 @@ from bot.render.blocks import (
     section,
     user_text,
 )
+from bot.render.ids import LOG_TOUCH, OPEN_GRADE, SNOOZE_MONTH, SNOOZE_WEEK
 
 SECTION_TITLES: dict[str, str] = {
     "stale": ":hourglass_flowing_sand: Overdue for a touch",
@@ -123,8 +124,8 @@ def describe_item(section: str, item: DigestItemFacts) -> str:
 
 def _item_button(section: str, account: str) -> ButtonElement:
     if section == "stale":
-        return button("Log touch", "log_touch", account, style="primary")
-    return button("Open grade", "open_grade", account)
+        return button("Log touch", LOG_TOUCH, account, style="primary")
+    return button("Open grade", OPEN_GRADE, account)
 
 
 _NO_SECTION: SectionFacts = {"items": [], "more": 0}
@@ -165,10 +166,10 @@ def render_digest(facts: DigestFacts) -> Message:
 
 def _account_actions(account: str) -> ActionsBlock:
     return actions(
-        button("Log touch", "log_touch", account, style="primary"),
-        button("Open grade", "open_grade", account),
-        button("Snooze a week", "snooze_week", account),
-        button("Snooze a month", "snooze_month", account),
+        button("Log touch", LOG_TOUCH, account, style="primary"),
+        button("Open grade", OPEN_GRADE, account),
+        button("Snooze a week", SNOOZE_WEEK, account),
+        button("Snooze a month", SNOOZE_MONTH, account),
     )
 
 
@@ -216,6 +217,6 @@ def render_tier_change(facts: TierChangeFacts) -> Message:
         body += "\nWhy:\n" + "\n".join(f"• {r}" for r in reasons)
     blocks: list[Block] = [
         section(body),
-        actions(button("Open grade", "open_grade", account, style="primary")),
+        actions(button("Open grade", OPEN_GRADE, account, style="primary")),
     ]
     return Message(text=f"{name} is now a {new} (was {old})", blocks=blocks)

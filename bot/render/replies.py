@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from bot.render.blocks import (
-    OPEN_GRADE,
-    Message,
-    actions,
-    button,
-    context,
-    name,
-    section,
-    user_mention,
-    user_text,
-)
+from bot.render.blocks import Message, actions, button, context, name, section, user_mention, user_text
+from bot.render.ids import OPEN_GRADE
 
 HELP_HINT = "Type `/account help` for every command with examples."
 

@@ -14,12 +14,12 @@ from slack_sdk.models.views import View
 
 from accounts.grading import assess_portfolio
 from accounts.model import AccountFacts, Assessment
+from bot.commands.registry import help_message as render_help
 from bot.render.blocks import Message
 from bot.render.card import card_blocks, render_card, render_shared_card
 from bot.render.contacts import render_contacts
 from bot.render.feeds import render_feeds
 from bot.render.focus import render_focus
-from bot.render.help import render_help
 from bot.render.home import render_home
 from bot.render.list import render_list
 from bot.render.modal import (

@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.command_parser import CHART_USAGE, Chart, CommandError, parse
+from bot.commands.chart import USAGE as CHART_USAGE
+from bot.commands.registry import parse
+from bot.commands.types import Chart, CommandError
 
 TODAY = date(2026, 11, 24)
 

@@ -133,6 +133,14 @@ def test_open_grade_and_snooze_buttons(bot: BotHarness) -> None:
         assert len(s.scalars(select(Snooze)).all()) == 2
 
 
+def test_buttons_with_superscript_numbers_are_out_of_date(bot: BotHarness) -> None:
+    """A forged page or story number such as `²` passed isdigit() and crashed int(); now it is refused."""
+    page = bot.followup(bot.post_action("list_page", value="key:\u00b2")).params
+    assert "out of date" in all_text(page)
+    vote = bot.followup(bot.post_action("news_not_relevant", value="\u00b2")).params
+    assert "carries no story" in all_text(vote)
+
+
 def test_share_in_channel_posts_publicly(bot: BotHarness) -> None:
     shared = bot.followup(bot.post_action("share_card", value="Acme Corp", user_id=STRANGER)).params
     assert shared["response_type"] == "in_channel"

@@ -8,39 +8,56 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import command_parser as cp
+from bot.commands import registry
+from bot.commands.registry import close_subcommand
+from bot.commands.text import plain
+from bot.commands.types import (
+    Command,
+    CommandError,
+    ContactAdd,
+    ContactLeft,
+    Contacts,
+    Feeds,
+    Focus,
+    Grade,
+    Help,
+    ListAccounts,
+    LogTouch,
+    SetField,
+    Snooze,
+)
 
 TODAY = date(2026, 11, 24)
 
 
-def parse(text: str) -> cp.Command:
-    return cp.parse(text, TODAY)
+def parse(text: str) -> Command:
+    return registry.parse(text, TODAY)
 
 
-def error(text: str) -> cp.CommandError:
-    with pytest.raises(cp.CommandError) as info:
+def error(text: str) -> CommandError:
+    with pytest.raises(CommandError) as info:
         parse(text)
     return info.value
 
 
 def test_empty_is_help() -> None:
-    assert parse("") == cp.Help()
-    assert parse("   ") == cp.Help()
-    assert cp.parse(None, TODAY) == cp.Help()
-    assert parse("help list") == cp.Help("list")
+    assert parse("") == Help()
+    assert parse("   ") == Help()
+    assert registry.parse(None, TODAY) == Help()
+    assert parse("help list") == Help("list")
 
 
 def test_plain_name_is_grade() -> None:
-    assert parse("Acme Corp") == cp.Grade("Acme Corp", implicit=True)
-    assert parse("grade  Acme   Corp ") == cp.Grade("Acme Corp")
-    assert parse('"list"') == cp.Grade(
+    assert parse("Acme Corp") == Grade("Acme Corp", implicit=True)
+    assert parse("grade  Acme   Corp ") == Grade("Acme Corp")
+    assert parse('"list"') == Grade(
         "list", implicit=True
     )  # a quoted first word is a name, never a subcommand
-    assert parse("grade AT&amp;T") == cp.Grade("AT&T")  # Slack's escaping is undone
+    assert parse("grade AT&amp;T") == Grade("AT&T")  # Slack's escaping is undone
 
 
 def test_close_subcommand() -> None:
-    assert [cp.close_subcommand(w) for w in ("lst", "grdae", "snoze", "Acme", "Globex")] == [
+    assert [close_subcommand(w) for w in ("lst", "grdae", "snoze", "Acme", "Globex")] == [
         "list",
         "grade",
         "snooze",
@@ -50,22 +67,34 @@ def test_close_subcommand() -> None:
 
 
 def test_list_filters_and_pages() -> None:
-    assert parse("list") == cp.ListAccounts(None, 1)
-    assert parse("list KEY") == cp.ListAccounts("key", 1)
-    assert parse("list stale 3") == cp.ListAccounts("stale", 3)
-    assert parse("list a page 2") == cp.ListAccounts("a", 2)
+    assert parse("list") == ListAccounts(None, 1)
+    assert parse("list KEY") == ListAccounts("key", 1)
+    assert parse("list stale 3") == ListAccounts("stale", 3)
+    assert parse("list a page 2") == ListAccounts("a", 2)
     err = error("list bogus")
     assert "not a list filter" in err.message and "secondary" in (err.usage or "")
 
 
+@pytest.mark.parametrize("text", ["list \u00b2", "list key \u00b9\u00b2", "list page \u2075"])
+def test_superscript_digits_are_not_a_page(text: str) -> None:
+    """`str.isdigit` accepts superscripts and `int()` then raised: "something went wrong". Now they are read
+    as words, and the answer says what is wrong."""
+    err = error(text)
+    assert "not a list filter" in err.message
+
+
+def test_other_decimal_digits_are_a_page() -> None:
+    assert parse("list key \u0663") == ListAccounts("key", 3)  # ARABIC-INDIC DIGIT THREE: int() reads it
+
+
 def test_log() -> None:
-    assert parse("log Acme Corp meeting") == cp.LogTouch("Acme Corp", "meeting")
-    assert parse("log Acme call with Jane Doe -- renewal in March") == cp.LogTouch(
+    assert parse("log Acme Corp meeting") == LogTouch("Acme Corp", "meeting")
+    assert parse("log Acme call with Jane Doe -- renewal in March") == LogTouch(
         "Acme", "call", "Jane Doe", "renewal in March"
     )
-    assert parse('log "Meeting Rooms Ltd" visit') == cp.LogTouch("Meeting Rooms Ltd", "visit")
-    assert parse("log Acme email --short note") == cp.LogTouch("Acme", "email", None, "short note")
-    assert parse("log Acme email -- ping <!channel> and <@U123|bob>") == cp.LogTouch(
+    assert parse('log "Meeting Rooms Ltd" visit') == LogTouch("Meeting Rooms Ltd", "visit")
+    assert parse("log Acme email --short note") == LogTouch("Acme", "email", None, "short note")
+    assert parse("log Acme email -- ping <!channel> and <@U123|bob>") == LogTouch(
         "Acme", "email", None, "ping @channel and @bob"
     )
     assert "kind of touch" in error("log Acme lunch").message
@@ -74,42 +103,42 @@ def test_log() -> None:
 
 
 def test_contacts() -> None:
-    assert parse("contacts Acme Corp") == cp.Contacts("Acme Corp")
-    assert parse('contact add Acme Corp "Jane Doe" CFO decision-maker') == cp.ContactAdd(
+    assert parse("contacts Acme Corp") == Contacts("Acme Corp")
+    assert parse('contact add Acme Corp "Jane Doe" CFO decision-maker') == ContactAdd(
         "Acme Corp", "Jane Doe", "CFO", True
     )
-    assert parse("contact add Acme \u201cJane Doe\u201d Head of IT") == cp.ContactAdd(
+    assert parse("contact add Acme \u201cJane Doe\u201d Head of IT") == ContactAdd(
         "Acme", "Jane Doe", "Head of IT", False
     )
-    assert parse('contact add "Acme Corp" "Jane"') == cp.ContactAdd("Acme Corp", "Jane")
-    assert parse('contact left Acme "Jane Doe"') == cp.ContactLeft("Acme", "Jane Doe")
+    assert parse('contact add "Acme Corp" "Jane"') == ContactAdd("Acme Corp", "Jane")
+    assert parse('contact left Acme "Jane Doe"') == ContactLeft("Acme", "Jane Doe")
     assert "in quotes" in error("contact add Acme Jane Doe").message
     assert "contact add" in error("contact Acme").message
 
 
 def test_set_fields() -> None:
-    assert parse("set Acme strategic_value H") == cp.SetField("Acme", "strategic_value", "high")
-    assert parse("set Acme Corp pain_factor medium") == cp.SetField("Acme Corp", "pain_factor", "medium")
-    assert parse("set Acme wallet_share 62.5%") == cp.SetField("Acme", "wallet_share", 62.5)
-    assert parse("set Acme profit_margin -4") == cp.SetField("Acme", "profit_margin", -4.0)
-    assert parse("set Acme engagement low") == cp.SetField("Acme", "engagement", "low")
-    assert parse("set Acme stage prospect") == cp.SetField("Acme", "stage", "prospect")
-    assert parse("set Acme owner <@U0ABC123|dana>") == cp.SetField("Acme", "owner", "U0ABC123")
-    assert parse("set Acme sponsor <@U0ABC123> executive") == cp.SetField(
+    assert parse("set Acme strategic_value H") == SetField("Acme", "strategic_value", "high")
+    assert parse("set Acme Corp pain_factor medium") == SetField("Acme Corp", "pain_factor", "medium")
+    assert parse("set Acme wallet_share 62.5%") == SetField("Acme", "wallet_share", 62.5)
+    assert parse("set Acme profit_margin -4") == SetField("Acme", "profit_margin", -4.0)
+    assert parse("set Acme engagement low") == SetField("Acme", "engagement", "low")
+    assert parse("set Acme stage prospect") == SetField("Acme", "stage", "prospect")
+    assert parse("set Acme owner <@U0ABC123|dana>") == SetField("Acme", "owner", "U0ABC123")
+    assert parse("set Acme sponsor <@U0ABC123> executive") == SetField(
         "Acme", "sponsor", "U0ABC123", "executive"
     )
-    assert parse("set Acme sponsor <@U0ABC123> pm") == cp.SetField(
+    assert parse("set Acme sponsor <@U0ABC123> pm") == SetField(
         "Acme", "sponsor", "U0ABC123", "project_manager"
     )
-    assert parse("set Acme sponsor none") == cp.SetField("Acme", "sponsor", None)
-    assert parse("set Acme aliases ACME; Acme Inc ,  AC") == cp.SetField(
+    assert parse("set Acme sponsor none") == SetField("Acme", "sponsor", None)
+    assert parse("set Acme aliases ACME; Acme Inc ,  AC") == SetField(
         "Acme", "aliases", ["ACME", "Acme Inc", "AC"]
     )
-    assert parse("set Acme aliases none") == cp.SetField("Acme", "aliases", [])
-    assert parse("set Acme feed <https://acme.example/news.rss>") == cp.SetField(
+    assert parse("set Acme aliases none") == SetField("Acme", "aliases", [])
+    assert parse("set Acme feed <https://acme.example/news.rss>") == SetField(
         "Acme", "feed", "https://acme.example/news.rss"
     )
-    assert parse("set Acme strategic_value none") == cp.SetField("Acme", "strategic_value", None)
+    assert parse("set Acme strategic_value none") == SetField("Acme", "strategic_value", None)
 
 
 @pytest.mark.parametrize(
@@ -136,12 +165,12 @@ def test_set_errors(text: str, expected: str) -> None:
 
 
 def test_snooze() -> None:
-    assert parse("snooze Acme 7d") == cp.Snooze("Acme", date(2026, 12, 1))
-    assert parse("snooze Acme Corp 2w waiting for budget") == cp.Snooze(
+    assert parse("snooze Acme 7d") == Snooze("Acme", date(2026, 12, 1))
+    assert parse("snooze Acme Corp 2w waiting for budget") == Snooze(
         "Acme Corp", date(2026, 12, 8), "waiting for budget"
     )
-    assert parse("snooze Acme 2 weeks") == cp.Snooze("Acme", date(2026, 12, 8))
-    assert parse("snooze Acme until 2027-01-15 holidays") == cp.Snooze("Acme", date(2027, 1, 15), "holidays")
+    assert parse("snooze Acme 2 weeks") == Snooze("Acme", date(2026, 12, 8))
+    assert parse("snooze Acme until 2027-01-15 holidays") == Snooze("Acme", date(2027, 1, 15), "holidays")
     assert "not a date" in error("snooze Acme until soon").message
     assert "not in the future" in error("snooze Acme until 2026-11-24").message
     assert "at most 365" in error("snooze Acme 60w").message
@@ -150,10 +179,10 @@ def test_snooze() -> None:
 
 
 def test_focus_and_feeds() -> None:
-    assert parse("focus") == cp.Focus()
+    assert parse("focus") == Focus()
     assert "nothing after" in error("focus Acme").message
-    assert parse("feeds") == cp.Feeds("list")
-    assert parse("feeds add https://n.example/rss <#C0NEWS|news>") == cp.Feeds(
+    assert parse("feeds") == Feeds("list")
+    assert parse("feeds add https://n.example/rss <#C0NEWS|news>") == Feeds(
         "add", "https://n.example/rss", "C0NEWS"
     )
     assert "not a channel" in error("feeds add https://n.example/rss news").message
@@ -173,28 +202,28 @@ def test_hostile_text(text: str, expected: str) -> None:
 
 
 def test_sql_and_markup_are_just_names() -> None:
-    assert parse("grade '; DROP TABLE accounts; --") == cp.Grade("'; DROP TABLE accounts; --")
-    assert parse("grade <!channel> *bold* <https://evil.example|click>") == cp.Grade(
+    assert parse("grade '; DROP TABLE accounts; --") == Grade("'; DROP TABLE accounts; --")
+    assert parse("grade <!channel> *bold* <https://evil.example|click>") == Grade(
         "@channel *bold* click (https://evil.example)"
     )
-    assert parse("grade " + "a" * 150) == cp.Grade("a" * 150)
+    assert parse("grade " + "a" * 150) == Grade("a" * 150)
     assert "at most 200" in error("grade " + "a" * 300).message
-    assert parse("grade Acme\nCorp\tLtd") == cp.Grade("Acme Corp Ltd")  # newlines and tabs are spaces
+    assert parse("grade Acme\nCorp\tLtd") == Grade("Acme Corp Ltd")  # newlines and tabs are spaces
 
 
 def test_plain_converts_markup() -> None:
-    assert cp.plain(
+    assert plain(
         "<@U1|ann> <@U2> <!here> <!subteam^S1|@team> <#C1|general> <https://x.example|X> <mailto:a@b.c>"
     ) == ("@ann @U2 @here @team #general X (https://x.example) mailto:a@b.c")
-    assert cp.plain("a &amp;lt; b") == "a &lt; b"
+    assert plain("a &amp;lt; b") == "a &lt; b"
 
 
 @given(st.text(max_size=300))
 def test_any_text_parses_or_explains(text: str) -> None:
     """Whatever arrives, the parser answers with a command or a CommandError with a message, nothing else."""
     try:
-        result = cp.parse(text, TODAY)
-    except cp.CommandError as exc:
+        result = registry.parse(text, TODAY)
+    except CommandError as exc:
         assert exc.message
     else:
         assert result is not None
@@ -217,19 +246,22 @@ def test_any_text_parses_or_explains(text: str) -> None:
     ],
 )
 def test_overlong_slack_ids_are_refused_by_the_parser(text: str) -> None:
-    with pytest.raises(cp.CommandError):
-        cp.parse(text, TODAY)
+    with pytest.raises(CommandError):
+        registry.parse(text, TODAY)
 
 
 def test_ordinary_ids_still_parse() -> None:
-    assert cp.parse("set Acme owner <@U0123ABCD|ann>", TODAY).value == "U0123ABCD"  # type: ignore[union-attr]
-    assert cp.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY).channel == "C0123ABCD"  # type: ignore[union-attr]
+    assert registry.parse("set Acme owner <@U0123ABCD|ann>", TODAY).value == "U0123ABCD"  # type: ignore[union-attr]
+    assert (
+        registry.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY).channel == "C0123ABCD"
+    )  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     "name", ["Straße AG", "ＡＣＭＥ  Corp", "Cafe\u0301", "\ufdfa x", "İstanbul", " a\tb "]
 )
 def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
+    from bot.commands.text import name_key as parser_name_key
     from storage.accounts import name_key
 
-    assert cp._name_key(name) == name_key(name)
+    assert parser_name_key(name) == name_key(name)

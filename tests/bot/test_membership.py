@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.listeners.permissions import is_admin
 from bot.membership import BOT, GUEST, MEMBER, OUTSIDER, admin_of, membership_of
+from bot.permissions import is_admin
 from bot.render.replies import NOT_FOR_YOU, UNCHECKED
 from storage.db import ensure_workspace
 from storage.models import Account, AccountChange, Interaction, SlackUser, Snooze

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import BotContext
 from bot.directory import Directory
-from bot.listeners.permissions import is_admin
+from bot.permissions import is_admin
 from bot.settings import load_settings
 from storage.models import Account, SlackUser
 from tests.fakes.slack_api import FakeSlackApi

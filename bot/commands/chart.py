@@ -1,32 +1,107 @@
 """`/account chart quadrant [mine|all] [in #channel]` and `/account chart concentration [in #channel]`.
 
-Three steps, none inside an open transaction: read the requester's workspace (one unit of work), draw the
-PNG, upload it with files_upload_v2 to the requester's DM (conversations.open) or the named channel. The
-reply on the response_url is a short ephemeral confirmation, or what went wrong and what to do.
-
-Decisions:
-- `quadrant` without `mine`/`all`: the requester's own accounts when they own any, else the whole workspace
-  (the confirmation says which). `mine` with no accounts of one's own still posts a (sensibly empty) chart.
-- `concentration` always covers the workspace: the key-tier cut is made across all clients.
-- Posting into a channel is allowed to anyone, like a card's **Share in channel** button: looking things up
-  is open to the whole workspace, so a picture of it is too. The file message names who asked for it.
-  The bot must be in the channel (Slack's rule for files); otherwise the answer says to invite it.
-- Only the requester's workspace is ever read (every query is scoped by the request's team id).
+Three steps, none inside an open transaction: read the requester's workspace, draw the PNG, upload it to
+the requester's DM or the named channel; the reply is a short confirmation or what went wrong. The choices
+(default scope, who may post where) are in docs/slack-commands.md#portfolio-charts.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
-from bot import command_parser as cp
+from bot.commands.text import BARE_CHANNEL_RE, Token, parse_channel, plain
+from bot.commands.types import Chart, CommandError, Request
 from bot.context import BotContext
-from bot.listeners.answers import Request
 from bot.render.blocks import Message, context, section, user_mention, user_text
+from bot.render.help import HelpLine
 from bot.render.replies import HELP_HINT, render_done, render_problem
 from bot.uploads import Png, UploadFailed, upload_png
 from storage.charts import chart_accounts, concentration_inputs
+
+CHART_KINDS: dict[str, str] = {
+    "quadrant": "quadrant",
+    "quadrants": "quadrant",
+    "concentration": "concentration",
+    "pareto": "concentration",
+}
+CHART_SCOPES: tuple[str, ...] = ("mine", "all")
+
+USAGE = (
+    "/account chart quadrant mine   (or: /account chart quadrant all in #sales, /account chart concentration)"
+)
+HELP = (
+    HelpLine(
+        "chart quadrant [mine|all] [in #channel] / chart concentration [in #channel]",
+        "a picture of the portfolio, as a PNG in your DM (or the channel): accounts on potential x engagement, "
+        "or how concentrated revenue is; quadrant defaults to your accounts if you own any",
+        "/account chart quadrant all in #sales",
+    ),
+)
+
+
+def parse(args: list[Token], today: date) -> Chart:
+    if not args:
+        raise CommandError(
+            "Which chart? `quadrant` (engagement x potential) or `concentration` (revenue Pareto).",
+            USAGE,
+        )
+    kind = None if args[0].quoted else CHART_KINDS.get(args[0].word)
+    if kind is None:
+        raise CommandError(
+            f"`{plain(args[0].text)[:40]}` is not a chart; the charts are `quadrant` and `concentration`.",
+            USAGE,
+        )
+    scope: str | None = None
+    channel: str | None = None
+    rest = args[1:]
+    i = 0
+    while i < len(rest):
+        tok = rest[i]
+        if not tok.quoted and tok.word in CHART_SCOPES:
+            if scope is not None:
+                raise CommandError("Say `mine` or `all` once.", USAGE)
+            scope = tok.word
+        elif not tok.quoted and tok.word in ("in", "to", "into"):
+            if i + 1 >= len(rest):
+                raise CommandError(
+                    f"`{tok.word}` needs a channel after it, picked with # (for example #sales).", USAGE
+                )
+            i += 1
+            channel = _chart_channel(rest[i], channel)
+        elif not tok.quoted and (tok.text.startswith("<#") or BARE_CHANNEL_RE.match(tok.text)):
+            channel = _chart_channel(tok, channel)
+        else:
+            shown = plain(tok.text)[:40]
+            if tok.text.startswith("#"):
+                raise CommandError(
+                    f"`{shown}` is not a linked channel. Pick it from the list Slack shows when you type #.",
+                    USAGE,
+                )
+            raise CommandError(
+                f"I did not understand `{shown}`; after the chart come `mine` or `all` and `in #channel`.",
+                USAGE,
+            )
+        i += 1
+    if kind == "concentration" and scope is not None:
+        raise CommandError(
+            "The concentration chart always covers the whole workspace (the key tier is cut across all clients); "
+            "leave out `mine`/`all`.",
+            "/account chart concentration",
+        )
+    return Chart(kind=kind, scope=scope, channel=channel)
+
+
+def _chart_channel(tok: Token, before: str | None) -> str:
+    if before is not None:
+        raise CommandError("A chart goes to one channel; name only one.", USAGE)
+    try:
+        return parse_channel(tok)
+    except CommandError as exc:
+        raise CommandError(exc.message, USAGE) from None
+
 
 log = logging.getLogger("accountbot.charts")
 
@@ -46,7 +121,8 @@ class Drawn:
     note: str | None = None
 
 
-def answer_chart(ctx: BotContext, req: Request, cmd: cp.Chart) -> Message:
+def handle(ctx: BotContext, req: Request, cmd: Chart) -> Message:
+    """Reads, draws and uploads in steps of its own (no open transaction)."""
     if req.client is None:
         return render_problem(NO_CLIENT)
     try:
@@ -90,7 +166,7 @@ def _upload_problem(exc: UploadFailed, channel: str | None) -> Message:
     return Message(text=plain, blocks=[section(f":warning: {text}"), context(HELP_HINT)])
 
 
-def draw(ctx: BotContext, req: Request, cmd: cp.Chart) -> Drawn:
+def draw(ctx: BotContext, req: Request, cmd: Chart) -> Drawn:
     """Read the workspace and draw the chart `cmd` asks for (no Slack calls)."""
     # matplotlib and numpy are loaded on the first chart, not at start: an idle bot stays small.
     from bot.render.charts import concentration_alt_text, concentration_png, quadrant_alt_text, quadrant_png
