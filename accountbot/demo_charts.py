@@ -8,7 +8,7 @@ from pathlib import Path
 
 from accountbot.demo import DemoContext
 from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
-from storage.charts import chart_accounts, concentration_inputs
+from storage.reads.charts import chart_accounts, concentration_inputs
 
 QUADRANT_FILE = "quadrant.png"
 CONCENTRATION_FILE = "concentration.png"

@@ -167,10 +167,10 @@ def fill(url: str) -> None:
     # tier and grade (storage.classes) and its contact and revenue rollups (storage.rollups), so the digest
     # selects the accounts it concerns in SQL and reads those with them.
     from accounts.thresholds import Thresholds
-    from storage.classes import ensure_classified
     from storage.db import session_factory
-    from storage.last_touch import recompute
-    from storage.rollups import ensure_rollups
+    from storage.stored.grades import ensure_classified
+    from storage.stored.latest_touch import recompute
+    from storage.stored.rollups import ensure_rollups
 
     with session_factory(engine)() as s:
         recompute(s.connection(), team_id=TEAM)
@@ -194,10 +194,10 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
 
     from accounts.thresholds import Thresholds
     from jobs import digest
-    from storage.classes import ensure_classified
     from storage.db import make_engine, session_factory
     from storage.models import Interaction, JobRun, OutboxMessage, Workspace
-    from storage.rollups import ensure_rollups
+    from storage.stored.grades import ensure_classified
+    from storage.stored.rollups import ensure_rollups
 
     engine = make_engine(url)
     sessions = session_factory(engine)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from accounts.signals import tier_change
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.activity import record_classes
 from storage.models import Account
-from storage.portfolio import assess_rows, classify_workspace
-from storage.rollups import ensure_rollups
+from storage.reads.assessments import assess_rows, classify_workspace
+from storage.stored.grades import record_classes
+from storage.stored.rollups import ensure_rollups
 
 NAME = "tier_watch"
 KIND = "tier_change"

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.activity import by_owner, owners, watched_states
-from storage.outbox import sent_history
+from storage.queues.outbox import sent_history
+from storage.reads.account_states import by_owner, owners, watched_states
 
 NAME = "weekly_focus"
 KIND = "weekly_focus"

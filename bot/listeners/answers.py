@@ -34,10 +34,11 @@ from bot.render.replies import (
     render_refusal,
 )
 from news.guard import UrlRefused
-from storage import edits, views
-from storage.accounts import find_account
 from storage.feeds import FeedError, add_feed, list_feeds, retire_account_feed
 from storage.models import Account
+from storage.reads import cards, contacts, home, summaries
+from storage.reads.accounts import find_account
+from storage.writes import edits
 
 log = logging.getLogger("accountbot.commands")
 
@@ -167,25 +168,25 @@ def _grade(ctx: BotContext, req: Request, session: Session, cmd: cp.Grade) -> Me
             f"`{first}` is not a command, and no account is named {cmd.name}. Did you mean `{meant}`?",
             cp.USAGES.get(meant),
         ) from None
-    card = views.account_card(session, req.team_id, acc.id, ctx.now(), ctx.thresholds)
+    card = cards.account_card(session, req.team_id, acc.id, ctx.now(), ctx.thresholds)
     assert card is not None  # resolved in this workspace a moment ago, same session
     return render_card(card)
 
 
-def card_of(ctx: BotContext, team_id: str, typed: str) -> views.AccountCard | Message:
+def card_of(ctx: BotContext, team_id: str, typed: str) -> cards.AccountCard | Message:
     """The card data for a button's account name (or the reply explaining why there is none)."""
     with ctx.sessions.begin() as session:
         try:
             acc = resolve(session, team_id, typed)
         except Refused as stop:
             return stop.message
-        card = views.account_card(session, team_id, acc.id, ctx.now(), ctx.thresholds)
+        card = cards.account_card(session, team_id, acc.id, ctx.now(), ctx.thresholds)
         assert card is not None
         return card
 
 
 def _list(ctx: BotContext, req: Request, session: Session, cmd: cp.ListAccounts) -> Message:
-    rows = views.list_accounts(session, req.team_id, ctx.now(), ctx.thresholds, cmd.filter, req.user_id)
+    rows = summaries.list_accounts(session, req.team_id, ctx.now(), ctx.thresholds, cmd.filter, req.user_id)
     return render_list(rows, cmd.filter, cmd.page)
 
 
@@ -196,7 +197,7 @@ def _log(ctx: BotContext, req: Request, session: Session, cmd: cp.LogTouch) -> M
     if cmd.contact:
         contact = edits.find_contact(session, req.team_id, acc.id, cmd.contact)
         if contact is None:
-            known = [c.name for c in views.contacts_of(session, req.team_id, acc.id) if c.active][:5]
+            known = [c.name for c in contacts.contacts_of(session, req.team_id, acc.id) if c.active][:5]
             hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
             raise cp.CommandError(
                 f"{acc.name} has no contact named {cmd.contact}. {hint} "
@@ -215,7 +216,7 @@ def _log(ctx: BotContext, req: Request, session: Session, cmd: cp.LogTouch) -> M
         contact_id=contact_id,
         note=cmd.note,
     )
-    card = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    card = cards.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     who = f" with {name(contact_name)}" if contact_name else ""
     detail = None
     if card is not None and card.summary.cadence_days is not None:
@@ -254,7 +255,7 @@ def log_touch_at(
 
 def _contacts(ctx: BotContext, req: Request, session: Session, cmd: cp.Contacts) -> Message:
     acc = resolve(session, req.team_id, cmd.name)
-    return render_contacts(acc.name, views.contacts_of(session, req.team_id, acc.id))
+    return render_contacts(acc.name, contacts.contacts_of(session, req.team_id, acc.id))
 
 
 def _contact_add(ctx: BotContext, req: Request, session: Session, cmd: cp.ContactAdd) -> Message:
@@ -286,7 +287,7 @@ def _contact_left(ctx: BotContext, req: Request, session: Session, cmd: cp.Conta
             now=ctx.now(),
         )
     except edits.NotFound:
-        known = [c.name for c in views.contacts_of(session, req.team_id, acc.id) if c.active][:5]
+        known = [c.name for c in contacts.contacts_of(session, req.team_id, acc.id) if c.active][:5]
         hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
         raise cp.CommandError(
             f"{acc.name} has no contact named {cmd.full_name}. {hint}", cp.CONTACT_LEFT_USAGE
@@ -298,7 +299,7 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
     acc = resolve(session, req.team_id, cmd.name)
     require_change_right(req, acc, f"change the {FIELD_LABELS.get(cmd.field, cmd.field)} of")
     now = ctx.now()
-    before = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    before = cards.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     if cmd.field == "feed" and cmd.value is None:
         if acc.news_feed:  # `set NAME feed none`: stop polling the account's feed
             retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
@@ -350,7 +351,7 @@ def _set(ctx: BotContext, req: Request, session: Session, cmd: cp.SetField) -> M
         new, old = user_text(_shown(cmd.value)), user_text(change.old or "not set")
     if not change.changed and not extra:
         return render_done(f"The {label} of *{name(acc.name)}* already is {new}; nothing changed.")
-    after = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    after = cards.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     detail = None
     if before is not None and after is not None:
         b, a = before.assessment, after.assessment
@@ -392,7 +393,7 @@ def snooze_by_name(ctx: BotContext, req: Request, typed: str, for_days: int) -> 
 
 
 def _focus(ctx: BotContext, req: Request, session: Session, cmd: cp.Focus) -> Message:
-    return render_focus(views.focus_account(session, req.team_id, req.user_id, ctx.now(), ctx.thresholds))
+    return render_focus(home.focus_account(session, req.team_id, req.user_id, ctx.now(), ctx.thresholds))
 
 
 def _feeds(ctx: BotContext, req: Request, session: Session, cmd: cp.Feeds) -> Message:

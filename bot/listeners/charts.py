@@ -27,7 +27,7 @@ from bot.render.format import context, section, user_text
 from bot.render.kit import Message, user_mention
 from bot.render.replies import HELP_HINT, render_done, render_problem
 from bot.uploads import Png, UploadFailed, upload_png
-from storage.charts import chart_accounts, concentration_inputs
+from storage.reads.charts import chart_accounts, concentration_inputs
 
 log = logging.getLogger("accountbot.charts")
 

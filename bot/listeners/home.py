@@ -15,7 +15,7 @@ from bot.listeners.requests import make_request, refusal
 from bot.render.home import render_home
 from bot.render.kit import Message
 from bot.slack_client import classify
-from storage.views import home_data
+from storage.reads.home import home_data
 
 log = logging.getLogger("accountbot.home")
 

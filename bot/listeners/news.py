@@ -34,7 +34,7 @@ from bot.render.news import (
     render_vote_recorded,
 )
 from bot.render.replies import ADMIN_CHECK_FAILED, render_problem
-from storage import feeds as feed_store
+from storage import mentions as mention_store
 
 log = logging.getLogger("accountbot.news")
 
@@ -73,7 +73,7 @@ def register(app: App, ctx: BotContext) -> None:
             answer(render_problem("That button carries no story; it may come from an old message."))
             return
         with ctx.sessions.begin() as session:
-            vote = feed_store.vote_not_relevant(
+            vote = mention_store.vote_not_relevant(
                 session, team_id=team, mention_id=mention_id, user_id=user, now=ctx.now()
             )
         if vote is None:  # unknown here: deleted, or a forged id from another workspace; nothing was stored
@@ -131,7 +131,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={PHRASE_BLOCK: f"Keep it under {MAX_PHRASE} characters."})
             return
         with ctx.sessions.begin() as session:
-            brief = feed_store.account_brief(session, team_id=team, account_id=account_id)
+            brief = mention_store.account_brief(session, team_id=team, account_id=account_id)
         if brief is None:
             ack(
                 response_action="errors",
@@ -147,7 +147,7 @@ def register(app: App, ctx: BotContext) -> None:
             ack(response_action="errors", errors={PHRASE_BLOCK: why})
             return
         with ctx.sessions.begin() as session:
-            phrases = feed_store.add_exclusion(
+            phrases = mention_store.add_exclusion(
                 session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now()
             )
         log.info("news_exclusion_added team=%s user=%s account=%s", team, user, account_id)

@@ -23,9 +23,9 @@ from bot.listeners.answers import latest_today, log_touch_at
 from bot.listeners.requests import cached_refusal, team_of, user_of
 from bot.render.format import LOG_TOUCH_CALLBACK
 from bot.render.modal import CONTACT, CONTACT_NAME, DATE, KIND, NOTE, render_touch_logged
-from storage import edits
-from storage.accounts import get_account
-from storage.views import contacts_of
+from storage.reads.accounts import get_account
+from storage.reads.contacts import contacts_of
+from storage.writes import edits
 
 log = logging.getLogger("accountbot.views")
 

@@ -26,7 +26,7 @@ from bot.render.format import (
     user_text,
 )
 from bot.render.kit import Message, user_mention
-from storage.views import AccountCard
+from storage.reads.cards import AccountCard
 
 GRADE_EMOJI = {"A": ":large_green_circle:", "B": ":large_yellow_circle:", "C": ":red_circle:"}
 FLAG_TEXT = {

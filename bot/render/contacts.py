@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.render.format import chunk_lines, context, day, name, section, user_text
 from bot.render.kit import Message
-from storage.views import ContactView
+from storage.reads.contacts import ContactView
 
 MAX_BLOCKS = 45
 

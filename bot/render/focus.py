@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.render.format import LOG_TOUCH, OPEN_GRADE, actions, button, section, user_text
 from bot.render.kit import Message
 from bot.render.list import summary_line
-from storage.views import AccountSummary
+from storage.reads.summaries import AccountSummary
 
 
 def render_focus(focus: AccountSummary | None) -> Message:

@@ -22,7 +22,7 @@ from bot.render.format import (
     section,
 )
 from bot.render.list import summary_line
-from storage.views import HomeData, SpofWarning
+from storage.reads.home import HomeData, SpofWarning
 
 MAX_HOME_BLOCKS = 100
 GROUP_LIMIT = 25

@@ -17,7 +17,7 @@ from bot.render.format import (
     user_text,
 )
 from bot.render.kit import Message
-from storage.views import AccountSummary
+from storage.reads.summaries import AccountSummary
 
 PAGE_SIZE = 20
 FILTER_TITLES = {

@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.command_parser import MAX_NOTE, TOUCH_KINDS
 from bot.render.format import LOG_TOUCH_CALLBACK, name, section
 from bot.render.kit import truncate
-from storage.views import ContactView
+from storage.reads.contacts import ContactView
 
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75

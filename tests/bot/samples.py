@@ -38,7 +38,10 @@ from bot.render.replies import (
     render_slack_failed,
 )
 from storage.feeds import FeedView
-from storage.views import AccountCard, AccountSummary, ContactView, HomeData, SpofWarning, TouchView
+from storage.reads.cards import AccountCard, TouchView
+from storage.reads.contacts import ContactView
+from storage.reads.home import HomeData, SpofWarning
+from storage.reads.summaries import AccountSummary
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 EVIL = "<!channel> *Ev&l* <@U0BAD|x> <https://evil.example|click> `code` ~s~ _i_ \u202e\u200b\x07 '; DROP TABLE x; --"

@@ -39,6 +39,6 @@ def test_ordinary_ids_still_parse() -> None:
     "name", ["Straße AG", "ＡＣＭＥ  Corp", "Cafe\u0301", "\ufdfa x", "İstanbul", " a\tb "]
 )
 def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
-    from storage.accounts import name_key
+    from storage.reads.accounts import name_key
 
     assert cp._name_key(name) == name_key(name)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from storage.accounts import find_account, get_account, list_accounts, name_key
 from storage.db import ensure_workspace
 from storage.models import Account
+from storage.reads.accounts import find_account, get_account, list_accounts, name_key
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

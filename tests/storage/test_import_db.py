@@ -9,17 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.csvformats import parse_rows
 from storage.db import ensure_workspace
-from storage.edits import touch_dedup_key
-from storage.importing import (
-    ImportRejected,
-    import_accounts,
-    import_contacts,
-    import_interactions,
-    import_revenue,
-)
+from storage.importing.csv_formats import parse_rows
+from storage.importing.rows import ImportRejected
+from storage.importing.writers import import_accounts, import_contacts, import_interactions, import_revenue
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
+from storage.writes.edits import touch_dedup_key
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WRITERS = {
@@ -251,7 +246,7 @@ def test_workspaces_are_isolated(sessions: sessionmaker[Session]) -> None:
 
 
 def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Session]) -> None:
-    from storage.edits import log_touch
+    from storage.writes.edits import log_touch
 
     load(sessions, "accounts", ACCOUNTS)
     with sessions.begin() as s:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from storage import ledger
 from storage.db import ensure_workspace
 from storage.models import JobRun
+from storage.queues import ledger
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)

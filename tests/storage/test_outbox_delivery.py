@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from storage import outbox
 from storage.db import ensure_workspace, session_factory
 from storage.models import OutboxMessage
+from storage.queues import outbox
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
-from storage.outbox import enqueue
+from storage.queues.outbox import enqueue
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

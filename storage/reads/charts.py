@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from accounts.charts import ChartAccount
 from accounts.thresholds import Thresholds
 from storage.models import Account
-from storage.portfolio import assess_workspace, engagement_pairs
+from storage.reads.assessments import assess_workspace, engagement_pairs
 
 __all__ = ["chart_accounts", "concentration_inputs"]
 

@@ -1,11 +1,6 @@
 """The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
-
-Pure: bytes in, typed rows out (storage.importing's AccountRow, ContactRow, InteractionRow, RevenueRow).
-Nothing here touches the database; what only the database knows (does that account exist?) is checked
-by storage.importing before it writes.
-
-Problems with the file as a whole (encoding, header, separator) raise `BadFile`; problems with cells are
-collected for every row and raised together as `ImportRejected` (the first 20, with the total).
+Pure: bytes in, rows out (storage.importing.rows). Problems with the file as a whole raise `BadFile`; cell
+problems are collected for every row and raised together as `ImportRejected`. See docs/data.md#csv-formats.
 """
 
 from __future__ import annotations
@@ -24,8 +19,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import process
 
 from accounts.levels import parse_level
-from storage.accounts import name_key
-from storage.importing import (
+from storage.importing.rows import (
     AccountRow,
     ContactRow,
     ImportRejected,
@@ -33,6 +27,7 @@ from storage.importing import (
     RevenueRow,
     RowError,
 )
+from storage.reads.accounts import name_key
 
 KINDS = ("accounts", "contacts", "interactions", "revenue")
 FIELD_LIMIT = csv.field_size_limit()  # Python's limit on one field (131,072 characters unless raised)
