@@ -333,13 +333,16 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
             revenue_prior=prior,
             snoozed_until=max(running) if running else None,
         )
-        if watched:
-            touches = [
-                (_aware(i.occurred_at), i)
-                for i in session.scalars(select(Interaction).where(Interaction.account_id == acc.id))
-            ]
-            past = [(when, i) for when, i in touches if when is not None and when <= now]
-            reviews = [when for when, i in past if i.kind == "review"]
+        touches = [
+            (_aware(i.occurred_at), i)
+            for i in session.scalars(select(Interaction).where(Interaction.account_id == acc.id))
+        ]
+        past = [(when, i) for when, i in touches if when is not None and when <= now]
+        reviews = [when for when, i in past if i.kind == "review"]
+        state = state._replace(
+            last_touch=max((w for w, _ in past), default=None), last_review=max(reviews, default=None)
+        )
+        if watched:  # window touches: only for the accounts single_point_of_failure concerns
             per_contact: dict[int, list[Interaction]] = {}
             for when, i in past:
                 if i.contact_id is not None and when is not None and when > since:
@@ -352,11 +355,7 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
                 )
                 for cid, rows in per_contact.items()
             )
-            state = state._replace(
-                last_touch=max((w for w, _ in past), default=None),
-                last_review=max(reviews, default=None),
-                window_touches=window,
-            )
+            state = state._replace(window_touches=window)
         out.append(state)
     return out
 
