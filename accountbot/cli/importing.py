@@ -25,6 +25,7 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import ensure_workspace, utcnow
 from storage.importing.csv_formats import FORMATS, FORMULA_START, BadFile, count_lines
 from storage.importing.files import import_file
@@ -83,7 +84,9 @@ def report_rejection(path: Path, exc: ImportRejected) -> None:
     say("Fix these rows and import the file again.", highlight=False, soft_wrap=True)
 
 
-def run_import(session: Session, team_id: str, kind: str, path: Path, thresholds: Any) -> ImportResult:
+def run_import(
+    session: Session, team_id: str, kind: str, path: Path, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> ImportResult:
     """Parse and import one file in the caller's transaction; raises BadFile or ImportRejected."""
     try:
         total = count_lines(path) if path.is_file() else 0
