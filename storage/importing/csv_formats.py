@@ -1,6 +1,6 @@
 """The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
 Pure: bytes in, rows out (storage.importing.rows). Problems with the file as a whole raise `BadFile`; cell
-problems are collected for every row and raised together as `ImportRejected`. See docs/data.md#csv-formats.
+problems are collected for every row and raised together as `ImportRejected`. See docs/data.md#the-four-csv-formats.
 """
 
 from __future__ import annotations

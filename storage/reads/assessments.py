@@ -1,5 +1,7 @@
-"""A workspace's accounts as the rules see them: the full assessment (accounts, then engagement pairs) or,
-for the nudge jobs, just the tier and grade of every account (one query, no interaction scan)."""
+"""A workspace's accounts as the rules see them: the full assessment (accounts, then engagement pairs), one
+account's assessment, or, for the stored classification, just every account's tier and grade (one query,
+no interaction scan). See docs/rules.md#the-rules-at-a-glance.
+"""
 
 from __future__ import annotations
 

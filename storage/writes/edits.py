@@ -1,8 +1,6 @@
-"""Writes from the Slack face: touches, contacts, field changes (with an audit row), snoozes.
-
-Every function is scoped by `team_id`: an account id from another workspace is treated as missing
-(`NotFound`). Authorization is the caller's job (bot/listeners/permissions.py decides who may call what);
-these functions record who did it. They run inside the caller's unit of work and never commit.
+"""Writes from the Slack face: touches, contacts, field changes (with an audit row), snoozes. Scoped by
+team_id: an account of another workspace is `NotFound`. Authorization is the caller's (bot/listeners/
+permissions.py); these record who did it, in the caller's unit of work, and never commit.
 """
 
 from __future__ import annotations
