@@ -1,4 +1,4 @@
-"""storage.classes: stored tier and grade stay what the rules say, on SQLite and PostgreSQL."""
+"""storage.stored.grades: stored tier and grade stay what the rules say, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

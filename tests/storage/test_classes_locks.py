@@ -1,4 +1,4 @@
-"""storage.classes on PostgreSQL: the classifier's workspace lock serialises it with the writers of rule
+"""storage.stored.grades on PostgreSQL: the classifier's workspace lock serialises it with the writers of rule
 inputs, and with nothing else (every row of the workspace's other tables references the workspace row)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CSV parsing and validation (accountbot.csvformats): exact messages with file line numbers."""
+"""CSV parsing and validation (storage.importing.csv_formats): exact messages with file line numbers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""storage.last_touch: every way a statement reaches the interactions table keeps each account's stored
+"""storage.stored.latest_touch: every way a statement reaches the interactions table keeps each account's stored
 latest touch and latest review equal to a plain aggregate of its interactions, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -168,3 +168,25 @@ def test_imported_email_owner_is_not_taken_for_a_slack_id(session) -> None:
     rows = {r.name: r for r in summaries.account_summaries(session, TEAM, NOW, TH)}
     assert rows["Mailed"].owner_user_id is None
     assert rows["Ided"].owner_user_id == "U0IMPORT1"
+
+
+def test_a_touch_dated_ahead_counts_nowhere_until_its_date(session) -> None:
+    """One rule for every reader (docs/data.md#account-state): card, list, App Home and the nudges agree."""
+    from storage.reads.account_states import watched_states
+
+    accs = portfolio(session)
+    acme = accs["Acme Corp"]
+    touch(session, acme, -1, kind="visit")  # dated tomorrow
+    card = cards.account_card(session, TEAM, acme.id, NOW, TH)
+    assert card is not None and card.last_touch is not None and card.last_touch.kind == "call"
+    assert card.summary.days_since_touch == 20 and card.summary.overdue
+    listed = {r.name: r for r in summaries.account_summaries(session, TEAM, NOW, TH)}
+    assert listed["Acme Corp"].last_touch_at == card.summary.last_touch_at
+    [state] = [s for s in watched_states(session, TEAM, NOW, TH) if s.id == acme.id]
+    assert state.last_touch == card.summary.last_touch_at
+    later = NOW + timedelta(days=2)
+    card = cards.account_card(session, TEAM, acme.id, later, TH)
+    assert card is not None and card.last_touch is not None and card.last_touch.kind == "visit"
+    assert card.summary.days_since_touch == 1 and not card.summary.overdue
+    [state] = [s for s in watched_states(session, TEAM, later, TH) if s.id == acme.id]
+    assert state.last_touch == card.last_touch.occurred_at

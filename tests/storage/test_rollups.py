@@ -1,4 +1,4 @@
-"""storage.rollups: each account's stored decision makers and revenue windows are what its contacts and revenue
+"""storage.stored.rollups: each account's stored decision makers and revenue windows are what its contacts and revenue
 months say, they go stale on every write to those (and only those) inputs, and a new month or window
 recomputes them; on SQLite and PostgreSQL."""
 
