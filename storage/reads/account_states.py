@@ -148,8 +148,8 @@ def _watched() -> Any:
 def account_states(
     session: Session, team_id: str, now: datetime, thresholds: Thresholds, ids: AccountIds = None
 ) -> list[AccountState]:
-    """AccountState of the workspace's accounts (`ids`: only these, a list of ids or a SELECT of accounts.id), in no
-    particular order. Tier, grade, rollups and latest touches are the stored ones, made current first
+    """AccountState of the workspace's accounts (`ids`: only these, a list of ids or a SELECT of accounts.id),
+    in no particular order. Tier, grade, rollups and latest touches are the stored ones, made current first
     (storage.stored); touches dated after `now` do not count (docs/data.md#account-state). Window touches
     are counted for key-tier and A accounts only, the ones single_point_of_failure concerns."""
     th = thresholds
@@ -185,9 +185,7 @@ def account_states(
         .where(a.team_id == team_id)
     )
     if isinstance(scope, Select) and scope.whereclause is not None and scope.get_final_froms() == [ACCOUNTS]:
-        stmt = stmt.where(
-            scope.whereclause
-        )  # a SELECT of accounts: its filter, so the plan stays a plain scan
+        stmt = stmt.where(scope.whereclause)  # a SELECT of accounts: its filter, so a plain accounts scan
     elif scope is not None:
         stmt = stmt.where(a.id.in_(scope))
     rows = _rows(session, stmt)
