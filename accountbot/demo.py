@@ -24,16 +24,17 @@ from rich.rule import Rule
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.csvformats import parse_rows
 from accountbot.gradecard import grade_card, portfolio_order
 from accountbot.sample_data.generate import EXECUTIVES, REFERENCE_DATE, SPONSORS, STORY, TEAM
 from accounts.model import AccountFacts, Assessment
-from accounts.thresholds import Thresholds
-from storage import importing
-from storage.accounts import find_account
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory
-from storage.edits import remember_slack_user, set_field
-from storage.portfolio import assess_workspace, load_facts
+from storage.importing.files import import_file
+from storage.importing.rows import ImportResult
+from storage.reads.accounts import find_account
+from storage.reads.assessments import assess_workspace, load_facts
+from storage.writes.edits import set_field
+from storage.writes.slack_users import remember_slack_user
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 DEMO_TEAM = "TDEMO0001"
@@ -80,15 +81,9 @@ def shifted_csv(kind: str, today: date, source: Path = SAMPLE_DIR) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-WRITERS: dict[str, Callable[..., importing.ImportResult]] = {
-    "accounts": importing.import_accounts,
-    "contacts": importing.import_contacts,
-    "interactions": importing.import_interactions,
-    "revenue": importing.import_revenue,
-}
-
-
-def load_sample(session: Session, team_id: str, now: datetime) -> dict[str, importing.ImportResult]:
+def load_sample(
+    session: Session, team_id: str, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> dict[str, ImportResult]:
     """Import the four sample files (dates shifted to end today), the demo team's Slack users and sponsors."""
     ensure_workspace(session, team_id, name="Demo workspace")
     for user_id, real_name in (TEAM | EXECUTIVES).items():
@@ -104,9 +99,8 @@ def load_sample(session: Session, team_id: str, now: datetime) -> dict[str, impo
             email=email,
         )
     results = {}
-    for kind, write in WRITERS.items():
-        rows = parse_rows(kind, shifted_csv(kind, now.date()))
-        results[kind] = write(session, team_id, rows, now)
+    for kind in ("accounts", "contacts", "interactions", "revenue"):
+        results[kind] = import_file(session, team_id, kind, shifted_csv(kind, now.date()), now, thresholds)
     for name, (sponsor, level) in SPONSORS.items():
         account = find_account(session, team_id, name).account
         if account is None:
@@ -254,7 +248,7 @@ def run_demo(
             ensure_schema(engine)
             sessions = session_factory(engine)
             with sessions.begin() as session:
-                loaded = load_sample(session, DEMO_TEAM, now)
+                loaded = load_sample(session, DEMO_TEAM, now, thresholds)
             ctx = DemoContext(console, sessions, DEMO_TEAM, now, thresholds, out_dir=out_dir)
             with sessions.begin() as session:
                 ctx.facts = {

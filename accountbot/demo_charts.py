@@ -1,5 +1,5 @@
 """The demo's "Portfolio pictures": both portfolio charts of the sample workspace, drawn by the same code
-the bot uploads to Slack (storage.charts -> accounts.charts -> bot.render.charts), written as PNG files into
+the bot uploads to Slack (storage.reads.charts -> accounts.charts -> bot.render.charts), written as PNG files into
 the demo's output folder (`accountbot demo --out DIR`, default demo-output/), with their paths printed."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from accountbot.demo import DemoContext
 from accounts.charts import MAX_DRAWN_POINTS, concentration_chart, quadrant_chart
-from storage.charts import chart_accounts, concentration_inputs
+from storage.reads.charts import chart_accounts, concentration_inputs
 
 QUADRANT_FILE = "quadrant.png"
 CONCENTRATION_FILE = "concentration.png"

@@ -23,10 +23,10 @@ from bot.render.registry import render
 from jobs import digest, tier_watch, weekly_focus
 from jobs.news_poll import poll_once
 from storage import feeds as feed_store
-from storage.accounts import find_account
-from storage.edits import set_field
 from storage.models import SlackUser
-from storage.outbox import list_messages
+from storage.queues.outbox import list_messages
+from storage.reads.accounts import find_account
+from storage.writes.edits import set_field
 
 FEEDS_DIR = SAMPLE_DIR / "feeds"
 NEWS_CHANNEL = "C0DEMONEWS"

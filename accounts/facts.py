@@ -1,6 +1,6 @@
 """The outbox facts: the JSON each job writes for one message, as TypedDicts.
 
-Producers (accounts.signals, accounts.charts, storage.reports, jobs/) return these and the renderers in
+Producers (accounts.signals, accounts.charts, storage.reads.reports, jobs/) return these and the renderers in
 bot/render read them, so mypy checks both sides against one definition. Types only: the stored JSON is the
 plain dict the producer builds.
 """

@@ -44,7 +44,7 @@ POINTS: dict[str, dict[str, int]] = {
 _REV, _PROFIT, _SHARE = POINTS["revenue"], POINTS["profitability"], POINTS["wallet_share"]
 _STRAT, _PAIN = POINTS["strategic_value"], POINTS["pain_factor"]
 # Bump when a change to these rules can move an account's tier or grade: stored classifications made by an
-# older version are then recomputed before use (storage.classes).
+# older version are then recomputed before use (storage.stored.grades).
 RULES_VERSION = 1
 
 _GRADE_RANK = {"C": 0, "B": 1, "A": 2}

@@ -50,9 +50,9 @@ def emit(name: str, value: float, unit: str, **extra: Any) -> None:
 def build_database(path: Path, n: int) -> tuple[str, list[str]]:
     from sqlalchemy import insert
 
-    from storage.accounts import name_key
     from storage.db import ensure_schema, make_engine, session_factory
     from storage.models import Account, Workspace
+    from storage.reads.accounts import name_key
 
     url = f"sqlite:///{path}"
     engine = make_engine(url)

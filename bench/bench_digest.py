@@ -162,15 +162,15 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
-    # What `accountbot import` does in its transaction: keep every account's latest touch (storage.last_touch:
+    # What `accountbot import` does in its transaction: keep every account's latest touch (storage.stored.latest_touch:
     # its events do it for inserts through SQLAlchemy; the COPY above bypasses them), store every account's
-    # tier and grade (storage.classes) and its contact and revenue rollups (storage.rollups), so the digest
+    # tier and grade (storage.stored.grades) and its contact and revenue rollups (storage.stored.rollups), so the digest
     # selects the accounts it concerns in SQL and reads those with them.
     from accounts.thresholds import Thresholds
-    from storage.classes import ensure_classified
     from storage.db import session_factory
-    from storage.last_touch import recompute
-    from storage.rollups import ensure_rollups
+    from storage.stored.grades import ensure_classified
+    from storage.stored.latest_touch import recompute
+    from storage.stored.rollups import ensure_rollups
 
     with session_factory(engine)() as s:
         recompute(s.connection(), team_id=TEAM)
@@ -194,10 +194,10 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
 
     from accounts.thresholds import Thresholds
     from jobs import digest
-    from storage.classes import ensure_classified
     from storage.db import make_engine, session_factory
     from storage.models import Interaction, JobRun, OutboxMessage, Workspace
-    from storage.rollups import ensure_rollups
+    from storage.stored.grades import ensure_classified
+    from storage.stored.rollups import ensure_rollups
 
     engine = make_engine(url)
     sessions = session_factory(engine)
@@ -229,14 +229,16 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             baseline_times.append(time.perf_counter() - start)
             assert len(rows) > 0
     seconds, baseline = min(job_times), min(baseline_times)
-    with sessions() as s:  # what an accounts import adds: classifying the whole workspace (storage.classes)
+    with (
+        sessions() as s
+    ):  # what an accounts import adds: classifying the whole workspace (storage.stored.grades)
         s.execute(update(Workspace).where(Workspace.team_id == TEAM).values(classified_with=None))
         start = time.perf_counter()
         ensure_classified(s, TEAM, Thresholds())
         classify_seconds = time.perf_counter() - start
         s.commit()
     # What a contacts or revenue import adds, and the first digest of a month: the rollups of the whole
-    # workspace again (storage.rollups); in a new month every account's revenue windows are rewritten.
+    # workspace again (storage.stored.rollups); in a new month every account's revenue windows are rewritten.
     rollup_seconds = {}
     for label, at in (("same_month", NOW), ("new_month", NOW + timedelta(days=10))):
         with sessions() as s:
@@ -266,7 +268,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             "name": f"classify_workspace_at_import_{backend}",
             "value": round(classify_seconds, 3),
             "unit": "s",
-            "note": "tier and grade of all accounts stored (storage.classes); paid by the import, not by the job",
+            "note": "tier and grade of all accounts stored (storage.stored.grades); paid by the import, not by the job",
         },
         *(
             {
@@ -274,7 +276,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
                 "value": secs,
                 "unit": "s",
                 "rows_written": changed,
-                "note": "contact and revenue rollups of all accounts (storage.rollups); paid by a contacts or "
+                "note": "contact and revenue rollups of all accounts (storage.stored.rollups); paid by a contacts or "
                 "revenue import, and by the first run of a month",
             }
             for label, (secs, changed) in rollup_seconds.items()

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from scratch_db import postgres_database  # bench/, beside this script
 
-from accountbot.csvformats import read_file
 from accountbot.sample_data.generate import write_synthetic_accounts
 from storage.db import ensure_schema, make_engine, session_factory
-from storage.importing import import_accounts
+from storage.importing.csv_formats import read_file
+from storage.importing.writers import import_accounts
 
 TARGET_SECONDS = 60.0
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select, text
 
 from bot.relay import Relay
-from storage import outbox
 from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, utcnow
 from storage.models import OutboxMessage
+from storage.queues import outbox
 
 # The loopback fake Slack lives in the test tree, which is not installed: import it from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

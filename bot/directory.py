@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.membership import admin_of, membership_of
 from storage.db import utcnow
-from storage.directory import known_email, owners_to_refresh, resolve_owner_email, unresolved_owner_emails
-from storage.edits import remember_slack_user
+from storage.reads.slack_users import known_email, owners_to_refresh, unresolved_owner_emails
+from storage.writes.slack_users import remember_slack_user, resolve_owner_email
 
 log = logging.getLogger("accountbot.directory")
 

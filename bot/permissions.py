@@ -34,8 +34,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.context import BotContext
 from bot.membership import MEMBER, MEMBERSHIPS, OUTSIDER, admin_of, membership_of
 from storage.db import ensure_workspace
-from storage.edits import remember_slack_user
-from storage.views import slack_user
+from storage.reads.slack_users import slack_user
+from storage.writes.slack_users import remember_slack_user
 
 log = logging.getLogger("accountbot.permissions")
 

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
-from storage import outbox
 from storage.db import utcnow
+from storage.queues import outbox
 
 log = logging.getLogger("accountbot.relay")
 

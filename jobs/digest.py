@@ -10,7 +10,7 @@ from datetime import date
 
 from accounts.signals import SECTIONS, build_digest, due_local_date
 from jobs.runner import JobResult, Outgoing, TeamRun, per_team_job
-from storage.activity import by_owner, owners, watched_states
+from storage.reads.account_states import by_owner, owners, watched_states
 
 NAME = "digest"
 KIND = "digest"

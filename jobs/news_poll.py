@@ -25,9 +25,10 @@ from news.guard import UrlRefused
 from news.match import Matcher
 from news.parse import FeedEntry, ParsedFeed, parse_feed
 from storage import feeds as feed_store
+from storage import mentions as mention_store
 from storage.db import utcnow
-from storage.outbox import enqueue
-from storage.portfolio import assess_workspace
+from storage.queues.outbox import enqueue
+from storage.reads.assessments import assess_workspace
 
 log = logging.getLogger("accountbot.news")
 
@@ -63,7 +64,7 @@ class _TeamContext:
     """What matching and alerting need for one workspace, loaded once per tick."""
 
     matcher: Matcher
-    accounts: dict[int, feed_store.MatchAccount]
+    accounts: dict[int, mention_store.MatchAccount]
     assessments: dict[int, Assessment]
     channel: str | None
 
@@ -94,19 +95,19 @@ def _fetch_and_parse(client: httpx.Client, feed: feed_store.ClaimedFeed, allowed
 def _load_team(
     session: Session, team_id: str, now: datetime, th: Thresholds, default_channel: str | None
 ) -> _TeamContext:
-    accounts = feed_store.match_accounts(session, team_id=team_id)
+    accounts = mention_store.match_accounts(session, team_id=team_id)
     try:
         with session.begin_nested():  # a failure rolls back to here, the session stays usable
             assessments = assess_workspace(session, team_id, now, th)
     except Exception:  # grading must never stop the news (alerts then go without tier and grade)
         log.exception("news_assess_failed team=%s", team_id)
         assessments = {}
-    channel = feed_store.workspace_news_channel(session, team_id=team_id) or default_channel
+    channel = mention_store.workspace_news_channel(session, team_id=team_id) or default_channel
     return _TeamContext(Matcher(accounts), {a.id: a for a in accounts}, assessments, channel)
 
 
 def alert_facts(
-    account: feed_store.MatchAccount,
+    account: mention_store.MatchAccount,
     verdict: Assessment | None,
     entry: FeedEntry,
     mention_id: int,
@@ -174,7 +175,7 @@ def _record(
             account = ctx.accounts.get(account_id)
             if account is None:
                 continue
-            mention_id = feed_store.record_mention(
+            mention_id = mention_store.record_mention(
                 session,
                 team_id=feed.team_id,
                 account_id=account_id,

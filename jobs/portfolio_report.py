@@ -16,8 +16,8 @@ from accounts.facts import MoveFacts, PortfolioReportFacts
 from accounts.signals import LOCAL_SEND_TIME, zone
 from accounts.thresholds import Thresholds
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.charts import chart_accounts, concentration_inputs
-from storage.reports import recent_moves, report_admins
+from storage.reads.charts import chart_accounts, concentration_inputs
+from storage.reads.reports import recent_moves, report_admins
 
 NAME = "portfolio_report"
 KIND = "portfolio_report"

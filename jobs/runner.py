@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
-from storage import ledger
 from storage.db import workspace_ids
-from storage.outbox import NewMessage, enqueue_many
+from storage.queues import ledger
+from storage.queues.outbox import NewMessage, enqueue_many
 
 log = logging.getLogger("accountbot.jobs")
 

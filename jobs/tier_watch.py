@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from accounts.signals import tier_change
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.activity import record_classes
 from storage.models import Account
-from storage.portfolio import assess_rows, classify_workspace
-from storage.rollups import ensure_rollups
+from storage.reads.assessments import assess_rows, classify_workspace
+from storage.stored.grades import record_classes
+from storage.stored.rollups import ensure_rollups
 
 NAME = "tier_watch"
 KIND = "tier_change"
@@ -47,7 +47,7 @@ def _team(job: TeamRun) -> None:
         if held:
             record_classes(session, team, updates)
             # Nightly housekeeping: the contact and revenue rollups brought up to date, so the changes
-            # recorded for a workspace whose digests nobody reads do not pile up (storage.rollups).
+            # recorded for a workspace whose digests nobody reads do not pile up (storage.stored.rollups).
             ensure_rollups(session, team, now, th)
 
     job.run_periods({period: None}, compute, after=record)

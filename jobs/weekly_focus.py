@@ -12,8 +12,8 @@ from typing import cast
 from accounts.facts import WeeklyFocusFacts
 from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.activity import by_owner, owners, watched_states
-from storage.outbox import sent_history
+from storage.queues.outbox import sent_history
+from storage.reads.account_states import by_owner, owners, watched_states
 
 NAME = "weekly_focus"
 KIND = "weekly_focus"

@@ -1,5 +1,5 @@
-"""Schema, sessions, queries and migrations. Every query is scoped by workspace (Slack team id)."""
+"""Schema, sessions, queries and migrations; every query is scoped by workspace (Slack team id).
 
-import storage.classes  # noqa: F401  (registers the stale-classification hook on every Session)
-import storage.last_touch  # noqa: F401  (keeps the latest touches on every write to interactions)
-import storage.rollups  # noqa: F401  (registers the stale-rollups hooks on every Session)
+Core: models, db, migrations. stored/: stored values and their hooks. reads/, writes/: queries by what they
+return or change. importing/: imports. queues/: outbox, ledger. feeds, mentions: news. See docs/data.md.
+"""

@@ -1,4 +1,6 @@
-"""Engines, sessions and schema set-up. The same code runs on SQLite (embedded default) and PostgreSQL."""
+"""Engines, sessions and schema set-up, on SQLite (embedded default) and PostgreSQL. `make_engine` and
+`session_factory` are the only ways the product builds them: they install the stored values' hooks
+(storage.stored), which are not registered anywhere else."""
 
 from __future__ import annotations
 
@@ -36,6 +38,15 @@ def normalize_database_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
+    """An engine for `url`, with the latest-touch hooks (storage.stored) on its connections."""
+    from storage.stored import install_engine_hooks  # storage.stored imports this module
+
+    engine = _create_engine(url, **kwargs)
+    install_engine_hooks(engine)
+    return engine
+
+
+def _create_engine(url: str, **kwargs: object) -> Engine:
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
@@ -94,7 +105,12 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions on `engine`, with the stored grades' and rollups' hooks (storage.stored)."""
+    from storage.stored import install_session_hooks  # storage.stored imports this module
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    install_session_hooks(factory)
+    return factory
 
 
 def utcnow() -> datetime:

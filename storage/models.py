@@ -75,9 +75,9 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     news_channel: Mapped[str | None] = mapped_column(String(64))
-    # Rules fingerprint (storage.classes) of the accounts' stored tier and grade; None: recompute before use.
+    # Rules fingerprint (storage.stored.grades) of the accounts' stored tier and grade; None: recompute before use.
     classified_with: Mapped[str | None] = mapped_column(String(64))
-    # Month and window (storage.rollups) the accounts' stored contact and revenue rollups were computed for;
+    # Month and window (storage.stored.rollups) the accounts' stored contact and revenue rollups were computed for;
     # None: recompute before use.
     rollups_for: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -135,11 +135,11 @@ class Account(Base):
     exclusions: Mapped[list[str]] = mapped_column(JSON, default=list)  # news exclusion phrases
     domain: Mapped[str | None] = mapped_column(String(253))
     news_feed: Mapped[str | None] = mapped_column(Text)
-    # Tier and grade as the rules give them now (storage.classes keeps them current; valid while the
+    # Tier and grade as the rules give them now (storage.stored.grades keeps them current; valid while the
     # workspace's classified_with matches the rules fingerprint).
     tier: Mapped[str | None] = mapped_column(String(16))
     grade: Mapped[str | None] = mapped_column(String(1))
-    # Rollups of the account's contacts and revenue months (storage.rollups keeps them current; valid while
+    # Rollups of the account's contacts and revenue months (storage.stored.rollups keeps them current; valid while
     # the workspace's rollups_for names the month and window they were computed for).
     decision_makers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # active ones
     sole_decision_maker: Mapped[str | None] = mapped_column(String(200))  # the name, when exactly one
@@ -218,7 +218,7 @@ class RevenueMonth(Base):
 
 class RollupChange(Base):
     """A write to a workspace's contacts or revenue months since its rollups were last computed
-    (storage.rollups): a row per writing transaction, so writers never wait for each other or for a refresh."""
+    (storage.stored.rollups): a row per writing transaction, so writers never wait for each other or for a refresh."""
 
     __tablename__ = "rollup_changes"
 
@@ -227,7 +227,7 @@ class RollupChange(Base):
 
 
 class LatestTouch(Base):
-    """An account's latest interaction and latest `review` (storage.last_touch keeps them on every write to
+    """An account's latest interaction and latest `review` (storage.stored.latest_touch keeps them on every write to
     interactions). A table of its own: a touch never waits for a classification writing the account row."""
 
     __tablename__ = "latest_touches"

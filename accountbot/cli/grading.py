@@ -9,9 +9,9 @@ import typer
 
 from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team
 from accountbot.gradecard import grade_card, portfolio_lines, portfolio_order, portfolio_table
-from storage.accounts import find_account
 from storage.db import utcnow
-from storage.portfolio import assess_workspace
+from storage.reads.accounts import find_account
+from storage.reads.assessments import assess_workspace
 
 TABLE_LIMIT = (
     1000  # above this many accounts --all prints plain lines: a rich table of 100,000 rows takes minutes

@@ -25,14 +25,13 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
-from accountbot.csvformats import FORMATS, FORMULA_START, BadFile, count_lines, read_file
-from storage import importing
-from storage.accounts import list_accounts
-from storage.classes import ensure_classified
+from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import ensure_workspace, utcnow
-from storage.importing import ImportRejected, ImportResult
-from storage.portfolio import assess_workspace
-from storage.rollups import ensure_rollups
+from storage.importing.csv_formats import FORMATS, FORMULA_START, BadFile, count_lines
+from storage.importing.files import import_file
+from storage.importing.rows import ImportRejected, ImportResult
+from storage.reads.accounts import list_accounts
+from storage.reads.assessments import assess_workspace
 
 INVALID_INPUT = 2  # exit status when the file is refused
 TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -48,13 +47,6 @@ class Kind(StrEnum):
 class ExportKind(StrEnum):
     accounts = "accounts"
 
-
-WRITERS: dict[str, Callable[..., ImportResult]] = {
-    "accounts": importing.import_accounts,
-    "contacts": importing.import_contacts,
-    "interactions": importing.import_interactions,
-    "revenue": importing.import_revenue,
-}
 
 EXPORT_COLUMNS = [*FORMATS["accounts"].names, "tier", "grade", "score", "quadrant"]
 
@@ -92,26 +84,18 @@ def report_rejection(path: Path, exc: ImportRejected) -> None:
     say("Fix these rows and import the file again.", highlight=False, soft_wrap=True)
 
 
-def run_import(session: Session, team_id: str, kind: str, path: Path) -> ImportResult:
-    """Parse and write one file in the caller's transaction; raises BadFile or ImportRejected."""
+def run_import(
+    session: Session, team_id: str, kind: str, path: Path, thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> ImportResult:
+    """Parse and import one file in the caller's transaction; raises BadFile or ImportRejected."""
     try:
         total = count_lines(path) if path.is_file() else 0
-    except OSError:  # unreadable: read_file explains why, as a BadFile
+    except OSError:  # unreadable: the import explains why, as a BadFile
         total = 0
     with _progress(total) as (checked, written):
-        rows = read_file(kind, path, checked)
-        return WRITERS[kind](session, team_id, rows, utcnow(), written)
-
-
-def classify_now(session: Session, team_id: str, thresholds: Any) -> None:
-    """Store the new tiers and grades, and the contact and revenue rollups, in the import's transaction, so
-    the next nudge run finds them ready (storage.classes, storage.rollups). A rating the rules reject leaves
-    the classification stale: the grading commands name it."""
-    ensure_rollups(session, team_id, utcnow(), thresholds)
-    try:
-        ensure_classified(session, team_id, thresholds)
-    except ValueError:
-        pass
+        return import_file(
+            session, team_id, kind, path, utcnow(), thresholds, checked=checked, written=written
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -131,8 +115,7 @@ def register(app: typer.Typer) -> None:
                         f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD."
                     )
                 ensure_workspace(session, team_id)
-                result = run_import(session, team_id, kind.value, file)
-                classify_now(session, team_id, rt.settings.thresholds)
+                result = run_import(session, team_id, kind.value, file, rt.settings.thresholds)
         except BadFile as exc:
             say_error(f"{file}: {exc}")
             raise typer.Exit(INVALID_INPUT) from None

@@ -16,7 +16,7 @@ from jobs import digest
 from jobs.registry import JOBS
 from jobs.runner import JobResult
 from storage.db import utcnow, workspace_ids
-from storage.ledger import recent_runs
+from storage.queues.ledger import recent_runs
 
 MIN_YEAR, MAX_YEAR = 1900, 9998
 

@@ -24,8 +24,9 @@ from news.guard import UrlRefused
 from news.match import Matcher
 from news.parse import ParsedFeed, parse_feed
 from storage import feeds as feed_store
-from storage.accounts import find_account
+from storage import mentions as mention_store
 from storage.db import utcnow
+from storage.reads.accounts import find_account
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
         rt = open_runtime()
         with rt.sessions.begin() as session:
             team_id = resolve_team(session, rt.settings, team)
-            accounts = feed_store.match_accounts(session, team_id=team_id)
+            accounts = mention_store.match_accounts(session, team_id=team_id)
         parsed = _load_feed(source, rt.settings.allowed_news_hosts)
         if not parsed.is_feed:
             raise fail(f"{source} is not an RSS or Atom feed (an HTML page?). Give the feed's own address.")

@@ -17,8 +17,8 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
-from storage import outbox as store
 from storage.db import utcnow
+from storage.queues import outbox as store
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from bot.render.blocks import Message, context, section, user_mention, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import HELP_HINT, render_done, render_problem
 from bot.uploads import Png, UploadFailed, upload_png
-from storage.charts import chart_accounts, concentration_inputs
+from storage.reads.charts import chart_accounts, concentration_inputs
 
 CHART_KINDS: dict[str, str] = {
     "quadrant": "quadrant",

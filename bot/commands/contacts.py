@@ -14,7 +14,8 @@ from bot.render.blocks import Message, name
 from bot.render.contacts import render_contacts
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
-from storage import edits, views
+from storage.reads.contacts import contacts_of
+from storage.writes import edits
 
 CONTACTS_USAGE = "/account contacts Acme"
 CONTACT_ADD_USAGE = '/account contact add Acme "Jane Doe" CFO decision-maker'
@@ -82,7 +83,7 @@ def parse_contact(args: list[Token], today: date) -> ContactAdd | ContactLeft:
 @in_session
 def handle_contacts(ctx: BotContext, req: Request, session: Session, cmd: Contacts) -> Message:
     acc = resolve(session, req.team_id, cmd.name)
-    return render_contacts(acc.name, views.contacts_of(session, req.team_id, acc.id))
+    return render_contacts(acc.name, contacts_of(session, req.team_id, acc.id))
 
 
 @in_session
@@ -121,7 +122,7 @@ def _left(ctx: BotContext, req: Request, session: Session, cmd: ContactLeft) -> 
             now=ctx.now(),
         )
     except edits.NotFound:
-        known = [c.name for c in views.contacts_of(session, req.team_id, acc.id) if c.active][:5]
+        known = [c.name for c in contacts_of(session, req.team_id, acc.id) if c.active][:5]
         hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
         raise CommandError(
             f"{acc.name} has no contact named {cmd.full_name}. {hint}", CONTACT_LEFT_USAGE

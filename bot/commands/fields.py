@@ -16,8 +16,9 @@ from bot.render.blocks import Message, name, user_mention, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
 from news.guard import UrlRefused
-from storage import edits, views
 from storage.feeds import FeedError, add_feed, retire_account_feed
+from storage.reads.cards import account_card
+from storage.writes import edits
 
 LEVEL_FIELDS: tuple[str, ...] = ("strategic_value", "pain_factor", "profitability")
 HIGH_LOW_FIELDS: tuple[str, ...] = ("engagement", "potential")
@@ -193,7 +194,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: SetField) -> Me
     acc = resolve(session, req.team_id, cmd.name)
     require_change_right(req, acc, f"change the {FIELD_LABELS.get(cmd.field, cmd.field)} of")
     now = ctx.now()
-    before = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    before = account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     if cmd.field == "feed" and cmd.value is None:
         if acc.news_feed:  # `set NAME feed none`: stop polling the account's feed
             retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
@@ -245,7 +246,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: SetField) -> Me
         new, old = user_text(_shown(cmd.value)), user_text(change.old or "not set")
     if not change.changed and not extra:
         return render_done(f"The {label} of *{name(acc.name)}* already is {new}; nothing changed.")
-    after = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    after = account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     detail = None
     if before is not None and after is not None:
         b, a = before.assessment, after.assessment

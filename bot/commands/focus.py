@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.render.blocks import Message
 from bot.render.focus import render_focus
 from bot.render.help import HelpLine
-from storage import views
+from storage.reads.home import focus_account
 
 USAGE = "/account focus"
 HELP = (HelpLine("focus", "this week's focus account", "/account focus"),)
@@ -26,4 +26,4 @@ def parse(args: list[Token], today: date) -> Focus:
 
 @in_session
 def handle(ctx: BotContext, req: Request, session: Session, cmd: Focus) -> Message:
-    return render_focus(views.focus_account(session, req.team_id, req.user_id, ctx.now(), ctx.thresholds))
+    return render_focus(focus_account(session, req.team_id, req.user_id, ctx.now(), ctx.thresholds))

@@ -13,7 +13,7 @@ from bot.render.blocks import Message
 from bot.render.card import render_card
 from bot.render.help import HelpLine
 from bot.render.replies import render_problem
-from storage import views
+from storage.reads.cards import AccountCard, account_card
 
 USAGE = "/account grade Acme Corp"
 HELP = (
@@ -32,21 +32,21 @@ def parse(args: list[Token], today: date) -> Grade:
     return Grade(join_name(args, usage=USAGE))
 
 
-def card_of(ctx: BotContext, team_id: str, typed: str) -> views.AccountCard | Message:
+def card_of(ctx: BotContext, team_id: str, typed: str) -> AccountCard | Message:
     """The card data for an account name (or the reply explaining why there is none)."""
     with ctx.sessions.begin() as session:
         try:
             acc = resolve(session, team_id, typed)
         except Refused as stop:
             return stop.message
-        card = views.account_card(session, team_id, acc.id, ctx.now(), ctx.thresholds)
+        card = account_card(session, team_id, acc.id, ctx.now(), ctx.thresholds)
         assert card is not None  # resolved in this workspace a moment ago, same session
         return card
 
 
 def handle(ctx: BotContext, req: Request, cmd: Grade, suggest: Suggest | None = None) -> Message:
     found = card_of(ctx, req.team_id, cmd.name)
-    if isinstance(found, views.AccountCard):
+    if isinstance(found, AccountCard):
         return render_card(found)
     first = cmd.name.split()[0]
     meant = suggest(first) if cmd.implicit and suggest is not None else None

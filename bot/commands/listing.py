@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.render.blocks import Message
 from bot.render.help import HelpLine
 from bot.render.list import render_list
-from storage import views
+from storage.reads.summaries import list_accounts
 
 USAGE = "/account list key   (or: secondary, a, b, c, mine, stale, prospects, growth, maintenance, service)"
 HELP = (
@@ -42,5 +42,5 @@ def parse(args: list[Token], today: date) -> ListAccounts:
 
 @in_session
 def handle(ctx: BotContext, req: Request, session: Session, cmd: ListAccounts) -> Message:
-    rows = views.list_accounts(session, req.team_id, ctx.now(), ctx.thresholds, cmd.filter, req.user_id)
+    rows = list_accounts(session, req.team_id, ctx.now(), ctx.thresholds, cmd.filter, req.user_id)
     return render_list(rows, cmd.filter, cmd.page)

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from bot.commands.types import Refused, Request
 from bot.permissions import may_change
 from bot.render.replies import render_admin_check_failed, render_ambiguous, render_not_found, render_refusal
-from storage.accounts import find_account
 from storage.models import Account
+from storage.reads.accounts import find_account
 
 
 def resolve(session: Session, team_id: str, typed: str) -> Account:

@@ -15,7 +15,7 @@ from bot.context import BotContext
 from bot.render.blocks import Message, name, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
-from storage import edits
+from storage.writes import edits
 
 MAX_SNOOZE_DAYS = 365
 _DURATION_RE = re.compile(r"^(\d{1,4})\s*(d|day|days|w|wk|week|weeks)$", re.IGNORECASE)

@@ -140,7 +140,7 @@ def join_name(tokens: list[Token], what: str = "account name", usage: str | None
 
 
 def name_key(name: str) -> str:
-    """storage.accounts.name_key (kept pure here): names are unique, and stored, by this key of at most
+    """storage.reads.accounts.name_key (kept pure here): names are unique, and stored, by this key of at most
     MAX_NAME characters, which casefolding and NFKC can make longer than the name ("ß" -> "ss")."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return " ".join(folded.split())

@@ -13,7 +13,9 @@ from bot.context import BotContext
 from bot.render.blocks import Message, days, name, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
-from storage import edits, views
+from storage.reads.cards import account_card
+from storage.reads.contacts import contacts_of
+from storage.writes import edits
 
 USAGE = "/account log Acme meeting with Jane Doe -- talked about the renewal"
 HELP = (
@@ -73,7 +75,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: LogTouch) -> Me
     if cmd.contact:
         contact = edits.find_contact(session, req.team_id, acc.id, cmd.contact)
         if contact is None:
-            known = [c.name for c in views.contacts_of(session, req.team_id, acc.id) if c.active][:5]
+            known = [c.name for c in contacts_of(session, req.team_id, acc.id) if c.active][:5]
             hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
             raise CommandError(
                 f"{acc.name} has no contact named {cmd.contact}. {hint} "
@@ -92,7 +94,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: LogTouch) -> Me
         contact_id=contact_id,
         note=cmd.note,
     )
-    card = views.account_card(session, req.team_id, acc.id, now, ctx.thresholds)
+    card = account_card(session, req.team_id, acc.id, now, ctx.thresholds)
     who = f" with {name(contact_name)}" if contact_name else ""
     detail = None
     if card is not None and card.summary.cadence_days is not None:

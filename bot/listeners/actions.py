@@ -28,7 +28,8 @@ from bot.render.ids import SNOOZE_MONTH, SNOOZE_WEEK
 from bot.render.modal import render_card_modal, render_log_touch_modal, render_reply_modal
 from bot.render.replies import is_confirmation, render_problem, render_slack_failed
 from bot.slack_client import classify
-from storage.views import AccountCard, contacts_of
+from storage.reads.cards import AccountCard
+from storage.reads.contacts import contacts_of
 
 log = logging.getLogger("accountbot.actions")
 

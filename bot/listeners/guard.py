@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_user_team, standing
 from bot.render.blocks import Message
 from bot.render.replies import render_not_for_you, render_unchecked
-from storage.views import slack_user
+from storage.reads.slack_users import slack_user
 
 log = logging.getLogger("accountbot.permissions")
 

@@ -15,7 +15,7 @@ from bot.listeners.guard import Body, member_only
 from bot.render.blocks import Message
 from bot.render.home import render_home
 from bot.slack_client import classify
-from storage.views import home_data
+from storage.reads.home import home_data
 
 log = logging.getLogger("accountbot.home")
 

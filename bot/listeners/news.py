@@ -26,7 +26,7 @@ from bot.render.news import (
     render_vote_recorded,
 )
 from bot.render.replies import ADMIN_CHECK_FAILED, render_problem
-from storage import feeds as feed_store
+from storage import mentions as mention_store
 
 log = logging.getLogger("accountbot.news")
 
@@ -65,7 +65,7 @@ def not_relevant(ctx: BotContext, req: Request, body: Body, client: WebClient) -
         )
         return
     with ctx.sessions.begin() as session:
-        vote = feed_store.vote_not_relevant(
+        vote = mention_store.vote_not_relevant(
             session, team_id=team, mention_id=mention_id, user_id=user, now=ctx.now()
         )
     if vote is None:  # unknown here: deleted, or a forged id from another workspace; nothing was stored
@@ -115,7 +115,7 @@ def add_phrase(ctx: BotContext, req: Request, body: Body, client: WebClient) -> 
     if len(phrase) > MAX_PHRASE:
         return _phrase_error(f"Keep it under {MAX_PHRASE} characters.")
     with ctx.sessions.begin() as session:
-        brief = feed_store.account_brief(session, team_id=team, account_id=account_id)
+        brief = mention_store.account_brief(session, team_id=team, account_id=account_id)
     if brief is None:
         return _phrase_error("This account is not in your workspace any more.")
     name, owner = brief
@@ -126,7 +126,7 @@ def add_phrase(ctx: BotContext, req: Request, body: Body, client: WebClient) -> 
             why = f"{ADMIN_CHECK_FAILED}; only the account's owner or an admin can add phrases. Try again in a minute."
         return _phrase_error(why)
     with ctx.sessions.begin() as session:
-        phrases = feed_store.add_exclusion(
+        phrases = mention_store.add_exclusion(
             session, team_id=team, account_id=account_id, phrase=phrase, now=ctx.now()
         )
     log.info("news_exclusion_added team=%s user=%s account=%s", team, user, account_id)

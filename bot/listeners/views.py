@@ -22,9 +22,9 @@ from bot.listeners.guard import Answer, Body, member_only
 from bot.render.blocks import Message
 from bot.render.ids import CONTACT, CONTACT_NAME, DATE, KIND, NOTE
 from bot.render.modal import render_touch_logged
-from storage import edits
-from storage.accounts import get_account
-from storage.views import contacts_of
+from storage.reads.accounts import get_account
+from storage.reads.contacts import contacts_of
+from storage.writes import edits
 
 log = logging.getLogger("accountbot.views")
 

@@ -24,7 +24,7 @@ from bot.render.blocks import (
     user_text,
 )
 from bot.render.ids import LOG_TOUCH, SHARE_CARD, SNOOZE_MONTH, SNOOZE_WEEK
-from storage.views import AccountCard
+from storage.reads.cards import AccountCard
 
 GRADE_EMOJI = {"A": ":large_green_circle:", "B": ":large_yellow_circle:", "C": ":red_circle:"}
 FLAG_TEXT = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from bot.render.blocks import Message, chunk_lines, context, day, name, section, user_text
-from storage.views import ContactView
+from storage.reads.contacts import ContactView
 
 MAX_BLOCKS = 45
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.render.blocks import Message, actions, button, section, user_text
 from bot.render.ids import LOG_TOUCH, OPEN_GRADE
 from bot.render.list import summary_line
-from storage.views import AccountSummary
+from storage.reads.summaries import AccountSummary
 
 
 def render_focus(focus: AccountSummary | None) -> Message:

@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section
 from bot.render.ids import OPEN_GRADE
 from bot.render.list import summary_line
-from storage.views import HomeData, SpofWarning
+from storage.reads.home import HomeData, SpofWarning
 
 MAX_HOME_BLOCKS = 100
 GROUP_LIMIT = 25

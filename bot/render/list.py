@@ -7,7 +7,7 @@ from slack_sdk.models.blocks import Block
 from bot.render.blocks import Message, actions, button, context, days_ago, name, section, user_text
 from bot.render.card import GRADE_EMOJI
 from bot.render.ids import LIST_PAGE, LIST_PAGE_PREV, OPEN_GRADE
-from storage.views import AccountSummary
+from storage.reads.summaries import AccountSummary
 
 PAGE_SIZE = 20
 FILTER_TITLES = {

@@ -20,7 +20,7 @@ from bot.commands.text import MAX_NOTE
 from bot.commands.types import TOUCH_KINDS
 from bot.render.blocks import name, section, truncate
 from bot.render.ids import CONTACT, CONTACT_NAME, DATE, KIND, LOG_TOUCH_CALLBACK, NOTE
-from storage.views import ContactView
+from storage.reads.contacts import ContactView
 
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75

@@ -38,7 +38,10 @@ from bot.render.replies import (
     render_slack_failed,
 )
 from storage.feeds import FeedView
-from storage.views import AccountCard, AccountSummary, ContactView, HomeData, SpofWarning, TouchView
+from storage.reads.cards import AccountCard, TouchView
+from storage.reads.contacts import ContactView
+from storage.reads.home import HomeData, SpofWarning
+from storage.reads.summaries import AccountSummary
 from tests.conftest import NOW
 
 HOME_AS_OF = NOW + timedelta(

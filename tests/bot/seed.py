@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.accounts import name_key
 from storage.db import ensure_workspace
-from storage.edits import touch_dedup_key
 from storage.models import Account, Contact, Interaction
+from storage.reads.accounts import name_key
+from storage.writes.edits import touch_dedup_key
 from tests.conftest import NOW
 
 TEAM = "T0AAA1111"

@@ -334,7 +334,7 @@ def test_failed_exclusion_submission_says_nothing_was_saved(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("storage.feeds.account_brief", broken)
+    monkeypatch.setattr("storage.mentions.account_brief", broken)
     resp = bot.post_view_submission(
         "news_exclusion",
         {"phrase": {"phrase": input_text("shell company")}},

@@ -262,6 +262,6 @@ def test_ordinary_ids_still_parse() -> None:
 )
 def test_the_parser_normalises_names_as_storage_does(name: str) -> None:
     from bot.commands.text import name_key as parser_name_key
-    from storage.accounts import name_key
+    from storage.reads.accounts import name_key
 
     assert parser_name_key(name) == name_key(name)

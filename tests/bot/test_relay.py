@@ -14,9 +14,9 @@ from sqlalchemy import select
 from accounts.thresholds import Thresholds
 from bot.relay import METADATA_EVENT, Relay
 from jobs import digest
-from storage import outbox
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
+from storage.queues import outbox
 from tests.fakes.slack_api import FakeSlackApi
 from tests.jobs.conftest import NOW, Builder
 

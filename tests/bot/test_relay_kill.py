@@ -13,9 +13,9 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.relay import Relay
-from storage import outbox
 from storage.db import ensure_workspace, utcnow
 from storage.models import OutboxMessage
+from storage.queues import outbox
 from tests.fakes.slack_api import FakeSlackApi
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from accounts.charts import ChartAccount, concentration_chart, quadrant_chart
 from accounts.thresholds import Thresholds
 from bot.relay import METADATA_EVENT, Relay
 from bot.render.registry import render
-from storage import outbox
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
+from storage.queues import outbox
 from tests.bot.test_relay import TEAM, Clock, _real_now, client_for, make_relay, posts, row
 from tests.fakes.slack_api import FakeSlackApi, all_text
 

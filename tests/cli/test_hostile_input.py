@@ -162,7 +162,7 @@ def test_feeds_and_outbox_listings_print_stored_text_as_text(cli, db_url: str) -
 
     from storage.db import make_engine, session_factory
     from storage.models import Feed
-    from storage.outbox import enqueue
+    from storage.queues.outbox import enqueue
 
     engine = make_engine(db_url)
     now = datetime(2026, 11, 24, tzinfo=UTC)

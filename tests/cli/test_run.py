@@ -84,8 +84,8 @@ def enqueue_nudge(db_url: str, team_id: str) -> None:
     """One pending outbox row, as a job would write it; the running bot's relay must deliver it."""
     from datetime import timedelta
 
-    from storage import outbox
     from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory, utcnow
+    from storage.queues import outbox
 
     engine = make_engine(db_url)
     ensure_schema(engine)

@@ -12,8 +12,8 @@ from accounts.charts import ConcentrationChart, QuadrantChart
 from accounts.thresholds import Thresholds
 from jobs import portfolio_report
 from jobs.registry import JOBS
-from storage import outbox
 from storage.models import JobRun, OutboxMessage, SlackUser
+from storage.queues import outbox
 from tests.jobs.conftest import TEAM, Builder
 from tests.jobs.test_cli import cli_db, invoke  # noqa: F401 - the CLI fixture
 from tests.sql_capture import statements_sent
@@ -221,7 +221,7 @@ def test_a_workspace_without_admins_gets_no_report(session, build: Builder) -> N
 
 def test_moves_and_admins_of_another_workspace_never_leak(session, build: Builder) -> None:
 
-    from storage.reports import recent_moves, report_admins
+    from storage.reads.reports import recent_moves, report_admins
 
     _setup(build)
     other = Builder(session, team="T2")

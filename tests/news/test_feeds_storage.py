@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from news.guard import UrlRefused
-from storage import feeds
+from storage import feeds, mentions
 from storage.db import ensure_workspace
 from storage.models import Account, Base, Feed, NewsMention, NewsVote, Workspace
 from tests.news.conftest import NOW
@@ -139,26 +139,26 @@ def test_record_mention_is_idempotent_per_account_and_story(session: Session) ->
         published_at=NOW,
         now=NOW,
     )
-    first = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
-    again = feeds.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
-    for_other = feeds.record_mention(session, team_id="T1", account_id=other.id, story_key="k1", **kw)
+    first = mentions.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
+    again = mentions.record_mention(session, team_id="T1", account_id=acc.id, story_key="k1", **kw)
+    for_other = mentions.record_mention(session, team_id="T1", account_id=other.id, story_key="k1", **kw)
     assert first is not None and again is None and for_other is not None
-    voted = feeds.vote_not_relevant(session, team_id="T1", mention_id=first, user_id="U1", now=NOW)
+    voted = mentions.vote_not_relevant(session, team_id="T1", mention_id=first, user_id="U1", now=NOW)
     assert voted is not None and voted.votes == 1 and voted.counted and voted.account_name == "Shell"
-    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=first, user_id="U1", now=NOW) is None
-    assert feeds.add_exclusion(
+    assert mentions.vote_not_relevant(session, team_id="T2", mention_id=first, user_id="U1", now=NOW) is None
+    assert mentions.add_exclusion(
         session, team_id="T1", account_id=acc.id, phrase=" shell  company ", now=NOW
     ) == ["shell company"]
-    assert feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="Shell Company", now=NOW) == [
-        "shell company"
-    ]
+    assert mentions.add_exclusion(
+        session, team_id="T1", account_id=acc.id, phrase="Shell Company", now=NOW
+    ) == ["shell company"]
     with pytest.raises(feeds.FeedError, match="empty"):
-        feeds.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="  ", now=NOW)
+        mentions.add_exclusion(session, team_id="T1", account_id=acc.id, phrase="  ", now=NOW)
 
 
 def _mention(session: Session, team: str, name: str, key: str = "k1") -> int:
     acc = _account(session, team, name)
-    mention = feeds.record_mention(
+    mention = mentions.record_mention(
         session,
         team_id=team,
         account_id=acc.id,
@@ -187,8 +187,8 @@ def _stored_votes(session: Session, mention_id: int) -> tuple[int, list[tuple[st
 
 def test_the_same_person_voting_twice_counts_once(session: Session) -> None:
     mention = _mention(session, "T1", "Shell")
-    first = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
-    again = feeds.vote_not_relevant(
+    first = mentions.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    again = mentions.vote_not_relevant(
         session, team_id="T1", mention_id=mention, user_id="U1", now=NOW + timedelta(seconds=1)
     )
     assert first is not None and first.counted and first.votes == 1
@@ -198,8 +198,8 @@ def test_the_same_person_voting_twice_counts_once(session: Session) -> None:
 
 def test_two_people_voting_count_two(session: Session) -> None:
     mention = _mention(session, "T1", "Shell")
-    a = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
-    b = feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U2", now=NOW)
+    a = mentions.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    b = mentions.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U2", now=NOW)
     assert a is not None and b is not None and (a.votes, b.votes) == (1, 2) and a.counted and b.counted
     assert _stored_votes(session, mention) == (2, [("T1", "U1"), ("T1", "U2")])
 
@@ -207,9 +207,9 @@ def test_two_people_voting_count_two(session: Session) -> None:
 def test_a_mention_of_another_workspace_is_refused_and_nothing_is_stored(session: Session) -> None:
     theirs = _mention(session, "T1", "Shell")
     _mention(session, "T2", "Gap")  # the voter's workspace exists and has stories of its own
-    assert feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs, user_id="U9", now=NOW) is None
+    assert mentions.vote_not_relevant(session, team_id="T2", mention_id=theirs, user_id="U9", now=NOW) is None
     assert (
-        feeds.vote_not_relevant(session, team_id="T2", mention_id=theirs + 1000, user_id="U9", now=NOW)
+        mentions.vote_not_relevant(session, team_id="T2", mention_id=theirs + 1000, user_id="U9", now=NOW)
         is None
     )
     assert _stored_votes(session, theirs) == (0, [])
@@ -218,7 +218,7 @@ def test_a_mention_of_another_workspace_is_refused_and_nothing_is_stored(session
 
 def test_votes_go_with_their_mention(session: Session) -> None:
     mention = _mention(session, "T1", "Shell")
-    feeds.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
+    mentions.vote_not_relevant(session, team_id="T1", mention_id=mention, user_id="U1", now=NOW)
     session.execute(delete(NewsMention).where(NewsMention.team_id == "T1", NewsMention.id == mention))
     assert session.scalar(select(func.count()).select_from(NewsVote)) == 0  # ON DELETE CASCADE
 
@@ -246,7 +246,7 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
     def click() -> None:
         try:
             with sessions.begin() as s:
-                outcome["vote"] = feeds.vote_not_relevant(
+                outcome["vote"] = mentions.vote_not_relevant(
                     s, team_id=team, mention_id=mention, user_id=second_user, now=NOW
                 )
         except Exception as exc:  # reported by the assertion below
@@ -254,7 +254,7 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
         finished.set()
 
     try:
-        mine = feeds.vote_not_relevant(first, team_id=team, mention_id=mention, user_id="U1", now=NOW)
+        mine = mentions.vote_not_relevant(first, team_id=team, mention_id=mention, user_id="U1", now=NOW)
         assert mine is not None and mine.counted  # not committed yet: holds the new key and the mention's row
         worker = threading.Thread(target=click)
         worker.start()
@@ -265,7 +265,7 @@ def test_concurrent_votes_on_postgres(pg_url: str, second_user: str, expected: i
     finally:
         first.close()
     vote = outcome.get("vote")
-    assert isinstance(vote, feeds.NotRelevantVote), outcome
+    assert isinstance(vote, mentions.NotRelevantVote), outcome
     assert vote.counted == (expected == 2) and vote.votes == expected
     with sessions.begin() as s:
         assert _stored_votes(s, mention) == (expected, [(team, u) for u in sorted({"U1", second_user})])

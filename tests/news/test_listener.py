@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.render.registry import render
-from storage import feeds as feed_store
+from storage import mentions as mention_store
 from storage.db import ensure_workspace
 from storage.models import Account, NewsMention, NewsVote
 from tests.bot.conftest import (  # noqa: F401 - fixtures
@@ -39,7 +39,7 @@ def _seed(sessions: sessionmaker[Session], team: str) -> tuple[int, int]:
         )
         s.add(acc)
         s.flush()
-        mention = feed_store.record_mention(
+        mention = mention_store.record_mention(
             s,
             team_id=team,
             account_id=acc.id,

@@ -16,7 +16,7 @@ from jobs.scheduler import JobScheduler
 from storage import feeds as feed_store
 from storage.db import ensure_workspace
 from storage.models import Account, Feed, NewsMention, OutboxMessage, Workspace
-from storage.portfolio import assess_workspace
+from storage.reads.assessments import assess_workspace
 from tests.fakes.feed_server import FeedServer
 from tests.news.conftest import NOW
 

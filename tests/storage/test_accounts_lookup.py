@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage.accounts import find_account, get_account, list_accounts, name_key
 from storage.db import ensure_workspace
 from storage.models import Account
+from storage.reads.accounts import find_account, get_account, list_accounts, name_key
 from tests.conftest import NOW
 
 

@@ -1,4 +1,4 @@
-"""storage.charts: a workspace's accounts as the charts see them, on SQLite and PostgreSQL."""
+"""storage.reads.charts: a workspace's accounts as the charts see them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from accounts.charts import concentration_chart, quadrant_chart
 from accounts.thresholds import Thresholds
-from storage.charts import chart_accounts, concentration_inputs
-from storage.portfolio import assess_workspace
+from storage.reads.assessments import assess_workspace
+from storage.reads.charts import chart_accounts, concentration_inputs
 from tests.bot.seed import NOW, OTHER_TEAM, OWNER, STRANGER, TEAM, account, contact, portfolio, touch
 from tests.sql_capture import statements_sent
 

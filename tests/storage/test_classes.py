@@ -1,4 +1,4 @@
-"""storage.classes: stored tier and grade stay what the rules say, on SQLite and PostgreSQL."""
+"""storage.stored.grades: stored tier and grade stay what the rules say, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
-from storage.classes import ensure_classified, fingerprint
-from storage.edits import set_field
 from storage.models import Account, Workspace
-from storage.portfolio import assess_workspace
+from storage.reads.assessments import assess_workspace
+from storage.stored.grades import ensure_classified, fingerprint
+from storage.writes.edits import set_field
 from tests.bot.seed import NOW, OTHER_TEAM, OWNER, TEAM, account, portfolio
 
 TH = Thresholds()
@@ -164,7 +164,7 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
     """Both databases: an edit that commits while a classification is reading the accounts must not end up
     behind the fresh fingerprint the classifier then writes. (SQLite's driver begins a transaction only at
     the first write, so the classifier read with no lock at all and stamped its stale verdicts as current.)"""
-    import storage.classes as classes
+    import storage.stored.grades as classes
 
     with sessions.begin() as s:
         accs = portfolio(s)
@@ -301,8 +301,8 @@ def test_bulk_statements_on_accounts_through_the_session_make_the_workspace_stal
 
 
 def test_bulk_statements_outside_the_rules_leave_the_classification_valid(session) -> None:
-    from storage.activity import record_classes
-    from storage.directory import resolve_owner_email
+    from storage.stored.grades import record_classes
+    from storage.writes.slack_users import resolve_owner_email
 
     accs = portfolio(session)
     ensure_classified(session, TEAM, TH)

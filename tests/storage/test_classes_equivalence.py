@@ -16,20 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
-from storage.accounts import name_key
-from storage.activity import watched_states
-from storage.classes import ensure_classified
 from storage.db import ensure_workspace
-from storage.edits import set_field
-from storage.importing import (
-    AccountRow,
-    ContactRow,
-    RevenueRow,
-    import_accounts,
-    import_contacts,
-    import_revenue,
-)
+from storage.importing.rows import AccountRow, ContactRow, RevenueRow
+from storage.importing.writers import import_accounts, import_contacts, import_revenue
 from storage.models import Account, Contact, Interaction, RevenueMonth, Snooze
+from storage.reads.account_states import watched_states
+from storage.reads.accounts import name_key
+from storage.stored.grades import ensure_classified
+from storage.writes.edits import set_field
 from tests.conftest import NOW
 
 NEXT_MONTH = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the revenue windows move on by a month
@@ -300,7 +294,7 @@ def reference_revenue(
 
 def reference_states(session: Session, team: str, now: datetime = NOW) -> list[AccountState]:
     """watched_states as the docs describe it, from assess_workspace and one plain query per account."""
-    from storage.portfolio import assess_workspace
+    from storage.reads.assessments import assess_workspace
 
     verdicts = assess_workspace(session, team, now, TH)
     revenue = reference_revenue(session, team, now)
@@ -339,13 +333,16 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
             revenue_prior=prior,
             snoozed_until=max(running) if running else None,
         )
-        if watched:
-            touches = [
-                (_aware(i.occurred_at), i)
-                for i in session.scalars(select(Interaction).where(Interaction.account_id == acc.id))
-            ]
-            past = [(when, i) for when, i in touches if when is not None and when <= now]
-            reviews = [when for when, i in past if i.kind == "review"]
+        touches = [
+            (_aware(i.occurred_at), i)
+            for i in session.scalars(select(Interaction).where(Interaction.account_id == acc.id))
+        ]
+        past = [(when, i) for when, i in touches if when is not None and when <= now]
+        reviews = [when for when, i in past if i.kind == "review"]
+        state = state._replace(
+            last_touch=max((w for w, _ in past), default=None), last_review=max(reviews, default=None)
+        )
+        if watched:  # window touches: only for the accounts single_point_of_failure concerns
             per_contact: dict[int, list[Interaction]] = {}
             for when, i in past:
                 if i.contact_id is not None and when is not None and when > since:
@@ -358,11 +355,7 @@ def reference_states(session: Session, team: str, now: datetime = NOW) -> list[A
                 )
                 for cid, rows in per_contact.items()
             )
-            state = state._replace(
-                last_touch=max((w for w, _ in past), default=None),
-                last_review=max(reviews, default=None),
-                window_touches=window,
-            )
+            state = state._replace(window_touches=window)
         out.append(state)
     return out
 
@@ -407,7 +400,7 @@ def test_stored_classes_and_watched_states_match_the_reference(
         stored = {
             a.id: (a.tier, a.grade) for a in session.scalars(select(Account).where(Account.team_id == team))
         }
-        from storage.portfolio import assess_workspace
+        from storage.reads.assessments import assess_workspace
 
         expected = {aid: (v.tier, v.grade) for aid, v in assess_workspace(session, team, NOW, TH).items()}
         assert stored == expected

@@ -1,4 +1,4 @@
-"""storage.classes on PostgreSQL: the classifier's workspace lock serialises it with the writers of rule
+"""storage.stored.grades on PostgreSQL: the classifier's workspace lock serialises it with the writers of rule
 inputs, and with nothing else (every row of the workspace's other tables references the workspace row)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
-from storage.classes import ensure_classified, lock_workspace, reclassify
-from storage.edits import log_touch, set_field, snooze
 from storage.models import Account
+from storage.stored.grades import ensure_classified, lock_workspace, reclassify
+from storage.writes.edits import log_touch, set_field, snooze
 from tests.bot.seed import NOW, OWNER, account
 from tests.threads import in_thread
 
@@ -119,8 +119,9 @@ def test_recording_announced_classes_never_deadlocks_with_an_accounts_import(
 ) -> None:
     """tier_watch writes last_tier/last_grade in name order; an import upserts in the file's order. Without
     the workspace lock first, each held a row the other wanted (seen as DeadlockDetected under load)."""
-    from storage.activity import record_classes
-    from storage.importing import AccountRow, import_accounts
+    from storage.importing.rows import AccountRow
+    from storage.importing.writers import import_accounts
+    from storage.stored.grades import record_classes
 
     with sessions.begin() as s:
         first = account(s, "Alpha", TEAM, annual_revenue=10, owner_user_id=OWNER).id

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from storage.models import Account
-from storage.portfolio import assess_rows, assess_workspace, classify_workspace
+from storage.reads.assessments import assess_rows, assess_workspace, classify_workspace
 from tests.storage.test_portfolio import NOW, TH, add_account, add_contact, touch
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storage import edits
 from storage.models import Account, AccountChange, Contact, Interaction, SlackUser, Snooze
+from storage.writes import edits, slack_users
 from tests.bot.seed import ADMIN, NOW, OTHER_TEAM, OWNER, TEAM, portfolio
 
 
@@ -207,10 +207,10 @@ def test_snooze_and_audit(session) -> None:
 
 def test_remember_slack_user_upserts(session) -> None:
     portfolio(session)
-    edits.remember_slack_user(
+    slack_users.remember_slack_user(
         session, team_id=TEAM, user_id=ADMIN, is_admin=True, now=NOW, tz="Europe/Berlin"
     )
-    edits.remember_slack_user(
+    slack_users.remember_slack_user(
         session, team_id=TEAM, user_id=ADMIN, is_admin=False, now=NOW + timedelta(days=1)
     )
     rows = session.scalars(select(SlackUser).where(SlackUser.user_id == ADMIN)).all()
@@ -235,12 +235,12 @@ def test_two_first_sightings_of_a_user_at_once_both_succeed(pg_url: str) -> None
     first = sessions()
     errors: list[BaseException] = []
     try:
-        edits.remember_slack_user(first, team_id=team, user_id=user, is_admin=False, now=NOW, tz="UTC")
+        slack_users.remember_slack_user(first, team_id=team, user_id=user, is_admin=False, now=NOW, tz="UTC")
 
         def second() -> None:
             try:
                 with sessions() as s:
-                    edits.remember_slack_user(
+                    slack_users.remember_slack_user(
                         s, team_id=team, user_id=user, is_admin=True, now=NOW, tz="Asia/Tokyo"
                     )
                     s.commit()

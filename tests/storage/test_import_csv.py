@@ -1,4 +1,4 @@
-"""CSV parsing and validation (accountbot.csvformats): exact messages with file line numbers."""
+"""CSV parsing and validation (storage.importing.csv_formats): exact messages with file line numbers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from accountbot.csvformats import FIELD_LIMIT, BadFile, header_key, parse_rows, read_file
-from storage.importing import AccountRow, ImportRejected, InteractionRow, RevenueRow
+from storage.importing.csv_formats import FIELD_LIMIT, BadFile, header_key, parse_rows, read_file
+from storage.importing.rows import AccountRow, ImportRejected, InteractionRow, RevenueRow
 
 
 def rejected(kind: str, text: str | bytes) -> list[str]:

@@ -1,4 +1,4 @@
-"""storage.importing on SQLite and PostgreSQL: happy paths, idempotence, all-or-nothing, workspace isolation."""
+"""storage.importing.writers on SQLite and PostgreSQL: happy paths, idempotence, all-or-nothing, workspace isolation."""
 
 from __future__ import annotations
 
@@ -9,17 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from accountbot.csvformats import parse_rows
 from storage.db import ensure_workspace
-from storage.edits import touch_dedup_key
-from storage.importing import (
-    ImportRejected,
-    import_accounts,
-    import_contacts,
-    import_interactions,
-    import_revenue,
-)
+from storage.importing.csv_formats import parse_rows
+from storage.importing.rows import ImportRejected
+from storage.importing.writers import import_accounts, import_contacts, import_interactions, import_revenue
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser
+from storage.writes.edits import touch_dedup_key
 from tests.conftest import NOW
 
 WRITERS = {
@@ -251,7 +246,7 @@ def test_workspaces_are_isolated(sessions: sessionmaker[Session]) -> None:
 
 
 def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Session]) -> None:
-    from storage.edits import log_touch
+    from storage.writes.edits import log_touch
 
     load(sessions, "accounts", ACCOUNTS)
     with sessions.begin() as s:
@@ -273,3 +268,23 @@ def test_a_touch_logged_in_slack_is_not_imported_twice(sessions: sessionmaker[Se
         "account,date,kind,colleague,note\nAcme Corp,2026-11-03T16:00+01:00,call,U0OWNER1,Renewal\n",
     )
     assert (result.created, result.unchanged) == (0, 1)
+
+
+def test_import_file_stores_classes_and_rollups_in_the_import_transaction(sessions) -> None:
+    """Every importer (the CLI, the demo) goes through import_file: the next nudge run finds them ready."""
+    from accounts.thresholds import Thresholds
+    from storage.importing.files import import_file
+    from storage.models import Workspace
+    from storage.stored.grades import fingerprint
+    from storage.stored.rollups import rollups_key
+
+    th = Thresholds()
+    with sessions.begin() as s:
+        data = b"name,annual_revenue,profitability\nAcme,5000000,high\nGlobex,1000,low\n"
+        result = import_file(s, "T1", "accounts", data, NOW, th)
+        assert (result.rows, result.created) == (2, 2)
+    with sessions() as s:
+        ws = s.get_one(Workspace, "T1")
+        assert ws.classified_with == fingerprint(th) and ws.rollups_for == rollups_key(NOW, th)
+        tiers = dict(s.execute(select(Account.name, Account.tier)).all())
+        assert tiers == {"Acme": "key", "Globex": "secondary"}

@@ -8,8 +8,8 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accountbot.csvformats import header_key, money, parse_rows, percent
-from storage.accounts import name_key
+from storage.importing.csv_formats import header_key, money, parse_rows, percent
+from storage.reads.accounts import name_key
 
 
 @given(st.integers(min_value=0, max_value=10**12), st.sampled_from(["", "$"]), st.booleans())

@@ -1,4 +1,4 @@
-"""storage.last_touch: every way a statement reaches the interactions table keeps each account's stored
+"""storage.stored.latest_touch: every way a statement reaches the interactions table keeps each account's stored
 latest touch and latest review equal to a plain aggregate of its interactions, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.accounts import name_key
 from storage.db import ensure_workspace
-from storage.edits import log_touch
-from storage.importing import InteractionRow, import_interactions
-from storage.last_touch import recompute
+from storage.importing.rows import InteractionRow
+from storage.importing.writers import import_interactions
 from storage.models import Account, Interaction, LatestTouch
+from storage.reads.accounts import name_key
+from storage.stored.latest_touch import recompute
+from storage.writes.edits import log_touch
 from tests.conftest import NOW
 
 TEAM, OTHER = "TLT1", "TLT2"
@@ -292,7 +293,7 @@ def test_deleting_many_interactions_by_primary_key_costs_a_few_statements(sessio
 def test_a_failed_update_leaves_nothing_noted_for_the_next_statement(session: Session) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from storage.last_touch import _PENDING
+    from storage.stored.latest_touch import _PENDING
 
     a, _, _ = _accounts(session)
     _touch(session, a, 3)
@@ -310,7 +311,7 @@ def test_two_interaction_imports_in_crossing_order_do_not_deadlock(
     """Each import's chunks are separate statements; the latest touches are raised once per import, at its
     end, in one sorted upsert, so two imports never hold each other's rows crosswise. (PostgreSQL only:
     SQLite serialises writers, so two imports there never interleave.)"""
-    import storage.importing as importing
+    import storage.importing.writers as importing
 
     sessions = pg_sessions
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage import ledger
 from storage.db import ensure_workspace
 from storage.models import JobRun
+from storage.queues import ledger
 from tests.conftest import NOW
 
 LEASE = timedelta(minutes=10)

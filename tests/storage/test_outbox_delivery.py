@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from storage import outbox
 from storage.db import ensure_workspace, session_factory
 from storage.models import OutboxMessage
+from storage.queues import outbox
 from tests.conftest import NOW
 
 LEASE = timedelta(seconds=60)

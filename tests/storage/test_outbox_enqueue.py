@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
-from storage.outbox import enqueue
+from storage.queues.outbox import enqueue
 from tests.conftest import NOW
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
-from storage.accounts import name_key
 from storage.db import ensure_workspace
 from storage.models import Account, Contact, Interaction
-from storage.portfolio import assess_workspace, load_facts
+from storage.reads.accounts import name_key
+from storage.reads.assessments import assess_workspace, load_facts
 from tests.conftest import NOW
 
 TH = Thresholds()

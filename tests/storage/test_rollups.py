@@ -1,4 +1,4 @@
-"""storage.rollups: each account's stored decision makers and revenue windows are what its contacts and revenue
+"""storage.stored.rollups: each account's stored decision makers and revenue windows are what its contacts and revenue
 months say, they go stale on every write to those (and only those) inputs, and a new month or window
 recomputes them; on SQLite and PostgreSQL."""
 
@@ -14,11 +14,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.thresholds import Thresholds
-from storage import edits
-from storage.classes import lock_workspace
-from storage.importing import ContactRow, RevenueRow, import_contacts, import_revenue
+from storage.importing.rows import ContactRow, RevenueRow
+from storage.importing.writers import import_contacts, import_revenue
 from storage.models import Account, Contact, RevenueMonth, Workspace
-from storage.rollups import ensure_rollups, rollups_key
+from storage.stored.grades import lock_workspace
+from storage.stored.rollups import ensure_rollups, rollups_key
+from storage.writes import edits
 from tests.bot.seed import NOW, OTHER_TEAM, OWNER, TEAM, account, contact
 from tests.sql_capture import statements_sent
 from tests.threads import in_thread
@@ -491,7 +492,7 @@ def test_a_write_committed_while_the_refresh_reads_leaves_the_workspace_stale(
     rollups_for, must not end up behind the current key. On PostgreSQL the write goes through at once and its
     change row, which the refresh did not see, stays; on SQLite the database's write lock holds the write off
     until the refresh commits."""
-    import storage.rollups as rollups
+    import storage.stored.rollups as rollups
 
     with sessions.begin() as s:
         hooli = seed(s)["Hooli"].id

@@ -1,26 +1,7 @@
-"""Each account's latest interaction and latest `review`, stored in `latest_touches` and kept on every write
-to the interactions table, so a nudge run reads them with the accounts instead of aggregating a million
-interactions.
-
-Unlike storage.classes and storage.rollups (marked stale, recomputed by the next reader), these are kept in
-the writer's transaction: touches are logged all day long, and a recompute per reader would cost what the
-stored values save. One pair of connection events covers every SQLAlchemy statement that reaches the
-interactions table (ORM flushes, `Session.execute`, Core on any connection):
-
-- INSERT: the new rows' own dates raise the stored ones (an upsert keeping the later of the two, so two
-  touches logged at once for one account both count, whichever commits first). A bulk writer wraps its
-  inserts in `deferred`: one sorted upsert at its end (imports cannot deadlock, and hold these rows only
-  for their last moments). An INSERT whose rows are not to be seen (INSERT ... SELECT), or an upsert that
-  may move a date earlier, recomputes instead;
-- UPDATE and DELETE (no product code does either): the accounts of the rows the WHERE clause selects are
-  noted before the statement runs (and the accounts it moves rows to), and recomputed from their
-  interactions after.
-
-Not seen by the events, so not kept: raw driver SQL (COPY, `exec_driver_sql`), `text()` statements, and the
-ORM's legacy bulk methods (`bulk_save_objects`, `bulk_insert_mappings`); no product code writes
-interactions that way, and `recompute` repairs a workspace (the benchmark's COPY load calls it). The
-stored dates cover future-dated interactions too: storage.activity.watched_states falls back to the
-aggregate when one lies after its `now`.
+"""Stored latest touches (`latest_touches`): each account's latest interaction and latest `review`, kept in the
+writer's transaction by the engine hooks `install` registers (every INSERT, UPDATE or DELETE on
+interactions through SQLAlchemy). `deferred` batches a bulk writer's raises; `recompute` repairs.
+See docs/data.md#stored-rollups-and-latest-touches.
 """
 
 from __future__ import annotations
@@ -56,6 +37,13 @@ LATEST = table_of(LatestTouch)
 _PENDING = "accountbot.last_touch.pending"  # Connection.info key: accounts noted before an UPDATE / DELETE
 _DEFERRED = "accountbot.last_touch.deferred"  # Connection.info key: new touches collected by `deferred`
 _CHUNK = 5_000  # account ids per statement (well under every driver's bound-parameter limit)
+
+
+def install(engine: Engine) -> None:
+    """Keep the latest touches on every connection of `engine` (storage.db does this)."""
+    event.listen(engine, "before_execute", _note_rows_to_change)
+    event.listen(engine, "handle_error", _forget_noted_rows)
+    event.listen(engine, "after_execute", _keep_latest_touches)
 
 
 def recompute(conn: Connection, account_ids: Iterable[int] | None = None, team_id: str | None = None) -> None:
@@ -240,7 +228,6 @@ def _noted_by_primary_key(conn: Connection, where: Any, sets: list[Mapping[str, 
     return noted
 
 
-@event.listens_for(Engine, "before_execute")
 def _note_rows_to_change(
     conn: Connection, statement: Any, multiparams: Any, params: Any, _options: Any
 ) -> None:
@@ -258,7 +245,6 @@ def _note_rows_to_change(
     conn.info.setdefault(_PENDING, set()).update(noted)
 
 
-@event.listens_for(Engine, "handle_error")
 def _forget_noted_rows(context: Any) -> None:
     """A failed UPDATE or DELETE changed nothing: its noted accounts must not ride along to the connection's
     next statement (or next checkout)."""
@@ -266,7 +252,6 @@ def _forget_noted_rows(context: Any) -> None:
         context.connection.info.pop(_PENDING, None)
 
 
-@event.listens_for(Engine, "after_execute")
 def _keep_latest_touches(
     conn: Connection, statement: Any, multiparams: Any, params: Any, _options: Any, _result: Any
 ) -> None:

@@ -1,29 +1,26 @@
-"""What the nudge jobs need to know about a workspace's accounts, in a handful of set-based queries.
-
-No query runs per account: each one aggregates many accounts at once (grouped by account) and the results
-are joined in Python into `accounts.signals.AccountState` values. The aggregates take an optional scope, a
-SELECT of account ids: the nudge jobs ask only about the accounts a signal can concern (owned key-tier and
-A accounts, by their stored tier and grade), which lets both databases read just those accounts' index
-ranges without a single id travelling through Python.
+"""Account state as of `now` (accounts.signals.AccountState), for every reader: cards, lists, App Home, the
+digest, the weekly focus and single-point-of-failure warnings. A handful of set-based queries over the
+stored values (storage.stored); no query runs per account. See docs/data.md#account-state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
-from storage.classes import ensure_classified, lock_workspace
 from storage.models import Account, Contact, Interaction, LatestTouch, SlackUser, Snooze, table_of
-from storage.rollups import ensure_rollups, scoped
+from storage.stored.grades import ensure_classified
+from storage.stored.rollups import ensure_rollups, scoped
 
 ACCOUNTS = table_of(Account)  # Core statements without ORM bookkeeping
 LATEST = table_of(LatestTouch)
+AccountIds = Sequence[int] | Select[Any] | None  # which accounts: None means all of the workspace
 SEP = "\x1f"  # joins colleague ids in one aggregate (never part of a Slack id or an email)
 
 
@@ -49,7 +46,7 @@ def owners(session: Session, team_id: str) -> dict[str, str | None]:
 
 
 def last_touches(
-    session: Session, team_id: str, now: datetime, scope: Select[Any] | None = None
+    session: Session, team_id: str, now: datetime, scope: Select[Any] | Sequence[int] | None = None
 ) -> dict[int, tuple[datetime | None, datetime | None]]:
     """Account id -> (last interaction, last `review` interaction), up to `now`."""
     last_review = func.max(case((Interaction.kind == "review", Interaction.occurred_at), else_=None))
@@ -132,51 +129,71 @@ def active_snoozes(session: Session, team_id: str, now: datetime) -> dict[int, d
     return {account_id: _aware(until) for account_id, until in rows if until is not None}  # type: ignore[misc]
 
 
-def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountState]:
-    """AccountState for every owned account (owner_user_id set) a nudge can be about: key-tier or A accounts,
-    and B accounts without a sponsor (sponsor_missing is the only signal a B account can raise), in no
-    particular order (the rules sort what they pick, names breaking ties).
+def nudge_scope(team_id: str) -> Select[Any]:
+    """The accounts a nudge can be about, by their stored tier and grade: owned (owner_user_id set) key-tier
+    or A accounts, and owned B accounts without a sponsor (sponsor_missing is the only signal a B account
+    can raise)."""
+    a = ACCOUNTS.c
+    unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
+    return select(a.id).where(
+        a.team_id == team_id, a.owner_user_id.is_not(None), or_(_watched(), unsponsored_b)
+    )
 
-    Tier, grade, the contact and revenue rollups and the latest touches are the stored ones
-    (storage.classes, storage.rollups, made current first, and storage.last_touch), so one accounts query
-    selects just these accounts with them; the interaction window aggregate then asks only about the
-    key-tier and A accounts (the only ones its signal concerns)."""
+
+def _watched() -> Any:
+    """Key-tier or grade A by the stored classes: AccountState.watched in SQL."""
+    return or_(ACCOUNTS.c.tier == "key", ACCOUNTS.c.grade == "A")
+
+
+def account_states(
+    session: Session, team_id: str, now: datetime, thresholds: Thresholds, ids: AccountIds = None
+) -> list[AccountState]:
+    """AccountState of the workspace's accounts (`ids`: only these, a list of ids or a SELECT of accounts.id),
+    in no particular order. Tier, grade, rollups and latest touches are the stored ones, made current first
+    (storage.stored); touches dated after `now` do not count (docs/data.md#account-state). Window touches
+    are counted for key-tier and A accounts only, the ones single_point_of_failure concerns."""
+    th = thresholds
     ensure_classified(session, team_id, th)
     ensure_rollups(session, team_id, now, th)
-    a = ACCOUNTS.c
-    key_or_a = or_(a.tier == "key", a.grade == "A")
-    unsponsored_b = and_(a.grade == "B", or_(a.sponsor_user_id.is_(None), a.sponsor_user_id == ""))
-    t = LATEST.c
-    watched = (
-        session.connection()
-        .execute(
-            select(
-                a.id,
-                a.name,
-                a.tier,
-                a.grade,
-                a.owner_user_id,
-                a.annual_revenue,
-                a.sponsor_user_id,
-                a.sponsor_level,
-                a.decision_makers,
-                a.sole_decision_maker,
-                a.revenue_recent,
-                a.revenue_prior,
-                case((key_or_a, t.last_touch_at), else_=None),
-                case((key_or_a, t.last_review_at), else_=None),
-            )
-            .outerjoin(LATEST, t.account_id == a.id)
-            .where(a.team_id == team_id, a.owner_user_id.is_not(None), or_(key_or_a, unsponsored_b))
+    a, t = ACCOUNTS.c, LATEST.c
+    scope: Select[Any] | list[int] | None
+    if ids is None:
+        scope, window_scope = None, select(a.id).where(a.team_id == team_id, _watched())
+    elif isinstance(ids, Select):
+        scope, window_scope = ids, ids.where(_watched())
+    else:
+        scope = sorted(set(ids))
+        window_scope = select(a.id).where(a.team_id == team_id, _watched(), a.id.in_(scope))
+    stmt = (
+        select(
+            a.id,
+            a.name,
+            a.tier,
+            a.grade,
+            a.owner_user_id,
+            a.annual_revenue,
+            a.sponsor_user_id,
+            a.sponsor_level,
+            a.decision_makers,
+            a.sole_decision_maker,
+            a.revenue_recent,
+            a.revenue_prior,
+            t.last_touch_at,
+            t.last_review_at,
         )
-        .all()
+        .outerjoin(LATEST, t.account_id == a.id)
+        .where(a.team_id == team_id)
     )
-    scope = select(a.id).where(a.team_id == team_id, a.owner_user_id.is_not(None), key_or_a)
-    # The stored latest touches (storage.last_touch) count every interaction; one after `now` (a run as of
-    # an earlier instant, a touch dated ahead) sends this run to the aggregate of those up to `now`.
-    ahead = any((r[12] is not None and r[12] > now) or (r[13] is not None and r[13] > now) for r in watched)
+    if isinstance(scope, Select) and scope.whereclause is not None and scope.get_final_froms() == [ACCOUNTS]:
+        stmt = stmt.where(scope.whereclause)  # a SELECT of accounts: its filter, so a plain accounts scan
+    elif scope is not None:
+        stmt = stmt.where(a.id.in_(scope))
+    rows = _rows(session, stmt)
+    # The stored latest touches count every interaction; one after `now` (a run as of an earlier instant, a
+    # touch dated ahead) sends this read to the aggregate of those up to `now`.
+    ahead = any((r[12] is not None and r[12] > now) or (r[13] is not None and r[13] > now) for r in rows)
     touches = last_touches(session, team_id, now, scope) if ahead else None
-    window = contact_touches(session, team_id, now, th.spof_window_days, scope)
+    window = contact_touches(session, team_id, now, th.spof_window_days, window_scope)
     snoozes = active_snoozes(session, team_id, now)
     states = []
     get_window, get_snooze = window.get, snoozes.get
@@ -197,7 +214,7 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
         prior,
         last,
         review,
-    ) in watched:
+    ) in rows:
         if touches is not None:
             last, review = touches.get(account_id, no_touch)
         states.append(
@@ -223,31 +240,17 @@ def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds
     return states
 
 
+def watched_states(session: Session, team_id: str, now: datetime, th: Thresholds) -> list[AccountState]:
+    """AccountState of every account a nudge can be about (`nudge_scope`): the digest's and weekly focus's read."""
+    return account_states(session, team_id, now, th, nudge_scope(team_id))
+
+
 def by_owner(states: Iterable[AccountState]) -> dict[str, list[AccountState]]:
     grouped: dict[str, list[AccountState]] = {}
     for s in states:
         if s.owner:
             grouped.setdefault(s.owner, []).append(s)
     return grouped
-
-
-def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:
-    """Remember the tier and grade now in force, so a change is announced once.
-
-    The workspace row's lock first (storage.classes.lock_workspace): these rows go in name order, an
-    accounts import's in the file's order; without the lock each could hold a row the other waits for."""
-    if not changes:
-        return
-    lock_workspace(session, team_id)
-    session.execute(
-        update(ACCOUNTS)
-        .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
-        .values(last_tier=bindparam("announced_tier"), last_grade=bindparam("announced_grade")),
-        [
-            {"aid": aid, "announced_tier": tier, "announced_grade": grade}
-            for aid, (tier, grade) in changes.items()
-        ],
-    )
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -1,14 +1,6 @@
-"""Reads for the weekly portfolio report (jobs.portfolio_report): who the admins are, and which accounts
-moved tier or grade lately.
-
-- Admins: the workspace's Slack users remembered with `is_admin` (workspace admins and owners, learnt from
-  users.info by the permission check and the owner directory), plus the ids the caller passes
-  (ADMIN_USER_IDS), each with their Slack time zone when known.
-- Moves: tier_watch announces each change of a watched account as a `tier_change` outbox row (the row is
-  the only history there is), so the moves of the last days are read back from those rows, whatever their
-  delivery status. One line per account: its first recorded "was" and its latest "now"; an account that moved
-  and moved back within the window is left out. tier_watch records, but does not announce (no row), changes of
-  accounts without a resolved owner: those are not in the report.
+"""Reads for the weekly portfolio report (jobs.portfolio_report): the admins (remembered Slack admins plus
+ADMIN_USER_IDS, with time zones) and the accounts that moved tier or grade lately, read back from the
+`tier_change` outbox rows. See docs/data.md#report-inputs.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
-"""The job-run ledger: one row per (workspace, job, period). Whoever inserts it first runs that period.
-
-A claim is committed on its own (status `running` with a lease); the work then writes its outbox rows and
-marks the claim `done` in one transaction. A replica that dies in between leaves a `running` row whose lease
-expires; the next claimant takes it over. A period that is `done` is never run again.
-
-Claims work on batches of periods (one statement each way) so that a job with a period per owner costs a
-few round trips, not one per owner.
+"""The job-run ledger: one row per (workspace, job, period); whoever inserts it first runs that period. A
+claim commits on its own with a lease; the work then writes its outbox rows and marks it `done` in one
+transaction. Claims go in batches of periods. See docs/data.md#queues-outbox-and-ledger.
 """
 
 from __future__ import annotations

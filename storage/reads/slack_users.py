@@ -1,11 +1,12 @@
-"""Owners given as emails, resolved to Slack users once and remembered (slack_users), and whose time zone
-needs a refresh. The Slack calls live in bot.directory; this module only reads and writes rows."""
+"""Slack users as remembered in slack_users: one by id, owners given as emails still to resolve, and owners
+whose profile (time zone) needs a refresh. The Slack calls live in bot.directory; the writes are in
+storage.writes.slack_users."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, SlackUser
@@ -30,21 +31,6 @@ def known_email(session: Session, team_id: str, email: str) -> str | None:
     )
 
 
-def resolve_owner_email(session: Session, team_id: str, email: str, user_id: str) -> int:
-    """Point every account owned by `email` (case-insensitive) at `user_id`; returns how many changed."""
-    result = session.execute(
-        update(Account)
-        .where(
-            Account.team_id == team_id,
-            Account.owner_user_id.is_(None),
-            func.lower(Account.owner) == email.lower(),
-        )
-        .values(owner_user_id=user_id)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def owners_to_refresh(session: Session, team_id: str, stale_before: datetime) -> list[str]:
     """Owners whose Slack profile (time zone) we never fetched, or fetched before `stale_before`."""
     owner_ids = (
@@ -65,3 +51,7 @@ def owners_to_refresh(session: Session, team_id: str, stale_before: datetime) ->
         )
     )
     return sorted(rows)
+
+
+def slack_user(session: Session, team_id: str, user_id: str) -> SlackUser | None:
+    return session.scalar(select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id))

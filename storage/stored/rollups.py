@@ -1,41 +1,22 @@
-"""Stored rollups: each account's active decision makers and revenue windows kept in the accounts table, so
-a nudge run reads them with the accounts instead of aggregating every contact and revenue month again.
-
-What they depend on, and how they stay current:
-
-- the account's contacts and revenue months: every write to either records a change for the workspace
-  (a `rollup_changes` row) in its transaction: ORM writes (storage.edits' contacts, anything else) through
-  the flush hook below, INSERT / UPDATE / DELETE statements run with `Session.execute` through the execute
-  hook, the bulk Core upserts of storage.importing by calling `invalidate` themselves;
-- the month of `now` and the revenue window (`revenue_drop_months`): `workspaces.rollups_for` names the ones
-  the stored values were computed for, so the first run of a new month computes them again.
-
-Readers call `ensure_rollups` first: the rollups are current when `rollups_for` is the wanted key and no
-change is recorded. Otherwise they are recomputed for the whole workspace in two aggregates and only the
-rows that changed are written, under the workspace row's lock (storage.classes.lock_workspace, so two
-refreshes never cross); the refresh then deletes the changes it saw before computing. A write committed
-meanwhile keeps its change row, so it is never hidden behind a fresh `rollups_for`. Recording a change is
-an INSERT that only references the workspace row: on PostgreSQL a contact edit or an import never waits for
-a refresh, nor for another writer. (SQLite has one writer at a time anyway.)
-
-Not seen by the hooks: `text()` statements and the ORM's legacy bulk methods (`bulk_save_objects`,
-`bulk_insert_mappings`, `bulk_update_mappings`) on contacts or revenue months; no product code writes them
-that way; such code calls `invalidate` itself.
+"""Stored rollups (accounts.decision_makers, sole_decision_maker, revenue_recent, revenue_prior): refreshed by
+`ensure_rollups` when a change is recorded (`rollup_changes`, by the session hooks `install` registers or by
+`invalidate`) or the month or revenue window moved (`workspaces.rollups_for`).
+See docs/data.md#stored-rollups-and-latest-touches.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, case, delete, event, func, inspect, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from accounts.thresholds import Thresholds
-from storage.classes import lock_workspace
 from storage.models import Account, Contact, RevenueMonth, RollupChange, Workspace, table_of
+from storage.stored.grades import lock_workspace
 
 ACCOUNTS = table_of(Account)
 WORKSPACES = table_of(Workspace)
@@ -48,8 +29,8 @@ INPUTS: dict[type, tuple[str, ...]] = {
 }
 
 
-def scoped(stmt: Any, column: Any, scope: Select[Any] | None) -> Any:
-    """`stmt` for the whole workspace, or only for the account ids `scope` selects."""
+def scoped(stmt: Any, column: Any, scope: Select[Any] | Sequence[int] | None) -> Any:
+    """`stmt` for the whole workspace, or only for the account ids `scope` selects (or lists)."""
     return stmt if scope is None else stmt.where(column.in_(scope))
 
 
@@ -124,6 +105,12 @@ def invalidate(session: Session, team_id: str | None) -> None:
         session.connection().execute(CHANGES.insert().from_select(["team_id"], select(WORKSPACES.c.team_id)))
 
 
+def install(factory: sessionmaker[Session]) -> None:
+    """Record rollup changes for every session `factory` makes (storage.db does this)."""
+    event.listen(factory, "before_flush", _stale_when_sources_change)
+    event.listen(factory, "do_orm_execute", _stale_when_statements_change_sources)
+
+
 def current(session: Session, team_id: str, wanted: str) -> bool:
     """Whether the stored rollups are the wanted ones with no change recorded since."""
     pending = select(CHANGES.c.id).where(CHANGES.c.team_id == team_id).exists()
@@ -133,10 +120,9 @@ def current(session: Session, team_id: str, wanted: str) -> bool:
     return row is not None and row[0] == wanted and not row[1]
 
 
-@event.listens_for(Session, "before_flush")
 def _stale_when_sources_change(session: Session, _context: Any, _instances: Any) -> None:
     """ORM writes: a contact or revenue month added, deleted or changed makes its workspace's rollups stale.
-    Runs before the flush writes the rows (lock order: workspace first, as storage.classes)."""
+    Runs before the flush writes the rows (lock order: workspace first, as storage.stored.grades)."""
     teams = {
         obj.team_id for obj in (*session.new, *session.deleted) if isinstance(obj, Contact | RevenueMonth)
     }
@@ -165,7 +151,6 @@ def _stale_when_sources_change(session: Session, _context: Any, _instances: Any)
         invalidate(session, team_id)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _stale_when_statements_change_sources(state: ORMExecuteState) -> None:
     """INSERT, UPDATE and DELETE statements on contacts or revenue months run with `Session.execute` bypass
     the flush: the workspaces named by their parameters are marked stale first, every workspace when none is

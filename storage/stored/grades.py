@@ -1,22 +1,7 @@
-"""Stored tier and grade: every account's classification kept in the accounts table, so the nudge jobs can
-select the accounts a signal concerns in SQL instead of grading the whole workspace on every run.
-
-Tier and grade depend only on account columns (revenue, wallet share, profitability, strategic value, pain
-factor, stage; the tier on the whole workspace's revenue ranking) and on the thresholds. So:
-
-- every write to those columns marks the workspace stale in its transaction, before the account rows
-  change: ORM writes (storage.edits, anything else) through the flush hook below, INSERT / UPDATE / DELETE
-  statements on accounts run with `Session.execute` through the execute hook, the bulk Core upsert of
-  storage.importing by calling `invalidate` itself (first, for the lock order);
-- readers call `ensure_classified` first: when the workspace's fingerprint (rules version + thresholds)
-  is not the current one, the whole workspace is classified again and the changed rows are written;
-- imports classify eagerly (`accountbot import accounts` calls `ensure_classified` in the import's
-  transaction), so the next digest finds the classification ready.
-
-Both take the workspace row's lock (SELECT ... FOR NO KEY UPDATE on PostgreSQL, the lock the writer's UPDATE
-takes; on SQLite the database's write lock, taken before the classifier reads), so a classification never misses a write committed before it, and a write
-never lands unseen after it: the writer's `invalidate` waits for the classifier to commit, then marks the
-workspace stale again. Writes that only reference the workspace row (touches, snoozes, outbox) never wait.
+"""Stored tier and grade (accounts.tier, accounts.grade): written by `ensure_classified` when the workspace's
+fingerprint (rules version and thresholds) is out of date, marked stale by the session hooks `install`
+registers (and by `invalidate`). Also the announced classes tier_watch records (`record_classes`).
+See docs/data.md#stored-tier-and-grade for the lock order.
 """
 
 from __future__ import annotations
@@ -28,12 +13,12 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import bindparam, event, inspect, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from accounts.grading import RULES_VERSION
 from accounts.thresholds import Thresholds
 from storage.models import Account, Workspace, table_of
-from storage.portfolio import classify_workspace
+from storage.reads.assessments import classify_workspace
 
 ACCOUNTS = table_of(Account)
 WORKSPACES = table_of(Workspace)
@@ -58,6 +43,12 @@ def fingerprint(th: Thresholds) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def install(factory: sessionmaker[Session]) -> None:
+    """Keep the stored classification honest for every session `factory` makes (storage.db does this)."""
+    event.listen(factory, "before_flush", _stale_when_accounts_change)
+    event.listen(factory, "do_orm_execute", _stale_when_statements_change_accounts)
+
+
 def invalidate(session: Session, team_id: str) -> None:
     """The workspace's stored classification is out of date (an account's rule inputs changed)."""
     session.connection().execute(
@@ -65,7 +56,6 @@ def invalidate(session: Session, team_id: str) -> None:
     )
 
 
-@event.listens_for(Session, "before_flush")
 def _stale_when_accounts_change(session: Session, _context: Any, _instances: Any) -> None:
     """ORM writes: an account added, deleted or with a changed rule input makes its workspace's stored
     classification stale. Runs before the flush writes the account rows (lock order: workspace first)."""
@@ -83,7 +73,6 @@ def _stale_when_accounts_change(session: Session, _context: Any, _instances: Any
         invalidate(session, team_id)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
     """INSERT, UPDATE and DELETE statements on accounts run with `Session.execute` (ORM bulk or Core)
     bypass the flush and its hook: the workspaces whose accounts they may change are marked stale first.
@@ -135,7 +124,7 @@ def _stale_when_statements_change_accounts(state: ORMExecuteState) -> None:
 def lock_workspace(session: Session, team_id: str, column: Any = WORKSPACES.c.classified_with) -> str | None:
     """Take the workspace row's lock (until commit) and read `column` under it (the classification's
     fingerprint unless told). Whoever writes many account rows of a workspace takes it first (the classifier,
-    storage.rollups, tier_watch's record of announced classes; the import's `invalidate` takes it by its
+    storage.stored.rollups, tier_watch's record of announced classes; the import's `invalidate` takes it by its
     UPDATE), so they never lock account rows in crossing orders.
 
     On PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE of the row takes: it waits for, and holds off, a
@@ -191,3 +180,22 @@ def reclassify(session: Session, team_id: str, th: Thresholds) -> int:
         update(WORKSPACES).where(WORKSPACES.c.team_id == team_id).values(classified_with=fingerprint(th))
     )
     return len(changed)
+
+
+def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:
+    """Remember the tier and grade now in force, so a change is announced once.
+
+    The workspace row's lock first (`lock_workspace`): these rows go in name order, an accounts import's in
+    the file's order; without the lock each could hold a row the other waits for."""
+    if not changes:
+        return
+    lock_workspace(session, team_id)
+    session.execute(
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
+        .values(last_tier=bindparam("announced_tier"), last_grade=bindparam("announced_grade")),
+        [
+            {"aid": aid, "announced_tier": tier, "announced_grade": grade}
+            for aid, (tier, grade) in changes.items()
+        ],
+    )

@@ -1,8 +1,6 @@
 """The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
-
-Pure: bytes in, typed rows out (storage.importing's row types); the database checks are storage.importing's.
-A bad file raises `BadFile`, bad cells are collected and raised together as `ImportRejected`.
-See docs/data.md#the-four-csv-formats.
+Pure: bytes in, rows out (storage.importing.rows). Problems with the file as a whole raise `BadFile`; cell
+problems are collected for every row and raised together as `ImportRejected`. See docs/data.md#the-four-csv-formats.
 """
 
 from __future__ import annotations
@@ -21,8 +19,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import process
 
 from accounts.levels import parse_level
-from storage.accounts import name_key
-from storage.importing import (
+from storage.importing.rows import (
     AccountRow,
     ContactRow,
     ImportRejected,
@@ -30,6 +27,7 @@ from storage.importing import (
     RevenueRow,
     RowError,
 )
+from storage.reads.accounts import name_key
 
 KINDS = ("accounts", "contacts", "interactions", "revenue")
 FIELD_LIMIT = csv.field_size_limit()  # Python's limit on one field (131,072 characters unless raised)

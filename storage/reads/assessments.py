@@ -1,5 +1,7 @@
-"""A workspace's accounts as the rules see them: the full assessment (accounts, then engagement pairs) or,
-for the nudge jobs, just the tier and grade of every account (one query, no interaction scan)."""
+"""A workspace's accounts as the rules see them: the full assessment (accounts, then engagement pairs), one
+account's assessment, or, for the stored classification, just every account's tier and grade (one query,
+no interaction scan). See docs/rules.md#the-rules-at-a-glance.
+"""
 
 from __future__ import annotations
 
@@ -129,3 +131,32 @@ def assess_rows(
         )
         for r in rows
     }
+
+
+def assess_one(session: Session, team_id: str, acc: Any, now: datetime, th: Thresholds) -> Assessment:
+    """The same verdict assess_workspace gives `acc` (an Account row), without assessing every other account:
+    the revenue ranking needs only the population's stages and revenues (one narrow query)."""
+    population = session.execute(
+        select(Account.stage, Account.annual_revenue).where(Account.team_id == team_id)
+    ).all()
+    grader = PortfolioGrader(
+        [AccountFacts(name="", stage=st, annual_revenue=rev) for st, rev in population], th
+    )
+    facts = AccountFacts(
+        id=acc.id,
+        name=acc.name,
+        stage=acc.stage,
+        annual_revenue=acc.annual_revenue,
+        wallet_share=acc.wallet_share,
+        profit_margin=acc.profit_margin,
+        profitability=acc.profitability,
+        strategic_value=acc.strategic_value,
+        pain_factor=acc.pain_factor,
+        engagement=acc.engagement,
+        potential=acc.potential,
+        prospect_fit=acc.prospect_fit,
+        engagement_pairs=engagement_pairs(session, team_id, now, th.engagement_window_days, [acc.id]).get(
+            acc.id, 0
+        ),
+    )
+    return grader.assess(facts)

@@ -1,8 +1,6 @@
-"""What the portfolio pictures (issue 6) need of a workspace: one ChartAccount per account.
-
-The verdicts (tier, grade, quadrant) come from `storage.portfolio.assess_workspace`, so a chart always agrees
-with the grade cards; the measures behind the quadrant (engagement pairs, wallet share) and the explicit
-ratings are read next to them. Every query is scoped by the Slack team id.
+"""What the portfolio pictures need of a workspace: one ChartAccount per account, its verdict from
+`storage.reads.assessments.assess_workspace` (so a chart agrees with the grade cards) next to the measures
+behind the quadrant. Scoped by team_id. See docs/rules.md#the-rules-at-a-glance.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from sqlalchemy.orm import Session
 from accounts.charts import ChartAccount
 from accounts.thresholds import Thresholds
 from storage.models import Account
-from storage.portfolio import assess_workspace, engagement_pairs
+from storage.reads.assessments import assess_workspace, engagement_pairs
 
 __all__ = ["chart_accounts", "concentration_inputs"]
 

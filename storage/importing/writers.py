@@ -1,36 +1,34 @@
-"""Bulk writes of imported rows: all or nothing, idempotent, one transaction, a few statements per chunk.
-
-The rows arrive parsed and validated (accountbot.csvformats builds them from CSV). What only the database
-can tell (is there an account of that name? a contact of that name at that account?) is checked here,
-before anything is written: any problem raises `ImportRejected` and nothing is written.
-
-- accounts are upserted on (team_id, name_key): only the columns present in the file are set;
-- contacts are upserted on (account_id, name_key);
-- interactions are inserted unless their dedup key (storage.edits.touch_dedup_key: a hash of account,
-  time, kind, contact, colleague, note, the same key a touch logged in Slack gets) exists already;
-- revenue months are upserted on (account_id, month).
-
-Rows that would not change anything are not sent (the current values are read once per import, and the
-upserts also carry a WHERE ... IS DISTINCT FROM), so importing the same file twice changes nothing, not
-even `updated_at`.
+"""Bulk writes of parsed import rows: all or nothing, idempotent, one transaction, a few statements per
+chunk. What only the database can tell (does that account exist?) is checked before anything is written;
+a problem raises `ImportRejected`. Unchanged rows are not sent, so a repeated import changes nothing.
+See docs/data.md#all-or-nothing-and-safe-to-repeat.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
-from storage import last_touch, rollups
-from storage.accounts import name_key
-from storage.classes import invalidate
 from storage.db import conflict_insert, ensure_workspace
-from storage.edits import touch_dedup_key
+from storage.importing.rows import (
+    AccountRow,
+    ContactRow,
+    ImportRejected,
+    ImportResult,
+    InteractionRow,
+    RevenueRow,
+    RowError,
+)
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
+from storage.reads.accounts import name_key
+from storage.stored import latest_touch, rollups
+from storage.stored.grades import invalidate
+from storage.writes.edits import touch_dedup_key
 
 CHUNK = 5000
 Progress = Callable[[int], None]  # called with the number of rows just written
@@ -42,81 +40,6 @@ ACCOUNT_FIELDS = (
     "pain_factor", "engagement", "potential", "industry", "aliases", "domain", "news_feed", "prospect_fit",
 )  # fmt: skip
 CONTACT_FIELDS = ("title", "email", "role", "active")
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem with one cell: file line (the header is line 1), column, the value found, what was expected."""
-
-    line: int
-    column: str
-    value: str
-    expected: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}: {shown(self.value)} - expected {self.expected}"
-
-
-def shown(value: str, limit: int = 60) -> str:
-    """A value as it appears in an error message: quoted, and shortened when long."""
-    if len(value) > limit:
-        return repr(value[:limit]) + f"... ({len(value):,} characters)"
-    return repr(value)
-
-
-class ImportRejected(Exception):
-    """The import was refused; nothing was written. `errors` holds at most MAX_ERRORS, `total` counts all."""
-
-    MAX_ERRORS = 20
-
-    def __init__(self, errors: Sequence[RowError], total: int | None = None) -> None:
-        self.errors = list(errors)[: self.MAX_ERRORS]
-        self.total = total if total is not None else len(errors)
-        super().__init__(f"{self.total} error(s); nothing was imported")
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    line: int
-    name: str
-    fields: dict[str, Any]  # only the columns present in the file; parsed values (None = empty cell)
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    line: int
-    account: str
-    name: str
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionRow:
-    line: int
-    account: str
-    occurred_at: datetime
-    kind: str
-    contact: str | None = None  # name or email of a contact of that account
-    colleague: str | None = None  # Slack user id or email
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RevenueRow:
-    line: int
-    account: str
-    month: date  # first day of the month
-    amount: float
-
-
-@dataclass
-class ImportResult:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -300,7 +223,7 @@ def import_accounts(
 ) -> ImportResult:
     """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
     ensure_workspace(session, team_id)
-    invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.classes)
+    invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.stored.grades)
     result = ImportResult("accounts", rows=len(rows))
     present = _present(rows, ACCOUNT_FIELDS)
     emails = slack_ids_by_email(session, team_id) if "owner" in present else {}
@@ -340,7 +263,7 @@ def import_contacts(
 ) -> ImportResult:
     """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
     ensure_workspace(session, team_id)
-    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.rollups)
+    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
     result = ImportResult("contacts", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []
@@ -442,9 +365,7 @@ def import_interactions(
     stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(
         index_elements=["team_id", "dedup_key"]
     )
-    with last_touch.deferred(
-        session.connection()
-    ):  # the latest touches once, at the end (storage.last_touch)
+    with latest_touch.deferred(session.connection()):  # the latest touches once, at the end
         for chunk in _chunks(new):
             session.execute(stmt, list(chunk))
             if progress:
@@ -467,7 +388,7 @@ def import_revenue(
 ) -> ImportResult:
     """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
     ensure_workspace(session, team_id)
-    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.rollups)
+    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
     result = ImportResult("revenue", rows=len(rows))
     accounts = _AccountResolver(session, team_id)
     errors: list[RowError] = []

@@ -1,7 +1,6 @@
-"""Finding accounts by what people type: exact name, then alias, then close-name suggestions.
-
-Names are compared through `name_key` (trimmed, inner whitespace collapsed, casefolded), the same key
-that makes account names unique per workspace. Every query is scoped to one workspace.
+"""Finding accounts by what people type: exact name, then alias, then close-name suggestions. Names are
+compared through `name_key` (trimmed, whitespace collapsed, NFKC, casefolded), the key that makes account
+names unique per workspace. Every query is scoped to one workspace.
 """
 
 from __future__ import annotations

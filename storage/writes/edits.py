@@ -1,8 +1,6 @@
-"""Writes from the Slack face: touches, contacts, field changes (with an audit row), snoozes, user cache.
-
-Every function is scoped by `team_id`: an account id from another workspace is treated as missing
-(`NotFound`). Authorization is the caller's job (bot/listeners/permissions.py decides who may call what);
-these functions record who did it. They run inside the caller's unit of work and never commit.
+"""Writes from the Slack face: touches, contacts, field changes (with an audit row), snoozes. Scoped by
+team_id: an account of another workspace is `NotFound`. Authorization is the caller's (bot/listeners/
+permissions.py); these record who did it, in the caller's unit of work, and never commit.
 """
 
 from __future__ import annotations
@@ -15,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.accounts import name_key
 from storage.db import conflict_insert
-from storage.models import Account, AccountChange, Contact, Interaction, SlackUser, Snooze
+from storage.models import Account, AccountChange, Contact, Interaction, Snooze
+from storage.reads.accounts import name_key
 
 # Account columns `set_field` may change, by the name users type.
 FIELD_COLUMNS: dict[str, str] = {
@@ -332,44 +330,5 @@ def snooze(
         new=until.date().isoformat() + (f" ({reason})" if reason else ""),
         now=now,
     )
-    session.flush()
-    return row
-
-
-def remember_slack_user(
-    session: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    is_admin: bool,
-    now: datetime,
-    tz: str | None = None,
-    real_name: str | None = None,
-    email: str | None = None,
-    membership: str | None = None,
-) -> SlackUser:
-    """Upsert what users.info told us about a user (admin flag, membership, time zone, name, email).
-
-    `membership` is always written: None (unknown) when the caller did not learn it, so a refreshed row never
-    vouches for an old membership."""
-    found = select(SlackUser).where(SlackUser.team_id == team_id, SlackUser.user_id == user_id)
-    row = session.scalar(found)
-    if row is None:
-        # Two first requests of the same person may race here: insert-or-nothing, then read the row back.
-        session.execute(
-            conflict_insert(session, SlackUser)
-            .values(team_id=team_id, user_id=user_id, is_admin=False)
-            .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
-        )
-        row = session.scalars(found.execution_options(populate_existing=True)).one()
-    row.is_admin = is_admin
-    row.membership = membership
-    row.refreshed_at = now
-    if tz is not None:
-        row.tz = tz
-    if real_name is not None:
-        row.real_name = real_name
-    if email is not None:
-        row.email = email
     session.flush()
     return row
