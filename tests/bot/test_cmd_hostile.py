@@ -108,12 +108,12 @@ def test_users_info_failure_means_no_admin_rights(bot: BotHarness) -> None:
 def test_internal_failure_is_apologised_and_logged(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from storage.reads import cards
+    from bot.commands import grade
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(cards, "account_card", broken)
+    monkeypatch.setattr(grade, "account_card", broken)
     reply = bot.followup(bot.post_command("grade Acme Corp")).params
     assert "Something went wrong on our side" in reply["text"] and "database fell over" not in all_text(reply)
     assert any("command_failed" in r.getMessage() for r in caplog.records)
