@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Workspace
+from storage.stored import install_engine_hooks, install_session_hooks
+from storage.upsert import conflict_insert
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -39,7 +39,6 @@ def normalize_database_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url`, with the latest-touch hooks (storage.stored) on its connections."""
-    from storage.stored import install_engine_hooks  # storage.stored imports this module
 
     engine = _create_engine(url, **kwargs)
     install_engine_hooks(engine)
@@ -106,7 +105,6 @@ def ensure_schema(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on `engine`, with the stored grades' and rollups' hooks (storage.stored)."""
-    from storage.stored import install_session_hooks  # storage.stored imports this module
 
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     install_session_hooks(factory)
@@ -115,17 +113,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def conflict_insert(session: Session | Connection, target: Any) -> Any:
-    """INSERT into `target` (a model or table) in the session's (or connection's) database's dialect, so the
-    statement has `on_conflict_do_nothing` / `on_conflict_do_update` (PostgreSQL and SQLite spell them alike)."""
-    dialect = (session.get_bind() if isinstance(session, Session) else session).dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(target)
-    if dialect == "sqlite":
-        return sqlite.insert(target)
-    raise RuntimeError(f"unsupported database dialect {dialect!r}")
 
 
 def ensure_workspace(session: Session, team_id: str, name: str | None = None) -> Workspace:

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import String, and_, literal, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert
 from storage.feeds import FeedError
 from storage.models import Account, NewsMention, NewsVote, UTCDateTime, Workspace
+from storage.upsert import conflict_insert
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert, ensure_workspace
+from storage.db import ensure_workspace
 from storage.importing.rows import (
     AccountRow,
     ContactRow,
@@ -28,6 +28,7 @@ from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUse
 from storage.reads.accounts import name_key
 from storage.stored import latest_touch, rollups
 from storage.stored.grades import invalidate
+from storage.upsert import conflict_insert
 from storage.writes.edits import touch_dedup_key
 
 CHUNK = 5000

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert
 from storage.models import JobRun, table_of
+from storage.upsert import conflict_insert
 
 JOB_RUNS = table_of(JobRun)
 

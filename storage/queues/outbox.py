@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert
 from storage.models import OutboxMessage, table_of
+from storage.upsert import conflict_insert
 
 OUTBOX = table_of(OutboxMessage)  # Core inserts: no ORM bookkeeping per row
 

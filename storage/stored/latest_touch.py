@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import operators
 
-from storage.db import conflict_insert
 from storage.models import Account, Interaction, LatestTouch, table_of
+from storage.upsert import conflict_insert
 
 ACCOUNTS = table_of(Account)
 INTERACTIONS = table_of(Interaction)

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert
 from storage.models import Account, AccountChange, Contact, Interaction, Snooze
 from storage.reads.accounts import name_key
+from storage.upsert import conflict_insert
 
 # Account columns `set_field` may change, by the name users type.
 FIELD_COLUMNS: dict[str, str] = {

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.db import conflict_insert
 from storage.models import Account, SlackUser
+from storage.upsert import conflict_insert
 
 
 def remember_slack_user(

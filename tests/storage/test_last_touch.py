@@ -253,7 +253,7 @@ def test_an_interaction_filed_under_another_workspace_counts_nowhere_and_breaks_
 
 
 def test_an_upsert_that_moves_a_touch_earlier_is_recomputed(session: Session) -> None:
-    from storage.db import conflict_insert
+    from storage.upsert import conflict_insert
 
     a, _, _ = _accounts(session)
     row = _touch(session, a, 1)
@@ -370,7 +370,7 @@ def test_an_executemany_on_a_range_of_ids_is_not_taken_for_exact_ids(session: Se
 
 
 def test_an_upsert_that_moves_a_row_to_another_account_recomputes_both(session: Session) -> None:
-    from storage.db import conflict_insert
+    from storage.upsert import conflict_insert
 
     a, b, _ = _accounts(session)
     row = _touch(session, a, 2)
