@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import JobRun, table_of
@@ -33,6 +33,24 @@ def _insert_new(session: Session) -> Any:
         conflict_insert(session, JOB_RUNS)
         .on_conflict_do_nothing(index_elements=["team_id", "job", "period"])
         .returning(JOB_RUNS.c.period)
+    )
+
+
+def _of_periods(team_id: str, job: str, periods: list[str]) -> tuple[ColumnElement[bool], ...]:
+    """The ledger rows of this workspace's job for these periods (conditions for a WHERE)."""
+    return JobRun.team_id == team_id, JobRun.job == job, JobRun.period.in_(periods)
+
+
+def _settle(
+    team_id: str, job: str, periods: list[str], worker: str, status: str, now: datetime, detail: Any
+) -> Update:
+    """UPDATE of the periods among these that `worker` still holds (running, claimed by it): they end with
+    `status` at `now`, lease released, `detail` kept."""
+    return (
+        update(JobRun)
+        .where(*_of_periods(team_id, job, periods), JobRun.status == "running", JobRun.claimed_by == worker)
+        .values(status=status, finished_at=now, lease_until=None, detail=detail)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -75,9 +93,7 @@ def claim(
             taken = session.scalars(
                 update(JobRun)
                 .where(
-                    JobRun.team_id == team_id,
-                    JobRun.job == job,
-                    JobRun.period.in_(rest),
+                    *_of_periods(team_id, job, rest),
                     or_(
                         and_(JobRun.status == "running", JobRun.lease_until < now), JobRun.status == "failed"
                     ),
@@ -109,19 +125,7 @@ def finish(
     done: set[str] = set()
     for part in _chunks(wanted):
         done.update(
-            session.scalars(
-                update(JobRun)
-                .where(
-                    JobRun.team_id == team_id,
-                    JobRun.job == job,
-                    JobRun.period.in_(part),
-                    JobRun.status == "running",
-                    JobRun.claimed_by == worker,
-                )
-                .values(status="done", finished_at=now, lease_until=None, detail=detail)
-                .returning(JobRun.period)
-                .execution_options(synchronize_session=False)
-            )
+            session.scalars(_settle(team_id, job, part, worker, "done", now, detail).returning(JobRun.period))
         )
     return done
 
@@ -138,18 +142,7 @@ def fail(
 ) -> None:
     """The work raised: mark our claims `failed` (in a fresh transaction) so the next tick runs them again."""
     for part in _chunks(sorted(set(periods))):
-        session.execute(
-            update(JobRun)
-            .where(
-                JobRun.team_id == team_id,
-                JobRun.job == job,
-                JobRun.period.in_(part),
-                JobRun.status == "running",
-                JobRun.claimed_by == worker,
-            )
-            .values(status="failed", finished_at=now, lease_until=None, detail={"error": error[:500]})
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_settle(team_id, job, part, worker, "failed", now, {"error": error[:500]}))
 
 
 def done_periods(session: Session, *, team_id: str, job: str, periods: Iterable[str]) -> set[str]:
@@ -159,12 +152,7 @@ def done_periods(session: Session, *, team_id: str, job: str, periods: Iterable[
     for part in _chunks(wanted):
         found.update(
             session.scalars(
-                select(JobRun.period).where(
-                    JobRun.team_id == team_id,
-                    JobRun.job == job,
-                    JobRun.period.in_(part),
-                    JobRun.status == "done",
-                )
+                select(JobRun.period).where(*_of_periods(team_id, job, part), JobRun.status == "done")
             )
         )
     return found

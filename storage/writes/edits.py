@@ -197,6 +197,30 @@ def find_contact(session: Session, team_id: str, account_id: int, name: str) -> 
     )
 
 
+def _contact_named(session: Session, team_id: str, account_id: int, name: str) -> Contact | None:
+    """The account's contact of that name (active or not), matched by name key."""
+    return session.scalar(
+        select(Contact).where(
+            Contact.team_id == team_id, Contact.account_id == account_id, Contact.name_key == name_key(name)
+        )
+    )
+
+
+def _record_contact_change(
+    session: Session, team_id: str, account_id: int, user_id: str, *, old: str | None, new: str, now: datetime
+) -> None:
+    record_change(
+        session,
+        team_id=team_id,
+        account_id=account_id,
+        user_id=user_id,
+        field="contact",
+        old=old,
+        new=new,
+        now=now,
+    )
+
+
 def add_contact(
     session: Session,
     *,
@@ -212,11 +236,7 @@ def add_contact(
     acc = _account(session, team_id, account_id)
     name = " ".join(name.split())
     role = "decision_maker" if decision_maker else None
-    existing = session.scalar(
-        select(Contact).where(
-            Contact.team_id == team_id, Contact.account_id == acc.id, Contact.name_key == name_key(name)
-        )
-    )
+    existing = _contact_named(session, team_id, acc.id, name)
     if existing is not None:
         before = _describe(existing)
         existing.active = True
@@ -227,16 +247,7 @@ def add_contact(
             existing.role = role
         after = _describe(existing)
         if before != after:
-            record_change(
-                session,
-                team_id=team_id,
-                account_id=acc.id,
-                user_id=user_id,
-                field="contact",
-                old=before,
-                new=after,
-                now=now,
-            )
+            _record_contact_change(session, team_id, acc.id, user_id, old=before, new=after, now=now)
         session.flush()
         return existing, False
     contact = Contact(
@@ -249,16 +260,7 @@ def add_contact(
         active=True,
     )
     session.add(contact)
-    record_change(
-        session,
-        team_id=team_id,
-        account_id=acc.id,
-        user_id=user_id,
-        field="contact",
-        old=None,
-        new=_describe(contact),
-        now=now,
-    )
+    _record_contact_change(session, team_id, acc.id, user_id, old=None, new=_describe(contact), now=now)
     session.flush()
     return contact, True
 
@@ -279,27 +281,14 @@ def contact_left(
 ) -> Contact:
     """Mark a contact as gone (kept for history). Raises NotFound if the account has no such contact."""
     acc = _account(session, team_id, account_id)
-    contact = session.scalar(
-        select(Contact).where(
-            Contact.team_id == team_id, Contact.account_id == acc.id, Contact.name_key == name_key(name)
-        )
-    )
+    contact = _contact_named(session, team_id, acc.id, name)
     if contact is None:
         raise NotFound(f"no contact {name!r} at account {account_id}")
     if contact.active:
         before = _describe(contact)
         contact.active = False
         contact.left_at = now
-        record_change(
-            session,
-            team_id=team_id,
-            account_id=acc.id,
-            user_id=user_id,
-            field="contact",
-            old=before,
-            new=_describe(contact),
-            now=now,
-        )
+        _record_contact_change(session, team_id, acc.id, user_id, old=before, new=_describe(contact), now=now)
         session.flush()
     return contact
 
