@@ -15,7 +15,7 @@ from accounts.charts import REPORT_MAX_POINTS, ChartAccount, concentration_chart
 from accounts.facts import MoveFacts, PortfolioReportFacts
 from accounts.signals import LOCAL_SEND_TIME, zone
 from accounts.thresholds import Thresholds
-from jobs.runner import Outgoing, TeamRun, per_team_job
+from jobs.runner import Outgoing, TeamRun, due_weeks, per_team_job
 from storage.reads.charts import chart_accounts, concentration_inputs
 from storage.reads.reports import recent_moves, report_admins
 
@@ -73,11 +73,7 @@ def _team(job: TeamRun, listed_admins: Callable[[str], Collection[str]] = no_lis
     """The reports of one workspace's admins whose Monday 09:00 has come."""
     session, now, th = job.session, job.now, job.th
     admins = report_admins(session, job.team_id, listed_admins(job.team_id))
-    due: dict[str, tuple[str, str, date]] = {}
-    for admin, tz in admins.items():
-        week = due_monday(now, tz)
-        if week is not None:
-            due[f"{admin}:{week[0]}"] = (admin, week[0], week[1])
+    due = due_weeks(admins, now, due_monday)
 
     def compute(held: set[str]) -> list[Outgoing]:
         accounts = chart_accounts(session, job.team_id, now, th)

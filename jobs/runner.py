@@ -13,7 +13,7 @@ import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -103,6 +103,21 @@ class TeamRun:
             compute=compute,
             after=after,
         )
+
+
+def due_weeks(
+    people: Mapping[str, str | None],
+    now: datetime,
+    week_of: Callable[[datetime, str | None], tuple[str, date] | None],
+) -> dict[str, tuple[str, str, date]]:
+    """The weekly periods that have come: "<person>:<ISO week>" -> (person, ISO week, its Monday), for each
+    person (user id -> time zone) whose week `week_of` says is due at `now`."""
+    due: dict[str, tuple[str, str, date]] = {}
+    for person, tz in people.items():
+        week = week_of(now, tz)
+        if week is not None:
+            due[f"{person}:{week[0]}"] = (person, week[0], week[1])
+    return due
 
 
 def per_team_job(name: str, step: Callable[..., None]) -> Callable[..., JobResult]:

@@ -6,12 +6,12 @@ are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See do
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import cast
 
 from accounts.facts import WeeklyFocusFacts
 from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
-from jobs.runner import Outgoing, TeamRun, per_team_job
+from jobs.runner import Outgoing, TeamRun, due_weeks, per_team_job
 from storage.queues.outbox import sent_history
 from storage.reads.account_states import by_owner, owners, watched_states
 
@@ -23,11 +23,7 @@ def _team(job: TeamRun) -> None:
     """The focus account of each of one workspace's owners whose week has begun."""
     session, now, th = job.session, job.now, job.th
     tz_of = owners(session, job.team_id)
-    due: dict[str, tuple[str, str, date]] = {}
-    for owner, tz in tz_of.items():
-        week = due_week(now, tz)
-        if week is not None:
-            due[f"{owner}:{week[0]}"] = (owner, week[0], week[1])
+    due = due_weeks(tz_of, now, due_week)
 
     def compute(held: set[str]) -> list[Outgoing]:
         grouped = by_owner(watched_states(session, job.team_id, now, th))
