@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from bot.render.help import HelpLine
 from bot.render.replies import render_admin_check_failed, render_admin_only, render_done
 from news.guard import UrlRefused
 from storage.feeds import FeedError, add_feed, list_feeds
+from storage.models import Feed
 
 USAGE = "/account feeds add https://example.com/news.rss #client-news"
 HELP = (
@@ -43,6 +44,34 @@ def parse(args: list[Token], today: date) -> Feeds:
     return Feeds("add", url=url, channel=channel)
 
 
+def add_feed_for(
+    ctx: BotContext,
+    req: Request,
+    session: Session,
+    url: str,
+    *,
+    account_id: int | None = None,
+    channel: str | None = None,
+    now: datetime,
+    usage: str,
+) -> Feed:
+    """storage.feeds.add_feed on behalf of the one asking (the workspace's allowed hosts apply); a refused URL
+    or a bad feed is a CommandError with `usage`."""
+    try:
+        return add_feed(
+            session,
+            team_id=req.team_id,
+            url=url,
+            account_id=account_id,
+            channel=channel,
+            added_by=req.user_id,
+            allowed_hosts=ctx.settings.allowed_news_hosts,
+            now=now,
+        )
+    except (UrlRefused, FeedError) as exc:
+        raise CommandError(f"That feed cannot be used: {exc}", usage) from None
+
+
 @in_session
 def handle(ctx: BotContext, req: Request, session: Session, cmd: Feeds) -> Message:
     if cmd.action == "list":
@@ -52,18 +81,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: Feeds) -> Messa
             return render_admin_check_failed("add workspace news feeds")
         return render_admin_only("add workspace news feeds")
     assert cmd.url is not None
-    try:
-        feed = add_feed(
-            session,
-            team_id=req.team_id,
-            url=cmd.url,
-            channel=cmd.channel,
-            added_by=req.user_id,
-            allowed_hosts=ctx.settings.allowed_news_hosts,
-            now=ctx.now(),
-        )
-    except (UrlRefused, FeedError) as exc:
-        raise CommandError(f"That feed cannot be used: {exc}", USAGE) from None
+    feed = add_feed_for(ctx, req, session, cmd.url, channel=cmd.channel, now=ctx.now(), usage=USAGE)
     where = f" into <#{feed.channel}>" if feed.channel and feed.channel.isalnum() else ""
     return render_done(
         f"Added the feed {user_text(feed.url)}{where}. It is read every {feed.interval_minutes} minutes."

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from accounts.levels import parse_level
+from bot.commands.feeds import add_feed_for
 from bot.commands.lookup import require_change_right, resolve
 from bot.commands.text import MAX_NAME, Token, join_name, parse_url, parse_user, plain
 from bot.commands.types import CommandError, Request, SetField, in_session
@@ -15,8 +16,7 @@ from bot.context import BotContext
 from bot.render.blocks import Message, name, user_mention, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
-from news.guard import UrlRefused
-from storage.feeds import FeedError, add_feed, retire_account_feed
+from storage.feeds import retire_account_feed
 from storage.reads.cards import account_card
 from storage.writes import edits
 
@@ -200,18 +200,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: SetField) -> Me
             retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)
     elif cmd.field == "feed":
         assert isinstance(cmd.value, str)
-        try:
-            add_feed(
-                session,
-                team_id=req.team_id,
-                url=cmd.value,
-                account_id=acc.id,
-                added_by=req.user_id,
-                allowed_hosts=ctx.settings.allowed_news_hosts,
-                now=now,
-            )
-        except (UrlRefused, FeedError) as exc:
-            raise CommandError(f"That feed cannot be used: {exc}", USAGE) from None
+        add_feed_for(ctx, req, session, cmd.value, account_id=acc.id, now=now, usage=USAGE)
         if acc.news_feed and acc.news_feed.strip() != cmd.value.strip():
             # the account's feed is replaced, not doubled: the previous one stops being polled
             retire_account_feed(session, team_id=req.team_id, account_id=acc.id, url=acc.news_feed)

@@ -146,28 +146,32 @@ def name_key(name: str) -> str:
     return " ".join(folded.split())
 
 
-def parse_user(token: Token) -> str:
-    """A Slack user id from `<@U123|name>` (or a bare id)."""
-    m = _USER_RE.match(token.text)
+def _slack_id(token: Token, linked: re.Pattern[str], bare: re.Pattern[str]) -> str | None:
+    """The id inside Slack's link (`linked`, the id its first group), or the token itself if it is a `bare` id."""
+    m = linked.match(token.text)
     if m:
         return m.group(1)
-    if _BARE_USER_RE.match(token.text):
-        return token.text
-    raise CommandError(
-        f"`{plain(token.text)[:40]}` is not a Slack user. Mention the person with @ so Slack links the name, "
-        "for example: /account set Acme owner @jane"
-    )
+    return token.text if bare.match(token.text) else None
+
+
+def parse_user(token: Token) -> str:
+    """A Slack user id from `<@U123|name>` (or a bare id)."""
+    user = _slack_id(token, _USER_RE, _BARE_USER_RE)
+    if user is None:
+        raise CommandError(
+            f"`{plain(token.text)[:40]}` is not a Slack user. Mention the person with @ so Slack links the name, "
+            "for example: /account set Acme owner @jane"
+        )
+    return user
 
 
 def parse_channel(token: Token) -> str:
-    m = _CHANNEL_RE.match(token.text)
-    if m:
-        return m.group(1)
-    if BARE_CHANNEL_RE.match(token.text):
-        return token.text
-    raise CommandError(
-        f"`{plain(token.text)[:40]}` is not a channel. Pick it with # so Slack links it, for example #client-news."
-    )
+    channel = _slack_id(token, _CHANNEL_RE, BARE_CHANNEL_RE)
+    if channel is None:
+        raise CommandError(
+            f"`{plain(token.text)[:40]}` is not a channel. Pick it with # so Slack links it, for example #client-news."
+        )
+    return channel
 
 
 def parse_url(token: Token) -> str:

@@ -50,15 +50,7 @@ def _answer(
 ) -> None:
     """Reply on the message's response_url; from App Home there is none, so refresh Home instead."""
     if body.get("response_url"):
-        reply_or_apologise(
-            body["response_url"],
-            message,
-            client=client,
-            channel_id=req.channel_id,
-            user_id=req.user_id,
-            team_id=req.team_id,
-            **kw,
-        )
+        reply_or_apologise(body["response_url"], message, req=req, client=client, **kw)
     elif (body.get("view") or {}).get("type") == "home":
         publish_home(ctx, client, req.team_id, req.user_id)
         if not is_confirmation(message):  # a refusal or a miss must not vanish silently
@@ -68,14 +60,7 @@ def _answer(
 def refuse_click(ctx: BotContext, req: Request, body: Body, client: WebClient, stop: Message) -> None:
     """Guests and outsiders get the refusal (on the message, or as their Home and a modal) and nothing else."""
     if body.get("response_url"):
-        reply_or_apologise(
-            body["response_url"],
-            stop,
-            client=client,
-            channel_id=req.channel_id,
-            user_id=req.user_id,
-            team_id=req.team_id,
-        )
+        reply_or_apologise(body["response_url"], stop, req=req, client=client)
         return
     if (body.get("view") or {}).get("type") == "home":
         publish_refusal(client, req.team_id, req.user_id, stop)

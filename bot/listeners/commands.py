@@ -40,14 +40,7 @@ def safely(ctx: BotContext, work: Callable[[], T], team_id: str | None) -> T | M
 
 def send_answer(ctx: BotContext, req: Request, body: Body, client: WebClient, message: Message) -> None:
     """The answer (or the refusal) on the response_url, and one log line without the command's text."""
-    delivered = reply_or_apologise(
-        body.get("response_url"),
-        message,
-        client=client,
-        channel_id=req.channel_id,
-        user_id=req.user_id,
-        team_id=req.team_id,
-    )
+    delivered = reply_or_apologise(body.get("response_url"), message, req=req, client=client)
     log.info(
         "command_answered team=%s user=%s sub=%s delivered=%s ms=%d",
         req.team_id,

@@ -14,6 +14,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.commands.types import Request
 from bot.render.blocks import Message
 from bot.render.replies import render_slack_failed
 from bot.slack_client import classify, retry_handlers
@@ -69,14 +70,13 @@ def reply_or_apologise(
     response_url: str | None,
     message: Message,
     *,
+    req: Request,
     client: WebClient | None,
-    channel_id: str | None,
-    user_id: str | None,
-    team_id: str | None,
     what: str = "the answer",
     in_channel: bool = False,
 ) -> bool:
-    if reply(response_url, message, in_channel=in_channel, team_id=team_id):
+    """`reply`, else `apologise` to the one who asked, in the channel they asked from. True when replied."""
+    if reply(response_url, message, in_channel=in_channel, team_id=req.team_id):
         return True
-    apologise(client, channel_id, user_id, what, team_id)
+    apologise(client, req.channel_id, req.user_id, what, req.team_id)
     return False

@@ -37,15 +37,7 @@ def _mention_id(body: dict[str, Any]) -> int | None:
 
 
 def _send(req: Request, body: Body, client: WebClient, message: Message) -> None:
-    reply_or_apologise(
-        body.get("response_url"),
-        message,
-        client=client,
-        channel_id=req.channel_id,
-        user_id=req.user_id,
-        team_id=req.team_id,
-        what="the vote",
-    )
+    reply_or_apologise(body.get("response_url"), message, req=req, client=client, what="the vote")
 
 
 def refuse_vote(ctx: BotContext, req: Request, body: Body, client: WebClient, stop: Message) -> None:
