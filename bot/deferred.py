@@ -1,10 +1,6 @@
-"""Start follow-up work only after the ack has gone out.
-
-Bolt starts a listener's lazy functions (the slow part: queries, rendering, respond()) on its executor
-while the request thread is still sending the ack. Those functions are CPU-bound Python, so they take the
-GIL and the ack waits for it. `DeferringExecutor` holds back tasks submitted on a thread that is answering
-an HTTP request (between `hold_submissions()` and `HeldTasks.release()`) and submits them once the server
-has written the response. Elsewhere (Socket Mode, jobs) it is a plain ThreadPoolExecutor.
+"""Start follow-up work only after the ack has gone out: `DeferringExecutor` holds back the lazy
+functions submitted while an HTTP request is being answered and submits them once the response is written,
+so CPU-heavy answers never compete with their own ack for the GIL (docs/slack-setup.md#design-decisions-where-the-issue-left-room).
 """
 
 from __future__ import annotations

@@ -1,23 +1,6 @@
-"""Who may read and change what.
-
-- Only full members of the workspace may use accountbot at all: guests (multi- and single-channel), users of
-  another workspace reaching us through Slack Connect and bots get a polite refusal and no data
-  (`member_status`, asked by every lazy listener before it reads anything).
-- Members may look accounts up, log touches and add or retire contacts.
-- Only the account's owner or an admin may `set` fields (ratings, owner, sponsor, stage, aliases, feed) or snooze it.
-- Only admins may add workspace-wide feeds.
-
-Admins are ADMIN_USER_IDS (only in SLACK_TEAM_ID's workspace when that is set, in every workspace when it is
-not), or Slack workspace admins/owners according to users.info. One users.info answer decides both admin
-rights and membership; it is remembered in slack_users for ADMIN_CACHE_TTL so the Web API is asked at most
-about once a day per user.
-
-When users.info fails:
-- admin rights fail closed: a stale cached admin flag is not trusted (`Standing.failed` lets the caller say
-  the check failed rather than "you are not an admin");
-- membership: a stale cached membership is used (a known guest stays refused, a known member keeps reading);
-  with nothing cached the request is let through only if the payload says nothing against it (no user team
-  of another workspace, not an Enterprise Grid org-wide install), else refused with "couldn't check".
+"""Who may read and change what: full members only (`member_status`), owner or admin for `set` and
+`snooze`, admins for workspace feeds; one users.info answer, remembered in slack_users, decides both
+membership and admin rights. The rules and what happens when users.info fails: docs/slack-commands.md#who-may-use-what.
 """
 
 from __future__ import annotations

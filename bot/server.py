@@ -1,11 +1,6 @@
-"""Production HTTP serving: Bolt's WSGI adapter behind waitress.
-
-Routes:
-- POST /slack/events  slash commands, interactivity and events (one Request URL for all three, as in
-                      manifest.yml); Bolt verifies the signature and the timestamp (401 otherwise).
-- GET  /healthz       200 {"ok": true, "db": "ok"} after a cheap database ping; 503 when the database fails.
-- anything else       404.
-Bodies above MAX_BODY_BYTES get 413 from waitress before Bolt sees them.
+"""Production HTTP serving: Bolt's WSGI adapter behind waitress. POST /slack/events (commands,
+interactivity and events; Bolt verifies the signature), GET /healthz (a database ping), 404 otherwise;
+bodies above MAX_BODY_BYTES get 413 (docs/slack-setup.md#accountbot-run-reference).
 """
 
 from __future__ import annotations

@@ -1,16 +1,6 @@
-"""Uploading PNG charts to Slack: slack_sdk's `files_upload_v2` (three steps: files.getUploadURLExternal, the
-bytes to the upload URL, files.completeUploadExternal, which shares the files into the channel).
-
-`upload_pngs(client, recipient, files)` opens the DM first when the recipient is a user (conversations.open),
-then uploads every file in ONE files_upload_v2 call, so they are shared together as one message (one
-completeUploadExternal) with their titles and alt texts. Any failure is raised as `UploadFailed`, which
-knows the Slack error, whether retrying can help, whether the files may have been shared anyway
-(`maybe_shared`: the answer of the sharing step was lost) and a message for the person (`user_message`),
-so a caller never shows a stack trace in Slack.
-
-`find_shared(client, channel, marker, oldest)` looks in the channel's history for a file message whose file
-names contain `marker`: the outbox relay names its files after the outbox row, and checks before uploading
-again after an attempt whose outcome is unknown.
+"""Uploading PNG charts to Slack with slack_sdk's `files_upload_v2`: `upload_pngs` (the DM opened first for
+a user, every file shared together in one call; failures raised as `UploadFailed`) and `find_shared` (a
+file carrying an outbox row's marker already in the channel's history). See docs/slack-commands.md#how-replies-and-files-are-delivered.
 """
 
 from __future__ import annotations

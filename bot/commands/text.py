@@ -1,9 +1,6 @@
-"""The text after `/account`: cleaned, split into tokens, and read into names, people, channels and URLs.
-
-Slack sends the command text with `& < >` escaped and (with `should_escape` on) mentions, channels and links
-as `<@U123|name>`, `<#C123|name>`, `<https://...|label>`. The tokenizer keeps those `<...>` chunks whole and
-understands straight and curly double quotes, so names with spaces can be quoted. Pure; problems raise
-CommandError with a message saying what was wrong and what to type instead.
+"""The text after `/account`: cleaned, split into tokens (Slack's `<...>` chunks and quoted names kept
+whole), and read into names, people, channels and URLs. Pure; problems raise CommandError saying what was
+wrong and what to type instead (docs/slack-commands.md#bad-input-and-failures).
 """
 
 from __future__ import annotations

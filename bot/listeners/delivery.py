@@ -1,9 +1,6 @@
-"""Sending follow-ups: response_url posts with retries, and a short apology when Slack will not take them.
-
-Bolt's respond() posts without retry handlers; replies here go through a WebhookClient with the same 429/5xx
-retry handlers as the Web API client (bot.slack_client.retry_handlers). A reply that still fails is logged
-(never with its URL, which is a credential of sorts) and, where possible, the user gets a short ephemeral
-"Slack did not accept ..." through chat.postEphemeral.
+"""Sending follow-ups: response_url posts through a WebhookClient with the Web API's 429/5xx retry
+handlers, and a short ephemeral apology when Slack still will not take them (never logging the URL).
+See docs/slack-commands.md#how-replies-and-files-are-delivered.
 """
 
 from __future__ import annotations

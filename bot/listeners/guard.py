@@ -1,9 +1,6 @@
-"""`member_only`: the one guard in front of every listener that reads or changes accounts.
-
-It builds the Request from Bolt's context (team, user, channel), asks whether the user is a full member of
-the workspace (bot.permissions), hands a refusal to the listener's own way of delivering it, and otherwise
-calls the listener. Lazy listeners get the full check (it may call users.info); modal submissions, which
-answer inside the ack, get the cached one (`cached=True`).
+"""`member_only`: the one guard in front of every listener that reads or changes accounts. It builds the
+Request from Bolt's context, checks membership (bot.permissions; the cached check for modal submissions,
+which answer inside the ack), delivers a refusal the listener's own way, and otherwise calls the listener.
 """
 
 from __future__ import annotations
