@@ -13,14 +13,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.fakes.feed_server when run as `python bench/bench_poll.py`
+from jobs.news_poll import poll_once
+from storage import feeds as feed_store
+from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory
+from storage.models import Account, Workspace
 
-from jobs.news_poll import poll_once  # noqa: E402
-from storage import feeds as feed_store  # noqa: E402
-from storage.db import ensure_schema, ensure_workspace, make_engine, session_factory  # noqa: E402
-from storage.models import Account, Workspace  # noqa: E402
-from tests.fakes.feed_server import FeedServer  # noqa: E402
+# The loopback feed server lives in the test tree, which is not installed: import it from the checkout.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.fakes.feed_server import FeedServer  # noqa: E402 - importable only after the line above
 
 N_FEEDS = 500
 ITEMS_PER_FEED = 10

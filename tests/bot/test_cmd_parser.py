@@ -251,10 +251,10 @@ def test_overlong_slack_ids_are_refused_by_the_parser(text: str) -> None:
 
 
 def test_ordinary_ids_still_parse() -> None:
-    assert registry.parse("set Acme owner <@U0123ABCD|ann>", TODAY).value == "U0123ABCD"  # type: ignore[union-attr]
-    assert (
-        registry.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY).channel == "C0123ABCD"
-    )  # type: ignore[union-attr]
+    owner = registry.parse("set Acme owner <@U0123ABCD|ann>", TODAY)
+    assert isinstance(owner, SetField) and owner.value == "U0123ABCD"
+    feed = registry.parse("feeds add https://news.example/rss <#C0123ABCD|news>", TODAY)
+    assert isinstance(feed, Feeds) and feed.channel == "C0123ABCD"
 
 
 @pytest.mark.parametrize(
