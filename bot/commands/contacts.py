@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.commands.lookup import resolve
+from bot.commands.lookup import known_contacts_hint, resolve
 from bot.commands.text import MAX_NAME, Token, join_name, plain
 from bot.commands.types import CommandError, ContactAdd, ContactLeft, Contacts, Request, in_session
 from bot.context import BotContext
@@ -122,8 +122,7 @@ def _left(ctx: BotContext, req: Request, session: Session, cmd: ContactLeft) -> 
             now=ctx.now(),
         )
     except edits.NotFound:
-        known = [c.name for c in contacts_of(session, req.team_id, acc.id) if c.active][:5]
-        hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
+        hint = known_contacts_hint(session, req.team_id, acc)
         raise CommandError(
             f"{acc.name} has no contact named {cmd.full_name}. {hint}", CONTACT_LEFT_USAGE
         ) from None

@@ -10,6 +10,7 @@ from bot.permissions import may_change
 from bot.render.replies import render_admin_check_failed, render_ambiguous, render_not_found, render_refusal
 from storage.models import Account
 from storage.reads.accounts import find_account
+from storage.reads.contacts import contacts_of
 
 
 def resolve(session: Session, team_id: str, typed: str) -> Account:
@@ -29,3 +30,9 @@ def require_change_right(req: Request, acc: Account, action: str) -> None:
         if req.admin_check_failed():
             raise Refused(render_admin_check_failed(action, acc.name, acc.owner_user_id))
         raise Refused(render_refusal(action, acc.name, acc.owner_user_id))
+
+
+def known_contacts_hint(session: Session, team_id: str, acc: Account) -> str:
+    """For a contact name that matched nobody: up to five active contacts of the account, or that it has none."""
+    known = [c.name for c in contacts_of(session, team_id, acc.id) if c.active][:5]
+    return ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session
 
-from bot.commands.lookup import resolve
+from bot.commands.lookup import known_contacts_hint, resolve
 from bot.commands.text import MAX_NOTE, Token, join_name, plain
 from bot.commands.types import TOUCH_KINDS, CommandError, LogTouch, Request, in_session
 from bot.context import BotContext
@@ -14,7 +14,6 @@ from bot.render.blocks import Message, days, name, user_text
 from bot.render.help import HelpLine
 from bot.render.replies import render_done
 from storage.reads.cards import account_card
-from storage.reads.contacts import contacts_of
 from storage.writes import edits
 
 USAGE = "/account log Acme meeting with Jane Doe -- talked about the renewal"
@@ -75,8 +74,7 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: LogTouch) -> Me
     if cmd.contact:
         contact = edits.find_contact(session, req.team_id, acc.id, cmd.contact)
         if contact is None:
-            known = [c.name for c in contacts_of(session, req.team_id, acc.id) if c.active][:5]
-            hint = ("Known contacts: " + ", ".join(known) + ".") if known else "It has no contacts yet."
+            hint = known_contacts_hint(session, req.team_id, acc)
             raise CommandError(
                 f"{acc.name} has no contact named {cmd.contact}. {hint} "
                 f'Add them first with /account contact add {acc.name} "{cmd.contact}".',
