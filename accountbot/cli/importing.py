@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from accountbot.cli.common import (
 )
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import ensure_workspace, utcnow
+from storage.importing.batch import ImportOptions, Refused, import_batch, parse_rate
 from storage.importing.csv_formats import FORMATS, FORMULA_START, BadFile, count_lines
 from storage.importing.files import import_file
 from storage.importing.rows import ImportRejected, ImportResult
@@ -84,6 +86,22 @@ def report_rejection(path: Path, exc: ImportRejected) -> None:
     say("Fix these rows and import the file again.", highlight=False, soft_wrap=True)
 
 
+class Source(StrEnum):
+    hubspot = "hubspot"
+    salesforce = "salesforce"
+    pipedrive = "pipedrive"
+    accountbot = "accountbot"
+
+
+class DateOrder(StrEnum):
+    mdy = "mdy"
+    dmy = "dmy"
+    ymd = "ymd"
+
+
+LEGACY_KINDS = ("accounts", "contacts", "interactions", "revenue")
+
+
 def run_import(
     session: Session, team_id: str, kind: str, path: Path, thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> ImportResult:
@@ -98,44 +116,164 @@ def run_import(
         )
 
 
+def _legacy_import(kind: str, file: Path, team: str | None) -> None:
+    """`accountbot import KIND FILE`: one file of accountbot's own format, with today's output."""
+    rt = open_runtime()
+    try:
+        with rt.sessions.begin() as session:
+            team_id = _team(session, rt, team)
+            result = run_import(session, team_id, kind, file, rt.settings.thresholds)
+    except BadFile as exc:
+        say_error(f"{file}: {exc}")
+        raise typer.Exit(INVALID_INPUT) from None
+    except ImportRejected as exc:
+        report_rejection(file, exc)
+        raise typer.Exit(INVALID_INPUT) from None
+    except OperationalError as exc:  # locked, unreachable, disk full: the transaction was rolled back
+        raise fail(
+            f"the database refused the import ({_reason(exc)}); nothing was imported. Try again."
+        ) from None
+    console.print(
+        f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
+        f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,  # the file name is shown as typed
+    )
+    for note in result.notes:
+        console.print(f"  note: {note}", highlight=False, markup=False)
+
+
+def _team(session: Session, rt: Any, team: str | None) -> str:
+    team_id = resolve_team(session, rt.settings, team, create=True)
+    if not TEAM_ID.fullmatch(team_id):
+        raise fail(f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD.")
+    ensure_workspace(session, team_id)
+    return team_id
+
+
+def _reason(exc: OperationalError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+
+
+@contextmanager
+def _row_counter(enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A live count of the rows read, on a terminal only."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("importing"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _batch_import(paths: list[Path], options: ImportOptions, team: str | None, as_json: bool) -> None:
+    """Run the batch in one transaction: commit, or roll back for --dry-run and on refusal."""
+    rt = open_runtime()
+    try:
+        with rt.sessions() as session:
+            team_id = _team(session, rt, team)
+            try:
+                with _row_counter(not as_json) as progress:
+                    report = import_batch(
+                        session, team_id, paths, options, utcnow(), rt.settings.thresholds, progress
+                    )
+            except Refused as exc:
+                session.rollback()
+                if as_json:
+                    print(json.dumps({"error": str(exc), "dry_run": options.dry_run}, ensure_ascii=False))
+                say_error(f"{exc} Nothing was imported.")
+                raise typer.Exit(INVALID_INPUT) from None
+            if options.dry_run:
+                session.rollback()
+            else:
+                session.commit()
+    except OperationalError as exc:
+        raise fail(
+            f"the database refused the import ({_reason(exc)}); nothing was imported. Try again."
+        ) from None
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    for line in report.summary():
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+    verb = "would be imported (dry run: nothing written)" if options.dry_run else "imported"
+    console.print(f"workspace {team_id}: {verb}.", highlight=False, markup=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
-        kind: Kind = typer.Argument(..., help="What the file holds."),
-        file: Path = typer.Argument(..., help="CSV file (UTF-8, comma-separated, header on line 1)."),
+        args: list[str] = typer.Argument(
+            ...,
+            metavar="FILE...",
+            help="Export files (CSV, XLSX or ZIP) of any source and kind, in any order; or the old form KIND FILE.",
+        ),
+        source: Source | None = typer.Option(
+            None, "--from", help="The CRM the files come from (default: detected)."
+        ),
+        kind: str | None = typer.Option(
+            None,
+            "--kind",
+            help="users, accounts, contacts, activities, deals or revenue (default: detected).",
+        ),
+        tz: str | None = typer.Option(
+            None, "--tz", help="Time zone of date-times without an offset, e.g. Europe/Berlin."
+        ),
+        dates: DateOrder | None = typer.Option(
+            None, "--dates", help="Order of numeric dates: mdy, dmy or ymd."
+        ),
+        encoding: str | None = typer.Option(
+            None, "--encoding", help="Encoding of files that are not UTF-8, e.g. latin-1."
+        ),
+        owners: Path | None = typer.Option(
+            None, "--owners", help="Owner directory: names or CRM user ids -> emails."
+        ),
+        mapping: Path | None = typer.Option(
+            None, "--mapping", help="TOML mapping file (docs/data.md#the-mapping-file)."
+        ),
+        currency: str = typer.Option("USD", "--currency", help="The workspace currency."),
+        rate: list[str] = typer.Option(
+            [], "--rate", help="CUR=RATE: 1 CUR is worth RATE of the workspace currency."
+        ),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Read everything, write nothing, report."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Refuse the batch if any data row would be skipped."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
         team: str | None = TeamOption,
     ) -> None:
-        """Import a CSV file: all rows or none. Importing the same file again changes nothing."""
-        rt = open_runtime()
+        """Import CRM exports (HubSpot, Salesforce, Pipedrive) or accountbot CSV files: all or nothing, safe to repeat.
+
+        Exit status: 0 imported (or importable with --dry-run), 2 refused (nothing written), 1 other errors."""
+        legacy = len(args) == 2 and args[0] in LEGACY_KINDS and not Path(args[0]).exists()
+        if legacy and not (source or kind or tz or dates or encoding or owners or mapping or rate or dry_run
+                           or strict or as_json or currency != "USD"):  # fmt: skip
+            _legacy_import(args[0], Path(args[1]), team)
+            return
+        if args[0] in LEGACY_KINDS and not Path(args[0]).exists():
+            kind, args = kind or args[0], args[1:]
+            source = source or Source.accountbot
         try:
-            with rt.sessions.begin() as session:
-                team_id = resolve_team(session, rt.settings, team, create=True)
-                if not TEAM_ID.fullmatch(team_id):
-                    raise fail(
-                        f"{team_id!r} is not a Slack team id: use 1 to 32 letters or digits, such as T0123ABCD."
-                    )
-                ensure_workspace(session, team_id)
-                result = run_import(session, team_id, kind.value, file, rt.settings.thresholds)
-        except BadFile as exc:
-            say_error(f"{file}: {exc}")
-            raise typer.Exit(INVALID_INPUT) from None
-        except ImportRejected as exc:
-            report_rejection(file, exc)
-            raise typer.Exit(INVALID_INPUT) from None
-        except OperationalError as exc:  # locked, unreachable, disk full: the transaction was rolled back
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            rates = dict(parse_rate(r) for r in rate)
+        except ValueError as exc:
+            raise fail(str(exc), INVALID_INPUT) from None
+        if not re.fullmatch(r"[A-Za-z]{3}", currency):
             raise fail(
-                f"the database refused the import ({reason}); nothing was imported. Try again."
-            ) from None
-        console.print(
-            f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
-            f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,  # the file name is shown as typed
-        )
-        for note in result.notes:
-            console.print(f"  note: {note}", highlight=False, markup=False)
+                f"--currency {currency!r}: use a three-letter ISO code such as USD or EUR.", INVALID_INPUT
+            )
+        options = ImportOptions(
+            source=source.value if source else None, kind=kind, tz=tz, dates=dates.value if dates else None,
+            encoding=encoding, owners=owners, mapping=mapping, currency=currency.upper(), rates=rates,
+            dry_run=dry_run, strict=strict,
+        )  # fmt: skip
+        _batch_import([Path(a) for a in args], options, team, as_json)
 
     @app.command("export")
     def export_cmd(
