@@ -151,6 +151,7 @@ _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
 def email(value: str) -> str:
+    value = unquote_formula(value)  # an export quotes "-bob@acme.com" as "'-bob@acme.com"
     if len(value) > 320 or not _EMAIL.match(value):
         raise Invalid()
     return value.lower()
