@@ -3,7 +3,6 @@ records as CSV in the import format (storage.reads.exports), streamed, so a re-i
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import tempfile
@@ -37,8 +36,7 @@ WHAT = {
 
 def write_export(fh: TextIO, session: Session, team_id: str, kind: str, thresholds: Thresholds) -> int:
     """The export of `kind` as CSV to `fh` (header first, "\\n" line ends); returns the number of rows."""
-    writer = csv.writer(fh, lineterminator="\n")
-    return write_csv(writer, kind, export_rows(session, team_id, kind, utcnow(), thresholds))
+    return write_csv(fh, kind, export_rows(session, team_id, kind, utcnow(), thresholds))
 
 
 def _to_file(output: Path, session: Session, team_id: str, kind: str, thresholds: Thresholds) -> int:

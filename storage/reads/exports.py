@@ -15,11 +15,12 @@ from the same source as the row, since an id means something only in its source.
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
 from sqlalchemy import ColumnElement, Select, Table, func, null, select, union
 from sqlalchemy.orm import Session
@@ -284,16 +285,23 @@ def revenue_rows(session: Session, team_id: str) -> Iterator[list[str]]:
     """One row per account and month, ordered by account name key, account id, month; `source` and
     `source_id` are the account's."""
     revenue, accounts = table_of(RevenueMonth), table_of(Account)
-    source = optional_column(accounts, "source")
-    source_id = optional_column(accounts, "source_id")
+    months = (
+        select(revenue.c.account_id, revenue.c.month, func.sum(revenue.c.amount).label("amount"))
+        .where(revenue.c.team_id == team_id)
+        .group_by(revenue.c.account_id, revenue.c.month)
+        .subquery("months")
+    )
     stmt = (
         select(
-            accounts.c.name, revenue.c.month, func.sum(revenue.c.amount).label("amount"), source, source_id
+            accounts.c.name,
+            months.c.month,
+            months.c.amount,
+            optional_column(accounts, "source"),
+            optional_column(accounts, "source_id"),
         )
-        .join_from(revenue, accounts, accounts.c.id == revenue.c.account_id)
-        .where(revenue.c.team_id == team_id, accounts.c.team_id == team_id)
-        .group_by(accounts.c.id, accounts.c.name, accounts.c.name_key, revenue.c.month, source, source_id)
-        .order_by(accounts.c.name_key, accounts.c.id, revenue.c.month)
+        .join_from(months, accounts, accounts.c.id == months.c.account_id)
+        .where(accounts.c.team_id == team_id)
+        .order_by(accounts.c.name_key, accounts.c.id, months.c.month)
     )
     for r in _stream(session, stmt):
         yield [safe(r.name), month(r.month), number(r.amount), r.source or "", safe(r.source_id)]
@@ -314,11 +322,15 @@ def export_rows(
     raise ValueError(f"unknown export kind {kind!r}; use one of: {', '.join(EXPORT_KINDS)}")
 
 
-def write_csv(writer: Any, kind: str, rows: Iterable[list[str]]) -> int:
-    """Header and rows to a csv.writer; returns the number of rows written."""
-    writer.writerow(columns(kind))
+def write_csv(fh: TextIO, kind: str, rows: Iterable[list[str]]) -> int:
+    """Header and rows as CSV ("\n" line ends, quotes only where needed) to `fh`; returns the rows written.
+    A row with a bare carriage return in a cell is written fully quoted, since the csv module's minimal
+    quoting leaves a lone \r unquoted when lines end with \n, and the file would not read back."""
+    plain = csv.writer(fh, lineterminator="\n")
+    quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow(columns(kind))
     n = 0
     for row in rows:
-        writer.writerow(row)
+        (quoted if any("\r" in cell for cell in row) else plain).writerow(row)
         n += 1
     return n
