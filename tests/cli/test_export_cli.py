@@ -22,7 +22,7 @@ KINDS = ("accounts", "contacts", "interactions", "revenue")
 ACCOUNTS = (
     "name,owner,stage,annual_revenue,wallet_share,profit_margin,strategic_value,industry,aliases,domain\n"
     '"=Evil, Inc.",-boss@acme.example,client,1234567.891,33.333333,-4.25,high,@Retail,E1;E2,evil.example\n'
-    "Plain,U0OWNER1,prospect,,,,,\"Food \"\"and\"\" drink\",,\n"
+    'Plain,U0OWNER1,prospect,,,,,"Food ""and"" drink",,\n'
 )
 CONTACTS = (
     "account,name,title,email,role,active\n"
@@ -124,7 +124,7 @@ def test_awkward_values_round_trip(cli, tmp_path: Path) -> None:  # type: ignore
         ("2026-03-02T00:00:00+00:00", "Bob", "'-boss@acme.example"),
         ("2026-03-03T08:00:00+00:00", "", ""),
     ]
-    assert touches[0]["note"] == "'=1+1, \"quoted\"\rline two"
+    assert touches[0]["note"] == '\'=1+1, "quoted"\rline two'
     assert [(r["account"], r["month"], r["amount"]) for r in rows(first["revenue"])] == [
         ("'=Evil, Inc.", "2026-01", "1000.125"),
         ("'=Evil, Inc.", "2026-02", "2000"),
