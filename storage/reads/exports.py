@@ -323,12 +323,17 @@ def export_rows(
 
 
 def write_csv(fh: TextIO, kind: str, rows: Iterable[list[str]]) -> int:
-    """Header and rows as CSV ("\n" line ends, quotes only where needed) to `fh`; returns the rows written.
-    A row with a bare carriage return in a cell is written fully quoted, since the csv module's minimal
-    quoting leaves a lone \r unquoted when lines end with \n, and the file would not read back."""
+    """The header of `kind` and its rows as CSV to `fh`; returns the number of rows written."""
+    return write_table(fh, columns(kind), rows)
+
+
+def write_table(fh: TextIO, header: list[str], rows: Iterable[list[str]]) -> int:
+    """CSV with "\n" line ends and quotes only where needed; returns the number of rows written. A row with
+    a bare carriage return in a cell is written fully quoted, since the csv module's minimal quoting leaves
+    a lone \r unquoted when lines end with \n, and the file would not read back."""
     plain = csv.writer(fh, lineterminator="\n")
     quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    plain.writerow(columns(kind))
+    plain.writerow(header)
     n = 0
     for row in rows:
         (quoted if any("\r" in cell for cell in row) else plain).writerow(row)

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from accountbot.cli import app
+from accounts.thresholds import DEFAULT_THRESHOLDS
+from storage.db import ensure_schema, make_engine, session_factory
+from storage.importing.files import import_file
 from storage.reads import exports
+from storage.reads.accounts import name_key
+from storage.reads.exports import moment, safe
+from tests.conftest import NOW
 
 SAMPLE = Path(__file__).resolve().parents[2] / "accountbot" / "sample_data"
 KINDS = ("accounts", "contacts", "interactions", "revenue")
@@ -214,3 +224,96 @@ def test_output_file_and_its_errors(cli, tmp_path: Path) -> None:  # type: ignor
 def test_no_workspace_yet_is_a_clear_error(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("export", "contacts")
     assert result.exit_code == 1 and "no workspace yet" in result.stderr and "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------- property: any export
+
+
+def _cell_text(limit: int) -> st.SearchStrategy[str]:
+    """Text as an import keeps it: no surrounding whitespace (cells are stripped), no NUL or surrogates."""
+    chars = st.characters(blacklist_categories=("Cs", "Cc"), whitelist_characters="\n\r\t")
+    return st.text(chars, min_size=1, max_size=limit).filter(lambda s: s == s.strip() and bool(name_key(s)))
+
+
+names = _cell_text(40)
+amounts = st.floats(min_value=0, max_value=1e13, allow_nan=False, allow_infinity=False)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    accounts=st.lists(
+        st.tuples(
+            names,
+            st.one_of(st.none(), _cell_text(30)),
+            st.one_of(st.none(), amounts),
+            st.one_of(st.none(), st.floats(min_value=-1000, max_value=100, allow_nan=False)),
+        ),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda a: name_key(a[0]),
+    ),
+    touches=st.lists(st.tuples(moments, st.one_of(st.none(), _cell_text(60))), max_size=6),
+    revenue=st.lists(st.tuples(st.integers(1, 12), amounts), max_size=6, unique_by=lambda r: r[0]),
+)
+def test_any_export_reimported_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory,
+    accounts: list[tuple[str, str | None, float | None, float | None]],
+    touches: list[tuple[datetime, str | None]],
+    revenue: list[tuple[int, float]],
+) -> None:
+    url = f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    sessions = session_factory(engine)
+    first = accounts[0][0]
+    files = {
+        "accounts": _csv(
+            ["name", "industry", "annual_revenue", "profit_margin"],
+            [[safe(n), safe(i), _exact(r), _exact(m)] for n, i, r, m in accounts],
+        ),
+        "contacts": _csv(["account", "name"], [[safe(first), "Pat"]]),
+        "interactions": _csv(
+            ["account", "date", "kind", "contact", "note"],
+            [[safe(first), moment(when), "call", "Pat", safe(note)] for when, note in touches],
+        ),
+        "revenue": _csv(
+            ["account", "month", "amount"], [[safe(first), f"2026-{m:02d}", _exact(a)] for m, a in revenue]
+        ),
+    }
+    try:
+        for kind in KINDS:
+            with sessions.begin() as session:
+                import_file(session, "T1", kind, files[kind].encode(), NOW, DEFAULT_THRESHOLDS)
+        exported = {}
+        for kind in KINDS:
+            with sessions.begin() as session:
+                out = io.StringIO(newline="")
+                exports.write_csv(
+                    out, kind, exports.export_rows(session, "T1", kind, NOW, DEFAULT_THRESHOLDS)
+                )
+                exported[kind] = out.getvalue()
+        for kind in KINDS:
+            with sessions.begin() as session:
+                result = import_file(session, "T1", kind, exported[kind].encode(), NOW, DEFAULT_THRESHOLDS)
+                assert (result.created, result.updated) == (0, 0), (kind, exported[kind])
+        for kind in KINDS:
+            with sessions.begin() as session:
+                out = io.StringIO(newline="")
+                exports.write_csv(
+                    out, kind, exports.export_rows(session, "T1", kind, NOW, DEFAULT_THRESHOLDS)
+                )
+                assert out.getvalue() == exported[kind]
+    finally:
+        engine.dispose()
+
+
+def _exact(value: float | None) -> str:
+    """A float written in full (no exponent), independently of the exporter's own formatting."""
+    return "" if value is None else f"{Decimal(value):f}"
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO(newline="")
+    exports.write_table(out, header, rows)
+    return out.getvalue()
