@@ -29,6 +29,7 @@ def test_every_command_area_is_in_the_cli_reference() -> None:
         "db": "accountbot db",
         "grading": "accountbot grade",
         "importing": "accountbot import",
+        "exporting": "accountbot export",
         "demo": "accountbot demo",
         "run": "accountbot run",
         "jobs": "accountbot jobs",

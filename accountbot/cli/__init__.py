@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Modules under accountbot.cli that define `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("db", "grading", "importing", "demo", "run", "jobs", "outbox", "news")
+COMMAND_MODULES = ("db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news")
 
 
 def _register_all() -> None:

@@ -1,16 +1,14 @@
-"""`accountbot import accounts|contacts|interactions|revenue FILE` and `accountbot export accounts`."""
+"""`accountbot import accounts|contacts|interactions|revenue FILE` (`accountbot export` is in exporting.py)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -29,11 +27,9 @@ from accountbot.cli.common import (
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import ensure_workspace, utcnow
 from storage.importing.batch import ImportOptions, Refused, import_batch, parse_rate
-from storage.importing.csv_formats import FORMATS, FORMULA_START, BadFile, count_lines
+from storage.importing.csv_formats import BadFile, count_lines
 from storage.importing.files import import_file
 from storage.importing.rows import ImportRejected, ImportResult
-from storage.reads.accounts import list_accounts
-from storage.reads.assessments import assess_workspace
 
 INVALID_INPUT = 2  # exit status when the file is refused
 TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
@@ -44,13 +40,6 @@ class Kind(StrEnum):
     contacts = "contacts"
     interactions = "interactions"
     revenue = "revenue"
-
-
-class ExportKind(StrEnum):
-    accounts = "accounts"
-
-
-EXPORT_COLUMNS = [*FORMATS["accounts"].names, "tier", "grade", "score", "quadrant"]
 
 
 @contextmanager
@@ -274,80 +263,3 @@ def register(app: typer.Typer) -> None:
             dry_run=dry_run, strict=strict,
         )  # fmt: skip
         _batch_import([Path(a) for a in args], options, team, as_json)
-
-    @app.command("export")
-    def export_cmd(
-        kind: ExportKind = typer.Argument(..., help="What to export."),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write to this file instead of stdout."
-        ),
-        team: str | None = TeamOption,
-    ) -> None:
-        """Write accounts as CSV with the computed tier, grade, score and quadrant (for spreadsheets)."""
-        rt = open_runtime()
-        with rt.sessions.begin() as session:
-            team_id = resolve_team(session, rt.settings, team)
-            rows = export_rows(session, team_id, rt.settings.thresholds)
-        if output is None:
-            write_export(sys.stdout, rows)
-            return
-        try:
-            with output.open("w", newline="", encoding="utf-8") as fh:
-                write_export(fh, rows)
-        except OSError as exc:
-            raise fail(f"cannot write {output} ({exc.strerror}).") from None
-        err_console.print(f"{len(rows)} account(s) written to {output}", highlight=False, markup=False)
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def export_rows(session: Session, team_id: str, thresholds: Any) -> list[dict[str, str]]:
-    """One dict per account: the import columns (re-importable) plus tier, grade, score, quadrant."""
-    verdicts = assess_workspace(session, team_id, utcnow(), thresholds)
-    out = []
-    for acc in list_accounts(session, team_id):
-        v = verdicts[acc.id]
-        out.append(
-            {
-                "name": acc.name,
-                "owner": acc.owner or "",
-                "stage": acc.stage,
-                "annual_revenue": _number(acc.annual_revenue),
-                "wallet_share": _number(acc.wallet_share),
-                "profit_margin": _number(acc.profit_margin),
-                "profitability": acc.profitability or "",
-                "strategic_value": acc.strategic_value or "",
-                "pain_factor": acc.pain_factor or "",
-                "engagement": acc.engagement or "",
-                "potential": acc.potential or "",
-                "industry": acc.industry or "",
-                "aliases": ";".join(acc.aliases or []),
-                "domain": acc.domain or "",
-                "news_feed": acc.news_feed or "",
-                "prospect_fit": acc.prospect_fit or "",
-                "tier": v.tier,
-                "grade": v.grade or "",
-                "score": "" if v.score is None else str(v.score),
-                "quadrant": v.quadrant,
-            }
-        )
-    return out
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (import removes it)."""
-    return "'" + value if value[:1] in FORMULA_START else value
-
-
-TEXT_COLUMNS = ("name", "owner", "industry", "aliases", "domain", "news_feed")
-
-
-def write_export(fh: TextIO, rows: Sequence[dict[str, str]]) -> None:
-    writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) if k in TEXT_COLUMNS else v for k, v in row.items()})

@@ -151,6 +151,7 @@ _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
 def email(value: str) -> str:
+    value = unquote_formula(value)  # an export quotes "-bob@acme.com" as "'-bob@acme.com"
     if len(value) > 320 or not _EMAIL.match(value):
         raise Invalid()
     return value.lower()
@@ -222,6 +223,39 @@ def when(value: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+SOURCES = ("accountbot", "hubspot", "salesforce", "pipedrive")
+SOURCE_ID_LIMIT = 255
+
+
+def source_name(value: str) -> str | None:
+    """Where a record comes from: accountbot (None: accountbot's own records), hubspot, salesforce, pipedrive."""
+    key = value.casefold()
+    if key not in SOURCES:
+        raise Invalid()
+    return None if key == "accountbot" else key
+
+
+def source_id(value: str) -> str:
+    """A record's id in its source, as the source writes it."""
+    value = unquote_formula(value)
+    if len(value) > SOURCE_ID_LIMIT or any(c.isspace() for c in value):
+        raise Invalid()
+    return value
+
+
+def source_ids(value: str) -> tuple[str, ...]:
+    """Ids separated by ';' (empty places, kept by an export for contacts without an id, are dropped)."""
+    return tuple(source_id(part.strip()) for part in unquote_formula(value).split(";") if part.strip())
+
+
+def contact_refs(value: str) -> list[str]:
+    """One or more contacts (names or emails) separated by ';', in the order written."""
+    refs = [contact_ref(part.strip()) for part in value.split(";") if part.strip()]
+    if not refs:
+        raise Invalid()
+    return refs
+
+
 def month(value: str) -> date:
     m = re.match(r"^(\d{4})-(\d{2})$", value)
     if not m or not 1 <= int(m.group(2)) <= 12:
@@ -245,10 +279,17 @@ class CsvFormat:
     kind: str
     columns: tuple[Column, ...]
     ignored: tuple[str, ...] = ()  # accepted in the header and skipped (computed columns of an export)
+    # Optional identity columns (the record's CRM source and ids; docs/data.md#source-columns): accepted,
+    # parsed and written by `accountbot export`, not listed in messages, which name the columns people type.
+    identity: tuple[Column, ...] = ()
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return (*self.columns, *self.identity)
 
     @property
     def a_kind(self) -> str:
@@ -257,6 +298,23 @@ class CsvFormat:
 
 
 LEVEL = "high, medium or low (or H, M, L; any case)"
+SOURCE = Column(
+    "source", source_name, "accountbot, hubspot, salesforce or pipedrive (empty means accountbot)"
+)
+SOURCE_ID = Column(
+    "source_id", source_id, f"the record's id in its source (at most {SOURCE_ID_LIMIT} characters)"
+)
+ACCOUNT_SOURCE_ID = Column(
+    "account_source_id", source_id, f"the account's id in the source (at most {SOURCE_ID_LIMIT} characters)"
+)
+CONTACT_SOURCE_ID = Column(
+    "contact_source_id",
+    source_ids,
+    "the contacts' ids in the source, separated by ';' as in the contact column",
+)
+REVENUE_SOURCE_ID = Column(
+    "source_id", source_id, f"the account's id in its source (at most {SOURCE_ID_LIMIT} characters)"
+)
 PERSON = "a Slack user id such as U012AB3CD or an email address"
 
 FORMATS: dict[str, CsvFormat] = {
@@ -285,6 +343,7 @@ FORMATS: dict[str, CsvFormat] = {
             Column("prospect_fit", choice("ideal", "lead"), "ideal or lead"),
         ),
         ignored=("tier", "grade", "score", "quadrant"),  # written by `accountbot export accounts`
+        identity=(SOURCE, SOURCE_ID),
     ),
     "contacts": CsvFormat(
         "contacts",
@@ -300,6 +359,7 @@ FORMATS: dict[str, CsvFormat] = {
             ),
             Column("active", yes_no, "yes or no (empty means yes)"),
         ),
+        identity=(SOURCE, SOURCE_ID, ACCOUNT_SOURCE_ID),
     ),
     "interactions": CsvFormat(
         "interactions",
@@ -314,10 +374,15 @@ FORMATS: dict[str, CsvFormat] = {
                 "meeting, call, video, email, visit, review or other",
                 required=True,
             ),
-            Column("contact", contact_ref, "the name or email of one of the account's contacts"),
+            Column(
+                "contact",
+                contact_refs,
+                "the name or email of one of the account's contacts",
+            ),
             Column("colleague", slack_user_or_email, PERSON),
             Column("note", text(4000), "text of at most 4,000 characters"),
         ),
+        identity=(SOURCE, SOURCE_ID, ACCOUNT_SOURCE_ID, CONTACT_SOURCE_ID),
     ),
     "revenue": CsvFormat(
         "revenue",
@@ -326,6 +391,8 @@ FORMATS: dict[str, CsvFormat] = {
             Column("month", month, "a month as YYYY-MM such as 2026-03", required=True),
             Column("amount", money, "an amount such as 98000 or $98,000", required=True),
         ),
+        # In a revenue file, source and source_id identify the ACCOUNT (a revenue month has no id of its own).
+        identity=(SOURCE, REVENUE_SOURCE_ID),
     ),
 }
 
@@ -383,7 +450,7 @@ def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
-    allowed = [*fmt.names, *fmt.ignored]
+    allowed = [*fmt.names, *(c.name for c in fmt.identity), *fmt.ignored]
     if len(fields) == 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
             if sep in fields[0]:
@@ -408,7 +475,7 @@ def _header(fmt: CsvFormat, fields: list[str], line: int) -> list[str]:
         if key in seen and key in allowed:
             problems.append(f"column {key} appears twice (header cells {seen[key]} and {index})")
         seen.setdefault(key, index)
-    missing = [c.name for c in fmt.columns if c.required and c.name not in columns]
+    missing = [c.name for c in fmt.all_columns if c.required and c.name not in columns]
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
     if problems:
@@ -448,6 +515,31 @@ def _parse(
     return out if ok else None
 
 
+ID_COLUMNS = ("source_id", "account_source_id", "contact_source_id")
+
+
+def _identified(line: int, values: dict[str, Any], errors: list[RowError]) -> bool:
+    """Ids only mean something in their source: an id without a source (or with accountbot) is an error."""
+    if values.get("source") is not None:
+        return True
+    ok = True
+    for column in ID_COLUMNS:
+        value = values.get(column)
+        if value:
+            shown_value = ";".join(value) if isinstance(value, tuple) else value
+            errors.append(
+                RowError(
+                    line,
+                    column,
+                    shown_value,
+                    "no id without a source: fill the source column (hubspot, salesforce or pipedrive) "
+                    "or leave the id empty",
+                )
+            )
+            ok = False
+    return ok
+
+
 def _duplicates(keyed: Sequence[tuple[int, Any, str]], column: str, what: str) -> list[RowError]:
     """Rows whose key (line, key, value as written) repeats an earlier row's key."""
     first: dict[Any, int] = {}
@@ -467,7 +559,8 @@ def parse_rows(
 ) -> list[AccountRow] | list[ContactRow] | list[InteractionRow] | list[RevenueRow]:
     """Parse a whole file into typed rows, or raise BadFile / ImportRejected (every cell error, first 20 kept)."""
     fmt = FORMATS[kind]
-    by_name = {c.name: c for c in fmt.columns}
+    by_name = {c.name: c for c in fmt.all_columns}
+    order = [c.name for c in fmt.all_columns]
     header: list[str] | None = None
     columns: list[Column | None] = []
     errors: list[RowError] = []
@@ -486,7 +579,7 @@ def parse_rows(
             errors.append(RowError(line, "(whole row)", f"{len(fields)} value(s)", expected))
             continue
         values = _parse(columns, line, fields, errors)
-        if values is not None:
+        if values is not None and _identified(line, values, errors):
             parsed.append((line, values))
     if header is None:
         raise BadFile(
@@ -497,30 +590,98 @@ def parse_rows(
     rows, dup_errors = _build(kind, parsed)
     errors.extend(dup_errors)
     if errors:
-        errors.sort(key=lambda e: (e.line, fmt.names.index(e.column) if e.column in fmt.names else -1))
+        errors.sort(key=lambda e: (e.line, order.index(e.column) if e.column in order else -1))
         raise ImportRejected(errors, len(errors))
     return rows
 
 
+def _identity(v: dict[str, Any]) -> dict[str, Any]:
+    """Take the identity columns out of a record's values (what remains are the importable fields)."""
+    return {"source": v.pop("source", None), "source_id": v.pop("source_id", None)}
+
+
+def _account_key(account: str, source: str | None, account_source_id: str | None) -> Any:
+    """How a row names its account, for duplicate checks: by id in the source when it has one, else by name."""
+    if account_source_id:
+        return ("id", source, account_source_id)
+    return name_key(account)
+
+
 def _build(kind: str, parsed: list[tuple[int, dict[str, Any]]]) -> tuple[Any, list[RowError]]:
-    """Typed rows from parsed values, and the rows that repeat a key within the file."""
+    """Typed rows from parsed values, and the rows that repeat a key within the file. A row with a source id
+    is keyed by it (two same-named records with different ids are two records), any other row by its name."""
+    keyed: list[tuple[int, Any, str]]
+    by_id: list[tuple[int, Any, str]]
     if kind == "accounts":
-        accounts = [AccountRow(line, v.pop("name"), v) for line, v in parsed]
-        keyed: list[tuple[int, Any, str]] = [(r.line, name_key(r.name), r.name) for r in accounts]
-        return accounts, _duplicates(keyed, "name", "each name")
+        accounts = [AccountRow(line, v.pop("name"), v, **_identity(v)) for line, v in parsed]
+        keyed = [(r.line, name_key(r.name), r.name) for r in accounts if not r.source_id]
+        by_id = [(r.line, (r.source, r.source_id), r.source_id) for r in accounts if r.source_id]
+        return accounts, [
+            *_duplicates(keyed, "name", "each name"),
+            *_duplicates(by_id, "source_id", "each source id"),
+        ]
     if kind == "contacts":
-        contacts = [ContactRow(line, v.pop("account"), v.pop("name"), v) for line, v in parsed]
-        keyed = [(r.line, (name_key(r.account), name_key(r.name)), r.name) for r in contacts]
-        return contacts, _duplicates(keyed, "name", "each contact of an account")
-    if kind == "interactions":
-        return [
-            InteractionRow(
-                line, v["account"], v["date"], v["kind"], v.get("contact"), v.get("colleague"), v.get("note")
+        contacts = [
+            ContactRow(
+                line,
+                v.pop("account"),
+                v.pop("name"),
+                v,
+                **_identity(v),
+                account_source_id=v.pop("account_source_id", None),
             )
             for line, v in parsed
-        ], []
-    revenue = [RevenueRow(line, v["account"], v["month"], v["amount"]) for line, v in parsed]
-    keyed = [(r.line, (name_key(r.account), r.month), r.month.strftime("%Y-%m")) for r in revenue]
+        ]
+        keyed, by_id = [], []
+        for r in contacts:
+            account = _account_key(r.account, r.source, r.account_source_id)
+            if r.source_id:  # a contact of several companies may be one row per account, with one id
+                by_id.append((r.line, (r.source, r.source_id, account), r.source_id))
+            else:
+                keyed.append((r.line, (account, name_key(r.name)), r.name))
+        return contacts, [
+            *_duplicates(keyed, "name", "each contact of an account"),
+            *_duplicates(by_id, "source_id", "each source id and account"),
+        ]
+    if kind == "interactions":
+        touches = []
+        by_id = []
+        for line, v in parsed:
+            refs: list[str] = v.get("contact") or []
+            row = InteractionRow(
+                line,
+                v["account"],
+                v["date"],
+                v["kind"],
+                refs[0] if refs else None,
+                v.get("colleague"),
+                v.get("note"),
+                source=v.get("source"),
+                source_id=v.get("source_id"),
+                account_source_id=v.get("account_source_id"),
+                contacts=tuple(refs[1:]),
+                contact_source_ids=v.get("contact_source_id") or (),
+            )
+            touches.append(row)
+            if row.source_id:  # a touch of several companies is one touch per account, with one id
+                account = _account_key(row.account, row.source, row.account_source_id)
+                by_id.append((line, (row.source, row.source_id, account), row.source_id))
+        return touches, _duplicates(by_id, "source_id", "each source id and account")
+    revenue = [
+        RevenueRow(
+            line,
+            v["account"],
+            v["month"],
+            v["amount"],
+            source=v.get("source"),
+            account_source_id=v.get("source_id"),  # in a revenue file, the account's id
+        )
+        for line, v in parsed
+    ]
+    keyed = [
+        (r.line, (_account_key(r.account, r.source, r.account_source_id), r.month), r.month.strftime("%Y-%m"))
+        for r in revenue
+    ]
     return revenue, _duplicates(keyed, "month", "each account and month")
 
 

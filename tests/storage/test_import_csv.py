@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.importing.csv_formats import FIELD_LIMIT, BadFile, header_key, parse_rows, read_file
-from storage.importing.rows import AccountRow, ImportRejected, InteractionRow, RevenueRow
+from storage.importing.rows import AccountRow, ContactRow, ImportRejected, InteractionRow, RevenueRow
 
 
 def rejected(kind: str, text: str | bytes) -> list[str]:
@@ -266,3 +266,95 @@ def test_names_are_limited_after_casefolding_and_formula_quotes_are_undone() -> 
     ]
     (row,) = parse_rows("accounts", b"name,industry,aliases\n'=SUM(A1),'+Retail,'-minus;'x\n")
     assert row == AccountRow(2, "=SUM(A1)", {"industry": "+Retail", "aliases": ["-minus", "'x"]})
+
+
+# ------------------------------------------------------------------------------- source columns
+
+
+def test_source_columns_fill_the_row_identity_and_stay_out_of_the_fields() -> None:
+    (acc,) = parse_rows("accounts", b"name,industry,Source,Source ID\nAcme,Food,HubSpot,1234\n")
+    assert acc == AccountRow(2, "Acme", {"industry": "Food"}, source="hubspot", source_id="1234")
+    (contact,) = parse_rows(
+        "contacts", b"account,name,source,source_id,account_source_id\nAcme,Ann,salesforce,003A,001A\n"
+    )
+    assert contact == ContactRow(
+        2, "Acme", "Ann", {}, source="salesforce", source_id="003A", account_source_id="001A"
+    )
+    (native,) = parse_rows("accounts", b"name,source,source_id\nAcme,accountbot,\n")
+    assert native == AccountRow(2, "Acme", {})
+
+
+def test_interactions_take_several_contacts_and_their_ids() -> None:
+    text = (
+        "account,date,kind,contact,source,source_id,account_source_id,contact_source_id\n"
+        "Acme,2026-03-01T14:30:00+00:00,meeting,Ann Lee; bob@acme.com ;Cy,pipedrive,77,5,11;;13\n"
+        "Acme,2026-03-02T09:00:00Z,call,Ann Lee,,,,\n"
+    )
+    first, second = parse_rows("interactions", text.encode())
+    assert first == InteractionRow(
+        2,
+        "Acme",
+        datetime(2026, 3, 1, 14, 30, tzinfo=UTC),
+        "meeting",
+        "Ann Lee",
+        source="pipedrive",
+        source_id="77",
+        account_source_id="5",
+        contacts=("bob@acme.com", "Cy"),
+        contact_source_ids=("11", "13"),
+    )
+    assert second == InteractionRow(2 + 1, "Acme", datetime(2026, 3, 2, 9, tzinfo=UTC), "call", "Ann Lee")
+
+
+def test_revenue_source_columns_identify_the_account() -> None:
+    (row,) = parse_rows("revenue", b"account,month,amount,source,source_id\nAcme,2026-03,10,hubspot,99\n")
+    assert row == RevenueRow(2, "Acme", date(2026, 3, 1), 10.0, source="hubspot", account_source_id="99")
+
+
+def test_an_id_needs_a_source_and_the_source_must_be_known() -> None:
+    assert rejected("accounts", "name,source,source_id\nAcme,,12\nBeta,accountbot,13\nGamma,zoho,14\n") == [
+        "line 2, column source_id: '12' - expected no id without a source: fill the source column "
+        "(hubspot, salesforce or pipedrive) or leave the id empty",
+        "line 3, column source_id: '13' - expected no id without a source: fill the source column "
+        "(hubspot, salesforce or pipedrive) or leave the id empty",
+        "line 4, column source: 'zoho' - expected accountbot, hubspot, salesforce or pipedrive "
+        "(empty means accountbot)",
+    ]
+    assert rejected("interactions", "account,date,kind,contact_source_id\nAcme,2026-03-01,call,1;2\n") == [
+        "line 2, column contact_source_id: '1;2' - expected no id without a source: fill the source column "
+        "(hubspot, salesforce or pipedrive) or leave the id empty"
+    ]
+
+
+def test_duplicates_are_told_by_source_id_when_there_is_one() -> None:
+    rows = parse_rows(
+        "accounts", b"name,source,source_id\nAcme,hubspot,1\nAcme,hubspot,2\nACME,salesforce,1\n"
+    )
+    assert [(r.name, r.source, r.source_id) for r in rows] == [
+        ("Acme", "hubspot", "1"),
+        ("Acme", "hubspot", "2"),
+        ("ACME", "salesforce", "1"),
+    ]
+    assert rejected("accounts", "name,source,source_id\nAcme,hubspot,1\nOther,hubspot,1\n") == [
+        "line 3, column source_id: '1' - expected each source id only once per file (already on line 2)"
+    ]
+    # a contact of two companies may be two rows with one id; twice for one account is a duplicate
+    contacts = "account,name,source,source_id,account_source_id\n"
+    contacts += "Acme,Ann,hubspot,7,1\nAcme,Ann,hubspot,7,2\nAcme,Ann,hubspot,7,1\n"
+    assert rejected("contacts", contacts) == [
+        "line 4, column source_id: '7' - expected each source id and account only once per file "
+        "(already on line 2)"
+    ]
+    # same-named accounts told apart by id: their revenue months do not collide
+    revenue = "account,month,amount,source,source_id\nAcme,2026-01,1,hubspot,1\nAcme,2026-01,2,hubspot,2\n"
+    assert len(parse_rows("revenue", revenue.encode())) == 2
+    assert rejected("revenue", revenue + "Acme,2026-01,3,hubspot,1\n") == [
+        "line 4, column month: '2026-01' - expected each account and month only once per file (already on line 2)"
+    ]
+
+
+def test_exported_moments_read_back_as_the_same_instant() -> None:
+    moment = datetime(2026, 3, 1, 14, 30, 5, 123456, tzinfo=UTC)
+    for cell in (moment.isoformat(), moment.isoformat().replace("+00:00", "Z")):
+        (row,) = parse_rows("interactions", f"account,date,kind\nAcme,{cell},call\n".encode())
+        assert row.occurred_at == moment
