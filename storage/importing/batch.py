@@ -28,7 +28,7 @@ from storage.db import ensure_workspace
 from storage.importing.csv_formats import BadFile
 from storage.importing.files import import_file
 from storage.importing.mapping import RATING_INPUTS, Mapping, MappingError, load_mapping
-from storage.importing.normalise import DATE_FIELDS, Context, Skipped, cells_of, normalised
+from storage.importing.normalise import DATE_FIELDS, Context, Skipped, normalised
 from storage.importing.owners import OwnerDirectory
 from storage.importing.profiles import Detected, detect
 from storage.importing.report import FileReport, Report
@@ -203,14 +203,14 @@ def import_batch(
     if options.owners is not None:
         for p in plan([options.owners], ImportOptions(kind="users", encoding=options.encoding), mapping):
             _sniff(p, options, mapping)
-            _read_users(p, owners, report)
+            _read_users(p, owners, mapping, now, report)
     for p in planned:
-        if p.source != "accountbot":
+        if p.source != "accountbot" or p.kind == "users":
             _sniff(p, options, mapping)
     ensure_workspace(session, team_id)
     for p in planned:
         if p.kind == "users":
-            _read_users(p, owners, report)
+            _read_users(p, owners, mapping, now, report)
         elif p.source == "accountbot":
             _native(session, team_id, p, now, thresholds, report)
         else:
@@ -230,32 +230,20 @@ def import_batch(
     return report
 
 
-def _read_users(p: Planned, owners: OwnerDirectory, report: Report) -> None:
+def _read_users(p: Planned, owners: OwnerDirectory, mapping: Mapping, now: datetime, report: Report) -> None:
+    """An owner directory (--owners, or a users export among the files): its people go to `owners`."""
     fr = FileReport(p.table.name, p.source, "users", rows=p.rows)
     report.files.append(fr)
-    for line, cells in p.table.records():
-        if not any(c.strip() for c in cells):
-            _skipped(report, fr, Skip(p.table.name, line, "blank", ""))
-            continue
-        values = cells_of(_bare_context(p), cells)
-        if not (
-            values.get("name") or values.get("first_name") or values.get("last_name") or values.get("email")
-        ):
-            _skipped(report, fr, Skip(p.table.name, line, "no_name", values.get("id", "")))
-            continue
-        owners.add(values, p.source)
+    ctx = Context(
+        p.detected, mapping, p.moments or Moments(None, None, None), owners, now, "USD", {},
+        warn=lambda message: report.warn(p.table.name, message), unresolved=report.unresolved_owner,
+    )  # fmt: skip
+    for line, out in normalised(ctx, p.table.records()):
+        if isinstance(out, Skipped):
+            _skipped(report, fr, Skip(p.table.name, line, out.reason, out.value))
+        else:
+            owners.add(out, p.source)
     fr.imported = fr.rows - fr.skipped
-
-
-class _Columns:
-    """Just enough of a Context for cells_of (users files have no other rules)."""
-
-    def __init__(self, detected: Detected) -> None:
-        self.detected = detected
-
-
-def _bare_context(p: Planned) -> Any:
-    return _Columns(p.detected)
 
 
 def _skipped(report: Report, fr: FileReport, item: Skip) -> None:

@@ -348,7 +348,15 @@ def _deal_status(ctx: Context, v: dict[str, str]) -> str:
     raise Skipped("invalid", "")
 
 
+def user_record(ctx: Context, line: int, v: dict[str, str]) -> dict[str, str]:
+    """A person of an owner directory: kept as its cells (storage.importing.owners reads them)."""
+    if not (v.get("name") or v.get("first_name") or v.get("last_name") or v.get("email")):
+        raise Skipped("no_name", v.get("id", ""))
+    return v
+
+
 PER_KIND: dict[str, Callable[[Context, int, dict[str, str]], Any]] = {
+    "users": user_record,
     "accounts": account_row,
     "contacts": contact_row,
     "activities": activity_rows,
