@@ -26,6 +26,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -92,9 +93,10 @@ class MappingError(Exception):
     """The mapping file (or the defaults) cannot be used; the message names the file, line and key."""
 
 
+@lru_cache(maxsize=8192)
 def normalise(value: str) -> str:
     """A cell value as the value tables key it: NFKC, casefolded, inner whitespace collapsed, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())  # cached: cells repeat a lot
 
 
 @dataclass(frozen=True)

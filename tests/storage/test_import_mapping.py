@@ -88,6 +88,7 @@ def test_defaults_load_and_every_token_is_valid() -> None:
         ("hubspot", "outcome", "Scheduled", "not_done"),
         ("hubspot", "call_status", "NO_ANSWER", "not_connected"),
         ("hubspot", "call_status", "COMPLETED", "done"),
+        ("hubspot", "call_status", "HOLD", "not_done"),
         ("hubspot", "status", "NOT_STARTED", "not_done"),
         ("hubspot", "deal_stage", "Closed Won", "won"),
         ("hubspot", "deal_stage", "closedlost", "lost"),

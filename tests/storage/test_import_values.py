@@ -424,3 +424,51 @@ def test_optional_email(raw: str, expected: str) -> None:
 def test_optional_email_placeholders_are_invalid(raw: str) -> None:
     with pytest.raises(Invalid):
         optional_email(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1 Mar 2026", date(2026, 3, 1)),
+        ("01-Mar-26", date(2026, 3, 1)),
+        ("1. March 2026", date(2026, 3, 1)),
+        ("Mar 1, 2026", date(2026, 3, 1)),
+        ("March 1st 2026", date(2026, 3, 1)),
+        ("Sun, 1 Mar 2026", date(2026, 3, 1)),
+        ("Sept 3, 2026", date(2026, 9, 3)),
+        ("Mar 1, 2026 2:30 PM", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("Mar 1, 2026 at 2:30 PM", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("01-Mar-2026 14:30", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+    ],
+)
+def test_month_names_need_no_order(raw: str, expected: date | datetime) -> None:
+    for order in ("mdy", "dmy", "ymd"):
+        assert Moments(order, BERLIN, None).parse(raw) == expected
+    sniffer = sniff(raw)
+    assert not sniffer.ambiguous and settle_order(sniffer, None) == "ymd"
+    assert sniffer.needs_tz == isinstance(expected, datetime)
+
+
+@pytest.mark.parametrize("raw", ["1 Foo 2026", "Ma 1, 2026", "31 Feb 2026", "Mar 32, 2026", "1. März 2026"])
+def test_bad_month_names_are_invalid(raw: str) -> None:
+    with pytest.raises(Invalid):
+        Moments("dmy", BERLIN, None).parse(raw)
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)),
+    shape=st.sampled_from(["date", "minutes", "seconds", "micro", "z", "offset"]),
+    sep=st.sampled_from(["T", " "]),
+)
+def test_the_iso_fast_path_agrees_with_the_general_parser(moment: datetime, shape: str, sep: str) -> None:
+    """Common ISO cells take a fast path; a leading space sends the same text through the general parser."""
+    raw = {
+        "date": moment.strftime("%Y-%m-%d"),
+        "minutes": moment.strftime(f"%Y-%m-%d{sep}%H:%M"),
+        "seconds": moment.strftime(f"%Y-%m-%d{sep}%H:%M:%S"),
+        "micro": moment.strftime(f"%Y-%m-%d{sep}%H:%M:%S.%f"),
+        "z": moment.strftime(f"%Y-%m-%d{sep}%H:%M:%SZ"),
+        "offset": moment.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + "-03:30",
+    }[shape]
+    for moments in (Moments("dmy", BERLIN, None), Moments("mdy", None, "utc")):
+        assert moments.parse(raw) == moments.parse(" " + raw)
