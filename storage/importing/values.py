@@ -197,6 +197,12 @@ class DateSniffer:
         if second > 12:
             self.ruled_out.setdefault("dmy", (raw.strip(), line))
 
+    def feed_pair(self, date_raw: str, time_raw: str, line: int | None = None) -> None:
+        """A date cell and a time-of-day cell read together (Moments.combine), such as Pipedrive's "Due date"
+        and "Due time"."""
+        date_raw, time_raw = date_raw.strip(), time_raw.strip()
+        self.feed(f"{date_raw} {time_raw}" if date_raw and time_raw else date_raw, line)
+
     def orders(self) -> set[str]:
         return {order for order in ORDERS if order not in self.ruled_out}
 

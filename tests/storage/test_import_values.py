@@ -472,3 +472,15 @@ def test_the_iso_fast_path_agrees_with_the_general_parser(moment: datetime, shap
     }[shape]
     for moments in (Moments("dmy", BERLIN, None), Moments("mdy", None, "utc")):
         assert moments.parse(raw) == moments.parse(" " + raw)
+
+
+def test_sniffer_reads_date_and_time_cells_together() -> None:
+    sniffer = DateSniffer()
+    sniffer.feed_pair("03/04/2026", "", 2)
+    assert not sniffer.needs_tz and sniffer.ambiguous
+    sniffer.feed_pair("03/14/2026", "14:00", 3)
+    assert sniffer.needs_tz and sniffer.naive_example == "03/14/2026 14:00" and sniffer.naive_line == 3
+    assert settle_order(sniffer, None) == "mdy"
+    sniffer = DateSniffer()
+    sniffer.feed_pair("2026-03-01", "09:00Z")
+    assert not sniffer.needs_tz
