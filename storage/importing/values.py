@@ -78,6 +78,31 @@ _NUMERIC = re.compile(
          (?: (?:\s*,\s*|\s+|T) {_TIME} {_OFFSET}? )?$""",
     re.VERBOSE,
 )
+# Dates with an English month name, which need no order: "1 Mar 2026", "01-Mar-26", "1. March 2026",
+# "Mar 1, 2026", "Sun, March 1st 2026"; then an optional time as above.
+_DAY_MONTH = re.compile(
+    rf"""^(?:[A-Za-z]{{3,9}},?\s+)??(?P<d>\d{{1,2}})\.?[\s-]+(?P<mon>[A-Za-z]{{3,9}})\.?[\s-]+(?P<y>\d{{4}}|\d{{2}})
+         (?: (?:\s*,\s*|\s+|T) {_TIME} {_OFFSET}? )?$""",
+    re.VERBOSE,
+)
+_MONTH_DAY = re.compile(
+    rf"""^(?:[A-Za-z]{{3,9}},?\s+)?(?P<mon>[A-Za-z]{{3,9}})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})
+         (?: (?:\s*,\s*|\s+|T|\s+at\s+) {_TIME} {_OFFSET}? )?$""",
+    re.VERBOSE,
+)
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+)  # fmt: skip
+
+
+def _month_number(name: str) -> int | None:
+    """An English month name or its abbreviation of three letters or more ("Mar", "Sept", "March")."""
+    key = name.casefold()
+    for number, full in enumerate(_MONTHS, start=1):
+        if len(key) >= 3 and full.startswith(key):
+            return number
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +110,9 @@ class _Shape:
     """What the text of a date cell says, before an order is applied."""
 
     parts: tuple[str, str, str]  # the three date parts as written
-    year_first: bool  # a four-digit first part (ISO and "2026/03/01"): read as year-month-day, whatever --dates
+    year_first: (
+        bool  # a four-digit first part (ISO and "2026/03/01"): read as year-month-day, whatever --dates
+    )
     has_time: bool
     has_offset: bool
 
@@ -108,6 +135,14 @@ def _shape(raw: str) -> tuple[_Shape, re.Match[str]] | None:
                     return None
             shape = _Shape(parts, bool(year_first), m["hour"] is not None, m["offset"] is not None)
             return shape, m
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        m = pattern.match(text)
+        if m:
+            month = _month_number(m["mon"])
+            if month is None:
+                return None
+            parts = (str(_year(m["y"])), str(month), m["d"])  # named months need no order: year-first
+            return _Shape(parts, True, m["hour"] is not None, m["offset"] is not None), m
     return None
 
 
@@ -161,6 +196,12 @@ class DateSniffer:
             self.ruled_out.setdefault("mdy", (raw.strip(), line))
         if second > 12:
             self.ruled_out.setdefault("dmy", (raw.strip(), line))
+
+    def feed_pair(self, date_raw: str, time_raw: str, line: int | None = None) -> None:
+        """A date cell and a time-of-day cell read together (Moments.combine), such as Pipedrive's "Due date"
+        and "Due time"."""
+        date_raw, time_raw = date_raw.strip(), time_raw.strip()
+        self.feed(f"{date_raw} {time_raw}" if date_raw and time_raw else date_raw, line)
 
     def orders(self) -> set[str]:
         return {order for order in ORDERS if order not in self.ruled_out}
@@ -252,6 +293,24 @@ def _time_of_day(m: re.Match[str]) -> time:
     return time(hour, minute, second, micro)
 
 
+_ISO_FAST = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
+
+
+def _iso_fast(raw: str) -> date | datetime | None:
+    """The common ISO shapes ("2026-03-01", "2026-03-01T14:30:00.123+01:00", "...Z") by the C parser; None
+    for anything else (the general parser then decides, also on what is invalid)."""
+    if not _ISO_FAST.fullmatch(raw):
+        return None
+    try:
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Moments:
     """Parses a file's date and date-time cells once the order is settled.
@@ -264,7 +323,8 @@ class Moments:
     `parse(raw)` gives a `date` for a date-only cell and an aware `datetime` in UTC for a date-time.
     Accepted: ISO 8601 ("2026-03-01", "2026-03-01T14:30", "2026-03-01 14:30:05.123Z", "+01:00", "+0100"),
     numeric dates in the settled order with "/", "." or "-" ("3/1/2026", "01.03.2026", "1-3-26") and an
-    optional time after a space or comma ("3/1/2026, 2:30 PM", "01.03.2026 14:30"), 12- and 24-hour clocks,
+    optional time after a space or comma ("3/1/2026, 2:30 PM", "01.03.2026 14:30"), English month names
+    ("1 Mar 2026", "01-Mar-26", "Mar 1, 2026 2:30 PM", whatever the order), 12- and 24-hour clocks,
     two-digit years (69-99 -> 19xx, 00-68 -> 20xx), and a trailing "UTC"/"GMT".
 
     Local times that a DST change skips or repeats follow zoneinfo with fold=0: a skipped time (02:30 on the
@@ -299,6 +359,13 @@ class Moments:
             raise Invalid("a real calendar date") from None
 
     def parse(self, raw: str) -> date | datetime:
+        fast = _iso_fast(raw)
+        if fast is not None:
+            if isinstance(fast, datetime):
+                if fast.tzinfo is None:
+                    return self._localise(fast, raw)
+                return fast.astimezone(UTC)
+            return fast
         found = _shape(raw)
         if found is None:
             raise Invalid("a date such as 2026-03-01 or a date-time such as 2026-03-01 14:30")
@@ -511,28 +578,41 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.hidden = 0
+        self.at_block = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
             self.hidden += 1
         elif tag == "br":
             self.out.append("\n")
+            self.at_block = False
         elif tag in _BLOCKS:
-            self.out.append("\n")
+            self.block()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" or tag in _BLOCKS:
+        if tag == "br":
             self.out.append("\n")
+            self.at_block = False
+        elif tag in _BLOCKS:
+            self.block()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif tag in _BLOCKS:
+            self.block()
+
+    def block(self) -> None:
+        """A block boundary: one line break, however many block tags meet there ("</p><div>")."""
+        if not self.at_block:
             self.out.append("\n")
+            self.at_block = True
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
             self.out.append(data)
+            if data.strip():
+                self.at_block = False
 
 
 def strip_html(text: str) -> str:
