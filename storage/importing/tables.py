@@ -250,10 +250,10 @@ def _csv_records(opener: Opener, encoding: str) -> Iterator[tuple[int, list[str]
         raise BadFile(f"line {line}: the file is not valid CSV ({exc}).") from None
 
 
-def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
+def _chain(first: str, rest: IO[str]) -> Iterator[str]:
     if first:
         yield first
-    yield from rest
+    yield from iter(rest.readline, "")  # not the stream itself: closing this generator must not close it
 
 
 def _csv_table(name: str, opener: Opener, encoding: str | None) -> Table:
