@@ -53,6 +53,7 @@ class Profile:
     zone: str | None  # "utc" or None
     signature: tuple[str, ...] = ()  # canonical fields the header must have columns for
     ignored: frozenset[str] = field(default_factory=frozenset)  # labels known and not read (accountbot's)
+    shown: dict[str, str] = field(default_factory=dict)  # canonical field -> its first label as written
 
     @property
     def strict(self) -> bool:
@@ -66,6 +67,8 @@ class Profile:
 
     def label_of(self, canonical: str) -> str:
         """The first header label the profile knows for a canonical field (for messages)."""
+        if canonical in self.shown:
+            return self.shown[canonical]
         return next((label for label, name in self.fields.items() if name == canonical), canonical)
 
 
@@ -115,7 +118,9 @@ def parse_profiles(data: Mapping[str, Any], where: str = "profiles.toml") -> tup
             continue
         vocabulary = FIELDS.get(kind, ())
         fields = {}
+        shown: dict[str, str] = {}
         for label, canonical in spec.get("columns", {}).items():
+            shown.setdefault(canonical, label)
             if canonical not in vocabulary:
                 raise ValueError(f"{where}: [{name}.columns] {label!r} = {canonical!r} is not a {kind} field")
             fields.setdefault(header_label(label), canonical)
@@ -128,7 +133,7 @@ def parse_profiles(data: Mapping[str, Any], where: str = "profiles.toml") -> tup
         if unfed:
             raise ValueError(f"{where}: [{name}] signature field(s) {', '.join(unfed)} have no column")
         ignored = frozenset(header_label(label) for label in spec.get("ignored", []))
-        out.append(Profile(source, name, kind, fields, constants, zone, signature, ignored))
+        out.append(Profile(source, name, kind, fields, constants, zone, signature, ignored, shown))
     return tuple(out)
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -215,14 +215,14 @@ def _separator(first_line: str) -> str:
 @contextmanager
 def _text(opener: Opener, encoding: str) -> Iterator[io.TextIOWrapper]:
     with opener() as fh:
-        stream = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")  # type: ignore[arg-type]
+        stream = io.TextIOWrapper(fh, encoding=encoding, errors="strict", newline="")
         try:
             yield stream
         finally:
             stream.detach()
 
 
-def _csv_records(opener: Opener, encoding: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(opener: Opener, encoding: str) -> Generator[tuple[int, list[str]], None, None]:
     """Every record of the file (header included) with the line where it starts."""
     counter = [0]
     previous_end = 0

@@ -182,7 +182,7 @@ def test_no_match_names_the_closest_profile_and_its_missing_columns() -> None:
     assert (
         "the header ('Account Name', 'Account Owner', 'Type', 'Industry') matches no known export" in message
     )
-    assert "salesforce-report-accounts" in message and "'account id' (id)" in message
+    assert "salesforce-report-accounts" in message and "'Account ID' (id)" in message
     assert "--from" in message and "--kind" in message and "--mapping" in message
 
 
