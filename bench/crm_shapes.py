@@ -33,7 +33,9 @@ def _writer(path: Path, header: list[str]) -> tuple[Any, TextIO]:
     return writer, fh
 
 
-def write_exports(folder: Path, companies: int, contacts_per: int = 3, calls_per: int = 10) -> dict[str, Path]:
+def write_exports(
+    folder: Path, companies: int, contacts_per: int = 3, calls_per: int = 10
+) -> dict[str, Path]:
     """Both shapes into folder/hubspot and folder/native; returns the paths by name."""
     hub, nat = folder / "hubspot", folder / "native"
     hub.mkdir(parents=True, exist_ok=True)

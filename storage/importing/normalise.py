@@ -28,7 +28,7 @@ from storage.importing.values import (
 
 STAGE_FIELDS = ("type", "lifecycle_stage", "label")
 STATUS_FIELDS = ("outcome", "status", "call_status", "done")
-DEAL_FIELDS = ("deal_status", "deal_stage", "is_won")
+DEAL_FIELDS = ("deal_status", "deal_stage", "is_won", "is_closed")
 DATE_FIELDS = ("occurred_at", "date", "close_date")  # cells the batch's first pass sniffs for order and zone
 ROLE_RANK = {"decision_maker": 0, "influencer": 1, "user": 2}
 VIDEO_HOSTS = ("zoom.us", "teams.microsoft.com", "meet.google.com", "webex.com", "whereby.com", "gotomeet")
@@ -110,6 +110,10 @@ def _id(ctx: Context, raw: str) -> str:
     return raw
 
 
+def _multi(raw: str | None) -> list[str]:
+    return split_multi(raw) if raw else []
+
+
 def _ids(ctx: Context, raw: str | None) -> list[str]:
     return [_id(ctx, part) for part in split_multi(raw)] if raw else []
 
@@ -129,9 +133,9 @@ def _owner(ctx: Context, v: dict[str, str], account: str) -> str | None:
     raw = v.get("owner") or v.get("owner_id")
     if raw is None:
         return None
-    email, reason = ctx.owners.resolve(raw)
-    if email is None:
-        ctx.unresolved(raw, reason or "unknown", account)
+    email, reason = ctx.owners.resolve(raw, ctx.source)
+    if email is None and reason is not None:
+        ctx.unresolved(raw, reason, account)
     return email
 
 
@@ -279,11 +283,11 @@ def activity_rows(ctx: Context, line: int, v: dict[str, str]) -> list[Interactio
     if not accounts and not name:
         raise Skipped("no_account", v.get("subject", source_id or ""))
     contact_ids = tuple(dict.fromkeys(_ids(ctx, v.get("contact_id")) + _ids(ctx, v.get("contact_ids"))))
-    names = split_multi(v.get("contact_name")) + split_multi(v.get("contact_names"))
+    names = _multi(v.get("contact_name")) + _multi(v.get("contact_names"))
     colleague = None
     raw_owner = v.get("owner") or v.get("owner_id")
     if raw_owner:
-        colleague, reason = ctx.owners.resolve(raw_owner)
+        colleague, reason = ctx.owners.resolve(raw_owner, ctx.source)
         if colleague is None:
             ctx.warn(
                 f"activity owners not in the owner directory are left out (such as {raw_owner!r}: {reason})"
@@ -339,10 +343,12 @@ def deal_row(ctx: Context, line: int, v: dict[str, str]) -> DealRow:
 
 
 def _deal_status(ctx: Context, v: dict[str, str]) -> str:
+    """won if anything says won; lost if the stage says lost or the deal is closed (and not won); else open."""
     tokens = [_token(ctx, f, v[f]) for f in DEAL_FIELDS if f in v]
-    for status in ("won", "lost"):
-        if status in tokens:
-            return status
+    if "won" in tokens:
+        return "won"
+    if "lost" in tokens or "closed" in tokens:
+        return "lost"
     if tokens:
         return "open"
     raise Skipped("invalid", "")
