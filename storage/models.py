@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -108,14 +109,27 @@ class SlackUser(Base):
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        UniqueConstraint("team_id", "name_key"),
+        # A CRM record's identity; accounts of accountbot's own CSV (source_id NULL) are unique by name.
+        UniqueConstraint("team_id", "source", "source_id", name="uq_accounts_source_id"),
+        Index(
+            "uq_accounts_team_name_key",
+            "team_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("source_id IS NULL"),
+            postgresql_where=text("source_id IS NULL"),
+        ),
         Index("ix_accounts_team_owner", "team_id", "owner_user_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))  # casefolded name, unique per workspace
+    name_key: Mapped[str] = mapped_column(
+        String(200)
+    )  # casefolded name, unique per workspace among manual ones
+    source: Mapped[str | None] = mapped_column(String(20))  # hubspot | salesforce | pipedrive (None: by name)
+    source_id: Mapped[str | None] = mapped_column(String(255))  # the record's id in `source`
     owner: Mapped[str | None] = mapped_column(String(320))  # as imported: Slack user id or email
     owner_user_id: Mapped[str | None] = mapped_column(String(32))  # resolved Slack user id
     sponsor_user_id: Mapped[str | None] = mapped_column(String(32))
@@ -156,7 +170,17 @@ class Account(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("account_id", "name_key"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "source", "source_id", name="uq_contacts_source_id"),
+        Index(
+            "uq_contacts_account_name_key",
+            "account_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("source_id IS NULL"),
+            postgresql_where=text("source_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), index=True)
@@ -168,6 +192,8 @@ class Contact(Base):
     role: Mapped[str] = mapped_column(String(20), default="user")  # decision_maker | influencer | user
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(20))
+    source_id: Mapped[str | None] = mapped_column(String(255))
 
     account: Mapped[Account] = relationship(back_populates="contacts")
 
@@ -201,8 +227,46 @@ class Interaction(Base):
     note: Mapped[str | None] = mapped_column(Text)
     dedup_key: Mapped[str] = mapped_column(
         String(64)
-    )  # hash of account, time, kind, contact, colleague, note
+    )  # hash of account, time, kind, contact, colleague, note; CRM touches: of source, source_id, account
     created_by: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(20))
+    source_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class InteractionContact(Base):
+    """A contact a touch involved: one row per (touch, contact); interactions.contact_id is the first of them.
+    Carries the touch's account, time and colleague so the contact aggregates need no join."""
+
+    __tablename__ = "interaction_contacts"
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "contact_id"),
+        Index("ix_interaction_contacts_team_account_when", "team_id", "account_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(BigId)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    colleague: Mapped[str | None] = mapped_column(String(320))
+
+
+class Deal(Base):
+    """A CRM deal / opportunity. Its account's revenue months are the sums of its won deals by close month."""
+
+    __tablename__ = "deals"
+    __table_args__ = (UniqueConstraint("team_id", "source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    source: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(8))  # won | lost | open
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[float | None] = mapped_column(Float)
 
 
 class RevenueMonth(Base):

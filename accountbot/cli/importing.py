@@ -89,6 +89,7 @@ class DateOrder(StrEnum):
 
 
 LEGACY_KINDS = ("accounts", "contacts", "interactions", "revenue")
+KIND_WORDS = (*LEGACY_KINDS, "users", "activities", "deals", "opportunities")
 
 
 def run_import(
@@ -249,6 +250,10 @@ def register(app: typer.Typer) -> None:
         if args[0] in LEGACY_KINDS and not Path(args[0]).exists():
             kind, args = kind or args[0], args[1:]
             source = source or Source.accountbot
+        for arg in args:
+            if not Path(arg).exists():
+                hint = f" (to say what a file holds, use --kind {arg})" if arg in KIND_WORDS else ""
+                raise fail(f"{arg}: no such file{hint}.", INVALID_INPUT)
         try:
             rates = dict(parse_rate(r) for r in rate)
         except ValueError as exc:

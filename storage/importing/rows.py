@@ -137,4 +137,5 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # rows the writer skipped (a CRM row it cannot join): created + ... + skipped == rows
     notes: list[str] = field(default_factory=list)

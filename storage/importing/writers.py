@@ -15,14 +15,24 @@ from sqlalchemy import JSON, ColumnElement, Table, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from storage.db import ensure_workspace
+from storage.importing.records import (
+    Accounts,
+    link_contacts,
+    write_accounts,
+    write_contacts,
+    write_deals,
+    write_interactions,
+)
 from storage.importing.rows import (
     AccountRow,
     ContactRow,
+    DealRow,
     ImportRejected,
     ImportResult,
     InteractionRow,
     RevenueRow,
     RowError,
+    SkipSink,
 )
 from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
 from storage.reads.accounts import name_key
@@ -78,6 +88,7 @@ def _upsert(
     update: list[str],
     touch: dict[str, Any],
     progress: Progress | None,
+    native_only: bool = False,
 ) -> _Written:
     """INSERT ... ON CONFLICT DO UPDATE for the rows that are new or differ; unchanged rows are not sent.
 
@@ -91,13 +102,14 @@ def _upsert(
         tuple(r[: len(conflict)]): tuple(r[len(conflict) :])
         for r in session.execute(
             select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(
-                table.c.team_id == team_id
+                table.c.team_id == team_id, *([table.c.source_id.is_(None)] if native_only else [])
             )
         )
     }
     stmt = conflict_insert(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=conflict,
+        index_where=table.c.source_id.is_(None) if native_only else None,
         set_={col: stmt.excluded[col] for col in update} | touch,
         where=_differs(table, stmt.excluded, update),
     )
@@ -135,7 +147,7 @@ def _account_ids(session: Session, team_id: str) -> tuple[dict[str, int], dict[s
     for acc_id, key, aliases in session.execute(
         select(Account.id, Account.name_key, Account.aliases).where(Account.team_id == team_id)
     ):
-        by_name[key] = acc_id
+        by_name[key] = -1 if key in by_name else acc_id  # -1: a name several accounts share
         for alias in aliases or []:
             ids = by_alias.setdefault(name_key(alias), [])
             if acc_id not in ids:
@@ -148,9 +160,39 @@ class _AccountResolver:
 
     def __init__(self, session: Session, team_id: str) -> None:
         self.by_name, self.by_alias = _account_ids(session, team_id)
+        self.by_identity = Accounts(session, team_id).by_identity
 
-    def resolve(self, line: int, typed: str, errors: list[RowError]) -> int | None:
+    def resolve(
+        self,
+        line: int,
+        typed: str,
+        errors: list[RowError],
+        source: str | None = None,
+        source_id: str | None = None,
+    ) -> int | None:
+        if source_id:
+            found = self.by_identity.get((source or "", source_id))
+            if found is None:
+                errors.append(
+                    RowError(
+                        line,
+                        "account_source_id",
+                        source_id,
+                        f"the id of a {source} account in this workspace",
+                    )
+                )
+            return found
         key = name_key(typed)
+        if self.by_name.get(key) == -1:
+            errors.append(
+                RowError(
+                    line,
+                    "account",
+                    typed,
+                    "a name only one account has (several share it: give account_source_id)",
+                )
+            )
+            return None
         if key in self.by_name:
             return self.by_name[key]
         ids = self.by_alias.get(key, [])
@@ -215,7 +257,7 @@ def _reject_if(errors: list[RowError]) -> None:
 # ---------------------------------------------------------------------------------------------- imports
 
 
-def import_accounts(
+def _native_accounts(
     session: Session,
     team_id: str,
     rows: Sequence[AccountRow],
@@ -250,12 +292,20 @@ def import_accounts(
     update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
     table = table_of(Account)
     written = _upsert(
-        session, team_id, table, values(), ["team_id", "name_key"], update, {"updated_at": now}, progress
+        session,
+        team_id,
+        table,
+        values(),
+        ["team_id", "name_key"],
+        update,
+        {"updated_at": now},
+        progress,
+        native_only=True,
     )
     return _counted(result, written)
 
 
-def import_contacts(
+def _native_contacts(
     session: Session,
     team_id: str,
     rows: Sequence[ContactRow],
@@ -272,7 +322,7 @@ def import_contacts(
     values: list[dict[str, Any]] = []
     seen: dict[tuple[int, str], int] = {}
     for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors)
+        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
         if account_id is None:
             continue
         key = name_key(row.name)
@@ -298,12 +348,20 @@ def import_contacts(
     _reject_if(errors)
     table = table_of(Contact)
     written = _upsert(
-        session, team_id, table, values, ["account_id", "name_key"], ["name", *present], {}, progress
+        session,
+        team_id,
+        table,
+        values,
+        ["account_id", "name_key"],
+        ["name", *present],
+        {},
+        progress,
+        native_only=True,
     )
     return _counted(result, written)
 
 
-def import_interactions(
+def _native_interactions(
     session: Session,
     team_id: str,
     rows: Sequence[InteractionRow],
@@ -326,24 +384,27 @@ def import_interactions(
     people = slack_ids_by_email(session, team_id)
     errors: list[RowError] = []
     values: dict[str, dict[str, Any]] = {}
+    linked: dict[str, list[int]] = {}
     for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors)
+        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
         if account_id is None:
             continue
-        contact_id = None
-        if row.contact is not None:
-            typed = row.contact.lower() if "@" in row.contact else name_key(row.contact)
-            contact_id = contacts.get((account_id, typed))
-            if contact_id is None:
+        involved: list[int] = []
+        for ref in ([row.contact] if row.contact is not None else []) + list(row.contacts):
+            typed = ref.lower() if "@" in ref else name_key(ref)
+            found = contacts.get((account_id, typed))
+            if found is None:
                 errors.append(
                     RowError(
-                        row.line,
-                        "contact",
-                        row.contact,
+                        row.line, "contact", ref,
                         f"the name or email of a contact of {row.account} (import contacts first)",
                     )
-                )
-                continue
+                )  # fmt: skip
+            elif found not in involved:
+                involved.append(found)
+        if len(involved) < len(row.contacts) + (row.contact is not None):
+            continue
+        contact_id = involved[0] if involved else None
         colleague = person_key(row.colleague, people)
         when = row.occurred_at.astimezone(UTC)  # as the database returns it, so Slack and CSV agree
         key = touch_dedup_key(account_id, when, row.kind, contact_id, colleague, row.note)
@@ -360,6 +421,7 @@ def import_interactions(
                 "dedup_key": key,
             },
         )
+        linked.setdefault(key, involved)
     _reject_if(errors)
     known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
     new = [v for key, v in values.items() if key not in known]
@@ -369,6 +431,7 @@ def import_interactions(
     with latest_touch.deferred(session.connection()):  # the latest touches once, at the end
         for chunk in _chunks(new):
             session.execute(stmt, list(chunk))
+            link_contacts(session, team_id, {v["dedup_key"]: (v, linked[v["dedup_key"]]) for v in chunk})
             if progress:
                 progress(len(chunk))
     if progress:
@@ -380,7 +443,7 @@ def import_interactions(
     return result
 
 
-def import_revenue(
+def _native_revenue(
     session: Session,
     team_id: str,
     rows: Sequence[RevenueRow],
@@ -396,7 +459,7 @@ def import_revenue(
     values: list[dict[str, Any]] = []
     seen: dict[tuple[int, date], int] = {}
     for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors)
+        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
         if account_id is None:
             continue
         if (account_id, row.month) in seen:
@@ -418,3 +481,136 @@ def import_revenue(
         session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress
     )
     return _counted(result, written)
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+# Rows with a CRM identity (source_id) go to storage.importing.records; the others keep accountbot's own rules.
+# With a skip sink, rows that cannot be joined are reported to it and dropped; without one they refuse the import.
+
+
+def _sink(skip: SkipSink | None, errors: list[RowError]) -> SkipSink:
+    if skip is not None:
+        return skip
+
+    def refuse(line: int, reason: str, value: str) -> None:
+        expected = {
+            "no_account": "the id or name of an account in this workspace (import accounts first)",
+            "duplicate": "one row per record, and a name only one account has (use the id)",
+        }.get(reason, reason)
+        errors.append(RowError(line, "account" if reason == "no_account" else "source_id", value, expected))
+
+    return refuse
+
+
+def _merged(kind: str, parts: Sequence[ImportResult]) -> ImportResult:
+    out = ImportResult(kind)
+    for part in parts:
+        out.rows += part.rows
+        out.created += part.created
+        out.updated += part.updated
+        out.unchanged += part.unchanged
+        out.skipped += part.skipped
+        out.notes.extend(part.notes)
+    return out
+
+
+def import_accounts(
+    session: Session,
+    team_id: str,
+    rows: Iterable[AccountRow],
+    now: datetime,
+    progress: Progress | None = None,
+    *,
+    skip: SkipSink | None = None,
+) -> ImportResult:
+    """Upsert accounts: CRM rows by identity, the others by name (case-insensitive)."""
+    rows = list(rows)
+    crm = [r for r in rows if r.source_id]
+    native = [r for r in rows if not r.source_id]
+    errors: list[RowError] = []
+    parts = []
+    if native or not crm:
+        parts.append(_native_accounts(session, team_id, native, now, progress))
+    if crm:
+        parts.append(write_accounts(session, team_id, crm, now, _sink(skip, errors)))
+    _reject_if(errors)
+    return _merged("accounts", parts)
+
+
+def import_contacts(
+    session: Session,
+    team_id: str,
+    rows: Iterable[ContactRow],
+    now: datetime,
+    progress: Progress | None = None,
+    *,
+    skip: SkipSink | None = None,
+) -> ImportResult:
+    """Upsert contacts: CRM rows by identity on the account they name by id, the others by (account, name)."""
+    rows = list(rows)
+    crm = [r for r in rows if r.source_id]
+    native = [r for r in rows if not r.source_id]
+    errors: list[RowError] = []
+    parts = []
+    if native or not crm:
+        parts.append(_native_contacts(session, team_id, native, now, progress))
+    if crm:
+        parts.append(write_contacts(session, team_id, crm, now, _sink(skip, errors)))
+    _reject_if(errors)
+    return _merged("contacts", parts)
+
+
+def import_interactions(
+    session: Session,
+    team_id: str,
+    rows: Iterable[InteractionRow],
+    now: datetime,
+    progress: Progress | None = None,
+    *,
+    skip: SkipSink | None = None,
+) -> ImportResult:
+    """Insert touches: CRM rows (streamed) by (source, source id, account), the others by their dedup key. A
+    list is split by kind of row; any other iterable is taken to hold CRM rows (the batch import's stream)."""
+    errors: list[RowError] = []
+    if not isinstance(rows, Sequence):
+        result = write_interactions(session, team_id, rows, now, _sink(skip, errors), progress)
+        _reject_if(errors)
+        return result
+    crm = [r for r in rows if r.source_id]
+    native = [r for r in rows if not r.source_id]
+    parts = []
+    if native or not crm:
+        parts.append(_native_interactions(session, team_id, native, now, progress))
+    if crm:
+        parts.append(write_interactions(session, team_id, crm, now, _sink(skip, errors)))
+    _reject_if(errors)
+    return _merged("interactions", parts)
+
+
+def import_revenue(
+    session: Session,
+    team_id: str,
+    rows: Iterable[RevenueRow],
+    now: datetime,
+    progress: Progress | None = None,
+    *,
+    skip: SkipSink | None = None,
+) -> ImportResult:
+    """Upsert monthly revenue by (account, month); an account named by its CRM id is joined by that id."""
+    return _native_revenue(session, team_id, list(rows), now, progress)
+
+
+def import_deals(
+    session: Session,
+    team_id: str,
+    rows: Iterable[DealRow],
+    now: datetime,
+    progress: Progress | None = None,
+    *,
+    skip: SkipSink | None = None,
+) -> ImportResult:
+    """Upsert CRM deals by identity; closed-won ones become the account's revenue months and annual revenue."""
+    errors: list[RowError] = []
+    result = write_deals(session, team_id, list(rows), now, _sink(skip, errors))
+    _reject_if(errors)
+    return result

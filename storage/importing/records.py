@@ -1,0 +1,518 @@
+"""Writes of records that carry a CRM identity (source, source id): companies, contacts, touches and deals from a
+CRM export (and accountbot exports of them, re-imported). Identity decides, never the name: a rename updates the
+record, two companies may share a name, a re-import changes nothing. A row that cannot be joined is handed to
+the skip sink with its reason (`no_account`, `duplicate`) and dropped. storage.importing.writers routes rows
+with a source here; docs/data.md#identity has the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import ensure_workspace
+from storage.importing.rows import AccountRow, ContactRow, DealRow, ImportResult, InteractionRow, SkipSink
+from storage.models import (
+    Account,
+    Contact,
+    Deal,
+    Interaction,
+    InteractionContact,
+    RevenueMonth,
+    SlackUser,
+    table_of,
+)
+from storage.reads.accounts import name_key
+from storage.stored import latest_touch, rollups
+from storage.stored.grades import invalidate
+from storage.upsert import conflict_insert
+
+CHUNK = 5000
+T = TypeVar("T")
+ACCOUNTS, CONTACTS, DEALS = table_of(Account), table_of(Contact), table_of(Deal)
+INTERACTIONS, LINKS = table_of(Interaction), table_of(InteractionContact)
+
+
+def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def crm_touch_key(source: str, source_id: str, account_id: int) -> str:
+    """The dedup key of a CRM touch: its identity and the account (a multi-company activity is a touch each)."""
+    return hashlib.sha256(
+        "\x1f".join(["crm", source, source_id, str(account_id)]).encode("utf-8")
+    ).hexdigest()
+
+
+def _skip(skip: SkipSink | None, result: ImportResult, line: int, reason: str, value: str) -> None:
+    result.skipped += 1
+    if skip is not None:
+        skip(line, reason, value)
+
+
+class Accounts:
+    """Joins to a workspace's accounts: by (source, source id), else by name then alias (never guessed)."""
+
+    def __init__(self, session: Session, team_id: str) -> None:
+        self.by_identity: dict[tuple[str, str], int] = {}
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        self.by_alias: dict[str, list[int]] = defaultdict(list)
+        rows = session.execute(
+            select(Account.id, Account.source, Account.source_id, Account.name_key, Account.aliases).where(
+                Account.team_id == team_id
+            )
+        )
+        for acc_id, source, source_id, key, aliases in rows:
+            if source_id is not None:
+                self.by_identity[(source, source_id)] = acc_id
+            self.by_name[key].append(acc_id)
+            for alias in aliases or []:
+                if acc_id not in self.by_alias[name_key(alias)]:
+                    self.by_alias[name_key(alias)].append(acc_id)
+
+    def find(self, source: str | None, source_id: str | None, name: str) -> int | str:
+        """The account id, or the skip reason: no_account, duplicate (a name several accounts share)."""
+        if source_id:
+            return self.by_identity.get((source or "", source_id), "no_account")
+        key = name_key(name)
+        ids = self.by_name.get(key) or self.by_alias.get(key) or []
+        if len(ids) == 1:
+            return ids[0]
+        return "duplicate" if ids else "no_account"
+
+
+def _update(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE ... WHERE id = :id for each row, grouped by the columns each sets."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(k for k in row if k != "id"))].append(row)
+    for columns, group in groups.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam("b_" + c) for c in columns})
+            .execution_options(synchronize_session=False)
+        )
+        for batch in chunked(group):
+            session.execute(stmt, [{"b_" + k: v for k, v in r.items()} for r in batch])
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    for batch in chunked(rows):
+        session.execute(insert(table), batch)
+
+
+def _fields(rows: Sequence[AccountRow] | Sequence[ContactRow]) -> list[str]:
+    return sorted({name for row in rows for name in row.fields})
+
+
+def slack_ids(session: Session, team_id: str) -> dict[str, str]:
+    rows = session.execute(
+        select(SlackUser.email, SlackUser.user_id).where(
+            SlackUser.team_id == team_id, SlackUser.email.is_not(None)
+        )
+    )
+    return {email.lower(): user_id for email, user_id in rows if email}
+
+
+# ------------------------------------------------------------------------------------------------ accounts
+
+
+def write_accounts(
+    session: Session, team_id: str, rows: Sequence[AccountRow], now: datetime, skip: SkipSink | None = None
+) -> ImportResult:
+    """Upsert companies by identity; a new identity adopts the one accountbot account of exactly that name."""
+    ensure_workspace(session, team_id)
+    invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.stored.grades)
+    result = ImportResult("accounts", rows=len(rows))
+    present = _fields(rows)
+    compared = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
+    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+    for r in session.execute(
+        select(
+            ACCOUNTS.c.id, ACCOUNTS.c.source, ACCOUNTS.c.source_id, *[ACCOUNTS.c[c] for c in compared]
+        ).where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.source_id.is_not(None))
+    ):
+        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
+    native: dict[str, list[int]] = defaultdict(list)
+    for acc_id, key in session.execute(
+        select(Account.id, Account.name_key).where(Account.team_id == team_id, Account.source_id.is_(None))
+    ):
+        native[key].append(acc_id)
+    emails = slack_ids(session, team_id) if "owner" in present else {}
+    seen: set[tuple[str, str]] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    adopted: list[str] = []
+    for row in rows:
+        assert row.source and row.source_id
+        identity = (row.source, row.source_id)
+        if identity in seen:
+            _skip(skip, result, row.line, "duplicate", row.source_id)
+            continue
+        seen.add(identity)
+        values: dict[str, Any] = {"name": row.name, **{c: row.fields.get(c) for c in present}}
+        if "aliases" in values and values["aliases"] is None:
+            values["aliases"] = []
+        if "owner" in present:
+            owner = values["owner"]
+            values["owner_user_id"] = (
+                None if owner is None else emails.get(owner.lower()) if "@" in owner else owner
+            )
+        key = name_key(row.name)
+        found = current.get(identity)
+        if found is None:
+            candidates = native.get(key, [])
+            if len(candidates) == 1:
+                native[key] = []  # adopted once
+                updates.append({"id": candidates[0], **values, "name_key": key, "source": row.source,
+                                "source_id": row.source_id, "updated_at": now})  # fmt: skip
+                adopted.append(row.name)
+                result.updated += 1
+            else:
+                inserts.append({"team_id": team_id, **values, "name_key": key, "source": row.source,
+                                "source_id": row.source_id, "created_at": now, "updated_at": now})  # fmt: skip
+                result.created += 1
+        elif found[1] != tuple(values[c] for c in compared):
+            updates.append({"id": found[0], **values, "name_key": key, "updated_at": now})
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    _insert(session, ACCOUNTS, inserts)
+    _update(session, ACCOUNTS, updates)
+    if adopted:
+        result.notes.append(
+            f"{len(adopted)} account(s) imported earlier from accountbot's own file now carry their CRM id "
+            f"(same name): {', '.join(adopted[:5])}{' ...' if len(adopted) > 5 else ''}"
+        )
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ contacts
+
+
+def write_contacts(
+    session: Session, team_id: str, rows: Sequence[ContactRow], now: datetime, skip: SkipSink | None = None
+) -> ImportResult:
+    """Upsert contacts by identity, each on the account its export names (by id wherever it has one)."""
+    ensure_workspace(session, team_id)
+    rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
+    result = ImportResult("contacts", rows=len(rows))
+    accounts = Accounts(session, team_id)
+    present = _fields(rows)
+    compared = ["account_id", "name", *present]
+    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+    for r in session.execute(
+        select(
+            CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, *[CONTACTS.c[c] for c in compared]
+        ).where(CONTACTS.c.team_id == team_id, CONTACTS.c.source_id.is_not(None))
+    ):
+        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
+    seen: set[tuple[str, str]] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for row in rows:
+        assert row.source and row.source_id
+        identity = (row.source, row.source_id)
+        if identity in seen:
+            _skip(skip, result, row.line, "duplicate", row.source_id)
+            continue
+        account = accounts.find(row.source, row.account_source_id, row.account)
+        if isinstance(account, str):
+            _skip(skip, result, row.line, account, row.account_source_id or row.account)
+            continue
+        seen.add(identity)
+        values: dict[str, Any] = {
+            "account_id": account,
+            "name": row.name,
+            **{c: row.fields.get(c) for c in present},
+        }
+        if "role" in values and values["role"] is None:
+            values["role"] = "user"
+        if "active" in values and values["active"] is None:
+            values["active"] = True
+        found = current.get(identity)
+        if found is None:
+            inserts.append({"team_id": team_id, **values, "name_key": name_key(row.name), "source": row.source,
+                            "source_id": row.source_id})  # fmt: skip
+            result.created += 1
+        elif found[1] != tuple(values[c] for c in compared):
+            updates.append({"id": found[0], **values, "name_key": name_key(row.name)})
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    _insert(session, CONTACTS, inserts)
+    _update(session, CONTACTS, updates)
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ touches
+
+
+class Contacts:
+    """A workspace's contacts by identity and, per account, by name key and email."""
+
+    def __init__(self, session: Session, team_id: str) -> None:
+        self.by_identity: dict[tuple[str, str], int] = {}
+        self.by_ref: dict[tuple[int, str], int] = {}
+        for cid, acc_id, key, email, source, source_id in session.execute(
+            select(Contact.id, Contact.account_id, Contact.name_key, Contact.email, Contact.source, Contact.source_id)
+            .where(Contact.team_id == team_id)
+        ):  # fmt: skip
+            if source_id is not None:
+                self.by_identity[(source, source_id)] = cid
+            self.by_ref.setdefault((acc_id, key), cid)
+            if email:
+                self.by_ref.setdefault((acc_id, email.lower()), cid)
+
+    def of(self, row: InteractionRow, account_id: int) -> tuple[list[int], int]:
+        """The contact ids of a touch (first = its main contact), and how many it names that are unknown."""
+        found: list[int] = []
+        unknown = 0
+        for sid in row.contact_source_ids:
+            cid = self.by_identity.get((row.source or "", sid))
+            if cid is None:
+                unknown += 1
+            elif cid not in found:
+                found.append(cid)
+        for ref in ([row.contact] if row.contact else []) + list(row.contacts):
+            cid = self.by_ref.get((account_id, ref.lower() if "@" in ref else name_key(ref)))
+            if cid is None:
+                unknown += 1
+            elif cid not in found:
+                found.append(cid)
+        return found, unknown
+
+
+def link_contacts(
+    session: Session, team_id: str, touches: dict[str, tuple[dict[str, Any], list[int]]]
+) -> None:
+    """interaction_contacts rows for touches just written (dedup key -> (values, contact ids)): every contact."""
+    wanted = {k: v for k, v in touches.items() if v[1]}
+    if not wanted:
+        return
+    ids = dict(
+        session.execute(
+            select(Interaction.dedup_key, Interaction.id).where(
+                Interaction.team_id == team_id, Interaction.dedup_key.in_(list(wanted))
+            )
+        ).all()
+    )
+    links = [
+        {"team_id": team_id, "interaction_id": ids[key], "contact_id": cid, "account_id": values["account_id"],
+         "occurred_at": values["occurred_at"], "colleague": values["colleague"]}
+        for key, (values, contact_ids) in wanted.items() if key in ids for cid in contact_ids
+    ]  # fmt: skip
+    if links:
+        stmt = conflict_insert(session, LINKS).on_conflict_do_nothing(
+            index_elements=["interaction_id", "contact_id"]
+        )
+        session.execute(stmt, links)
+
+
+TOUCH_COMPARED = ("occurred_at", "kind", "contact_id", "colleague", "note")
+
+
+def write_interactions(
+    session: Session,
+    team_id: str,
+    rows: Iterable[InteractionRow],
+    now: datetime,
+    skip: SkipSink | None = None,
+    progress: Any = None,
+) -> ImportResult:
+    """Touches by (source, source id, account), streamed CHUNK rows at a time; an edit in the CRM updates the touch."""
+    ensure_workspace(session, team_id)
+    result = ImportResult("interactions")
+    accounts = Accounts(session, team_id)
+    contacts = Contacts(session, team_id)
+    people = slack_ids(session, team_id)
+    seen: set[bytes] = set()  # 16-byte prefixes of the batch's dedup keys: a repeat within the batch
+    unknown = 0
+    with latest_touch.deferred(session.connection()):
+        for batch in chunked(rows):
+            result.rows += len(batch)
+            prepared: dict[str, tuple[dict[str, Any], list[int]]] = {}
+            for row in batch:
+                assert row.source and row.source_id
+                account = accounts.find(row.source, row.account_source_id, row.account)
+                if isinstance(account, str):
+                    _skip(skip, result, row.line, account, row.account_source_id or row.account)
+                    continue
+                key = crm_touch_key(row.source, row.source_id, account)
+                prefix = bytes.fromhex(key[:32])
+                if prefix in seen:
+                    _skip(skip, result, row.line, "duplicate", row.source_id)
+                    continue
+                seen.add(prefix)
+                contact_ids, missing = contacts.of(row, account)
+                unknown += missing
+                colleague = row.colleague
+                if colleague and "@" in colleague:
+                    colleague = people.get(colleague.lower(), colleague.lower())
+                values = {
+                    "team_id": team_id, "account_id": account, "occurred_at": row.occurred_at.astimezone(UTC),
+                    "kind": row.kind, "contact_id": contact_ids[0] if contact_ids else None, "colleague": colleague,
+                    "note": row.note, "dedup_key": key, "source": row.source, "source_id": row.source_id,
+                }  # fmt: skip
+                prepared[key] = (values, contact_ids)
+            _write_touches(session, team_id, prepared, result)
+            if progress:
+                progress(len(batch))
+    if unknown:
+        result.notes.append(
+            f"{unknown} contact reference(s) of touches matched no imported contact and were left out"
+        )
+    return result
+
+
+def _write_touches(
+    session: Session,
+    team_id: str,
+    prepared: dict[str, tuple[dict[str, Any], list[int]]],
+    result: ImportResult,
+) -> None:
+    if not prepared:
+        return
+    existing = {
+        r.dedup_key: r
+        for r in session.execute(
+            select(Interaction.id, Interaction.dedup_key, *[INTERACTIONS.c[c] for c in TOUCH_COMPARED]).where(
+                Interaction.team_id == team_id, Interaction.dedup_key.in_(list(prepared))
+            )
+        )
+    }
+    linked: dict[int, set[int]] = defaultdict(set)
+    if existing:
+        for iid, cid in session.execute(
+            select(InteractionContact.interaction_id, InteractionContact.contact_id).where(
+                InteractionContact.interaction_id.in_([r.id for r in existing.values()])
+            )
+        ):
+            linked[iid].add(cid)
+    new: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    changed: list[dict[str, Any]] = []
+    relink: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    for key, (values, contact_ids) in prepared.items():
+        before = existing.get(key)
+        if before is None:
+            new[key] = (values, contact_ids)
+            result.created += 1
+            continue
+        same = all(getattr(before, c) == values[c] for c in TOUCH_COMPARED) and linked[before.id] == set(
+            contact_ids
+        )
+        if same:
+            result.unchanged += 1
+            continue
+        changed.append({"id": before.id, **{c: values[c] for c in TOUCH_COMPARED}})
+        relink[key] = (values, contact_ids)
+        result.updated += 1
+    if new:
+        session.execute(insert(INTERACTIONS), [v for v, _ in new.values()])
+        link_contacts(session, team_id, new)
+    if changed:
+        _update(session, INTERACTIONS, changed)
+        session.execute(delete(LINKS).where(LINKS.c.interaction_id.in_([c["id"] for c in changed])))
+        link_contacts(session, team_id, relink)
+
+
+# ------------------------------------------------------------------------------------------------ deals
+
+
+def write_deals(
+    session: Session, team_id: str, rows: Sequence[DealRow], now: datetime, skip: SkipSink | None = None
+) -> ImportResult:
+    """Upsert deals by identity; then each account with deals gets its revenue months from its won deals."""
+    ensure_workspace(session, team_id)
+    invalidate(session, team_id)  # annual revenue changes the grades
+    rollups.invalidate(session, team_id)
+    result = ImportResult("deals", rows=len(rows))
+    accounts = Accounts(session, team_id)
+    compared = ("account_id", "name", "status", "closed_on", "amount")
+    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+    for r in session.execute(
+        select(DEALS.c.id, DEALS.c.source, DEALS.c.source_id, *[DEALS.c[c] for c in compared]).where(
+            DEALS.c.team_id == team_id
+        )
+    ):
+        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
+    seen: set[tuple[str, str]] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    touched: set[int] = set()
+    for row in rows:
+        identity = (row.source, row.source_id)
+        if identity in seen:
+            _skip(skip, result, row.line, "duplicate", row.source_id)
+            continue
+        account = accounts.find(row.source, row.account_source_id, row.account)
+        if isinstance(account, str):
+            _skip(skip, result, row.line, account, row.account_source_id or row.account)
+            continue
+        seen.add(identity)
+        values = {"account_id": account, "name": row.name, "status": row.status, "closed_on": row.closed_on,
+                  "amount": row.amount}  # fmt: skip
+        touched.add(account)
+        found = current.get(identity)
+        if found is None:
+            inserts.append({"team_id": team_id, "source": row.source, "source_id": row.source_id, **values})
+            result.created += 1
+        elif found[1] != tuple(values[c] for c in compared):
+            touched.add(found[1][0])  # the account it was on, if it moved
+            updates.append({"id": found[0], **values})
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    _insert(session, DEALS, inserts)
+    _update(session, DEALS, updates)
+    spend_from_deals(session, team_id, sorted(touched), now)
+    return result
+
+
+def _months_back(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def spend_from_deals(session: Session, team_id: str, account_ids: Sequence[int], now: datetime) -> None:
+    """The accounts' revenue months are the sums of their won deals by close month; their annual revenue is the
+    sum of the last 12 complete months before `now` (lost and open deals are not spend)."""
+    this_month = date(now.year, now.month, 1)
+    since = _months_back(this_month, 12)
+    for batch in chunked(account_ids, 1000):
+        months: dict[tuple[int, date], float] = defaultdict(float)
+        for account_id, closed_on, amount in session.execute(
+            select(Deal.account_id, Deal.closed_on, Deal.amount).where(
+                Deal.team_id == team_id, Deal.account_id.in_(batch), Deal.status == "won"
+            )
+        ):
+            if closed_on is not None and amount is not None:
+                months[(account_id, date(closed_on.year, closed_on.month, 1))] += amount
+        session.execute(
+            delete(RevenueMonth).where(RevenueMonth.team_id == team_id, RevenueMonth.account_id.in_(batch))
+        )
+        if months:
+            session.execute(
+                insert(table_of(RevenueMonth)),
+                [
+                    {"team_id": team_id, "account_id": a, "month": m, "amount": v}
+                    for (a, m), v in months.items()
+                ],
+            )
+        annual: dict[int, float] = dict.fromkeys(batch, 0.0)
+        for (account_id, month), amount in months.items():
+            if since <= month < this_month:
+                annual[account_id] += amount
+        _update(
+            session, ACCOUNTS, [{"id": a, "annual_revenue": v, "updated_at": now} for a, v in annual.items()]
+        )
