@@ -220,7 +220,15 @@ def import_batch(
         ensure_classified(session, team_id, thresholds)
     except ValueError:
         pass  # a rating the rules reject leaves the classification stale: the grading commands name it
-    report.unfed_inputs = _unfed(planned, mapping)
+    unfed = _unfed(planned)
+    if unfed:
+        report.warn(
+            next(p.table.name for p in planned if p.kind == "accounts"),
+            "no column feeds the rating inputs "
+            + ", ".join(unfed)
+            + ", so the grades cannot use them: map the "
+            'CRM fields that hold them in a --mapping file ([fields.SOURCE] "Label" = "wallet_share")',
+        )
     if options.strict and report.data_skips:
         raise Refused(
             f"--strict: {report.data_skips} data row(s) would be skipped ("
@@ -330,7 +338,7 @@ def _crm(
     _count(report, WRITTEN[p.kind], result)
 
 
-def _unfed(planned: list[Planned], mapping: Mapping) -> list[str]:
+def _unfed(planned: list[Planned]) -> list[str]:
     """The rating inputs no accounts column of the batch feeds (said in the report: grades need them)."""
     fed: set[str] = set()
     accounts = [p for p in planned if p.kind == "accounts"]

@@ -135,7 +135,7 @@ def _owner(ctx: Context, v: dict[str, str], account: str) -> str | None:
         return None
     email, reason = ctx.owners.resolve(raw, ctx.source)
     if email is None and reason is not None:
-        ctx.unresolved(raw, reason, account)
+        ctx.unresolved(ctx.owners.shown(raw, ctx.source), reason, account)
     return email
 
 

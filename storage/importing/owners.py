@@ -180,6 +180,13 @@ class OwnerDirectory:
         found = self.lookup(raw, source)
         return found.email, found.reason
 
+    def shown(self, raw: str, source: str | None = None) -> str:
+        """An owner cell as people know it: the user's name when the cell is an id the directory knows."""
+        users = self._users_by_id(" ".join(raw.split()), source)
+        if len(users) == 1 and users[0].name:
+            return users[0].name
+        return raw
+
     def lookup(self, raw: str, source: str | None = None) -> Resolution:
         """`resolve` with a sentence saying why (for warnings)."""
         text = " ".join(raw.split())

@@ -44,7 +44,6 @@ class Report:
     unresolved: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    unfed_inputs: list[str] = field(default_factory=list)  # rating inputs no column feeds
 
     def skip(self, item: Skip) -> None:
         self.reasons[item.reason] += 1
@@ -83,8 +82,6 @@ class Report:
             ],
             "warnings": [{"file": f, "message": m} for f, m in self.warnings],
         }
-        if self.unfed_inputs:
-            out["unfed_rating_inputs"] = list(self.unfed_inputs)
         return out
 
     def summary(self) -> list[str]:
