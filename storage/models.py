@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -434,3 +435,16 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+@event.listens_for(Interaction, "after_insert")
+def _link_first_contact(_mapper: Any, connection: Any, target: Interaction) -> None:
+    """A touch added through the ORM records its contact in interaction_contacts too (Core writers do it
+    themselves: storage.importing.records.link_contacts, storage.writes.edits.log_touch)."""
+    if target.contact_id is not None:
+        connection.execute(
+            table_of(InteractionContact).insert().values(
+                team_id=target.team_id, interaction_id=target.id, contact_id=target.contact_id,
+                account_id=target.account_id, occurred_at=target.occurred_at, colleague=target.colleague,
+            )
+        )  # fmt: skip

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from accounts.signals import AccountState, ContactTouches
 from accounts.thresholds import Thresholds
-from storage.models import Account, Contact, Interaction, LatestTouch, SlackUser, Snooze, table_of
+from storage.models import (
+    Account,
+    Contact,
+    Interaction,
+    InteractionContact,
+    LatestTouch,
+    SlackUser,
+    Snooze,
+    table_of,
+)
 from storage.stored.grades import ensure_classified
 from storage.stored.rollups import ensure_rollups, scoped
 
@@ -62,41 +71,47 @@ def last_touches(
 def contact_touches(
     session: Session, team_id: str, now: datetime, window_days: int, scope: Select[Any] | None = None
 ) -> dict[int, tuple[ContactTouches, ...]]:
-    """Account id -> interactions per named contact in the window (with the colleagues who met them).
+    """Account id -> interactions per named contact in the window (with the colleagues who met them); a touch
+    that involved several contacts counts for each of them (interaction_contacts).
 
     One row per contact reaches Python, its colleagues joined by SEP: PostgreSQL groups once with
     string_agg(DISTINCT ...); SQLite (whose group_concat(DISTINCT ...) takes no separator) groups per
     colleague first, then per contact."""
     since = now - timedelta(days=window_days)
     in_window = (
-        Interaction.team_id == team_id,
-        Interaction.occurred_at > since,
-        Interaction.occurred_at <= now,
-        Interaction.contact_id.is_not(None),
+        InteractionContact.team_id == team_id,
+        InteractionContact.occurred_at > since,
+        InteractionContact.occurred_at <= now,
+        InteractionContact.contact_id.is_not(None),
     )
-    named = (Contact.id == Interaction.contact_id) & (Contact.team_id == team_id)
+    named = (Contact.id == InteractionContact.contact_id) & (Contact.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = scoped(
             select(
-                Interaction.account_id,
+                InteractionContact.account_id,
                 Contact.name,
                 func.count(),
-                func.string_agg(Interaction.colleague.distinct(), SEP),
+                func.string_agg(InteractionContact.colleague.distinct(), SEP),
             )
             .join(Contact, named)
             .where(*in_window)
-            .group_by(Interaction.account_id, Interaction.contact_id, Contact.name),
-            Interaction.account_id,
+            .group_by(InteractionContact.account_id, InteractionContact.contact_id, Contact.name),
+            InteractionContact.account_id,
             scope,
         )
     else:
         per_colleague = scoped(
             select(
-                Interaction.account_id, Interaction.contact_id, Interaction.colleague, func.count().label("n")
+                InteractionContact.account_id,
+                InteractionContact.contact_id,
+                InteractionContact.colleague,
+                func.count().label("n"),
             )
             .where(*in_window)
-            .group_by(Interaction.account_id, Interaction.contact_id, Interaction.colleague),
-            Interaction.account_id,
+            .group_by(
+                InteractionContact.account_id, InteractionContact.contact_id, InteractionContact.colleague
+            ),
+            InteractionContact.account_id,
             scope,
         ).subquery()
         pc = per_colleague.c

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from accounts.grading import PortfolioGrader, TierGrade, assess_portfolio
 from accounts.model import AccountFacts, Assessment
 from accounts.thresholds import Thresholds
-from storage.models import Account, Interaction
+from storage.models import Account, InteractionContact
 
 # The account columns the rules read, labelled as the AccountFacts fields they fill.
 _FACT_COLUMNS = (
@@ -44,18 +44,20 @@ def engagement_pairs(
     """Account id -> distinct (colleague, contact) pairs with an interaction in the `window_days` before `now`.
 
     One aggregate query for the whole workspace (or only `account_ids`). Interactions without a colleague or
-    a contact form no pair.
+    a contact form no pair; a touch with several contacts forms a pair with each.
     """
     since = now - timedelta(days=window_days)
-    query = select(Interaction.account_id, Interaction.colleague, Interaction.contact_id).where(
-        Interaction.team_id == team_id,
-        Interaction.occurred_at >= since,
-        Interaction.occurred_at <= now,
-        Interaction.colleague.is_not(None),
-        Interaction.contact_id.is_not(None),
+    query = select(
+        InteractionContact.account_id, InteractionContact.colleague, InteractionContact.contact_id
+    ).where(
+        InteractionContact.team_id == team_id,
+        InteractionContact.occurred_at >= since,
+        InteractionContact.occurred_at <= now,
+        InteractionContact.colleague.is_not(None),
+        InteractionContact.contact_id.is_not(None),
     )
     if account_ids is not None:
-        query = query.where(Interaction.account_id.in_(list(account_ids)))
+        query = query.where(InteractionContact.account_id.in_(list(account_ids)))
     pairs = query.distinct().subquery()
     rows = session.connection().execute(select(pairs.c.account_id, func.count()).group_by(pairs.c.account_id))
     return {account_id: count for account_id, count in rows}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Account, AccountChange, Contact, Interaction, Snooze
+from storage.models import Account, AccountChange, Contact, Interaction, InteractionContact, Snooze
 from storage.reads.accounts import name_key
 from storage.upsert import conflict_insert
 
@@ -182,6 +182,16 @@ def log_touch(
         .on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
     )
     new_id = session.execute(stmt.returning(Interaction.id)).scalar_one_or_none()
+    if (
+        new_id is not None and contact_id is not None
+    ):  # every contact of a touch (storage.models.InteractionContact)
+        session.add(
+            InteractionContact(
+                team_id=team_id, interaction_id=new_id, contact_id=contact_id, account_id=account_id,
+                occurred_at=occurred_at, colleague=created_by,
+            )
+        )  # fmt: skip
+        session.flush()
     return new_id is not None
 
 
