@@ -10,7 +10,7 @@ import typer
 from accountbot.cli.common import TeamOption, console, fail, open_runtime, resolve_team
 from accountbot.gradecard import grade_card, portfolio_lines, portfolio_order, portfolio_table
 from storage.db import utcnow
-from storage.reads.accounts import find_account
+from storage.reads.accounts import find_account, labels
 from storage.reads.assessments import assess_workspace
 
 TABLE_LIMIT = (
@@ -51,8 +51,10 @@ def register(app: typer.Typer) -> None:
             if name is not None:
                 lookup = find_account(session, team_id, name)
                 if lookup.ambiguous:
-                    names = ", ".join(c.name for c in lookup.candidates)
-                    raise fail(f"{name!r} matches several accounts ({names}); use the full name.")
+                    names = "; ".join(labels(lookup.candidates))
+                    raise fail(
+                        f"{name!r} matches several accounts ({names}); use the full name, or the CRM id as shown."
+                    )
                 if lookup.account is None:
                     raise fail(miss_message(name, lookup.suggestions))
                 target = lookup.account.id

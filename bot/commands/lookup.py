@@ -9,7 +9,7 @@ from bot.commands.types import Refused, Request
 from bot.permissions import may_change
 from bot.render.replies import render_admin_check_failed, render_ambiguous, render_not_found, render_refusal
 from storage.models import Account
-from storage.reads.accounts import find_account
+from storage.reads.accounts import find_account, labels
 from storage.reads.contacts import contacts_of
 
 
@@ -19,7 +19,7 @@ def resolve(session: Session, team_id: str, typed: str) -> Account:
     if found.account is not None:
         return found.account
     if found.ambiguous:
-        raise Refused(render_ambiguous(typed, [a.name for a in found.candidates]))
+        raise Refused(render_ambiguous(typed, labels(found.candidates)))
     raise Refused(render_not_found(typed, found.suggestions))
 
 

@@ -1,6 +1,7 @@
 """Finding accounts by what people type: exact name, then alias, then close-name suggestions. Names are
-compared through `name_key` (trimmed, whitespace collapsed, NFKC, casefolded), the key that makes account
-names unique per workspace. Every query is scoped to one workspace.
+compared through `name_key` (trimmed, whitespace collapsed, NFKC, casefolded), the key that makes the names of
+accountbot's own accounts unique per workspace; CRM companies may share a name, and `hubspot:123` (or
+`Acme Corp (hubspot:123)`, as `labels` writes it) names one by its CRM id. Every query is scoped to one workspace.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class NameLookup:
     """The outcome of resolving a typed name.
 
     - found: `account` is set and `candidates == [account]`;
-    - ambiguous (an alias shared by several accounts): `account` is None, `candidates` holds them all;
+    - ambiguous (a name or an alias several accounts share): `account` is None, `candidates` holds them all;
     - miss: `account` is None, `candidates` is empty, `suggestions` holds up to three close names.
     """
 
@@ -62,14 +63,48 @@ def list_accounts(session: Session, team_id: str) -> list[Account]:
     return list(session.scalars(select(Account).where(Account.team_id == team_id).order_by(Account.name_key)))
 
 
+CRM_REF = re.compile(
+    r"^(?:.*\()?\s*(hubspot|salesforce|pipedrive):([A-Za-z0-9_.-]{1,255})\s*\)?$", re.IGNORECASE
+)
+
+
+def labels(accounts: list[Account]) -> list[str]:
+    """How to name each account to a person: its name, with its CRM id where another of them has the same name."""
+    keys = [a.name_key for a in accounts]
+    return [
+        f"{a.name} ({a.source}:{a.source_id})" if keys.count(a.name_key) > 1 and a.source_id else a.name
+        for a in accounts
+    ]
+
+
 def find_account(session: Session, team_id: str, name: str) -> NameLookup:
-    """Resolve `name` in one workspace: case-insensitive exact name, then alias, then suggestions."""
+    """Resolve `name` in one workspace: a CRM id (`hubspot:123`), case-insensitive exact name, then alias, then
+    suggestions."""
+    ref = CRM_REF.match(name.strip())
+    if ref:
+        source, source_id = ref.group(1).lower(), ref.group(2)
+        same_id = (
+            func.substr(Account.source_id, 1, 15) == source_id  # Salesforce: the 15-character form of an 18
+            if source == "salesforce" and len(source_id) == 15
+            else Account.source_id == source_id
+        )
+        found = session.scalar(
+            select(Account).where(Account.team_id == team_id, Account.source == source, same_id)
+        )
+        if found is not None:
+            return NameLookup(account=found, candidates=[found])
     key = name_key(name)
     if not key or len(key) > MAX_LOOKUP_KEY:
         return NameLookup(account=None)
-    exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
-    if exact is not None:
-        return NameLookup(account=exact, candidates=[exact])
+    exact = list(
+        session.scalars(
+            select(Account).where(Account.team_id == team_id, Account.name_key == key).order_by(Account.id)
+        )
+    )
+    if len(exact) == 1:
+        return NameLookup(account=exact[0], candidates=exact)
+    if exact:  # CRM companies may share a name (their source ids differ): never pick one
+        return NameLookup(account=None, candidates=exact)
 
     candidates = session.execute(
         select(Account.id, Account.aliases).where(Account.team_id == team_id, _may_hold_alias(key))

@@ -1,0 +1,168 @@
+"""CRM identity in the database (storage.importing.records through the writers), on SQLite and PostgreSQL: records
+are joined by source id, same-named companies stay apart, touches record every contact, won deals are spend."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.importing.rows import AccountRow, ContactRow, DealRow, InteractionRow
+from storage.importing.writers import import_accounts, import_contacts, import_deals, import_interactions
+from storage.models import Account, Contact, Interaction, InteractionContact, RevenueMonth
+from storage.reads.account_states import contact_touches
+from storage.reads.accounts import find_account, labels
+from tests.conftest import NOW
+
+TEAM = "T1"
+
+
+def acme(source_id: str, name: str = "Acme Corp", **fields: object) -> AccountRow:
+    return AccountRow(2, name, {"stage": "client", **fields}, "hubspot", source_id)
+
+
+def seed(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        import_accounts(
+            s, TEAM, [acme("1"), acme("2", domain="acme-logistics.example")], NOW, skip=lambda *a: None
+        )
+        import_contacts(
+            s, TEAM,
+            [ContactRow(2, "", "Ann Lee", {"role": "decision_maker"}, "hubspot", "c1", "1"),
+             ContactRow(3, "", "Bob Stone", {"role": "user"}, "hubspot", "c2", "2"),
+             ContactRow(4, "", "Jo Park", {"role": "influencer"}, "hubspot", "c3", "1")],
+            NOW, skip=lambda *a: None,
+        )  # fmt: skip
+
+
+def test_same_named_companies_stay_apart_and_contacts_join_by_id(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    with sessions() as s:
+        accounts = {a.source_id: a for a in s.scalars(select(Account).where(Account.team_id == TEAM))}
+        assert set(accounts) == {"1", "2"}
+        bob = s.scalar(select(Contact).where(Contact.name == "Bob Stone"))
+        assert bob is not None and bob.account_id == accounts["2"].id
+        found = find_account(s, TEAM, "acme corp")
+        assert found.account is None and found.ambiguous
+        assert labels(found.candidates) == ["Acme Corp (hubspot:1)", "Acme Corp (hubspot:2)"]
+        by_label = find_account(s, TEAM, "Acme Corp (hubspot:2)")
+        assert by_label.account is not None and by_label.account.id == accounts["2"].id
+        assert find_account(s, TEAM, "hubspot:1").account is not None
+
+
+def test_rename_updates_and_reimport_changes_nothing(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    with sessions.begin() as s:
+        again = import_accounts(s, TEAM, [acme("1"), acme("2", domain="acme-logistics.example")], NOW)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+        renamed = import_accounts(
+            s, TEAM, [acme("2", "Acme Logistics", domain="acme-logistics.example")], NOW
+        )
+        assert (renamed.created, renamed.updated) == (0, 1)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == 2
+        assert find_account(s, TEAM, "Acme Logistics").account is not None
+
+
+def test_a_repeated_id_and_an_unknown_company_are_skipped_with_their_reason(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed(sessions)
+    skipped: list[tuple[int, str, str]] = []
+    with sessions.begin() as s:
+        result = import_contacts(
+            s, TEAM,
+            [ContactRow(5, "", "Kim", {}, "hubspot", "c9", "404"),
+             ContactRow(6, "", "Lu", {}, "hubspot", "c8", "1"),
+             ContactRow(7, "", "Lu", {}, "hubspot", "c8", "1")],
+            NOW, skip=lambda line, reason, value: skipped.append((line, reason, value)),
+        )  # fmt: skip
+    assert skipped == [(5, "no_account", "404"), (7, "duplicate", "c8")]
+    assert (result.created, result.skipped, result.rows) == (1, 2, 3)
+
+
+def test_a_name_two_companies_share_is_never_guessed(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    skipped: list[tuple[int, str, str]] = []
+    with sessions.begin() as s:
+        import_contacts(
+            s, TEAM, [ContactRow(9, "Acme Corp", "Pat", {}, "pipedrive", "p1")], NOW,
+            skip=lambda line, reason, value: skipped.append((line, reason, value)),
+        )  # fmt: skip
+    assert skipped == [(9, "duplicate", "Acme Corp")]
+
+
+def test_a_touch_with_two_contacts_is_one_touch_that_counts_for_both(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    when = NOW - timedelta(days=3)
+    meeting = InteractionRow(2, "", when, "meeting", source="hubspot", source_id="m1", account_source_id="1",
+                             contact_source_ids=("c1", "c3"))  # fmt: skip
+    with sessions.begin() as s:
+        first = import_interactions(s, TEAM, iter([meeting]), NOW, skip=lambda *a: None)
+        assert first.created == 1
+    with sessions.begin() as s:
+        again = import_interactions(s, TEAM, iter([meeting]), NOW, skip=lambda *a: None)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Interaction)) == 1
+        assert s.scalar(select(func.count()).select_from(InteractionContact)) == 2
+        acc_id = s.scalar(select(Account.id).where(Account.source_id == "1"))
+        touches = contact_touches(s, TEAM, NOW, 90)[acc_id]
+        assert sorted((t.contact, t.touches) for t in touches) == [("Ann Lee", 1), ("Jo Park", 1)]
+
+
+def test_a_multi_company_activity_is_a_touch_per_company_and_an_edit_updates(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed(sessions)
+    when = NOW - timedelta(days=5)
+    rows = [InteractionRow(2, "", when, "call", note="v1", source="hubspot", source_id="k1", account_source_id=a)
+            for a in ("1", "2")]  # fmt: skip
+    with sessions.begin() as s:
+        assert import_interactions(s, TEAM, iter(rows), NOW, skip=lambda *a: None).created == 2
+    edited = [
+        InteractionRow(
+            2, "", when, "call", note="v2", source="hubspot", source_id="k1", account_source_id="1"
+        )
+    ]
+    with sessions.begin() as s:
+        result = import_interactions(s, TEAM, iter(edited), NOW, skip=lambda *a: None)
+        assert (result.created, result.updated) == (0, 1)
+    with sessions() as s:
+        assert sorted(s.scalars(select(Interaction.note))) == ["v1", "v2"]
+
+
+def test_won_deals_are_spend_and_lost_or_open_ones_are_not(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    closed = (NOW - timedelta(days=40)).date()
+    deals = [
+        DealRow(2, "hubspot", "d1", "", "1", "renewal", "won", closed, 120_000.0),
+        DealRow(3, "hubspot", "d2", "", "1", "expansion", "lost", closed, 45_000.0),
+        DealRow(4, "hubspot", "d3", "", "1", "upsell", "open", None, 9_000.0),
+        DealRow(5, "hubspot", "d4", "", "1", "old", "won", date(NOW.year - 3, 1, 10), 7.0),
+    ]
+    with sessions.begin() as s:
+        result = import_deals(s, TEAM, deals, NOW, skip=lambda *a: None)
+        assert result.created == 4
+    with sessions() as s:
+        acc = s.scalar(select(Account).where(Account.source_id == "1"))
+        assert acc is not None and acc.annual_revenue == 120_000.0  # the 3-year-old deal is outside 12 months
+        months = sorted((m.month, m.amount) for m in s.scalars(select(RevenueMonth)))
+        assert months == [(date(NOW.year - 3, 1, 1), 7.0), (closed.replace(day=1), 120_000.0)]
+        other = s.scalar(select(Account).where(Account.source_id == "2"))
+        assert other is not None and other.annual_revenue is None  # no deals: not touched
+
+
+def test_a_crm_company_adopts_the_one_native_account_of_its_name(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        import_accounts(
+            s, TEAM, [AccountRow(2, "Globex", {"stage": "client"})], datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        result = import_accounts(
+            s, TEAM, [AccountRow(2, "GLOBEX", {"stage": "client"}, "salesforce", "001A")], NOW
+        )
+        assert (result.created, result.updated) == (0, 1) and result.notes
+    with sessions() as s:
+        (only,) = s.scalars(select(Account)).all()
+        assert (only.source, only.source_id, only.name) == ("salesforce", "001A", "GLOBEX")
