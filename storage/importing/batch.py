@@ -243,7 +243,7 @@ def _read_users(p: Planned, owners: OwnerDirectory, mapping: Mapping, now: datet
     fr = FileReport(p.table.name, p.source, "users", rows=p.rows)
     report.files.append(fr)
     ctx = Context(
-        p.detected, mapping, p.moments or Moments(None, None, None), owners, now, "USD", {},
+        p.detected, mapping, p.moments or Moments(), owners, now, "USD", {},
         warn=lambda message: report.warn(p.table.name, message), unresolved=report.unresolved_owner,
     )  # fmt: skip
     for line, out in normalised(ctx, p.table.records()):

@@ -284,10 +284,10 @@ def activity_rows(ctx: Context, line: int, v: dict[str, str]) -> list[Interactio
         raise Skipped("no_account", v.get("subject", source_id or ""))
     contact_ids = tuple(dict.fromkeys(_ids(ctx, v.get("contact_id")) + _ids(ctx, v.get("contact_ids"))))
     names = _multi(v.get("contact_name")) + _multi(v.get("contact_names"))
-    colleague = None
+    colleague: str | None = None
     raw_owner = v.get("owner") or v.get("owner_id")
     if raw_owner:
-        colleague, reason = ctx.owners.resolve(raw_owner, ctx.source)
+        colleague, why = ctx.owners.resolve(raw_owner, ctx.source)
         if colleague is None:
             ctx.warn(
                 f"activity owners not in the owner directory are left out (such as {raw_owner!r}: {reason})"

@@ -73,7 +73,7 @@ class Accounts:
         )
         for acc_id, source, source_id, key, aliases in rows:
             if source_id is not None:
-                self.by_identity[(source, source_id)] = acc_id
+                self.by_identity[(source or "", source_id)] = acc_id
             self.by_name[key].append(acc_id)
             for alias in aliases or []:
                 if acc_id not in self.by_alias[name_key(alias)]:
@@ -269,7 +269,7 @@ class Contacts:
             .where(Contact.team_id == team_id)
         ):  # fmt: skip
             if source_id is not None:
-                self.by_identity[(source, source_id)] = cid
+                self.by_identity[(source or "", source_id)] = cid
             self.by_ref.setdefault((acc_id, key), cid)
             if email:
                 self.by_ref.setdefault((acc_id, email.lower()), cid)

@@ -112,10 +112,4 @@ class Report:
             lines.append(f"warning: {file}: {message}")
         for note in self.notes:
             lines.append(f"note: {note}")
-        if self.unfed_inputs:
-            lines.append(
-                "no column feeds these rating inputs, so grades cannot use them: "
-                + ", ".join(self.unfed_inputs)
-                + " (map CRM fields onto them in a --mapping file)"
-            )
         return lines
