@@ -35,13 +35,6 @@ INVALID_INPUT = 2  # exit status when the file is refused
 TEAM_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
-class Kind(StrEnum):
-    accounts = "accounts"
-    contacts = "contacts"
-    interactions = "interactions"
-    revenue = "revenue"
-
-
 @contextmanager
 def _progress(total: int) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """Two progress callbacks (checking, writing); a rich bar only when stdout is a terminal."""

@@ -191,6 +191,11 @@ def account_row(ctx: Context, line: int, v: dict[str, str]) -> AccountRow:
                 fields["domain"] = domain_of(raw)
             except Invalid:
                 ctx.warn(f"website or domain values that are not a web address are cleared (such as {raw!r})")
+    if "company_revenue" in v:
+        ctx.warn(
+            "the Annual Revenue column is the company's own size, not its spend with you: it is not imported; "
+            "spend comes from closed-won deals"
+        )
     if "industry" in ctx.has:
         fields["industry"] = v.get("industry", "")[:120] or None
     for name_ in ctx.has & set(_ACCOUNT_COLUMNS) - {"name", "owner", "stage", "domain", "industry"}:
