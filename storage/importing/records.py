@@ -259,20 +259,34 @@ def write_contacts(
 
 
 class Contacts:
-    """A workspace's contacts by identity and, per account, by name key and email."""
+    """A workspace's contacts by identity and, per account, by name key and email (loaded only when a touch names
+    a contact by name: a CRM export joins by id, and 300k names would cost ~100 MB)."""
 
     def __init__(self, session: Session, team_id: str) -> None:
-        self.by_identity: dict[tuple[str, str], int] = {}
-        self.by_ref: dict[tuple[int, str], int] = {}
-        for cid, acc_id, key, email, source, source_id in session.execute(
-            select(Contact.id, Contact.account_id, Contact.name_key, Contact.email, Contact.source, Contact.source_id)
-            .where(Contact.team_id == team_id)
-        ):  # fmt: skip
-            if source_id is not None:
-                self.by_identity[(source or "", source_id)] = cid
-            self.by_ref.setdefault((acc_id, key), cid)
-            if email:
-                self.by_ref.setdefault((acc_id, email.lower()), cid)
+        self.session, self.team_id = session, team_id
+        self.by_identity: dict[tuple[str, str], int] = {
+            (source or "", source_id or ""): cid
+            for cid, source, source_id in session.execute(
+                select(Contact.id, Contact.source, Contact.source_id).where(
+                    Contact.team_id == team_id, Contact.source_id.is_not(None)
+                )
+            )
+        }
+        self._by_ref: dict[tuple[int, str], int] | None = None
+
+    @property
+    def by_ref(self) -> dict[tuple[int, str], int]:
+        if self._by_ref is None:
+            self._by_ref = {}
+            for cid, acc_id, key, email in self.session.execute(
+                select(Contact.id, Contact.account_id, Contact.name_key, Contact.email).where(
+                    Contact.team_id == self.team_id
+                )
+            ):
+                self._by_ref.setdefault((acc_id, key), cid)
+                if email:
+                    self._by_ref.setdefault((acc_id, email.lower()), cid)
+        return self._by_ref
 
     def of(self, row: InteractionRow, account_id: int) -> tuple[list[int], int]:
         """The contact ids of a touch (first = its main contact), and how many it names that are unknown."""
@@ -336,7 +350,7 @@ def write_interactions(
     accounts = Accounts(session, team_id)
     contacts = Contacts(session, team_id)
     people = slack_ids(session, team_id)
-    seen: set[bytes] = set()  # 16-byte prefixes of the batch's dedup keys: a repeat within the batch
+    seen: set[int] = set()  # the first 64 bits of the batch's dedup keys: a repeat within the batch
     unknown = 0
     with latest_touch.deferred(session.connection()):
         for batch in chunked(rows):
@@ -349,7 +363,7 @@ def write_interactions(
                     _skip(skip, result, row.line, account, row.account_source_id or row.account)
                     continue
                 key = crm_touch_key(row.source, row.source_id, account)
-                prefix = bytes.fromhex(key[:32])
+                prefix = int(key[:16], 16)
                 if prefix in seen:
                     _skip(skip, result, row.line, "duplicate", row.source_id)
                     continue
