@@ -51,10 +51,13 @@ def register(app: typer.Typer) -> None:
             if name is not None:
                 lookup = find_account(session, team_id, name)
                 if lookup.ambiguous:
-                    names = "; ".join(labels(lookup.candidates))
-                    raise fail(
-                        f"{name!r} matches several accounts ({names}); use the full name, or the CRM id as shown."
+                    shown = labels(lookup.candidates)
+                    how = (
+                        "the CRM id as shown"
+                        if any(c.source_id for c in lookup.candidates)
+                        else "the full name"
                     )
+                    raise fail(f"{name!r} matches several accounts ({', '.join(shown)}); use {how}.")
                 if lookup.account is None:
                     raise fail(miss_message(name, lookup.suggestions))
                 target = lookup.account.id
