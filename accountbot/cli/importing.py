@@ -235,12 +235,12 @@ def register(app: typer.Typer) -> None:
         """Import CRM exports (HubSpot, Salesforce, Pipedrive) or accountbot CSV files: all or nothing, safe to repeat.
 
         Exit status: 0 imported (or importable with --dry-run), 2 refused (nothing written), 1 other errors."""
-        legacy = len(args) == 2 and args[0] in LEGACY_KINDS and not Path(args[0]).exists()
+        legacy = len(args) == 2 and args[0] in LEGACY_KINDS and not Path(args[0]).is_file()
         if legacy and not (source or kind or tz or dates or encoding or owners or mapping or rate or dry_run
                            or strict or as_json or currency != "USD"):  # fmt: skip
             _legacy_import(args[0], Path(args[1]), team)
             return
-        if args[0] in LEGACY_KINDS and not Path(args[0]).exists():
+        if args[0] in LEGACY_KINDS and not Path(args[0]).is_file():
             kind, args = kind or args[0], args[1:]
             source = source or Source.accountbot
         for arg in args:

@@ -249,3 +249,12 @@ def _short_timeout_create_engine(url, **kwargs):  # type: ignore[no-untyped-def]
 
     kwargs.setdefault("connect_args", {})["timeout"] = 0.2
     return create_engine(url, **kwargs)
+
+
+def test_the_kind_word_wins_over_a_folder_of_that_name(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`accountbot import accounts FILE` run where a folder `accounts/` exists (the repository root has one)
+    is still the old form, not a batch of the folder and the file."""
+    (tmp_path / "accounts").mkdir()
+    result = cli("import", "accounts", write(tmp_path, "a.csv", ACCOUNTS), "--team", "T1")
+    assert result.exit_code == 0, result.output
+    assert "accounts: 4 row(s) read from" in result.stdout
