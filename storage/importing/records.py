@@ -395,49 +395,63 @@ def _write_touches(
     prepared: dict[str, tuple[dict[str, Any], list[int]]],
     result: ImportResult,
 ) -> None:
+    """Insert the chunk's touches that are new (INSERT ... ON CONFLICT DO NOTHING RETURNING: a first import looks
+    nothing up), then compare the ones already there and update those the CRM changed."""
     if not prepared:
+        return
+    stmt = (
+        conflict_insert(session, INTERACTIONS)
+        .on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+        .returning(INTERACTIONS.c.id, INTERACTIONS.c.dedup_key)
+    )
+    inserted = {key: iid for iid, key in session.execute(stmt, [v for v, _ in prepared.values()])}
+    result.created += len(inserted)
+    _link(session, team_id, ((inserted[k], v, c) for k, (v, c) in prepared.items() if k in inserted))
+    rest = [k for k in prepared if k not in inserted]
+    if not rest:
         return
     existing = {
         r.dedup_key: r
         for r in session.execute(
             select(Interaction.id, Interaction.dedup_key, *[INTERACTIONS.c[c] for c in TOUCH_COMPARED]).where(
-                Interaction.team_id == team_id, Interaction.dedup_key.in_(list(prepared))
+                Interaction.team_id == team_id, Interaction.dedup_key.in_(rest)
             )
         )
     }
     linked: dict[int, set[int]] = defaultdict(set)
-    if existing:
-        for iid, cid in session.execute(
-            select(InteractionContact.interaction_id, InteractionContact.contact_id).where(
-                InteractionContact.interaction_id.in_([r.id for r in existing.values()])
-            )
-        ):
-            linked[iid].add(cid)
-    new: dict[str, tuple[dict[str, Any], list[int]]] = {}
-    changed: list[dict[str, Any]] = []
-    relink: dict[str, tuple[dict[str, Any], list[int]]] = {}
-    for key, (values, contact_ids) in prepared.items():
-        before = existing.get(key)
-        if before is None:
-            new[key] = (values, contact_ids)
-            result.created += 1
-            continue
-        same = all(getattr(before, c) == values[c] for c in TOUCH_COMPARED) and linked[before.id] == set(
-            contact_ids
+    for iid, cid in session.execute(
+        select(InteractionContact.interaction_id, InteractionContact.contact_id).where(
+            InteractionContact.interaction_id.in_([r.id for r in existing.values()])
         )
-        if same:
+    ):
+        linked[iid].add(cid)
+    changed: list[dict[str, Any]] = []
+    relink: list[tuple[int, dict[str, Any], list[int]]] = []
+    for key in rest:
+        values, contact_ids = prepared[key]
+        before = existing[key]
+        same = all(getattr(before, c) == values[c] for c in TOUCH_COMPARED)
+        if same and linked[before.id] == set(contact_ids):
             result.unchanged += 1
             continue
         changed.append({"id": before.id, **{c: values[c] for c in TOUCH_COMPARED}})
-        relink[key] = (values, contact_ids)
+        relink.append((before.id, values, contact_ids))
         result.updated += 1
-    if new:
-        session.execute(insert(INTERACTIONS), [v for v, _ in new.values()])
-        link_contacts(session, team_id, new)
     if changed:
         _update(session, INTERACTIONS, changed)
         session.execute(delete(LINKS).where(LINKS.c.interaction_id.in_([c["id"] for c in changed])))
-        link_contacts(session, team_id, relink)
+        _link(session, team_id, relink)
+
+
+def _link(session: Session, team_id: str, touches: Iterable[tuple[int, dict[str, Any], list[int]]]) -> None:
+    """interaction_contacts rows for touches whose ids are known: (touch id, its values, its contact ids)."""
+    links = [
+        {"team_id": team_id, "interaction_id": iid, "contact_id": cid, "account_id": values["account_id"],
+         "occurred_at": values["occurred_at"], "colleague": values["colleague"]}
+        for iid, values, contact_ids in touches for cid in contact_ids
+    ]  # fmt: skip
+    for batch in chunked(links):
+        session.execute(insert(LINKS), batch)
 
 
 # ------------------------------------------------------------------------------------------------ deals
