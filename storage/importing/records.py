@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -201,58 +201,79 @@ def write_accounts(
 
 
 def write_contacts(
-    session: Session, team_id: str, rows: Sequence[ContactRow], now: datetime, skip: SkipSink | None = None
+    session: Session, team_id: str, rows: Iterable[ContactRow], now: datetime, skip: SkipSink | None = None
 ) -> ImportResult:
-    """Upsert contacts by identity, each on the account its export names (by id wherever it has one)."""
+    """Upsert contacts by identity, each on the account its export names (by id wherever it has one); streamed
+    CHUNK rows at a time, each chunk's current values read by identity."""
+    result = ImportResult("contacts")
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        return result
     ensure_workspace(session, team_id)
     rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
-    result = ImportResult("contacts", rows=len(rows))
     accounts = Accounts(session, team_id)
-    present = _fields(rows)
-    compared = ["account_id", "name", *present]
-    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
-    for r in session.execute(
-        select(
-            CONTACTS.c.id, CONTACTS.c.source, CONTACTS.c.source_id, *[CONTACTS.c[c] for c in compared]
-        ).where(CONTACTS.c.team_id == team_id, CONTACTS.c.source_id.is_not(None))
-    ):
-        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
-    seen: set[tuple[str, str]] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for row in rows:
-        assert row.source and row.source_id
-        identity = (row.source, row.source_id)
-        if identity in seen:
-            _skip(skip, result, row.line, "duplicate", row.source_id)
-            continue
-        account = accounts.find(row.source, row.account_source_id, row.account)
-        if isinstance(account, str):
-            _skip(skip, result, row.line, account, row.account_source_id or row.account)
-            continue
-        seen.add(identity)
-        values: dict[str, Any] = {
-            "account_id": account,
-            "name": row.name,
-            **{c: row.fields.get(c) for c in present},
-        }
-        if "role" in values and values["role"] is None:
-            values["role"] = "user"
-        if "active" in values and values["active"] is None:
-            values["active"] = True
-        found = current.get(identity)
-        if found is None:
-            inserts.append({"team_id": team_id, **values, "name_key": name_key(row.name), "source": row.source,
-                            "source_id": row.source_id})  # fmt: skip
-            result.created += 1
-        elif found[1] != tuple(values[c] for c in compared):
-            updates.append({"id": found[0], **values, "name_key": name_key(row.name)})
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    _insert(session, CONTACTS, inserts)
-    _update(session, CONTACTS, updates)
+    seen: dict[str, set[str]] = defaultdict(set)  # source -> source ids written: a repeat is a duplicate
+    for batch in chunked(chain([first], stream)):
+        result.rows += len(batch)
+        present = _fields(batch)
+        compared = ["account_id", "name", *present]
+        prepared: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in batch:
+            assert row.source and row.source_id
+            if row.source_id in seen[row.source]:
+                _skip(skip, result, row.line, "duplicate", row.source_id)
+                continue
+            account = accounts.find(row.source, row.account_source_id, row.account)
+            if isinstance(account, str):
+                _skip(skip, result, row.line, account, row.account_source_id or row.account)
+                continue
+            seen[row.source].add(row.source_id)
+            values: dict[str, Any] = {
+                "account_id": account,
+                "name": row.name,
+                **{c: row.fields.get(c) for c in present},
+            }
+            if "role" in values and values["role"] is None:
+                values["role"] = "user"
+            if "active" in values and values["active"] is None:
+                values["active"] = True
+            prepared[(row.source, row.source_id)] = values
+        current = _current_by_identity(session, team_id, CONTACTS, compared, list(prepared))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for (source, source_id), values in prepared.items():
+            found = current.get((source, source_id))
+            if found is None:
+                inserts.append({"team_id": team_id, **values, "name_key": name_key(values["name"]),
+                                "source": source, "source_id": source_id})  # fmt: skip
+                result.created += 1
+            elif found[1] != tuple(values[c] for c in compared):
+                updates.append({"id": found[0], **values, "name_key": name_key(values["name"])})
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        _insert(session, CONTACTS, inserts)
+        _update(session, CONTACTS, updates)
     return result
+
+
+def _current_by_identity(
+    session: Session, team_id: str, table: Table, columns: Sequence[str], identities: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, tuple[Any, ...]]]:
+    """(source, source id) -> (row id, values of `columns`) of the workspace's rows with these identities."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, source_id in identities:
+        by_source[source].append(source_id)
+    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
+    for source, ids in by_source.items():
+        for r in session.execute(
+            select(table.c.id, table.c.source_id, *[table.c[c] for c in columns]).where(
+                table.c.team_id == team_id, table.c.source == source, table.c.source_id.in_(ids)
+            )
+        ):
+            current[(source, r[1])] = (r[0], tuple(r[2:]))
+    return current
 
 
 # ------------------------------------------------------------------------------------------------ touches
@@ -264,10 +285,10 @@ class Contacts:
 
     def __init__(self, session: Session, team_id: str) -> None:
         self.session, self.team_id = session, team_id
-        self.by_identity: dict[tuple[str, str], int] = {
-            (source or "", source_id or ""): cid
-            for cid, source, source_id in session.execute(
-                select(Contact.id, Contact.source, Contact.source_id).where(
+        self.by_identity: dict[tuple[str, str], tuple[int, int]] = {  # -> (contact id, its account id)
+            (source or "", source_id or ""): (cid, acc_id)
+            for cid, acc_id, source, source_id in session.execute(
+                select(Contact.id, Contact.account_id, Contact.source, Contact.source_id).where(
                     Contact.team_id == team_id, Contact.source_id.is_not(None)
                 )
             )
@@ -289,15 +310,17 @@ class Contacts:
         return self._by_ref
 
     def of(self, row: InteractionRow, account_id: int) -> tuple[list[int], int]:
-        """The contact ids of a touch (first = its main contact), and how many it names that are unknown."""
+        """The contact ids of a touch on this account (first = its main contact), and how many it names that are
+        unknown. A contact named by id who works for another company is not this touch's (a multi-company
+        activity is a touch each: that contact is on the touch of their own company)."""
         found: list[int] = []
         unknown = 0
         for sid in row.contact_source_ids:
-            cid = self.by_identity.get((row.source or "", sid))
-            if cid is None:
+            known = self.by_identity.get((row.source or "", sid))
+            if known is None:
                 unknown += 1
-            elif cid not in found:
-                found.append(cid)
+            elif known[1] == account_id and known[0] not in found:
+                found.append(known[0])
         for ref in ([row.contact] if row.contact else []) + list(row.contacts):
             cid = self.by_ref.get((account_id, ref.lower() if "@" in ref else name_key(ref)))
             if cid is None:
@@ -345,8 +368,13 @@ def write_interactions(
     progress: Any = None,
 ) -> ImportResult:
     """Touches by (source, source id, account), streamed CHUNK rows at a time; an edit in the CRM updates the touch."""
-    ensure_workspace(session, team_id)
     result = ImportResult("interactions")
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        return result
+    rows = chain([first], stream)
+    ensure_workspace(session, team_id)
     accounts = Accounts(session, team_id)
     contacts = Contacts(session, team_id)
     people = slack_ids(session, team_id)
@@ -514,9 +542,11 @@ def _months_back(month: date, n: int) -> date:
 
 def spend_from_deals(session: Session, team_id: str, account_ids: Sequence[int], now: datetime) -> None:
     """The accounts' revenue months are the sums of their won deals by close month; their annual revenue is the
-    sum of the last 12 complete months before `now` (lost and open deals are not spend)."""
+    sum of the last 12 complete months before `now` (lost and open deals are not spend). Only what differs is
+    written: a re-import of the same deals changes no row."""
     this_month = date(now.year, now.month, 1)
     since = _months_back(this_month, 12)
+    months_table = table_of(RevenueMonth)
     for batch in chunked(account_ids, 1000):
         months: dict[tuple[int, date], float] = defaultdict(float)
         for account_id, closed_on, amount in session.execute(
@@ -526,21 +556,49 @@ def spend_from_deals(session: Session, team_id: str, account_ids: Sequence[int],
         ):
             if closed_on is not None and amount is not None:
                 months[(account_id, date(closed_on.year, closed_on.month, 1))] += amount
-        session.execute(
-            delete(RevenueMonth).where(RevenueMonth.team_id == team_id, RevenueMonth.account_id.in_(batch))
-        )
-        if months:
-            session.execute(
-                insert(table_of(RevenueMonth)),
-                [
-                    {"team_id": team_id, "account_id": a, "month": m, "amount": v}
-                    for (a, m), v in months.items()
-                ],
+        stored = {
+            (account_id, month): (row_id, amount)
+            for row_id, account_id, month, amount in session.execute(
+                select(
+                    RevenueMonth.id, RevenueMonth.account_id, RevenueMonth.month, RevenueMonth.amount
+                ).where(RevenueMonth.team_id == team_id, RevenueMonth.account_id.in_(batch))
             )
+        }
+        gone = [row_id for key, (row_id, _) in stored.items() if key not in months]
+        if gone:
+            session.execute(delete(RevenueMonth).where(RevenueMonth.id.in_(gone)))
+        _update(
+            session,
+            months_table,
+            [
+                {"id": stored[k][0], "amount": v}
+                for k, v in months.items()
+                if k in stored and stored[k][1] != v
+            ],
+        )
+        _insert(
+            session,
+            months_table,
+            [{"team_id": team_id, "account_id": a, "month": m, "amount": v}
+             for (a, m), v in months.items() if (a, m) not in stored],
+        )  # fmt: skip
         annual: dict[int, float] = dict.fromkeys(batch, 0.0)
         for (account_id, month), amount in months.items():
             if since <= month < this_month:
                 annual[account_id] += amount
+        current = dict(
+            session.execute(
+                select(Account.id, Account.annual_revenue).where(
+                    Account.team_id == team_id, Account.id.in_(batch)
+                )
+            ).all()
+        )
         _update(
-            session, ACCOUNTS, [{"id": a, "annual_revenue": v, "updated_at": now} for a, v in annual.items()]
+            session,
+            ACCOUNTS,
+            [
+                {"id": a, "annual_revenue": v, "updated_at": now}
+                for a, v in annual.items()
+                if current.get(a) != v
+            ],
         )

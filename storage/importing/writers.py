@@ -6,6 +6,7 @@ See docs/data.md#all-or-nothing-and-safe-to-repeat.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -526,15 +527,59 @@ def import_accounts(
     """Upsert accounts: CRM rows by identity, the others by name (case-insensitive)."""
     rows = list(rows)
     crm = [r for r in rows if r.source_id]
-    native = [r for r in rows if not r.source_id]
     errors: list[RowError] = []
+    native, onto_crm = _onto_crm_accounts(session, team_id, [r for r in rows if not r.source_id], errors)
+    _reject_if(errors)
     parts = []
-    if native or not crm:
+    if native or not (crm or onto_crm):
         parts.append(_native_accounts(session, team_id, native, now, progress))
-    if crm:
-        parts.append(write_accounts(session, team_id, crm, now, _sink(skip, errors)))
+    for part in (crm, onto_crm):
+        if part:
+            parts.append(write_accounts(session, team_id, part, now, _sink(skip, errors)))
     _reject_if(errors)
     return _merged("accounts", parts)
+
+
+def _onto_crm_accounts(
+    session: Session, team_id: str, rows: list[AccountRow], errors: list[RowError]
+) -> tuple[list[AccountRow], list[AccountRow]]:
+    """Rows of accountbot's own format that name an account only a CRM import created: (rows for the name
+    upsert, rows given that account's identity). A name no accountbot account has but exactly one CRM account
+    has updates that account (no same-named twin); a name several CRM accounts share is an error."""
+    if not rows:
+        return [], []
+    native: set[str] = set()
+    crm: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, source, source_id in session.execute(
+        select(Account.name_key, Account.source, Account.source_id).where(Account.team_id == team_id)
+    ):
+        if source_id is None:
+            native.add(key)
+        else:
+            crm[key].append((source or "", source_id))
+    by_name: list[AccountRow] = []
+    onto: list[AccountRow] = []
+    for row in rows:
+        key = name_key(row.name)
+        found = crm.get(key, []) if key not in native else []
+        if not found:
+            by_name.append(row)
+        elif len(found) == 1:
+            fields = dict(row.fields)
+            if "stage" in fields and fields["stage"] is None:
+                fields["stage"] = "client"
+            onto.append(AccountRow(row.line, row.name, fields, *found[0]))
+        else:
+            errors.append(
+                RowError(
+                    row.line,
+                    "name",
+                    row.name,
+                    f"a name only one account has: {len(found)} CRM accounts share it (add the columns source "
+                    "and source_id, as `accountbot export accounts` writes them)",
+                )
+            )
+    return by_name, onto
 
 
 def import_contacts(
@@ -547,17 +592,26 @@ def import_contacts(
     skip: SkipSink | None = None,
 ) -> ImportResult:
     """Upsert contacts: CRM rows by identity on the account they name by id, the others by (account, name)."""
-    rows = list(rows)
-    crm = [r for r in rows if r.source_id]
-    native = [r for r in rows if not r.source_id]
     errors: list[RowError] = []
-    parts = []
-    if native or not crm:
-        parts.append(_native_contacts(session, team_id, native, now, progress))
-    if crm:
-        parts.append(write_contacts(session, team_id, crm, now, _sink(skip, errors)))
+    native: list[ContactRow] = []
+    crm = write_contacts(session, team_id, _crm_rows(rows, native), now, _sink(skip, errors))
     _reject_if(errors)
+    parts = [crm] if crm.rows else []
+    if native or not crm.rows:
+        parts.append(_native_contacts(session, team_id, native, now, progress))
     return _merged("contacts", parts)
+
+
+R = TypeVar("R", ContactRow, InteractionRow)
+
+
+def _crm_rows(rows: Iterable[R], native: list[R]) -> Iterator[R]:
+    """The rows with a CRM identity, streamed; the others are kept in `native` (written after them)."""
+    for row in rows:
+        if row.source_id:
+            yield row
+        else:
+            native.append(row)
 
 
 def import_interactions(
@@ -569,21 +623,15 @@ def import_interactions(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Insert touches: CRM rows (streamed) by (source, source id, account), the others by their dedup key. A
-    list is split by kind of row; any other iterable is taken to hold CRM rows (the batch import's stream)."""
+    """Insert touches: CRM rows (streamed) by (source, source id, account), the others (held, then written) by
+    their dedup key."""
     errors: list[RowError] = []
-    if not isinstance(rows, Sequence):
-        result = write_interactions(session, team_id, rows, now, _sink(skip, errors), progress)
-        _reject_if(errors)
-        return result
-    crm = [r for r in rows if r.source_id]
-    native = [r for r in rows if not r.source_id]
-    parts = []
-    if native or not crm:
-        parts.append(_native_interactions(session, team_id, native, now, progress))
-    if crm:
-        parts.append(write_interactions(session, team_id, crm, now, _sink(skip, errors)))
+    native: list[InteractionRow] = []
+    crm = write_interactions(session, team_id, _crm_rows(rows, native), now, _sink(skip, errors), progress)
     _reject_if(errors)
+    parts = [crm] if crm.rows else []
+    if native or not crm.rows:
+        parts.append(_native_interactions(session, team_id, native, now, progress))
     return _merged("interactions", parts)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.importing.rows import AccountRow, ContactRow, DealRow, InteractionRow
+from storage.importing.rows import AccountRow, ContactRow, DealRow, ImportRejected, InteractionRow
 from storage.importing.writers import import_accounts, import_contacts, import_deals, import_interactions
 from storage.models import Account, Contact, Interaction, InteractionContact, RevenueMonth
 from storage.reads.account_states import contact_touches
@@ -166,3 +167,75 @@ def test_a_crm_company_adopts_the_one_native_account_of_its_name(sessions: sessi
     with sessions() as s:
         (only,) = s.scalars(select(Account)).all()
         assert (only.source, only.source_id, only.name) == ("salesforce", "001A", "GLOBEX")
+
+
+def test_a_contact_named_by_id_who_works_elsewhere_is_not_on_the_touch(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed(sessions)  # c2 (Bob Stone) works for account 2
+    call = InteractionRow(2, "", NOW - timedelta(days=2), "call", source="hubspot", source_id="x1",
+                          account_source_id="1", contact_source_ids=("c2", "c1"))  # fmt: skip
+    with sessions.begin() as s:
+        assert import_interactions(s, TEAM, iter([call]), NOW, skip=lambda *a: None).created == 1
+    with sessions() as s:
+        touch = s.scalars(select(Interaction)).one()
+        ann = s.scalar(select(Contact.id).where(Contact.source_id == "c1"))
+        assert touch.contact_id == ann
+        assert list(s.scalars(select(InteractionContact.contact_id))) == [ann]
+
+
+def test_a_stream_of_accountbot_rows_is_imported_by_its_dedup_key(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    native = InteractionRow(2, "", NOW - timedelta(days=1), "meeting", contact="Ann Lee", account_source_id="1",
+                            source="hubspot")  # fmt: skip
+    crm = InteractionRow(3, "", NOW - timedelta(days=2), "call", source="hubspot", source_id="y1",
+                         account_source_id="2")  # fmt: skip
+    with sessions.begin() as s:
+        result = import_interactions(s, TEAM, (r for r in [native, crm]), NOW)
+        assert (result.rows, result.created) == (2, 2)
+    with sessions() as s:
+        assert sorted(s.scalars(select(Interaction.kind))) == ["call", "meeting"]
+
+
+def test_reimported_deals_rewrite_no_revenue_month(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)
+    closed = (NOW - timedelta(days=40)).date()
+    deals = [DealRow(2, "hubspot", "d1", "", "1", "renewal", "won", closed, 120_000.0),
+             DealRow(3, "hubspot", "d2", "", "1", "old", "won", date(NOW.year - 2, 3, 9), 5.0)]  # fmt: skip
+    with sessions.begin() as s:
+        import_deals(s, TEAM, deals, NOW, skip=lambda *a: None)
+    with sessions() as s:
+        before = sorted((m.id, m.month, m.amount) for m in s.scalars(select(RevenueMonth)))
+        stamp = s.scalar(select(Account.updated_at).where(Account.source_id == "1"))
+    with sessions.begin() as s:
+        again = import_deals(s, TEAM, deals, NOW + timedelta(hours=1), skip=lambda *a: None)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    with sessions() as s:
+        assert sorted((m.id, m.month, m.amount) for m in s.scalars(select(RevenueMonth))) == before
+        assert s.scalar(select(Account.updated_at).where(Account.source_id == "1")) == stamp
+    lost = [deals[0], DealRow(3, "hubspot", "d2", "", "1", "old", "lost", date(NOW.year - 2, 3, 9), 5.0)]
+    with sessions.begin() as s:
+        import_deals(s, TEAM, lost, NOW, skip=lambda *a: None)
+    with sessions() as s:
+        assert [(m.id, m.amount) for m in s.scalars(select(RevenueMonth))] == [
+            next((i, a) for i, _, a in before if a == 120_000.0)
+        ]
+
+
+def test_an_accountbot_row_updates_the_one_crm_account_of_its_name(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        import_accounts(s, TEAM, [AccountRow(2, "Initech", {"stage": "client"}, "pipedrive", "77")], NOW)
+        result = import_accounts(s, TEAM, [AccountRow(2, "initech", {"domain": "initech.example"})], NOW)
+        assert (result.created, result.updated) == (0, 1)
+    with sessions() as s:
+        (only,) = s.scalars(select(Account)).all()
+        assert (only.source_id, only.domain) == ("77", "initech.example")
+
+
+def test_an_accountbot_row_naming_two_crm_accounts_is_refused(sessions: sessionmaker[Session]) -> None:
+    seed(sessions)  # two hubspot accounts named Acme Corp
+    with sessions.begin() as s, pytest.raises(ImportRejected) as refused:
+        import_accounts(s, TEAM, [AccountRow(7, "ACME corp", {"domain": "acme.example"})], NOW)
+    assert refused.value.errors[0].line == 7 and "source_id" in refused.value.errors[0].expected
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == 2
