@@ -128,73 +128,108 @@ def slack_ids(session: Session, team_id: str) -> dict[str, str]:
 
 
 def write_accounts(
-    session: Session, team_id: str, rows: Sequence[AccountRow], now: datetime, skip: SkipSink | None = None
+    session: Session,
+    team_id: str,
+    rows: Iterable[AccountRow],
+    now: datetime,
+    skip: SkipSink | None = None,
+    created: set[tuple[str, str]] | None = None,
 ) -> ImportResult:
-    """Upsert companies by identity; a new identity adopts the one accountbot account of exactly that name."""
+    """Upsert companies by identity, streamed CHUNK rows at a time, each chunk's current values read by identity;
+    a new identity adopts the one accountbot account of exactly that name. The identities it creates are added
+    to `created` when one is given."""
+    result = ImportResult("accounts")
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        return result
     ensure_workspace(session, team_id)
     invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.stored.grades)
-    result = ImportResult("accounts", rows=len(rows))
-    present = _fields(rows)
-    compared = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
-    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
-    for r in session.execute(
-        select(
-            ACCOUNTS.c.id, ACCOUNTS.c.source, ACCOUNTS.c.source_id, *[ACCOUNTS.c[c] for c in compared]
-        ).where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.source_id.is_not(None))
-    ):
-        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
     native: dict[str, list[int]] = defaultdict(list)
     for acc_id, key in session.execute(
         select(Account.id, Account.name_key).where(Account.team_id == team_id, Account.source_id.is_(None))
     ):
         native[key].append(acc_id)
-    emails = slack_ids(session, team_id) if "owner" in present else {}
-    seen: set[tuple[str, str]] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    emails: dict[str, str] | None = None
+    seen: dict[str, set[str]] = defaultdict(set)  # source -> source ids written: a repeat is a duplicate
     adopted: list[str] = []
-    for row in rows:
-        assert row.source and row.source_id
-        identity = (row.source, row.source_id)
-        if identity in seen:
-            _skip(skip, result, row.line, "duplicate", row.source_id)
-            continue
-        seen.add(identity)
-        values: dict[str, Any] = {"name": row.name, **{c: row.fields.get(c) for c in present}}
-        if "aliases" in values and values["aliases"] is None:
-            values["aliases"] = []
-        if "owner" in present:
-            owner = values["owner"]
-            values["owner_user_id"] = (
-                None if owner is None else emails.get(owner.lower()) if "@" in owner else owner
-            )
-        key = name_key(row.name)
-        found = current.get(identity)
-        if found is None:
-            candidates = native.get(key, [])
-            if len(candidates) == 1:
-                native[key] = []  # adopted once
-                updates.append({"id": candidates[0], **values, "name_key": key, "source": row.source,
-                                "source_id": row.source_id, "updated_at": now})  # fmt: skip
-                adopted.append(row.name)
+    for batch in chunked(chain([first], stream)):
+        result.rows += len(batch)
+        present = _fields(batch)
+        compared = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
+        if "owner" in present and emails is None:
+            emails = slack_ids(session, team_id)
+        prepared: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in batch:
+            assert row.source and row.source_id
+            if row.source_id in seen[row.source]:
+                _skip(skip, result, row.line, "duplicate", row.source_id)
+                continue
+            seen[row.source].add(row.source_id)
+            values: dict[str, Any] = {"name": row.name, **{c: row.fields.get(c) for c in present}}
+            if "aliases" in values and values["aliases"] is None:
+                values["aliases"] = []
+            if "owner" in present:
+                owner = values["owner"]
+                values["owner_user_id"] = (
+                    None if owner is None else (emails or {}).get(owner.lower()) if "@" in owner else owner
+                )
+            prepared[(row.source, row.source_id)] = values
+        current = _current_by_identity(session, team_id, ACCOUNTS, compared, list(prepared))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for (source, source_id), values in prepared.items():
+            key = name_key(values["name"])
+            found = current.get((source, source_id))
+            if found is None:
+                candidates = native.get(key, [])
+                if len(candidates) == 1:
+                    native[key] = []  # adopted once
+                    updates.append({"id": candidates[0], **values, "name_key": key, "source": source,
+                                    "source_id": source_id, "updated_at": now})  # fmt: skip
+                    adopted.append(values["name"])
+                    result.updated += 1
+                else:
+                    inserts.append({"team_id": team_id, **values, "name_key": key, "source": source,
+                                    "source_id": source_id, "created_at": now, "updated_at": now})  # fmt: skip
+                    if created is not None:
+                        created.add((source, source_id))
+                    result.created += 1
+            elif found[1] != tuple(values[c] for c in compared):
+                updates.append({"id": found[0], **values, "name_key": key, "updated_at": now})
                 result.updated += 1
             else:
-                inserts.append({"team_id": team_id, **values, "name_key": key, "source": row.source,
-                                "source_id": row.source_id, "created_at": now, "updated_at": now})  # fmt: skip
-                result.created += 1
-        elif found[1] != tuple(values[c] for c in compared):
-            updates.append({"id": found[0], **values, "name_key": key, "updated_at": now})
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    _insert(session, ACCOUNTS, inserts)
-    _update(session, ACCOUNTS, updates)
+                result.unchanged += 1
+        _insert(session, ACCOUNTS, inserts)
+        _update(session, ACCOUNTS, updates)
     if adopted:
         result.notes.append(
             f"{len(adopted)} account(s) imported earlier from accountbot's own file now carry their CRM id "
             f"(same name): {', '.join(adopted[:5])}{' ...' if len(adopted) > 5 else ''}"
         )
     return result
+
+
+def _placed(
+    row: ContactRow | DealRow,
+    seen: dict[str, set[str]],
+    accounts: Accounts,
+    skip: SkipSink | None,
+    result: ImportResult,
+) -> tuple[tuple[str, str], int] | None:
+    """The identity of a contact or deal and the account it goes on, or None when the row was skipped: a repeat
+    of an identity already written (duplicate), or an account the export names that is not there or not one
+    (no_account, duplicate)."""
+    assert row.source and row.source_id
+    if row.source_id in seen[row.source]:
+        _skip(skip, result, row.line, "duplicate", row.source_id)
+        return None
+    account = accounts.find(row.source, row.account_source_id, row.account)
+    if isinstance(account, str):
+        _skip(skip, result, row.line, account, row.account_source_id or row.account)
+        return None
+    seen[row.source].add(row.source_id)
+    return (row.source, row.source_id), account
 
 
 # ------------------------------------------------------------------------------------------------ contacts
@@ -220,15 +255,10 @@ def write_contacts(
         compared = ["account_id", "name", *present]
         prepared: dict[tuple[str, str], dict[str, Any]] = {}
         for row in batch:
-            assert row.source and row.source_id
-            if row.source_id in seen[row.source]:
-                _skip(skip, result, row.line, "duplicate", row.source_id)
+            placed = _placed(row, seen, accounts, skip, result)
+            if placed is None:
                 continue
-            account = accounts.find(row.source, row.account_source_id, row.account)
-            if isinstance(account, str):
-                _skip(skip, result, row.line, account, row.account_source_id or row.account)
-                continue
-            seen[row.source].add(row.source_id)
+            identity, account = placed
             values: dict[str, Any] = {
                 "account_id": account,
                 "name": row.name,
@@ -238,7 +268,7 @@ def write_contacts(
                 values["role"] = "user"
             if "active" in values and values["active"] is None:
                 values["active"] = True
-            prepared[(row.source, row.source_id)] = values
+            prepared[identity] = values
         current = _current_by_identity(session, team_id, CONTACTS, compared, list(prepared))
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -486,51 +516,49 @@ def _link(session: Session, team_id: str, touches: Iterable[tuple[int, dict[str,
 
 
 def write_deals(
-    session: Session, team_id: str, rows: Sequence[DealRow], now: datetime, skip: SkipSink | None = None
+    session: Session, team_id: str, rows: Iterable[DealRow], now: datetime, skip: SkipSink | None = None
 ) -> ImportResult:
-    """Upsert deals by identity; then each account with deals gets its revenue months from its won deals."""
+    """Upsert deals by identity, streamed CHUNK rows at a time; then each account with deals gets its revenue
+    months from its won deals."""
+    result = ImportResult("deals")
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is None:
+        return result
     ensure_workspace(session, team_id)
     invalidate(session, team_id)  # annual revenue changes the grades
     rollups.invalidate(session, team_id)
-    result = ImportResult("deals", rows=len(rows))
     accounts = Accounts(session, team_id)
     compared = ("account_id", "name", "status", "closed_on", "amount")
-    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = {}
-    for r in session.execute(
-        select(DEALS.c.id, DEALS.c.source, DEALS.c.source_id, *[DEALS.c[c] for c in compared]).where(
-            DEALS.c.team_id == team_id
-        )
-    ):
-        current[(r[1], r[2])] = (r[0], tuple(r[3:]))
-    seen: set[tuple[str, str]] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    seen: dict[str, set[str]] = defaultdict(set)
     touched: set[int] = set()
-    for row in rows:
-        identity = (row.source, row.source_id)
-        if identity in seen:
-            _skip(skip, result, row.line, "duplicate", row.source_id)
-            continue
-        account = accounts.find(row.source, row.account_source_id, row.account)
-        if isinstance(account, str):
-            _skip(skip, result, row.line, account, row.account_source_id or row.account)
-            continue
-        seen.add(identity)
-        values = {"account_id": account, "name": row.name, "status": row.status, "closed_on": row.closed_on,
-                  "amount": row.amount}  # fmt: skip
-        touched.add(account)
-        found = current.get(identity)
-        if found is None:
-            inserts.append({"team_id": team_id, "source": row.source, "source_id": row.source_id, **values})
-            result.created += 1
-        elif found[1] != tuple(values[c] for c in compared):
-            touched.add(found[1][0])  # the account it was on, if it moved
-            updates.append({"id": found[0], **values})
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    _insert(session, DEALS, inserts)
-    _update(session, DEALS, updates)
+    for batch in chunked(chain([first], stream)):
+        result.rows += len(batch)
+        prepared: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in batch:
+            placed = _placed(row, seen, accounts, skip, result)
+            if placed is None:
+                continue
+            identity, account = placed
+            prepared[identity] = {"account_id": account, "name": row.name,
+                "status": row.status, "closed_on": row.closed_on, "amount": row.amount}  # fmt: skip
+            touched.add(account)
+        current = _current_by_identity(session, team_id, DEALS, compared, list(prepared))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for (source, source_id), values in prepared.items():
+            found = current.get((source, source_id))
+            if found is None:
+                inserts.append({"team_id": team_id, "source": source, "source_id": source_id, **values})
+                result.created += 1
+            elif found[1] != tuple(values[c] for c in compared):
+                touched.add(found[1][0])  # the account it was on, if it moved
+                updates.append({"id": found[0], **values})
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        _insert(session, DEALS, inserts)
+        _update(session, DEALS, updates)
     spend_from_deals(session, team_id, sorted(touched), now)
     return result
 

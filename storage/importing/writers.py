@@ -515,6 +515,18 @@ def _merged(kind: str, parts: Sequence[ImportResult]) -> ImportResult:
     return out
 
 
+R = TypeVar("R", AccountRow, ContactRow, InteractionRow)
+
+
+def _crm_rows(rows: Iterable[R], native: list[R]) -> Iterator[R]:
+    """The rows with a CRM identity, streamed; the others are kept in `native` (written after them)."""
+    for row in rows:
+        if row.source_id:
+            yield row
+        else:
+            native.append(row)
+
+
 def import_accounts(
     session: Session,
     team_id: str,
@@ -524,39 +536,50 @@ def import_accounts(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Upsert accounts: CRM rows by identity, the others by name (case-insensitive)."""
-    rows = list(rows)
-    crm = [r for r in rows if r.source_id]
+    """Upsert accounts: CRM rows (streamed) by identity, the others (held, then written) by name
+    (case-insensitive)."""
     errors: list[RowError] = []
-    native, onto_crm = _onto_crm_accounts(session, team_id, [r for r in rows if not r.source_id], errors)
+    held: list[AccountRow] = []
+    created: set[tuple[str, str]] = set()
+    crm = write_accounts(session, team_id, _crm_rows(rows, held), now, _sink(skip, errors), created)
     _reject_if(errors)
-    parts = []
-    if native or not (crm or onto_crm):
+    native, onto_crm = _onto_crm_accounts(session, team_id, held, created, errors)
+    _reject_if(errors)
+    parts = [crm] if crm.rows else []
+    if native or not (crm.rows or onto_crm):
         parts.append(_native_accounts(session, team_id, native, now, progress))
-    for part in (crm, onto_crm):
-        if part:
-            parts.append(write_accounts(session, team_id, part, now, _sink(skip, errors)))
+    if onto_crm:
+        parts.append(write_accounts(session, team_id, onto_crm, now, _sink(skip, errors)))
     _reject_if(errors)
     return _merged("accounts", parts)
 
 
 def _onto_crm_accounts(
-    session: Session, team_id: str, rows: list[AccountRow], errors: list[RowError]
+    session: Session,
+    team_id: str,
+    rows: list[AccountRow],
+    created: set[tuple[str, str]],
+    errors: list[RowError],
 ) -> tuple[list[AccountRow], list[AccountRow]]:
-    """Rows of accountbot's own format that name an account only a CRM import created: (rows for the name
-    upsert, rows given that account's identity). A name no accountbot account has but exactly one CRM account
-    has updates that account (no same-named twin); a name several CRM accounts share is an error."""
+    """Rows of accountbot's own format that name an account only an earlier CRM import created: (rows for the
+    name upsert, rows given that account's identity). A name no accountbot account has but exactly one CRM
+    account has updates that account (no same-named twin); a name several CRM accounts share is an error. The
+    CRM accounts this same file `created` do not count: an export's same-named twins stay twins."""
     if not rows:
         return [], []
     native: set[str] = set()
     crm: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for key, source, source_id in session.execute(
-        select(Account.name_key, Account.source, Account.source_id).where(Account.team_id == team_id)
-    ):
-        if source_id is None:
-            native.add(key)
-        else:
-            crm[key].append((source or "", source_id))
+    keys = sorted({name_key(row.name) for row in rows})
+    for batch in _chunks(keys):
+        for key, source, source_id in session.execute(
+            select(Account.name_key, Account.source, Account.source_id).where(
+                Account.team_id == team_id, Account.name_key.in_(batch)
+            )
+        ):
+            if source_id is None:
+                native.add(key)
+            elif (source or "", source_id) not in created:
+                crm[key].append((source or "", source_id))
     by_name: list[AccountRow] = []
     onto: list[AccountRow] = []
     for row in rows:
@@ -600,18 +623,6 @@ def import_contacts(
     if native or not crm.rows:
         parts.append(_native_contacts(session, team_id, native, now, progress))
     return _merged("contacts", parts)
-
-
-R = TypeVar("R", ContactRow, InteractionRow)
-
-
-def _crm_rows(rows: Iterable[R], native: list[R]) -> Iterator[R]:
-    """The rows with a CRM identity, streamed; the others are kept in `native` (written after them)."""
-    for row in rows:
-        if row.source_id:
-            yield row
-        else:
-            native.append(row)
 
 
 def import_interactions(
@@ -659,6 +670,6 @@ def import_deals(
 ) -> ImportResult:
     """Upsert CRM deals by identity; closed-won ones become the account's revenue months and annual revenue."""
     errors: list[RowError] = []
-    result = write_deals(session, team_id, list(rows), now, _sink(skip, errors))
+    result = write_deals(session, team_id, rows, now, _sink(skip, errors))
     _reject_if(errors)
     return result

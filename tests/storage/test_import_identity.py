@@ -3,15 +3,18 @@ are joined by source id, same-named companies stay apart, touches record every c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.importing.records import CHUNK
 from storage.importing.rows import AccountRow, ContactRow, DealRow, ImportRejected, InteractionRow
 from storage.importing.writers import import_accounts, import_contacts, import_deals, import_interactions
-from storage.models import Account, Contact, Interaction, InteractionContact, RevenueMonth
+from storage.models import Account, Contact, Deal, Interaction, InteractionContact, RevenueMonth
 from storage.reads.account_states import contact_touches
 from storage.reads.accounts import find_account, labels
 from tests.conftest import NOW
@@ -239,3 +242,57 @@ def test_an_accountbot_row_naming_two_crm_accounts_is_refused(sessions: sessionm
     assert refused.value.errors[0].line == 7 and "source_id" in refused.value.errors[0].expected
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Account)) == 2
+
+
+def test_crm_accounts_and_deals_are_written_as_they_stream(sessions: sessionmaker[Session]) -> None:
+    """A file of any size is never held: when the stream is asked for the row after the first chunk, that
+    chunk is already in the database; a repeat of a first-chunk id in a later chunk is still a duplicate."""
+    n = CHUNK + 10
+    written_before: dict[str, int] = {}
+    skipped: list[tuple[int, str, str]] = []
+
+    def stream(s: Session, kind: str, make: Callable[[int], Any], model: type) -> Iterator[Any]:
+        for i in range(n):
+            if i == CHUNK:
+                written_before[kind] = s.scalar(select(func.count()).select_from(model)) or 0
+            yield make(i)
+        yield make(3)  # line 3 again, in the last chunk
+
+    def company(i: int) -> AccountRow:
+        return AccountRow(i + 2, f"Company {i}", {"stage": "client"}, "hubspot", str(i))
+
+    def deal(i: int) -> DealRow:
+        return DealRow(i + 2, "hubspot", f"d{i}", "", str(i), "renewal", "won", (NOW - timedelta(days=40)).date(),
+                       10.0)  # fmt: skip
+
+    def sink(line: int, reason: str, value: str) -> None:
+        skipped.append((line, reason, value))
+
+    with sessions.begin() as s:
+        accounts = import_accounts(s, TEAM, stream(s, "accounts", company, Account), NOW, skip=sink)
+        deals = import_deals(s, TEAM, stream(s, "deals", deal, Deal), NOW, skip=sink)
+    assert written_before == {"accounts": CHUNK, "deals": CHUNK}
+    assert (accounts.rows, accounts.created, accounts.skipped) == (n + 1, n, 1)
+    assert (deals.rows, deals.created, deals.skipped) == (n + 1, n, 1)
+    assert skipped == [(5, "duplicate", "3"), (5, "duplicate", "d3")]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RevenueMonth)) == n
+
+
+def test_an_export_s_same_named_accountbot_and_crm_accounts_stay_twins(
+    sessions: sessionmaker[Session],
+) -> None:
+    """An export holds an accountbot account and a CRM account of one name; imported into an empty workspace
+    they stay two accounts (the CRM one adopts nothing and the accountbot row is not moved onto it)."""
+    rows = [AccountRow(2, "Globex", {"stage": "client", "domain": "globex.example"}),
+            AccountRow(3, "Globex", {"stage": "client", "domain": "globex.example"}, "hubspot", "9")]  # fmt: skip
+    with sessions.begin() as s:
+        first = import_accounts(s, TEAM, rows, NOW)
+        assert first.created == 2
+    with sessions.begin() as s:
+        again = import_accounts(s, TEAM, rows, NOW)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    with sessions() as s:
+        assert sorted((a.name, a.source_id or "") for a in s.scalars(select(Account))) == [
+            ("Globex", ""), ("Globex", "9")
+        ]  # fmt: skip
