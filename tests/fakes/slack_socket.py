@@ -16,6 +16,7 @@ acks back as text frames, pong for ping.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -29,14 +30,25 @@ _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 0x1, 0x8, 0x9, 0xA
 
 
+class _Conn:
+    def __init__(self, sock: socket.socket, number: int) -> None:
+        self.sock, self.number = sock, number
+        self.alive = True
+        self.deaf = threading.Event()  # half-open: stops reading, answers nothing
+        self.send_lock = threading.Lock()
+
+
 class FakeSocketMode:
     def __init__(self, app_id: str = "A0ACCOUNTBOT") -> None:
         self.app_id = app_id
         self.received: list[dict[str, Any]] = []  # JSON messages from the bot (acks)
-        self.connections = 0
+        self.connections = 0  # connections opened so far
+        self.sent_at: dict[str, float] = {}  # envelope id -> monotonic time it was sent
+        self.acked: dict[
+            str, tuple[float, int]
+        ] = {}  # envelope id -> (monotonic time of its ack, connection)
         self._sock: socket.socket | None = None
-        self._client: socket.socket | None = None
-        self._send_lock = threading.Lock()
+        self._conns: list[_Conn] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._closed = False
@@ -50,12 +62,10 @@ class FakeSocketMode:
 
     def close(self) -> None:
         self._closed = True
-        for s in (self._client, self._sock):
-            if s is not None:
-                try:
-                    s.close()
-                except OSError:
-                    pass
+        for conn in list(self._conns):
+            _close(conn.sock)
+        if self._sock is not None:
+            _close(self._sock)
 
     def __enter__(self) -> FakeSocketMode:
         return self.start()
@@ -70,15 +80,22 @@ class FakeSocketMode:
 
     # ------------------------------------------------------------ driving
 
-    def wait_connected(self, timeout: float = 10.0) -> None:
+    def wait_connected(self, timeout: float = 10.0, *, count: int = 1) -> None:
+        """Until the bot has opened `count` connections in all and one is open."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._client is not None, timeout):
-                raise AssertionError(f"the bot did not open a Socket Mode connection within {timeout}s")
+            if not self._cond.wait_for(
+                lambda: self.connections >= count and self._live() is not None, timeout
+            ):
+                raise AssertionError(
+                    f"the bot did not open Socket Mode connection #{count} within {timeout}s "
+                    f"(opened {self.connections})"
+                )
 
     def send_envelope(
         self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True
     ) -> str:
-        """Send one envelope ("slash_commands", "interactive", "events_api"); returns its envelope_id."""
+        """Send one envelope ("slash_commands", "interactive", "events_api") on the newest open connection;
+        returns its envelope_id."""
         envelope_id = f"env-{next(self._ids)}"
         message = {
             "envelope_id": envelope_id,
@@ -88,7 +105,8 @@ class FakeSocketMode:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        self._send(OP_TEXT, json.dumps(message).encode("utf-8"))
+        self.sent_at[envelope_id] = time.monotonic()
+        self._send(self._wait_live(), OP_TEXT, json.dumps(message).encode("utf-8"))
         return envelope_id
 
     def send_slash_command(self, form: dict[str, str]) -> str:
@@ -111,19 +129,77 @@ class FakeSocketMode:
         assert result is not None
         return result
 
+    def ack_latency(self, envelope_id: str) -> float:
+        """Seconds from sending the envelope to receiving its ack."""
+        return self.acked[envelope_id][0] - self.sent_at[envelope_id]
+
+    def refresh(self, close_after: float = 1.0) -> int:
+        """What Slack does routinely: `disconnect` (reason refresh_requested) on the newest connection, which it
+        closes `close_after` seconds later. Returns that connection's number."""
+        conn = self._wait_live()
+        message = {"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "fake"}}
+        self._send(conn, OP_TEXT, json.dumps(message).encode())
+
+        def close_it() -> None:
+            with contextlib.suppress(OSError):
+                self._send(conn, OP_CLOSE, struct.pack("!H", 1000))
+            self._drop(conn)
+
+        timer = threading.Timer(close_after, close_it)
+        timer.daemon = True
+        timer.start()
+        return conn.number
+
+    def reset(self) -> int:
+        """Reset the newest connection's TCP connection (RST, no close frame)."""
+        conn = self._wait_live()
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._drop(conn, reset=True)
+        return conn.number
+
+    def half_open(self) -> int:
+        """The newest connection goes half-open: the socket stays up but what the bot sends is lost and nothing is
+        answered (no pong, no ack is seen), as when a NAT or proxy drops the flow."""
+        conn = self._wait_live()
+        conn.deaf.set()
+        with self._cond:
+            conn.alive = False  # nothing more is sent on it either
+            self._cond.notify_all()
+        return conn.number
+
     # ------------------------------------------------------------ server side
+
+    def _live(self) -> _Conn | None:
+        return next((c for c in reversed(self._conns) if c.alive), None)
+
+    def _wait_live(self, timeout: float = 5.0) -> _Conn:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._live() is not None, timeout):
+                raise AssertionError("no Socket Mode connection to send on")
+            conn = self._live()
+        assert conn is not None
+        return conn
+
+    def _drop(self, conn: _Conn, *, reset: bool = False) -> None:
+        """Wake the connection's reader, which closes it: with a FIN, or with a RST when `reset` (SO_LINGER 0)."""
+        with self._cond:
+            conn.alive = False
+            self._cond.notify_all()
+        with contextlib.suppress(OSError):
+            conn.sock.shutdown(socket.SHUT_RD if reset else socket.SHUT_RDWR)
 
     def _accept_loop(self) -> None:
         assert self._sock is not None
         while not self._closed:
             try:
-                conn, _ = self._sock.accept()
+                sock, _ = self._sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
+    def _serve(self, sock: socket.socket) -> None:
+        reader = sock.makefile("rb")
+        conn: _Conn | None = None
         try:
             request_line = reader.readline()
             headers: dict[str, str] = {}
@@ -134,57 +210,62 @@ class FakeSocketMode:
                 key, _, value = line.decode("latin-1").partition(":")
                 headers[key.strip().lower()] = value.strip()
             if not request_line.startswith(b"GET ") or headers.get("upgrade", "").lower() != "websocket":
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
                 return
             accept = base64.b64encode(
                 hashlib.sha1((headers["sec-websocket-key"] + _GUID).encode()).digest()
             ).decode()
-            conn.sendall(
+            sock.sendall(
                 (
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
                 ).encode()
             )
             with self._cond:
-                self._client = conn
                 self.connections += 1
-                self._cond.notify_all()
+                conn = _Conn(sock, self.connections)
+                self._conns.append(conn)
             hello = {
                 "type": "hello",
-                "num_connections": 1,
+                "num_connections": len([c for c in self._conns if c.alive]),
                 "connection_info": {"app_id": self.app_id},
                 "debug_info": {"host": "fake", "approximate_connection_time": 3600},
             }
-            self._send(OP_TEXT, json.dumps(hello).encode())
+            self._send(conn, OP_TEXT, json.dumps(hello).encode())
+            with self._cond:
+                self._cond.notify_all()
             while not self._closed:
                 frame = _read_frame(reader)
                 if frame is None:
                     return
+                if conn.deaf.is_set():
+                    continue  # half-open: what arrives is lost, nothing is answered
                 opcode, data = frame
                 if opcode == OP_PING:
-                    self._send(OP_PONG, data)
+                    self._send(conn, OP_PONG, data)
                 elif opcode == OP_CLOSE:
-                    self._send(OP_CLOSE, data[:2])
+                    with contextlib.suppress(OSError):
+                        self._send(conn, OP_CLOSE, data[:2])
                     return
                 elif opcode == OP_TEXT:
+                    message = json.loads(data.decode("utf-8"))
                     with self._cond:
-                        self.received.append(json.loads(data.decode("utf-8")))
+                        self.received.append(message)
+                        if "envelope_id" in message:
+                            self.acked.setdefault(message["envelope_id"], (time.monotonic(), conn.number))
                         self._cond.notify_all()
         except (OSError, ValueError):
             return
         finally:
-            with self._cond:
-                if self._client is conn:
-                    self._client = None
-            conn.close()
+            if conn is not None:
+                with self._cond:
+                    conn.alive = False
+                    self._cond.notify_all()
+            reader.close()  # the socket's file must go too, or close() leaves the descriptor open
+            _close(sock)
 
-    def _send(self, opcode: int, data: bytes) -> None:
+    def _send(self, conn: _Conn, opcode: int, data: bytes) -> None:
         """A server frame (unmasked)."""
-        deadline = time.monotonic() + 5
-        while self._client is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if self._client is None:
-            raise AssertionError("no Socket Mode connection to send on")
         header = bytes([0x80 | opcode])
         n = len(data)
         if n < 126:
@@ -193,8 +274,13 @@ class FakeSocketMode:
             header += bytes([126]) + struct.pack("!H", n)
         else:
             header += bytes([127]) + struct.pack("!Q", n)
-        with self._send_lock:
-            self._client.sendall(header + data)
+        with conn.send_lock:
+            conn.sock.sendall(header + data)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def _read_frame(reader: Any) -> tuple[int, bytes] | None:
