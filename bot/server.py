@@ -1,5 +1,5 @@
 """Production HTTP serving: Bolt's WSGI adapter behind waitress. POST /slack/events (commands,
-interactivity and events; Bolt verifies the signature), GET /healthz (a database ping), 404 otherwise;
+interactivity and events; Bolt verifies the signature), GET /healthz and /readyz (bot.health), 404 otherwise;
 bodies above MAX_BODY_BYTES get 413 (docs/slack-setup.md#accountbot-run-reference).
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
@@ -21,11 +21,14 @@ from waitress.task import WSGITask
 
 from bot.context import BotContext
 from bot.deferred import HeldTasks, hold_submissions
+from bot.health import Health
 
 log = logging.getLogger("accountbot.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+HEALTH_PATHS = (HEALTH_PATH, READY_PATH)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (view submissions) stay far below this
 HTTP_THREADS = 8
 HELD_KEY = "accountbot.held_tasks"
@@ -34,42 +37,49 @@ RELEASE_IN_FINISH = "accountbot.release_in_finish"
 StartResponse = Callable[..., Any]
 
 
-def database_ok(ctx: BotContext) -> bool:
-    """A cheap `SELECT 1` through the session factory."""
-    try:
-        with ctx.sessions() as session:
-            session.execute(text("SELECT 1"))
-        return True
-    except Exception as exc:
-        log.warning("healthz_db_failed error=%s", type(exc).__name__)
-        return False
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """The WSGI application: routes /slack/events to Bolt and serves /healthz."""
+def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _health_answer(health: Health, path: str, start_response: StartResponse) -> list[bytes]:
+    if path == HEALTH_PATH:
+        return _reply(start_response, "200 OK", health.liveness())
+    ready, report = health.readiness()
+    return _reply(start_response, "200 OK" if ready else "503 Service Unavailable", report)
+
+
+def make_wsgi_app(app: App, ctx: BotContext, health: Health | None = None) -> WSGIApp:
+    """The WSGI application: routes /slack/events to Bolt and serves /healthz and /readyz (bot.health)."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-
-    def reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
-        data = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-        return [data]
+    health = health or Health(ctx.sessions, mode="http")
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == EVENTS_PATH:
             if method != "POST":
-                return reply(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
+                return _reply(start_response, "405 Method Not Allowed", {"ok": False, "error": "POST only"})
             held = hold_submissions()
             environ[HELD_KEY] = held
+
+            def acked(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+                if status.startswith("200"):  # a signed request answered (readiness shows when)
+                    health.last_request_at = time.time()
+                return start_response(status, headers, *exc_info)
+
             try:
-                return _ReleaseOnClose(bolt(environ, start_response), held, environ)
+                return _ReleaseOnClose(bolt(environ, acked), held, environ)
             except Exception as exc:
                 # Bolt parses the body before it checks the signature: a body that is not the form or JSON
                 # Slack sends (anyone can post one) must get a 400, not a 500 and a traceback in the logs.
                 held.release()
                 log.warning("bad_request path=%s error=%s", path, type(exc).__name__)
-                return reply(
+                return _reply(
                     start_response,
                     "400 Bad Request",
                     {"ok": False, "error": "malformed request: expected a Slack form or JSON body"},
@@ -77,11 +87,21 @@ def make_wsgi_app(app: App, ctx: BotContext) -> Callable[[dict[str, Any], StartR
             except BaseException:
                 held.release()
                 raise
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            if database_ok(ctx):
-                return reply(start_response, "200 OK", {"ok": True, "db": "ok"})
-            return reply(start_response, "503 Service Unavailable", {"ok": False, "db": "unavailable"})
-        return reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
+        if path in HEALTH_PATHS and method in ("GET", "HEAD"):
+            return _health_answer(health, path, start_response)
+        return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
+
+    return wsgi
+
+
+def health_wsgi_app(health: Health) -> WSGIApp:
+    """Socket Mode's `--health-port`: /healthz and /readyz only."""
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path in HEALTH_PATHS and environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
+            return _health_answer(health, path, start_response)
+        return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
 
     return wsgi
 
@@ -133,14 +153,13 @@ class HttpServer:
 
     def __init__(
         self,
-        app: App,
-        ctx: BotContext,
+        wsgi_app: WSGIApp,
         host: str = "127.0.0.1",
         port: int = 3000,
         threads: int = HTTP_THREADS,
     ):
         self._server: Any = create_server(
-            make_wsgi_app(app, ctx),
+            wsgi_app,
             host=host,
             port=port,
             threads=threads,
@@ -230,6 +249,13 @@ class HttpServer:
             return False
 
 
-def serve_http(app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000) -> HttpServer:
+def serve_http(
+    app: App, ctx: BotContext, host: str = "127.0.0.1", port: int = 3000, health: Health | None = None
+) -> HttpServer:
     """Bind the server (not yet serving: call `.serve_forever()` or `.start_in_thread()`)."""
-    return HttpServer(app, ctx, host=host, port=port)
+    return HttpServer(make_wsgi_app(app, ctx, health), host=host, port=port)
+
+
+def serve_health(health: Health, host: str = "0.0.0.0", port: int = 8080) -> HttpServer:
+    """Bind Socket Mode's health server (/healthz, /readyz); two threads are plenty for probes."""
+    return HttpServer(health_wsgi_app(health), host=host, port=port, threads=2)

@@ -7,6 +7,7 @@ and the news poller ticks on an interval. See docs/nudges.md#running-several-rep
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +50,7 @@ class JobScheduler:
             listed_admins  # team id -> the ADMIN_USER_IDS that count there (admin-facing jobs)
         )
         self._scheduler: BackgroundScheduler | None = None
+        self.last_tick_at: float | None = None  # wall time a job or poller last ran (readiness: bot.health)
 
     def tick(self, name: str) -> JobResult | None:
         """Run one job as of now (all workspaces). Errors are logged, never raised into APScheduler."""
@@ -62,6 +64,7 @@ class JobScheduler:
             return None
         finally:
             session.close()
+            self.last_tick_at = time.time()
         log.info(
             "job_tick job=%s at=%s periods=%d enqueued=%d",
             name,
@@ -79,6 +82,8 @@ class JobScheduler:
         except Exception:
             log.exception("poll_tick_failed poller=%s", name)
             return None
+        finally:
+            self.last_tick_at = time.time()
         return result
 
     def catch_up(self) -> dict[str, JobResult | None]:

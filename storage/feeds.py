@@ -7,11 +7,12 @@ Mentions and votes are in storage.mentions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from news.guard import check_url
@@ -325,3 +326,15 @@ def sync_account_feeds(
         except UrlRefused as exc:
             refused.append((name, str(exc)))
     return added, refused
+
+
+def failing_count(session: Session, *, team_ids: Sequence[str]) -> int:
+    """Feeds of these workspaces whose last poll failed (readiness: bot.health; `accountbot feeds` has each)."""
+    if not team_ids:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count()).where(Feed.team_id.in_(list(team_ids)), Feed.consecutive_failures > 0)
+        )
+        or 0
+    )

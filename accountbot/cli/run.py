@@ -1,7 +1,8 @@
 """`accountbot run`: the composition root. Config, database, Slack app, background services, transport.
 
-Socket Mode by default (SLACK_APP_TOKEN), HTTP mode with `--http` (SLACK_SIGNING_SECRET; /slack/events,
-/healthz). SIGTERM / SIGINT stop it gracefully. See docs/slack-setup.md#accountbot-run-reference.
+Socket Mode by default (SLACK_APP_TOKEN; /healthz and /readyz on --health-port), HTTP mode with `--http`
+(SLACK_SIGNING_SECRET; /slack/events, /healthz, /readyz). The bot token is checked with auth.test before
+anything says ready. SIGTERM / SIGINT stop it gracefully. See docs/slack-setup.md#accountbot-run-reference.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import typer
 
 from accountbot.cli.common import fail, open_runtime, settings_or_exit
 from bot.context import BotContext
+from bot.health import Health
 from bot.redaction import install_redaction, redact
 from bot.settings import Settings
 from storage.db import workspace_ids
@@ -30,20 +32,24 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
-def start_background_services(ctx: BotContext) -> list[Stoppable]:
+def start_background_services(ctx: BotContext, health: Health | None = None) -> list[Stoppable]:
     """Start what runs beside the Slack transport and return it, to be stopped on shutdown (in reverse).
 
     - the job scheduler (jobs.scheduler): digests, weekly focus, tier watch, news polling; it writes
       nudges to the outbox;
     - the outbox relay (bot.relay) with the owner directory sync: delivers the outbox to Slack.
-    If one fails to start, those already started are stopped and the error propagates.
+    If one fails to start, those already started are stopped and the error propagates. `health` learns of the
+    scheduler (readiness reports its last tick).
     """
     from bot.relay import start_relay
     from jobs.scheduler import start_scheduler
 
     services: list[Stoppable] = []
     try:
-        services.append(start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock))
+        scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock)
+        services.append(scheduler)
+        if health is not None:
+            health.scheduler = scheduler
         services.append(start_relay(ctx.sessions, ctx.settings))
     except BaseException:
         stop_services(services)
@@ -113,8 +119,9 @@ def _wait_for_signal() -> str:
     return received[0] if received else "?"
 
 
-def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
+def run_bot(settings: Settings, *, http: bool, host: str, port: int, health_port: int = 8080) -> None:
     from bot.app import create_app, drain
+    from bot.health import check_token, token_problem
 
     secrets = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
     install_redaction(*(s.get_secret_value() for s in secrets if s is not None))
@@ -132,20 +139,26 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
     log.info(
         "bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url
     )
+    token = check_token(app.client)  # before anything says ready: a bad token stops here, with the fix
+    if not token.ok:
+        log.error("bot_token_check_failed error=%s", token.error)
+        raise fail(f"cannot start the bot: {token_problem(token)}")
+    log.info("bot_token_ok team=%s bot_user=%s", token.team_id, token.bot_user_id)
+    health = Health(rt.sessions, mode=mode, token=token)
     try:
-        services = start_background_services(ctx)
+        services = start_background_services(ctx, health)
     except Exception as exc:
         log.error("services_start_failed error=%s", type(exc).__name__, exc_info=exc)
         raise fail(
             f"cannot start the background services ({type(exc).__name__}: {redact(str(exc))}). "
             "Check SLACK_BOT_TOKEN, SLACK_API_URL and DATABASE_URL."
         ) from None
-    stop_transport: Callable[[], object]
+    stops: list[Callable[[], object]] = []  # the transport, then the health server
     if http:
         from bot.server import serve_http
 
         try:
-            server = serve_http(app, ctx, host=host, port=port)
+            server = serve_http(app, ctx, host=host, port=port, health=health)
         except OSError as exc:
             stop_services(services)
             raise fail(
@@ -153,32 +166,45 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int) -> None:
             ) from None
         server.start_in_thread()
         log.info(
-            "bot_ready mode=http url=%s events=%s health=%s",
+            "bot_ready mode=http url=%s events=%s health=%s ready=%s",
             server.url,
             server.events_url,
             server.url + "/healthz",
+            server.url + "/readyz",
         )
-        stop_transport = server.close
+        stops.append(server.close)
     else:
+        from bot.server import serve_health
         from bot.socket_mode import socket_mode_handler
 
+        try:
+            probes = serve_health(health, host=host, port=health_port)
+        except OSError as exc:
+            stop_services(services)
+            raise fail(
+                f"cannot listen on {host}:{health_port} for health checks ({exc.strerror or exc}). "
+                "Pick another --health-port."
+            ) from None
         assert settings.slack_app_token is not None  # check_slack_settings refused a missing one
-        app_token = settings.slack_app_token.get_secret_value()
-        handler = socket_mode_handler(app, app_token)
+        handler = socket_mode_handler(app, settings.slack_app_token.get_secret_value())
+        health.socket = handler.client
         try:
             handler.connect()
         except Exception as exc:
             stop_services(services)
+            probes.close()
             raise fail(
                 f"cannot open the Socket Mode connection ({type(exc).__name__}). Check SLACK_APP_TOKEN "
                 "and that Socket Mode is enabled for the app."
             ) from None
-        log.info("bot_ready mode=socket")
-        stop_transport = handler.close
+        probes.start_in_thread()
+        log.info("bot_ready mode=socket health=%s ready=%s", probes.url + "/healthz", probes.url + "/readyz")
+        stops += [handler.close, probes.close]
 
     signame = _wait_for_signal()
     log.info("bot_stopping signal=%s", signame)
-    stop_transport()
+    for stop in stops:
+        stop()
     drain(app, timeout=10)  # answers already being prepared still reach their users
     stop_services(services)
     rt.engine.dispose()
@@ -191,12 +217,23 @@ def register(app: typer.Typer) -> None:
         http: bool = typer.Option(
             False, "--http", help="Serve HTTP (/slack/events, /healthz) instead of Socket Mode."
         ),
-        host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: interface to bind."),
+        host: str = typer.Option(
+            "0.0.0.0",
+            "--host",
+            help="Interface to bind (HTTP mode: every route; Socket Mode: health checks).",
+        ),
         port: int = typer.Option(
             3000, "--port", min=0, max=65535, help="HTTP mode: port (0 picks a free one)."
+        ),
+        health_port: int = typer.Option(
+            8080,
+            "--health-port",
+            min=0,
+            max=65535,
+            help="Socket Mode: port of /healthz and /readyz (0 picks a free one; HTTP mode serves them on --port).",
         ),
     ) -> None:
         """Run the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, or --http)."""
         settings = settings_or_exit()
         configure_logging(settings.log_level)
-        run_bot(settings, http=http, host=host, port=port)
+        run_bot(settings, http=http, host=host, port=port, health_port=health_port)

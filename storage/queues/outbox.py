@@ -311,3 +311,21 @@ def sent_history(
         )
     ).all()
     return [(r, a, c) for r, a, c in rows if a is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    waiting: int  # pending or sending
+    oldest_waiting_at: datetime | None  # created_at of the oldest of them
+
+
+def backlog(session: Session, *, team_ids: Sequence[str]) -> Backlog:
+    """Messages not yet delivered in these workspaces (readiness: bot.health), and since when the oldest waits."""
+    if not team_ids:
+        return Backlog(0, None)
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.team_id.in_(list(team_ids)), OutboxMessage.status.in_(("pending", "sending"))
+        )
+    ).one()
+    return Backlog(int(count or 0), oldest)

@@ -113,18 +113,29 @@ def test_event_is_acked_and_handled(bot: BotHarness) -> None:
     assert call.params["user_id"] == "U0BOB"
 
 
-def test_healthz_ok(bot: BotHarness) -> None:
-    resp = httpx.get(bot.url + "/healthz")
-    assert resp.status_code == 200
-    assert resp.json() == {"ok": True, "db": "ok"}
+def test_healthz_and_readyz_ok(bot: BotHarness) -> None:
+    live = httpx.get(bot.url + "/healthz")
+    assert live.status_code == 200 and live.json()["ok"] is True and live.json()["mode"] == "http"
+    ready = httpx.get(bot.url + "/readyz")
+    assert ready.status_code == 200, ready.text
+    checks = ready.json()["checks"]
+    assert checks["database"] == {"ok": True}
+    assert checks["slack"]["last_request_at"] is None
+    assert checks["relay"]["waiting"] == 0 and checks["feeds"]["failing"] == 0
+    assert bot.post_command("grade Acme").status_code == 200
+    assert httpx.get(bot.url + "/readyz").json()["checks"]["slack"]["last_request_at"]
 
 
-def test_healthz_503_when_database_is_down(make_bot_server: BotFactory, tmp_path: Any) -> None:
+def test_readyz_503_when_database_is_down_and_healthz_still_200(
+    make_bot_server: BotFactory, tmp_path: Any
+) -> None:
     # A SQLite path inside a missing directory cannot be opened: the ping fails.
     bot = make_bot_server(f"sqlite:///{tmp_path / 'missing' / 'x.db'}", register=echo_listeners)
-    resp = httpx.get(bot.url + "/healthz")
+    resp = httpx.get(bot.url + "/readyz")
     assert resp.status_code == 503
     assert resp.json()["ok"] is False
+    assert resp.json()["checks"]["database"]["ok"] is False
+    assert httpx.get(bot.url + "/healthz").status_code == 200  # a database outage is no reason to restart
 
 
 def test_unknown_path_is_404_and_get_on_events_is_405(bot: BotHarness) -> None:
@@ -222,7 +233,7 @@ def test_slack_api_5xx_in_follow_up_is_retried(bot: BotHarness) -> None:
 def test_real_app_over_http_on_both_databases(bot_server_any_db: BotHarness) -> None:
     """The production listeners behind the same transport, on SQLite and PostgreSQL."""
     h = bot_server_any_db
-    assert httpx.get(h.url + "/healthz").json() == {"ok": True, "db": "ok"}
+    assert httpx.get(h.url + "/readyz").json()["checks"]["database"] == {"ok": True}
     resp = h.post_command("help")
     assert resp.status_code == 200
     assert "/account" in json.dumps(h.followup(resp).params)
@@ -290,11 +301,12 @@ def test_unknown_action_and_view_are_acked(bot: BotHarness, caplog: pytest.LogCa
     assert bot.post_command("x", command="/retired").status_code == 200
 
 
-def test_healthz_503_when_postgres_is_unreachable(make_bot_server: BotFactory) -> None:
+def test_readyz_503_when_postgres_is_unreachable(make_bot_server: BotFactory) -> None:
     bot = make_bot_server("postgresql://postgres@127.0.0.1:1/nowhere", register=echo_listeners)
-    resp = httpx.get(bot.url + "/healthz", timeout=10)
+    resp = httpx.get(bot.url + "/readyz", timeout=10)
     assert resp.status_code == 503
-    assert resp.json() == {"ok": False, "db": "unavailable"}
+    assert resp.json()["checks"]["database"]["ok"] is False
+    assert "DATABASE_URL" in resp.json()["checks"]["database"]["fix"]
 
 
 def test_socket_mode_uses_the_same_app_factory(fake_slack: Any, sqlite_url: str) -> None:

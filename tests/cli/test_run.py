@@ -70,7 +70,7 @@ def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
             SLACK_APP_TOKEN=APP_TOKEN,
             SLACK_SIGNING_SECRET=SECRET,
         )
-        result = run_cli(["run"], env, tmp_path)
+        result = run_cli(["run", "--health-port", "0"], env, tmp_path)
         assert result.returncode == 1, result.stderr
         assert "Socket Mode" in result.stderr
         call = fake.last_call("apps.connections.open")
@@ -78,6 +78,50 @@ def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
         assert (
             APP_TOKEN not in result.stderr + result.stdout and BOT_TOKEN not in result.stderr + result.stdout
         )
+
+
+def ready_lines(proc: subprocess.Popen[str], marker: str, timeout: float = 30) -> list[str]:
+    """The process's log lines up to the first with `marker`."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()  # type: ignore[union-attr]
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return lines
+    raise AssertionError("".join(lines))
+
+
+@pytest.mark.parametrize("mode", [["--http", "--port", "0"], ["--health-port", "0"]])
+def test_a_refused_bot_token_stops_the_bot_with_the_fix(tmp_path: Path, mode: list[str]) -> None:
+    with FakeSlackApi() as fake:
+        fake.fail_next("auth.test", error="invalid_auth")
+        env = env_for(
+            tmp_path,
+            fake.base_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+        )
+        result = run_cli(["run", "--host", "127.0.0.1", *mode], env, tmp_path)
+        assert result.returncode == 1, result.stderr
+        said = " ".join(result.stderr.split())  # the error box wraps lines
+        assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in said
+        assert "OAuth & Permissions" in said
+        assert "bot_ready" not in said and "Traceback" not in said
+        assert fake.calls_to("apps.connections.open") == []  # stopped before connecting
+        assert BOT_TOKEN not in result.stderr + result.stdout
+
+
+def test_slack_unreachable_at_start_is_explained(tmp_path: Path) -> None:
+    env = env_for(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET)  # SLACK_API_URL: port 9
+    result = run_cli(["run", "--http", "--port", "0", "--host", "127.0.0.1"], env, tmp_path)
+    assert result.returncode == 1, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "Slack could not be reached to check SLACK_BOT_TOKEN" in said
+    assert "SLACK_API_URL" in said and "Traceback" not in said
 
 
 def enqueue_nudge(db_url: str, team_id: str) -> None:
@@ -138,7 +182,10 @@ def test_http_mode_serves_runs_services_and_stops_on_sigterm(tmp_path: Path) -> 
                     url = m.group(1)
             assert url, "".join(lines)
             health = httpx.get(url + "/healthz")
-            assert health.status_code == 200 and health.json() == {"ok": True, "db": "ok"}
+            assert health.status_code == 200 and health.json()["ok"] is True
+            ready = httpx.get(url + "/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["token"]["team_id"] == fake.team_id
             client = SignedSlackClient(url + "/slack/events", SECRET)
             resp = client.post_form(command_body("help", response_url=fake.response_url("p1")))
             assert resp.status_code == 200
@@ -171,7 +218,7 @@ def test_socket_mode_round_trip(tmp_path: Path) -> None:
         fake.socket_mode = socket_mode
         env = env_for(tmp_path, fake.base_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
         proc = subprocess.Popen(
-            ACCOUNTBOT + ["run"],
+            ACCOUNTBOT + ["run", "--host", "127.0.0.1", "--health-port", "0"],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -179,8 +226,15 @@ def test_socket_mode_round_trip(tmp_path: Path) -> None:
             text=True,
         )
         try:
+            lines = ready_lines(proc, "bot_ready mode=socket")
             socket_mode.wait_connected(timeout=30)
             assert fake.last_call("apps.connections.open").token == APP_TOKEN
+            url = re.search(r"health=(\S+)/healthz", lines[-1])
+            assert url, lines
+            assert httpx.get(url.group(1) + "/healthz").status_code == 200
+            ready = httpx.get(url.group(1) + "/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["slack"]["state"] == "connected"
             envelope = socket_mode.send_slash_command(
                 command_body("help", response_url=fake.response_url("sm1"))
             )
@@ -196,5 +250,5 @@ def test_socket_mode_round_trip(tmp_path: Path) -> None:
                 proc.kill()
                 proc.communicate()
         assert proc.returncode == 0, err
-        assert "bot_ready mode=socket" in err and "bot_stopped" in err
+        assert "bot_stopped" in err
         assert APP_TOKEN not in err + out and BOT_TOKEN not in err + out
