@@ -23,14 +23,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack_client import TOKEN_ERRORS
 from storage.db import workspace_ids
+from storage.holds import held_workspaces
 
 log = logging.getLogger("accountbot.health")
 
-# Slack's answers that mean the token itself is no good (not a passing outage)
-TOKEN_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"}
-)
 SCHEDULER_STALE_AFTER = 300.0  # seconds: the news poller ticks every minute, so this is several missed ticks
 
 
@@ -66,14 +64,16 @@ def check_token(client: WebClient) -> TokenCheck:
     )
 
 
+TOKEN_FIX = (
+    "Copy the Bot User OAuth Token (xoxb-...) again from your app's OAuth & Permissions page, or reinstall the "
+    "app to the workspace if it was removed, then restart."
+)
+
+
 def token_problem(check: TokenCheck, setting: str = "SLACK_BOT_TOKEN") -> str:
     """What an admin reads when the start check failed: which token, and what to do."""
     if check.refused:
-        return (
-            f"{setting} was refused by Slack ({check.error}). Copy the Bot User OAuth Token (xoxb-...) again from "
-            "your app's OAuth & Permissions page, or reinstall the app to the workspace if it was removed, then "
-            "restart."
-        )
+        return f"{setting} was refused by Slack ({check.error}). {TOKEN_FIX}"
     return (
         f"Slack could not be reached to check {setting} ({check.error}). Check SLACK_API_URL, the network and "
         "any proxy (HTTPS_PROXY), then restart."
@@ -137,6 +137,12 @@ class Health:
                 teams = workspace_ids(session)
                 checks["database"] = {"ok": True}
                 checks.update(self._queues(session, teams))
+                on_hold = held_workspaces(session, team_ids=teams)
+                if on_hold:  # Slack refused a workspace's token after the start (bot.relay put it on hold)
+                    checks["token"] = {
+                        "ok": False,
+                        "held": {t: {"reason": h.reason, "since": _iso(h.since)} for t, h in on_hold.items()},
+                    }
         except Exception as exc:
             log.warning("readyz_db_failed error=%s", type(exc).__name__)
             checks["database"] = {

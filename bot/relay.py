@@ -20,9 +20,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.health import TOKEN_FIX, check_token
 from bot.render.registry import UnknownKind, attachments, render
-from bot.slack_client import SlackFailure, classify
+from bot.slack_client import TOKEN_ERRORS, SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
+from storage import holds
 from storage.db import utcnow
 from storage.queues import outbox
 
@@ -37,6 +39,7 @@ MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to 
 CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
+HOLD_RECHECK_SECONDS = 60.0  # while the workspace is on hold, auth.test this often to see if the token works
 
 
 @dataclass
@@ -145,11 +148,16 @@ class Relay:
         self.jitter = jitter
         self.pace = _Pace(channel_interval)
         self._dm: dict[str, str] = {}  # user id -> DM channel id
+        self._hold_checked: float | None = None  # monotonic time of the last auth.test while on hold
+        self._holding = False  # Slack refused the token during this pass
 
     # ------------------------------------------------------------------ one pass
 
     def run_once(self) -> RelayStats:
         stats = RelayStats()
+        if not self._may_send():
+            return stats
+        self._holding = False
         with self.sessions.begin() as session:
             claimed = outbox.claim_due(
                 session,
@@ -176,6 +184,10 @@ class Relay:
         stats.claimed = len(rows)
         pending = list(rows)
         while pending:
+            if self._holding:  # the token was refused: the rest waits for it too, not attempted
+                for row in pending:
+                    self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
+                break
             now_m = self.monotonic()
             # the row whose channel is free soonest (claim order breaks ties)
             index = min(
@@ -201,6 +213,40 @@ class Relay:
             if stats.claimed == 0:
                 break
         return total
+
+    def _may_send(self) -> bool:
+        """False while the workspace is on hold (storage.holds); every HOLD_RECHECK_SECONDS an auth.test tells
+        whether the token works again, and if it does the hold ends and delivery resumes."""
+        with self.sessions() as session:
+            on_hold = holds.held(session, team_id=self.team_id)
+        if on_hold is None:
+            return True
+        now_m = self.monotonic()
+        if self._hold_checked is not None and now_m - self._hold_checked < HOLD_RECHECK_SECONDS:
+            return False
+        self._hold_checked = now_m
+        check = check_token(self.client)
+        if not check.ok or check.team_id not in (None, self.team_id):
+            log.warning(
+                "workspace_still_held team=%s error=%s", self.team_id, check.error or "another_workspace"
+            )
+            return False
+        with self.sessions.begin() as session:
+            holds.release(session, team_id=self.team_id)
+        log.info("workspace_released team=%s held_since=%s", self.team_id, on_hold.since)
+        return True
+
+    def _hold(self, row: _Row, stats: RelayStats, error: str) -> None:
+        """Slack refused the bot token: the workspace goes on hold and the row waits, its attempt not counted and
+        its previous reason kept (nothing was posted)."""
+        reason = f"Slack refused the bot token ({error}); nothing is sent for this workspace until it works. {TOKEN_FIX}"
+        with self.sessions.begin() as session:
+            new = holds.hold(session, team_id=self.team_id, reason=reason, now=self.clock())
+        if new:
+            log.error("workspace_held team=%s error=%s outbox_id=%s", self.team_id, error, row.id)
+        self._holding = True
+        self._hold_checked = self.monotonic()
+        self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
 
     def _pace_key(self, row: _Row) -> str:
         return row.channel or self._dm.get(row.recipient) or row.recipient
@@ -438,10 +484,14 @@ class Relay:
     ) -> None:
         """The relay's one retry rule for a failed Slack step (`failure` None: the history could not be read).
 
-        A 429 is due again after Retry-After, not counted as an attempt, and `channel` waits as long; a
+        A refused token puts the workspace on hold (`_hold`); a 429 is due again after Retry-After, not counted
+        as an attempt, and `channel` waits as long; a
         permanent error, or an unknown one Slack `answered`, is dead; anything else (5xx, timeout, connection
         error) backs off exponentially and is dead after max_attempts (never, if `reasons.gave_up` is None).
         Retries happen on a later pass, never inside the call: the next attempt reconciles before posting."""
+        if failure is not None and failure.error in TOKEN_ERRORS:
+            self._hold(row, stats, failure.error)
+            return
         if failure is not None and failure.kind == "rate_limited":
             wait = float(failure.retry_after or 1)
             if channel is not None:

@@ -21,6 +21,11 @@ from bot.settings import Settings
 log = logging.getLogger("accountbot.slack")
 
 # Slack errors that will not go away by retrying the same call.
+# Slack's answers that mean the bot token itself is no good (revoked, app removed, account gone), not a passing
+# outage: the workspace goes on hold (storage.holds) instead of dead-lettering its messages.
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"}
+)
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",

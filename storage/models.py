@@ -83,6 +83,9 @@ class Workspace(Base):
     # None: recompute before use.
     rollups_for: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # On hold (storage.holds): Slack refused the workspace's bot token; its outbox waits until it works again.
+    held_reason: Mapped[str | None] = mapped_column(Text)
+    held_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SlackUser(Base):

@@ -17,6 +17,7 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
+from storage import holds
 from storage.db import utcnow
 from storage.queues import outbox as store
 
@@ -47,6 +48,7 @@ def register(app: typer.Typer) -> None:
             team_id = resolve_team(session, rt.settings, team)
             rows = store.list_messages(session, team_id=team_id, status=status, limit=limit)
             counts = store.count_by_status(session, team_id=team_id)
+            on_hold = holds.held(session, team_id=team_id)
             data = [
                 {
                     "id": r.id,
@@ -62,6 +64,13 @@ def register(app: typer.Typer) -> None:
                 }
                 for r in rows
             ]
+        if on_hold is not None:  # on stderr with --json, so the JSON stays a list
+            since = on_hold.since.isoformat(timespec="seconds") if on_hold.since else "?"
+            notice = f"On hold since {since}: {on_hold.reason}"
+            if as_json:
+                typer.echo(notice, err=True)
+            else:
+                console.print(Text(notice, style="bold red"))
         if as_json:
             typer.echo(json.dumps(data, indent=2))
             return

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.health import SCHEDULER_STALE_AFTER, Health, TokenCheck
+from storage import holds
 from storage.db import ensure_workspace
 from storage.models import Feed
 from storage.queues import outbox
@@ -92,3 +93,15 @@ def test_backlog_and_failing_feeds_are_reported_without_failing_readiness(
         "oldest_age_s": 5400.0,
     }
     assert report["checks"]["feeds"] == {"ok": True, "failing": 1}
+
+
+def test_a_workspace_on_hold_turns_the_token_check_red(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        ensure_workspace(s, TEAM)
+        holds.hold(s, team_id=TEAM, reason="Slack refused the bot token (token_revoked)", now=NOW)
+    ready, report = health(sessions).readiness()
+    assert not ready
+    assert report["checks"]["token"] == {
+        "ok": False,
+        "held": {TEAM: {"reason": "Slack refused the bot token (token_revoked)", "since": NOW.isoformat()}},
+    }

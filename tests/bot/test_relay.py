@@ -14,6 +14,7 @@ from sqlalchemy import select
 from accounts.thresholds import Thresholds
 from bot.relay import METADATA_EVENT, Relay
 from jobs import digest
+from storage import holds
 from storage.db import ensure_workspace
 from storage.models import OutboxMessage
 from storage.queues import outbox
@@ -179,9 +180,7 @@ def test_backoff_grows_and_gives_up(sessions, slack) -> None:
     assert posts(slack) == []
 
 
-@pytest.mark.parametrize(
-    "error", ["channel_not_found", "not_in_channel", "account_inactive", "invalid_blocks", "is_archived"]
-)
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "invalid_blocks", "is_archived"])
 def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: str) -> None:
     clock = Clock()
     message_id = enqueue_one(sessions)
@@ -196,6 +195,33 @@ def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: 
         assert outbox.retry(s, team_id=TEAM, message_id=message_id, now=clock.now) is not None
     assert relay.run_once().sent == 1
     assert len(posts(slack)) == 1
+
+
+@pytest.mark.parametrize(("method", "error"), [("chat.postMessage", "token_revoked"),
+                                               ("conversations.open", "account_inactive")])  # fmt: skip
+def test_a_refused_token_holds_the_workspace_and_dead_letters_nothing(sessions, slack, method, error) -> None:
+    clock = Clock()
+    ids = [enqueue_one(sessions, recipient=f"U{i}", period=f"p{i}") for i in range(3)]
+    slack.fail_next(method, error=error)
+    relay = make_relay(sessions, slack, clock)
+    first = relay.run_once()
+    assert (first.claimed, first.dead, first.sent) == (3, 0, 0)
+    assert len(slack.calls_to(method)) == 1  # the other two were not attempted
+    for message_id in ids:
+        r = row(sessions, message_id)
+        assert r.status == "pending" and r.attempts == 0 and r.last_error is None
+    with sessions() as s:
+        on_hold = holds.held(s, team_id=TEAM)
+    assert on_hold is not None and error in on_hold.reason and "OAuth & Permissions" in on_hold.reason
+    assert relay.run_once().claimed == 0 and slack.calls_to("auth.test") == []  # not re-checked at once
+    clock.advance(seconds=61)
+    slack.fail_next("auth.test", error=error)
+    assert relay.run_once().claimed == 0  # still refused: still held
+    clock.advance(seconds=61)
+    assert relay.drain().sent == 3  # the token works again: released, each sent once
+    assert len(slack.calls_to("auth.test")) == 2 and len(posts(slack)) == 3
+    with sessions() as s:
+        assert holds.held(s, team_id=TEAM) is None
 
 
 def test_unknown_user_dead_letters_at_conversations_open(sessions, slack) -> None:

@@ -219,3 +219,22 @@ def test_feeds_add_refuses_channels_that_are_not_slack_ids(cli, channel: str) ->
     )
     _clean_failure(result)
     assert "--channel" in result.output
+
+
+def test_outbox_shows_why_a_workspace_is_on_hold(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from storage import holds
+    from storage.db import ensure_workspace, make_engine, session_factory
+
+    engine = make_engine(db_url)
+    with session_factory(engine).begin() as s:
+        ensure_workspace(s, "T1")
+        holds.hold(
+            s, team_id="T1", reason="Slack refused the bot token (token_revoked) [/]", now=datetime.now(UTC)
+        )
+    engine.dispose()
+    result = cli("outbox", "--team", "T1")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "On hold since" in said and "Slack refused the bot token (token_revoked) [/]" in said
