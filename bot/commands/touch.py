@@ -111,9 +111,10 @@ def log_touch_at(
     when: date,
     contact_id: int | None,
     note: str | None,
+    view_id: str | None = None,
 ) -> bool:
     """The modal's write: a touch on `when`: now if that is today in UTC or later (the person's own today,
-    ahead of UTC), else noon UTC that day."""
+    ahead of UTC), else noon UTC that day. One touch per `view_id` (Slack may resend a submission)."""
     now = ctx.now()
     occurred = now if when >= now.astimezone(UTC).date() else datetime.combine(when, time(12, 0), tzinfo=UTC)
     with ctx.sessions.begin() as session:
@@ -126,4 +127,5 @@ def log_touch_at(
             created_by=user_id,
             contact_id=contact_id,
             note=note,
+            submission=view_id,
         )

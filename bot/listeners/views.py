@@ -138,7 +138,8 @@ def on_log_touch(ctx: BotContext, req: Request, body: Body, client: WebClient) -
                     },
                 }
             contact_id, contact_name = found.id, found.name
-    log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note)
+    view_id = str((body.get("view") or {}).get("id") or "") or None
+    log_touch_at(ctx, team, user, form.account_id, form.kind, form.when, contact_id, form.note, view_id)
     return {
         "response_action": "update",
         "view": render_touch_logged(account_name, form.kind, contact_name, form.when),

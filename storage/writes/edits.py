@@ -154,8 +154,10 @@ def log_touch(
     created_by: str,
     contact_id: int | None = None,
     note: str | None = None,
+    submission: str | None = None,
 ) -> bool:
-    """Record a touch by `created_by` (also the colleague). Returns False if the identical touch existed."""
+    """Record a touch by `created_by` (also the colleague). Returns False if the identical touch existed, or the
+    touch of the same `submission` (a form's Slack view id: a resent submission saves once)."""
     _account(session, team_id, account_id)
     if contact_id is not None:
         found = session.scalar(
@@ -174,7 +176,11 @@ def log_touch(
         colleague=created_by,
         note=note,
         created_by=created_by,
-        dedup_key=touch_dedup_key(account_id, occurred_at, kind, contact_id, created_by, note),
+        dedup_key=(
+            hashlib.sha256(f"view\x1f{submission}".encode()).hexdigest()
+            if submission
+            else touch_dedup_key(account_id, occurred_at, kind, contact_id, created_by, note)
+        ),
     )
     stmt = (
         conflict_insert(session, Interaction)

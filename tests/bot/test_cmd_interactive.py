@@ -344,3 +344,24 @@ def test_failed_exclusion_submission_says_nothing_was_saved(
     ack = bot.ack_json(resp)
     assert ack is not None and ack["response_action"] == "update"
     assert "nothing was saved" in all_text(ack["view"]) and SORRY not in all_text(ack["view"])
+
+
+def test_a_form_submitted_twice_saves_one_touch(make_bot_server: BotFactory, db_url: str) -> None:
+    """Slack resends a submission whose ack it did not get (a reconnect, a timeout): the same view id saves once,
+    although a touch logged for today is stamped with the time of each submission."""
+    ticks = iter(range(10_000))
+    h = make_bot_server(db_url, clock=lambda: NOW + timedelta(seconds=next(ticks)))
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.team_id)
+        before = s.scalar(select(func.count()).select_from(Interaction)) or 0
+    meta = json.dumps({"account_id": _ids(h)[0]})
+    values = {"kind": {"kind": input_select("call")}, "date": {"date": input_date(NOW.date().isoformat())}}
+    for _ in range(2):
+        resp = h.post_view_submission("log_touch_modal", values, private_metadata=meta, user_id=OWNER,
+                                      view_id="V0SAMEFORM")  # fmt: skip
+        assert h.ack_json(resp)["response_action"] == "update"
+    other = h.post_view_submission("log_touch_modal", values, private_metadata=meta, user_id=OWNER,
+                                   view_id="V0NEXTFORM")  # fmt: skip
+    assert h.ack_json(other)["response_action"] == "update"
+    with h.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(Interaction)) == before + 2
