@@ -8,13 +8,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.context import BotContext
 from bot.deferred import DeferringExecutor
 from bot.redaction import install_redaction
 from bot.slack_client import make_web_client
+from storage import seen_events
 
 log = logging.getLogger("accountbot.bot")
 
@@ -87,8 +88,35 @@ def create_app(
         raise_error_for_unhandled_request=True,  # answered by _on_error: 200, logged, no error icon
     )
     app.error(_on_error)
+    app.use(_once_per_event(ctx))
     (register or _default_registrar())(app, ctx)
     return app
+
+
+def _once_per_event(ctx: BotContext) -> Callable[..., BoltResponse | None]:
+    """A global middleware: an Events API event already handled (Slack's retry of it, or its copy on another
+    replica) is acked with an empty 200 and not handled again (storage.seen_events)."""
+
+    def once(body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            team = str(_team_of(body) or "")
+            try:
+                with ctx.sessions.begin() as session:
+                    first = seen_events.first_time(
+                        session, team_id=team, event_id=str(event_id), now=ctx.now()
+                    )
+            except Exception as exc:  # the database is down: handle it (the listener will say so if it fails)
+                log.warning("event_dedup_failed team=%s error=%s", team, type(exc).__name__)
+                first = True
+            if not first:
+                retry = ",".join(request.headers.get("x-slack-retry-num") or []) or "-"
+                log.info("event_repeat_skipped team=%s event_id=%s retry=%s", team, event_id, retry)
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    return once
 
 
 def drain(app: App, timeout: float = 10.0) -> bool:

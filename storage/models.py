@@ -422,6 +422,19 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class SeenEvent(Base):
+    """A Slack event handled (storage.seen_events): Slack retries an event it got no quick 200 for, and every
+    replica may receive it; the first insert wins. No foreign key: events may come before the workspace row."""
+
+    __tablename__ = "seen_events"
+    __table_args__ = (UniqueConstraint("team_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class JobRun(Base):
     """Ledger: one row per (workspace, job, period); whoever inserts it first runs that period."""
 

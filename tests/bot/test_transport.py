@@ -349,3 +349,24 @@ def test_socket_mode_uses_the_same_app_factory(fake_slack: Any, sqlite_url: str)
             handler.close()
             drain(app)
             engine.dispose()
+
+
+def test_an_event_slack_retries_is_handled_once_across_replicas(
+    make_bot_server: BotFactory, db_url: str
+) -> None:
+    """Slack resends an event it got no quick 200 for (X-Slack-Retry-Num); with two replicas on one database the
+    copy may reach the other one. Each copy is acked, the event handled once."""
+    from tests.fakes.slack_signing import app_home_opened_event, event_callback_body
+
+    first = make_bot_server(db_url, register=echo_listeners)
+    second = make_bot_server(db_url, register=echo_listeners)
+    body = event_callback_body(app_home_opened_event("U0RETRY"), team_id=first.team_id)
+    assert first.client.post_json(body).status_code == 200
+    for n, replica in ((1, second), (2, first)):
+        retry = {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
+        assert replica.client.post_json(body, headers=retry).status_code == 200
+    first.fake_slack.wait_for("views.publish")
+    other = event_callback_body(app_home_opened_event("U0OTHER"), team_id=first.team_id)  # a new event id
+    assert second.client.post_json(other).status_code == 200
+    first.fake_slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == "U0OTHER")
+    assert [c.params["user_id"] for c in first.fake_slack.calls_to("views.publish")] == ["U0RETRY", "U0OTHER"]
