@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.listeners import actions, commands, home, news, views
+from bot.listeners import actions, commands, conversation, home, news, views
 from bot.listeners.guard import Body, Guarded
 from bot.render.ids import (
     EXCLUSION_CALLBACK,
@@ -38,6 +38,8 @@ ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
     ("action", LIST_PAGE_ANY, actions.list_page),
     ("view", LOG_TOUCH_CALLBACK, views.on_log_touch),
     ("event", "app_home_opened", home.on_home_opened),
+    ("event", "app_mention", conversation.on_message),
+    ("event", "message", conversation.on_message),
     ("action", NOT_RELEVANT, news.not_relevant),
     ("view", EXCLUSION_CALLBACK, news.add_phrase),
 )

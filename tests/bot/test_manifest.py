@@ -15,6 +15,7 @@ EXPECTED_SCOPES = {
     "chat:write",
     "im:write",
     "im:history",
+    "app_mentions:read",
     "users:read",
     "users:read.email",
     "files:write",
@@ -37,6 +38,26 @@ def test_manifest_declares_command_events_scopes_and_socket_mode() -> None:
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["features"]["bot_user"]["display_name"]
     assert set(m["oauth_config"]["scopes"]["bot"]) == EXPECTED_SCOPES
-    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert m["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+    ]
+    assert m["features"]["app_home"]["messages_tab_enabled"] is True
+    assert m["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
+
+
+def test_every_scope_is_justified_in_the_set_up_doc_and_the_doc_path_exists() -> None:
+    import re
+
+    text = MANIFEST.read_text(encoding="utf-8")
+    for path in re.findall(r"docs/[\w./-]+\.md", text):
+        assert (MANIFEST.parent / path).is_file(), f"manifest.yml points to {path}, which does not exist"
+    doc = (MANIFEST.parent / "docs" / "slack-setup.md").read_text(encoding="utf-8")
+    table = doc[doc.index("#### Scopes and why") :]
+    table = table[: table.index("\n\n", table.index("|---|"))]
+    rows = dict(re.findall(r"^\| `([^`]+)` \| (.+) \|$", table, flags=re.M))
+    assert set(rows) == set(load()["oauth_config"]["scopes"]["bot"])
+    assert all(len(why) > 10 for why in rows.values())
