@@ -5,6 +5,7 @@ on a fresh database, so its time and peak memory (ru_maxrss) are its own. Target
 native importer's, CRM peak under 500 MB. Then the same CRM files again: every row unchanged.
 
     .venv/bin/python bench/bench_crm_import.py [SCALE]     # SCALE 0.01 for a quick run
+    BENCH_BACKENDS=postgresql TEST_DATABASE_URL=... .venv/bin/python bench/bench_crm_import.py   # one backend
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def run(scale: float) -> None:
         with postgres_database() as pg:
             if pg:
                 targets.append(("postgresql", pg))
+            only = os.environ.get("BENCH_BACKENDS")  # e.g. postgresql: that backend alone
+            targets = [t for t in targets if not only or t[0] in only.split(",")]
             for backend, url in targets:
                 native_url = url.format(db=folder / "native.db") if backend == "sqlite" else url
                 native_s, native_mb = 0.0, 0.0
