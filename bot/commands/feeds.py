@@ -6,13 +6,14 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.channels import posting_problem
 from bot.commands.text import Token, parse_channel, parse_url
 from bot.commands.types import CommandError, Feeds, Request, in_session
 from bot.context import BotContext
 from bot.render.blocks import Message, user_text
 from bot.render.feeds import render_feeds
 from bot.render.help import HelpLine
-from bot.render.replies import render_admin_check_failed, render_admin_only, render_done
+from bot.render.replies import render_admin_check_failed, render_admin_only, render_cannot_post, render_done
 from news.guard import UrlRefused
 from storage.feeds import FeedError, add_feed, list_feeds
 from storage.models import Feed
@@ -81,6 +82,10 @@ def handle(ctx: BotContext, req: Request, session: Session, cmd: Feeds) -> Messa
             return render_admin_check_failed("add workspace news feeds")
         return render_admin_only("add workspace news feeds")
     assert cmd.url is not None
+    if cmd.channel and req.client is not None:  # checked before anything is saved
+        problem = posting_problem(req.client, cmd.channel)
+        if problem is not None:
+            return render_cannot_post("The feed was not added.", problem)
     feed = add_feed_for(ctx, req, session, cmd.url, channel=cmd.channel, now=ctx.now(), usage=USAGE)
     where = f" into <#{feed.channel}>" if feed.channel and feed.channel.isalnum() else ""
     return render_done(

@@ -18,6 +18,14 @@ def render_problem(message: str, usage: str | None = None) -> Message:
     return Message(text=user_text(message), blocks=[section(text), context(HELP_HINT)])
 
 
+def render_cannot_post(what: str, problem: str) -> Message:
+    """`what` was not done because the bot cannot post in a channel. `problem` comes from bot.channels (a
+    channel id Slack gave and Slack's error code), so its `<#C...>` link is kept as mrkdwn."""
+    return Message(
+        text=f"{what} {problem}", blocks=[section(f":warning: {what} {problem}"), context(HELP_HINT)]
+    )
+
+
 def render_not_found(typed: str, suggestions: list[str]) -> Message:
     """No account by that name (in this workspace); up to three suggestions as buttons."""
     shown = name(typed)

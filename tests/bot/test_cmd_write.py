@@ -242,3 +242,28 @@ def test_setting_the_feed_to_none_stops_polling_it(make_bot_server: BotFactory, 
     assert _feeds(h) == set()
     with h.sessions.begin() as s:
         assert s.scalar(select(Account.news_feed).where(Account.name == "Globex")) is None
+
+
+@pytest.mark.parametrize(
+    ("channel", "setup", "said"),
+    [
+        ("C0QUIET", {"member": False}, "I am not in <#C0QUIET>"),
+        ("C0SECRET", {"member": False, "private": True}, "I cannot see <#C0SECRET>"),
+        ("C0OLD", {"archived": True}, "<#C0OLD> is archived"),
+    ],
+)
+def test_a_feed_into_a_channel_the_bot_cannot_post_in_is_not_saved(
+    make_bot_server: BotFactory, channel: str, setup: dict[str, bool], said: str
+) -> None:
+    h = make_bot_server(admin_user_ids=ADMIN, clock=lambda: NOW, news_allowed_hosts="127.0.0.1")
+    h.fake_slack.add_channel(channel, **setup)
+    answer = ask(h, f"feeds add http://127.0.0.1:8999/all.rss <#{channel}|news>", user_id=ADMIN)
+    assert "The feed was not added" in answer and said in answer
+    if setup.get("member") is False:
+        assert "/invite @accountbot" in answer
+    with h.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(Feed)) == 0
+    h.fake_slack.add_channel(channel)  # invited (or a channel in use): now it is saved
+    assert f"Added the feed http://127.0.0.1:8999/all.rss into <#{channel}>" in ask(
+        h, f"feeds add http://127.0.0.1:8999/all.rss <#{channel}|news>", user_id=ADMIN
+    )

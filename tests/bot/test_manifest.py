@@ -16,6 +16,8 @@ EXPECTED_SCOPES = {
     "im:write",
     "im:history",
     "app_mentions:read",
+    "channels:read",
+    "groups:read",
     "users:read",
     "users:read.email",
     "files:write",

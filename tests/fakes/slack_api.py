@@ -166,6 +166,8 @@ class FakeSlackApi:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.socket_mode: Any = None  # a tests.fakes.slack_socket.FakeSocketMode for apps.connections.open
+        # channels whose membership matters to a test (add_channel); any other id is a channel the bot is in
+        self.channels: dict[str, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -246,6 +248,21 @@ class FakeSlackApi:
         with self._lock:
             self.users[user_id] = record
         return record
+
+    def add_channel(
+        self, channel_id: str, *, member: bool = True, archived: bool = False, private: bool = False
+    ) -> None:
+        """A channel as Slack knows it: the bot in it or not, archived or not. A private channel the bot is not
+        in does not exist for it (channel_not_found), as in Slack."""
+        with self._lock:
+            self.channels[channel_id] = {
+                "id": channel_id,
+                "name": channel_id.lower(),
+                "is_channel": not private,
+                "is_private": private,
+                "is_member": member,
+                "is_archived": archived,
+            }
 
     def fail_next(
         self,
@@ -439,8 +456,30 @@ class FakeSlackApi:
             return self._dm_channel(channel)
         return channel
 
+    def _known_channel(self, channel: str) -> dict[str, Any] | None:
+        """The add_channel record of `channel`; channel_not_found for a private one the bot is not in."""
+        info = self.channels.get(channel)
+        if info is not None and info["is_private"] and not info["is_member"]:
+            raise _ApiError("channel_not_found")
+        return info
+
+    def _conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel") or "")
+        if not channel:
+            raise _ApiError("channel_not_found")
+        info = self._known_channel(channel) or {
+            "id": channel, "name": channel.lower(), "is_channel": True, "is_private": False,
+            "is_member": True, "is_archived": False,
+        }  # fmt: skip
+        return {"ok": True, "channel": dict(info)}
+
     def _post_message(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(str(p.get("channel") or ""))
+        info = self._known_channel(channel)
+        if info is not None and info["is_archived"]:
+            raise _ApiError("is_archived")
+        if info is not None and not info["is_member"]:
+            raise _ApiError("not_in_channel")
         if not (p.get("text") or p.get("blocks") or p.get("attachments")):
             raise _ApiError("no_text")
         ts = self._next_ts()
@@ -698,6 +737,7 @@ class _ApiError(Exception):
 _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": FakeSlackApi._auth_test,
     "apps.connections.open": FakeSlackApi._connections_open,
+    "conversations.info": FakeSlackApi._conversations_info,
     "chat.postMessage": FakeSlackApi._post_message,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.update": FakeSlackApi._update,
