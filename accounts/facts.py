@@ -104,6 +104,15 @@ class NewsAlertFacts(TypedDict):
     feed_id: int
 
 
+class FeedPausedFacts(TypedDict):
+    """Kind "feed_paused" (bot.relay): a feed's channel alerts stopped because Slack would not take them."""
+
+    feed_id: int
+    url: str
+    channel: str
+    error: str  # not_in_channel | channel_not_found | is_archived
+
+
 # --- portfolio report (kind "portfolio_report", jobs.portfolio_report) -----------------------------------
 
 

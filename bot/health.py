@@ -175,7 +175,7 @@ class Health:
         return {"ok": ok, "running": self.scheduler.running, "last_tick_at": _iso(last)}
 
     def _queues(self, session: Session, teams: list[str]) -> dict[str, dict[str, Any]]:
-        from storage.feeds import failing_count
+        from storage.feeds import feed_trouble
         from storage.queues.outbox import backlog
 
         waiting = backlog(session, team_ids=teams)
@@ -188,5 +188,5 @@ class Health:
                 "oldest_waiting_at": _iso(oldest),
                 "oldest_age_s": age,
             },
-            "feeds": {"ok": True, "failing": failing_count(session, team_ids=teams)},
+            "feeds": {"ok": True, **feed_trouble(session, team_ids=teams)},
         }

@@ -20,12 +20,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.facts import FeedPausedFacts
 from bot.health import TOKEN_FIX, check_token
 from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import TOKEN_ERRORS, SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
 from storage import holds
 from storage.db import utcnow
+from storage.feeds import pause_alerts
 from storage.queues import outbox
 
 log = logging.getLogger("accountbot.relay")
@@ -39,6 +41,7 @@ MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to 
 CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
+CHANNEL_GONE = ("not_in_channel", "channel_not_found", "is_archived")  # a news alert's channel refuses it
 HOLD_RECHECK_SECONDS = 60.0  # while the workspace is on hold, auth.test this often to see if the token works
 
 
@@ -524,6 +527,40 @@ class Relay:
         step = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
         return step / 2 + self.jitter() * step / 2
 
+    def _pause_feed(self, session: Session, row: _Row, error: str) -> None:
+        """Slack will not take the feed's alerts in its channel: pause them, and DM the admin who added the
+        feed, once per pause (the DM is an outbox row of its own, written with the pause)."""
+        feed_id = row.facts.get("feed_id")
+        if not isinstance(feed_id, int):
+            return
+        reason = f"{error} in <#{row.recipient}>"
+        feed = pause_alerts(session, team_id=self.team_id, feed_id=feed_id, reason=reason, now=self.clock())
+        if feed is None:
+            return
+        log.warning(
+            "feed_alerts_paused team=%s feed_id=%s channel=%s error=%s",
+            self.team_id,
+            feed_id,
+            row.recipient,
+            error,
+        )
+        if feed.added_by:
+            facts: FeedPausedFacts = {
+                "feed_id": feed_id,
+                "url": feed.url,
+                "channel": row.recipient,
+                "error": error,
+            }
+            outbox.enqueue(
+                session,
+                team_id=self.team_id,
+                recipient=feed.added_by,
+                kind="feed_paused",
+                facts=facts,
+                period=f"feed-{feed_id}-{self.clock().isoformat(timespec='seconds')}",
+                now=self.clock(),
+            )
+
     # ------------------------------------------------------------------ state changes
 
     def _sent(self, row: _Row, stats: RelayStats, channel: str, ts: str, reconciled: bool = False) -> None:
@@ -575,6 +612,8 @@ class Relay:
             outbox.mark_dead(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason
             )
+            if row.kind == "news_alert" and reason in CHANNEL_GONE and row.recipient[:1] in ("C", "G"):
+                self._pause_feed(session, row, reason)
         stats.dead += 1
         log.warning(
             "outbox_dead team=%s outbox_id=%s kind=%s reason=%s", self.team_id, row.id, row.kind, reason

@@ -197,7 +197,8 @@ def _record(
             alerts_left -= 1
             verdict = ctx.assessments.get(account_id)
             facts = alert_facts(account, verdict, entry, mention_id, feed.id)
-            recipients = [r for r in (feed.channel or ctx.channel,) if r]
+            # a paused feed (the bot could not post in its channel) still DMs the owners of A accounts
+            recipients = [r for r in (feed.channel or ctx.channel,) if r and not feed.alerts_paused]
             if verdict is not None and verdict.grade == "A" and account.owner_user_id:
                 recipients.append(account.owner_user_id)
             for recipient in recipients:

@@ -44,6 +44,7 @@ class FeedView:
     last_error_at: datetime | None
     consecutive_failures: int
     next_poll_at: datetime | None
+    alerts_paused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class ClaimedFeed:
     last_modified: str | None
     interval_minutes: int
     consecutive_failures: int
+    alerts_paused: str | None = None
 
 
 def add_feed(
@@ -76,7 +78,8 @@ def add_feed(
     """Add a feed (workspace-wide when account_id is None), or return the existing one for the same URL.
 
     Raises news.guard.UrlRefused (with the reason) if the URL may not be fetched, FeedError for an unknown
-    account or a bad interval. Passing a channel (or interval) for an existing feed updates it.
+    account or a bad interval. Passing a channel (or interval) for an existing feed updates it; adding an
+    existing feed again resumes its paused alerts.
     """
     url = (url or "").strip()
     if interval_minutes is not None and not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
@@ -98,6 +101,7 @@ def add_feed(
             feed.channel = channel
         if interval_minutes is not None:
             feed.interval_minutes = interval_minutes
+        feed.alerts_paused = feed.alerts_paused_at = None  # adding it again resumes paused alerts
         return feed
     feed = Feed(
         team_id=team_id,
@@ -156,6 +160,7 @@ def list_feeds(session: Session, *, team_id: str) -> list[FeedView]:
             last_error_at=f.last_error_at,
             consecutive_failures=f.consecutive_failures,
             next_poll_at=f.next_poll_at,
+            alerts_paused=f.alerts_paused,
         )
         for f, name in rows
     ]
@@ -221,6 +226,7 @@ def claim_due_feeds(
             Feed.last_modified,
             Feed.interval_minutes,
             Feed.consecutive_failures,
+            Feed.alerts_paused,
         )
         .execution_options(synchronize_session=False)
     )
@@ -328,13 +334,29 @@ def sync_account_feeds(
     return added, refused
 
 
-def failing_count(session: Session, *, team_ids: Sequence[str]) -> int:
-    """Feeds of these workspaces whose last poll failed (readiness: bot.health; `accountbot feeds` has each)."""
+def feed_trouble(session: Session, *, team_ids: Sequence[str]) -> dict[str, int]:
+    """Feeds of these workspaces whose last poll failed, and whose channel alerts are paused (readiness:
+    bot.health; `accountbot feeds` has each)."""
     if not team_ids:
-        return 0
-    return int(
-        session.scalar(
-            select(func.count()).where(Feed.team_id.in_(list(team_ids)), Feed.consecutive_failures > 0)
-        )
-        or 0
+        return {"failing": 0, "alerts_paused": 0}
+    failing, paused = session.execute(
+        select(
+            func.count().filter(Feed.consecutive_failures > 0),
+            func.count().filter(Feed.alerts_paused.is_not(None)),
+        ).where(Feed.team_id.in_(list(team_ids)))
+    ).one()
+    return {"failing": int(failing or 0), "alerts_paused": int(paused or 0)}
+
+
+def pause_alerts(session: Session, *, team_id: str, feed_id: int, reason: str, now: datetime) -> Feed | None:
+    """Stop the feed's channel alerts (the bot cannot post there); returns the feed when this paused it, None
+    when it was paused already or is gone (so the admin is told once). Mentions are still recorded."""
+    updated = session.execute(
+        update(Feed)
+        .where(Feed.team_id == team_id, Feed.id == feed_id, Feed.alerts_paused.is_(None))
+        .values(alerts_paused=reason[:MAX_ERROR_TEXT], alerts_paused_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        return None
+    return session.scalar(select(Feed).where(Feed.team_id == team_id, Feed.id == feed_id))

@@ -357,6 +357,9 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Why its channel alerts stopped (Slack said not_in_channel, channel_not_found, is_archived); None: alerting
+    alerts_paused: Mapped[str | None] = mapped_column(Text)
+    alerts_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     added_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -177,6 +177,7 @@ def register(app: typer.Typer) -> None:
                             "last_error_at": v.last_error_at.isoformat() if v.last_error_at else None,
                             "consecutive_failures": v.consecutive_failures,
                             "next_poll_at": v.next_poll_at.isoformat() if v.next_poll_at else None,
+                            "alerts_paused": v.alerts_paused,
                         }
                         for v in views
                     ],
@@ -195,7 +196,10 @@ def register(app: typer.Typer) -> None:
                 str(v.id),
                 Text(v.url),
                 Text(v.account or "(workspace)"),
-                Text(v.channel or "(news channel)"),
+                Text(
+                    (v.channel or "(news channel)")
+                    + (f" (alerts paused: {v.alerts_paused})" if v.alerts_paused else "")
+                ),
                 _when(v.last_success_at),
                 str(v.consecutive_failures),
                 Text((v.last_error or "")[:80]),

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.render.blocks import Message
+from bot.render.feeds import render_feed_paused
 from bot.render.news import render_news_alert
 from bot.render.nudges import render_digest, render_tier_change, render_weekly_focus
 from bot.render.report import render_portfolio_report, report_pngs
@@ -24,6 +25,7 @@ RENDERERS: dict[str, Renderer] = {
     "tier_change": render_tier_change,
     "news_alert": render_news_alert,
     "portfolio_report": render_portfolio_report,
+    "feed_paused": render_feed_paused,
 }
 
 Attacher = Callable[[Any, str], list[Png]]

@@ -209,6 +209,15 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
         "outbox_tier_change": lambda: render("tier_change", change.to_facts()),
         "outbox_news_alert": lambda: render("news_alert", news),
         "outbox_portfolio_report": lambda: render("portfolio_report", _report_facts(n, hostile)),
+        "outbox_feed_paused": lambda: render(
+            "feed_paused",
+            {
+                "feed_id": 3,
+                "url": ("https://n.example/" + EVIL * 40) if hostile else "https://n.example/rss",
+                "channel": "C0NEWS",
+                "error": "not_in_channel",
+            },
+        ),  # fmt: skip
     }
 
 

@@ -92,7 +92,7 @@ def test_backlog_and_failing_feeds_are_reported_without_failing_readiness(
         "oldest_waiting_at": (NOW - timedelta(minutes=90)).isoformat(timespec="seconds"),
         "oldest_age_s": 5400.0,
     }
-    assert report["checks"]["feeds"] == {"ok": True, "failing": 1}
+    assert report["checks"]["feeds"] == {"ok": True, "failing": 1, "alerts_paused": 0}
 
 
 def test_a_workspace_on_hold_turns_the_token_check_red(sessions: sessionmaker[Session]) -> None:

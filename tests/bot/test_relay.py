@@ -393,3 +393,36 @@ def test_start_relay_refuses_a_workspace_that_is_not_the_tokens(sessions, slack)
         match=f"SLACK_TEAM_ID is T0THER but SLACK_BOT_TOKEN belongs to workspace {slack.team_id}",
     ):
         start_relay(sessions, Settings(), client=client_for(slack))
+
+
+def test_a_news_channel_the_bot_left_pauses_the_feed_and_tells_its_admin_once(sessions, slack) -> None:
+    from storage.feeds import add_feed, list_feeds
+
+    clock = Clock()
+    slack.add_channel("C0GONE", member=False)
+    with sessions.begin() as s:
+        ensure_workspace(s, TEAM)
+        feed = add_feed(s, team_id=TEAM, url="http://127.0.0.1:9/news.rss", channel="C0GONE", added_by="U0ADMIN",
+                        allowed_hosts=frozenset({"127.0.0.1"}), now=clock.now)  # fmt: skip
+        feed_id = feed.id
+        for n in (1, 2):  # two stories: the second must not tell the admin again
+            facts = {"account": "Acme", "account_id": None, "tier": "key", "grade": "A", "title": f"Story {n}",
+                     "link": f"https://news.example/{n}", "source": "Wire", "published": None, "mention_id": n,
+                     "feed_id": feed_id}  # fmt: skip
+            outbox.enqueue(s, team_id=TEAM, recipient="C0GONE", kind="news_alert", facts=facts, period=f"m{n}",
+                           now=clock.now - timedelta(seconds=5))  # fmt: skip
+    relay = make_relay(sessions, slack, clock)
+    dead = relay.drain().dead
+    clock.advance(seconds=10)  # the second story waited for the channel's pace,
+    time.sleep(1.05)  # and the fake allows one post per second per channel
+    assert dead + relay.drain().dead == 2
+    dms = [c.params for c in posts(slack) if c.params["channel"] == "D0ADMIN"]
+    assert len(dms) == 1 and "paused" in dms[0]["text"] and "not in that channel" in dms[0]["text"]
+    assert "/invite @accountbot" in str(dms[0]["blocks"])
+    with sessions.begin() as s:
+        (view,) = list_feeds(s, team_id=TEAM)
+        assert view.alerts_paused == "not_in_channel in <#C0GONE>"
+        add_feed(s, team_id=TEAM, url="http://127.0.0.1:9/news.rss", channel="C0GONE",
+                 allowed_hosts=frozenset({"127.0.0.1"}), now=clock.now)  # fmt: skip  # added again: resumed
+    with sessions() as s:
+        assert list_feeds(s, team_id=TEAM)[0].alerts_paused is None

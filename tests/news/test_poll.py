@@ -286,3 +286,20 @@ def test_alerts_still_go_out_when_grading_fails(
     assert report.alerts == 1 and report.failed == 0
     (alert,) = _alerts(sessions)
     assert alert.recipient == "CNEWS" and alert.facts["grade"] is None and alert.facts["account"] == "Globex"
+
+
+def test_a_paused_feed_records_stories_and_dms_owners_but_posts_no_channel_alert(
+    sessions: sessionmaker[Session], server: FeedServer, db_url: str
+) -> None:
+    _setup(sessions)
+    url = server.add_feed(
+        f"paused-{db_url.rsplit('/', 1)[-1][-12:]}", rss(("Globex wins a prize", "https://n.example/g"))
+    )
+    with sessions.begin() as s:
+        feed = feed_store.add_feed(s, team_id="T1", url=url, allowed_hosts=LOCAL, now=NOW)
+        assert feed_store.pause_alerts(s, team_id="T1", feed_id=feed.id, reason="not_in_channel in <#CNEWS>",
+                                       now=NOW) is not None  # fmt: skip
+        assert feed_store.pause_alerts(s, team_id="T1", feed_id=feed.id, reason="again", now=NOW) is None
+    report = poll_once(sessions, allowed_hosts=LOCAL, now=NOW)
+    assert report.mentions == 1
+    assert [(a.recipient, a.facts["account"]) for a in _alerts(sessions)] == [("UOWNER", "Globex")]

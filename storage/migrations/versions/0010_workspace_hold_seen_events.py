@@ -1,5 +1,6 @@
-"""workspace hold (why and since when a workspace's outbox waits: Slack refused its bot token) and seen events
-(each Slack event is handled once, whatever Slack's retries and however many replicas)
+"""workspace hold (why and since when a workspace's outbox waits: Slack refused its bot token), seen events
+(each Slack event is handled once, whatever Slack's retries and however many replicas), and paused feed alerts
+(the bot cannot post in the feed's channel)
 
 Revision ID: 0010
 Revises: 0009
@@ -18,6 +19,8 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('workspaces', sa.Column('held_reason', sa.Text(), nullable=True))
     op.add_column('workspaces', sa.Column('held_since', sa.DateTime(), nullable=True))
+    op.add_column('feeds', sa.Column('alerts_paused', sa.Text(), nullable=True))
+    op.add_column('feeds', sa.Column('alerts_paused_at', sa.DateTime(), nullable=True))
     op.create_table('seen_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('team_id', sa.String(length=32), nullable=False),
@@ -34,6 +37,9 @@ def downgrade() -> None:
     with op.batch_alter_table('seen_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_seen_events_seen_at'))
     op.drop_table('seen_events')
+    with op.batch_alter_table('feeds', schema=None) as batch_op:
+        batch_op.drop_column('alerts_paused_at')
+        batch_op.drop_column('alerts_paused')
     with op.batch_alter_table('workspaces', schema=None) as batch_op:
         batch_op.drop_column('held_since')
         batch_op.drop_column('held_reason')
