@@ -15,33 +15,47 @@ BOT = "bot"
 MEMBERSHIPS = (MEMBER, GUEST, OUTSIDER, BOT)
 
 
-def of_workspace(user: dict[str, Any], team_id: str) -> bool:
+def of_workspace(user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> bool:
     """Whether users.info's `user` belongs to `team_id`: their home team, or (Enterprise Grid) one of the
-    organisation's workspaces they are in. An answer without any team says nothing against it."""
+    organisation's workspaces they are in, or a member of `enterprise_id`, the organisation the request came
+    from (an org-wide channel reaches members of every workspace of it). An answer without any team says
+    nothing against it."""
     home = user.get("team_id")
     if home in (None, "", team_id):
         return True
-    teams = (user.get("enterprise_user") or {}).get("teams") or []
-    return isinstance(teams, list) and team_id in teams
+    grid = user.get("enterprise_user") or {}
+    teams = grid.get("teams") or []
+    if isinstance(teams, list) and team_id in teams:
+        return True
+    return bool(enterprise_id) and grid.get("enterprise_id") == enterprise_id
 
 
-def membership_of(user: dict[str, Any], team_id: str) -> str:
+def membership_of(user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> str:
     """The membership of users.info's `user` in `team_id` (one of MEMBERSHIPS)."""
     if user.get("is_bot") or user.get("id") == "USLACKBOT":
         return BOT
-    if not of_workspace(user, team_id) or user.get("is_stranger"):
+    if not of_workspace(user, team_id, enterprise_id) or user.get("is_stranger"):
         return OUTSIDER
     if user.get("is_restricted") or user.get("is_ultra_restricted"):
         return GUEST
     return MEMBER
 
 
-def admin_of(user: dict[str, Any], team_id: str) -> bool:
+def admin_of(user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> bool:
     """Slack's admin flags describe the user's home workspace: only a full member whose home is `team_id`
-    is an admin here (a Slack Connect user who is an admin of their own workspace is not)."""
+    is an admin here (a Slack Connect user who is an admin of their own workspace is not). An Enterprise Grid
+    organisation's admins and owners (`enterprise_user`) are admins in every workspace of `enterprise_id`."""
+    if membership_of(user, team_id, enterprise_id) != MEMBER:
+        return False
+    grid = user.get("enterprise_user") or {}
+    if (
+        enterprise_id
+        and grid.get("enterprise_id") == enterprise_id
+        and (grid.get("is_admin") or grid.get("is_owner"))
+    ):
+        return True
     home = user.get("team_id")
-    return (
-        bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        and home in (None, team_id)
-        and membership_of(user, team_id) == MEMBER
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")) and home in (
+        None,
+        team_id,
     )

@@ -36,8 +36,11 @@ class Standing:
     failed: bool = False
 
 
-def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: str) -> Standing:
-    """ADMIN_USER_IDS first; then a fresh slack_users row; then users.info (remembered)."""
+def standing(
+    ctx: BotContext, client: WebClient | None, team_id: str, user_id: str, enterprise_id: str | None = None
+) -> Standing:
+    """ADMIN_USER_IDS first; then a fresh slack_users row; then users.info (remembered). `enterprise_id`: the
+    Enterprise Grid organisation the request came from (Bolt's context), whose members and admins count."""
     if ctx.listed_admin(team_id, user_id):
         return Standing(admin=True, membership=MEMBER)
     now = ctx.now()
@@ -71,8 +74,8 @@ def standing(ctx: BotContext, client: WebClient | None, team_id: str, user_id: s
         )
         return Standing(admin=False, membership=known, failed=True)
     user = answer.get("user") or {}
-    membership = membership_of(user, team_id)
-    admin = admin_of(user, team_id)
+    membership = membership_of(user, team_id, enterprise_id)
+    admin = admin_of(user, team_id, enterprise_id)
     profile = user.get("profile") or {}
     with ctx.sessions.begin() as session:
         ensure_workspace(session, team_id)
@@ -102,20 +105,24 @@ def member_status(
     user_id: str,
     payload: dict[str, Any] | None = None,
     known: Callable[[], Standing] | None = None,
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
 ) -> str:
     """MEMBER when the user may use accountbot in `team_id`; else why not: "guest", "outsider", "bot" or
     UNCHECKED. `payload` (the Slack request body) can settle it without a Web API call (a user of another
-    team); `known` reuses a standing this request already looked up (one users.info per request)."""
+    team, outside Enterprise Grid); `known` reuses a standing this request already looked up (one users.info
+    per request). `enterprise_id` and `org_wide` come from Bolt's context: in a Grid organisation a member's
+    home team may differ from the workspace, so users.info decides."""
     if ctx.listed_admin(team_id, user_id):
         return MEMBER
     payload = payload or {}
-    their_team = payload_user_team(payload)
-    if their_team is not None and their_team != team_id and not _org_wide(payload):
+    grid = bool(enterprise_id) or org_wide or _org_wide(payload)
+    if payload_elsewhere(payload, team_id) and not grid:
         return OUTSIDER
-    found = known() if known is not None else standing(ctx, client, team_id, user_id)
+    found = known() if known is not None else standing(ctx, client, team_id, user_id, enterprise_id)
     if found.membership is not None:
         return found.membership
-    if _org_wide(payload):
+    if grid:
         log.warning("member_unchecked_refused team=%s user=%s", team_id, user_id)
         return UNCHECKED
     log.warning("member_unchecked_allowed team=%s user=%s", team_id, user_id)
@@ -132,6 +139,12 @@ def payload_user_team(payload: dict[str, Any]) -> str | None:
         if isinstance(where, dict) and where.get("user_team"):
             return str(where["user_team"])
     return None
+
+
+def payload_elsewhere(payload: dict[str, Any], team_id: str) -> bool:
+    """The payload says the user's own team is another one (outside Enterprise Grid: another organisation)."""
+    their_team = payload_user_team(payload)
+    return their_team is not None and their_team != team_id
 
 
 def _org_wide(payload: dict[str, Any]) -> bool:

@@ -153,6 +153,10 @@ class Request:
     client: WebClient | None = None  # the Web API client of the request (charts upload with it); None offline
     standing: Callable[[], Standing] | None = None
     started: float = field(default_factory=time.perf_counter)
+    enterprise_id: str | None = (
+        None  # Enterprise Grid: the organisation the request came from (Bolt's context)
+    )
+    org_wide: bool = False  # an org-wide installation (context.is_enterprise_install)
 
     def admin_check_failed(self) -> bool:
         """Not an admin only because users.info failed (the refusal then says the check failed)."""

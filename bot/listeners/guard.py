@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.commands.types import Request
 from bot.context import BotContext
-from bot.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_user_team, standing
+from bot.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_elsewhere, standing
 from bot.render.blocks import Message
 from bot.render.replies import render_not_for_you, render_unchecked
 from storage.reads.slack_users import slack_user
@@ -40,7 +40,7 @@ def member_only(deliver: Deliver[R], *, cached: bool = False) -> Callable[[Liste
         def guarded(ctx: BotContext, body: Body, client: WebClient, context: BoltContext) -> R:
             req = make_request(ctx, client, body, context)
             if cached:  # inside the ack: no users.info
-                stop = cached_refusal(ctx, body, req.team_id, req.user_id)
+                stop = cached_refusal(ctx, body, req)
             else:
                 stop = refusal(ctx, client, body, req)
             if stop is not None:
@@ -61,15 +61,25 @@ def make_request(ctx: BotContext, client: WebClient | None, body: Body, context:
     if not team:
         raise ValueError("request without a team id")
     channel = context.channel_id or (body.get("container") or {}).get("channel_id")
+    enterprise = context.enterprise_id or None
 
     @cache
     def look() -> Standing:  # one users.info (or cache read) per request, for membership and admin rights
-        return standing(ctx, client, team, user)
+        return standing(ctx, client, team, user, enterprise)
 
     def admin() -> bool:
         return look().admin
 
-    return Request(team_id=team, user_id=user, channel_id=channel, admin=admin, client=client, standing=look)
+    return Request(
+        team_id=team,
+        user_id=user,
+        channel_id=channel,
+        admin=admin,
+        client=client,
+        standing=look,
+        enterprise_id=enterprise,
+        org_wide=bool(context.is_enterprise_install),
+    )
 
 
 def refusal(ctx: BotContext, client: WebClient | None, body: Body, req: Request) -> Message | None:
@@ -77,7 +87,16 @@ def refusal(ctx: BotContext, client: WebClient | None, body: Body, req: Request)
     answer (guests, Slack Connect users of another organisation, bots, or a check that could not be made).
     Lazy listeners only: it may call users.info, which has no place on the ack path."""
     try:
-        status = member_status(ctx, client, req.team_id, req.user_id, payload=body, known=req.standing)
+        status = member_status(
+            ctx,
+            client,
+            req.team_id,
+            req.user_id,
+            payload=body,
+            known=req.standing,
+            enterprise_id=req.enterprise_id,
+            org_wide=req.org_wide,
+        )
     except Exception as exc:  # the database, most likely: refuse rather than answer unchecked
         log.error("member_check_failed team=%s error=%s", req.team_id, type(exc).__name__, exc_info=exc)
         return render_unchecked()
@@ -87,14 +106,14 @@ def refusal(ctx: BotContext, client: WebClient | None, body: Body, req: Request)
     return render_unchecked() if status == UNCHECKED else render_not_for_you()
 
 
-def cached_refusal(ctx: BotContext, body: Body, team_id: str, user_id: str) -> Message | None:
+def cached_refusal(ctx: BotContext, body: Body, req: Request) -> Message | None:
     """For handlers that must answer inside the ack (modal submissions): the membership check without a Web
-    API call. The payload's user team and the slack_users row decide; an unknown user passes (the modal was
-    opened from a button whose lazy listener checked them)."""
+    API call. The payload's user team (outside Enterprise Grid) and the slack_users row decide; an unknown user
+    passes (the modal was opened from a button whose lazy listener checked them)."""
+    team_id, user_id = req.team_id, req.user_id
     if ctx.listed_admin(team_id, user_id):
         return None
-    their_team = payload_user_team(body)
-    if their_team is not None and their_team != team_id:
+    if payload_elsewhere(body, team_id) and not (req.enterprise_id or req.org_wide):
         log.info("not_a_member team=%s user=%s status=outsider", team_id, user_id)
         return render_not_for_you()
     with ctx.sessions.begin() as session:

@@ -111,7 +111,7 @@ def add_phrase(ctx: BotContext, req: Request, body: Body, client: WebClient) -> 
     if brief is None:
         return _phrase_error("This account is not in your workspace any more.")
     name, owner = brief
-    found = standing(ctx, client, team, user) if owner != user else None
+    found = standing(ctx, client, team, user, req.enterprise_id) if owner != user else None
     if found is not None and not may_change(owner, user, found.admin):
         why = "Only the account's owner or an admin can add phrases."
         if found.failed:

@@ -103,9 +103,21 @@ class SlackUserRecord:
     team_id: str
     is_restricted: bool = False  # a multi-channel guest
     is_ultra_restricted: bool = False  # a single-channel guest
+    # Enterprise Grid: the organisation, the workspaces of it the user is in, and org-level admin rights
+    enterprise_id: str | None = None
+    enterprise_teams: tuple[str, ...] = ()
+    enterprise_admin: bool = False
 
     def to_api(self) -> dict[str, Any]:
+        grid = (
+            {"enterprise_user": {"id": self.id, "enterprise_id": self.enterprise_id, "enterprise_name": "Org",
+                                 "is_admin": self.enterprise_admin, "is_owner": False,
+                                 "teams": list(self.enterprise_teams or (self.team_id,))}}
+            if self.enterprise_id
+            else {}
+        )  # fmt: skip
         return {
+            **grid,
             "id": self.id,
             "team_id": self.team_id,
             "name": self.name,
@@ -229,6 +241,9 @@ class FakeSlackApi:
         team_id: str | None = None,
         is_restricted: bool = False,
         is_ultra_restricted: bool = False,
+        enterprise_id: str | None = None,
+        enterprise_teams: tuple[str, ...] = (),
+        enterprise_admin: bool = False,
     ) -> SlackUserRecord:
         record = SlackUserRecord(
             id=user_id,
@@ -244,6 +259,9 @@ class FakeSlackApi:
             team_id=team_id or self.team_id,
             is_restricted=is_restricted,
             is_ultra_restricted=is_ultra_restricted,
+            enterprise_id=enterprise_id,
+            enterprise_teams=enterprise_teams,
+            enterprise_admin=enterprise_admin,
         )
         with self._lock:
             self.users[user_id] = record
