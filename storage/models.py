@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -467,3 +468,71 @@ def _link_first_contact(_mapper: Any, connection: Any, target: Interaction) -> N
                 account_id=target.account_id, occurred_at=target.occurred_at, colleague=target.colleague,
             )
         )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------ OAuth
+# slack_sdk's SQLAlchemy installation store and OAuth state store (bot.installations) read and write these
+# tables by their column names; they are declared here so that Alembic creates them (migration 0011) and
+# checks them like the rest. Token columns are Text: they hold Fernet ciphertext, longer than the token.
+
+
+def _installation_columns(*, with_user: bool) -> list[Column[Any]]:
+    columns: list[Column[Any]] = [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+    ]
+    if with_user:
+        columns.append(Column("enterprise_url", String(200)))
+    columns += [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", Text),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", Text),
+        Column("bot_token_expires_at", DateTime),
+    ]
+    if with_user:
+        columns += [
+            Column("user_id", String(32), nullable=False),
+            Column("user_token", Text),
+            Column("user_scopes", String(1000)),
+            Column("user_refresh_token", Text),
+            Column("user_token_expires_at", DateTime),
+            Column("incoming_webhook_url", String(200)),
+            Column("incoming_webhook_channel", String(200)),
+            Column("incoming_webhook_channel_id", String(200)),
+            Column("incoming_webhook_configuration_url", String(200)),
+        ]
+    columns += [
+        Column("is_enterprise_install", Boolean, nullable=False),
+        Column("installed_at", DateTime, nullable=False),
+    ]
+    if with_user:
+        columns.append(Column("token_type", String(32)))
+    return columns
+
+
+SLACK_INSTALLATIONS = Table(
+    "slack_installations",
+    Base.metadata,
+    *_installation_columns(with_user=True),
+    Index("ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+SLACK_BOTS = Table(
+    "slack_bots",
+    Base.metadata,
+    *_installation_columns(with_user=False),
+    Index("ix_slack_bots_lookup", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+SLACK_OAUTH_STATES = Table(
+    "slack_oauth_states",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)
