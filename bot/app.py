@@ -75,11 +75,19 @@ def create_app(
     if not secret and not socket_mode:
         raise RuntimeError("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request with it)")
 
+    oauth: dict[str, Any] = {}
+    if settings.oauth:  # many workspaces: each request's token comes from the installation store
+        from bot.installations import oauth_settings
+
+        engine = ctx.sessions.kw["bind"]
+        oauth = {"oauth_settings": oauth_settings(settings, engine)}
+        bot_token = None
     app = App(
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode,
         client=make_web_client(settings, token=bot_token),
         token_verification_enabled=False,
+        **oauth,
         process_before_response=True,
         listener_executor=DeferringExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"),
         logger=logging.getLogger("accountbot.bolt"),

@@ -24,6 +24,12 @@ from sqlalchemy import Engine, select, update
 log = logging.getLogger("accountbot.installations")
 
 INSTALLATIONS, BOTS, STATES = "slack_installations", "slack_bots", "slack_oauth_states"
+INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
+# The bot scopes an install asks for: manifest.yml's (tests/bot/test_manifest.py checks they agree)
+BOT_SCOPES = (
+    "commands", "chat:write", "im:write", "im:history", "app_mentions:read", "channels:read", "groups:read",
+    "users:read", "users:read.email", "files:write",
+)  # fmt: skip
 BOT_TOKEN_FIELDS = ("bot_token", "bot_refresh_token")
 INSTALLATION_TOKEN_FIELDS = (*BOT_TOKEN_FIELDS, "user_token", "user_refresh_token")
 STATE_EXPIRATION_SECONDS = 600
@@ -136,3 +142,25 @@ def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
     """OAuth state (CSRF) for the install flow, one-time and valid STATE_EXPIRATION_SECONDS."""
     return SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine, table_name=STATES,
                                      logger=log)  # fmt: skip
+
+
+def installation_store(settings: Any, engine: Engine) -> EncryptedInstallationStore:
+    """The store for `settings` (bot.settings.Settings in OAuth mode: client id and encryption keys set)."""
+    keys = settings.token_encryption_keys.get_secret_value() if settings.token_encryption_keys else ""
+    return EncryptedInstallationStore(settings.slack_client_id, engine, TokenCipher(keys))
+
+
+def oauth_settings(settings: Any, engine: Engine) -> Any:
+    """Bolt's OAuthSettings: install at INSTALL_PATH, Slack returns to REDIRECT_PATH; the state is one-time."""
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        installation_store=installation_store(settings, engine),
+        state_store=state_store(engine),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store_bot_only=True,
+    )

@@ -22,6 +22,7 @@ from waitress.task import WSGITask
 from bot.context import BotContext
 from bot.deferred import HeldTasks, hold_submissions
 from bot.health import Health
+from bot.installations import INSTALL_PATH, REDIRECT_PATH
 
 log = logging.getLogger("accountbot.http")
 
@@ -29,6 +30,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 HEALTH_PATHS = (HEALTH_PATH, READY_PATH)
+OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (view submissions) stay far below this
 HTTP_THREADS = 8
 HELD_KEY = "accountbot.held_tasks"
@@ -89,6 +91,8 @@ def make_wsgi_app(app: App, ctx: BotContext, health: Health | None = None) -> WS
                 raise
         if path in HEALTH_PATHS and method in ("GET", "HEAD"):
             return _health_answer(health, path, start_response)
+        if path in OAUTH_PATHS and method == "GET" and app.oauth_flow is not None:
+            return list(bolt(environ, start_response))  # the install page, and Slack's redirect back
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
 
     return wsgi

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default=None, description="App-level token (xapp-...) for Socket Mode"
     )
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, description="Slack Web API base URL")
+    slack_client_id: str | None = Field(
+        default=None,
+        description="OAuth: the app's Client ID; with SLACK_CLIENT_SECRET, installs into many workspaces",
+    )
+    slack_client_secret: SecretStr | None = Field(default=None, description="OAuth: the app's Client Secret")
+    token_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="OAuth: comma-separated Fernet keys for the stored tokens, newest first (`accountbot tokens new-key`)",
+    )
     slack_team_id: str | None = Field(
         default=None,
         description="Default workspace (team id) for the CLI; when set, ADMIN_USER_IDS counts only in this workspace",
@@ -107,6 +116,12 @@ class Settings(BaseSettings):
             if name in type(self).model_fields and getattr(self, name) is not None
         }
         return Thresholds(**overrides)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed by OAuth into any number of workspaces (tokens in the installation store), rather than one
+        workspace's SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def admin_ids(self) -> frozenset[str]:

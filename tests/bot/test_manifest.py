@@ -63,3 +63,9 @@ def test_every_scope_is_justified_in_the_set_up_doc_and_the_doc_path_exists() ->
     rows = dict(re.findall(r"^\| `([^`]+)` \| (.+) \|$", table, flags=re.M))
     assert set(rows) == set(load()["oauth_config"]["scopes"]["bot"])
     assert all(len(why) > 10 for why in rows.values())
+
+
+def test_an_oauth_install_asks_for_the_manifest_s_scopes() -> None:
+    from bot.installations import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == set(load()["oauth_config"]["scopes"]["bot"])

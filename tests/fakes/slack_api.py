@@ -178,6 +178,9 @@ class FakeSlackApi:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.socket_mode: Any = None  # a tests.fakes.slack_socket.FakeSocketMode for apps.connections.open
+        # OAuth: bot tokens handed out by oauth.v2.access -> their workspace; tokens revoked since
+        self.installed: dict[str, str] = {}
+        self.revoked: set[str] = set()
         # channels whose membership matters to a test (add_channel); any other id is a channel the bot is in
         self.channels: dict[str, dict[str, Any]] = {}
 
@@ -433,11 +436,18 @@ class FakeSlackApi:
                 time.sleep(failure.delay)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, {"ok": False, "error": failure.error}, headers
-        if self.require_token and not call.token:
+        if str(call.token) in self.revoked:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
+        if method == "oauth.v2.access":  # the app's client id and secret, by HTTP Basic auth, as Slack takes them
+            if not call.headers.get("authorization", "").lower().startswith("basic "):
+                return 200, {"ok": False, "error": "invalid_client_id"}, {}
+        elif self.require_token and not call.token:
             return 200, {"ok": False, "error": "not_authed"}, {}
         handler = _METHODS.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
+        if method == "auth.test" and str(call.token) in self.installed:
+            return 200, {**self._auth_test(params), "team_id": self.installed[str(call.token)]}, {}
         if method == "apps.connections.open" and not str(call.token).startswith("xapp-"):
             return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
         if method == "chat.postMessage" and self._rate_limited(str(params.get("channel", ""))):
@@ -460,6 +470,34 @@ class FakeSlackApi:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _oauth_v2_access(self, p: dict[str, Any]) -> dict[str, Any]:
+        """OAuth v2: a code `code-T...` installs the app into workspace T... and hands out its own bot token."""
+        code = str(p.get("code") or "")
+        if not code.startswith("code-T"):
+            raise _ApiError("invalid_code")
+        team = code.removeprefix("code-")
+        token = f"xoxb-{team}-{next(self._id_counter)}-installedtoken"
+        with self._lock:
+            self.installed[token] = team
+        return {
+            "ok": True,
+            "app_id": "A0ACCOUNTBOT",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": str(p.get("scope") or "commands,chat:write"),
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team, "name": f"Workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def revoke(self, token: str) -> None:
+        """The token stops working (the app was uninstalled): every call with it answers token_revoked."""
+        with self._lock:
+            self.installed.pop(token, None)
+            self.revoked.add(token)
 
     def _connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
         """Socket Mode: the WebSocket URL of the attached FakeSocketMode (needs an xapp- token, like Slack)."""
@@ -756,6 +794,7 @@ _METHODS: dict[str, Callable[[FakeSlackApi, dict[str, Any]], dict[str, Any]]] = 
     "auth.test": FakeSlackApi._auth_test,
     "apps.connections.open": FakeSlackApi._connections_open,
     "conversations.info": FakeSlackApi._conversations_info,
+    "oauth.v2.access": FakeSlackApi._oauth_v2_access,
     "chat.postMessage": FakeSlackApi._post_message,
     "chat.postEphemeral": FakeSlackApi._post_ephemeral,
     "chat.update": FakeSlackApi._update,
