@@ -719,3 +719,69 @@ def _only_workspace(sessions: sessionmaker[Session]) -> str | None:
     with sessions() as session:
         teams = workspace_ids(session)
     return teams[0] if len(teams) == 1 else None
+
+
+class RelayPool:
+    """OAuth mode: a relay per installed workspace, each sending with that workspace's own bot token from the
+    installation store (bot.installations). `sync()` starts relays for workspaces installed since, restarts one
+    whose token changed (a reinstall) and stops those of uninstalled workspaces; the pool calls it every
+    `every` seconds. `stop()` stops them all."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Any, store: Any, *, every: float = 30.0
+    ) -> None:
+        self.sessions, self.settings, self.store, self.every = sessions, settings, store, every
+        self.relays: dict[str, tuple[str, RelayService]] = {}  # team id -> (its token, its relay)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="accountbot-relay-pool", daemon=True)
+
+    def start(self) -> RelayPool:
+        self.sync()
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        for team in list(self.relays):
+            self._drop(team)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.sync()
+            except Exception:
+                log.exception("relay_pool_sync_failed")
+
+    def sync(self) -> None:
+        from sqlalchemy import select
+
+        from bot.directory import Directory
+        from bot.slack_client import make_web_client
+
+        with self.store.engine.connect() as conn:
+            installed = conn.execute(
+                select(self.store.bots.c.enterprise_id, self.store.bots.c.team_id).distinct()
+            )
+            pairs = [(e, t) for e, t in installed if t]
+        tokens: dict[str, str] = {}
+        for enterprise_id, team in pairs:
+            bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team)
+            if bot is not None and bot.bot_token:
+                tokens[team] = bot.bot_token
+        for team in [t for t in self.relays if tokens.get(t) != self.relays[t][0]]:
+            self._drop(team)  # uninstalled, or a new token
+        for team, token in tokens.items():
+            if team in self.relays:
+                continue
+            client = make_web_client(self.settings, token=token, retries=False)
+            relay = Relay(self.sessions, client, team_id=team)
+            service = RelayService(relay, directory=Directory(self.sessions, client, team_id=team)).start()
+            self.relays[team] = (token, service)
+            log.info("relay_starting team=%s worker=%s", team, relay.worker)
+
+    def _drop(self, team: str) -> None:
+        _token, service = self.relays.pop(team)
+        service.stop()
+        log.info("relay_stopped team=%s", team)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from storage.db import workspace_ids
+from storage.holds import held_workspaces
 from storage.queues import ledger
 from storage.queues.outbox import NewMessage, enqueue_many
 
@@ -73,7 +74,13 @@ class JobResult:
 
 
 def team_ids(session: Session, team_id: str | None) -> list[str]:
-    return [team_id] if team_id else workspace_ids(session)
+    """The workspaces a scheduled run covers: all but those on hold (uninstalled, or Slack refused the token:
+    storage.holds), whose nudges could not go out; a run asked for one workspace covers it anyway."""
+    if team_id:
+        return [team_id]
+    teams = workspace_ids(session)
+    held = held_workspaces(session, team_ids=teams)
+    return [t for t in teams if t not in held]
 
 
 @dataclass(frozen=True)

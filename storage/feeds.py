@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from news.guard import check_url
 from storage.db import ensure_workspace
+from storage.holds import held_workspaces
 from storage.models import Account, Feed
 
 MAX_BACKOFF = timedelta(hours=24)
@@ -167,14 +168,17 @@ def list_feeds(session: Session, *, team_id: str) -> list[FeedView]:
 
 
 def news_team_ids(session: Session) -> list[str]:
-    """Workspaces with at least one feed or one account with a news_feed URL (for the poller's loop)."""
+    """Workspaces with at least one feed or one account with a news_feed URL (for the poller's loop), but not
+    those on hold (storage.holds: their alerts could not go out)."""
     with_feeds = set(session.scalars(select(Feed.team_id).distinct()))
     with_account_feeds = set(
         session.scalars(
             select(Account.team_id).where(Account.news_feed.is_not(None), Account.news_feed != "").distinct()
         )
     )
-    return sorted(with_feeds | with_account_feeds)
+    teams = sorted(with_feeds | with_account_feeds)
+    held = held_workspaces(session, team_ids=teams)
+    return [t for t in teams if t not in held]
 
 
 def claim_due_feeds(

@@ -50,7 +50,14 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
         services.append(scheduler)
         if health is not None:
             health.scheduler = scheduler
-        services.append(start_relay(ctx.sessions, ctx.settings))
+        if ctx.settings.oauth:  # a relay per installed workspace, each with its own token
+            from bot.installations import installation_store
+            from bot.relay import RelayPool
+
+            store = installation_store(ctx.settings, ctx.sessions.kw["bind"])
+            services.append(RelayPool(ctx.sessions, ctx.settings, store).start())
+        else:
+            services.append(start_relay(ctx.sessions, ctx.settings))
     except BaseException:
         stop_services(services)
         raise
@@ -83,7 +90,19 @@ def check_slack_settings(settings: Settings, *, http: bool) -> None:
     app = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     problems: list[str] = []
-    if not bot:
+    if settings.oauth:  # many workspaces: tokens come from installs, kept encrypted
+        from bot.installations import TokenCipher
+
+        if not http:
+            problems.append(
+                "OAuth installs (SLACK_CLIENT_ID) need HTTP mode for Slack's redirect: run `accountbot run --http`"
+            )
+        keys = settings.token_encryption_keys.get_secret_value() if settings.token_encryption_keys else ""
+        try:
+            TokenCipher(keys)
+        except ValueError as exc:
+            problems.append(str(exc))
+    elif not bot:
         problems.append("SLACK_BOT_TOKEN is not set (the xoxb-... token from OAuth & Permissions)")
     elif not bot.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN must be the bot token starting with xoxb-")
@@ -139,11 +158,13 @@ def run_bot(settings: Settings, *, http: bool, host: str, port: int, health_port
     log.info(
         "bot_starting mode=%s workspaces=%s api=%s", mode, ",".join(teams) or "-", settings.slack_api_url
     )
-    token = check_token(app.client)  # before anything says ready: a bad token stops here, with the fix
-    if not token.ok:
-        log.error("bot_token_check_failed error=%s", token.error)
-        raise fail(f"cannot start the bot: {token_problem(token)}")
-    log.info("bot_token_ok team=%s bot_user=%s", token.team_id, token.bot_user_id)
+    token = None
+    if not settings.oauth:  # OAuth: each workspace's token is checked when it is used (and held if refused)
+        token = check_token(app.client)  # before anything says ready: a bad token stops here, with the fix
+        if not token.ok:
+            log.error("bot_token_check_failed error=%s", token.error)
+            raise fail(f"cannot start the bot: {token_problem(token)}")
+        log.info("bot_token_ok team=%s bot_user=%s", token.team_id, token.bot_user_id)
     health = Health(rt.sessions, mode=mode, token=token)
     try:
         services = start_background_services(ctx, health)

@@ -2,7 +2,8 @@
 
 Commands, buttons and events are acked at once (an empty 200) and answered by a Bolt *lazy* function after
 the ack; modal submissions answer inside the ack (their field errors must be in the HTTP answer). Every
-listener is a module-level function behind `member_only` (bot.listeners.guard).
+listener is a module-level function behind `member_only` (bot.listeners.guard), but the app's removal
+(bot.listeners.lifecycle), which no person sends.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.listeners import actions, commands, conversation, home, news, views
+from bot.listeners import actions, commands, conversation, home, lifecycle, news, views
 from bot.listeners.guard import Body, Guarded
 from bot.render.ids import (
     EXCLUSION_CALLBACK,
@@ -40,6 +41,8 @@ ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
     ("event", "app_home_opened", home.on_home_opened),
     ("event", "app_mention", conversation.on_message),
     ("event", "message", conversation.on_message),
+    ("event", "app_uninstalled", lifecycle.on_removed),
+    ("event", "tokens_revoked", lifecycle.on_removed),
     ("action", NOT_RELEVANT, news.not_relevant),
     ("view", EXCLUSION_CALLBACK, news.add_phrase),
 )

@@ -44,6 +44,8 @@ def test_manifest_declares_command_events_scopes_and_socket_mode() -> None:
         "app_home_opened",
         "app_mention",
         "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
     ]
     assert m["features"]["app_home"]["messages_tab_enabled"] is True
     assert m["features"]["app_home"]["messages_tab_read_only_enabled"] is False

@@ -95,3 +95,47 @@ def test_a_member_of_one_workspace_cannot_reach_the_others_accounts(multi: BotHa
     assert multi.client.post_form(form).status_code == 200
     answer = multi.fake_slack.wait_for("response", where=lambda c: c.path.endswith("/two"))[0]
     assert "No account named" in str(answer.params)
+
+
+def test_each_workspace_s_nudges_go_with_its_own_token_and_an_uninstall_stops_them(multi: BotHarness) -> None:
+    import time
+
+    from bot.installations import installation_store
+    from bot.relay import RelayPool
+    from jobs.runner import team_ids
+    from storage import holds
+    from storage.db import ensure_workspace
+    from storage.queues import outbox
+    from tests.fakes.slack_signing import event_callback_body
+
+    with httpx.Client(base_url=multi.url) as web:
+        for team in TEAMS:
+            assert install(multi, web, team).status_code == 200
+    facts = {"account": "Acme", "old_tier": "secondary", "new_tier": "key", "old_grade": "B", "new_grade": "A",
+             "reasons": ["revenue grew"]}  # fmt: skip
+    with multi.sessions.begin() as s:
+        for team in TEAMS:
+            ensure_workspace(s, team)
+            outbox.enqueue(s, team_id=team, recipient=MEMBERS[team], kind="tier_change", facts=facts, period="p1",
+                           now=NOW)  # fmt: skip
+    store = installation_store(multi.ctx.settings, multi.engine)
+    pool = RelayPool(multi.sessions, multi.ctx.settings, store, every=3600).start()
+    try:
+        for team in TEAMS:
+            multi.fake_slack.wait_for("chat.postMessage", timeout=15,
+                                      where=lambda c, t=team: c.ok and c.token == token_of(multi, t))  # fmt: skip
+        removed = event_callback_body({"type": "app_uninstalled"}, team_id="T0ONE")
+        assert multi.client.post_json(removed).status_code == 200
+        deadline = time.monotonic() + 10
+        while store.find_bot(enterprise_id=None, team_id="T0ONE") is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.find_bot(enterprise_id=None, team_id="T0ONE") is None
+        assert store.find_bot(enterprise_id=None, team_id="T0TWO") is not None
+        pool.sync()
+        assert set(pool.relays) == {"T0TWO"}
+        with multi.sessions() as s:
+            on_hold = holds.held(s, team_id="T0ONE")
+            assert on_hold is not None and "accountbot workspace purge T0ONE" in on_hold.reason
+            assert "T0ONE" not in team_ids(s, None) and "T0TWO" in team_ids(s, None)  # its jobs pause
+    finally:
+        pool.stop()
