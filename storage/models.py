@@ -521,7 +521,9 @@ SLACK_INSTALLATIONS = Table(
     "slack_installations",
     Base.metadata,
     *_installation_columns(with_user=True),
-    Index("ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+    Index(
+        "ix_slack_installations_lookup", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"
+    ),
 )
 SLACK_BOTS = Table(
     "slack_bots",

@@ -438,7 +438,9 @@ class FakeSlackApi:
             return failure.status, {"ok": False, "error": failure.error}, headers
         if str(call.token) in self.revoked:
             return 200, {"ok": False, "error": "token_revoked"}, {}
-        if method == "oauth.v2.access":  # the app's client id and secret, by HTTP Basic auth, as Slack takes them
+        if (
+            method == "oauth.v2.access"
+        ):  # the app's client id and secret, by HTTP Basic auth, as Slack takes them
             if not call.headers.get("authorization", "").lower().startswith("basic "):
                 return 200, {"ok": False, "error": "invalid_client_id"}, {}
         elif self.require_token and not call.token:
