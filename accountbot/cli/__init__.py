@@ -15,7 +15,9 @@ app = typer.Typer(
 )
 
 # Modules under accountbot.cli that define `register(app: typer.Typer) -> None`.
-COMMAND_MODULES = ("db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news")
+COMMAND_MODULES = (
+    "db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news", "workspaces",
+)  # fmt: skip
 
 
 def _register_all() -> None:

@@ -238,3 +238,47 @@ def test_outbox_shows_why_a_workspace_is_on_hold(cli, db_url: str) -> None:  # t
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "On hold since" in said and "Slack refused the bot token (token_revoked) [/]" in said
+
+
+def test_workspace_purge_deletes_one_removed_workspace_and_nothing_else(
+    cli, db_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from storage import holds
+    from storage.db import make_engine, session_factory
+    from storage.models import Account, Workspace
+
+    path = tmp_path / "accounts.csv"
+    assert cli("import", "accounts", str(path), "--team", "T2").exit_code == 0
+    engine = make_engine(db_url)
+
+    def accounts(team: str) -> int:
+        with session_factory(engine)() as s:
+            return s.scalar(select(func.count()).select_from(Account).where(Account.team_id == team)) or 0
+
+    before = accounts("T1")
+    refused = cli("workspace", "purge", "T1", "--yes")
+    assert refused.exit_code != 0 and "was not removed from T1" in " ".join(refused.output.split())
+    with session_factory(engine).begin() as s:
+        holds.hold(s, team_id="T1", reason="The app was removed from this workspace (app_uninstalled).",
+                   now=datetime.now(UTC))  # fmt: skip
+    listing = cli("workspace", "list")
+    assert "on hold since" in listing.output and "T2" in listing.output
+    dry = cli("workspace", "purge", "T1")
+    assert dry.exit_code == 0 and "Nothing was deleted" in dry.output and accounts("T1") == before > 0
+    done = cli("workspace", "purge", "T1", "--yes")
+    assert done.exit_code == 0, done.output
+    assert accounts("T1") == 0 and accounts("T2") == before
+    with session_factory(engine)() as s:
+        assert s.get(Workspace, "T1") is None and s.get(Workspace, "T2") is not None
+    engine.dispose()
+
+
+def test_tokens_new_key_is_a_fernet_key(cli) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.fernet import Fernet
+
+    key = cli("tokens", "new-key").output.strip()
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
