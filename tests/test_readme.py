@@ -35,6 +35,7 @@ def test_every_command_area_is_in_the_cli_reference() -> None:
         "jobs": "accountbot jobs",
         "outbox": "accountbot outbox",
         "news": "accountbot news scan",
+        "workspaces": "accountbot workspace purge",
     }
     assert set(words) == set(COMMAND_MODULES)
     assert all(words[m] in reference for m in COMMAND_MODULES)
