@@ -768,6 +768,8 @@ class RelayPool:
         tokens: dict[str, str] = {}
         for enterprise_id, team in pairs:
             bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team)
+            if bot is not None and bot.bot_refresh_token:  # Slack's token rotation: renew before it expires
+                bot = self._renewed(bot)
             if bot is not None and bot.bot_token:
                 tokens[team] = bot.bot_token
         for team in [t for t in self.relays if tokens.get(t) != self.relays[t][0]]:
@@ -780,6 +782,29 @@ class RelayPool:
             service = RelayService(relay, directory=Directory(self.sessions, client, team_id=team)).start()
             self.relays[team] = (token, service)
             log.info("relay_starting team=%s worker=%s", team, relay.worker)
+
+    def _renewed(self, bot: Any) -> Any:
+        """The bot with a fresh token when its rotating token expires within 2 hours (slack_sdk's TokenRotator,
+        oauth.v2.access with the refresh token), saved encrypted; the bot as it was otherwise or on failure."""
+        from slack_sdk.oauth.token_rotation import TokenRotator
+
+        from bot.slack_client import make_web_client
+
+        secret = (
+            self.settings.slack_client_secret.get_secret_value() if self.settings.slack_client_secret else ""
+        )
+        rotator = TokenRotator(client_id=self.settings.slack_client_id, client_secret=secret,
+                               client=make_web_client(self.settings, token=None))  # fmt: skip
+        try:
+            renewed = rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        except Exception as exc:  # the old token may still work; the next sync tries again
+            log.warning("token_rotation_failed team=%s error=%s", bot.team_id, classify(exc).error)
+            return bot
+        if renewed is None:
+            return bot
+        self.store.save_bot(renewed)
+        log.info("token_rotated team=%s", bot.team_id)
+        return renewed
 
     def _drop(self, team: str) -> None:
         _token, service = self.relays.pop(team)

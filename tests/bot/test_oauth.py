@@ -94,7 +94,14 @@ def test_a_member_of_one_workspace_cannot_reach_the_others_accounts(multi: BotHa
                         response_url=multi.fake_slack.response_url("two"))  # fmt: skip
     assert multi.client.post_form(form).status_code == 200
     answer = multi.fake_slack.wait_for("response", where=lambda c: c.path.endswith("/two"))[0]
-    assert "No account named" in str(answer.params)
+    assert "No account named" in str(answer.params) and "Did you mean" not in str(
+        answer.params
+    )  # not suggested
+    write = command_body("log Acme Corp call", team_id="T0TWO", user_id="U0TWOMEMBER",
+                         response_url=multi.fake_slack.response_url("two-write"))  # fmt: skip
+    assert multi.client.post_form(write).status_code == 200
+    answer = multi.fake_slack.wait_for("response", where=lambda c: c.path.endswith("/two-write"))[0]
+    assert "No account named" in str(answer.params)  # nor changed
 
 
 def test_each_workspace_s_nudges_go_with_its_own_token_and_an_uninstall_stops_them(multi: BotHarness) -> None:
@@ -137,5 +144,33 @@ def test_each_workspace_s_nudges_go_with_its_own_token_and_an_uninstall_stops_th
             on_hold = holds.held(s, team_id="T0ONE")
             assert on_hold is not None and "accountbot workspace purge T0ONE" in on_hold.reason
             assert "T0ONE" not in team_ids(s, None) and "T0TWO" in team_ids(s, None)  # its jobs pause
+    finally:
+        pool.stop()
+
+
+def test_a_rotating_token_is_renewed_before_it_expires_and_stored_encrypted(multi: BotHarness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from slack_sdk.oauth.installation_store import Bot
+
+    from bot.installations import installation_store
+    from bot.relay import RelayPool
+
+    multi.fake_slack.installed["xoxe.xoxb-T0ONE-old"] = "T0ONE"
+    multi.fake_slack.refresh_tokens["xoxe-1-T0ONE-refresh"] = "T0ONE"
+    store = installation_store(multi.ctx.settings, multi.engine)
+    soon = datetime.now(UTC) + timedelta(minutes=10)
+    store.save_bot(Bot(app_id="A0ACCOUNTBOT", team_id="T0ONE", bot_token="xoxe.xoxb-T0ONE-old", bot_id="B0BOT",
+                       bot_user_id="U0BOT", bot_refresh_token="xoxe-1-T0ONE-refresh",
+                       bot_token_expires_at=int(soon.timestamp()), installed_at=datetime.now(UTC).timestamp()))  # fmt: skip
+    pool = RelayPool(multi.sessions, multi.ctx.settings, store, every=3600)
+    try:
+        pool.sync()
+        token, _relay = pool.relays["T0ONE"]
+        assert token.startswith("xoxe.xoxb-T0ONE-") and token != "xoxe.xoxb-T0ONE-old"
+        bot = store.find_bot(enterprise_id=None, team_id="T0ONE")
+        assert bot is not None and bot.bot_token == token
+        with multi.engine.connect() as conn:
+            assert token not in str(conn.execute(select(SLACK_BOTS.c.bot_token)).scalars().all())
     finally:
         pool.stop()

@@ -181,6 +181,7 @@ class FakeSlackApi:
         # OAuth: bot tokens handed out by oauth.v2.access -> their workspace; tokens revoked since
         self.installed: dict[str, str] = {}
         self.revoked: set[str] = set()
+        self.refresh_tokens: dict[str, str] = {}  # token rotation: refresh token -> workspace
         # channels whose membership matters to a test (add_channel); any other id is a channel the bot is in
         self.channels: dict[str, dict[str, Any]] = {}
 
@@ -474,7 +475,19 @@ class FakeSlackApi:
         }
 
     def _oauth_v2_access(self, p: dict[str, Any]) -> dict[str, Any]:
-        """OAuth v2: a code `code-T...` installs the app into workspace T... and hands out its own bot token."""
+        """OAuth v2: a code `code-T...` installs the app into workspace T... and hands out its own bot token;
+        with grant_type=refresh_token (token rotation), a refresh token in `refresh_tokens` gets a new token."""
+        if p.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.get(str(p.get("refresh_token") or ""))
+            if team is None:
+                raise _ApiError("invalid_refresh_token")
+            token = f"xoxe.xoxb-{team}-{next(self._id_counter)}-rotatedtoken"
+            renewal = f"xoxe-1-{team}-{next(self._id_counter)}"
+            with self._lock:
+                self.installed[token] = team
+                self.refresh_tokens[renewal] = team
+            return {"ok": True, "access_token": token, "refresh_token": renewal, "expires_in": 43200,
+                    "token_type": "bot", "team": {"id": team}, "bot_user_id": BOT_USER_ID, "app_id": "A0ACCOUNTBOT"}  # fmt: skip
         code = str(p.get("code") or "")
         if not code.startswith("code-T"):
             raise _ApiError("invalid_code")
