@@ -5,7 +5,7 @@ retried. The speed figures themselves are in bench/bench_socket.py; the bounds h
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -32,39 +32,47 @@ def quick_listeners(app: App, ctx: BotContext) -> None:
 
 
 class Harness:
-    def __init__(self, fake: FakeSlackApi, sm: FakeSocketMode, handler: AckFirstSocketModeHandler) -> None:
-        self.fake, self.sm, self.handler = fake, sm, handler
+    def __init__(
+        self, fake: FakeSlackApi, sm: FakeSocketMode, handler: AckFirstSocketModeHandler, sessions: Any
+    ) -> None:
+        self.fake, self.sm, self.handler, self.sessions = fake, sm, handler, sessions
 
     def command(self, text: str) -> str:
         return self.sm.send_slash_command(command_body(text, response_url=self.fake.response_url(text)))
 
 
 @pytest.fixture
-def socket_bot(fake_slack: FakeSlackApi, sqlite_url: str) -> Iterator[Harness]:
-    settings = load_settings(
-        _env_file=None,
-        database_url=sqlite_url,
-        slack_api_url=fake_slack.base_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-    )
-    engine = make_engine(settings.database_url)
-    app = create_app(
-        BotContext(settings=settings, sessions=session_factory(engine)),
-        register=quick_listeners,
-        socket_mode=True,
-    )
-    with FakeSocketMode() as sm:
-        fake_slack.socket_mode = sm
+def make_socket_bot(fake_slack: FakeSlackApi, sqlite_url: str) -> Iterator[Callable[..., Harness]]:
+    """make_socket_bot(register=quick_listeners): the app behind our Socket Mode client, connected to a
+    loopback Socket Mode server; register=None runs the real listeners."""
+    opened: list[tuple[AckFirstSocketModeHandler, App, Any]] = []
+
+    def make(register: Callable[[App, BotContext], None] | None = quick_listeners) -> Harness:
+        settings = load_settings(_env_file=None, database_url=sqlite_url, slack_api_url=fake_slack.base_url,
+                                 slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN)  # fmt: skip
+        engine = make_engine(settings.database_url)
+        sessions = session_factory(engine)
+        app = create_app(
+            BotContext(settings=settings, sessions=sessions), register=register, socket_mode=True
+        )
         handler = socket_mode_handler(app, APP_TOKEN)
+        fake_slack.socket_mode = sm
         handler.connect()
-        try:
-            sm.wait_connected()
-            yield Harness(fake_slack, sm, handler)
-        finally:
+        opened.append((handler, app, engine))
+        sm.wait_connected()
+        return Harness(fake_slack, sm, handler, sessions)
+
+    with FakeSocketMode() as sm:
+        yield make
+        for handler, app, engine in opened:
             handler.close()
             drain(app)
             engine.dispose()
+
+
+@pytest.fixture
+def socket_bot(make_socket_bot: Callable[..., Harness]) -> Harness:
+    return make_socket_bot()
 
 
 def test_acks_stay_under_half_a_second_through_ten_refreshes_in_a_row(socket_bot: Harness) -> None:
@@ -138,3 +146,32 @@ def test_close_stops_every_connection_and_reconnects_no_more(socket_bot: Harness
     assert sm.connections == 1
     with pytest.raises(AssertionError):
         sm.wait_connected(count=2, timeout=1)
+
+
+def test_a_form_resent_across_a_refresh_saves_one_touch(make_socket_bot: Callable[..., Harness]) -> None:
+    """Slack resends a submission whose ack it did not get: across a refresh, the same form saves once."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from storage.models import Account, Interaction
+    from tests.bot.seed import OWNER, portfolio
+    from tests.fakes.slack_signing import input_date, input_select, view_submission_payload
+
+    h = make_socket_bot(register=None)  # the real listeners
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.fake.team_id)
+        acme = s.scalar(select(Account.id).where(Account.name == "Acme Corp"))
+        before = s.scalar(select(func.count()).select_from(Interaction)) or 0
+    today = datetime.now(UTC).date().isoformat()  # a touch today is stamped with each submission's time
+    values = {"kind": {"kind": input_select("call")}, "date": {"date": input_date(today)}}
+    form = view_submission_payload("log_touch_modal", values, private_metadata=json.dumps({"account_id": acme}),
+                                   team_id=h.fake.team_id, user_id=OWNER, view_id="V0ACROSSREFRESH")  # fmt: skip
+    first = h.sm.send_interactive(form)
+    h.sm.refresh(close_after=3.0)
+    again = h.sm.send_interactive(form)  # Slack's resend, the same view
+    for envelope in (first, again):
+        assert h.sm.wait_for_ack(envelope)["payload"]["response_action"] == "update"
+    with h.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Interaction)) == before + 1
