@@ -42,7 +42,8 @@ CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before t
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
 CHANNEL_GONE = ("not_in_channel", "channel_not_found", "is_archived")  # a news alert's channel refuses it
-HOLD_RECHECK_SECONDS = 60.0  # while the workspace is on hold, auth.test this often to see if the token works
+HOLD_RECHECK_SECONDS = 60.0
+ARCHIVE_CHECK_SECONDS = 600.0  # how long a channel's archived state is trusted before it is asked again  # while the workspace is on hold, auth.test this often to see if the token works
 
 
 @dataclass
@@ -153,6 +154,7 @@ class Relay:
         self._dm: dict[str, str] = {}  # user id -> DM channel id
         self._hold_checked: float | None = None  # monotonic time of the last auth.test while on hold
         self._holding = False  # Slack refused the token during this pass
+        self._archive_checks: dict[str, tuple[float, bool]] = {}  # channel -> (monotonic time, archived)
 
     # ------------------------------------------------------------------ one pass
 
@@ -251,6 +253,27 @@ class Relay:
         self._hold_checked = self.monotonic()
         self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
 
+    def _archived(self, channel: str) -> bool:
+        """Whether Slack says the channel is archived (conversations.info, remembered ARCHIVE_CHECK_SECONDS).
+        When Slack cannot say, the post is tried: its own answer decides then."""
+        now_m = self.monotonic()
+        known = self._archive_checks.get(channel)
+        if known is not None and now_m - known[0] < ARCHIVE_CHECK_SECONDS:
+            return known[1]
+        try:
+            info = self.client.conversations_info(channel=channel).get("channel") or {}
+        except Exception as exc:
+            log.info(
+                "channel_check_skipped team=%s channel=%s error=%s",
+                self.team_id,
+                channel,
+                classify(exc).error,
+            )
+            return False
+        archived = bool(info.get("is_archived"))
+        self._archive_checks[channel] = (now_m, archived)
+        return archived
+
     def _pace_key(self, row: _Row) -> str:
         return row.channel or self._dm.get(row.recipient) or row.recipient
 
@@ -292,6 +315,10 @@ class Relay:
                     return
                 self._sent(row, stats, channel, found, reconciled=True)
                 return
+
+        if channel[:1] in ("C", "G") and self._archived(channel):  # checked before posting to a channel
+            self._dead(row, stats, "is_archived")
+            return
 
         payload = message.payload()
         started = self.monotonic()

@@ -426,3 +426,26 @@ def test_a_news_channel_the_bot_left_pauses_the_feed_and_tells_its_admin_once(se
                  allowed_hosts=frozenset({"127.0.0.1"}), now=clock.now)  # fmt: skip  # added again: resumed
     with sessions() as s:
         assert list_feeds(s, team_id=TEAM)[0].alerts_paused is None
+
+
+def test_an_archived_channel_is_checked_before_posting_and_nothing_is_posted_there(sessions, slack) -> None:
+    from storage.feeds import add_feed, list_feeds
+
+    clock = Clock()
+    slack.add_channel("C0OLD", archived=True)
+    with sessions.begin() as s:
+        ensure_workspace(s, TEAM)
+        feed = add_feed(s, team_id=TEAM, url="http://127.0.0.1:9/old.rss", channel="C0OLD", added_by="U0ADMIN",
+                        allowed_hosts=frozenset({"127.0.0.1"}), now=clock.now)  # fmt: skip
+        facts = {"account": "Acme", "account_id": None, "tier": "key", "grade": "A", "title": "Story",
+                 "link": "https://news.example/1", "source": "Wire", "published": None, "mention_id": 1,
+                 "feed_id": feed.id}  # fmt: skip
+        outbox.enqueue(s, team_id=TEAM, recipient="C0OLD", kind="news_alert", facts=facts, period="m1",
+                       now=clock.now - timedelta(seconds=5))  # fmt: skip
+    assert make_relay(sessions, slack, clock).drain().dead == 1
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == [
+        "D0ADMIN"
+    ]  # only the admin's DM
+    assert len(slack.calls_to("conversations.info")) == 1
+    with sessions() as s:
+        assert list_feeds(s, team_id=TEAM)[0].alerts_paused == "is_archived in <#C0OLD>"
