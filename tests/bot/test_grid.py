@@ -106,3 +106,18 @@ def test_the_organisation_s_admins_are_admins_here(bot: BotHarness) -> None:
 def test_a_slack_connect_user_of_another_organisation_is_still_refused(bot: BotHarness) -> None:
     assert NOT_FOR_YOU in click(bot, PARTNER, "partner-click")
     assert NOT_FOR_YOU in command(bot, "grade Acme Corp", PARTNER)
+
+
+def test_an_org_wide_install_serves_the_organisation_s_members(bot: BotHarness) -> None:
+    """An org-wide (is_enterprise_install) app: the payload cannot vouch for anyone, users.info decides."""
+    url = bot.fake_slack.response_url("org-wide")
+    payload = block_actions_payload(
+        "open_grade", "Acme Corp", team_id=bot.team_id, user_id=MEMBER, response_url=url
+    )
+    payload = in_grid(payload)
+    payload["is_enterprise_install"] = True
+    assert bot.client.post_payload(payload).status_code == 200
+    card = all_text(
+        bot.fake_slack.wait_for("response", where=lambda c: c.path.endswith("/org-wide"))[0].params
+    )
+    assert "Acme Corp" in card and NOT_FOR_YOU not in card
