@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.facts import FeedPausedFacts
 from bot.health import TOKEN_FIX, check_token
+from bot.redaction import redact
 from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import TOKEN_ERRORS, SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
@@ -629,12 +630,13 @@ class Relay:
                 message_id=row.id,
                 worker=self.worker,
                 at=self.clock() + timedelta(seconds=seconds),
-                error=error,
+                error=None if error is None else redact(error),  # Slack's or an exception's text: no token
                 count_attempt=counted,
             )
         stats.retried += 1
 
     def _dead(self, row: _Row, stats: RelayStats, reason: str) -> None:
+        reason = redact(reason)  # stored and printed by `accountbot outbox`: never a token
         with self.sessions.begin() as session:
             outbox.mark_dead(
                 session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason

@@ -17,6 +17,7 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
+from bot.redaction import redact
 from storage import holds
 from storage.db import utcnow
 from storage.queues import outbox as store
@@ -60,7 +61,9 @@ def register(app: typer.Typer) -> None:
                     "next_attempt_at": r.next_attempt_at.isoformat(timespec="seconds"),
                     "sent_at": r.sent_at.isoformat(timespec="seconds") if r.sent_at else None,
                     "slack_ts": r.slack_ts,
-                    "last_error": r.last_error,
+                    "last_error": redact(r.last_error)
+                    if r.last_error
+                    else None,  # rows stored before redaction
                 }
                 for r in rows
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -449,3 +450,36 @@ def test_an_archived_channel_is_checked_before_posting_and_nothing_is_posted_the
     assert len(slack.calls_to("conversations.info")) == 1
     with sessions() as s:
         assert list_feeds(s, team_id=TEAM)[0].alerts_paused == "is_archived in <#C0OLD>"
+
+
+def test_no_token_reaches_the_outbox_rows_the_logs_or_the_cli(
+    sessions, slack, caplog, db_url, monkeypatch
+) -> None:
+    """A token inside Slack's error text or a renderer's exception is redacted before it is stored."""
+    from typer.testing import CliRunner
+
+    from accountbot.cli import app
+    from bot.render import registry
+
+    from bot.redaction import install_redaction
+
+    install_redaction()  # as `accountbot run` does: logs are scrubbed (tracebacks too)
+    secret = "xoxb-4242-4242-leakedsecrettoken"
+    clock = Clock()
+    caplog.set_level(logging.INFO)
+    slack.fail_next("chat.postMessage", error=f"weird_error {secret}")
+    first = enqueue_one(sessions, recipient="U1", period="p1")
+    second = enqueue_one(sessions, recipient="U2", period="p2", kind="boom")
+    monkeypatch.setitem(
+        registry.RENDERERS, "boom", lambda facts: (_ for _ in ()).throw(RuntimeError(f"bad {secret}"))
+    )
+    assert make_relay(sessions, slack, clock).drain().dead == 2
+    for message_id in (first, second):
+        assert secret not in (row(sessions, message_id).last_error or "")
+    with sessions() as s:
+        dump = str([(m.last_error, m.facts) for m in s.scalars(select(OutboxMessage))])
+    assert secret not in dump and "[redacted]" in dump
+    result = CliRunner().invoke(app, ["outbox", "--dead", "--json", "--team", TEAM],
+                                env={"DATABASE_URL": db_url, "SLACK_TEAM_ID": None})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert secret not in result.output and secret not in caplog.text
