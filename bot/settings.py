@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     )
     news_channel: str | None = Field(default=None, description="Default channel id for news alerts")
     news_allowed_hosts: str = Field(
-        default="", description="Comma-separated host names the feed fetcher may reach even if private"
+        default="",
+        description="Comma-separated host:port entries (or bare hosts: any port) the feed fetcher may reach even if private",
     )
     log_level: str = Field(default="INFO", description="Python logging level")
 

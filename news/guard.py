@@ -125,6 +125,14 @@ def _host_forms(host: str) -> set[str]:
     return forms
 
 
+def allowed(host: str, port: int, allowed_hosts: frozenset[str]) -> bool:
+    """NEWS_ALLOWED_HOSTS lets `host` through: an entry `host:port` on that port only, a bare `host` (any
+    spelling, see _host_forms) on any port. Prefer `host:port`: a bare entry also lets a redirect reach the
+    host's other services (localhost:5432)."""
+    forms = _host_forms(host)
+    return bool(forms & allowed_hosts) or any(f"{form}:{port}" in allowed_hosts for form in forms)
+
+
 def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
     """Resolve host and return its addresses if we may connect to them; else raise UrlRefused."""
     host = host.strip("[]").rstrip(".").lower()
@@ -141,7 +149,7 @@ def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
             raise UrlRefused(f"cannot resolve the host {host!r} ({exc}); check the URL for typos") from None
         if not addresses:
             raise UrlRefused(f"the host {host!r} does not resolve to any address; check the URL")
-    if allowed_hosts and _host_forms(host) & allowed_hosts:
+    if allowed_hosts and allowed(host, port, allowed_hosts):
         return addresses
     for address in addresses:
         why = address_problem(address)
@@ -149,7 +157,7 @@ def vet_host(host: str, port: int, allowed_hosts: frozenset[str]) -> list[str]:
             shown = f"{host} is" if literal is not None else f"{host} resolves to {address},"
             raise UrlRefused(
                 f"{shown} {why}; feeds must be on the public internet. If this is a trusted intranet host, "
-                f"an admin can add {host} to NEWS_ALLOWED_HOSTS."
+                f"an admin can add {host}:{port} to NEWS_ALLOWED_HOSTS."
             )
     return addresses
 

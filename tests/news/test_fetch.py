@@ -213,3 +213,14 @@ def test_the_deadline_does_not_outlive_its_fetch(dripping_server: str) -> None:
             with pytest.raises(FetchError):
                 fetch_feed(client, dripping_server, allowed_hosts=LOCAL, deadline_seconds=0.8)
             assert 0.5 < time.monotonic() - started < 4.0
+
+
+def test_an_allowed_host_port_entry_lets_that_port_only_even_through_a_redirect(server: FeedServer) -> None:
+    """NEWS_ALLOWED_HOSTS `127.0.0.1:PORT` lets the feed server through, not the host's other services: a
+    redirect to 127.0.0.1:5432 (PostgreSQL) is refused."""
+    port = int(server.url("/").split(":")[2].split("/")[0])
+    only_feeds = frozenset({f"127.0.0.1:{port}"})
+    with make_client(only_feeds) as c:
+        assert fetch_feed(c, server.url("/redirect/1"), allowed_hosts=only_feeds).status == 200
+        with pytest.raises(UrlRefused, match="127.0.0.1:5432"):
+            fetch_feed(c, server.url("/redirect-to?url=http://127.0.0.1:5432/"), allowed_hosts=only_feeds)
