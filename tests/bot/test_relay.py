@@ -459,9 +459,8 @@ def test_no_token_reaches_the_outbox_rows_the_logs_or_the_cli(
     from typer.testing import CliRunner
 
     from accountbot.cli import app
-    from bot.render import registry
-
     from bot.redaction import install_redaction
+    from bot.render import registry
 
     install_redaction()  # as `accountbot run` does: logs are scrubbed (tracebacks too)
     secret = "xoxb-4242-4242-leakedsecrettoken"
