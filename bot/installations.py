@@ -112,6 +112,12 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
                                           is_enterprise_install=is_enterprise_install)  # fmt: skip
         return self._opened(found, INSTALLATION_TOKEN_FIELDS, team_id)
 
+    def installed(self) -> list[tuple[str | None, str]]:
+        """(enterprise id, team id) of every workspace with a bot installed."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self.bots.c.enterprise_id, self.bots.c.team_id).distinct())
+            return sorted(((e, t) for e, t in rows if t), key=lambda pair: pair[1])
+
     def _opened(self, entity: Any, fields: tuple[str, ...], team_id: str | None) -> Any:
         if entity is None:
             return None

@@ -784,18 +784,11 @@ class RelayPool:
                 log.exception("relay_pool_sync_failed")
 
     def sync(self) -> None:
-        from sqlalchemy import select
-
         from bot.directory import Directory
         from bot.slack_client import make_web_client
 
-        with self.store.engine.connect() as conn:
-            installed = conn.execute(
-                select(self.store.bots.c.enterprise_id, self.store.bots.c.team_id).distinct()
-            )
-            pairs = [(e, t) for e, t in installed if t]
         tokens: dict[str, str] = {}
-        for enterprise_id, team in pairs:
+        for enterprise_id, team in self.store.installed():
             bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team)
             if bot is not None and bot.bot_refresh_token:  # Slack's token rotation: renew before it expires
                 bot = self._renewed(bot)

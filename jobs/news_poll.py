@@ -7,7 +7,7 @@ schedule and lease, and its result is written in one transaction. See docs/news.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -234,8 +234,10 @@ def poll_once(
     max_feeds: int = 500,
     concurrency: int = DEFAULT_CONCURRENCY,
     client: httpx.Client | None = None,
+    served: Collection[str] | None = None,
 ) -> PollReport:
-    """Poll every due feed (of one workspace, or all) once. Safe to run on several replicas at once."""
+    """Poll every due feed (of one workspace, or all; among `served` when given: the workspaces the bot has a
+    token for) once. Safe to run on several replicas at once."""
     now = now or utcnow()
     owner = owner or f"{default_worker()}:news"
     report = PollReport()
@@ -247,6 +249,7 @@ def poll_once(
         else:
             with sessions.begin() as session:
                 teams = feed_store.news_team_ids(session)
+        teams = [t for t in teams if served is None or t in served]
         for team in teams:
             _poll_team(
                 sessions,
@@ -322,16 +325,22 @@ def _poll_team(
     )
 
 
-def news_tick(sessions: sessionmaker[Session], settings: Any) -> Callable[[], PollReport]:
+def news_tick(
+    sessions: sessionmaker[Session], settings: Any, served: Callable[[], Collection[str]] | None = None
+) -> Callable[[], PollReport]:
     """The function jobs.scheduler calls every TICK_SECONDS in `accountbot run`: poll the feeds due now.
 
-    `settings` is bot.settings.Settings (allowed_news_hosts, news_channel, thresholds).
+    `settings` is bot.settings.Settings (allowed_news_hosts, news_channel, thresholds); `served` names the
+    workspaces the bot has a token for.
     """
     allowed = frozenset(getattr(settings, "allowed_news_hosts", frozenset()))
     channel = getattr(settings, "news_channel", None)
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
 
     def tick() -> PollReport:
-        return poll_once(sessions, allowed_hosts=allowed, news_channel=channel, thresholds=thresholds)
+        only = None if served is None else set(served())
+        return poll_once(
+            sessions, allowed_hosts=allowed, news_channel=channel, thresholds=thresholds, served=only
+        )
 
     return tick

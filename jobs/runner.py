@@ -10,7 +10,7 @@ import gc
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -128,8 +128,9 @@ def due_weeks(
 
 
 def per_team_job(name: str, step: Callable[..., None]) -> Callable[..., JobResult]:
-    """A job's `run(session, now, th, *, team_id=None, worker=None, dry_run=False, **options)`: `step(job,
-    **options)` once per workspace (or only `team_id`), all into one JobResult."""
+    """A job's `run(session, now, th, *, team_id=None, worker=None, dry_run=False, served=None, **options)`:
+    `step(job, **options)` once per workspace (or only `team_id`; among `served` when given: the workspaces
+    this bot has a token for), all into one JobResult."""
 
     def run(
         session: Session,
@@ -139,11 +140,14 @@ def per_team_job(name: str, step: Callable[..., None]) -> Callable[..., JobResul
         team_id: str | None = None,
         worker: str | None = None,
         dry_run: bool = False,
+        served: Collection[str] | None = None,
         **options: Any,
     ) -> JobResult:
         result = JobResult(name, now, dry_run)
         worker = worker or default_worker()
         for team in team_ids(session, team_id):
+            if served is not None and team not in served:
+                continue  # no token here for it: its nudges would wait forever
             step(TeamRun(session, team, now, th, result, worker), **options)
         return result
 

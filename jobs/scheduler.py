@@ -38,8 +38,10 @@ class JobScheduler:
         pollers: Mapping[str, tuple[Callable[[], object], float]] | None = None,
         worker: str | None = None,
         listed_admins: Callable[[str], Collection[str]] | None = None,
+        served: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.served = served  # the workspaces this bot has a token for (None: every one in the database)
         self.thresholds = thresholds
         self.clock = clock
         self.jobs = dict(jobs)
@@ -58,7 +60,15 @@ class JobScheduler:
         now = self.clock()
         session = self.sessions()
         try:
-            result = spec(session, now, self.thresholds, worker=self.worker, listed_admins=self.listed_admins)
+            only = None if self.served is None else set(self.served())
+            result = spec(
+                session,
+                now,
+                self.thresholds,
+                worker=self.worker,
+                listed_admins=self.listed_admins,
+                served=only,
+            )
         except Exception:
             log.exception("job_tick_failed job=%s at=%s", name, now.isoformat())
             return None
@@ -144,12 +154,14 @@ def start_scheduler(
     *,
     clock: Callable[[], datetime] = utcnow,
     catch_up: bool = True,
+    served: Callable[[], Collection[str]] | None = None,
 ) -> JobScheduler:
     """Start ticking for `accountbot run` (call `.stop()` on shutdown): the scheduled jobs, and news-feed
-    polling every NEWS_TICK_SECONDS. `settings` is bot.settings.Settings."""
+    polling every NEWS_TICK_SECONDS. `settings` is bot.settings.Settings; `served` names the workspaces the
+    bot has a token for (jobs run for those only)."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
-    pollers = {"news_poll": (news_tick(sessions, settings), NEWS_TICK_SECONDS)}
+    pollers = {"news_poll": (news_tick(sessions, settings, served), NEWS_TICK_SECONDS)}
     listed_admins = getattr(settings, "listed_admins", None)
     return JobScheduler(
-        sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins
+        sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins, served=served
     ).start(catch_up=catch_up)

@@ -46,7 +46,8 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
 
     services: list[Stoppable] = []
     try:
-        scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock)
+        served = served_workspaces(ctx, health)
+        scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock, served=served)
         services.append(scheduler)
         if health is not None:
             health.scheduler = scheduler
@@ -62,6 +63,18 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
         stop_services(services)
         raise
     return services
+
+
+def served_workspaces(ctx: BotContext, health: Health | None) -> Callable[[], list[str]] | None:
+    """The workspaces the bot has a token for, so that jobs run only where their nudges can go out: OAuth,
+    the installed ones; one token, SLACK_TEAM_ID or the token's own workspace (None: not known, every one)."""
+    if ctx.settings.oauth:
+        from bot.installations import installation_store
+
+        store = installation_store(ctx.settings, ctx.sessions.kw["bind"])
+        return lambda: [team for _enterprise, team in store.installed()]
+    team = ctx.settings.slack_team_id or (health.token.team_id if health and health.token else None)
+    return (lambda: [team]) if team else None
 
 
 def stop_services(services: list[Stoppable]) -> None:

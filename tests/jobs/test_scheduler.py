@@ -84,3 +84,19 @@ def test_started_scheduler_catches_up_then_stops(sessions) -> None:
     finally:
         sched.stop()
     assert not sched.running
+
+
+def test_jobs_run_only_for_the_workspaces_the_bot_has_a_token_for(sessions) -> None:
+    """One token serves one workspace: the others' digests would wait in the outbox forever, unsent."""
+    _seed(sessions)  # workspace T1
+    with sessions.begin() as s:
+        b = Builder(s, team="T0NOTOKEN")
+        b.account("Gamma", owner="U9", revenue=5e6, profitability="high")
+        b.filler(6)
+    served = JobScheduler(sessions, Thresholds(), clock=lambda: NOW, served=lambda: ["T1"]).catch_up()
+    assert served["digest"].enqueued == 2
+    with sessions() as s:
+        teams = set(s.scalars(select(OutboxMessage.team_id).distinct()))
+    assert teams == {"T1"}
+    everyone = JobScheduler(sessions, Thresholds(), clock=lambda: NOW).catch_up()  # no token named: all
+    assert everyone["digest"].enqueued == 1
