@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from jobs.news_poll import TICK_SECONDS as NEWS_TICK_SECONDS
 from jobs.news_poll import news_tick
+from jobs.outbox_watch import TICK_SECONDS as OUTBOX_WATCH_SECONDS
+from jobs.outbox_watch import outbox_watch
 from jobs.registry import JOBS, JobSpec
 from jobs.runner import JobResult, default_worker
 from storage.db import utcnow
@@ -160,7 +162,10 @@ def start_scheduler(
     polling every NEWS_TICK_SECONDS. `settings` is bot.settings.Settings; `served` names the workspaces the
     bot has a token for (jobs run for those only)."""
     thresholds = getattr(settings, "thresholds", DEFAULT_THRESHOLDS)
-    pollers = {"news_poll": (news_tick(sessions, settings, served), NEWS_TICK_SECONDS)}
+    pollers = {
+        "news_poll": (news_tick(sessions, settings, served), NEWS_TICK_SECONDS),
+        "outbox_watch": (outbox_watch(sessions, clock), OUTBOX_WATCH_SECONDS),
+    }
     listed_admins = getattr(settings, "listed_admins", None)
     return JobScheduler(
         sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins, served=served

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import typer
 from rich import box
@@ -21,6 +22,15 @@ from bot.redaction import redact
 from storage import holds
 from storage.db import utcnow
 from storage.queues import outbox as store
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
 
 
 def register(app: typer.Typer) -> None:
@@ -50,6 +60,7 @@ def register(app: typer.Typer) -> None:
             rows = store.list_messages(session, team_id=team_id, status=status, limit=limit)
             counts = store.count_by_status(session, team_id=team_id)
             on_hold = holds.held(session, team_id=team_id)
+            everywhere = store.waiting_by_team(session)  # counts of every workspace, so none waits unseen
             data = [
                 {
                     "id": r.id,
@@ -77,6 +88,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(data, indent=2))
             return
+        if everywhere:
+            now = utcnow()
+            parts = [
+                f"{team} {b.waiting} (oldest {_age(now - b.oldest_waiting_at) if b.oldest_waiting_at else '?'})"
+                for team, b in sorted(everywhere.items())
+            ]
+            console.print(Text("Waiting to be sent, every workspace: " + ", ".join(parts)))
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in store.STATUSES)
         table = Table(box=box.SIMPLE_HEAD, title=Text(f"outbox of {team_id}: {summary}"))
         for col in ("ID", "Status", "Kind", "To", "Tries", "Created", "Sent / next try", "Last error"):

@@ -329,3 +329,14 @@ def backlog(session: Session, *, team_ids: Sequence[str]) -> Backlog:
         )
     ).one()
     return Backlog(int(count or 0), oldest)
+
+
+def waiting_by_team(session: Session) -> dict[str, Backlog]:
+    """Every workspace's messages not yet delivered (pending or sending), and the oldest's age: the operator's
+    view across workspaces (`accountbot outbox`, the hourly backlog warning), counts only."""
+    rows = session.execute(
+        select(OutboxMessage.team_id, func.count(), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status.in_(("pending", "sending")))
+        .group_by(OutboxMessage.team_id)
+    )
+    return {team: Backlog(int(n), oldest) for team, n, oldest in rows}

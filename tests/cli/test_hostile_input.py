@@ -282,3 +282,28 @@ def test_tokens_new_key_is_a_fernet_key(cli) -> None:  # type: ignore[no-untyped
 
     key = cli("tokens", "new-key").output.strip()
     assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
+
+
+def test_outbox_shows_what_waits_in_every_workspace_and_old_backlog_is_warned(
+    cli, db_url: str, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    import logging
+    from datetime import UTC, datetime, timedelta
+
+    from jobs.outbox_watch import outbox_watch
+    from storage.db import ensure_workspace, make_engine, session_factory
+    from storage.queues.outbox import enqueue
+
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    with sessions.begin() as s:
+        for team, age in (("T1", timedelta(minutes=5)), ("T9", timedelta(hours=3))):
+            ensure_workspace(s, team)
+            enqueue(s, team_id=team, recipient="U1", kind="tier_change", facts={}, period="p", now=now - age)
+    shown = " ".join(cli("outbox", "--team", "T1").output.split())
+    assert "Waiting to be sent, every workspace: T1 1 (oldest 5 min), T9 1 (oldest 3 h)" in shown
+    caplog.set_level(logging.WARNING)
+    assert outbox_watch(sessions)() == 1  # T9 only: older than an hour
+    assert "outbox_backlog_old team=T9 waiting=1" in caplog.text and "team=T1" not in caplog.text
+    engine.dispose()
