@@ -34,5 +34,20 @@ def _register_all() -> None:
 _register_all()
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The entry point: a database that stops answering mid-command is one line naming it, and exit 1, never a
+    traceback with SQL in it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from accountbot.cli.common import fail
+
+    try:
+        app(argv)
+    except SQLAlchemyError as exc:
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        raise SystemExit(
+            fail(
+                f"the database stopped answering ({cause}). Check that it is up and reachable at DATABASE_URL, "
+                "then run the command again (each change is all or nothing)."
+            ).exit_code
+        ) from None

@@ -12,12 +12,13 @@ from typing import Any, TypeVar
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands.types import Request
 from bot.context import BotContext
 from bot.permissions import MEMBER, UNCHECKED, Standing, member_status, payload_elsewhere, standing
 from bot.render.blocks import Message
-from bot.render.replies import render_not_for_you, render_unchecked
+from bot.render.replies import render_database_down, render_not_for_you, render_unchecked
 from storage.reads.slack_users import slack_user
 
 log = logging.getLogger("accountbot.permissions")
@@ -97,7 +98,12 @@ def refusal(ctx: BotContext, client: WebClient | None, body: Body, req: Request)
             enterprise_id=req.enterprise_id,
             org_wide=req.org_wide,
         )
-    except Exception as exc:  # the database, most likely: refuse rather than answer unchecked
+    except (
+        SQLAlchemyError
+    ) as exc:  # the database: say so (not "Slack did not answer"), refuse rather than guess
+        log.error("member_check_failed team=%s error=%s cause=database", req.team_id, type(exc).__name__)
+        return render_database_down()
+    except Exception as exc:  # refuse rather than answer unchecked
         log.error("member_check_failed team=%s error=%s", req.team_id, type(exc).__name__, exc_info=exc)
         return render_unchecked()
     if status == MEMBER:

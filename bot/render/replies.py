@@ -117,6 +117,16 @@ def render_unchecked() -> Message:
     return Message(text=UNCHECKED, blocks=[section(f":hourglass: {UNCHECKED}")])
 
 
+DATABASE_DOWN = (
+    "I couldn't read the accounts just now (the database did not answer). Please try again in a minute."
+)
+
+
+def render_database_down() -> Message:
+    """The database failed while the membership check read it: said as such, not blamed on Slack."""
+    return Message(text=DATABASE_DOWN, blocks=[section(f":hourglass: {DATABASE_DOWN}")])
+
+
 DONE = ":white_check_mark:"
 
 

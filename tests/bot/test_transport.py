@@ -370,3 +370,13 @@ def test_an_event_slack_retries_is_handled_once_across_replicas(
     assert second.client.post_json(other).status_code == 200
     first.fake_slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == "U0OTHER")
     assert [c.params["user_id"] for c in first.fake_slack.calls_to("views.publish")] == ["U0RETRY", "U0OTHER"]
+
+
+def test_a_database_outage_is_named_as_such_not_blamed_on_slack(make_bot_server: BotFactory) -> None:
+    from bot.render.replies import DATABASE_DOWN
+
+    bot = make_bot_server("postgresql://postgres@127.0.0.1:1/nowhere")  # the real listeners, no database
+    resp = bot.post_command("grade Acme")
+    assert resp.status_code == 200
+    answer = bot.followup(resp).params
+    assert answer["text"] == DATABASE_DOWN and "Slack did not answer" not in str(answer)

@@ -307,3 +307,29 @@ def test_outbox_shows_what_waits_in_every_workspace_and_old_backlog_is_warned(
     assert outbox_watch(sessions)() == 1  # T9 only: older than an hour
     assert "outbox_backlog_old team=T9 waiting=1" in caplog.text and "team=T1" not in caplog.text
     engine.dispose()
+
+
+def test_a_database_that_drops_mid_command_is_one_line_and_exit_1(
+    cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    from accountbot.cli import main
+    from jobs import runner
+
+    def dropped(*args: object, **kwargs: object) -> list[str]:
+        raise OperationalError(
+            "SELECT secret_column FROM workspaces WHERE password='hunter2'", {}, ConnectionResetError()
+        )
+
+    monkeypatch.setattr(runner, "team_ids", dropped)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("SLACK_TEAM_ID", raising=False)
+    with pytest.raises(SystemExit) as stopped:
+        main(["jobs", "run", "digest"])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    said = " ".join(err.split())
+    assert "the database stopped answering (ConnectionResetError)" in said and "DATABASE_URL" in said
+    assert "Traceback" not in err and "SELECT" not in err and "hunter2" not in err
+    assert len(err.strip().splitlines()) <= 3  # one message (wrapped by the terminal width at most)
