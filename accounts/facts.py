@@ -104,6 +104,20 @@ class NewsAlertFacts(TypedDict):
     feed_id: int
 
 
+class DeadLetterReason(TypedDict):
+    reason: str  # one word: not_in_channel, gave_up, ...
+    count: int
+    fix: str
+
+
+class DeadLetterFacts(TypedDict):
+    """Kind "dead_letters" (jobs.dead_letters): an admin's daily count of messages given up, by reason."""
+
+    day: str  # ISO date the counted day ended (the admin's local date)
+    total: int
+    reasons: list[DeadLetterReason]
+
+
 class FeedPausedFacts(TypedDict):
     """Kind "feed_paused" (bot.relay): a feed's channel alerts stopped because Slack would not take them."""
 

@@ -639,7 +639,12 @@ class Relay:
         reason = redact(reason)  # stored and printed by `accountbot outbox`: never a token
         with self.sessions.begin() as session:
             outbox.mark_dead(
-                session, team_id=self.team_id, message_id=row.id, worker=self.worker, reason=reason
+                session,
+                team_id=self.team_id,
+                message_id=row.id,
+                worker=self.worker,
+                reason=reason,
+                now=self.clock(),
             )
             if row.kind == "news_alert" and reason in CHANNEL_GONE and row.recipient[:1] in ("C", "G"):
                 self._pause_feed(session, row, reason)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
-from jobs import digest, portfolio_report, tier_watch, weekly_focus
+from jobs import dead_letters, digest, portfolio_report, tier_watch, weekly_focus
 from jobs.runner import JobResult
 
 JobFunction = Callable[..., JobResult]  # (session, now, th, *, team_id, worker, dry_run) -> JobResult
@@ -68,6 +68,14 @@ JOBS: dict[str, JobSpec] = {
             {"minute": "0"},
             "hourly; each admin once a week, Mondays from 09:00 local",
             "Weekly portfolio report to admins: tiers, concentration, grade mix, moves, and both portfolio charts.",
+            wants_listed_admins=True,
+        ),
+        JobSpec(
+            dead_letters.NAME,
+            dead_letters.run,
+            {"minute": "0"},
+            "hourly; each admin once a day from 09:00 local, on a day with dead letters",
+            "Tells admins how many messages were given up in the past day, by reason, with the fix for each.",
             wants_listed_admins=True,
         ),
     )

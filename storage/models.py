@@ -424,6 +424,9 @@ class OutboxMessage(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime()
+    )  # when it was given up (admins' daily count)
 
 
 class SeenEvent(Base):

@@ -18,6 +18,7 @@ from accountbot.cli.common import (
     open_runtime,
     resolve_team,
 )
+from accounts.dead_letters import summarize
 from bot.redaction import redact
 from storage import holds
 from storage.db import utcnow
@@ -61,6 +62,12 @@ def register(app: typer.Typer) -> None:
             counts = store.count_by_status(session, team_id=team_id)
             on_hold = holds.held(session, team_id=team_id)
             everywhere = store.waiting_by_team(session)  # counts of every workspace, so none waits unseen
+            week_dead = summarize(
+                "",
+                store.dead_since(
+                    session, team_id=team_id, since=utcnow() - timedelta(days=7), until=utcnow()
+                ),
+            )
             data = [
                 {
                     "id": r.id,
@@ -88,6 +95,10 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(data, indent=2))
             return
+        if week_dead is not None:
+            console.print(Text(f"Given up in the last 7 days: {week_dead['total']}"))
+            for r in week_dead["reasons"]:
+                console.print(Text(f"  {r['reason']} ({r['count']}): {r['fix']}"))
         if everywhere:
             now = utcnow()
             parts = [

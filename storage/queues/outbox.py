@@ -239,8 +239,11 @@ def reschedule(
     return _update_held(session, team_id, message_id, worker, **values)
 
 
-def mark_dead(session: Session, *, team_id: str, message_id: int, worker: str, reason: str) -> bool:
-    """Give up on a row: it is listed by `accountbot outbox --dead` until retried."""
+def mark_dead(
+    session: Session, *, team_id: str, message_id: int, worker: str, reason: str, now: datetime | None = None
+) -> bool:
+    """Give up on a row: it is listed by `accountbot outbox --dead` until retried, and counted in the admins'
+    daily report (jobs.dead_letters) from `now`."""
     return _update_held(
         session,
         team_id,
@@ -250,7 +253,21 @@ def mark_dead(session: Session, *, team_id: str, message_id: int, worker: str, r
         last_error=reason,
         lease_owner=None,
         lease_until=None,
+        dead_at=now,
     )
+
+
+def dead_since(session: Session, *, team_id: str, since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """(kind, reason) of the workspace's messages given up in [since, until)."""
+    rows = session.execute(
+        select(OutboxMessage.kind, OutboxMessage.last_error).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.status == "dead",
+            OutboxMessage.dead_at >= since,
+            OutboxMessage.dead_at < until,
+        )
+    )
+    return [(kind, reason or "") for kind, reason in rows]
 
 
 def list_messages(

@@ -163,6 +163,7 @@ Sample = Callable[[], Message | View]
 def outbox_samples(hostile: bool) -> dict[str, Sample]:
     """The outbox renderers (nudges, news) fed with facts made by the real rules, so the limits walk covers
     every message the bot can send, not only the command answers."""
+    from accounts.dead_letters import summarize
     from accounts.signals import AccountState, ContactTouches, build_digest, choose_focus, tier_change
     from bot.render.registry import render
 
@@ -209,6 +210,14 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
         "outbox_tier_change": lambda: render("tier_change", change.to_facts()),
         "outbox_news_alert": lambda: render("news_alert", news),
         "outbox_portfolio_report": lambda: render("portfolio_report", _report_facts(n, hostile)),
+        "outbox_dead_letters": lambda: render(
+            "dead_letters",
+            summarize(
+                "2026-11-24",
+                [("digest", EVIL if hostile else "not_in_channel")] * 3
+                + [("news_alert", f"gave up after 10 attempts: {EVIL if hostile else 'internal_error'}")],
+            ),
+        ),  # fmt: skip
         "outbox_feed_paused": lambda: render(
             "feed_paused",
             {

@@ -333,3 +333,23 @@ def test_a_database_that_drops_mid_command_is_one_line_and_exit_1(
     assert "the database stopped answering (ConnectionResetError)" in said and "DATABASE_URL" in said
     assert "Traceback" not in err and "SELECT" not in err and "hunter2" not in err
     assert len(err.strip().splitlines()) <= 3  # one message (wrapped by the terminal width at most)
+
+
+def test_outbox_counts_the_week_s_dead_letters_by_reason_with_the_fix(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from storage.db import ensure_workspace, make_engine, session_factory
+    from storage.models import OutboxMessage
+    from storage.queues.outbox import enqueue
+
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    with session_factory(engine).begin() as s:
+        ensure_workspace(s, "T1")
+        for i in range(2):
+            row = s.get(OutboxMessage, enqueue(s, team_id="T1", recipient="C0GONE", kind="news_alert", facts={},
+                                               period=f"p{i}", now=now - timedelta(hours=1)))  # fmt: skip
+            row.status, row.last_error, row.dead_at = "dead", "not_in_channel", now - timedelta(minutes=30)
+    engine.dispose()
+    shown = " ".join(cli("outbox", "--team", "T1").output.split())
+    assert "Given up in the last 7 days: 2" in shown and "not_in_channel (2): invite the bot" in shown

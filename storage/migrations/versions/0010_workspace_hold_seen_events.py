@@ -19,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('workspaces', sa.Column('held_reason', sa.Text(), nullable=True))
     op.add_column('workspaces', sa.Column('held_since', sa.DateTime(), nullable=True))
+    op.add_column('outbox', sa.Column('dead_at', sa.DateTime(), nullable=True))
     op.add_column('feeds', sa.Column('alerts_paused', sa.Text(), nullable=True))
     op.add_column('feeds', sa.Column('alerts_paused_at', sa.DateTime(), nullable=True))
     op.create_table('seen_events',
@@ -37,6 +38,8 @@ def downgrade() -> None:
     with op.batch_alter_table('seen_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_seen_events_seen_at'))
     op.drop_table('seen_events')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('dead_at')
     with op.batch_alter_table('feeds', schema=None) as batch_op:
         batch_op.drop_column('alerts_paused_at')
         batch_op.drop_column('alerts_paused')
