@@ -189,9 +189,35 @@ class Relay:
             ]
         stats.claimed = len(rows)
         pending = list(rows)
+        try:
+            self._deliver_all(pending, stats)
+        except BaseException:
+            self._release(pending)  # the rows this pass never started: due again now, not after the lease
+            raise
+        return stats
+
+    def _release(self, rows: list[_Row]) -> None:
+        try:
+            with self.sessions.begin() as session:
+                n = outbox.release(
+                    session, team_id=self.team_id, message_ids=[r.id for r in rows], worker=self.worker
+                )
+        except Exception as exc:  # the database again: the lease expires and they are claimed then
+            log.warning(
+                "outbox_release_failed team=%s rows=%d error=%s", self.team_id, len(rows), type(exc).__name__
+            )
+            return
+        if n:
+            log.warning(
+                "outbox_released team=%s rows=%d (the pass failed before sending them)", self.team_id, n
+            )
+
+    def _deliver_all(self, pending: list[_Row], stats: RelayStats) -> None:
+        """Deliver the claimed rows, each channel at its pace; `pending` shrinks as rows are started."""
         while pending:
             if self._holding:  # the token was refused: the rest waits for it too, not attempted
-                for row in pending:
+                for row in list(pending):
+                    pending.remove(row)
                     self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
                 break
             now_m = self.monotonic()
@@ -208,7 +234,6 @@ class Relay:
             if wait > 0:
                 self.sleep(wait)
             self._deliver(row, stats)
-        return stats
 
     def drain(self, max_passes: int = 1000) -> RelayStats:
         """Run passes until nothing is due (tests and the CLI)."""

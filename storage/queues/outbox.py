@@ -185,6 +185,25 @@ def _update_held(session: Session, team_id: str, message_id: int, worker: str, *
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def release(session: Session, *, team_id: str, message_ids: Sequence[int], worker: str) -> int:
+    """Hand back rows a relay claimed but never started (its pass failed first): due again at once for any
+    relay, their claim not counted as an attempt. Returns how many."""
+    if not message_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.id.in_(list(message_ids)),
+            OutboxMessage.status == "sending",
+            OutboxMessage.lease_owner == worker,
+        )
+        .values(status="pending", lease_owner=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def set_channel(session: Session, *, team_id: str, message_id: int, worker: str, channel: str) -> bool:
     """Remember the conversation a row goes to (the DM opened for a user) before posting into it."""
     return _update_held(session, team_id, message_id, worker, channel=channel)

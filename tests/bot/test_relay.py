@@ -482,3 +482,36 @@ def test_no_token_reaches_the_outbox_rows_the_logs_or_the_cli(
                                 env={"DATABASE_URL": db_url, "SLACK_TEAM_ID": None})  # fmt: skip
     assert result.exit_code == 0, result.output
     assert secret not in result.output and secret not in caplog.text
+
+
+def test_rows_a_failed_pass_never_started_are_released_at_once(sessions, slack, monkeypatch) -> None:
+    """The database drops while the relay works through its claimed rows: the ones it never started are due
+    again at once (not after the 2-minute lease), their claim not counted; the one in hand waits its lease."""
+    from sqlalchemy.exc import OperationalError
+
+    clock = Clock()
+    ids = [enqueue_one(sessions, recipient=f"U{i}", period=f"p{i}") for i in range(4)]
+    relay = make_relay(sessions, slack, clock)
+    real = relay._deliver
+    calls = []
+
+    def deliver(row, stats):  # type: ignore[no-untyped-def]
+        calls.append(row.id)
+        if len(calls) == 2:
+            raise OperationalError("UPDATE outbox ...", {}, ConnectionResetError())
+        real(row, stats)
+
+    monkeypatch.setattr(relay, "_deliver", deliver)
+    with pytest.raises(OperationalError):
+        relay.run_once()
+    in_hand = calls[1]
+    untouched = [i for i in ids if i not in calls]
+    assert len(untouched) == 2
+    for message_id in untouched:
+        r = row(sessions, message_id)
+        assert (r.status, r.lease_owner, r.attempts) == ("pending", None, 0)
+    assert (
+        row(sessions, in_hand).status == "sending"
+    )  # it may have been posted: its lease and reconcile decide
+    monkeypatch.setattr(relay, "_deliver", real)
+    assert relay.run_once().sent == 2  # the released ones, right away
