@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from accounts import numbers
 from accounts.levels import parse_level
 from bot.commands.feeds import add_feed_for
 from bot.commands.lookup import require_change_right, resolve
@@ -91,14 +92,13 @@ def parse_rating(value: str, allowed: tuple[str, ...] = ("high", "medium", "low"
 
 
 def parse_percent(value: str, field_name: str, *, low: float, high: float) -> float:
-    text = value.strip().rstrip("%").strip().replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
+    number = numbers.decimal(value.strip().removesuffix("%"))
+    if number is None:  # accounts.numbers: ASCII digits, one decimal point; no 1e2, ٤٥ or ４５
         raise CommandError(
-            f"{field_name} must be a percentage such as 60 or 60%; got `{plain(value)[:40]}`."
-        ) from None
-    if number != number or not (low <= number <= high):  # NaN or out of range
+            f"{field_name} must be a percentage written with the digits 0-9, such as 60, 60% or 62.5; "
+            f"got `{plain(value)[:40]}`."
+        )
+    if not (low <= number <= high):
         raise CommandError(
             f"{field_name} must be between {low:g} and {high:g} percent; got {plain(value)[:40]}."
         )

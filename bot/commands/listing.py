@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from accounts import numbers
 from bot.commands.text import Token, plain
 from bot.commands.types import LIST_FILTERS, CommandError, ListAccounts, Request, in_session
 from bot.context import BotContext
@@ -28,8 +29,10 @@ HELP = (
 def parse(args: list[Token], today: date) -> ListAccounts:
     words = [t.word for t in args]
     page = 1
-    if words and words[-1].isdecimal():  # not isdigit: int() refuses superscripts such as ²
-        page = max(1, min(int(words.pop()), 10_000))
+    typed = numbers.whole(words[-1], low=1, high=10_000, clamp=True) if words else None  # ASCII digits only
+    if typed is not None:
+        words.pop()
+        page = typed
         if words and words[-1] == "page":
             words.pop()
     if not words:

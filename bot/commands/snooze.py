@@ -18,7 +18,7 @@ from bot.render.replies import render_done
 from storage.writes import edits
 
 MAX_SNOOZE_DAYS = 365
-_DURATION_RE = re.compile(r"^(\d{1,4})\s*(d|day|days|w|wk|week|weeks)$", re.IGNORECASE)
+_DURATION_RE = re.compile(r"^([0-9]{1,4})\s*(d|day|days|w|wk|week|weeks)$", re.IGNORECASE)  # ASCII digits
 
 USAGE = "/account snooze Acme 2w waiting for the budget round"
 HELP = (

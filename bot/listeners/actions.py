@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from accounts import numbers
 from bot.commands import listing
 from bot.commands.grade import card_of
 from bot.commands.lookup import resolve
@@ -136,13 +137,14 @@ def share(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
 
 @member_only(refuse_click)
 def list_page(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
-    which, _, page = _value(body).rpartition(":")
-    if which not in (*LIST_FILTERS, "all") or not page.isdecimal():  # int() refuses superscripts such as ²
+    which, _, raw_page = _value(body).rpartition(":")
+    page = numbers.whole(raw_page, low=1, high=10_000)  # accounts.numbers, as typed commands read it
+    if which not in (*LIST_FILTERS, "all") or page is None:
         _answer(
             ctx, client, body, req, render_problem("That page button is out of date; run the list again.")
         )
         return
-    command = ListAccounts(None if which == "all" else which, max(1, int(page)))
+    command = ListAccounts(None if which == "all" else which, page)
     message = safely(ctx, lambda: listing.handle(ctx, req, command), req.team_id)
     if body.get("response_url"):
         if not reply(body["response_url"], message, replace_original=True, team_id=req.team_id):

@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from accounts import numbers
 from bot.commands.types import Request
 from bot.context import BotContext
 from bot.listeners.delivery import reply_or_apologise
@@ -99,7 +100,9 @@ def add_phrase(ctx: BotContext, req: Request, body: Body, client: WebClient) -> 
     phrase = " ".join(str((values.get(PHRASE_BLOCK) or {}).get(PHRASE_ACTION, {}).get("value") or "").split())
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        account_id = int(meta["account_id"])
+        account_id = numbers.whole(str(meta["account_id"]), low=1)
+        if account_id is None:
+            raise ValueError("account_id")
     except (ValueError, KeyError, TypeError):
         return _phrase_error("This form is out of date; click Not relevant again.")
     if not phrase:

@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from accounts import numbers
 from bot.commands.text import MAX_NOTE, plain
 from bot.commands.touch import log_touch_at
 from bot.commands.types import TOUCH_KINDS, Request, latest_today
@@ -52,7 +53,9 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
     errors: dict[str, str] = {}
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-        account_id = int(meta["account_id"])
+        account_id = numbers.whole(str(meta["account_id"]), low=1)
+        if account_id is None:
+            raise ValueError("account_id")
     except (ValueError, KeyError, TypeError):
         return None, {KIND: "This form is out of date. Close it and click Log touch again."}
 
@@ -63,9 +66,8 @@ def read_log_touch(view: dict[str, Any], today_: date) -> tuple[LogTouchForm | N
     contact_id = None
     picked = (_value(values, CONTACT).get("selected_option") or {}).get("value")
     if picked:
-        try:
-            contact_id = int(picked)
-        except ValueError:
+        contact_id = numbers.whole(str(picked), low=1)
+        if contact_id is None:
             errors[CONTACT] = "Pick a contact from the list."
     typed: str | None = " ".join(plain(_value(values, CONTACT_NAME).get("value") or "").split()) or None
     if contact_id is not None and typed:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import process
 
+from accounts import numbers
 from accounts.levels import parse_level
 from storage.importing.rows import (
     AccountRow,
@@ -79,7 +79,7 @@ def name_text(value: str) -> str:
     return value
 
 
-_MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+_MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$", re.ASCII)  # ASCII digits only
 
 
 def money(value: str) -> float:
@@ -90,16 +90,12 @@ def money(value: str) -> float:
     return float(m.group(1).replace(",", "") + (m.group(2) or ""))
 
 
-_PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?)\s*%?$")
-
-
 def percent(low: float, high: float) -> Parser:
     def parse(value: str) -> float:
-        m = _PERCENT.match(value)
-        if not m:
-            raise Invalid()
-        number = float(m.group(1))
-        if not (low <= number <= high) or not math.isfinite(number):
+        number = numbers.decimal(
+            value.strip().removesuffix("%")
+        )  # the one parser: as `/account set` reads it
+        if number is None or not (low <= number <= high):
             raise Invalid()
         return number
 

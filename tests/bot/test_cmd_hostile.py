@@ -27,7 +27,7 @@ HOSTILE = [
     ('grade " OR 1=1 --"', "No account named"),
     ("grade " + "&amp;" * 199, "No account named"),
     ("grade \u202eevil\u202c \u200b\U0001f600", "No account named"),
-    ("set Acme Corp wallet_share 1e309", "between 0 and 100"),
+    ("set Acme Corp wallet_share 1e309", "digits 0-9"),
     ("list " + "9" * 50, "page"),
     ("snooze Acme Corp until 9999-99-99", "not a date"),
     ("log Acme Corp meeting -- " + "n" * 3001, "notes have at most 3,000"),
