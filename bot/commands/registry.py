@@ -5,6 +5,7 @@ so adding a subcommand is one module plus one line here (README.md#adding-a-subc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,7 @@ from functools import partial
 from typing import Any, Generic
 
 from rapidfuzz import fuzz, process
+from sqlalchemy.exc import DBAPIError
 
 from bot.commands import chart, contacts, feeds, fields, focus, grade, listing, snooze, touch
 from bot.commands.text import Token, clean_text, join_name, tokenize
@@ -19,7 +21,7 @@ from bot.commands.types import C, Command, CommandError, Grade, Help, Request, t
 from bot.context import BotContext
 from bot.render.blocks import Message
 from bot.render.help import HelpLine, render_help
-from bot.render.replies import render_problem
+from bot.render.replies import render_database_down, render_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class Subcommand(Generic[C]):
     help: tuple[HelpLine, ...]  # its lines in `/account help`, each starting with `word`
     parse: Callable[[list[Token], date], C]  # the tokens after the word -> the command, or CommandError
     handle: Callable[[BotContext, Request, C], Message]  # the command -> the reply (never raises for users)
+    read_only: bool = False  # changes nothing: tried once more when the database connection dropped
 
 
 HELP_USAGE = "/account help"
@@ -49,9 +52,11 @@ def _closest(word: str) -> tuple[str, str | None] | None:
 
 
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
-    Subcommand("help", HELP_USAGE, (), _parse_help, _handle_help),
-    Subcommand("grade", grade.USAGE, grade.HELP, grade.parse, partial(grade.handle, suggest=_closest)),
-    Subcommand("list", listing.USAGE, listing.HELP, listing.parse, listing.handle),
+    Subcommand("help", HELP_USAGE, (), _parse_help, _handle_help, read_only=True),
+    Subcommand(
+        "grade", grade.USAGE, grade.HELP, grade.parse, partial(grade.handle, suggest=_closest), read_only=True
+    ),
+    Subcommand("list", listing.USAGE, listing.HELP, listing.parse, listing.handle, read_only=True),
     Subcommand("log", touch.USAGE, touch.HELP, touch.parse, touch.handle),
     Subcommand(
         "contacts",
@@ -59,6 +64,7 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         contacts.CONTACTS_HELP,
         contacts.parse_contacts,
         contacts.handle_contacts,
+        read_only=True,
     ),
     Subcommand(
         "contact",
@@ -69,10 +75,12 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     ),
     Subcommand("set", fields.USAGE, fields.HELP, fields.parse, fields.handle),
     Subcommand("snooze", snooze.USAGE, snooze.HELP, snooze.parse, snooze.handle),
-    Subcommand("focus", focus.USAGE, focus.HELP, focus.parse, focus.handle),
+    Subcommand("focus", focus.USAGE, focus.HELP, focus.parse, focus.handle, read_only=True),
     Subcommand("feeds", feeds.USAGE, feeds.HELP, feeds.parse, feeds.handle),
     Subcommand("chart", chart.USAGE, chart.HELP, chart.parse, chart.handle),
 )
+
+log = logging.getLogger("accountbot.commands")
 
 BY_WORD: dict[str, Subcommand[Any]] = {s.word: s for s in SUBCOMMANDS}
 WORDS: tuple[str, ...] = tuple(BY_WORD)
@@ -122,7 +130,15 @@ def answer_text(ctx: BotContext, req: Request, text: str | None) -> Message:
         entry, command = dispatch(text, today(ctx))
     except CommandError as exc:
         return render_problem(exc.message, exc.usage)
-    return entry.handle(ctx, req, command)
+    for attempt in (1, 2):
+        try:
+            return entry.handle(ctx, req, command)
+        except DBAPIError as exc:  # the database dropped the connection or is down
+            log.warning("command_database_error team=%s sub=%s attempt=%d error=%s", req.team_id, entry.word,
+                        attempt, type(exc.orig).__name__)  # fmt: skip
+            if not (entry.read_only and attempt == 1):
+                break  # a write is not repeated: its transaction rolled back, the person may try again
+    return render_database_down()
 
 
 def subcommand_of(text: str | None) -> str:

@@ -380,3 +380,35 @@ def test_a_database_outage_is_named_as_such_not_blamed_on_slack(make_bot_server:
     assert resp.status_code == 200
     answer = bot.followup(resp).params
     assert answer["text"] == DATABASE_DOWN and "Slack did not answer" not in str(answer)
+
+
+def test_a_dropped_connection_is_retried_once_for_reads_never_for_writes(
+    bot_server_any_db: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from sqlalchemy.exc import OperationalError
+
+    from bot.commands import registry
+    from bot.render.replies import DATABASE_DOWN
+
+    calls: dict[str, int] = {"list": 0, "log": 0}
+
+    def flaky(word: str, fail_times: int):  # type: ignore[no-untyped-def]
+        real = registry.BY_WORD[word].handle
+
+        def handle(ctx, req, command):  # type: ignore[no-untyped-def]
+            calls[word] += 1
+            if calls[word] <= fail_times:
+                raise OperationalError("SELECT ...", {}, ConnectionResetError("server closed the connection"))
+            return real(ctx, req, command)
+
+        return dataclasses.replace(registry.BY_WORD[word], handle=handle)
+
+    monkeypatch.setitem(registry.BY_WORD, "list", flaky("list", 1))
+    monkeypatch.setitem(registry.BY_WORD, "log", flaky("log", 5))
+    h = bot_server_any_db
+    listed = h.followup(h.post_command("list")).params
+    assert calls["list"] == 2 and listed["text"] != DATABASE_DOWN  # read again, answered
+    logged = h.followup(h.post_command("log Acme call")).params
+    assert calls["log"] == 1 and logged["text"] == DATABASE_DOWN  # a write is not repeated; said plainly
