@@ -53,7 +53,7 @@ def _answer(
     if body.get("response_url"):
         reply_or_apologise(body["response_url"], message, req=req, client=client, **kw)
     elif (body.get("view") or {}).get("type") == "home":
-        publish_home(ctx, client, req.team_id, req.user_id)
+        publish_home(ctx, client, req.team_id, req.user_id, admin=req.admin())
         if not is_confirmation(message):  # a refusal or a miss must not vanish silently
             _open_view(client, body, req, render_reply_modal(message.blocks), "the answer")
 

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from datetime import timedelta
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 
+from accounts.dead_letters import summarize
 from bot.commands.types import Request
 from bot.context import BotContext
 from bot.listeners.guard import Body, member_only
 from bot.render.blocks import Message
 from bot.render.home import render_home
 from bot.slack_client import classify
+from storage.queues.outbox import dead_since
 from storage.reads.home import home_data
 
 log = logging.getLogger("accountbot.home")
 
 
-def publish_home(ctx: BotContext, client: WebClient, team_id: str, user_id: str) -> bool:
-    """Render the viewer's Home and views.publish it (429/5xx retried by the client). True when accepted."""
+def publish_home(
+    ctx: BotContext, client: WebClient, team_id: str, user_id: str, *, admin: bool = False
+) -> bool:
+    """Render the viewer's Home and views.publish it (429/5xx retried by the client). True when accepted. An
+    admin's Home also counts the last 7 days' dead letters by reason, with the fixes."""
     now = ctx.now()
     with ctx.sessions.begin() as session:
         data = home_data(session, team_id, user_id, now, ctx.thresholds)
+        if admin:
+            dead = dead_since(session, team_id=team_id, since=now - timedelta(days=7), until=now)
+            data = dataclasses.replace(data, dead_letters=summarize(now.date().isoformat(), dead))
     view = render_home(data, now)
     try:
         client.views_publish(user_id=user_id, view=view)
@@ -62,6 +72,6 @@ def refuse_home(ctx: BotContext, req: Request, body: Body, client: WebClient, st
 @member_only(refuse_home)
 def show_home(ctx: BotContext, req: Request, body: Body, client: WebClient) -> None:
     try:
-        publish_home(ctx, client, req.team_id, req.user_id)
+        publish_home(ctx, client, req.team_id, req.user_id, admin=req.admin())
     except Exception as exc:
         log.error("home_failed team=%s error=%s", req.team_id, type(exc).__name__, exc_info=exc)

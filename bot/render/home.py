@@ -11,7 +11,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section
+from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section, user_text
 from bot.render.ids import OPEN_GRADE
 from bot.render.list import summary_line
 from storage.reads.home import HomeData, SpofWarning
@@ -44,6 +44,17 @@ def home_blocks(home: HomeData, now: datetime) -> list[Block]:
     blocks.append(
         context(f"{home.total} accounts · {overdue} overdue for a touch · as of {now:%Y-%m-%d %H:%M} UTC")
     )
+    if home.dead_letters is not None:
+        dead = home.dead_letters
+        lines = [
+            f"• *{user_text(r['reason'])}* ({r['count']}): {user_text(r['fix'])}" for r in dead["reasons"][:5]
+        ]
+        blocks.append(
+            section(
+                f"*:envelope_with_arrow: For admins: {dead['total']} message(s) could not be delivered in the last "
+                "7 days*\n" + "\n".join(lines)
+            )
+        )
     if home.focus is not None:
         blocks.append(
             section(

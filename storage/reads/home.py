@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accounts.facts import DeadLetterFacts
 from accounts.signals import AccountState, Item, choose_focus, single_point_of_failure
 from accounts.thresholds import Thresholds
 from storage.models import OutboxMessage
@@ -39,6 +40,7 @@ class HomeData:
     groups: dict[str, list[AccountSummary]]  # "A", "B", "C", "prospect" -> accounts, most overdue first
     focus: AccountSummary | None
     spof: list[SpofWarning] = field(default_factory=list)
+    dead_letters: DeadLetterFacts | None = None  # admins only: the last 7 days' dead letters by reason
 
     @property
     def total(self) -> int:

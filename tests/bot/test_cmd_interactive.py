@@ -365,3 +365,26 @@ def test_a_form_submitted_twice_saves_one_touch(make_bot_server: BotFactory, db_
     assert h.ack_json(other)["response_action"] == "update"
     with h.sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(Interaction)) == before + 2
+
+
+def test_admins_see_the_week_s_dead_letters_in_app_home_others_do_not(
+    make_bot_server: BotFactory, db_url: str
+) -> None:
+    from storage.models import OutboxMessage
+    from storage.queues.outbox import enqueue
+    from tests.bot.seed import ADMIN
+
+    h = make_bot_server(db_url, clock=lambda: NOW, admin_user_ids=ADMIN)
+    with h.sessions.begin() as s:
+        portfolio(s, team=h.team_id)
+        for i in range(2):
+            row = s.get(OutboxMessage, enqueue(s, team_id=h.team_id, recipient="C0GONE", kind="news_alert", facts={},
+                                               period=f"p{i}", now=NOW - timedelta(days=1)))  # fmt: skip
+            row.status, row.last_error, row.dead_at = "dead", "not_in_channel", NOW - timedelta(hours=20)
+    for user in (ADMIN, OWNER):
+        assert h.open_home(user_id=user).status_code == 200
+    admin_home = h.fake_slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == ADMIN)[0]
+    owner_home = h.fake_slack.wait_for("views.publish", where=lambda c: c.params["user_id"] == OWNER)[0]
+    assert "For admins: 2 message(s) could not be delivered" in all_text(admin_home.params)
+    assert "invite the bot" in all_text(admin_home.params)
+    assert "For admins" not in all_text(owner_home.params)
