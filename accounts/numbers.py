@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_DECIMAL = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,15})?", re.ASCII)
+_DECIMAL = re.compile(r"-?[0-9]{1,20}(?:[.,][0-9]+)?", re.ASCII)  # any exact decimals of a float
 _WHOLE = re.compile(r"[0-9]{1,18}", re.ASCII)  # fits a signed 64-bit id
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 MAX_ID = 2**63 - 1

@@ -7,6 +7,7 @@ and every table is emptied after each test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -55,15 +56,28 @@ def _empty_tables(engine: Engine) -> None:
                 conn.execute(table.delete())
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head for the whole run; each test gets a copy (running the migrations
+    for every test cost more than a minute of the suite)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    ensure_schema(engine)
+    engine.dispose()
+    return path
+
+
+def _fresh_sqlite(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "test.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A migrated, empty database URL; runs each test on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        engine = make_engine(url)
-        ensure_schema(engine)
-        engine.dispose()
-        yield url
+        yield _fresh_sqlite(sqlite_template, tmp_path)
         return
     url = request.getfixturevalue("pg_url")
     yield url
@@ -82,13 +96,9 @@ def pg_sessions(pg_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """SQLite only (for tests where the backend does not matter)."""
-    url = f"sqlite:///{tmp_path / 'test.db'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    engine.dispose()
-    return url
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only (for tests where the backend does not matter): a migrated, empty database."""
+    return _fresh_sqlite(sqlite_template, tmp_path)
 
 
 @pytest.fixture
