@@ -293,24 +293,44 @@ def write_contacts(
             if "active" in values and values["active"] is None:
                 values["active"] = True
             prepared[identity] = values
-        current = _current_by_identity(session, team_id, CONTACTS, compared, list(prepared))
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for (source, source_id), values in prepared.items():
-            found = current.get((source, source_id))
-            if found is None:
-                inserts.append({"team_id": team_id, **values, "name_key": name_key(values["name"]),
-                                "source": source, "source_id": source_id})  # fmt: skip
-                result.created += 1
-            elif found[1] != tuple(values[c] for c in compared):
-                updates.append({"id": found[0], **values, "name_key": name_key(values["name"])})
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        _insert(session, CONTACTS, inserts)
-        _update(session, CONTACTS, updates)
-        planner.wrote(len(inserts))
+        _upsert_chunk(session, team_id, CONTACTS, prepared, compared, result, planner,
+                      derived=lambda values: {"name_key": name_key(values["name"])})  # fmt: skip
     return result
+
+
+def _upsert_chunk(
+    session: Session,
+    team_id: str,
+    table: Table,
+    prepared: dict[tuple[str, str], dict[str, Any]],
+    compared: Sequence[str],
+    result: ImportResult,
+    planner: Planner,
+    derived: Any = None,
+) -> list[tuple[Any, ...]]:
+    """One chunk of records by identity: insert the new ones, update those whose `compared` values changed,
+    count the rest unchanged. `derived(values)` adds computed columns. Returns the updated rows' values as
+    they were (their `compared` columns, in order)."""
+    current = _current_by_identity(session, team_id, table, compared, list(prepared))
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    before: list[tuple[Any, ...]] = []
+    for (source, source_id), values in prepared.items():
+        extra = derived(values) if derived else {}
+        found = current.get((source, source_id))
+        if found is None:
+            inserts.append({"team_id": team_id, **values, **extra, "source": source, "source_id": source_id})
+            result.created += 1
+        elif found[1] != tuple(values[c] for c in compared):
+            updates.append({"id": found[0], **values, **extra})
+            before.append(found[1])
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    _insert(session, table, inserts)
+    _update(session, table, updates)
+    planner.wrote(len(inserts))
+    return before
 
 
 def _current_by_identity(
@@ -571,23 +591,8 @@ def write_deals(
             prepared[identity] = {"account_id": account, "name": row.name,
                 "status": row.status, "closed_on": row.closed_on, "amount": row.amount}  # fmt: skip
             touched.add(account)
-        current = _current_by_identity(session, team_id, DEALS, compared, list(prepared))
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for (source, source_id), values in prepared.items():
-            found = current.get((source, source_id))
-            if found is None:
-                inserts.append({"team_id": team_id, "source": source, "source_id": source_id, **values})
-                result.created += 1
-            elif found[1] != tuple(values[c] for c in compared):
-                touched.add(found[1][0])  # the account it was on, if it moved
-                updates.append({"id": found[0], **values})
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        _insert(session, DEALS, inserts)
-        _update(session, DEALS, updates)
-        planner.wrote(len(inserts))
+        for was in _upsert_chunk(session, team_id, DEALS, prepared, compared, result, planner):
+            touched.add(was[0])  # the account it was on, if it moved
     spend_from_deals(session, team_id, sorted(touched), now)
     return result
 
