@@ -515,3 +515,36 @@ def test_rows_a_failed_pass_never_started_are_released_at_once(sessions, slack, 
     )  # it may have been posted: its lease and reconcile decide
     monkeypatch.setattr(relay, "_deliver", real)
     assert relay.run_once().sent == 2  # the released ones, right away
+
+
+def test_a_message_failing_with_500_to_its_last_attempt_is_dead_and_the_admin_is_told(
+    sessions, slack
+) -> None:
+    """Slack answers 500 to every attempt: the message ends dead-lettered (never retried forever), and the next
+    morning the workspace's admin gets the day's count with what to do; the count itself is then delivered."""
+    from accounts.thresholds import Thresholds
+    from jobs import dead_letters
+    from storage.models import SlackUser
+
+    clock = Clock()
+    message_id = enqueue_one(sessions)
+    with sessions.begin() as s:
+        s.add(SlackUser(team_id=TEAM, user_id="U0ADMIN", tz="UTC", is_admin=True, refreshed_at=clock.now))
+    relay = make_relay(sessions, slack, clock, max_attempts=4)
+    slack.fail_next("chat.postMessage", status=500, error="internal_error", times=4)
+    for _ in range(4):
+        relay.run_once()
+        r = row(sessions, message_id)
+        if r.status == "dead":
+            break
+        clock.now = r.next_attempt_at
+    r = row(sessions, message_id)
+    assert r.status == "dead" and r.attempts == 4 and "gave up after 4 attempts" in (r.last_error or "")
+    morning = clock.now.replace(hour=9, minute=30) + timedelta(days=1 if clock.now.hour >= 9 else 0)
+    with sessions() as s:
+        assert dead_letters.run(s, morning, Thresholds()).enqueued == 1
+    clock.now = morning
+    assert relay.drain().sent == 1
+    told = [c.params for c in posts(slack) if c.params["channel"] == "D0ADMIN"]
+    assert len(told) == 1 and "1 message could not be delivered" in str(told[0]["blocks"])
+    assert "gave_up" in str(told[0]["blocks"]) and "status.slack.com" in str(told[0]["blocks"])
