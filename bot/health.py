@@ -20,11 +20,10 @@ from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack_client import TOKEN_ERRORS
-from storage.db import workspace_ids
+from storage.db import ping, workspace_ids
 from storage.holds import held_workspaces
 
 log = logging.getLogger("accountbot.health")
@@ -133,7 +132,7 @@ class Health:
         }
         try:
             with self.sessions() as session:
-                session.execute(text("SELECT 1"))
+                ping(session)
                 teams = workspace_ids(session)
                 checks["database"] = {"ok": True}
                 checks.update(self._queues(session, teams))

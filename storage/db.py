@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import CursorResult, Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -149,3 +150,13 @@ def ensure_workspace(session: Session, team_id: str, name: str | None = None) ->
 
 def workspace_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+
+
+def affected(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (`Session.execute` is typed as returning a plain Result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def ping(session: Session) -> None:
+    """A cheap round trip to the database (readiness): raises when it does not answer."""
+    session.execute(text("SELECT 1"))

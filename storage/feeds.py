@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from news.guard import check_url
-from storage.db import ensure_workspace
+from storage.db import affected, ensure_workspace
 from storage.holds import held_workspaces
 from storage.models import Account, Feed
 
@@ -361,6 +361,6 @@ def pause_alerts(session: Session, *, team_id: str, feed_id: int, reason: str, n
         .values(alerts_paused=reason[:MAX_ERROR_TEXT], alerts_paused_at=now)
         .execution_options(synchronize_session=False)
     )
-    if not updated.rowcount:  # type: ignore[attr-defined]
+    if not affected(updated):
         return None
     return session.scalar(select(Feed).where(Feed.team_id == team_id, Feed.id == feed_id))

@@ -11,7 +11,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import Workspace
+
+REMOVED = (
+    "The app was removed from this workspace"  # how a removal's hold reason starts (bot.listeners.lifecycle)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,7 @@ def hold(session: Session, *, team_id: str, reason: str, now: datetime) -> bool:
         .where(Workspace.team_id == team_id, Workspace.held_reason.is_(None))
         .values(held_reason=reason, held_since=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected(result))
 
 
 def release(session: Session, *, team_id: str) -> bool:
@@ -37,7 +42,7 @@ def release(session: Session, *, team_id: str) -> bool:
         .where(Workspace.team_id == team_id, Workspace.held_reason.is_not(None))
         .values(held_reason=None, held_since=None)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected(result))
 
 
 def held(session: Session, *, team_id: str) -> Hold | None:

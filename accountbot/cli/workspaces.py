@@ -6,14 +6,13 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import delete, func, select
 
 from accountbot.cli.common import TEAM_ID, console, fail, open_runtime, settings_or_exit
 from storage import holds
 from storage.db import workspace_ids
-from storage.models import Base, Workspace
-
-REMOVED = "The app was removed from this workspace"  # the hold bot.listeners.lifecycle writes
+from storage.models import Workspace
+from storage.workspaces import accounts_per_workspace, rows_of
+from storage.workspaces import purge as purge_workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -29,8 +28,7 @@ def register(app: typer.Typer) -> None:
         with rt.sessions() as session:
             teams = workspace_ids(session)
             held = holds.held_workspaces(session, team_ids=teams)
-            counts: dict[str, int] = dict(session.execute(select(Base.metadata.tables["accounts"].c.team_id, func.count())
-                                          .group_by(Base.metadata.tables["accounts"].c.team_id)).all())  # fmt: skip
+            counts = accounts_per_workspace(session)
         table = Table("Team", "Accounts", "State")
         for team in teams:
             hold = held.get(team)
@@ -59,28 +57,18 @@ def register(app: typer.Typer) -> None:
             if session.get(Workspace, team) is None:
                 raise fail(f"no workspace {team} in the database (see `accountbot workspace list`).")
             hold = holds.held(session, team_id=team)
-            if not force and (hold is None or not hold.reason.startswith(REMOVED)):
+            if not force and (hold is None or not hold.reason.startswith(holds.REMOVED)):
                 raise fail(
                     f"the app was not removed from {team}: its data is in use. Uninstall the app from that workspace "
                     "first, or pass --force to delete it anyway."
                 )
-            tables = [t for t in reversed(Base.metadata.sorted_tables) if "team_id" in t.c]
-            counts = {
-                t.name: int(
-                    session.scalar(select(func.count()).select_from(t).where(t.c.team_id == team)) or 0
-                )
-                for t in tables
-            }
             if not yes:
-                console.print(f"{team} would lose: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+                would = rows_of(session, team)
+                console.print(f"{team} would lose: " + ", ".join(f"{n} {t}" for t, n in would.items()))
                 console.print("Nothing was deleted. Run again with --yes to delete it.")
                 return
-            for t in tables:
-                if t.name == "workspaces":
-                    continue
-                session.execute(delete(t).where(t.c.team_id == team))
-            session.execute(delete(Workspace).where(Workspace.team_id == team))
-        console.print(f"Purged workspace {team}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+            counts = purge_workspace(session, team)
+        console.print(f"Purged workspace {team}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
     @tokens.command("new-key")
     def new_key() -> None:

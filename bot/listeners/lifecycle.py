@@ -38,7 +38,7 @@ def on_removed(ctx: BotContext, body: Body, client: WebClient, context: Any) -> 
         else:
             revocations.handle_tokens_revoked_events(event, context)
     reason = (
-        f"The app was removed from this workspace ({kind}). Its data is kept until an admin runs "
+        f"{holds.REMOVED} ({kind}). Its data is kept until an admin runs "
         f"`accountbot workspace purge {team}`; install the app again to resume."
     )
     with ctx.sessions.begin() as session:

@@ -198,33 +198,23 @@ def write_accounts(
                 )
             prepared[(row.source, row.source_id)] = values
         current = _current_by_identity(session, team_id, ACCOUNTS, compared, list(prepared))
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        for (source, source_id), values in prepared.items():
+        adoptions: list[dict[str, Any]] = []
+        for (source, source_id), values in list(prepared.items()):
             key = name_key(values["name"])
-            found = current.get((source, source_id))
-            if found is None:
-                candidates = native.get(key, [])
-                if len(candidates) == 1:
-                    native[key] = []  # adopted once
-                    updates.append({"id": candidates[0], **values, "name_key": key, "source": source,
-                                    "source_id": source_id, "updated_at": now})  # fmt: skip
-                    adopted.append(values["name"])
-                    result.updated += 1
-                else:
-                    inserts.append({"team_id": team_id, **values, "name_key": key, "source": source,
-                                    "source_id": source_id, "created_at": now, "updated_at": now})  # fmt: skip
-                    if created is not None:
-                        created.add((source, source_id))
-                    result.created += 1
-            elif found[1] != tuple(values[c] for c in compared):
-                updates.append({"id": found[0], **values, "name_key": key, "updated_at": now})
+            candidates = native.get(key, []) if (source, source_id) not in current else []
+            if len(candidates) == 1:  # a new identity takes over the one accountbot account of its name
+                native[key] = []  # adopted once
+                del prepared[(source, source_id)]
+                adoptions.append({"id": candidates[0], **values, "name_key": key, "source": source,
+                                  "source_id": source_id, "updated_at": now})  # fmt: skip
+                adopted.append(values["name"])
                 result.updated += 1
-            else:
-                result.unchanged += 1
-        _insert(session, ACCOUNTS, inserts)
-        _update(session, ACCOUNTS, updates)
-        planner.wrote(len(inserts))
+        _update(session, ACCOUNTS, adoptions)
+        if created is not None:
+            created.update(identity for identity in prepared if identity not in current)
+        _upsert_chunk(session, team_id, ACCOUNTS, prepared, compared, result, planner, current=current,
+                      derived=lambda values: {"name_key": name_key(values["name"]), "updated_at": now},
+                      on_insert={"created_at": now})  # fmt: skip
     if adopted:
         result.notes.append(
             f"{len(adopted)} account(s) imported earlier from accountbot's own file now carry their CRM id "
@@ -307,11 +297,15 @@ def _upsert_chunk(
     result: ImportResult,
     planner: Planner,
     derived: Any = None,
+    on_insert: dict[str, Any] | None = None,
+    current: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """One chunk of records by identity: insert the new ones, update those whose `compared` values changed,
-    count the rest unchanged. `derived(values)` adds computed columns. Returns the updated rows' values as
-    they were (their `compared` columns, in order)."""
-    current = _current_by_identity(session, team_id, table, compared, list(prepared))
+    count the rest unchanged. `derived(values)` adds computed columns to both, `on_insert` columns to new rows
+    only; `current` is the chunk's current values when the caller read them already. Returns the updated
+    rows' values as they were (their `compared` columns, in order)."""
+    if current is None:
+        current = _current_by_identity(session, team_id, table, compared, list(prepared))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     before: list[tuple[Any, ...]] = []
@@ -319,7 +313,8 @@ def _upsert_chunk(
         extra = derived(values) if derived else {}
         found = current.get((source, source_id))
         if found is None:
-            inserts.append({"team_id": team_id, **values, **extra, "source": source, "source_id": source_id})
+            inserts.append({"team_id": team_id, **values, **extra, **(on_insert or {}), "source": source,
+                            "source_id": source_id})  # fmt: skip
             result.created += 1
         elif found[1] != tuple(values[c] for c in compared):
             updates.append({"id": found[0], **values, **extra})

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import OutboxMessage, table_of
 from storage.upsert import conflict_insert
 
@@ -182,7 +183,7 @@ def _update_held(session: Session, team_id: str, message_id: int, worker: str, *
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected(result))
 
 
 def release(session: Session, *, team_id: str, message_ids: Sequence[int], worker: str) -> int:
@@ -201,7 +202,7 @@ def release(session: Session, *, team_id: str, message_ids: Sequence[int], worke
         .values(status="pending", lease_owner=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 def set_channel(session: Session, *, team_id: str, message_id: int, worker: str, channel: str) -> bool:

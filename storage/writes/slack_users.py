@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import affected
 from storage.models import Account, SlackUser
 from storage.upsert import conflict_insert
 
@@ -63,4 +64,4 @@ def resolve_owner_email(session: Session, team_id: str, email: str, user_id: str
         .values(owner_user_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)

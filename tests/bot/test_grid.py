@@ -84,7 +84,8 @@ def test_a_grid_member_saves_the_log_touch_form(bot: BotHarness) -> None:
     payload = view_submission_payload("log_touch_modal", values, private_metadata=json.dumps({"account_id": acme}),
                                       team_id=bot.team_id, user_id=MEMBER)  # fmt: skip
     resp = bot.client.post_payload(in_grid(payload))
-    assert bot.ack_json(resp)["response_action"] == "update", resp.text  # type: ignore[index]
+    ack = bot.ack_json(resp)
+    assert ack is not None and ack["response_action"] == "update", resp.text
     with bot.sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(Interaction)) == (before or 0) + 1
 

@@ -495,7 +495,7 @@ def test_rows_a_failed_pass_never_started_are_released_at_once(sessions, slack, 
     real = relay._deliver
     calls = []
 
-    def deliver(row, stats):  # type: ignore[no-untyped-def]
+    def deliver(row: Any, stats: Any) -> None:
         calls.append(row.id)
         if len(calls) == 2:
             raise OperationalError("UPDATE outbox ...", {}, ConnectionResetError())

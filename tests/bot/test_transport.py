@@ -394,10 +394,10 @@ def test_a_dropped_connection_is_retried_once_for_reads_never_for_writes(
 
     calls: dict[str, int] = {"list": 0, "log": 0}
 
-    def flaky(word: str, fail_times: int):  # type: ignore[no-untyped-def]
+    def flaky(word: str, fail_times: int) -> Any:
         real = registry.BY_WORD[word].handle
 
-        def handle(ctx, req, command):  # type: ignore[no-untyped-def]
+        def handle(ctx: Any, req: Any, command: Any) -> Any:
             calls[word] += 1
             if calls[word] <= fail_times:
                 raise OperationalError("SELECT ...", {}, ConnectionResetError("server closed the connection"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -10,6 +12,7 @@ from typer.testing import CliRunner
 from accountbot.cli import app
 
 ACCOUNTS = "name,aliases\nAcme Corp,ACME\nGlobex,\n"
+Invoke = Callable[..., Any]  # the `cli` fixture: accountbot's CLI, run with the test database
 
 
 @pytest.fixture
@@ -221,7 +224,7 @@ def test_feeds_add_refuses_channels_that_are_not_slack_ids(cli, channel: str) ->
     assert "--channel" in result.output
 
 
-def test_outbox_shows_why_a_workspace_is_on_hold(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_shows_why_a_workspace_is_on_hold(cli: Invoke, db_url: str) -> None:
     from datetime import UTC, datetime
 
     from storage import holds
@@ -241,8 +244,8 @@ def test_outbox_shows_why_a_workspace_is_on_hold(cli, db_url: str) -> None:  # t
 
 
 def test_workspace_purge_deletes_one_removed_workspace_and_nothing_else(
-    cli, db_url: str, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Invoke, db_url: str, tmp_path: Path
+) -> None:
     from datetime import UTC, datetime
 
     from sqlalchemy import func, select
@@ -277,7 +280,7 @@ def test_workspace_purge_deletes_one_removed_workspace_and_nothing_else(
     engine.dispose()
 
 
-def test_tokens_new_key_is_a_fernet_key(cli) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_new_key_is_a_fernet_key(cli: Invoke) -> None:
     from cryptography.fernet import Fernet
 
     key = cli("tokens", "new-key").output.strip()
@@ -285,8 +288,8 @@ def test_tokens_new_key_is_a_fernet_key(cli) -> None:  # type: ignore[no-untyped
 
 
 def test_outbox_shows_what_waits_in_every_workspace_and_old_backlog_is_warned(
-    cli, db_url: str, caplog
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Invoke, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     import logging
     from datetime import UTC, datetime, timedelta
 
@@ -310,8 +313,8 @@ def test_outbox_shows_what_waits_in_every_workspace_and_old_backlog_is_warned(
 
 
 def test_a_database_that_drops_mid_command_is_one_line_and_exit_1(
-    cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     from accountbot.cli import main
@@ -335,7 +338,7 @@ def test_a_database_that_drops_mid_command_is_one_line_and_exit_1(
     assert len(err.strip().splitlines()) <= 3  # one message (wrapped by the terminal width at most)
 
 
-def test_outbox_counts_the_week_s_dead_letters_by_reason_with_the_fix(cli, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_counts_the_week_s_dead_letters_by_reason_with_the_fix(cli: Invoke, db_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
     from storage.db import ensure_workspace, make_engine, session_factory

@@ -82,10 +82,11 @@ def test_socket_mode_connects_with_the_app_token(tmp_path: Path) -> None:
 
 def ready_lines(proc: subprocess.Popen[str], marker: str, timeout: float = 30) -> list[str]:
     """The process's log lines up to the first with `marker`."""
+    assert proc.stderr is not None
     lines: list[str] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = proc.stderr.readline()  # type: ignore[union-attr]
+        line = proc.stderr.readline()
         if not line:
             break
         lines.append(line)

@@ -3,7 +3,9 @@ per admin from 09:00 their time, quiet on a day without any, never counting itse
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.dead_letters import FIXES, reason_of, summarize
 from accounts.thresholds import Thresholds
@@ -13,7 +15,9 @@ from storage.queues import outbox
 from tests.jobs.conftest import NOW, TEAM, Builder
 
 
-def _dead(s, n: int, reason: str, kind: str = "digest", at=NOW - timedelta(hours=2)) -> None:  # type: ignore[no-untyped-def]
+def _dead(
+    s: Session, n: int, reason: str, kind: str = "digest", at: datetime = NOW - timedelta(hours=2)
+) -> None:
     for i in range(n):
         new_id = outbox.enqueue(s, team_id=TEAM, recipient=f"U{i}{reason[:3]}", kind=kind, facts={},
                                 period=f"{reason}-{kind}-{i}", now=at)  # fmt: skip
@@ -32,7 +36,7 @@ def test_reasons_reduce_to_one_word_and_carry_their_fix() -> None:
     assert summarize("2026-11-24", [("dead_letters", "not_in_channel")]) is None  # never counts itself
 
 
-def test_each_admin_hears_once_a_day_and_not_on_a_quiet_day(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_each_admin_hears_once_a_day_and_not_on_a_quiet_day(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         b = Builder(s)
         b.user("U0ADMIN", tz="UTC").is_admin = True
