@@ -38,13 +38,14 @@ MAX_ATTEMPTS = 10
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 900.0
 CHANNEL_INTERVAL_SECONDS = 1.02  # Slack allows about 1 message per second per channel; keep a small margin
+CONCURRENCY = 4  # channels sent to at once by one relay (Slack's pace is per channel; 4/s stays well within)
 MAX_PACE_WAIT_SECONDS = 3.0  # rows waiting longer for their channel go back to the queue
 CLOCK_SKEW_SECONDS = 600  # reconciliation reads history from this long before the row was created
 # last_error prefixes that prove the earlier attempt did not post (no reconciliation needed)
 _NOT_POSTED = ("rate_limited", "open_failed", "render_failed")
 CHANNEL_GONE = ("not_in_channel", "channel_not_found", "is_archived")  # a news alert's channel refuses it
-HOLD_RECHECK_SECONDS = 60.0
-ARCHIVE_CHECK_SECONDS = 600.0  # how long a channel's archived state is trusted before it is asked again  # while the workspace is on hold, auth.test this often to see if the token works
+HOLD_RECHECK_SECONDS = 60.0  # while the workspace is on hold, auth.test this often to see if the token works
+ARCHIVE_CHECK_SECONDS = 600.0  # how long a channel's archived state is trusted before it is asked again
 
 
 @dataclass
@@ -114,6 +115,35 @@ class _Pace:
         self.next_slot[channel] = max(self.next_slot.get(channel, 0.0), at + max(self.interval, extra))
 
 
+class _Lanes:
+    """The rows of one pass shared by its lanes: those not started, the channels being sent to, the first error."""
+
+    def __init__(self, pending: list[_Row]) -> None:
+        self.pending = pending  # the caller's list: what is left in it when a pass fails is released
+        self.busy: set[str] = set()
+        self.changed = threading.Condition()
+        self.stopped = False
+        self.error: BaseException | None = None
+
+    def done(self, keys: tuple[str, ...]) -> None:
+        with self.changed:
+            self.busy.difference_update(keys)
+            self.changed.notify_all()
+
+    def fail(self, exc: BaseException) -> None:
+        """A lane failed (the database, most likely): the other lanes finish their row and take no more."""
+        with self.changed:
+            if self.error is None:
+                self.error = exc
+            self.stopped = True
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
+
+
 class Relay:
     """`Relay(sessions, client, team_id=...)`; `run_once()` delivers what is due now and returns stats.
 
@@ -135,6 +165,7 @@ class Relay:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         if client.retry_handlers:
             raise ValueError(
@@ -151,6 +182,7 @@ class Relay:
         self.monotonic = monotonic
         self.sleep = sleep
         self.jitter = jitter
+        self.concurrency = max(1, concurrency)
         self.pace = _Pace(channel_interval)
         self._dm: dict[str, str] = {}  # user id -> DM channel id
         self._hold_checked: float | None = None  # monotonic time of the last auth.test while on hold
@@ -213,27 +245,83 @@ class Relay:
             )
 
     def _deliver_all(self, pending: list[_Row], stats: RelayStats) -> None:
-        """Deliver the claimed rows, each channel at its pace; `pending` shrinks as rows are started."""
-        while pending:
-            if self._holding:  # the token was refused: the rest waits for it too, not attempted
-                for row in list(pending):
-                    pending.remove(row)
-                    self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
-                break
-            now_m = self.monotonic()
-            # the row whose channel is free soonest (claim order breaks ties)
-            index = min(
-                range(len(pending)), key=lambda i: (self.pace.wait_for(self._pace_key(pending[i]), now_m), i)
+        """Deliver the claimed rows on up to `concurrency` lanes at once, each channel's rows in claim order at the
+        channel's pace: a Slack call that hangs holds up its own channel only. A channel is on one lane at a time,
+        so its pace and its exactly-once steps are as with one lane. `pending` keeps the rows not yet started."""
+        lanes = _Lanes(pending)
+        workers = min(self.concurrency, len({r.channel or r.recipient for r in pending}))
+        if workers <= 1:
+            self._lane(lanes, stats)
+        else:
+            self._lanes(lanes, stats, workers)
+        if lanes.error is not None:
+            raise lanes.error
+
+    def _lanes(self, lanes: _Lanes, stats: RelayStats, workers: int) -> None:
+        results = [RelayStats() for _ in range(workers)]
+        threads = [
+            threading.Thread(
+                target=self._lane, args=(lanes, results[i]), name=f"{self.worker}-lane-{i}", daemon=True
             )
-            row = pending.pop(index)
-            wait = self.pace.wait_for(self._pace_key(row), now_m)
-            if wait > MAX_PACE_WAIT_SECONDS:
-                # Not attempted: keep the previous reason (it decides whether the next attempt reconciles).
-                self._reschedule(row, stats, seconds=wait, error=None, counted=False)
+            for i in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        finally:
+            lanes.stop()  # an interrupt here: the lanes finish the rows they started and take no more
+            for result in results:
+                stats.add(result)
+
+    def _lane(self, lanes: _Lanes, stats: RelayStats) -> None:
+        """One lane: take the row whose channel is free soonest (claim order breaks ties) among the channels no
+        other lane is sending to, wait for its channel's pace, deliver it; until no row is left."""
+        while True:
+            with lanes.changed:
+                picked = None
+                while picked is None and lanes.pending and not lanes.stopped:
+                    picked = self._pick(lanes)
+                    if picked is None:
+                        lanes.changed.wait()  # every row left is for a channel another lane is sending to
+                if picked is None:
+                    return
+            row, wait, keys = picked
+            try:
+                if self._holding:  # the token was refused: the rest waits for it too, not attempted
+                    self._reschedule(row, stats, seconds=HOLD_RECHECK_SECONDS, error=None, counted=False)
+                elif wait > MAX_PACE_WAIT_SECONDS:
+                    # Not attempted: keep the previous reason (it decides whether the next attempt reconciles).
+                    self._reschedule(row, stats, seconds=wait, error=None, counted=False)
+                else:
+                    if wait > 0:
+                        self.sleep(wait)
+                    self._deliver(row, stats)
+            except BaseException as exc:
+                lanes.fail(exc)
+                return
+            finally:
+                lanes.done(keys)
+
+    def _pick(self, lanes: _Lanes) -> tuple[_Row, float, tuple[str, ...]] | None:
+        """The next row for a lane (taken out of `lanes.pending`, its channel marked busy), or None when every
+        row left is for a busy channel. Called with `lanes.changed` held."""
+        now_m = self.monotonic()
+        best: tuple[float, int] | None = None
+        for i, row in enumerate(lanes.pending):
+            keys = (row.recipient, self._pace_key(row))
+            if lanes.busy.intersection(keys):
                 continue
-            if wait > 0:
-                self.sleep(wait)
-            self._deliver(row, stats)
+            wait = self.pace.wait_for(keys[1], now_m)
+            if best is None or wait < best[0]:
+                best = (wait, i)
+        if best is None:
+            return None
+        row = lanes.pending.pop(best[1])
+        keys = (row.recipient, self._pace_key(row))
+        lanes.busy.update(keys)
+        return row, best[0], keys
 
     def drain(self, max_passes: int = 1000) -> RelayStats:
         """Run passes until nothing is due (tests and the CLI)."""

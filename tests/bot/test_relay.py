@@ -198,16 +198,21 @@ def test_permanent_errors_dead_letter_and_retry_revives(sessions, slack, error: 
     assert len(posts(slack)) == 1
 
 
+@pytest.mark.parametrize("lanes", [1, 4])
 @pytest.mark.parametrize(("method", "error"), [("chat.postMessage", "token_revoked"),
                                                ("conversations.open", "account_inactive")])  # fmt: skip
-def test_a_refused_token_holds_the_workspace_and_dead_letters_nothing(sessions, slack, method, error) -> None:
+def test_a_refused_token_holds_the_workspace_and_dead_letters_nothing(
+    sessions, slack, method, error, lanes
+) -> None:
     clock = Clock()
     ids = [enqueue_one(sessions, recipient=f"U{i}", period=f"p{i}") for i in range(3)]
-    slack.fail_next(method, error=error)
-    relay = make_relay(sessions, slack, clock)
+    slack.fail_next(method, error=error, times=3)  # a revoked token fails every call
+    relay = make_relay(sessions, slack, clock, concurrency=lanes)
     first = relay.run_once()
     assert (first.claimed, first.dead, first.sent) == (3, 0, 0)
-    assert len(slack.calls_to(method)) == 1  # the other two were not attempted
+    if lanes == 1:
+        assert len(slack.calls_to(method)) == 1  # the other two were not attempted
+    slack.clear_failures()
     for message_id in ids:
         r = row(sessions, message_id)
         assert r.status == "pending" and r.attempts == 0 and r.last_error is None
@@ -548,3 +553,24 @@ def test_a_message_failing_with_500_to_its_last_attempt_is_dead_and_the_admin_is
     told = [c.params for c in posts(slack) if c.params["channel"] == "D0ADMIN"]
     assert len(told) == 1 and "1 message could not be delivered" in str(told[0]["blocks"])
     assert "gave_up" in str(told[0]["blocks"]) and "status.slack.com" in str(told[0]["blocks"])
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_a_hanging_call_holds_up_only_its_own_channel(sessions, lanes) -> None:
+    """Slack takes 2 s to answer one post to C1: the posts to C2-C4 go out meanwhile (with 4 lanes), and every
+    row is posted exactly once. With one lane they wait behind it: the 1-lane case shows the test can fail."""
+    with FakeSlackApi(team_id=TEAM) as fake:
+        ids = [enqueue_one(sessions, recipient=f"C{i}", period=f"p{i}") for i in range(1, 5)]
+        fake.hang_next("chat.postMessage", 2.0, channel="C1")
+        stats = Relay(sessions, client_for(fake), team_id=TEAM, concurrency=lanes).run_once()
+        assert (stats.claimed, stats.sent, stats.dead) == (4, 4, 0)
+        by_channel = {c.params["channel"]: c for c in posts(fake)}
+        assert sorted(by_channel) == ["C1", "C2", "C3", "C4"] and len(posts(fake)) == 4
+        hung = by_channel["C1"]
+        during = [ch for ch, c in by_channel.items() if ch != "C1" and hung.at < c.at < hung.at + 1.5]
+        if lanes == 1:
+            assert during == []  # claim order: C1 first, and the others only after its answer
+        else:
+            assert sorted(during) == ["C2", "C3", "C4"]
+        for message_id in ids:
+            assert row(sessions, message_id).status == "sent"

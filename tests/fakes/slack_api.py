@@ -171,6 +171,7 @@ class FakeSlackApi:
             str, dict[str, Any]
         ] = {}  # file id -> {"filename", "alt_txt", "content", "title", ...}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._hangs: list[tuple[str, str | None, float]] = []  # (method, channel or None, seconds)
         self._post_times: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Condition()
         self._ts_counter = itertools.count(1)
@@ -370,11 +371,31 @@ class FakeSlackApi:
         """The `count`-th response_url post (waits for it)."""
         return self.wait_for("response", count=count, timeout=timeout)[count - 1]
 
+    def hang_next(self, method: str, seconds: float, *, channel: str | None = None) -> None:
+        """The next call of `method` (to `channel`, if given) waits `seconds` before it is answered normally, as
+        when Slack is slow to answer one call."""
+        with self._lock:
+            self._hangs.append((method, channel, seconds))
+
+    def _take_hang(self, method: str, params: dict[str, Any]) -> float:
+        with self._lock:
+            for i, (m, channel, seconds) in enumerate(self._hangs):
+                if m == method and channel in (None, params.get("channel")):
+                    del self._hangs[i]
+                    return seconds
+        return 0.0
+
+    def clear_failures(self) -> None:
+        """Drop the failures not yet served (the fault is over)."""
+        with self._lock:
+            self._failures.clear()
+
     def reset(self) -> None:
         """Forget calls, failures and stored messages (users stay)."""
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self._hangs.clear()
             self.messages.clear()
             self.views.clear()
             self.home_views.clear()
@@ -426,6 +447,9 @@ class FakeSlackApi:
         self, method: str, params: dict[str, Any], call: SlackCall
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one Web API call: (status, JSON body, extra headers)."""
+        hang = self._take_hang(method, params)
+        if hang:
+            time.sleep(hang)
         failure = self._take_failure(method)
         if failure is not None:
             if failure.processed and method in _METHODS:
