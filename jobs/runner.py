@@ -211,7 +211,9 @@ def run_periods(
         session.rollback()
         ledger.fail(session, team_id=team_id, job=job, periods=held, worker=worker, now=now, error=repr(exc))
         session.commit()
-        log.exception("job_failed job=%s team=%s periods=%d", job, team_id, len(held))
+        # One line: the caller reports the exception (the scheduler's job_tick_failed with its traceback, the
+        # CLI's one line); a traceback here put SQL on the terminal of `accountbot jobs run`.
+        log.info("job_failed job=%s team=%s periods=%d error=%s", job, team_id, len(held), type(exc).__name__)
         raise
     log.info(
         "job_done job=%s team=%s periods=%d messages=%d enqueued=%d",

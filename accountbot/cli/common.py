@@ -26,6 +26,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def database_error(exc: BaseException) -> str:
+    """`Type: message` for a failed database call, on one line: the driver's own message (SQLAlchemy's text adds
+    the statement, its parameters and a link), its line breaks folded, any URL's password hidden."""
+    cause = getattr(exc, "orig", None) or exc
+    return f"{type(cause).__name__}: {redact_url(' '.join(str(cause).split()))}"
+
+
 def settings_or_exit(**overrides: object) -> Settings:
     try:
         return load_settings(**overrides)
@@ -52,9 +59,7 @@ def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> R
         try:
             ensure_schema(engine)
         except Exception as exc:  # connection refused, bad credentials, ...
-            raise fail(
-                f"cannot open the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
-            ) from None
+            raise fail(f"cannot open the database ({database_error(exc)}). Check DATABASE_URL.") from None
     return Runtime(settings, engine, session_factory(engine))
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from accountbot.cli.common import console, fail, open_runtime
-from bot.settings import redact_url
+from accountbot.cli.common import console, database_error, fail, open_runtime
 from storage.db import current_revision, head_revision, upgrade_schema
 
 
@@ -19,9 +18,7 @@ def register(app: typer.Typer) -> None:
         try:
             upgrade_schema(rt.engine)
         except Exception as exc:
-            raise fail(
-                f"migration failed ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
-            ) from None
+            raise fail(f"migration failed ({database_error(exc)}). Check DATABASE_URL.") from None
         console.print(f"database at revision {current_revision(rt.engine)} (head {head_revision()})")
 
     @db.command("current")
@@ -31,9 +28,7 @@ def register(app: typer.Typer) -> None:
         try:
             revision = current_revision(rt.engine)
         except Exception as exc:  # connection refused, bad credentials, unreadable file, ...
-            raise fail(
-                f"cannot read the database ({type(exc).__name__}: {redact_url(str(exc))}). Check DATABASE_URL."
-            ) from None
+            raise fail(f"cannot read the database ({database_error(exc)}). Check DATABASE_URL.") from None
         console.print(f"current {revision}, head {head_revision()}")
 
     app.add_typer(db, name="db")
