@@ -16,10 +16,12 @@ import threading
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from slack_bolt.error import BoltError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger("accountbot.installations")
 
@@ -75,10 +77,16 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         self._local = threading.local()
 
     def save(self, installation: Installation) -> None:
+        """Raises BoltError when the database fails: Bolt's OAuth flow then shows the installer its failure page
+        (the reason, and a link to try again) instead of a bare 500."""
         _with(installation, INSTALLATION_TOKEN_FIELDS, self.cipher.encrypt)
         self._local.sealed = True  # super().save() saves its bot too, with these tokens: sealed already
         try:
             super().save(installation)
+        except SQLAlchemyError as exc:
+            cause = type(getattr(exc, "orig", None) or exc).__name__
+            log.error("installation_save_failed team=%s error=%s cause=database", installation.team_id, cause)
+            raise BoltError("the database did not answer while the installation was saved") from None
         finally:
             self._local.sealed = False
             _with(installation, INSTALLATION_TOKEN_FIELDS, self.cipher.decrypt)
