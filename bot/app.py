@@ -13,6 +13,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 
 from bot.context import BotContext
 from bot.deferred import DeferringExecutor
+from bot.log_format import correlate_requests
 from bot.redaction import install_redaction
 from bot.slack_client import make_web_client
 from storage import seen_events
@@ -96,6 +97,7 @@ def create_app(
         raise_error_for_unhandled_request=True,  # answered by _on_error: 200, logged, no error icon
     )
     app.error(_on_error)
+    app.use(correlate_requests())  # a correlation id per request in the log lines (LOG_FORMAT=json)
     app.use(_once_per_event(ctx))
     (register or _default_registrar())(app, ctx)
     return app

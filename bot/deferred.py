@@ -5,6 +5,8 @@ so CPU-heavy answers never compete with their own ack for the GIL (docs/slack-se
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +42,7 @@ def hold_submissions() -> HeldTasks:
 
 class DeferringExecutor(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fn = functools.partial(contextvars.copy_context().run, fn)  # the request's log context goes along
         held: HeldTasks | None = getattr(_local, "held", None)
         if held is None or held.released:
             return super().submit(fn, *args, **kwargs)

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounts.facts import FeedPausedFacts
+from bot import metrics
 from bot.health import TOKEN_FIX, check_token
 from bot.redaction import redact
 from bot.render.registry import UnknownKind, attachments, render
@@ -643,6 +644,7 @@ class Relay:
             if reasons.log_event is not None:
                 log.info("outbox_rate_limited %s retry_after=%s", ctx, wait)
             error = reasons.rate_limited.replace("{wait}", f"{wait:g}")
+            metrics.retry("rate_limited")
             self._reschedule(row, stats, seconds=wait, error=error, counted=False)
             return
         if failure is not None and (failure.kind == "permanent" or (answered and failure.kind == "unknown")):
@@ -652,6 +654,8 @@ class Relay:
             self._dead(row, stats, f"gave up after {row.attempts} attempts: {reasons.gave_up}")
             return
         delay = self._backoff(row.attempts)
+        kind = "reconcile_failed" if failure is None else failure.kind
+        metrics.retry({"retryable": "server_error", "unknown": "no_answer"}.get(kind, kind))
         if reasons.log_event is not None:
             log.warning(
                 "%s %s error=%s attempt=%d in=%.1fs",
@@ -723,6 +727,7 @@ class Relay:
             stats.reconciled += 1
         else:
             stats.sent += 1
+        metrics.message_sent(row.kind)
         log.info(
             "outbox_sent team=%s outbox_id=%s kind=%s channel=%s ts=%s reconciled=%s",
             self.team_id,
@@ -762,6 +767,7 @@ class Relay:
             if row.kind == "news_alert" and reason in CHANNEL_GONE and row.recipient[:1] in ("C", "G"):
                 self._pause_feed(session, row, reason)
         stats.dead += 1
+        metrics.message_dead(row.kind)
         log.warning(
             "outbox_dead team=%s outbox_id=%s kind=%s reason=%s", self.team_id, row.id, row.kind, reason
         )

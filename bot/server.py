@@ -1,5 +1,6 @@
 """Production HTTP serving: Bolt's WSGI adapter behind waitress. POST /slack/events (commands,
-interactivity and events; Bolt verifies the signature), GET /healthz and /readyz (bot.health), 404 otherwise;
+interactivity and events; Bolt verifies the signature), GET /healthz and /readyz (bot.health), GET /metrics
+(bot.metrics), 404 otherwise;
 bodies above MAX_BODY_BYTES get 413 (docs/slack-setup.md#accountbot-run-reference).
 """
 
@@ -23,12 +24,14 @@ from bot.context import BotContext
 from bot.deferred import HeldTasks, hold_submissions
 from bot.health import Health
 from bot.installations import INSTALL_PATH, REDIRECT_PATH
+from bot.metrics import Scrape
 
 log = logging.getLogger("accountbot.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 HEALTH_PATHS = (HEALTH_PATH, READY_PATH)
 OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (view submissions) stay far below this
@@ -48,6 +51,12 @@ def _reply(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     return [data]
 
 
+def _metrics_answer(scrape: Scrape, start_response: StartResponse) -> list[bytes]:
+    data, content_type = scrape.render()
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def _health_answer(health: Health, path: str, start_response: StartResponse) -> list[bytes]:
     if path == HEALTH_PATH:
         return _reply(start_response, "200 OK", health.liveness())
@@ -59,6 +68,7 @@ def make_wsgi_app(app: App, ctx: BotContext, health: Health | None = None) -> WS
     """The WSGI application: routes /slack/events to Bolt and serves /healthz and /readyz (bot.health)."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
     health = health or Health(ctx.sessions, mode="http")
+    scrape = Scrape(health.sessions, health.clock)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -91,6 +101,8 @@ def make_wsgi_app(app: App, ctx: BotContext, health: Health | None = None) -> WS
                 raise
         if path in HEALTH_PATHS and method in ("GET", "HEAD"):
             return _health_answer(health, path, start_response)
+        if path == METRICS_PATH and method in ("GET", "HEAD"):
+            return _metrics_answer(scrape, start_response)
         if path in OAUTH_PATHS and method == "GET" and app.oauth_flow is not None:
             return list(bolt(environ, start_response))  # the install page, and Slack's redirect back
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
@@ -99,12 +111,15 @@ def make_wsgi_app(app: App, ctx: BotContext, health: Health | None = None) -> WS
 
 
 def health_wsgi_app(health: Health) -> WSGIApp:
-    """Socket Mode's `--health-port`: /healthz and /readyz only."""
+    """Socket Mode's `--health-port`: /healthz, /readyz and /metrics only."""
+    scrape = Scrape(health.sessions, health.clock)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path in HEALTH_PATHS and environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
             return _health_answer(health, path, start_response)
+        if path == METRICS_PATH and environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
+            return _metrics_answer(scrape, start_response)
         return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
 
     return wsgi
@@ -261,5 +276,5 @@ def serve_http(
 
 
 def serve_health(health: Health, host: str = "0.0.0.0", port: int = 8080) -> HttpServer:
-    """Bind Socket Mode's health server (/healthz, /readyz); two threads are plenty for probes."""
+    """Bind Socket Mode's health server (/healthz, /readyz, /metrics); two threads are plenty for probes."""
     return HttpServer(health_wsgi_app(health), host=host, port=port, threads=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,13 @@ class Settings(BaseSettings):
         description="Comma-separated host:port entries (or bare hosts: any port) the feed fetcher may reach even if private",
     )
     log_level: str = Field(default="INFO", description="Python logging level")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text (key=value lines) or json (one JSON object per line)"
+    )
+    metrics_pushgateway: str | None = Field(
+        default=None,
+        description="Prometheus Pushgateway URL: `accountbot import` pushes its row counts there",
+    )
 
     # Rule thresholds (accounts.thresholds.Thresholds); None means the built-in default.
     key_tier_percent: int | None = Field(default=None, ge=1, le=100)

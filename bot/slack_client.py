@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from bot import metrics
 from bot.settings import Settings
 
 log = logging.getLogger("accountbot.slack")
@@ -52,11 +53,29 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+class _CountedRateLimitRetry(RateLimitErrorRetryHandler):
+    def prepare_for_next_attempt(self, **kw: Any) -> None:  # a 429 waited out: counted (bot.metrics)
+        metrics.rate_limited(kw["request"].url)
+        metrics.slack_error(kw["request"].url, "ratelimited")
+        metrics.retry("rate_limited", source="slack_sdk")
+        super().prepare_for_next_attempt(**kw)
+
+
+class _CountedServerErrorRetry(ServerErrorRetryHandler):
+    def prepare_for_next_attempt(self, **kw: Any) -> None:  # a 5xx retried: counted (bot.metrics)
+        response = kw.get("response")
+        status = response.status_code if response is not None else 0
+        body = None if response is None else (response.body or response.data)
+        metrics.slack_error(kw["request"].url, metrics.error_code(status, body))
+        metrics.retry("server_error", source="slack_sdk")
+        super().prepare_for_next_attempt(**kw)
+
+
 def retry_handlers(max_retry_count: int = 2) -> list[RetryHandler]:
     """Rate-limit and server-error retries; deliberately no connection-error retry (see module doc)."""
     return [
-        RateLimitErrorRetryHandler(max_retry_count=max_retry_count),
-        ServerErrorRetryHandler(max_retry_count=max_retry_count),
+        _CountedRateLimitRetry(max_retry_count=max_retry_count),
+        _CountedServerErrorRetry(max_retry_count=max_retry_count),
     ]
 
 
@@ -91,7 +110,18 @@ class SlackFailure:
 
 
 def classify(exc: Exception) -> SlackFailure:
-    """Map a slack_sdk exception to a SlackFailure (rate limit carries Retry-After)."""
+    """Map a slack_sdk exception to a SlackFailure (rate limit carries Retry-After), and count it once
+    (bot.metrics: Slack API errors by method and code, 429s): call it once per failed call."""
+    failure = _classify(exc)
+    response = getattr(exc, "response", None) if isinstance(exc, SlackApiError) else None
+    method = str(getattr(response, "api_url", "") or "")
+    metrics.slack_error(method, failure.error)
+    if failure.kind == "rate_limited":
+        metrics.rate_limited(method)
+    return failure
+
+
+def _classify(exc: Exception) -> SlackFailure:
     if isinstance(exc, SlackApiError):
         response = exc.response
         status = getattr(response, "status_code", 200)

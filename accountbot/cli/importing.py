@@ -29,6 +29,7 @@ from storage.db import ensure_workspace, utcnow
 from storage.importing.batch import ImportOptions, Refused, import_batch, parse_rate
 from storage.importing.csv_formats import BadFile, count_lines
 from storage.importing.files import import_file
+from storage.importing.report import Report
 from storage.importing.rows import ImportRejected, ImportResult
 
 INVALID_INPUT = 2  # exit status when the file is refused
@@ -116,6 +117,7 @@ def _legacy_import(kind: str, file: Path, team: str | None) -> None:
         raise fail(
             f"the database refused the import ({_reason(exc)}); nothing was imported. Try again."
         ) from None
+    _count_rows(result, rt.settings)
     console.print(
         f"{result.kind}: {result.rows} row(s) read from {file} - {result.created} created, "
         f"{result.updated} updated, {result.unchanged} unchanged (workspace {team_id}).",
@@ -125,6 +127,19 @@ def _legacy_import(kind: str, file: Path, team: str | None) -> None:
     )
     for note in result.notes:
         console.print(f"  note: {note}", highlight=False, markup=False)
+
+
+def _count_rows(result: ImportResult | Report, settings: Any) -> None:
+    """Rows imported by outcome (bot.metrics), pushed to METRICS_PUSHGATEWAY when set: the command ends
+    before any scrape. A push that fails is a warning, never a failed import."""
+    from bot import metrics
+
+    metrics.count_import(result)
+    if settings.metrics_pushgateway:
+        try:
+            metrics.push_import(settings.metrics_pushgateway)
+        except Exception as exc:
+            err_console.print(f"warning: could not push the metrics ({type(exc).__name__}).", markup=False)
 
 
 def _team(session: Session, rt: Any, team: str | None) -> str:
@@ -181,6 +196,8 @@ def _batch_import(paths: list[Path], options: ImportOptions, team: str | None, a
         raise fail(
             f"the database refused the import ({_reason(exc)}); nothing was imported. Try again."
         ) from None
+    if not options.dry_run:
+        _count_rows(report, rt.settings)
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
         return

@@ -19,6 +19,7 @@ import typer
 from accountbot.cli.common import fail, open_runtime, settings_or_exit
 from bot.context import BotContext
 from bot.health import Health
+from bot.log_format import JsonFormatter
 from bot.redaction import install_redaction, redact
 from bot.settings import Settings
 from storage.db import workspace_ids
@@ -41,6 +42,7 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
     If one fails to start, those already started are stopped and the error propagates. `health` learns of the
     scheduler (readiness reports its last tick).
     """
+    from bot.metrics import watch_scheduler
     from bot.relay import start_relay
     from jobs.scheduler import start_scheduler
 
@@ -49,6 +51,7 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
         served = served_workspaces(ctx, health)
         scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock, served=served)
         services.append(scheduler)
+        watch_scheduler(scheduler)  # job durations and lag (bot.metrics)
         if health is not None:
             health.scheduler = scheduler
         if ctx.settings.oauth:  # a relay per installed workspace, each with its own token
@@ -85,12 +88,14 @@ def stop_services(services: list[Stoppable]) -> None:
             log.warning("service_stop_failed service=%s error=%s", type(service).__name__, type(exc).__name__)
 
 
-def configure_logging(level: str) -> None:
-    """One event per line (key=value), tokens and secrets scrubbed (see bot.redaction)."""
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """One event per line (key=value, or JSON: bot.log_format), tokens and secrets scrubbed (bot.redaction)."""
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         raise fail(f"LOG_LEVEL: {level!r} is not a logging level; use DEBUG, INFO, WARNING or ERROR.")
-    logging.basicConfig(level=numeric, format=LOG_FORMAT, stream=sys.stderr, force=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=numeric, handlers=[handler], force=True)
     # slack_sdk logs whole request bodies at DEBUG; keep it at INFO unless asked for explicitly.
     if numeric > logging.DEBUG:
         logging.getLogger("slack_sdk").setLevel(logging.WARNING)
@@ -269,5 +274,5 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, or --http)."""
         settings = settings_or_exit()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         run_bot(settings, http=http, host=host, port=port, health_port=health_port)
