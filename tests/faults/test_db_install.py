@@ -53,10 +53,9 @@ def install(web: httpx.Client) -> httpx.Response:
 
 def stored_text(sessions: sessionmaker[Session]) -> str:
     """Every value in the installation tables, as one text to search."""
+    tables = [SLACK_BOTS.metadata.tables[name] for name in ("slack_installations", "slack_bots")]
     with sessions() as s:
-        dump = [s.execute(select(table)).all() for table in ("slack_installations", "slack_bots")
-                for table in [SLACK_BOTS.metadata.tables[table]]]  # fmt: skip
-    return repr(dump)
+        return repr([s.execute(select(table)).all() for table in tables])
 
 
 def test_an_install_whose_token_write_is_cut_tells_the_admin_and_never_stores_the_token_in_clear(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -53,7 +54,8 @@ class Clock:
 
 
 @pytest.fixture
-def relay_sessions(proxied_url: str) -> sessionmaker[Session]:
+def relay_sessions(proxied_url: str) -> Iterator[sessionmaker[Session]]:
+    """The relay's sessions, through the proxy."""
     engine = make_engine(proxied_url)
     yield session_factory(engine)
     engine.dispose()
@@ -88,7 +90,9 @@ def posted(fake: FakeSlackApi) -> dict[int, list[SlackCall]]:
     return out
 
 
-def cut_after_first_post(fake: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, pull: object) -> None:
+def cut_after_first_post(
+    fake: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, pull: Callable[[], object]
+) -> None:
     """Call `pull()` once, when the fake records its first accepted chat.postMessage (before the relay hears
     Slack's answer, so the relay's next database step meets the fault)."""
     real = fake._record
@@ -97,7 +101,7 @@ def cut_after_first_post(fake: FakeSlackApi, monkeypatch: pytest.MonkeyPatch, pu
     def record(call: SlackCall) -> None:
         if call.method == "chat.postMessage" and call.ok and not pulled:
             pulled.append(True)
-            pull()  # type: ignore[operator]
+            pull()
         real(call)
 
     monkeypatch.setattr(fake, "_record", record)
