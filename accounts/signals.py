@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
@@ -27,7 +27,6 @@ SECTIONS: tuple[str, ...] = (
     "sponsor_missing",
     "revenue_drop",
 )
-LOCAL_SEND_TIME = time(9, 0)
 FOCUS_REPEAT_WEEKS = 4
 DEFAULT_TZ = "UTC"
 
@@ -431,29 +430,12 @@ def tier_change(
 
 
 def zone(tz_name: str | None) -> ZoneInfo:
-    """The owner's zone; unknown or invalid names fall back to UTC."""
+    """The owner's zone for showing dates; unknown or invalid names fall back to UTC. When a nudge is due is
+    accounts.timing's rule, which never guesses a zone."""
     try:
         return ZoneInfo(tz_name or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TZ)
-
-
-def due_local_date(now: datetime, tz_name: str | None, at: time = LOCAL_SEND_TIME) -> date | None:
-    """The owner's local date when their daily nudge is due at `now` (local time at or after `at`),
-    else None (too early today)."""
-    local = now.astimezone(zone(tz_name))
-    return local.date() if local.time() >= at else None
-
-
-def due_week(now: datetime, tz_name: str | None, at: time = LOCAL_SEND_TIME) -> tuple[str, date] | None:
-    """(ISO week label, its Monday) when the weekly nudge is due: from Monday `at` local time through the
-    end of that week; None before Monday `at`."""
-    local = now.astimezone(zone(tz_name))
-    if local.weekday() == 0 and local.time() < at:
-        return None
-    year, week, _ = local.isocalendar()
-    monday = local.date() - timedelta(days=local.weekday())
-    return f"{year}-W{week:02d}", monday
 
 
 def _iso(value: datetime | None) -> str | None:

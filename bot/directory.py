@@ -2,13 +2,15 @@
 slack_users (and on Account.owner_user_id); time zones and admin flags refreshed with users.info about
 once a day. Jobs only read what this writes.
 
-Runs in the relay's background loop (`bot.relay.start_relay`), so a replica needs no extra thread.
+Runs in the relay's background loop (`bot.relay.start_relay`), so a replica needs no extra thread; the
+first sync runs before the relay and the scheduler start, and before `accountbot jobs run` runs a job, so
+that nobody's time zone is guessed (accounts.timing: no zone, not due).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +36,7 @@ class DirectoryStats:
     unknown: int = 0
     refreshed: int = 0
     failed: int = 0
+    more: bool = False  # the call budget ran out: another sync has more to do
 
 
 class Directory:
@@ -45,12 +48,14 @@ class Directory:
         team_id: str,
         clock: Callable[[], datetime] = utcnow,
         max_calls: int = 50,
+        also: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.client = client
         self.team_id = team_id
         self.clock = clock
         self.max_calls = max_calls  # per sync, so a large import does not starve the relay
+        self.also = also  # more people to keep fresh: the ADMIN_USER_IDS that count in the workspace
         self._misses: dict[str, datetime] = {}
 
     def sync(self) -> DirectoryStats:
@@ -71,6 +76,7 @@ class Directory:
                     stats.resolved += 1
                     continue
             if budget <= 0:
+                stats.more = True
                 break
             budget -= 1
             user = self._call("users_lookupByEmail", email=email)
@@ -84,9 +90,11 @@ class Directory:
             stats.resolved += 1
             log.info("owner_resolved team=%s user=%s accounts=%d", self.team_id, user["id"], changed)
         with self.sessions.begin() as session:
-            stale = owners_to_refresh(session, self.team_id, now - REFRESH_AFTER)
+            also = self.also() if self.also is not None else ()
+            stale = owners_to_refresh(session, self.team_id, now - REFRESH_AFTER, also)
         for user_id in stale:
             if budget <= 0:
+                stats.more = True
                 break
             budget -= 1
             user = self._call("users_info", user=user_id)
@@ -97,6 +105,25 @@ class Directory:
                 self._remember(session, user, now, None)
             stats.refreshed += 1
         return stats
+
+    def sync_all(self, max_syncs: int = 20) -> DirectoryStats:
+        """Syncs until nothing is left to resolve or refresh (at most `max_syncs` of them): before anything is
+        scheduled. Slack failures are counted, never raised; a person it cannot resolve stays not due."""
+        total = DirectoryStats()
+        for _ in range(max_syncs):
+            stats = self.sync()
+            total.resolved += stats.resolved
+            total.unknown += stats.unknown
+            total.refreshed += stats.refreshed
+            total.failed += stats.failed
+            total.more = stats.more
+            if not stats.more or not (stats.resolved or stats.refreshed):
+                break
+        log.info(
+            "directory_synced team=%s resolved=%d unknown=%d refreshed=%d failed=%d more=%s",
+            self.team_id, total.resolved, total.unknown, total.refreshed, total.failed, total.more,
+        )  # fmt: skip
+        return total
 
     def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
         profile = user.get("profile") or {}

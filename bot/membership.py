@@ -12,7 +12,8 @@ MEMBER = "member"
 GUEST = "guest"  # multi- or single-channel guest (is_restricted / is_ultra_restricted)
 OUTSIDER = "outsider"  # a user of another workspace or organisation (Slack Connect)
 BOT = "bot"
-MEMBERSHIPS = (MEMBER, GUEST, OUTSIDER, BOT)
+DEACTIVATED = "deactivated"  # the account was deactivated in Slack (users.info `deleted`)
+MEMBERSHIPS = (MEMBER, GUEST, OUTSIDER, BOT, DEACTIVATED)
 
 
 def of_workspace(user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> bool:
@@ -32,6 +33,8 @@ def of_workspace(user: dict[str, Any], team_id: str, enterprise_id: str | None =
 
 def membership_of(user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> str:
     """The membership of users.info's `user` in `team_id` (one of MEMBERSHIPS)."""
+    if user.get("deleted"):
+        return DEACTIVATED
     if user.get("is_bot") or user.get("id") == "USLACKBOT":
         return BOT
     if not of_workspace(user, team_id, enterprise_id) or user.get("is_stranger"):

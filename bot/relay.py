@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -791,10 +792,19 @@ class RelayService:
         self.directory = directory
         self.interval = interval
         self.directory_every = directory_every
+        self._next_directory = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="accountbot-relay", daemon=True)
 
     def start(self) -> RelayService:
+        """Sync the owner directory first (in the caller's thread: the scheduler starts after it, so no job runs
+        on a guessed time zone), then deliver in the background."""
+        if self.directory is not None:
+            try:
+                self.directory.sync_all()
+            except Exception:  # the database: the loop tries again; nobody unresolved is due meanwhile
+                log.exception("directory_sync_failed team=%s", self.relay.team_id)
+            self._next_directory = time.monotonic() + self.directory_every
         self._thread.start()
         return self
 
@@ -807,12 +817,12 @@ class RelayService:
         return self._thread.is_alive()
 
     def _loop(self) -> None:
-        next_directory = 0.0
         while not self._stop.is_set():
-            if self.directory is not None and time.monotonic() >= next_directory:
-                next_directory = time.monotonic() + self.directory_every
+            if self.directory is not None and time.monotonic() >= self._next_directory:
+                self._next_directory = time.monotonic() + self.directory_every
                 try:
-                    self.directory.sync()
+                    if self.directory.sync().more:
+                        self._next_directory = time.monotonic() + self.interval  # more to resolve: soon
                 except Exception:
                     log.exception("directory_sync_failed team=%s", self.relay.team_id)
             try:
@@ -855,7 +865,8 @@ def start_relay(
         )
     relay = Relay(sessions, client, team_id=team)
     log.info("relay_starting team=%s worker=%s", team, relay.worker)
-    return RelayService(relay, directory=Directory(sessions, client, team_id=team)).start()
+    directory = Directory(sessions, client, team_id=team, also=lambda: settings.listed_admins(team))
+    return RelayService(relay, directory=directory).start()
 
 
 def _token_team(client: WebClient) -> str | None:
@@ -925,7 +936,9 @@ class RelayPool:
                 continue
             client = make_web_client(self.settings, token=token, retries=False)
             relay = Relay(self.sessions, client, team_id=team)
-            service = RelayService(relay, directory=Directory(self.sessions, client, team_id=team)).start()
+            also = partial(self.settings.listed_admins, team)
+            directory = Directory(self.sessions, client, team_id=team, also=also)
+            service = RelayService(relay, directory=directory).start()
             self.relays[team] = (token, service)
             log.info("relay_starting team=%s worker=%s", team, relay.worker)
 

@@ -1,4 +1,4 @@
-"""dead_letters: each workspace admin hears once a day, from 09:00 local, how many messages were given up in the
+"""dead_letters: each workspace admin hears once a day, from 09:00 to 18:00 local, how many messages were given up in the
 past day and why, with the fix for each reason (accounts.dead_letters). Nothing is sent on a day without any.
 
 Period "<admin>:<local date>"; the admins are Slack's (slack_users.is_admin) and the ADMIN_USER_IDS that count
@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from accounts.dead_letters import summarize
-from accounts.signals import due_local_date
+from accounts.timing import DAILY_RHYTHM, due_day
 from jobs.portfolio_report import no_listed_admins
 from jobs.runner import Outgoing, TeamRun, per_team_job
 from storage.queues.outbox import dead_since
@@ -26,7 +26,7 @@ def _team(job: TeamRun, listed_admins: Callable[[str], Collection[str]] = no_lis
     session, now = job.session, job.now
     due: dict[str, tuple[str, date]] = {}
     for admin, tz in report_admins(session, job.team_id, listed_admins(job.team_id)).items():
-        local_day = due_local_date(now, tz)
+        local_day = due_day(now, tz, DAILY_RHYTHM)
         if local_day is not None:
             due[f"{admin}:{local_day.isoformat()}"] = (admin, local_day)
 

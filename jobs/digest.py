@@ -1,14 +1,16 @@
-"""digest: each owner hears, once per local day, at the first tick at or after 09:00 in their Slack time
-zone, about the accounts that need them (accounts.signals). Nothing is sent when there is nothing to say.
+"""digest: each owner hears, once per local working day, at the first tick from 09:00 (until 18:00) in their
+Slack time zone, about the accounts that need them (accounts.signals). Nothing is sent when there is nothing
+to say.
 
-Period: "<owner user id>:<local date>". Owners without a known time zone are treated as UTC.
+Period: "<owner user id>:<local date>". An owner whose time zone is not known yet is not due (accounts.timing).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from accounts.signals import SECTIONS, build_digest, due_local_date
+from accounts.signals import SECTIONS, build_digest
+from accounts.timing import due_day
 from jobs.runner import JobResult, Outgoing, TeamRun, per_team_job
 from storage.reads.account_states import by_owner, owners, watched_states
 
@@ -21,7 +23,7 @@ def _team(job: TeamRun) -> None:
     session, now, th = job.session, job.now, job.th
     due: dict[str, tuple[str, date]] = {}
     for owner, tz in owners(session, job.team_id).items():
-        local_day = due_local_date(now, tz)
+        local_day = due_day(now, tz)
         if local_day is not None:
             due[f"{owner}:{local_day.isoformat()}"] = (owner, local_day)
 

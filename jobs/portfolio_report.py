@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from accounts.charts import REPORT_MAX_POINTS, ChartAccount, concentration_chart, quadrant_chart
 from accounts.facts import MoveFacts, PortfolioReportFacts
-from accounts.signals import LOCAL_SEND_TIME, zone
 from accounts.thresholds import Thresholds
+from accounts.timing import due_monday
 from jobs.runner import Outgoing, TeamRun, due_weeks, per_team_job
 from storage.reads.charts import chart_accounts, concentration_inputs
 from storage.reads.reports import recent_moves, report_admins
@@ -25,15 +25,6 @@ MOVES_WINDOW = timedelta(days=7)
 MAX_MOVES = 15  # listed in the facts; the summary says how many more
 TIERS = ("key", "secondary", "prospect")
 GRADES = ("A", "B", "C")
-
-
-def due_monday(now: datetime, tz_name: str | None) -> tuple[str, date] | None:
-    """(ISO week label, the Monday) when it is Monday at or after 09:00 in `tz_name`, else None."""
-    local = now.astimezone(zone(tz_name))
-    if local.weekday() != 0 or local.time() < LOCAL_SEND_TIME:
-        return None
-    year, week, _ = local.isocalendar()
-    return f"{year}-W{week:02d}", local.date()
 
 
 def summary_facts(

@@ -1,4 +1,5 @@
-"""weekly_focus: from Monday 09:00 local time, one key account for each owner to focus on.
+"""weekly_focus: once a week, at the first tick of the owner's working week within 09:00-18:00 local time (Monday,
+unless they were not due then), one key account for each owner to focus on.
 
 The most valuable overdue one, never the same account twice within 4 weeks (past weekly_focus outbox rows
 are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See docs/rules.md#nudge-signals.
@@ -10,7 +11,8 @@ from datetime import timedelta
 from typing import cast
 
 from accounts.facts import WeeklyFocusFacts
-from accounts.signals import choose_focus, due_week, focus_lookback_start, zone
+from accounts.signals import choose_focus, focus_lookback_start, zone
+from accounts.timing import due_week
 from jobs.runner import Outgoing, TeamRun, due_weeks, per_team_job
 from storage.queues.outbox import sent_history
 from storage.reads.account_states import by_owner, owners, watched_states

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import ConfigError, Settings, load_settings, redact_url
 from storage.db import ensure_schema, make_engine, session_factory, workspace_ids
+from storage.reads.slack_users import Unreachable
 
 console = Console()
 err_console = Console(stderr=True)
@@ -100,3 +103,12 @@ def RowIdArgument(help: str) -> Any:  # noqa: N802 - used like typer.Argument (a
 TeamOption = typer.Option(
     None, "--team", help="Slack team id (default: SLACK_TEAM_ID, else the only workspace)."
 )
+
+
+def print_unreachable(out: Console, team: str, people: Sequence[Unreachable]) -> None:
+    """The owners the nudges cannot reach yet (`accountbot jobs run`, `accountbot outbox`), with why."""
+    if not people:
+        return
+    out.print(Text(f"{team}: {len(people)} owner(s) get no nudge until the directory resolves them:"))
+    for person in people:
+        out.print(Text(f"  {person.who} ({person.accounts} account(s)): {person.reason}"))

@@ -8,15 +8,20 @@ from typing import Any
 
 import typer
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from accountbot.cli.common import console, fail, open_runtime
+from accountbot.cli.common import console, err_console, fail, open_runtime, print_unreachable
+from bot.delivery import Delivered, deliver, reach, sync_directory
+from bot.redaction import redact
 from jobs import digest
 from jobs.registry import JOBS
-from jobs.runner import JobResult
+from jobs.runner import JobResult, team_ids
 from storage.db import utcnow, workspace_ids
 from storage.queues.ledger import recent_runs
+from storage.queues.outbox import dedup_key
+from storage.reads.slack_users import unreachable_owners
 
 MIN_YEAR, MAX_YEAR = 1900, 9998
 
@@ -99,21 +104,52 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Record and send nothing; show what would be sent."
         ),
+        queue_only: bool = typer.Option(
+            False, "--queue-only", help="Queue the messages and leave delivery to a running `accountbot run`."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
     ) -> None:
-        """Run one job once as of an instant, under the same once-per-period rules as the scheduler."""
+        """Run one job once as of an instant, under the same once-per-period rules as the scheduler: sync the
+        owner directory, run the job, then deliver what it queued through the relay (unless --queue-only)."""
         spec = JOBS.get(name)
         if spec is None:
             raise fail(f"unknown job {name!r}; the jobs are: {', '.join(JOBS)}.")
+        if dry_run and queue_only:
+            raise fail("--dry-run sends and queues nothing; --queue-only queues without sending: choose one.")
         now = parse_instant(at)
         rt = open_runtime()
         team = team or rt.settings.slack_team_id
+        delivering = not dry_run and not queue_only
+        with rt.sessions() as session:
+            known = workspace_ids(session)
+            if team and team not in known:
+                raise fail(f"no workspace {team!r} in the database; known: {', '.join(known) or 'none'}.")
+            teams = team_ids(session, team)
+        access = reach(rt.settings, rt.sessions, teams)
+        if delivering and not access.clients:
+            why = (
+                "; ".join(f"{t}: {reason}" for t, reason in access.missing.items())
+                or "no workspace to run for"
+            )
+            raise fail(
+                f"cannot deliver ({why}). Use --queue-only to leave delivery to a running bot, or --dry-run to "
+                "see what would be sent."
+            )
+        notes: list[str] = []
+        for t, client in access.clients.items():
+            synced = sync_directory(rt.sessions, client, t, rt.settings)
+            if synced.failed or synced.more:
+                notes.append(f"{t}: the directory sync could not finish ({synced.failed} lookup(s) failed)")
+        for t, reason in access.missing.items():
+            if delivering:
+                notes.append(f"{t}: skipped, {reason}")
+            else:
+                notes.append(
+                    f"{t}: directory not synced ({reason}); owners whose time zone is unknown are not due"
+                )
+        served = list(access.clients) if delivering else None
         session = rt.sessions()
         try:
-            if team and team not in workspace_ids(session):
-                raise fail(
-                    f"no workspace {team!r} in the database; known: {', '.join(workspace_ids(session)) or 'none'}."
-                )
             result = spec(
                 session,
                 now,
@@ -121,19 +157,64 @@ def register(app: typer.Typer) -> None:
                 team_id=team,
                 dry_run=dry_run,
                 listed_admins=rt.settings.listed_admins,
+                served=served,
             )
+            unreachable = {t: unreachable_owners(session, t) for t in (served or teams)}
         finally:
             session.close()
+        delivered = {}
+        if delivering:
+            for t in sorted({t for t, _ in result.messages}):
+                keys = [
+                    dedup_key(m.kind, m.recipient, m.account_id, m.period)
+                    for tt, m in result.messages
+                    if tt == t
+                ]
+                delivered[t] = deliver(rt.sessions, access.clients[t], t, keys)
+        out = console if not as_json else err_console
+        for note in notes:
+            out.print(f"note: {note}", highlight=False, markup=False)
+        for t, people in unreachable.items():
+            print_unreachable(out, t, people)
         if as_json:
             typer.echo(json.dumps(messages_json(result), indent=2, default=str))
-            return
-        verb = "would send" if dry_run else "queued"
-        console.print(
-            f"{spec.name} as of {now.isoformat(timespec='seconds')}: {result.claimed} period(s) due and not yet done, "
-            f"{len(result.messages)} message(s) {verb}"
-            + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
-        )
-        for _team, m in result.messages:
-            console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False, markup=False)
+        else:
+            _print_result(spec.name, now, result, dry_run, queue_only)
+        for t, d in delivered.items():
+            _print_delivered(out, t, d)
 
     app.add_typer(jobs_app, name="jobs")
+
+
+def _print_result(name: str, now: datetime, result: JobResult, dry_run: bool, queue_only: bool) -> None:
+    verb = "would send" if dry_run else "queued"
+    console.print(
+        f"{name} as of {now.isoformat(timespec='seconds')}: {result.claimed} period(s) due and not yet done, "
+        f"{len(result.messages)} message(s) {verb}"
+        + ("" if dry_run else f" ({result.enqueued} new in the outbox)")
+    )
+    for _team, m in result.messages:
+        console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False, markup=False)
+    if queue_only and result.messages:
+        console.print("Nothing was sent: a running `accountbot run` delivers them (see `accountbot outbox`).")
+
+
+def _print_delivered(out: Console, team: str, d: Delivered) -> None:
+    out.print(
+        f"{team}: sent {len(d.sent)}, dead {len(d.dead)}, still waiting {len(d.waiting)}", highlight=False
+    )
+    for row in d.sent:
+        out.print(f"  sent {row.kind} -> {row.recipient} (outbox {row.id})", highlight=False, markup=False)
+    for row in d.dead:
+        out.print(
+            f"  dead {row.kind} -> {row.recipient}: {redact(row.last_error or '')}",
+            highlight=False,
+            markup=False,
+        )
+    for row in d.waiting:
+        why = redact(row.last_error or "not attempted yet")
+        out.print(
+            f"  waiting {row.kind} -> {row.recipient} ({why}); a running bot or the next run sends it",
+            highlight=False,
+            markup=False,
+        )

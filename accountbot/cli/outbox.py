@@ -14,8 +14,10 @@ from accountbot.cli.common import (
     RowIdArgument,
     TeamOption,
     console,
+    err_console,
     fail,
     open_runtime,
+    print_unreachable,
     resolve_team,
 )
 from accounts.dead_letters import summarize
@@ -23,6 +25,7 @@ from bot.redaction import redact
 from storage import holds
 from storage.db import utcnow
 from storage.queues import outbox as store
+from storage.reads.slack_users import unreachable_owners
 
 
 def _age(delta: timedelta) -> str:
@@ -61,6 +64,7 @@ def register(app: typer.Typer) -> None:
             rows = store.list_messages(session, team_id=team_id, status=status, limit=limit)
             counts = store.count_by_status(session, team_id=team_id)
             on_hold = holds.held(session, team_id=team_id)
+            unreachable = unreachable_owners(session, team_id)
             everywhere = store.waiting_by_team(session)  # counts of every workspace, so none waits unseen
             week_dead = summarize(
                 "",
@@ -92,6 +96,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(notice, err=True)
             else:
                 console.print(Text(notice, style="bold red"))
+        print_unreachable(err_console if as_json else console, team_id, unreachable)  # --json: on stderr
         if as_json:
             typer.echo(json.dumps(data, indent=2))
             return

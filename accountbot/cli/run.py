@@ -36,9 +36,10 @@ class Stoppable(Protocol):
 def start_background_services(ctx: BotContext, health: Health | None = None) -> list[Stoppable]:
     """Start what runs beside the Slack transport and return it, to be stopped on shutdown (in reverse).
 
+    - the outbox relay (bot.relay) with the owner directory sync: delivers the outbox to Slack; it starts
+      first, and its first directory sync is done before the scheduler starts;
     - the job scheduler (jobs.scheduler): digests, weekly focus, tier watch, news polling; it writes
-      nudges to the outbox;
-    - the outbox relay (bot.relay) with the owner directory sync: delivers the outbox to Slack.
+      nudges to the outbox.
     If one fails to start, those already started are stopped and the error propagates. `health` learns of the
     scheduler (readiness reports its last tick).
     """
@@ -48,12 +49,8 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
 
     services: list[Stoppable] = []
     try:
-        served = served_workspaces(ctx, health)
-        scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock, served=served)
-        services.append(scheduler)
-        watch_scheduler(scheduler)  # job durations and lag (bot.metrics)
-        if health is not None:
-            health.scheduler = scheduler
+        # The relay first: its start syncs the owner directory, so the scheduler's first tick (its catch-up)
+        # knows every time zone it can know; whoever is still unresolved is not due (accounts.timing).
         if ctx.settings.oauth:  # a relay per installed workspace, each with its own token
             from bot.installations import installation_store
             from bot.relay import RelayPool
@@ -62,6 +59,12 @@ def start_background_services(ctx: BotContext, health: Health | None = None) -> 
             services.append(RelayPool(ctx.sessions, ctx.settings, store).start())
         else:
             services.append(start_relay(ctx.sessions, ctx.settings))
+        served = served_workspaces(ctx, health)
+        scheduler = start_scheduler(ctx.sessions, ctx.settings, clock=ctx.clock, served=served)
+        services.append(scheduler)
+        watch_scheduler(scheduler)  # job durations and lag (bot.metrics)
+        if health is not None:
+            health.scheduler = scheduler
     except BaseException:
         stop_services(services)
         raise

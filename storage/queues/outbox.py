@@ -328,6 +328,20 @@ def retry(session: Session, *, team_id: str, message_id: int, now: datetime) -> 
     return row
 
 
+def by_keys(session: Session, *, team_id: str, keys: Sequence[str]) -> list[OutboxMessage]:
+    """The workspace's rows with these dedup keys (what one job run queued), by id."""
+    rows: list[OutboxMessage] = []
+    for start in range(0, len(keys), 1_000):
+        rows.extend(
+            session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.team_id == team_id, OutboxMessage.dedup_key.in_(keys[start : start + 1_000])
+                )
+            )
+        )
+    return sorted(rows, key=lambda r: r.id)
+
+
 def find_message(session: Session, *, team_id: str, message_id: int) -> OutboxMessage | None:
     return session.scalar(
         select(OutboxMessage).where(OutboxMessage.team_id == team_id, OutboxMessage.id == message_id)

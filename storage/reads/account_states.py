@@ -39,15 +39,17 @@ def _rows(session: Session, stmt: Any) -> list[Any]:
 
 
 def owners(session: Session, team_id: str) -> dict[str, str | None]:
-    """Resolved owners of the workspace's accounts -> their Slack time zone (None when unknown)."""
+    """Resolved owners of the workspace's accounts -> their Slack time zone (None when unknown, and for a bot
+    or a deactivated user: nobody to nudge)."""
     owner_ids = (
         select(Account.owner_user_id)
         .where(Account.team_id == team_id, Account.owner_user_id.is_not(None))
         .distinct()
         .subquery()
     )
+    reachable_tz = case((SlackUser.membership.in_(("bot", "deactivated")), None), else_=SlackUser.tz)
     rows = session.execute(
-        select(owner_ids.c.owner_user_id, SlackUser.tz).outerjoin(
+        select(owner_ids.c.owner_user_id, reachable_tz).outerjoin(
             SlackUser, (SlackUser.team_id == team_id) & (SlackUser.user_id == owner_ids.c.owner_user_id)
         )
     ).all()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,8 +14,6 @@ from accounts.signals import (
     cadence_days,
     checkup_due,
     choose_focus,
-    due_local_date,
-    due_week,
     focus_lookback_start,
     is_snoozed,
     revenue_drop,
@@ -310,56 +308,6 @@ def test_tier_change() -> None:
     )
     tier_only = tier_change(1, "secondary", "A", _assessment("key", "A"))
     assert tier_only is not None and tier_only.reasons == ("tier key: top 25%",)
-
-
-# -- local time -----------------------------------------------------------------------------------------------
-
-
-def test_due_local_date_utc_plus_13_and_minus_10() -> None:
-    # 19:59 UTC on 23 Nov is 08:59 on 24 Nov in Auckland (UTC+13 in summer): not yet.
-    assert due_local_date(datetime(2026, 11, 23, 19, 59, tzinfo=UTC), "Pacific/Auckland") is None
-    assert due_local_date(datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "Pacific/Auckland") == date(2026, 11, 24)
-    # Honolulu is UTC-10: 09:00 local is 19:00 UTC the same day.
-    assert due_local_date(datetime(2026, 11, 24, 18, 59, tzinfo=UTC), "Pacific/Honolulu") is None
-    assert due_local_date(datetime(2026, 11, 24, 19, 0, tzinfo=UTC), "Pacific/Honolulu") == date(2026, 11, 24)
-    # Late in the local day is still that day (catch-up after downtime).
-    assert due_local_date(datetime(2026, 11, 25, 9, 59, tzinfo=UTC), "Pacific/Honolulu") == date(2026, 11, 24)
-
-
-def test_due_local_date_across_dst_change_week() -> None:
-    # Europe/Berlin leaves summer time on Sunday 25 Oct 2026: 09:00 local is 07:00 UTC before, 08:00 after.
-    tz = "Europe/Berlin"
-    assert due_local_date(datetime(2026, 10, 24, 7, 0, tzinfo=UTC), tz) == date(2026, 10, 24)
-    assert due_local_date(datetime(2026, 10, 26, 7, 0, tzinfo=UTC), tz) is None  # 08:00 CET
-    assert due_local_date(datetime(2026, 10, 26, 8, 0, tzinfo=UTC), tz) == date(2026, 10, 26)
-    # New York leaves summer time on Sunday 1 Nov 2026: 09:00 EST is 14:00 UTC.
-    assert due_local_date(datetime(2026, 11, 2, 13, 0, tzinfo=UTC), "America/New_York") is None
-    assert due_local_date(datetime(2026, 11, 2, 14, 0, tzinfo=UTC), "America/New_York") == date(2026, 11, 2)
-
-
-def test_unknown_time_zone_is_utc() -> None:
-    assert due_local_date(datetime(2026, 11, 24, 8, 59, tzinfo=UTC), None) is None
-    assert due_local_date(datetime(2026, 11, 24, 9, 0, tzinfo=UTC), "Not/AZone") == date(2026, 11, 24)
-
-
-def test_due_week_from_monday_nine_local() -> None:
-    # Monday 23 Nov 2026, Auckland: 09:00 local = Sunday 22 Nov 20:00 UTC.
-    assert due_week(datetime(2026, 11, 22, 19, 59, tzinfo=UTC), "Pacific/Auckland") is None
-    # ...while for UTC it is still Sunday: last week's focus is still the due one.
-    assert due_week(datetime(2026, 11, 22, 19, 59, tzinfo=UTC), "UTC") == ("2026-W47", date(2026, 11, 16))
-    assert due_week(datetime(2026, 11, 22, 20, 0, tzinfo=UTC), "Pacific/Auckland") == (
-        "2026-W48",
-        date(2026, 11, 23),
-    )
-    # Honolulu: Monday 09:00 local is Monday 19:00 UTC.
-    assert due_week(datetime(2026, 11, 23, 18, 0, tzinfo=UTC), "Pacific/Honolulu") is None
-    assert due_week(datetime(2026, 11, 23, 19, 0, tzinfo=UTC), "Pacific/Honolulu") == (
-        "2026-W48",
-        date(2026, 11, 23),
-    )
-    # Berlin, the Monday after the DST change: 09:00 CET = 08:00 UTC.
-    assert due_week(datetime(2026, 10, 26, 7, 59, tzinfo=UTC), "Europe/Berlin") is None
-    assert due_week(datetime(2026, 10, 26, 8, 0, tzinfo=UTC), "Europe/Berlin")[0] == "2026-W44"  # type: ignore[index]
 
 
 def test_spof_colleague_is_never_the_owner() -> None:

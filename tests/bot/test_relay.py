@@ -345,6 +345,9 @@ def test_start_relay_delivers_in_the_background_and_stops(sessions, slack) -> No
     class Settings:
         slack_team_id = None
 
+        def listed_admins(self, team: str) -> frozenset[str]:
+            return frozenset()
+
     service = start_relay(sessions, Settings(), client=client_for(slack), team_id=TEAM)
     try:
         deadline = time.monotonic() + 10

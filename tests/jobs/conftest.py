@@ -21,10 +21,18 @@ class Builder:
         self.session = session
         self.team = team
         ensure_workspace(session, team)
+        self.users: dict[str, SlackUser] = {}
 
-    def user(self, user_id: str, tz: str | None = "UTC", email: str | None = None) -> SlackUser:
-        row = SlackUser(team_id=self.team, user_id=user_id, tz=tz, email=email, refreshed_at=NOW)
-        self.session.add(row)
+    def user(
+        self, user_id: str, tz: str | None = "UTC", email: str | None = None, *, refreshed: bool = True
+    ) -> SlackUser:
+        """The owner as the directory sync knows them. An account's owner is added in UTC, not yet refreshed
+        (the directory reads their profile at its next sync), unless the test says otherwise."""
+        row = self.users.get(user_id)
+        if row is None:
+            row = self.users[user_id] = SlackUser(team_id=self.team, user_id=user_id)
+            self.session.add(row)
+        row.tz, row.email, row.refreshed_at = tz, email, NOW if refreshed else None
         self.session.flush()
         return row
 
@@ -43,6 +51,8 @@ class Builder:
             **fields,
         )
         self.session.add(acc)
+        if acc.owner_user_id and acc.owner_user_id not in self.users:
+            self.user(acc.owner_user_id, refreshed=False)
         self.session.flush()
         return acc
 

@@ -20,12 +20,13 @@ runner = CliRunner()
 def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.delenv("SLACK_TEAM_ID", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     with sessions.begin() as s:
         b = Builder(s)
-        b.user("UAKL", tz="Pacific/Auckland")
-        b.account("Kiwi", owner="UAKL", revenue=5e6, profitability="high")
+        b.user("UDEL", tz="Asia/Kolkata")
+        b.account("Chai", owner="UDEL", revenue=5e6, profitability="high")
         b.account("Local", owner="U1", revenue=4e6, profitability="high")
         b.filler(9)
     yield sessions
@@ -41,37 +42,37 @@ def test_dry_run_json_per_recipient_and_records_nothing(cli_db) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
         {
-            "recipient": "UAKL",
-            "stale": ["Kiwi"],
-            "single_point_of_failure": ["Kiwi"],
-            "checkup_due": ["Kiwi"],
-            "sponsor_missing": ["Kiwi"],
+            "recipient": "UDEL",
+            "stale": ["Chai"],
+            "single_point_of_failure": ["Chai"],
+            "checkup_due": ["Chai"],
+            "sponsor_missing": ["Chai"],
             "revenue_drop": [],
         }
     ]
     with cli_db() as s:
         assert s.scalars(select(OutboxMessage)).all() == [] and s.scalars(select(JobRun)).all() == []
     # once sent, a dry run at the same instant has nobody left to tell
-    assert invoke("jobs", "run", "digest", "--at", "2026-11-23T08:30:00Z").exit_code == 0
+    assert invoke("jobs", "run", "digest", "--at", "2026-11-23T08:30:00Z", "--queue-only").exit_code == 0
     done = invoke("jobs", "run", "digest", "--at", "2026-11-23T08:45:00Z", "--dry-run", "--json")
     assert done.exit_code == 0 and json.loads(done.stdout) == []
 
 
 def test_run_queues_once_then_outbox_lists_it(cli_db) -> None:
-    first = invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json")
+    first = invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json", "--queue-only")
     assert first.exit_code == 0, first.output
-    assert sorted(r["recipient"] for r in json.loads(first.stdout)) == ["U1", "UAKL"]
-    again = invoke("jobs", "run", "digest", "--at", "2026-11-24T10:00:00Z", "--json")
+    assert sorted(r["recipient"] for r in json.loads(first.stdout)) == ["U1", "UDEL"]
+    again = invoke("jobs", "run", "digest", "--at", "2026-11-24T10:00:00Z", "--json", "--queue-only")
     assert json.loads(again.stdout) == []
     listed = invoke("outbox", "--json")
     assert listed.exit_code == 0, listed.output
-    assert sorted(r["recipient"] for r in json.loads(listed.stdout)) == ["U1", "UAKL"]
+    assert sorted(r["recipient"] for r in json.loads(listed.stdout)) == ["U1", "UDEL"]
     human = invoke("outbox")
     assert "2 pending" in human.stdout
 
 
 def test_dead_letters_listed_and_retried(cli_db) -> None:
-    invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z")
+    invoke("jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--queue-only")
     with cli_db.begin() as s:
         row = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
         row.status, row.last_error = "dead", "channel_not_found"
@@ -102,7 +103,7 @@ def test_bad_input_is_a_clear_error(cli_db) -> None:
 
 
 def test_jobs_list_names_every_job(cli_db) -> None:
-    invoke("jobs", "run", "tier_watch", "--at", "2026-11-24T02:00:00Z")
+    invoke("jobs", "run", "tier_watch", "--at", "2026-11-24T02:00:00Z", "--queue-only")
     listed = invoke("jobs", "list")
     assert listed.exit_code == 0
     for name in ("digest", "weekly_focus", "tier_watch"):
@@ -116,6 +117,6 @@ def test_other_jobs_print_one_object_per_message(cli_db) -> None:
     rows = json.loads(monday.stdout)
     assert {(r["recipient"], r["kind"], r["facts"]["account"]) for r in rows} == {
         ("U1", "weekly_focus", "Local"),
-        ("UAKL", "weekly_focus", "Kiwi"),
+        ("UDEL", "weekly_focus", "Chai"),
     }
     assert all(r["team"] == "T1" and r["period"].endswith("2026-W48") for r in rows)

@@ -40,7 +40,8 @@ def test_each_admin_hears_once_a_day_and_not_on_a_quiet_day(sessions: sessionmak
     with sessions.begin() as s:
         b = Builder(s)
         b.user("U0ADMIN", tz="UTC").is_admin = True
-        b.user("U0TOKYO", tz="Asia/Tokyo").is_admin = True  # 18:00 there: its day's report is due too
+        b.user("U0TOKYO", tz="Asia/Tokyo").is_admin = True  # 18:00 there: past the cut-off, told tomorrow
+        b.user("U0DELHI", tz="Asia/Kolkata").is_admin = True  # 14:30 there: due too
         b.user("U0PLAIN", tz="UTC")
         _dead(s, 3, "not_in_channel")
         _dead(s, 1, "gave up after 10 attempts: retryable: internal_error", kind="news_alert")
@@ -48,7 +49,7 @@ def test_each_admin_hears_once_a_day_and_not_on_a_quiet_day(sessions: sessionmak
     th = Thresholds()
     with sessions() as s:
         result = dead_letters.run(s, NOW, th, listed_admins=lambda team: ())
-    assert sorted(m.recipient for _, m in result.messages) == ["U0ADMIN", "U0TOKYO"]
+    assert sorted(m.recipient for _, m in result.messages) == ["U0ADMIN", "U0DELHI"]
     facts = result.messages[0][1].facts
     assert facts["total"] == 4 and [r["reason"] for r in facts["reasons"]] == ["not_in_channel", "gave_up"]
     with sessions() as s:

@@ -42,6 +42,7 @@ def _admin(build: Builder, user_id: str, tz: str | None = "UTC") -> None:
 def _setup(build: Builder) -> None:
     _admin(build, "UADMIN1")
     build.user("UPLAIN", tz="UTC")  # not an admin: never gets a report
+    build.user("UCONFIG", tz="UTC")  # an ADMIN_USER_IDS admin whose zone the directory sync has learnt
     for name, revenue in [("Big", 9e6), ("Second", 8e6)]:
         build.account(name, revenue=revenue, profitability="high", strategic_value="high")
     build.filler(6, owner="U2", revenue=500_000.0)
@@ -83,8 +84,9 @@ def test_nothing_on_other_days(session, build: Builder) -> None:
         assert portfolio_report.run(session, now, TH).claimed == 0, now
     assert _reports(session) == []
     assert (
-        portfolio_report.run(session, MONDAY + timedelta(hours=14, minutes=59), TH).enqueued == 1
-    )  # 23:59 Monday
+        portfolio_report.run(session, MONDAY + timedelta(hours=9), TH).claimed == 0
+    )  # 18:00: past the cut-off
+    assert portfolio_report.run(session, MONDAY + timedelta(hours=8, minutes=59), TH).enqueued == 1  # 17:59
 
 
 def test_admin_time_zone_decides_the_monday_morning(session, build: Builder) -> None:

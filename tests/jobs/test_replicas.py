@@ -29,7 +29,7 @@ import sys, time
 from accountbot.cli import app
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))
-app(["jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json"], standalone_mode=True)
+app(["jobs", "run", "digest", "--at", "2026-11-24T09:00:00Z", "--json", "--queue-only"], standalone_mode=True)
 """
 
 

@@ -49,13 +49,12 @@ def test_monday_nine_local_time(session, build: Builder) -> None:
     build.filler(3, owner="U2")
     session.commit()
     first_monday_tick = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 09:00 in Honolulu
-    # Sunday 22:00 local (Monday 08:00 UTC): last week's period is still open and catches up once
-    weekly_focus.run(session, datetime(2026, 11, 23, 8, 0, tzinfo=UTC), TH)
-    assert [r.facts["week"] for r in session.scalars(select(OutboxMessage))] == ["2026-W47"]
+    # Sunday 22:00 local (Monday 08:00 UTC): not a working day, so last week's focus is not sent on a Sunday
+    assert weekly_focus.run(session, datetime(2026, 11, 23, 8, 0, tzinfo=UTC), TH).claimed == 0
     weekly_focus.run(session, first_monday_tick - timedelta(hours=1), TH)  # Monday 08:00 local: not yet
     assert weekly_focus.run(session, first_monday_tick, TH).claimed == 1
     weeks = [r.facts["week"] for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-    assert weeks == ["2026-W47"]  # same account within 4 weeks and nobody else is overdue: nothing sent
+    assert weeks == ["2026-W48"]
 
 
 def test_fresh_accounts_are_not_a_focus(session, build: Builder) -> None:
