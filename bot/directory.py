@@ -126,22 +126,7 @@ class Directory:
         return total
 
     def _remember(self, session: Session, user: dict[str, Any], now: datetime, email: str | None) -> None:
-        profile = user.get("profile") or {}
-        # Slack's admin flags describe the user's own workspace: a user of another one (Slack Connect) is
-        # never an admin here (the same rule as bot.permissions.is_admin, which trusts this cache),
-        # and the membership is remembered the same way member_status does.
-        admin = admin_of(user, self.team_id)
-        remember_slack_user(
-            session,
-            team_id=self.team_id,
-            user_id=user["id"],
-            is_admin=admin,
-            now=now,
-            tz=user.get("tz"),
-            real_name=user.get("real_name") or profile.get("real_name"),
-            email=(profile.get("email") or email),
-            membership=membership_of(user, self.team_id),
-        )
+        remember_user(session, self.team_id, user, now, email)
 
     def _call(self, method: str, **params: str) -> dict[str, Any] | None:
         try:
@@ -157,3 +142,25 @@ class Directory:
             return None
         user = response.get("user")
         return user if isinstance(user, dict) and user.get("id") else None
+
+
+def remember_user(
+    session: Session, team_id: str, user: dict[str, Any], now: datetime, email: str | None = None
+) -> None:
+    """Store what Slack says of `user` (users.info, or a `user_change` event): zone, admin flag, membership.
+
+    Slack's admin flags describe the user's own workspace: a user of another one (Slack Connect) is never an
+    admin here (the same rule as bot.permissions.is_admin, which trusts this cache), and the membership is
+    remembered the same way member_status does."""
+    profile = user.get("profile") or {}
+    remember_slack_user(
+        session,
+        team_id=team_id,
+        user_id=user["id"],
+        is_admin=admin_of(user, team_id),
+        now=now,
+        tz=user.get("tz"),
+        real_name=user.get("real_name") or profile.get("real_name"),
+        email=(profile.get("email") or email),
+        membership=membership_of(user, team_id),
+    )

@@ -3,7 +3,7 @@
 Commands, buttons and events are acked at once (an empty 200) and answered by a Bolt *lazy* function after
 the ack; modal submissions answer inside the ack (their field errors must be in the HTTP answer). Every
 listener is a module-level function behind `member_only` (bot.listeners.guard), but the app's removal
-(bot.listeners.lifecycle), which no person sends.
+(bot.listeners.lifecycle) and profile changes (bot.listeners.people), which no person sends.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.listeners import actions, commands, conversation, home, lifecycle, news, views
+from bot.listeners import actions, commands, conversation, home, lifecycle, news, people, views
 from bot.listeners.guard import Body, Guarded
 from bot.render.ids import (
     EXCLUSION_CALLBACK,
@@ -43,6 +43,7 @@ ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
     ("event", "message", conversation.on_message),
     ("event", "app_uninstalled", lifecycle.on_removed),
     ("event", "tokens_revoked", lifecycle.on_removed),
+    ("event", "user_change", people.on_user_change),
     ("action", NOT_RELEVANT, news.not_relevant),
     ("view", EXCLUSION_CALLBACK, news.add_phrase),
 )

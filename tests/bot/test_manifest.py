@@ -46,6 +46,7 @@ def test_manifest_declares_command_events_scopes_and_socket_mode() -> None:
         "message.im",
         "app_uninstalled",
         "tokens_revoked",
+        "user_change",
     ]
     assert m["features"]["app_home"]["messages_tab_enabled"] is True
     assert m["features"]["app_home"]["messages_tab_read_only_enabled"] is False
