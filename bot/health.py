@@ -1,4 +1,4 @@
-"""Liveness and readiness of `accountbot run`, the same in both modes (docs/operations.md#health).
+"""Liveness and readiness of `accountbot run`, the same in both modes (docs/slack-setup.md#health).
 
 - `GET /healthz`, liveness: 200 while the process serves; restart it when this fails.
 - `GET /readyz`, readiness: 200 when it can do its job, else 503; either way a JSON report with a check per
