@@ -155,6 +155,14 @@ def per_team_job(name: str, step: Callable[..., None]) -> Callable[..., JobResul
     return run
 
 
+def failure_text(exc: BaseException) -> str:
+    """What a failed run stores in the ledger: the error's class and the first line of the driver's message.
+    Never the SQL or its parameters (a SQLAlchemy error's text carries both)."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:500]
+
+
 def run_periods(
     session: Session,
     *,
@@ -209,7 +217,9 @@ def run_periods(
         session.commit()
     except Exception as exc:
         session.rollback()
-        ledger.fail(session, team_id=team_id, job=job, periods=held, worker=worker, now=now, error=repr(exc))
+        ledger.fail(
+            session, team_id=team_id, job=job, periods=held, worker=worker, now=now, error=failure_text(exc)
+        )
         session.commit()
         # One line: the caller reports the exception (the scheduler's job_tick_failed with its traceback, the
         # CLI's one line); a traceback here put SQL on the terminal of `accountbot jobs run`.

@@ -117,9 +117,7 @@ def render_unchecked() -> Message:
     return Message(text=UNCHECKED, blocks=[section(f":hourglass: {UNCHECKED}")])
 
 
-DATABASE_DOWN = (
-    "I couldn't read the accounts just now (the database did not answer). Please try again in a minute."
-)
+DATABASE_DOWN = "Nothing was read or saved: the database did not answer. Please try again in a minute."
 
 
 def render_database_down() -> Message:

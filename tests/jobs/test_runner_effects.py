@@ -65,3 +65,26 @@ def test_the_collector_is_restored_when_compute_raises(session, build: Builder, 
     finally:
         (gc.enable if was else gc.disable)()
     assert session.scalar(select(JobRun.status).where(JobRun.job == "gc_test")) == "failed"
+
+
+def test_a_failed_run_stores_the_driver_s_first_line_never_the_sql(session, build) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    build.account("Acme", owner="U1")
+    session.commit()
+    driver = Exception(
+        "server closed the connection unexpectedly\n\tThis probably means the server terminated"
+    )
+    boom = OperationalError(
+        "INSERT INTO outbox (facts) VALUES (%(facts)s)", {"facts": "Acme secrets"}, driver
+    )
+
+    def compute(held: set[str]) -> list:
+        raise boom
+
+    with pytest.raises(OperationalError):
+        run_periods(session, result=JobResult("digest", NOW), team_id="T1", periods={"U1:2026-11-24": None},
+                    worker="w", now=NOW, compute=compute)  # fmt: skip
+    (run,) = session.scalars(select(JobRun)).all()
+    assert run.status == "failed"
+    assert run.detail == {"error": "OperationalError: server closed the connection unexpectedly"}
