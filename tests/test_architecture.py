@@ -1,6 +1,6 @@
 """The arrows that must never exist (docs/architecture.md): accounts -> anything of ours; storage -> bot|jobs;
-jobs -> bot; news -> storage|bot|jobs; nothing below accountbot/ imports it. Checked on every import statement
-of every module, function-level ones included."""
+jobs -> bot; news -> storage|bot|jobs; crm -> storage|bot|jobs; nothing below accountbot/ imports it. Checked
+on every import statement of every module, function-level ones included."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"accounts", "storage", "bot", "jobs", "news", "accountbot"}
+OURS = {"accounts", "storage", "bot", "jobs", "news", "crm", "accountbot"}
 # Settings (bot.settings) may be read anywhere but in the rules; the CLI and demo are the top of the house.
 TOP = {"accountbot.cli", "accountbot.demo"}
 FORBIDDEN = {
@@ -18,6 +18,7 @@ FORBIDDEN = {
     "storage": {"bot", "jobs"} | TOP,
     "jobs": {"bot"} | TOP,
     "news": {"bot", "jobs"} | TOP,
+    "crm": {"storage", "bot", "jobs"} | TOP,  # the CRM API layer: HTTP only; the sync engine feeds storage
     "bot": TOP,
 }
 
