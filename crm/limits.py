@@ -170,7 +170,7 @@ def hubspot_limits(headers: Mapping[str, str]) -> HubSpotLimits:
     )
 
 
-_API_USAGE = re.compile(r"api-usage\s*=\s*(\d+)\s*/\s*(\d+)")
+_API_USAGE = re.compile(r"(?:^|[;,\s])api-usage\s*=\s*(\d+)\s*/\s*(\d+)")  # not per-app-api-usage
 
 
 def salesforce_usage(headers: Mapping[str, str]) -> tuple[int, int] | None:
