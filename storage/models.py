@@ -5,7 +5,7 @@ Schema changes go through an Alembic migration in storage/migrations/versions/ (
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     event,
     text,
@@ -109,6 +110,30 @@ class SlackUser(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     membership: Mapped[str | None] = mapped_column(String(16))
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Preference(Base):
+    """A person's digest preferences in one workspace (accounts.timing.Prefs; read and written by
+    storage.preferences). The row whose user_id is DEFAULTS_USER ("*", never a Slack id) holds the workspace
+    defaults an admin set. Every setting is optional: NULL means "not set here", the next level decides
+    (person -> workspace -> built-in)."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    user_id: Mapped[str] = mapped_column(String(32))  # a Slack user id, or "*" for the workspace defaults
+    digest_at: Mapped[time | None] = mapped_column(Time)  # local time of day
+    days: Mapped[int | None] = mapped_column(Integer)  # weekdays as bits: 1 = Monday ... 64 = Sunday
+    frequency: Mapped[str | None] = mapped_column(String(8))  # daily | weekly | off
+    weekly_day: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday, with frequency weekly
+    quiet: Mapped[bool | None] = mapped_column(Boolean)  # no digest when nothing is due
+    paused_until: Mapped[date | None] = mapped_column(Date)  # first local date back (a person's only)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime())  # kept until the digest after it
+    backup_user_id: Mapped[str | None] = mapped_column(String(32))  # covers key accounts while paused
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Account(Base):
