@@ -145,6 +145,7 @@ class HubSpotClient:
         self.budget = ErrorBudget(error_share, error_allowance)
         self.limits = HubSpotLimits()  # the headers of the last answer
         self._full_until = 0.0  # on the clock: the account's interval was full, wait till then
+        self._daily_until: datetime | None = None  # the daily limit is spent until then (wall clock)
         self.requests: Counter[str] = Counter()  # per endpoint label ("list:companies", "search:deals", ...)
         self.sent = 0  # requests sent, retries included
         self._http = httpx.Client(
@@ -170,13 +171,15 @@ class HubSpotClient:
         return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=self._tz)
 
     def _daily_reached(self) -> DailyLimitReached:
-        return DailyLimitReached(
-            SOURCE, daily=self.limits.daily, reset_at=self._daily_reset(), zone=self.zone
-        )
+        if self._daily_until is None:
+            self._daily_until = self._daily_reset()
+        return DailyLimitReached(SOURCE, daily=self.limits.daily, reset_at=self._daily_until, zone=self.zone)
 
     def _read_limits(self, headers: httpx.Headers) -> None:
         limits = hubspot_limits(headers)
         self.limits = limits
+        if limits.daily_remaining is not None and limits.daily_remaining <= 0 and self._daily_until is None:
+            self._daily_until = self._daily_reset()  # spent: the next request waits for the reset
         if limits.max and limits.interval_ms and limits.max < self.interval_limit and limits.max >= 2:
             # the account allows less than configured (a Starter account, or a lower tier): follow it
             self.interval_limit = limits.max
@@ -196,8 +199,10 @@ class HubSpotClient:
         failures = 0  # 5xx and timeouts
         limited = 0  # interval 429s
         while True:
-            if self.limits.daily_remaining is not None and self.limits.daily_remaining <= 0:
-                raise self._daily_reached()
+            if self._daily_until is not None:
+                if self.clock.now() < self._daily_until:
+                    raise self._daily_reached()
+                self._daily_until = None  # the reset has passed
             if self.budget.exceeded:
                 raise ErrorBudgetExceeded(
                     SOURCE, errors=self.budget.errors, requests=self.budget.requests, share=self.budget.share
@@ -239,7 +244,6 @@ class HubSpotClient:
             if status == 429:
                 policy = str(answer.get("policyName") or "").upper()
                 if "DAILY" in policy:
-                    self.limits = HubSpotLimits(daily=self.limits.daily, daily_remaining=0)
                     raise self._daily_reached()
                 limited += 1
                 if limited > self.rate_retries:
@@ -291,7 +295,8 @@ class HubSpotClient:
         else:
             until = floor_ms(self.clock.now() - self.settle)
             phase = "list" if since is None else "search"
-            cursor = Cursor(kind, phase, since=since, until=until, lo=since)
+            lo = None if since is None else floor_ms(since)
+            cursor = Cursor(kind, phase, since=since, until=until, lo=lo)
         if cursor.phase == "list":
             yield from self._listed(spec, cursor, deleted)
         elif cursor.phase == "search":

@@ -109,6 +109,20 @@ def test_a_daily_429_stops_with_the_reset_time(hubspot: FakeHubSpot, clock: Fake
     assert hubspot.counts["search:companies"] == 0
 
 
+def test_after_the_daily_reset_requests_go_again(hubspot: FakeHubSpot, clock: FakeClock) -> None:
+    hubspot.add_many("companies", 3, start=T0)
+    hubspot.fail_next("list:companies", status=429, policy="DAILY")
+    with client_for(hubspot, clock) as client:
+        with pytest.raises(DailyLimitReached) as caught:
+            list(client.records("companies"))
+        clock.advance((caught.value.reset_at - clock.now()).total_seconds() - 60)
+        with pytest.raises(DailyLimitReached):  # a minute before the reset: still nothing sent
+            list(client.records("companies"))
+        clock.advance(61)
+        assert len([r for p in client.records("companies") for r in p.records]) == 3
+    assert hubspot.counts["list:companies"] == 2
+
+
 def test_a_spent_daily_allowance_stops_before_the_request(clock: FakeClock) -> None:
     with FakeHubSpot(clock=clock, daily_limit=3) as hubspot:
         hubspot.add_many("companies", 450, start=T0)
