@@ -60,10 +60,21 @@ class SectionFacts(TypedDict):
     more: int
 
 
+class EscalatedItemFacts(ItemFacts):
+    """An account escalated lately (accounts.escalation): the digest shows this line instead of its items."""
+
+    to: str  # the manager's Slack user id or the channel id it went to
+    to_kind: str  # "manager" | "channel"
+    escalated_on: str  # ISO date (UTC) of the escalation
+    days_overdue: int | None  # None: never touched
+    nudges_ignored: int
+
+
 class DigestFacts(TypedDict):
     owner: str
     date: str  # the owner's local date, ISO
     sections: dict[str, SectionFacts]  # only non-empty sections, by name (accounts.signals.SECTIONS)
+    escalated: NotRequired[list[EscalatedItemFacts]]  # accounts escalated lately, left out of the sections
 
 
 # --- weekly focus (kind "weekly_focus", jobs.weekly_focus) -----------------------------------------------
@@ -102,6 +113,29 @@ class NewsAlertFacts(TypedDict):
     published: str | None  # ISO datetime
     mention_id: int
     feed_id: int
+
+
+# --- escalation (kind "escalation", jobs.escalation) -----------------------------------------------------
+
+
+class EscalationFacts(TypedDict):
+    """A key-tier or A account whose nudges went unanswered, told to the owner's manager or a channel."""
+
+    account_id: int
+    account: str
+    owner: str  # the owner's Slack user id
+    tier: str | None
+    grade: str | None
+    cadence_days: int
+    days_since: int | None  # days since the last touch; None: never touched
+    days_overdue: int | None  # days past the cadence; None: never touched
+    last_touch: str | None  # ISO datetime
+    nudges_ignored: int  # nudge messages naming the account since its last touch
+    first_ignored: str  # ISO datetime of the first of them
+    nudge_reasons: list[str]  # the digest sections they came from (a weekly focus counts as stale)
+    reasons: list[str]  # "nudges_ignored" and/or "overdue_twice"
+    week: str  # ISO week, "2026-W48"
+    to_kind: str  # "manager" | "channel"
 
 
 class DeadLetterReason(TypedDict):
@@ -193,4 +227,6 @@ class PortfolioReportFacts(TypedDict):
     concentration_chart: ConcentrationChartFacts
 
 
-OutboxFacts = DigestFacts | WeeklyFocusFacts | TierChangeFacts | NewsAlertFacts | PortfolioReportFacts
+OutboxFacts = (
+    DigestFacts | WeeklyFocusFacts | TierChangeFacts | NewsAlertFacts | PortfolioReportFacts | EscalationFacts
+)
