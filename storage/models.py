@@ -299,6 +299,24 @@ class Deal(Base):
     amount: Mapped[float | None] = mapped_column(Float)
 
 
+class SyncState(Base):
+    """Where the live CRM sync (issue 16) is, per workspace, source and object: the watermark of the next pass
+    and the resume position inside the current one (crm.pages), written in the transaction of each page."""
+
+    __tablename__ = "crm_sync_state"
+    __table_args__ = (UniqueConstraint("team_id", "source", "object"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    source: Mapped[str] = mapped_column(String(20))  # hubspot | salesforce
+    object: Mapped[str] = mapped_column(String(40))  # the API's object: companies, Account, ...
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime())  # since of the next pass (None: full)
+    resume: Mapped[str | None] = mapped_column(Text)  # inside a pass: where its last written page ended
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last pass that finished
+    last_error: Mapped[str | None] = mapped_column(String(1000))  # why the last run stopped, if it failed
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class RevenueMonth(Base):
     __tablename__ = "revenue_months"
     __table_args__ = (UniqueConstraint("account_id", "month"),)
