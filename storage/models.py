@@ -503,6 +503,83 @@ class JobRun(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+# ------------------------------------------------------------------------- nudge ledger and escalation
+# docs/nudges.md#escalation-and-outcomes: what was nudged, what was escalated, and each workspace's choice.
+
+
+class NudgeSent(Base):
+    """The nudge ledger: one row per delivered nudge message, account and reason, written by the relay in the
+    transaction that marks the outbox row sent (storage.nudge_ledger). Whether a touch followed is read from
+    interactions when asked. outbox_id has no foreign key: the ledger outlives any outbox clean-up."""
+
+    __tablename__ = "nudge_ledger"
+    __table_args__ = (
+        UniqueConstraint("team_id", "outbox_id", "account_id", "reason"),
+        Index("ix_nudge_ledger_team_sent", "team_id", "sent_at"),
+        Index("ix_nudge_ledger_team_account_sent", "team_id", "account_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    outbox_id: Mapped[int] = mapped_column(BigId)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(64))  # who was nudged (a Slack user id)
+    kind: Mapped[str] = mapped_column(String(40))  # the outbox kind: digest | weekly_focus
+    reason: Mapped[str] = mapped_column(String(40))  # the digest section (a weekly focus: stale)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EscalationSent(Base):
+    """An account escalated (jobs.escalation), once per account and ISO week; the digest shows it instead of
+    the account until a touch follows (storage.escalation.escalated_accounts)."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("team_id", "account_id", "week"),
+        Index("ix_escalations_team_at", "team_id", "escalated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))  # ISO week in the owner's zone, "2026-W48"
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    sent_to: Mapped[str] = mapped_column(String(64))  # the manager's Slack user id or the channel id
+    to_kind: Mapped[str] = mapped_column(String(8))  # manager | channel
+    days_overdue: Mapped[int | None] = mapped_column(Integer)  # None: never touched
+    nudges_ignored: Mapped[int] = mapped_column(Integer)
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EscalationSetting(Base):
+    """A workspace's escalation choice (`accountbot escalation`): off unless a row says enabled; the channel
+    is where an escalation goes when the owner has no manager the bot can reach."""
+
+    __tablename__ = "escalation_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OwnerManager(Base):
+    """Who an owner's manager is: from the `manager` column of an owner directory import (`--owners`, a CRM
+    users export) or set with `accountbot escalation manager`. Both sides are a lower-cased email or a Slack
+    user id."""
+
+    __tablename__ = "owner_managers"
+    __table_args__ = (UniqueConstraint("team_id", "owner"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    owner: Mapped[str] = mapped_column(String(320))
+    manager: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(20))  # import | cli
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 @event.listens_for(Interaction, "after_insert")
 def _link_first_contact(_mapper: Any, connection: Any, target: Interaction) -> None:
     """A touch added through the ORM records its contact in interaction_contacts too (Core writers do it
