@@ -28,7 +28,7 @@ from bot.redaction import redact
 from bot.render.registry import UnknownKind, attachments, render
 from bot.slack_client import TOKEN_ERRORS, SlackFailure, classify
 from bot.uploads import HistoryUnavailable, Png, UploadFailed, find_shared, upload_pngs
-from storage import holds
+from storage import holds, nudge_ledger
 from storage.db import utcnow
 from storage.feeds import pause_alerts
 from storage.queues import outbox
@@ -720,6 +720,9 @@ class Relay:
                 ts=ts,
                 now=self.clock(),
             )
+            if ok:  # the nudge ledger: in the transaction that marks the row sent, so recorded exactly once
+                nudge_ledger.record_delivered(session, team_id=self.team_id, outbox_id=row.id, recipient=row.recipient,
+                                              kind=row.kind, facts=row.facts, sent_at=self.clock())  # fmt: skip
         if not ok:
             stats.lost_lease += 1
             log.warning("outbox_lease_lost team=%s outbox_id=%s", self.team_id, row.id)
