@@ -1,28 +1,31 @@
 """The four CSV formats accountbot imports: header normalisation, per-column parsing, error collection.
-Pure: bytes in, rows out (storage.importing.rows). Problems with the file as a whole raise `BadFile`; cell
-problems are collected for every row and raised together as `ImportRejected`. See docs/data.md#the-four-csv-formats.
+Pure: a file in, rows out (storage.importing.rows), streamed in two passes so that memory does not grow with the
+file. Problems with the file as a whole raise `BadFile`; cell problems are collected for every row and raised
+together as `ImportRejected`. See docs/data.md#the-four-csv-formats and docs/data.md#memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from rapidfuzz import process
 
 from accounts import numbers
 from accounts.levels import parse_level
+from storage.importing.bounded import Errors, FirstSeen, Reread
 from storage.importing.rows import (
     AccountRow,
     ContactRow,
-    ImportRejected,
     InteractionRow,
     RevenueRow,
     RowError,
@@ -399,36 +402,73 @@ def header_key(header: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- reading
+# A file is read in two streamed passes (docs/data.md#memory), both through `_parsed`: bytes READ_CHUNK at a
+# time, decoded as they come, cut into lines, csv.reader over the lines, each record parsed on its own and then
+# forgotten. Nothing grows with the file: a value is at most FIELD_LIMIT characters (an unclosed quote stops
+# there), a line at most about LINE_LIMIT, the duplicate keys spill to disk (storage.importing.bounded).
+
+READ_CHUNK = 1 << 20  # bytes read at a time
+LINE_LIMIT = 64 * FIELD_LIMIT  # characters of one physical line: far beyond any row of any format
+CHECK_EVERY = 10_000  # the first pass looks the queued duplicate keys up every so many rows
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 text without a byte-order mark; a clear BadFile (with the line) when the bytes are not UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        body = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise BadFile(
-            f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8 "
-            "(in Excel: 'CSV UTF-8 (Comma delimited)') and import it again."
-        ) from None
-    nul = body.find("\0")
-    if nul != -1:
-        raise BadFile(
-            f"line {body.count(chr(10), 0, nul) + 1}: the file contains a NUL character, so it is not a text CSV "
-            "(perhaps UTF-16 or a spreadsheet file). Save it as 'CSV UTF-8 (Comma delimited)'."
-        )
-    return body
+def _text(fh: IO[bytes]) -> Iterator[str]:
+    """The file's text, chunk by chunk: UTF-8 without a byte-order mark; a clear BadFile (with the line) at the
+    first byte that is not UTF-8 or the first NUL character."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0  # in the text so far: a problem's line is one more than the newlines before it
+    started = False
+    while True:
+        data = fh.read(READ_CHUNK)
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            # exc.object: the bytes the decoder held from the last chunk (never a newline), then this chunk
+            line = newlines + exc.object.count(b"\n", 0, exc.start) + 1
+            raise BadFile(
+                f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 text. Save the file as UTF-8 "
+                "(in Excel: 'CSV UTF-8 (Comma delimited)') and import it again."
+            ) from None
+        if text and not started:
+            text, started = text.removeprefix("\ufeff"), True  # a byte-order mark: EF BB BF at the start
+        nul = text.find("\0")
+        if nul != -1:
+            raise BadFile(
+                f"line {newlines + text.count(chr(10), 0, nul) + 1}: the file contains a NUL character, so it is "
+                "not a text CSV (perhaps UTF-16 or a spreadsheet file). Save it as 'CSV UTF-8 (Comma delimited)'."
+            )
+        newlines += text.count("\n")
+        if text:
+            yield text
+        if not data:
+            return
 
 
-def _records(fmt: CsvFormat, body: str) -> Iterator[tuple[int, list[str]]]:
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
+    """The text's lines with their endings (\\n, \\r\\n or \\r, as csv reads them); a line that goes on past
+    LINE_LIMIT characters is a BadFile, not held."""
+    carry = (
+        ""  # the last line of the text so far: it may go on in the next chunk ("\r" may be half of "\r\n")
+    )
+    done = 0
+    for chunk in chunks:
+        if len(carry) > LINE_LIMIT:
+            raise BadFile(
+                f"line {done + 1}: a line is longer than {LINE_LIMIT:,} characters, so this is not a CSV file "
+                "of one record per line. Save it as 'CSV UTF-8 (Comma delimited)'."
+            )
+        lines = io.StringIO(carry + chunk, newline="").readlines()
+        carry = lines.pop()
+        done += len(lines)
+        yield from lines
+    if carry:
+        yield carry
+
+
+def _records(fmt: CsvFormat, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records with the file line where each starts (the first one is the header)."""
-    if not body.strip():
-        raise BadFile(
-            f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}"
-        )
-    reader = csv.reader(io.StringIO(body, newline=""))
+    reader = csv.reader(lines)
     previous_end = 0
     try:
         for fields in reader:
@@ -536,59 +576,41 @@ def _identified(line: int, values: dict[str, Any], errors: list[RowError]) -> bo
     return ok
 
 
-def _duplicates(keyed: Sequence[tuple[int, Any, str]], column: str, what: str) -> list[RowError]:
-    """Rows whose key (line, key, value as written) repeats an earlier row's key."""
-    first: dict[Any, int] = {}
-    errors = []
-    for line, key, value in keyed:
-        if key in first:
-            errors.append(
-                RowError(line, column, value, f"{what} only once per file (already on line {first[key]})")
-            )
-        else:
-            first[key] = line
-    return errors
-
-
-def parse_rows(
-    kind: str, data: bytes, progress: Callable[[int], None] | None = None
-) -> list[AccountRow] | list[ContactRow] | list[InteractionRow] | list[RevenueRow]:
-    """Parse a whole file into typed rows, or raise BadFile / ImportRejected (every cell error, first 20 kept)."""
+def _parsed(
+    kind: str, opener: Opener, progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, Any, list[RowError]]]:
+    """Every data record of a file, parsed on its own: (line, typed row, []) or (line, None, its errors); a
+    problem with the file as a whole raises BadFile. The one reading of a file, for both passes."""
     fmt = FORMATS[kind]
     by_name = {c.name: c for c in fmt.all_columns}
-    order = [c.name for c in fmt.all_columns]
     header: list[str] | None = None
     columns: list[Column | None] = []
-    errors: list[RowError] = []
-    parsed: list[tuple[int, dict[str, Any]]] = []
     done = 0
-    for line, fields in _records(fmt, decode(data)):
-        if header is None:
-            header = _header(fmt, fields, line)
-            columns = [by_name.get(name) for name in header]
-            continue
-        done += 1
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
-        if len(fields) != len(header):
-            expected = f"{len(header)} values, one per header column ({','.join(header)}); quote values that contain commas"
-            errors.append(RowError(line, "(whole row)", f"{len(fields)} value(s)", expected))
-            continue
-        values = _parse(columns, line, fields, errors)
-        if values is not None and _identified(line, values, errors):
-            parsed.append((line, values))
+    with opener() as fh:
+        for line, fields in _records(fmt, _lines(_text(fh))):
+            if header is None:
+                header = _header(fmt, fields, line)
+                columns = [by_name.get(name) for name in header]
+                continue
+            done += 1
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+            errors: list[RowError] = []
+            if len(fields) != len(header):
+                expected = f"{len(header)} values, one per header column ({','.join(header)}); quote values that contain commas"
+                errors.append(RowError(line, "(whole row)", f"{len(fields)} value(s)", expected))
+            else:
+                values = _parse(columns, line, fields, errors)
+                if values is not None and _identified(line, values, errors):
+                    yield line, _typed(kind, line, values), errors
+                    continue
+            yield line, None, errors
     if header is None:
         raise BadFile(
             f"the file is empty; {fmt.a_kind} file starts with a header line such as: {','.join(fmt.names)}"
         )
     if progress:
         progress(done % PROGRESS_EVERY)
-    rows, dup_errors = _build(kind, parsed)
-    errors.extend(dup_errors)
-    if errors:
-        errors.sort(key=lambda e: (e.line, order.index(e.column) if e.column in order else -1))
-        raise ImportRejected(errors, len(errors))
-    return rows
 
 
 def _identity(v: dict[str, Any]) -> dict[str, Any]:
@@ -603,97 +625,172 @@ def _account_key(account: str, source: str | None, account_source_id: str | None
     return name_key(account)
 
 
-def _build(kind: str, parsed: list[tuple[int, dict[str, Any]]]) -> tuple[Any, list[RowError]]:
-    """Typed rows from parsed values, and the rows that repeat a key within the file. A row with a source id
-    is keyed by it (two same-named records with different ids are two records), any other row by its name."""
-    keyed: list[tuple[int, Any, str]]
-    by_id: list[tuple[int, Any, str]]
+def _typed(kind: str, line: int, v: dict[str, Any]) -> Any:
+    """The typed row of one record's parsed values."""
     if kind == "accounts":
-        accounts = [AccountRow(line, v.pop("name"), v, **_identity(v)) for line, v in parsed]
-        keyed = [(r.line, name_key(r.name), r.name) for r in accounts if not r.source_id]
-        by_id = [(r.line, (r.source, r.source_id), r.source_id) for r in accounts if r.source_id]
-        return accounts, [
-            *_duplicates(keyed, "name", "each name"),
-            *_duplicates(by_id, "source_id", "each source id"),
-        ]
+        return AccountRow(line, v.pop("name"), v, **_identity(v))
     if kind == "contacts":
-        contacts = [
-            ContactRow(
-                line,
-                v.pop("account"),
-                v.pop("name"),
-                v,
-                **_identity(v),
-                account_source_id=v.pop("account_source_id", None),
-            )
-            for line, v in parsed
-        ]
-        keyed, by_id = [], []
-        for r in contacts:
-            account = _account_key(r.account, r.source, r.account_source_id)
-            if r.source_id:  # a contact of several companies may be one row per account, with one id
-                by_id.append((r.line, (r.source, r.source_id, account), r.source_id))
-            else:
-                keyed.append((r.line, (account, name_key(r.name)), r.name))
-        return contacts, [
-            *_duplicates(keyed, "name", "each contact of an account"),
-            *_duplicates(by_id, "source_id", "each source id and account"),
-        ]
+        return ContactRow(
+            line,
+            v.pop("account"),
+            v.pop("name"),
+            v,
+            **_identity(v),
+            account_source_id=v.pop("account_source_id", None),
+        )
     if kind == "interactions":
-        touches = []
-        by_id = []
-        for line, v in parsed:
-            refs: list[str] = v.get("contact") or []
-            row = InteractionRow(
-                line,
-                v["account"],
-                v["date"],
-                v["kind"],
-                refs[0] if refs else None,
-                v.get("colleague"),
-                v.get("note"),
-                source=v.get("source"),
-                source_id=v.get("source_id"),
-                account_source_id=v.get("account_source_id"),
-                contacts=tuple(refs[1:]),
-                contact_source_ids=v.get("contact_source_id") or (),
-            )
-            touches.append(row)
-            if row.source_id:  # a touch of several companies is one touch per account, with one id
-                account = _account_key(row.account, row.source, row.account_source_id)
-                by_id.append((line, (row.source, row.source_id, account), row.source_id))
-        return touches, _duplicates(by_id, "source_id", "each source id and account")
-    revenue = [
-        RevenueRow(
+        refs: list[str] = v.get("contact") or []
+        return InteractionRow(
             line,
             v["account"],
-            v["month"],
-            v["amount"],
+            v["date"],
+            v["kind"],
+            refs[0] if refs else None,
+            v.get("colleague"),
+            v.get("note"),
             source=v.get("source"),
-            account_source_id=v.get("source_id"),  # in a revenue file, the account's id
+            source_id=v.get("source_id"),
+            account_source_id=v.get("account_source_id"),
+            contacts=tuple(refs[1:]),
+            contact_source_ids=v.get("contact_source_id") or (),
         )
-        for line, v in parsed
-    ]
-    keyed = [
-        (r.line, (_account_key(r.account, r.source, r.account_source_id), r.month), r.month.strftime("%Y-%m"))
-        for r in revenue
-    ]
-    return revenue, _duplicates(keyed, "month", "each account and month")
+    return RevenueRow(
+        line,
+        v["account"],
+        v["month"],
+        v["amount"],
+        source=v.get("source"),
+        account_source_id=v.get("source_id"),  # in a revenue file, the account's id
+    )
 
 
-def read_file(kind: str, path: Path, progress: Callable[[int], None] | None = None) -> list[Any]:
-    """Read and parse a file; a missing or unreadable file is a BadFile with the reason."""
+Repeat = tuple[str, str, str]  # how a row repeats another: the column, its value as written, what is unique
+
+
+def _unique_key(row: Any) -> tuple[Any, Repeat] | None:
+    """What must not repeat within one file, and how to say it does. A row with a source id is keyed by it (two
+    same-named records with different ids are two records), any other row by its name."""
+    if isinstance(row, AccountRow):
+        if row.source_id:
+            return (row.source, row.source_id), ("source_id", row.source_id, "each source id")
+        return name_key(row.name), ("name", row.name, "each name")
+    if isinstance(row, ContactRow):
+        account = _account_key(row.account, row.source, row.account_source_id)
+        if row.source_id:  # a contact of several companies may be one row per account, with one id
+            return (row.source, row.source_id, account), (
+                "source_id",
+                row.source_id,
+                "each source id and account",
+            )
+        return (account, name_key(row.name)), ("name", row.name, "each contact of an account")
+    if isinstance(row, InteractionRow):
+        if row.source_id:  # a touch of several companies is one touch per account, with one id
+            account = _account_key(row.account, row.source, row.account_source_id)
+            return (row.source, row.source_id, account), (
+                "source_id",
+                row.source_id,
+                "each source id and account",
+            )
+        return None
+    account = _account_key(row.account, row.source, row.account_source_id)
+    return (account, row.month), ("month", row.month.strftime("%Y-%m"), "each account and month")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the first pass found in a file that can be imported: its rows, and how many carry a source id."""
+
+    rows: int
+    identified: int
+
+
+def _has_id(row: Any) -> bool:
+    return bool(getattr(row, "source_id", None))  # revenue rows name their account's id, not their own
+
+
+def check_file(
+    kind: str,
+    opener: Opener,
+    progress: Callable[[int], None] | None = None,
+    keep: list[Any] | None = None,
+) -> Checked:
+    """The first pass: every record parsed and every repeat within the file found, with nothing held (the rows
+    go to `keep` when one is given). Raises BadFile, or ImportRejected with the first errors by line and the
+    total."""
+    fmt = FORMATS[kind]
+    errors = Errors([c.name for c in fmt.all_columns])
+    rows = identified = 0
+    with FirstSeen[Repeat]() as seen:
+
+        def repeats() -> None:
+            for line, first, (column, value, what) in seen.check():
+                errors.append(
+                    RowError(line, column, value, f"{what} only once per file (already on line {first})")
+                )
+
+        for line, row, row_errors in _parsed(kind, opener, progress):
+            if row is None:
+                errors.extend(row_errors)
+                continue
+            rows += 1
+            identified += _has_id(row)
+            unique = _unique_key(row)
+            if unique is not None:
+                key, repeat = unique
+                seen.add((repeat[2], key), line, repeat)
+            if keep is not None:
+                keep.append(row)
+            if seen.queued >= CHECK_EVERY:
+                repeats()
+        repeats()
+    errors.reject()
+    return Checked(rows, identified)
+
+
+def parse_rows(
+    kind: str, data: bytes, progress: Callable[[int], None] | None = None
+) -> list[AccountRow] | list[ContactRow] | list[InteractionRow] | list[RevenueRow]:
+    """Parse a whole file held in memory (an upload, a test) into typed rows, or raise BadFile /
+    ImportRejected (every cell error counted, the first 20 kept)."""
+    rows: list[Any] = []
+    check_file(kind, lambda: nullcontext(io.BytesIO(data)), progress, keep=rows)
+    return rows
+
+
+def _opener(path: Path) -> Opener:
+    @contextmanager
+    def opened() -> Iterator[IO[bytes]]:
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            raise BadFile("no such file.") from None
+        except IsADirectoryError:
+            raise BadFile("this is a directory; give the path of a .csv file.") from None
+        except OSError as exc:
+            raise BadFile(f"cannot read it ({exc.strerror}).") from None
+        with fh:
+            yield fh
+
+    return opened
+
+
+def read_file(kind: str, path: Path, progress: Callable[[int], None] | None = None) -> Reread[Any]:
+    """Check a file in a first streamed pass (BadFile or ImportRejected; `progress` is told the rows checked)
+    and give its rows, read from the file again each time they are iterated: a file of any size is imported in
+    the same memory. A missing or unreadable file is a BadFile with the reason."""
     if kind not in FORMATS:
         raise BadFile(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadFile("no such file.") from None
-    except IsADirectoryError:
-        raise BadFile("this is a directory; give the path of a .csv file.") from None
-    except OSError as exc:
-        raise BadFile(f"cannot read it ({exc.strerror}).") from None
-    return parse_rows(kind, data, progress)
+    opener = _opener(path)
+    checked = check_file(kind, opener, progress)
+
+    def again(identified: bool | None) -> Iterator[Any]:
+        for line, row, _errors in _parsed(kind, opener):
+            if row is None:  # it passed the first pass: the file was changed since
+                raise BadFile(f"line {line}: the file changed while it was imported; import it again.")
+            if identified is None or _has_id(row) == identified:
+                yield row
+
+    return Reread(again, checked.identified, checked.rows - checked.identified)
 
 
 def count_lines(path: Path) -> int:

@@ -5,7 +5,7 @@ date in the same transaction, so the next nudge run finds them ready. A new sour
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,9 @@ def import_file(
     written: Progress | None = None,
 ) -> ImportResult:
     """Parse one CSV file of `kind` and import it in the caller's transaction; raises BadFile or
-    ImportRejected (nothing written). `checked` and `written` are told how many rows were parsed and written."""
+    ImportRejected (nothing written). A path is checked in a first streamed pass, then read again as its rows
+    are written, so a file of any size takes the same memory (docs/data.md#memory); bytes are parsed once and
+    held. `checked` and `written` are told how many rows were parsed and written."""
     rows = read_file(kind, source, checked) if isinstance(source, Path) else parse_rows(kind, source, checked)
     return import_rows(session, team_id, kind, rows, now, thresholds, written)
 
@@ -54,7 +56,7 @@ def import_rows(
     session: Session,
     team_id: str,
     kind: str,
-    rows: Sequence[Any],
+    rows: Iterable[Any],
     now: datetime,
     thresholds: Thresholds,
     progress: Progress | None = None,
