@@ -1,7 +1,9 @@
 """Bulk writes of parsed import rows: all or nothing, idempotent, one transaction, a few statements per
-chunk. What only the database can tell (does that account exist?) is checked before anything is written;
-a problem raises `ImportRejected`. Unchanged rows are not sent, so a repeated import changes nothing.
-See docs/data.md#all-or-nothing-and-safe-to-repeat.
+chunk. Rows stream through, CHUNK at a time, each chunk's current rows read by key, so memory does not grow with
+the file (docs/data.md#memory). What only the database can tell (does that account exist?) is checked as the
+rows go; after the first problem nothing more is written, the rest is still checked, and `ImportRejected`
+(the caller rolls the transaction back) says every problem. Unchanged rows are not sent, so a repeated import
+changes nothing. See docs/data.md#all-or-nothing-and-safe-to-repeat.
 """
 
 from __future__ import annotations
@@ -9,15 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Table, Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from storage.db import ensure_workspace
+from storage.importing.bounded import Errors, FirstSeen, Reread
 from storage.importing.records import (
     Accounts,
+    chunked,
     link_contacts,
     write_accounts,
     write_contacts,
@@ -28,7 +33,6 @@ from storage.importing.rows import (
     AccountRow,
     ContactRow,
     DealRow,
-    ImportRejected,
     ImportResult,
     InteractionRow,
     RevenueRow,
@@ -57,9 +61,9 @@ CONTACT_FIELDS = ("title", "email", "role", "active")
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """Lists of `size` items, taken from `items` as they come."""
+    return chunked(items, size)
 
 
 def _differs(table: Table, excluded: Any, columns: Sequence[str]) -> ColumnElement[bool]:
@@ -84,27 +88,28 @@ def _upsert(
     session: Session,
     team_id: str,
     table: Table,
-    rows: Iterable[dict[str, Any]],
+    chunk: Sequence[dict[str, Any]],
     conflict: list[str],
     update: list[str],
     touch: dict[str, Any],
-    progress: Progress | None,
+    written: _Written,
     native_only: bool = False,
-) -> _Written:
-    """INSERT ... ON CONFLICT DO UPDATE for the rows that are new or differ; unchanged rows are not sent.
+) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE for the chunk's rows that are new or differ; unchanged rows are not sent.
 
-    The current values are read once (one query, scoped by team_id) to tell created / updated / unchanged;
-    the statement still carries WHERE ... IS DISTINCT FROM, so a concurrent writer cannot be overwritten
-    with identical values. Plain executemany (no RETURNING): the fast path on both drivers. `rows` is
-    consumed as it goes, CHUNK rows at a time, so a generator keeps memory flat.
+    The chunk's current values are read first (one query, scoped by team_id and by the chunk's values of the
+    conflict columns) to tell created / updated / unchanged; the statement still carries WHERE ... IS DISTINCT
+    FROM, so a concurrent writer cannot be overwritten with identical values. Plain executemany (no
+    RETURNING): the fast path on both drivers.
     """
-    out = _Written()
+    if not chunk:
+        return
+    scope = [table.c.team_id == team_id, *([table.c.source_id.is_(None)] if native_only else [])]
+    scope += [table.c[c].in_(list({row[c] for row in chunk})) for c in conflict if c != "team_id"]
     current = {
         tuple(r[: len(conflict)]): tuple(r[len(conflict) :])
         for r in session.execute(
-            select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(
-                table.c.team_id == team_id, *([table.c.source_id.is_(None)] if native_only else [])
-            )
+            select(*[table.c[c] for c in conflict], *[table.c[c] for c in update]).where(*scope)
         )
     }
     stmt = conflict_insert(session, table)
@@ -115,30 +120,16 @@ def _upsert(
         where=_differs(table, stmt.excluded, update),
     )
     send: list[dict[str, Any]] = []
-    seen = 0
-
-    def flush() -> None:
-        nonlocal seen
-        if send:
-            session.execute(stmt, send)
-        if progress:
-            progress(seen)
-        send.clear()
-        seen = 0
-
-    for row in rows:
-        seen += 1
+    for row in chunk:
         before = current.get(tuple(row[c] for c in conflict))
         if before is None:
-            out.created += 1
+            written.created += 1
             send.append(row)
         elif before != tuple(row[c] for c in update):
-            out.updated += 1
+            written.updated += 1
             send.append(row)
-        if seen == CHUNK:
-            flush()
-    flush()
-    return out
+    if send:
+        session.execute(stmt, send)
 
 
 def _account_ids(session: Session, team_id: str) -> tuple[dict[str, int], dict[str, list[int]]]:
@@ -167,7 +158,7 @@ class _AccountResolver:
         self,
         line: int,
         typed: str,
-        errors: list[RowError],
+        errors: Errors,
         source: str | None = None,
         source_id: str | None = None,
     ) -> int | None:
@@ -235,7 +226,7 @@ def person_key(value: str | None, known: dict[str, str]) -> str | None:
 
 
 def _present(rows: Sequence[AccountRow] | Sequence[ContactRow], allowed: Sequence[str]) -> list[str]:
-    """The optional columns the rows carry (the file's columns); a programming error if not allowed."""
+    """The optional columns a chunk's rows carry (the file's columns); a programming error if not allowed."""
     present = sorted({col for row in rows for col in row.fields})
     unknown = set(present) - set(allowed)
     if unknown:
@@ -249,129 +240,157 @@ def _counted(result: ImportResult, written: _Written) -> ImportResult:
     return result
 
 
-def _reject_if(errors: list[RowError]) -> None:
-    if errors:
-        errors.sort(key=lambda e: e.line)
-        raise ImportRejected(errors, len(errors))
-
-
 # ---------------------------------------------------------------------------------------------- imports
+
+
+def _account_values(
+    team_id: str, row: AccountRow, present: list[str], emails: dict[str, str], now: datetime
+) -> dict[str, Any]:
+    v: dict[str, Any] = {"team_id": team_id, "name": row.name, "name_key": name_key(row.name)}
+    for col in present:
+        v[col] = row.fields.get(col)
+    if "stage" in v and v["stage"] is None:
+        v["stage"] = "client"
+    if "aliases" in v and v["aliases"] is None:
+        v["aliases"] = []
+    if "owner" in present:
+        owner = v["owner"]
+        v["owner_user_id"] = None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
+    v["created_at"] = now
+    v["updated_at"] = now
+    return v
 
 
 def _native_accounts(
     session: Session,
     team_id: str,
-    rows: Sequence[AccountRow],
+    rows: Iterable[AccountRow],
     now: datetime,
     progress: Progress | None = None,
+    created: set[tuple[str, str]] | None = None,
+    skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Upsert accounts by name (case-insensitive). Only columns present in the rows are set."""
+    """Upsert accounts by name (case-insensitive), CHUNK rows at a time; only the columns present in the rows
+    are set. A name only a CRM account has updates that account (`_onto_crm_accounts`)."""
     ensure_workspace(session, team_id)
     invalidate(session, team_id)  # first: the workspace lock, then the account rows (storage.stored.grades)
-    result = ImportResult("accounts", rows=len(rows))
-    present = _present(rows, ACCOUNT_FIELDS)
-    emails = slack_ids_by_email(session, team_id) if "owner" in present else {}
-
-    def values() -> Iterator[dict[str, Any]]:
-        for row in rows:
-            v: dict[str, Any] = {"team_id": team_id, "name": row.name, "name_key": name_key(row.name)}
-            for col in present:
-                v[col] = row.fields.get(col)
-            if "stage" in v and v["stage"] is None:
-                v["stage"] = "client"
-            if "aliases" in v and v["aliases"] is None:
-                v["aliases"] = []
-            if "owner" in present:
-                owner = v["owner"]
-                v["owner_user_id"] = (
-                    None if owner is None else (emails.get(owner.lower()) if "@" in owner else owner)
-                )
-            v["created_at"] = now
-            v["updated_at"] = now
-            yield v
-
-    update = ["name", *present] + (["owner_user_id"] if "owner" in present else [])
+    result = ImportResult("accounts")
+    errors = Errors()
+    written = _Written()
+    by_name_rows = 0
+    emails: dict[str, str] | None = None
     table = table_of(Account)
-    written = _upsert(
-        session,
-        team_id,
-        table,
-        values(),
-        ["team_id", "name_key"],
-        update,
-        {"updated_at": now},
-        progress,
-        native_only=True,
-    )
-    return _counted(result, written)
+    for batch in _chunks(rows):
+        result.rows += len(batch)
+        by_name, onto_crm = _onto_crm_accounts(session, team_id, batch, created or set(), errors)
+        if errors:
+            continue  # refused: the rest is only checked
+        present = _present(by_name, ACCOUNT_FIELDS)
+        if "owner" in present and emails is None:
+            emails = slack_ids_by_email(session, team_id)
+        _upsert(
+            session,
+            team_id,
+            table,
+            [_account_values(team_id, row, present, emails or {}, now) for row in by_name],
+            ["team_id", "name_key"],
+            ["name", *present] + (["owner_user_id"] if "owner" in present else []),
+            {"updated_at": now},
+            written,
+            native_only=True,
+        )
+        by_name_rows += len(by_name)
+        if onto_crm:
+            onto = write_accounts(session, team_id, onto_crm, now, _sink(skip, errors))
+            result.created += onto.created
+            result.updated += onto.updated
+            result.unchanged += onto.unchanged
+            result.skipped += onto.skipped
+            result.notes.extend(onto.notes)
+        if progress:
+            progress(len(batch))
+    errors.reject()
+    result.created += written.created
+    result.updated += written.updated
+    result.unchanged += by_name_rows - written.created - written.updated
+    return result
 
 
 def _native_contacts(
     session: Session,
     team_id: str,
-    rows: Sequence[ContactRow],
+    rows: Iterable[ContactRow],
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Upsert contacts by (account, name). Rows naming an unknown account are errors."""
+    """Upsert contacts by (account, name), CHUNK rows at a time. Rows naming an unknown account are errors."""
     ensure_workspace(session, team_id)
     rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
-    result = ImportResult("contacts", rows=len(rows))
+    result = ImportResult("contacts")
     accounts = _AccountResolver(session, team_id)
-    errors: list[RowError] = []
-    present = _present(rows, CONTACT_FIELDS)
-    values: list[dict[str, Any]] = []
-    seen: dict[tuple[int, str], int] = {}
-    for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
-        if account_id is None:
-            continue
-        key = name_key(row.name)
-        if (account_id, key) in seen:  # two spellings of one account (name and alias) in one file
-            errors.append(
-                RowError(
-                    row.line,
-                    "name",
-                    row.name,
-                    f"one row per contact (same contact as line {seen[(account_id, key)]})",
-                )
-            )
-            continue
-        seen[(account_id, key)] = row.line
-        v: dict[str, Any] = {"team_id": team_id, "account_id": account_id, "name": row.name, "name_key": key}
-        for col in present:
-            v[col] = row.fields.get(col)
-        if "role" in v and v["role"] is None:
-            v["role"] = "user"
-        if "active" in v and v["active"] is None:
-            v["active"] = True
-        values.append(v)
-    _reject_if(errors)
+    errors = Errors()
+    written = _Written()
     table = table_of(Contact)
-    written = _upsert(
-        session,
-        team_id,
-        table,
-        values,
-        ["account_id", "name_key"],
-        ["name", *present],
-        {},
-        progress,
-        native_only=True,
-    )
+    with FirstSeen[str]() as seen:  # (account id, name key): two spellings of one account in one file
+        for batch in _chunks(rows):
+            result.rows += len(batch)
+            present = _present(batch, CONTACT_FIELDS)
+            values: list[dict[str, Any]] = []
+            for row in batch:
+                account_id = accounts.resolve(
+                    row.line, row.account, errors, row.source, row.account_source_id
+                )
+                if account_id is None:
+                    continue
+                key = name_key(row.name)
+                seen.add((account_id, key), row.line, row.name)
+                v: dict[str, Any] = {
+                    "team_id": team_id,
+                    "account_id": account_id,
+                    "name": row.name,
+                    "name_key": key,
+                }
+                for col in present:
+                    v[col] = row.fields.get(col)
+                if "role" in v and v["role"] is None:
+                    v["role"] = "user"
+                if "active" in v and v["active"] is None:
+                    v["active"] = True
+                values.append(v)
+            for line, first, name in seen.check():
+                errors.append(
+                    RowError(line, "name", name, f"one row per contact (same contact as line {first})")
+                )
+            if errors:
+                continue  # refused: the rest is only checked
+            _upsert(
+                session,
+                team_id,
+                table,
+                values,
+                ["account_id", "name_key"],
+                ["name", *present],
+                {},
+                written,
+                native_only=True,
+            )
+            if progress:
+                progress(len(batch))
+    errors.reject()
     return _counted(result, written)
 
 
 def _native_interactions(
     session: Session,
     team_id: str,
-    rows: Sequence[InteractionRow],
+    rows: Iterable[InteractionRow],
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Insert touches unless already there (dedup key). Unknown accounts and contacts are errors."""
+    """Insert touches unless already there (dedup key), CHUNK rows at a time. Unknown accounts and contacts are
+    errors; a row that repeats an earlier one (same key) counts once."""
     ensure_workspace(session, team_id)
-    result = ImportResult("interactions", rows=len(rows))
+    result = ImportResult("interactions")
     accounts = _AccountResolver(session, team_id)
     contacts: dict[tuple[int, str], int] = {}
     for cid, acc_id, key, email in session.execute(
@@ -383,104 +402,125 @@ def _native_interactions(
         if email:
             contacts.setdefault((acc_id, email.lower()), cid)
     people = slack_ids_by_email(session, team_id)
-    errors: list[RowError] = []
-    values: dict[str, dict[str, Any]] = {}
-    linked: dict[str, list[int]] = {}
-    for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
-        if account_id is None:
-            continue
-        involved: list[int] = []
-        for ref in ([row.contact] if row.contact is not None else []) + list(row.contacts):
-            typed = ref.lower() if "@" in ref else name_key(ref)
-            found = contacts.get((account_id, typed))
-            if found is None:
-                errors.append(
-                    RowError(
-                        row.line, "contact", ref,
-                        f"the name or email of a contact of {row.account} (import contacts first)",
+    errors = Errors()
+    repeats = 0
+    table = table_of(Interaction)
+    stmt = conflict_insert(session, table).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    with FirstSeen[str]() as seen, latest_touch.deferred(session.connection()):  # latest touches at the end
+        for batch in _chunks(rows):
+            result.rows += len(batch)
+            touches: dict[
+                str, tuple[int, dict[str, Any], list[int]]
+            ] = {}  # key -> its first row of the chunk
+            for row in batch:
+                account_id = accounts.resolve(
+                    row.line, row.account, errors, row.source, row.account_source_id
+                )
+                if account_id is None:
+                    continue
+                involved: list[int] = []
+                for ref in ([row.contact] if row.contact is not None else []) + list(row.contacts):
+                    typed = ref.lower() if "@" in ref else name_key(ref)
+                    found = contacts.get((account_id, typed))
+                    if found is None:
+                        errors.append(
+                            RowError(
+                                row.line, "contact", ref,
+                                f"the name or email of a contact of {row.account} (import contacts first)",
+                            )
+                        )  # fmt: skip
+                    elif found not in involved:
+                        involved.append(found)
+                if len(involved) < len(row.contacts) + (row.contact is not None):
+                    continue
+                contact_id = involved[0] if involved else None
+                colleague = person_key(row.colleague, people)
+                when = row.occurred_at.astimezone(UTC)  # as the database returns it, so Slack and CSV agree
+                key = touch_dedup_key(account_id, when, row.kind, contact_id, colleague, row.note)
+                seen.add(key, row.line, key)
+                if key not in touches:
+                    touches[key] = (
+                        row.line,
+                        {
+                            "team_id": team_id,
+                            "account_id": account_id,
+                            "occurred_at": row.occurred_at,
+                            "kind": row.kind,
+                            "contact_id": contact_id,
+                            "colleague": colleague,
+                            "note": row.note,
+                            "dedup_key": key,
+                        },
+                        involved,
                     )
-                )  # fmt: skip
-            elif found not in involved:
-                involved.append(found)
-        if len(involved) < len(row.contacts) + (row.contact is not None):
-            continue
-        contact_id = involved[0] if involved else None
-        colleague = person_key(row.colleague, people)
-        when = row.occurred_at.astimezone(UTC)  # as the database returns it, so Slack and CSV agree
-        key = touch_dedup_key(account_id, when, row.kind, contact_id, colleague, row.note)
-        values.setdefault(
-            key,
-            {
-                "team_id": team_id,
-                "account_id": account_id,
-                "occurred_at": row.occurred_at,
-                "kind": row.kind,
-                "contact_id": contact_id,
-                "colleague": colleague,
-                "note": row.note,
-                "dedup_key": key,
-            },
-        )
-        linked.setdefault(key, involved)
-    _reject_if(errors)
-    known = set(session.scalars(select(Interaction.dedup_key).where(Interaction.team_id == team_id)))
-    new = [v for key, v in values.items() if key not in known]
-    stmt = conflict_insert(session, table_of(Interaction)).on_conflict_do_nothing(
-        index_elements=["team_id", "dedup_key"]
-    )
-    with latest_touch.deferred(session.connection()):  # the latest touches once, at the end
-        for chunk in _chunks(new):
-            session.execute(stmt, list(chunk))
-            link_contacts(session, team_id, {v["dedup_key"]: (v, linked[v["dedup_key"]]) for v in chunk})
+            for line, _first, key in seen.check():
+                repeats += 1
+                if (
+                    key in touches and touches[key][0] == line
+                ):  # its first row in the chunk repeats an earlier chunk
+                    del touches[key]
+            if errors:
+                continue  # refused: the rest is only checked
+            known = set(
+                session.scalars(
+                    select(Interaction.dedup_key).where(
+                        Interaction.team_id == team_id, Interaction.dedup_key.in_(list(touches))
+                    )
+                )
+            ) if touches else set()  # fmt: skip
+            new = {key: (v, involved) for key, (_line, v, involved) in touches.items() if key not in known}
+            if new:
+                session.execute(stmt, [v for v, _ in new.values()])
+                link_contacts(session, team_id, new)
+            result.created += len(new)
             if progress:
-                progress(len(chunk))
-    if progress:
-        progress(len(rows) - len(new))
-    result.created = len(new)
-    result.unchanged = len(rows) - result.created
-    if len(values) < len(rows):
-        result.notes.append(f"{len(rows) - len(values)} row(s) repeat another row of the file and count once")
+                progress(len(batch))
+    errors.reject()
+    result.unchanged = result.rows - result.created
+    if repeats:
+        result.notes.append(f"{repeats} row(s) repeat another row of the file and count once")
     return result
 
 
 def _native_revenue(
     session: Session,
     team_id: str,
-    rows: Sequence[RevenueRow],
+    rows: Iterable[RevenueRow],
     now: datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Upsert monthly revenue by (account, month). Unknown accounts are errors."""
+    """Upsert monthly revenue by (account, month), CHUNK rows at a time. Unknown accounts are errors."""
     ensure_workspace(session, team_id)
     rollups.invalidate(session, team_id)  # Core writes below bypass the hooks (storage.stored.rollups)
-    result = ImportResult("revenue", rows=len(rows))
+    result = ImportResult("revenue")
     accounts = _AccountResolver(session, team_id)
-    errors: list[RowError] = []
-    values: list[dict[str, Any]] = []
-    seen: dict[tuple[int, date], int] = {}
-    for row in rows:
-        account_id = accounts.resolve(row.line, row.account, errors, row.source, row.account_source_id)
-        if account_id is None:
-            continue
-        if (account_id, row.month) in seen:
-            errors.append(
-                RowError(
-                    row.line,
-                    "month",
-                    row.month.strftime("%Y-%m"),
-                    f"one row per account and month (same as line {seen[(account_id, row.month)]})",
+    errors = Errors()
+    written = _Written()
+    table = table_of(RevenueMonth)
+    with FirstSeen[str]() as seen:  # (account id, month): two spellings of one account in one file
+        for batch in _chunks(rows):
+            result.rows += len(batch)
+            values: list[dict[str, Any]] = []
+            for row in batch:
+                account_id = accounts.resolve(
+                    row.line, row.account, errors, row.source, row.account_source_id
                 )
-            )
-            continue
-        seen[(account_id, row.month)] = row.line
-        values.append(
-            {"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount}
-        )
-    _reject_if(errors)
-    written = _upsert(
-        session, team_id, table_of(RevenueMonth), values, ["account_id", "month"], ["amount"], {}, progress
-    )
+                if account_id is None:
+                    continue
+                seen.add((account_id, row.month), row.line, row.month.strftime("%Y-%m"))
+                values.append(
+                    {"team_id": team_id, "account_id": account_id, "month": row.month, "amount": row.amount}
+                )
+            for line, first, month in seen.check():
+                errors.append(
+                    RowError(line, "month", month, f"one row per account and month (same as line {first})")
+                )
+            if errors:
+                continue  # refused: the rest is only checked
+            _upsert(session, team_id, table, values, ["account_id", "month"], ["amount"], {}, written)
+            if progress:
+                progress(len(batch))
+    errors.reject()
     return _counted(result, written)
 
 
@@ -489,7 +529,7 @@ def _native_revenue(
 # With a skip sink, rows that cannot be joined are reported to it and dropped; without one they refuse the import.
 
 
-def _sink(skip: SkipSink | None, errors: list[RowError]) -> SkipSink:
+def _sink(skip: SkipSink | None, errors: Errors) -> SkipSink:
     if skip is not None:
         return skip
 
@@ -527,6 +567,25 @@ def _crm_rows(rows: Iterable[R], native: list[R]) -> Iterator[R]:
             native.append(row)
 
 
+def _split(rows: Iterable[R]) -> tuple[Iterable[R], Iterable[R]]:
+    """The rows with a CRM identity (written first) and the others, in file order. Rows a checked file gives
+    again (Reread) are read from it once per kind it holds, a sequence is walked twice: neither is held. A
+    one-time stream is read once: its CRM rows stream, the others are held and written after them."""
+    if isinstance(rows, Reread):
+        return rows.only(True), rows.only(False)
+    if isinstance(rows, Iterator):
+        held: list[R] = []
+        return _crm_rows(rows, held), held
+    return (r for r in rows if r.source_id), (r for r in rows if not r.source_id)
+
+
+def _first(rows: Iterable[R]) -> Iterator[R] | None:
+    """The rows again, or None when there are none."""
+    stream = iter(rows)
+    first = next(stream, None)
+    return None if first is None else chain([first], stream)
+
+
 def import_accounts(
     session: Session,
     team_id: str,
@@ -536,21 +595,18 @@ def import_accounts(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Upsert accounts: CRM rows (streamed) by identity, the others (held, then written) by name
+    """Upsert accounts: CRM rows (streamed) by identity, then the others (streamed after them) by name
     (case-insensitive)."""
-    errors: list[RowError] = []
-    held: list[AccountRow] = []
-    created: set[tuple[str, str]] = set()
-    crm = write_accounts(session, team_id, _crm_rows(rows, held), now, _sink(skip, errors), created)
-    _reject_if(errors)
-    native, onto_crm = _onto_crm_accounts(session, team_id, held, created, errors)
-    _reject_if(errors)
+    errors = Errors()
+    identified, others = _split(rows)
+    # The CRM identities this import creates, for the rows after them (when there may be any).
+    created: set[tuple[str, str]] | None = None if isinstance(rows, Reread) and not rows.others else set()
+    crm = write_accounts(session, team_id, identified, now, _sink(skip, errors), created)
+    errors.reject()
+    native = _first(others)
     parts = [crm] if crm.rows else []
-    if native or not (crm.rows or onto_crm):
-        parts.append(_native_accounts(session, team_id, native, now, progress))
-    if onto_crm:
-        parts.append(write_accounts(session, team_id, onto_crm, now, _sink(skip, errors)))
-    _reject_if(errors)
+    if native is not None or not crm.rows:
+        parts.append(_native_accounts(session, team_id, native or (), now, progress, created, skip))
     return _merged("accounts", parts)
 
 
@@ -559,12 +615,14 @@ def _onto_crm_accounts(
     team_id: str,
     rows: list[AccountRow],
     created: set[tuple[str, str]],
-    errors: list[RowError],
+    errors: Errors,
 ) -> tuple[list[AccountRow], list[AccountRow]]:
     """Rows of accountbot's own format that name an account only an earlier CRM import created: (rows for the
     name upsert, rows given that account's identity). A name no accountbot account has but exactly one CRM
     account has updates that account (no same-named twin); a name several CRM accounts share is an error. The
-    CRM accounts this same file `created` do not count: an export's same-named twins stay twins."""
+    CRM accounts this same file `created` do not count: an export's same-named twins stay twins. (A file names
+    each account once, so a chunk's rows are decided by what the database held before the import's own rows
+    without an identity.)"""
     if not rows:
         return [], []
     native: set[str] = set()
@@ -614,14 +672,15 @@ def import_contacts(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Upsert contacts: CRM rows by identity on the account they name by id, the others by (account, name)."""
-    errors: list[RowError] = []
-    native: list[ContactRow] = []
-    crm = write_contacts(session, team_id, _crm_rows(rows, native), now, _sink(skip, errors))
-    _reject_if(errors)
+    """Upsert contacts: CRM rows by identity on the account they name by id, then the others by (account, name)."""
+    errors = Errors()
+    identified, others = _split(rows)
+    crm = write_contacts(session, team_id, identified, now, _sink(skip, errors))
+    errors.reject()
+    native = _first(others)
     parts = [crm] if crm.rows else []
-    if native or not crm.rows:
-        parts.append(_native_contacts(session, team_id, native, now, progress))
+    if native is not None or not crm.rows:
+        parts.append(_native_contacts(session, team_id, native or (), now, progress))
     return _merged("contacts", parts)
 
 
@@ -634,15 +693,16 @@ def import_interactions(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Insert touches: CRM rows (streamed) by (source, source id, account), the others (held, then written) by
-    their dedup key."""
-    errors: list[RowError] = []
-    native: list[InteractionRow] = []
-    crm = write_interactions(session, team_id, _crm_rows(rows, native), now, _sink(skip, errors), progress)
-    _reject_if(errors)
+    """Insert touches: CRM rows (streamed) by (source, source id, account), then the others (streamed after
+    them) by their dedup key."""
+    errors = Errors()
+    identified, others = _split(rows)
+    crm = write_interactions(session, team_id, identified, now, _sink(skip, errors), progress)
+    errors.reject()
+    native = _first(others)
     parts = [crm] if crm.rows else []
-    if native or not crm.rows:
-        parts.append(_native_interactions(session, team_id, native, now, progress))
+    if native is not None or not crm.rows:
+        parts.append(_native_interactions(session, team_id, native or (), now, progress))
     return _merged("interactions", parts)
 
 
@@ -655,8 +715,8 @@ def import_revenue(
     *,
     skip: SkipSink | None = None,
 ) -> ImportResult:
-    """Upsert monthly revenue by (account, month); an account named by its CRM id is joined by that id."""
-    return _native_revenue(session, team_id, list(rows), now, progress)
+    """Upsert monthly revenue by (account, month), streamed; an account named by its CRM id is joined by that id."""
+    return _native_revenue(session, team_id, rows, now, progress)
 
 
 def import_deals(
@@ -669,7 +729,7 @@ def import_deals(
     skip: SkipSink | None = None,
 ) -> ImportResult:
     """Upsert CRM deals by identity; closed-won ones become the account's revenue months and annual revenue."""
-    errors: list[RowError] = []
+    errors = Errors()
     result = write_deals(session, team_id, rows, now, _sink(skip, errors))
-    _reject_if(errors)
+    errors.reject()
     return result
