@@ -70,10 +70,44 @@ class EscalatedItemFacts(ItemFacts):
     nudges_ignored: int
 
 
+class CoveringFacts(TypedDict):
+    """A paused owner's key accounts overdue for a touch, in the digest of the backup they named
+    (jobs.digest, docs/nudges.md#each-persons-own-rhythm)."""
+
+    owner: str  # the paused owner's Slack user id
+    until: str  # ISO date they are back (their first local date back)
+    items: list[StaleFacts]  # most overdue first, capped as a section
+    more: int
+
+
+class AwayMoveFacts(TypedDict):
+    """A tier or grade change announced while the owner was away (a tier_change message of the pause)."""
+
+    account: str
+    old_tier: str | None
+    new_tier: str | None
+    old_grade: str | None
+    new_grade: str | None
+
+
+class AwayFacts(TypedDict):
+    """What changed on the owner's accounts while they were paused (storage.preferences.away_changes)."""
+
+    since: str  # ISO datetime the pause was set
+    touches: int  # touches logged or imported on their accounts since then
+    touched_accounts: int  # how many of their accounts those touches were on
+    touched: list[str]  # those accounts' names, most touched first (at most 5)
+    moves: list[AwayMoveFacts]  # tier and grade changes, latest first (at most 5)
+    moves_total: int
+    backup: str | None  # the Slack user id who covered their key accounts, if one was named
+
+
 class DigestFacts(TypedDict):
     owner: str
     date: str  # the owner's local date, ISO
     sections: dict[str, SectionFacts]  # only non-empty sections, by name (accounts.signals.SECTIONS)
+    covering: NotRequired[list[CoveringFacts]]  # a backup's digest: paused owners' overdue key accounts
+    away: NotRequired[AwayFacts]  # the first digest after a pause: what changed meanwhile
     escalated: NotRequired[list[EscalatedItemFacts]]  # accounts escalated lately, left out of the sections
 
 

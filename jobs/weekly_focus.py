@@ -1,5 +1,7 @@
-"""weekly_focus: once a week, at the first tick of the owner's working week within 09:00-18:00 local time (Monday,
-unless they were not due then), one key account for each owner to focus on.
+"""weekly_focus: once a week, at the first tick of the owner's week within their window (by default 09:00-18:00
+local time on Monday, unless they were not due then), one key account for each owner to focus on. It follows
+the owner's rhythm (storage.preferences): their days and time, nothing while paused (the first of their days
+back that week sends it) and nothing when their digest frequency is off.
 
 The most valuable overdue one, never the same account twice within 4 weeks (past weekly_focus outbox rows
 are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See docs/rules.md#nudge-signals.
@@ -7,13 +9,14 @@ are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See do
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import cast
 
 from accounts.facts import WeeklyFocusFacts
 from accounts.signals import choose_focus, focus_lookback_start, zone
-from accounts.timing import due_week
-from jobs.runner import Outgoing, TeamRun, due_weeks, per_team_job
+from accounts.timing import OFF, due_week
+from jobs.runner import Outgoing, TeamRun, per_team_job
+from storage.preferences import team_prefs
 from storage.queues.outbox import sent_history
 from storage.reads.account_states import by_owner, owners, watched_states
 
@@ -25,7 +28,13 @@ def _team(job: TeamRun) -> None:
     """The focus account of each of one workspace's owners whose week has begun."""
     session, now, th = job.session, job.now, job.th
     tz_of = owners(session, job.team_id)
-    due = due_weeks(tz_of, now, due_week)
+    rhythm = team_prefs(session, job.team_id).rhythm
+    due: dict[str, tuple[str, str, date]] = {}
+    for owner, tz in tz_of.items():
+        mine = rhythm(owner)
+        week = None if mine.frequency == OFF else due_week(now, tz, mine)
+        if week is not None:
+            due[f"{owner}:{week[0]}"] = (owner, week[0], week[1])
 
     def compute(held: set[str]) -> list[Outgoing]:
         grouped = by_owner(watched_states(session, job.team_id, now, th))

@@ -12,7 +12,10 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 
 from accounts.facts import (
+    AwayFacts,
+    AwayMoveFacts,
     CheckupFacts,
+    CoveringFacts,
     DigestFacts,
     DigestItemFacts,
     ItemFacts,
@@ -131,16 +134,64 @@ def _item_button(section: str, account: str) -> ButtonElement:
 _NO_SECTION: SectionFacts = {"items": [], "more": 0}
 
 
+def _tier_move(move: AwayMoveFacts) -> str:
+    old = _tier_label(move.get("old_tier"), move.get("old_grade"))
+    new = _tier_label(move.get("new_tier"), move.get("new_grade"))
+    return f"*{user_text(move.get('account', '?'))}* is now a {user_text(new)} (was {user_text(old)})"
+
+
+def away_text(away: AwayFacts) -> str:
+    """The first digest after a pause: what changed on the owner's accounts while they were away."""
+    since = str(away.get("since") or "")[:10]
+    lines = [f"*:wave: Welcome back.* While you were away (since {user_text(since)}):"]
+    touches, accounts = int(away.get("touches") or 0), int(away.get("touched_accounts") or 0)
+    if touches:
+        names = ", ".join(f"*{user_text(n)}*" for n in away.get("touched") or [])
+        others = accounts - len(away.get("touched") or [])
+        more = f" and {others} more" if others > 0 else ""
+        lines.append(
+            f"• {touches} touch{'es' if touches != 1 else ''} on {accounts} of your accounts: {names}{more}"
+        )
+    for move in away.get("moves") or []:
+        lines.append("• " + _tier_move(move))
+    hidden = int(away.get("moves_total") or 0) - len(away.get("moves") or [])
+    if hidden > 0:
+        lines.append(f"• and {hidden} more tier or grade change{'s' if hidden != 1 else ''}")
+    if away.get("backup"):
+        lines.append(f"{person(away['backup'])} covered your key accounts.")
+    return "\n".join(lines)
+
+
+def covering_title(cover: CoveringFacts) -> str:
+    until = user_text(cover.get("until", "?"))
+    return (
+        f"*:handshake: Covering for {person(cover.get('owner'))}* (away until {until}): "
+        "their key accounts overdue for a touch"
+    )
+
+
+NOTHING_DUE = ":white_check_mark: Nothing is due today. Enjoy the quiet."
+
+
 def render_digest(facts: DigestFacts) -> Message:
     """The daily digest: one block per item (with a button) while the 50-block budget lasts, then compact
-    lists; each section says how many more wait in App Home."""
+    lists; each section says how many more wait in App Home. A backup's digest adds the overdue key accounts
+    of each person they cover for; the first digest after a pause opens with what changed meanwhile; a
+    digest with nothing due (its owner turned quiet off) says so."""
     sections: dict[str, SectionFacts] = facts.get("sections") or {}
     present = [name for name in SECTION_ORDER if (sections.get(name) or _NO_SECTION).get("items")]
-    total_items = sum(len(sections[name]["items"]) for name in present)
-    overhead = 2 + 3 * len(present)  # header + context, title + "more" + divider per section
+    covers = [c for c in facts.get("covering") or [] if c.get("items")]
+    away = facts.get("away")
+    total_items = sum(len(sections[name]["items"]) for name in present) + sum(len(c["items"]) for c in covers)
+    # header + context, title + "more" + divider per section, the welcome back or the "nothing due" line
+    overhead = 3 + 3 * (len(present) + len(covers))
     one_block_per_item = overhead + total_items <= MAX_BLOCKS
 
     blocks: list[Block] = [header("Your accounts today")]
+    if away:
+        blocks.append(section(away_text(away)))
+    if not present and not covers:
+        blocks.append(section(NOTHING_DUE if not away else "Nothing else is due today."))
     counts = []
     for name in present:
         items = sections[name]["items"]
@@ -157,10 +208,24 @@ def render_digest(facts: DigestFacts) -> Message:
         if more:
             blocks.append(context(f"…and {more} more: see the bot's *Home* tab."))
         blocks.append(DividerBlock())
+    for cover in covers:
+        overdue, more = cover["items"], int(cover.get("more") or 0)
+        counts.append(f"{len(overdue) + more} overdue while {cover.get('owner', '?')} is away")
+        blocks.append(section(covering_title(cover)))
+        if one_block_per_item:
+            for stale in overdue:
+                blocks.append(section(_stale(stale), _item_button("stale", str(stale.get("account", "")))))
+        else:
+            blocks.append(section("\n".join("• " + _stale(stale) for stale in overdue)))
+        if more:
+            blocks.append(context(f"…and {more} more of theirs."))
+        blocks.append(DividerBlock())
     if blocks and isinstance(blocks[-1], DividerBlock):
         blocks.pop()
-    blocks.append(context("Snooze an account with `/account snooze NAME 2w`."))
-    text = "Your accounts today: " + (", ".join(counts) if counts else "nothing to report")
+    blocks.append(context("Snooze an account with `/account snooze NAME 2w`; your rhythm: `/account prefs`."))
+    if away and not counts:
+        counts.append("welcome back")
+    text = "Your accounts today: " + (", ".join(counts) if counts else "nothing due today")
     return Message(text=text, blocks=blocks[:MAX_BLOCKS])
 
 
