@@ -1,0 +1,186 @@
+"""The live CRM sync (issue 16): a client of crm/ read page by page into storage, one page per transaction.
+
+    report = sync(sessions, team_id, HubSpotClient(token=...), now=utcnow())
+
+Per object, in the import's dependency order (owners/users, accounts, contacts, activities, deals):
+
+1. The stored position (storage.sync_state): the watermark of the next pass (None: a full pass) and, when the
+   last run stopped inside a pass, where its last written page ended.
+2. `client.records(obj, since=watermark, resume=resume)`; each page's records go through the file import's
+   mapping, normalisation, reason codes and writers (storage.importing.sync), and the page's watermark and
+   resume position are saved **in the same transaction**. A run killed at any point goes on, next time, from
+   the last committed page: nothing is lost, and what is read again is upserted by identity (unchanged).
+3. Owners (HubSpot's owners API, Salesforce User) are read whole on every run: they are few, and every other
+   object resolves its owner ids with them, also when the run resumes half-way.
+4. After the last object, the stored rollups and grades are brought up to date once (a run that stops before
+   leaves them to the next run or import, as the import does).
+
+A rate limit or any other CrmError stops the run: the error is noted on the object (`last_error`), its
+position stays as the last page left it, and `SyncStopped` carries the report so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounts.thresholds import Thresholds
+from crm.errors import CrmError
+from crm.fields import HUBSPOT_KINDS, HUBSPOT_ORDER, HUBSPOT_OWNERS, SALESFORCE_KINDS, SALESFORCE_ORDER
+from crm.pages import Page
+from storage import sync_state
+from storage.db import ensure_workspace
+from storage.importing.mapping import Mapping, load_mapping
+from storage.importing.sync import Synced, Writer, profile_named
+from storage.stored.grades import ensure_classified
+from storage.stored.rollups import ensure_rollups
+
+OWNERS_PROFILE = "hubspot-api-owners"
+
+
+class Client(Protocol):
+    source: str
+
+    def records(self, kind: str, since: datetime | None = None, *, resume: str | None = None) -> Any: ...
+
+    def count(self, kind: str) -> int: ...
+
+
+def plan(source: str) -> list[tuple[str, str]]:
+    """(object, import profile) in dependency order. Objects without a profile (HubSpot emails) are not synced."""
+    if source == "hubspot":
+        out = [(HUBSPOT_OWNERS, OWNERS_PROFILE)]
+        out += [(k, p) for k in HUBSPOT_ORDER if k in HUBSPOT_KINDS and (p := HUBSPOT_KINDS[k].profile)]
+        return out
+    if source == "salesforce":
+        return [(k, p) for k in SALESFORCE_ORDER if (p := SALESFORCE_KINDS[k].profile)]
+    raise ValueError(f"unknown CRM source {source!r}")
+
+
+OWNER_OBJECTS = {HUBSPOT_OWNERS, "User"}
+
+
+@dataclass
+class SyncReport:
+    source: str
+    team_id: str
+    full: bool
+    objects: list[Synced] = field(default_factory=list)
+    stopped: CrmError | None = None
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.objects)
+
+
+class SyncStopped(Exception):
+    """The CRM stopped the run (a rate limit, an error): positions are kept; `report` says what was done."""
+
+    def __init__(self, report: SyncReport, error: CrmError, obj: str) -> None:
+        super().__init__(str(error))
+        self.report = report
+        self.error = error
+        self.obj = obj
+
+
+def sync(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    client: Client,
+    *,
+    now: datetime,
+    thresholds: Thresholds | None = None,
+    full: bool = False,
+    mapping: Mapping | None = None,
+    currency: str = "USD",
+    rates: dict[str, float] | None = None,
+    on_page: Callable[[Synced, Page], None] | None = None,
+) -> SyncReport:
+    """Sync every object of the client's source into the workspace; raises SyncStopped on a CrmError."""
+    source = client.source
+    report = SyncReport(source, team_id, full)
+    with sessions.begin() as session:
+        ensure_workspace(session, team_id)
+        if full:
+            sync_state.clear(session, team_id, source)
+    writer = Writer(source, mapping or load_mapping(None), now, currency, rates or {})
+    for obj, profile_name in plan(source):
+        profile = profile_named(profile_name)
+        synced = Synced(obj)
+        report.objects.append(synced)
+        try:
+            if obj in OWNER_OBJECTS:
+                _owners(sessions, team_id, client, obj, profile, writer, synced, now, on_page)
+            else:
+                _object(sessions, team_id, client, obj, profile, writer, synced, now, on_page)
+        except CrmError as exc:
+            with sessions.begin() as session:
+                sync_state.fail(session, team_id, source, obj, str(exc), now)
+            report.stopped = exc
+            raise SyncStopped(report, exc, obj) from exc
+    if thresholds is not None:
+        with sessions.begin() as session:
+            ensure_rollups(session, team_id, now, thresholds)
+            try:
+                ensure_classified(session, team_id, thresholds)
+            except ValueError:
+                pass  # a rating the rules reject leaves the classification stale (as the import does)
+    return report
+
+
+def _owners(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    client: Client,
+    obj: str,
+    profile: Any,
+    writer: Writer,
+    synced: Synced,
+    now: datetime,
+    on_page: Callable[[Synced, Page], None] | None,
+) -> None:
+    """The owner directory, read whole (no watermark is used; the last pass's end is stored for the report)."""
+    last: Page | None = None
+    for page in client.records(obj):
+        writer.users(profile, page.records, synced)
+        synced.requests += page.requests
+        synced.pages += 1
+        last = page
+        if on_page:
+            on_page(synced, page)
+    synced.watermark = last.watermark if last else None
+    with sessions.begin() as session:
+        sync_state.save(
+            session, team_id, client.source, obj, watermark=synced.watermark, resume=None, now=now
+        )
+
+
+def _object(
+    sessions: sessionmaker[Session],
+    team_id: str,
+    client: Client,
+    obj: str,
+    profile: Any,
+    writer: Writer,
+    synced: Synced,
+    now: datetime,
+    on_page: Callable[[Synced, Page], None] | None,
+) -> None:
+    with sessions.begin() as session:
+        position = sync_state.load(session, team_id, client.source, obj)
+    synced.watermark = position.watermark
+    for page in client.records(obj, since=position.watermark, resume=position.resume):
+        with sessions.begin() as session:
+            writer.write(session, team_id, profile, page.records, synced)
+            sync_state.save(
+                session, team_id, client.source, obj, watermark=page.watermark, resume=page.resume, now=now
+            )
+        synced.requests += page.requests
+        synced.pages += 1
+        synced.watermark = page.watermark
+        if on_page:
+            on_page(synced, page)
