@@ -15,7 +15,7 @@ from typing import Any, Generic
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DBAPIError
 
-from bot.commands import chart, contacts, feeds, fields, focus, grade, listing, snooze, touch
+from bot.commands import chart, contacts, feeds, fields, focus, grade, listing, prefs, snooze, touch
 from bot.commands.text import Token, clean_text, join_name, tokenize
 from bot.commands.types import C, Command, CommandError, Grade, Help, Request, today
 from bot.context import BotContext
@@ -76,6 +76,7 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     Subcommand("set", fields.USAGE, fields.HELP, fields.parse, fields.handle),
     Subcommand("snooze", snooze.USAGE, snooze.HELP, snooze.parse, snooze.handle),
     Subcommand("focus", focus.USAGE, focus.HELP, focus.parse, focus.handle, read_only=True),
+    Subcommand("prefs", prefs.USAGE, prefs.HELP, prefs.parse, prefs.handle),
     Subcommand("feeds", feeds.USAGE, feeds.HELP, feeds.parse, feeds.handle),
     Subcommand("chart", chart.USAGE, chart.HELP, chart.parse, chart.handle),
 )

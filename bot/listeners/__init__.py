@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.context import BotContext
-from bot.listeners import actions, commands, conversation, home, lifecycle, news, people, views
+from bot.listeners import actions, commands, conversation, home, lifecycle, news, people, prefs, views
 from bot.listeners.guard import Body, Guarded
 from bot.render.ids import (
     EXCLUSION_CALLBACK,
@@ -25,6 +25,8 @@ from bot.render.ids import (
     LOG_TOUCH_CALLBACK,
     NOT_RELEVANT,
     OPEN_GRADE_ANY,
+    OPEN_PREFS,
+    PREFS_CALLBACK,
     SHARE_CARD,
     SNOOZE_ANY,
 )
@@ -46,6 +48,8 @@ ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
     ("event", "user_change", people.on_user_change),
     ("action", NOT_RELEVANT, news.not_relevant),
     ("view", EXCLUSION_CALLBACK, news.add_phrase),
+    ("action", OPEN_PREFS, prefs.open_prefs),
+    ("view", PREFS_CALLBACK, prefs.on_prefs_submitted),
 )
 
 

@@ -1,4 +1,5 @@
-"""App Home: rebuilt and published on every app_home_opened (Home tab), and after a snooze from Home."""
+"""App Home: rebuilt and published on every app_home_opened (Home tab), and after a snooze from Home. It shows
+the viewer's digest rhythm with a *Digest settings* button (bot.listeners.prefs opens the modal)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 
 from accounts.dead_letters import summarize
+from accounts.timing import rhythm_of
 from bot.commands.types import Request
 from bot.context import BotContext
 from bot.listeners.guard import Body, member_only
 from bot.render.blocks import Message
 from bot.render.home import render_home
 from bot.slack_client import classify
+from storage.preferences import DEFAULTS_USER, prefs_of
 from storage.queues.outbox import dead_since
 from storage.reads.home import home_data
 
@@ -35,7 +38,8 @@ def publish_home(
         if admin:
             dead = dead_since(session, team_id=team_id, since=now - timedelta(days=7), until=now)
             data = dataclasses.replace(data, dead_letters=summarize(now.date().isoformat(), dead))
-    view = render_home(data, now)
+        rhythm = rhythm_of(prefs_of(session, team_id, user_id), prefs_of(session, team_id, DEFAULTS_USER))
+    view = render_home(data, now, rhythm)
     try:
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SlackClientError, OSError) as exc:

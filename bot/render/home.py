@@ -11,9 +11,11 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
+from accounts.timing import Rhythm
 from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section, user_text
 from bot.render.ids import OPEN_GRADE
 from bot.render.list import summary_line
+from bot.render.prefs import home_line, settings_button
 from storage.reads.home import HomeData, SpofWarning
 
 MAX_HOME_BLOCKS = 100
@@ -38,12 +40,19 @@ def spof_text(w: SpofWarning) -> str:
     return text
 
 
-def home_blocks(home: HomeData, now: datetime) -> list[Block]:
+def home_blocks(home: HomeData, now: datetime, rhythm: Rhythm | None = None) -> list[Block]:
+    """`rhythm`: the viewer's digest rhythm (bot.render.prefs), shown next to the *Digest settings* button."""
     blocks: list[Block] = [header("Your key accounts")]
     overdue = sum(1 for g in home.groups.values() for r in g if r.overdue)
     blocks.append(
         context(f"{home.total} accounts · {overdue} overdue for a touch · as of {now:%Y-%m-%d %H:%M} UTC")
     )
+    line = (
+        home_line(rhythm, now.date())
+        if rhythm is not None
+        else "*:alarm_clock: Your digest:* when and how often it comes"
+    )
+    blocks.append(section(line, accessory=settings_button()))
     if home.dead_letters is not None:
         dead = home.dead_letters
         lines = [
@@ -99,5 +108,5 @@ def home_blocks(home: HomeData, now: datetime) -> list[Block]:
     return blocks[:MAX_HOME_BLOCKS]
 
 
-def render_home(home: HomeData, now: datetime) -> View:
-    return View(type="home", blocks=home_blocks(home, now))
+def render_home(home: HomeData, now: datetime, rhythm: Rhythm | None = None) -> View:
+    return View(type="home", blocks=home_blocks(home, now, rhythm))
