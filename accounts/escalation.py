@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from accounts.facts import DigestFacts, EscalatedItemFacts, EscalationFacts
 from accounts.signals import AccountState, cadence_days, days_since, is_snoozed
@@ -27,6 +27,9 @@ from accounts.thresholds import DEFAULT_THRESHOLDS, Thresholds
 ESCALATE_AFTER_NUDGES = 3  # nudge messages since the last touch
 OVERDUE_FACTOR = 2  # last touch more than this many cadences ago
 REASONS = ("nudges_ignored", "overdue_twice")
+# How long after an escalation the digest shows it instead of the account: its week and a day (a next week's
+# escalation, while the nudges stay unanswered, takes over before it lapses).
+ESCALATION_MEMORY = timedelta(days=8)
 
 
 @dataclass(frozen=True, slots=True)

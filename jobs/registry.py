@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
-from jobs import dead_letters, digest, portfolio_report, tier_watch, weekly_focus
+from jobs import dead_letters, digest, escalation, portfolio_report, tier_watch, weekly_focus
 from jobs.runner import JobResult
 
 JobFunction = Callable[..., JobResult]  # (session, now, th, *, team_id, worker, dry_run) -> JobResult
@@ -77,6 +77,14 @@ JOBS: dict[str, JobSpec] = {
             "hourly; each admin once a day from 09:00 local, on a day with dead letters",
             "Tells admins how many messages were given up in the past day, by reason, with the fix for each.",
             wants_listed_admins=True,
+        ),
+        JobSpec(
+            escalation.NAME,
+            escalation.run,
+            {"minute": "0"},
+            "hourly; each account at most once a week, in its owner's working week (off unless enabled)",
+            "Tells the owner's manager (else the escalation channel) about a key or A account whose nudges go "
+            "unanswered: 3 since its last touch, or overdue by twice its cadence.",
         ),
     )
 }

@@ -41,6 +41,7 @@ from bot.render.blocks import (
     section,
     user_text,
 )
+from bot.render.escalation import escalated_text
 from bot.render.ids import LOG_TOUCH, OPEN_GRADE, SNOOZE_MONTH, SNOOZE_WEEK
 
 SECTION_TITLES: dict[str, str] = {
@@ -185,14 +186,17 @@ def render_digest(facts: DigestFacts) -> Message:
     total_items = sum(len(sections[name]["items"]) for name in present) + sum(len(c["items"]) for c in covers)
     # header + context, title + "more" + divider per section, the welcome back or the "nothing due" line
     overhead = 3 + 3 * (len(present) + len(covers))
-    one_block_per_item = overhead + total_items <= MAX_BLOCKS
+    escalated = facts.get("escalated") or []  # accounts escalated lately: one section instead of their items
+    one_block_per_item = overhead + bool(escalated) + total_items <= MAX_BLOCKS
 
     blocks: list[Block] = [header("Your accounts today")]
     if away:
         blocks.append(section(away_text(away)))
-    if not present and not covers:
+    if not present and not covers and not escalated:
         blocks.append(section(NOTHING_DUE if not away else "Nothing else is due today."))
-    counts = []
+    counts = [f"{len(escalated)} escalated"] if escalated else []
+    if escalated:
+        blocks.append(section(escalated_text(escalated)))
     for name in present:
         items = sections[name]["items"]
         more = int(sections[name].get("more") or 0)

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.render.blocks import Message
 from bot.render.dead_letters import render_dead_letters
+from bot.render.escalation import render_escalation
 from bot.render.feeds import render_feed_paused
 from bot.render.news import render_news_alert
 from bot.render.nudges import render_digest, render_tier_change, render_weekly_focus
@@ -28,6 +29,7 @@ RENDERERS: dict[str, Renderer] = {
     "portfolio_report": render_portfolio_report,
     "feed_paused": render_feed_paused,
     "dead_letters": render_dead_letters,
+    "escalation": render_escalation,
 }
 
 Attacher = Callable[[Any, str], list[Png]]

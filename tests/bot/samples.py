@@ -28,6 +28,7 @@ from bot.render.modal import (
     render_reply_modal,
     render_touch_logged,
 )
+from bot.render.registry import render as render_outbox
 from bot.render.replies import (
     render_admin_only,
     render_ambiguous,
@@ -218,6 +219,7 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
                 + [("news_alert", f"gave up after 10 attempts: {EVIL if hostile else 'internal_error'}")],
             ),
         ),  # fmt: skip
+        "outbox_escalation": lambda: render("escalation", escalation_facts(hostile)),
         "outbox_feed_paused": lambda: render(
             "feed_paused",
             {
@@ -228,6 +230,40 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
             },
         ),  # fmt: skip
     }
+
+
+def escalation_facts(hostile: bool) -> dict[str, object]:
+    """An escalation's facts, made by the real rule (accounts.escalation) for a never-touched key account."""
+    from accounts.escalation import SentNudge, escalation
+    from accounts.signals import AccountState
+
+    state = AccountState(
+        id=1, name=_name(0, hostile), tier="key", grade="A", owner=EVIL if hostile else "U0OWNER01"
+    )
+    reasons = [EVIL, "stale"] if hostile else ["stale", "checkup_due", "stale"]
+    sent = [SentNudge(i, NOW - timedelta(days=3 - i), r) for i, r in enumerate(reasons)] + [
+        SentNudge(9, NOW, "stale")
+    ]
+    found = escalation(state, sent, NOW)
+    assert found is not None
+    return dict(found.to_facts("2026-W48", "manager"))
+
+
+def escalated_digest_facts(hostile: bool) -> dict[str, object]:
+    """A digest after escalations: the escalated accounts listed instead of their items."""
+    notes = [
+        {
+            "account_id": i + 1,
+            "account": _name(i, hostile),
+            "to": (EVIL if hostile else "C0ESCAL01") if i % 2 else "U0MANAGER",
+            "to_kind": "channel" if i % 2 else "manager",
+            "escalated_on": "2026-11-23",
+            "days_overdue": None if i == 1 else 6 + i,
+            "nudges_ignored": 3 + i,
+        }
+        for i in range(40 if hostile else 3)
+    ]
+    return {"owner": "U0OWNER01", "date": "2026-11-24", "sections": {}, "escalated": notes}
 
 
 def _report_facts(n: int, hostile: bool) -> dict[str, object]:
@@ -332,6 +368,7 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "focus_none": lambda: render_focus(None),
         "feeds": lambda: render_feeds(feeds),
         "feeds_empty": lambda: render_feeds([]),
+        "escalation": lambda: render_outbox("escalation", escalation_facts(hostile)),
         "home": lambda: render_home(home, HOME_AS_OF),
         "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), HOME_AS_OF),
         "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24)),

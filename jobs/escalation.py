@@ -1,0 +1,84 @@
+"""escalation: once a week, a key-tier or A account whose nudges go unanswered is told to the owner's manager,
+or else to the workspace's escalation channel (accounts.escalation; docs/nudges.md#escalation-and-outcomes).
+
+Off unless the workspace switched it on (`accountbot escalation enable`, storage.escalation). Hourly; an
+account is due in the owner's week, at the first tick of their working window (accounts.timing.due_week, as
+the weekly focus), so an escalation never lands on a weekend or at night for the owner's team. Period
+"<account id>:<ISO week>": each account at most once a week, and again the next week while its nudges stay
+unanswered. The escalation is recorded (storage.escalation.escalations) in the transaction that queues it:
+the daily digest then shows it instead of repeating the account, until a touch follows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from accounts.escalation import Escalation, escalation
+from accounts.timing import due_week
+from jobs.runner import Outgoing, TeamRun, per_team_job
+from storage.escalation import NewEscalation, escalation_choice, managers_of, record_escalations
+from storage.nudge_ledger import recent_nudges
+from storage.reads.account_states import account_states, owners
+
+NAME = "escalation"
+KIND = "escalation"
+LOOKBACK = timedelta(days=28)  # nudges older than this are not counted (the ledger keeps them for reports)
+
+log = logging.getLogger("accountbot.jobs.escalation")
+
+
+def _team(job: TeamRun) -> None:
+    """This week's escalations of one workspace, if it escalates at all."""
+    session, team, now, th = job.session, job.team_id, job.now, job.th
+    choice = escalation_choice(session, team)
+    if not choice.enabled:
+        return
+    weeks = {}
+    for owner, tz in owners(session, team).items():
+        owner_week = due_week(now, tz)  # the owner's working week has begun (and it is their working hours)
+        if owner_week is not None:
+            weeks[owner] = owner_week[0]
+    if not weeks:
+        return
+    nudges = recent_nudges(session, team, since=now - LOOKBACK, now=now)
+    if not nudges:
+        return
+    found: list[Escalation] = []
+    for state in account_states(session, team, now, th, sorted(nudges)):
+        if state.owner in weeks:
+            e = escalation(state, nudges.get(state.id, []), now, th)
+            if e is not None:
+                found.append(e)
+    if not found:
+        return
+    manager = managers_of(session, team, {e.owner for e in found})
+    due: dict[str, tuple[Escalation, str, str, str]] = {}
+    for e in found:
+        to, to_kind = (manager[e.owner], "manager") if e.owner in manager else (choice.channel, "channel")
+        if not to:
+            log.info("escalation_nobody team=%s account_id=%s owner=%s", team, e.account_id, e.owner)
+            continue  # no manager the bot can reach and no channel: `accountbot escalation` says so
+        week = weeks[e.owner]
+        due[f"{e.account_id}:{week}"] = (e, to, to_kind, week)
+
+    def compute(held: set[str]) -> list[Outgoing]:
+        return [
+            Outgoing(period, to, KIND, e.to_facts(week, to_kind), account_id=e.account_id)
+            for period in sorted(held)
+            for e, to, to_kind, week in (due[period],)
+        ]
+
+    def record(held: set[str]) -> None:
+        rows = []
+        for period in sorted(held):
+            e, to, to_kind, week = due[period]
+            rows.append(
+                NewEscalation(e.account_id, week, e.owner, to, to_kind, e.days_overdue, e.nudges_ignored)
+            )
+        record_escalations(session, team, rows, now=now)
+
+    job.run_periods(due, compute, after=record)
+
+
+run = per_team_job(NAME, _team)
