@@ -71,6 +71,25 @@ class Settings(BaseSettings):
         description="Prometheus Pushgateway URL: `accountbot import` pushes its row counts there",
     )
 
+    # The live CRM sync (issue 16, docs/crm-sync.md): `accountbot crm connect|sync`.
+    hubspot_token: SecretStr | None = Field(
+        default=None,
+        description="HubSpot: a Service Key or a legacy private app's access token (read scopes)",
+    )
+    hubspot_base_url: str = Field(default="https://api.hubapi.com", description="HubSpot API base URL")
+    salesforce_login_url: str = Field(
+        default="https://login.salesforce.com",
+        description="Salesforce login URL (https://test.salesforce.com for a sandbox, or the org's My Domain)",
+    )
+    salesforce_consumer_key: str | None = Field(
+        default=None, description="Salesforce: the connected app's consumer key (JWT bearer flow)"
+    )
+    salesforce_username: str | None = Field(default=None, description="Salesforce: the integration user")
+    salesforce_private_key_file: str | None = Field(
+        default=None,
+        description="Salesforce: the private key (PEM) whose certificate the connected app holds",
+    )
+
     # Rule thresholds (accounts.thresholds.Thresholds); None means the built-in default.
     key_tier_percent: int | None = Field(default=None, ge=1, le=100)
     revenue_high_percent: int | None = Field(default=None, ge=1, le=100)

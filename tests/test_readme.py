@@ -36,6 +36,7 @@ def test_every_command_area_is_in_the_cli_reference() -> None:
         "outbox": "accountbot outbox",
         "news": "accountbot news scan",
         "workspaces": "accountbot workspace purge",
+        "crm": "accountbot crm sync",
     }
     assert set(words) == set(COMMAND_MODULES)
     assert all(words[m] in reference for m in COMMAND_MODULES)

@@ -16,7 +16,7 @@ app = typer.Typer(
 
 # Modules under accountbot.cli that define `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
-    "db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news", "workspaces",
+    "db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news", "workspaces", "crm",
 )  # fmt: skip
 
 
