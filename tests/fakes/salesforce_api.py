@@ -72,6 +72,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
 MULTICURRENCY = ("Account", "Opportunity")  # objects that get CurrencyIsoCode in a multi-currency org
 
 
+def id_suffix(head: str) -> str:
+    """The three characters Salesforce appends to a 15-character id: per block of 5, the bits of its capitals."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    return "".join(
+        alphabet[sum(1 << i for i, c in enumerate(head[b * 5 : b * 5 + 5]) if c.isupper())] for b in range(3)
+    )
+
+
 def sf_time(value: datetime) -> str:
     value = value.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}+0000"
@@ -395,7 +403,10 @@ class FakeSalesforce:
         self, obj: str, values: dict[str, Any] | None = None, *, modified: datetime, deleted: bool = False
     ) -> str:
         with self._lock:
-            record_id = f"{PREFIX[obj]}{next(self._ids):012d}AAA"
+            head = f"{PREFIX[obj]}{next(self._ids):012d}"
+            record_id = head + id_suffix(
+                head
+            )  # a valid 18-character id (Task's 00T, Event's 00U have capitals)
             row: dict[str, Any] = {f: None for f in self.fields[obj]}
             row.update(values or {})
             row.update({"Id": record_id, "SystemModstamp": modified, "CreatedDate": modified,
