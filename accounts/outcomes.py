@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 FOLLOW_UP_DAYS = 7
+HOME_WINDOW_DAYS = 28  # the admins' App Home section covers the last 4 weeks
 IGNORED_LIMIT = 5
 DAY = timedelta(days=1)
 
@@ -213,3 +214,53 @@ def weekly_rates(
         out.append(WeekRate(week_label(monday), monday, sent, followed, decided))
         monday += timedelta(weeks=1)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeReport:
+    """Everything `accountbot report nudges` and the admins' App Home show about a period's nudges."""
+
+    since: datetime
+    now: datetime
+    within_days: int
+    total: Outcome
+    owners: list[Outcome]
+    reasons: list[Outcome]
+    weeks: list[WeekRate]
+    escalations: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.now.isoformat(),
+            "within_days": self.within_days,
+            "total": self.total.to_json(),
+            "owners": [o.to_json() for o in self.owners],
+            "reasons": [o.to_json() for o in self.reasons],
+            "weeks": [
+                {"week": w.week, "monday": w.monday.isoformat(), "sent": w.sent, "followed": w.followed,
+                 "decided": w.decided, "rate": None if w.rate is None else round(w.rate, 4)}
+                for w in self.weeks
+            ],
+            "escalations": self.escalations,
+        }  # fmt: skip
+
+
+def outcome_report(
+    records: Sequence[NudgeRecord],
+    since: datetime,
+    now: datetime,
+    within_days: int = FOLLOW_UP_DAYS,
+    escalations: int = 0,
+) -> OutcomeReport:
+    """The figures of `records` (the nudges sent from `since` to `now`): all, per owner, per reason, per week."""
+    return OutcomeReport(
+        since,
+        now,
+        within_days,
+        outcome("all", records, now, within_days),
+        outcomes_by(records, by_owner, now, within_days),
+        outcomes_by(records, by_reason, now, within_days),
+        weekly_rates(records, now, within_days),
+        escalations,
+    )

@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from accounts.escalation import SentNudge
-from accounts.outcomes import NudgeRecord
+from accounts.outcomes import FOLLOW_UP_DAYS, NudgeRecord, OutcomeReport, outcome_report
+from storage.escalation import escalation_count
 from storage.models import Account, Interaction, NudgeSent, table_of
 from storage.upsert import conflict_insert
 
@@ -150,6 +151,16 @@ def nudge_records(
         )
         for account_id, name, recipient, reason, sent_at, touched in session.execute(stmt)
     ]
+
+
+def nudge_outcomes(
+    session: Session, team_id: str, *, since: datetime, now: datetime, within_days: int = FOLLOW_UP_DAYS
+) -> OutcomeReport:
+    """Do nudges work? The workspace's nudges sent from `since` to `now`, per owner, reason and week, with the
+    escalations of the period (accounts.outcomes)."""
+    records = nudge_records(session, team_id, since=since, now=now)
+    escalations = escalation_count(session, team_id, since=since, until=now)
+    return outcome_report(records, since, now, within_days, escalations)
 
 
 def recent_nudges(

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.views import View
 
 from accounts.dead_letters import summarize
+from accounts.outcomes import HOME_WINDOW_DAYS
 from accounts.timing import rhythm_of
 from bot.commands.types import Request
 from bot.context import BotContext
@@ -20,6 +21,7 @@ from bot.listeners.guard import Body, member_only
 from bot.render.blocks import Message
 from bot.render.home import render_home
 from bot.slack_client import classify
+from storage.nudge_ledger import nudge_outcomes
 from storage.preferences import DEFAULTS_USER, prefs_of
 from storage.queues.outbox import dead_since
 from storage.reads.home import home_data
@@ -31,13 +33,16 @@ def publish_home(
     ctx: BotContext, client: WebClient, team_id: str, user_id: str, *, admin: bool = False
 ) -> bool:
     """Render the viewer's Home and views.publish it (429/5xx retried by the client). True when accepted. An
-    admin's Home also counts the last 7 days' dead letters by reason, with the fixes."""
+    admin's Home also counts the last 7 days' dead letters by reason, with the fixes, and shows whether the last
+    4 weeks' nudges were followed by a touch (bot.render.outcomes)."""
     now = ctx.now()
     with ctx.sessions.begin() as session:
         data = home_data(session, team_id, user_id, now, ctx.thresholds)
         if admin:
             dead = dead_since(session, team_id=team_id, since=now - timedelta(days=7), until=now)
             data = dataclasses.replace(data, dead_letters=summarize(now.date().isoformat(), dead))
+            outcomes = nudge_outcomes(session, team_id, since=now - timedelta(days=HOME_WINDOW_DAYS), now=now)
+            data = dataclasses.replace(data, nudge_outcomes=outcomes)
         rhythm = rhythm_of(prefs_of(session, team_id, user_id), prefs_of(session, team_id, DEFAULTS_USER))
     view = render_home(data, now, rhythm)
     try:

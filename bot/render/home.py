@@ -15,6 +15,7 @@ from accounts.timing import Rhythm
 from bot.render.blocks import button, chunk_lines, context, header, name, percent, person, section, user_text
 from bot.render.ids import OPEN_GRADE
 from bot.render.list import summary_line
+from bot.render.outcomes import outcome_blocks
 from bot.render.prefs import home_line, settings_button
 from storage.reads.home import HomeData, SpofWarning
 
@@ -64,6 +65,8 @@ def home_blocks(home: HomeData, now: datetime, rhythm: Rhythm | None = None) -> 
                 "7 days*\n" + "\n".join(lines)
             )
         )
+    if home.nudge_outcomes is not None:
+        blocks.extend(outcome_blocks(home.nudge_outcomes))
     if home.focus is not None:
         blocks.append(
             section(

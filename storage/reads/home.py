@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accounts.facts import DeadLetterFacts
+from accounts.outcomes import OutcomeReport
 from accounts.signals import AccountState, Item, choose_focus, single_point_of_failure
 from accounts.thresholds import Thresholds
 from storage.models import OutboxMessage
@@ -41,6 +42,7 @@ class HomeData:
     focus: AccountSummary | None
     spof: list[SpofWarning] = field(default_factory=list)
     dead_letters: DeadLetterFacts | None = None  # admins only: the last 7 days' dead letters by reason
+    nudge_outcomes: OutcomeReport | None = None  # admins only: the last 4 weeks' nudges and what followed
 
     @property
     def total(self) -> int:

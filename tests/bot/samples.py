@@ -249,6 +249,26 @@ def escalation_facts(hostile: bool) -> dict[str, object]:
     return dict(found.to_facts("2026-W48", "manager"))
 
 
+def nudge_report(hostile: bool) -> object:
+    """An accounts.outcomes.OutcomeReport over made-up nudges: many owners and accounts when hostile."""
+    from accounts.outcomes import NudgeRecord, outcome_report
+
+    reasons = ["stale", "single_point_of_failure", "checkup_due", "sponsor_missing", "revenue_drop"]
+    n = 3000 if hostile else 12
+    records = [
+        NudgeRecord(
+            i % 40 + 1,
+            _name(i % 40, hostile),
+            (EVIL[:30] + str(i % 200)) if hostile else f"U0OWNER0{i % 3}",
+            (EVIL if hostile and i % 7 == 0 else reasons[i % 5]),
+            NOW - timedelta(days=27 - i * 27 / n),
+            None if i % 3 == 0 else NOW - timedelta(days=27 - i * 27 / n - 1 - i % 4),
+        )
+        for i in range(n)
+    ]
+    return outcome_report(records, NOW - timedelta(days=28), NOW, escalations=2)
+
+
 def escalated_digest_facts(hostile: bool) -> dict[str, object]:
     """A digest after escalations: the escalated accounts listed instead of their items."""
     notes = [
@@ -371,6 +391,10 @@ def samples(hostile: bool = False) -> dict[str, Sample]:
         "escalation": lambda: render_outbox("escalation", escalation_facts(hostile)),
         "home": lambda: render_home(home, HOME_AS_OF),
         "home_empty": lambda: render_home(HomeData(viewer="U0NEW", groups={}, focus=None), HOME_AS_OF),
+        "home_admin_outcomes": lambda: render_home(
+            HomeData(viewer="U0ADMIN01", groups={}, focus=None, nudge_outcomes=nudge_report(hostile)),  # type: ignore[arg-type]
+            HOME_AS_OF,
+        ),
         "modal_log_touch": lambda: render_log_touch_modal(1, rows[0].name, contacts, date(2026, 11, 24)),
         "modal_log_touch_no_contacts": lambda: render_log_touch_modal(
             1, rows[0].name, [], date(2026, 11, 24)
