@@ -32,7 +32,9 @@ class Position:
 
 def load(session: Session, team_id: str, source: str, obj: str) -> Position:
     row = session.scalars(
-        select(SyncState).where(SyncState.team_id == team_id, SyncState.source == source, SyncState.object == obj)
+        select(SyncState).where(
+            SyncState.team_id == team_id, SyncState.source == source, SyncState.object == obj
+        )
     ).first()
     if row is None:
         return Position()
@@ -61,9 +63,7 @@ def save(
     if resume is None:
         values.update(last_sync_at=now, last_error=None)
     stmt = conflict_insert(session, SyncState).values(team_id=team_id, source=source, object=obj, **values)
-    session.execute(
-        stmt.on_conflict_do_update(index_elements=["team_id", "source", "object"], set_=values)
-    )
+    session.execute(stmt.on_conflict_do_update(index_elements=["team_id", "source", "object"], set_=values))
 
 
 def fail(session: Session, team_id: str, source: str, obj: str, error: str, now: datetime) -> None:
@@ -81,5 +81,7 @@ def fail(session: Session, team_id: str, source: str, obj: str, error: str, now:
 
 def clear(session: Session, team_id: str, source: str) -> int:
     """Forget every position of `source` in the workspace: the next sync is full. Returns the rows removed."""
-    result = session.execute(delete(SyncState).where(SyncState.team_id == team_id, SyncState.source == source))
+    result = session.execute(
+        delete(SyncState).where(SyncState.team_id == team_id, SyncState.source == source)
+    )
     return int(getattr(result, "rowcount", 0) or 0)
