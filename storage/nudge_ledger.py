@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from accounts.escalation import SentNudge
 from accounts.outcomes import FOLLOW_UP_DAYS, NudgeRecord, OutcomeReport, outcome_report
 from storage.escalation import escalation_count
-from storage.models import Account, Interaction, NudgeSent, table_of
+from storage.models import Account, Interaction, NudgeSent, SlackUser, table_of
 from storage.upsert import conflict_insert
 
 log = logging.getLogger("accountbot.nudge_ledger")
@@ -161,6 +161,20 @@ def nudge_outcomes(
     records = nudge_records(session, team_id, since=since, now=now)
     escalations = escalation_count(session, team_id, since=since, until=now)
     return outcome_report(records, since, now, within_days, escalations)
+
+
+def people_names(session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    """Slack user id -> real name, for the people of `user_ids` the directory knows by name."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(SlackUser.user_id, SlackUser.real_name).where(
+            SlackUser.team_id == team_id,
+            SlackUser.user_id.in_(sorted(set(user_ids))),
+            SlackUser.real_name.is_not(None),
+        )
+    )
+    return {user_id: str(real_name) for user_id, real_name in rows if real_name}
 
 
 def recent_nudges(

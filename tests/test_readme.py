@@ -37,6 +37,8 @@ def test_every_command_area_is_in_the_cli_reference() -> None:
         "news": "accountbot news scan",
         "workspaces": "accountbot workspace purge",
         "crm": "accountbot crm sync",
+        "reports": "accountbot report nudges",
+        "escalation": "accountbot escalation enable",
     }
     assert set(words) == set(COMMAND_MODULES)
     assert all(words[m] in reference for m in COMMAND_MODULES)

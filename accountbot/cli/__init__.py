@@ -17,6 +17,7 @@ app = typer.Typer(
 # Modules under accountbot.cli that define `register(app: typer.Typer) -> None`.
 COMMAND_MODULES = (
     "db", "grading", "importing", "exporting", "demo", "run", "jobs", "outbox", "news", "workspaces", "crm",
+    "reports", "escalation",
 )  # fmt: skip
 
 
