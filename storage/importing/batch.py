@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
 from storage.db import ensure_workspace
+from storage.escalation import save_directory_managers
 from storage.importing.csv_formats import BadFile
 from storage.importing.files import import_file
 from storage.importing.mapping import RATING_INPUTS, Mapping, MappingError, load_mapping
@@ -215,6 +216,9 @@ def import_batch(
             _native(session, team_id, p, now, thresholds, report)
         else:
             _crm(session, team_id, p, mapping, owners, options, now, report, progress)
+    managed = save_directory_managers(session, team_id, owners.managers(), now=now)  # escalation's managers
+    if managed:
+        report.notes.append(f"{managed} owner(s)' manager recorded from the owner directory (escalation)")
     ensure_rollups(session, team_id, now, thresholds)
     try:
         ensure_classified(session, team_id, thresholds)

@@ -3,7 +3,7 @@
 CRMs export an account's owner as a full name ("Jane Doe") or a user id (Salesforce "005..." in 15 or 18
 characters, HubSpot's and Pipedrive's numbers). The directory is fed users records in the canonical users
 fields (`id, name, first_name, last_name, email, active, user_type, manager`) from any source: accountbot's
-`name,email[,id][,active]`, a Salesforce User extract or report, a HubSpot or Pipedrive users export. It maps
+`name,email[,id][,active][,manager]`, a Salesforce User extract or report, a HubSpot or Pipedrive users export. It maps
 an owner cell to an email (which accountbot then maps to Slack as today), or says why it cannot:
 
 - `unknown`: not in the directory, in it without an email, or a name two users share (never guessed);
@@ -58,6 +58,7 @@ class User:
     active: bool = True
     person: bool = True
     user_type: str | None = None
+    manager: str | None = None  # the `manager` cell as given: an id, a name or an email (escalation)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class OwnerDirectory:
         if active is not None:
             user.active = active
         user.user_type = cell("user_type") or user.user_type
+        user.manager = cell("manager") or user.manager
         user.person = _is_person(user.name, user.email, user.user_type)
         return user
 
@@ -243,6 +245,22 @@ class OwnerDirectory:
         if user.email is None:
             return Resolution(None, "unknown", f"{text} has no email in the owner directory")
         return Resolution(user.email, None)
+
+    def managers(self) -> dict[str, str]:
+        """Owner email -> manager email, for the people whose `manager` cell (a CRM user id, a full name or an
+        email) names one other active person with an email in this directory (storage.escalation keeps them).
+        Never guessed: a cell that names nobody, or several, is left out (and not reported as an owner cell)."""
+        out: dict[str, str] = {}
+        for user in self.users:
+            if not (user.manager and user.email and user.person):
+                continue
+            ambiguous = dict(self._ambiguous)
+            found = [self.lookup(user.manager, source) for source in sorted(user.sources)]
+            self._ambiguous = ambiguous  # manager cells are not owner cells
+            emails = {f.email for f in found if f.email}
+            if len(emails) == 1 and user.email not in emails:
+                out[user.email] = emails.pop()
+        return out
 
     @property
     def ambiguous_names(self) -> list[str]:
