@@ -1,9 +1,14 @@
 """`accountbot crm connect|sync` against the loopback fake HubSpot (real clock, real HTTP), on SQLite and
-PostgreSQL: what connect counts, what sync prints, and a daily limit's one-line stop with exit status 1."""
+PostgreSQL: what connect counts, what sync prints, a daily limit's one-line stop with exit status 1, and kill -9."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,7 @@ from typer.testing import CliRunner
 from accountbot.cli import app
 from storage.db import make_engine, session_factory
 from storage.models import Account, Contact, SyncState
-from tests.crm.test_sync import fill
+from tests.crm.test_sync import fill, view
 from tests.fakes.hubspot_api import TOKEN, FakeHubSpot
 
 
@@ -116,3 +121,55 @@ def test_a_daily_limit_stops_with_one_line_and_exit_1(
 def test_sync_without_a_crm_says_what_to_set(cli: Callable[..., Any]) -> None:
     result = cli("crm", "sync", "--team", "T1", HUBSPOT_TOKEN=None)
     assert result.exit_code == 1 and "HUBSPOT_TOKEN" in result.output
+
+
+def test_a_sync_process_killed_half_way_and_run_again_ends_as_an_uninterrupted_one(
+    cli: Callable[..., Any], fake: FakeHubSpot, db_url: str
+) -> None:
+    """kill -9 of a real `accountbot crm sync` while it waits for HubSpot inside the contacts pass (both pages of
+    contacts written, the archived list pending), then the command again."""
+    fill(fake, companies=30, contacts_each=5, calls_each=5)
+    assert cli("crm", "sync", "--team", "TOTHER").exit_code == 0  # the uninterrupted sync
+    fake.slow_next("list-archived:contacts", seconds=20)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": db_url, "HUBSPOT_TOKEN": TOKEN,
+           "HUBSPOT_BASE_URL": fake.base_url}  # fmt: skip
+    env.pop("SLACK_TEAM_ID", None)
+    before = fake.counts["list-archived:contacts"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from accountbot.cli import main; main(sys.argv[1:])", "crm", "sync",
+         "--team", "TKILLED"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while fake.counts["list-archived:contacts"] == before and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        assert fake.counts["list-archived:contacts"] > before
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        contacts = session.scalars(
+            select(SyncState).where(SyncState.team_id == "TKILLED", SyncState.object == "contacts")
+        ).one()
+        assert contacts.resume is not None  # killed inside the pass, after its last list page
+        assert (
+            session.scalar(select(func.count()).select_from(Contact).where(Contact.team_id == "TKILLED"))
+            == 145
+        )
+    again = cli("crm", "sync", "--team", "TKILLED")
+    assert again.exit_code == 0, again.output
+    rows = table(again.output)
+    assert rows["contacts"][1:3] == ["0", "0"]  # the contacts pass went on from the archived list
+    with sessions() as session:
+        killed, other = view(session, "TKILLED"), view(session, "TOTHER")
+    engine.dispose()
+    for rows_ in (*killed.values(), *other.values()):  # the runs were at different real times
+        for row in rows_.values():
+            row.pop("created_at", None)
+            row.pop("updated_at", None)
+    assert killed == other
