@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.membership import admin_of, membership_of
 from storage.db import utcnow
+from storage.escalation import unresolved_manager_emails
 from storage.reads.slack_users import known_email, owners_to_refresh, unresolved_owner_emails
 from storage.writes.slack_users import remember_slack_user, resolve_owner_email
 
@@ -65,6 +66,8 @@ class Directory:
         budget = self.max_calls
         with self.sessions.begin() as session:
             emails = unresolved_owner_emails(session, self.team_id)
+            # managers named by email (escalation) are looked up the same way, so they can be reached
+            emails += [e for e in unresolved_manager_emails(session, self.team_id) if e not in emails]
         for email in emails:
             missed = self._misses.get(email)
             if missed is not None and now - missed < MISS_RETRY_AFTER:
