@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accounts.escalation import ESCALATION_MEMORY, split_escalated
@@ -247,3 +247,57 @@ def test_the_digest_shows_the_escalation_instead_until_a_touch_follows(session, 
 def test_registered_as_a_job() -> None:
     spec = JOBS["escalation"]
     assert spec.run is escalation.run and spec.cron == {"minute": "0"}
+
+
+def _deliver_digests(sessions: Any, days: list[datetime], touch_on: datetime | None = None) -> int:
+    """The real digest job each morning, delivered by the relay (which records the nudge ledger)."""
+    from slack_sdk import WebClient
+
+    from bot.relay import Relay
+    from jobs import digest
+    from tests.fakes.slack_api import FakeSlackApi
+
+    sent = 0
+    with FakeSlackApi(team_id=TEAM) as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.base_url, timeout=5, retry_handlers=[])
+        for day in days:
+            if touch_on is not None and touch_on.date() == day.date():
+                with sessions.begin() as s:
+                    acme = s.scalar(select(Account).where(Account.name == "Acme"))
+                    Builder(s).touch(acme, day - timedelta(hours=1))
+            with sessions() as s:
+                digest.run(s, day, TH, team_id=TEAM)
+            sent += Relay(sessions, client, team_id=TEAM, clock=lambda day=day: day, jitter=lambda: 0.0,
+                          monotonic=lambda: 0.0, sleep=lambda _s: None).drain().sent  # fmt: skip
+    return sent
+
+
+WEEK_BEFORE = [MONDAY - 5 * DAY, MONDAY - 4 * DAY, MONDAY - 3 * DAY]  # Wednesday to Friday, 09:00 UTC
+
+
+def test_end_to_end_three_delivered_digests_then_one_escalation(sessions) -> None:
+    with sessions.begin() as s:
+        b = Builder(s)
+        setup(b)
+        beta = s.scalar(select(Account).where(Account.name == "Beta"))
+        b.touch(beta, MONDAY - 6 * DAY)  # within its cadence: its digest items (no sponsor...) never escalate
+        set_manager(s, TEAM, "U1", "U9", now=MONDAY)
+        set_escalation(s, TEAM, now=MONDAY, enabled=True)
+    assert _deliver_digests(sessions, WEEK_BEFORE) == 3
+    with sessions() as s:
+        assert s.scalar(select(func.count(func.distinct(NudgeSent.outbox_id)))) == 3
+        assert escalation.run(s, MONDAY, TH).enqueued == 1
+        [(to, _, facts)] = escalations(s)
+        assert to == "U9" and facts["account"] == "Acme" and facts["nudges_ignored"] == 3
+
+
+def test_end_to_end_a_touch_after_the_second_digest_means_no_escalation(sessions) -> None:
+    with sessions.begin() as s:
+        b = Builder(s)
+        setup(b, touched_days_ago=40)
+        b.touch(s.scalar(select(Account).where(Account.name == "Beta")), MONDAY - 6 * DAY)
+        set_manager(s, TEAM, "U1", "U9", now=MONDAY)
+        set_escalation(s, TEAM, now=MONDAY, enabled=True)
+    _deliver_digests(sessions, WEEK_BEFORE, touch_on=WEEK_BEFORE[2])  # touched on Friday before its digest
+    with sessions() as s:
+        assert escalation.run(s, MONDAY, TH).claimed == 0
