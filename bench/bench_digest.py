@@ -1,4 +1,6 @@
-"""Benchmark: all digests for 100,000 accounts, 1,000 owners and 1,000,000 interactions.
+"""Benchmark: all digests for 100,000 accounts, 1,000 owners and 1,000,000 interactions, every owner with
+preferences (storage.preferences: their own time, days, frequency and quiet setting; 2% paused, each with a
+backup whose digest covers their overdue key accounts) and workspace defaults.
 
 Prints one JSON line per figure: seconds for the whole digest job (claims, queries, rules, outbox rows),
 peak RSS of the measuring process, and the ratio to one plain SQL aggregate over the interactions table
@@ -31,10 +33,47 @@ INTERACTIONS = int(1_000_000 * SCALE)
 CONTACTS_PER_ACCOUNT = 3
 REVENUE_MONTHS = 6
 TEAM = "TBENCH"
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 09:00 or later for every owner's zone below
-ZONES = ["UTC", "Europe/Berlin", "Europe/London", "Asia/Kolkata", "Asia/Tokyo"]
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday, 09:00 to 17:30 in every owner's zone below
+# Every zone within its 09:00-18:00 window at NOW (Tokyo, 21:00 then, is past the cut-off: not due).
+ZONES = ["UTC", "Europe/Berlin", "Europe/London", "Asia/Kolkata", "America/Sao_Paulo"]
+PAUSED_EVERY = 50  # every 50th owner is paused (2%), with the next owner as backup
 KINDS = ["meeting", "call", "video", "email", "visit", "other"]
 ROUNDS = 3  # timed runs of the job and of the baseline each
+
+
+def paused_owners() -> int:
+    return len(range(0, OWNERS, PAUSED_EVERY))
+
+
+def preference_rows(naive_now: datetime, defaults_user: str, day_bits: object) -> list[dict[str, object]]:
+    """Workspace defaults and one row per owner: 08:00 or 09:00, Monday to Friday or to Thursday, a tenth
+    weekly on Tuesdays (NOW's day), a third not quiet; every PAUSED_EVERY-th paused with a backup."""
+    from datetime import time as clock
+
+    bits = day_bits  # storage.preferences.day_bits
+    rows: list[dict[str, object]] = [  # the same keys in every row: executemany takes the first row's
+        {"team_id": TEAM, "user_id": defaults_user, "digest_at": clock(9, 0), "days": bits(range(5)),  # type: ignore[operator]
+         "frequency": None, "weekly_day": None, "quiet": True, "paused_until": None, "paused_since": None,
+         "backup_user_id": None, "updated_at": naive_now},
+    ]  # fmt: skip
+    for o in range(OWNERS):
+        paused = o % PAUSED_EVERY == 0
+        rows.append(
+            {
+                "team_id": TEAM,
+                "user_id": f"U{o:05d}",
+                "digest_at": clock(8 + o % 2, 0),
+                "days": bits(range(5) if o % 4 else range(4)),  # type: ignore[operator]
+                "frequency": "weekly" if o % 10 == 3 else "daily",
+                "weekly_day": 1 if o % 10 == 3 else None,
+                "quiet": o % 3 != 0,
+                "paused_until": (naive_now + timedelta(days=10)).date() if paused else None,
+                "paused_since": naive_now - timedelta(days=4) if paused else None,
+                "backup_user_id": f"U{(o + 1) % OWNERS:05d}" if paused else None,
+                "updated_at": naive_now,
+            }
+        )
+    return rows
 
 
 def fill(url: str) -> None:
@@ -42,7 +81,8 @@ def fill(url: str) -> None:
     from sqlalchemy import text
 
     from storage.db import ensure_schema, make_engine
-    from storage.models import Account, Contact, RevenueMonth, SlackUser, Snooze, Workspace
+    from storage.models import Account, Contact, Preference, RevenueMonth, SlackUser, Snooze, Workspace
+    from storage.preferences import DEFAULTS_USER, day_bits
 
     rng = random.Random(7)
     engine = make_engine(url)
@@ -59,6 +99,7 @@ def fill(url: str) -> None:
                 for o in range(OWNERS)
             ],
         )
+        conn.execute(Preference.__table__.insert(), preference_rows(naive_now, DEFAULTS_USER, day_bits))
         levels = ["high", "medium", "low"]
         accounts = []
         for i in range(ACCOUNTS):
@@ -216,7 +257,7 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             start = time.perf_counter()
             result = digest.run(s, NOW, Thresholds(), team_id=TEAM, worker="bench")
             job_times.append(time.perf_counter() - start)
-        assert result.claimed == OWNERS, result
+        assert result.claimed == OWNERS - paused_owners(), result
         if not peak_mb:  # read right after the first run: the job's own peak, before the baseline's rows
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with sessions() as s:
@@ -248,7 +289,10 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             rollup_seconds[label] = (round(time.perf_counter() - start, 3), changed)
             s.rollback()
     engine.dispose()
-    size = f"{ACCOUNTS} accounts, {OWNERS} owners, {INTERACTIONS} interactions"
+    size = (
+        f"{ACCOUNTS} accounts, {OWNERS} owners with preferences ({paused_owners()} paused, covered by a backup), "
+        f"{INTERACTIONS} interactions"
+    )
     return [
         {
             "name": f"digest_all_owners_{backend}",
