@@ -10,9 +10,12 @@ Per object, in the import's dependency order (owners/users, accounts, contacts, 
    mapping, normalisation, reason codes and writers (storage.importing.sync), and the page's watermark and
    resume position are saved **in the same transaction**. A run killed at any point goes on, next time, from
    the last committed page: nothing is lost, and what is read again is upserted by identity (unchanged).
-3. Owners (HubSpot's owners API, Salesforce User) are read whole on every run: they are few, and every other
+3. A touch dated after `now` is skipped (`future`), as the import skips it; the pass stores its next watermark
+   no later than the earliest such record's modification time, so that later passes read it again and write
+   it once its time has come (storage.importing.sync).
+4. Owners (HubSpot's owners API, Salesforce User) are read whole on every run: they are few, and every other
    object resolves its owner ids with them, also when the run resumes half-way.
-4. After the last object, the stored rollups and grades are brought up to date once (a run that stops before
+5. After the last object, the stored rollups and grades are brought up to date once (a run that stops before
    leaves them to the next run or import, as the import does).
 
 A rate limit or any other CrmError stops the run: the error is noted on the object (`last_error`), its
@@ -173,14 +176,19 @@ def _object(
     with sessions.begin() as session:
         position = sync_state.load(session, team_id, client.source, obj)
     synced.watermark = position.watermark
+    synced.hold = position.hold if position.resume is not None else None  # a resumed pass keeps its hold
     for page in client.records(obj, since=position.watermark, resume=position.resume):
         with sessions.begin() as session:
             writer.write(session, team_id, profile, page.records, synced)
+            watermark = page.watermark
+            if page.last and synced.hold is not None and watermark is not None:
+                watermark = min(watermark, synced.hold)  # read the future touches again next time
             sync_state.save(
-                session, team_id, client.source, obj, watermark=page.watermark, resume=page.resume, now=now
-            )
+                session, team_id, client.source, obj, watermark=watermark, resume=page.resume, now=now,
+                hold=None if page.last else synced.hold,
+            )  # fmt: skip
         synced.requests += page.requests
         synced.pages += 1
-        synced.watermark = page.watermark
+        synced.watermark = watermark
         if on_page:
             on_page(synced, page)

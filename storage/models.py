@@ -312,6 +312,9 @@ class SyncState(Base):
     object: Mapped[str] = mapped_column(String(40))  # the API's object: companies, Account, ...
     watermark: Mapped[datetime | None] = mapped_column(UTCDateTime())  # since of the next pass (None: full)
     resume: Mapped[str | None] = mapped_column(Text)  # inside a pass: where its last written page ended
+    # inside a pass: the earliest modification time of a record skipped as `future` (the next pass reads again
+    # from there, so that a touch is written once its time has come)
+    hold: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last pass that finished
     last_error: Mapped[str | None] = mapped_column(String(1000))  # why the last run stopped, if it failed
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

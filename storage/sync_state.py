@@ -26,6 +26,9 @@ class Position:
 
     watermark: datetime | None = None
     resume: str | None = None
+    hold: datetime | None = (
+        None  # inside a pass: the earliest modification time of a record skipped as future
+    )
     last_sync_at: datetime | None = None
     last_error: str | None = None
 
@@ -38,13 +41,13 @@ def load(session: Session, team_id: str, source: str, obj: str) -> Position:
     ).first()
     if row is None:
         return Position()
-    return Position(row.watermark, row.resume, row.last_sync_at, row.last_error)
+    return Position(row.watermark, row.resume, row.hold, row.last_sync_at, row.last_error)
 
 
 def positions(session: Session, team_id: str, source: str) -> dict[str, Position]:
     """Every object's position of one source in one workspace, by object."""
     rows = session.scalars(select(SyncState).where(SyncState.team_id == team_id, SyncState.source == source))
-    return {r.object: Position(r.watermark, r.resume, r.last_sync_at, r.last_error) for r in rows}
+    return {r.object: Position(r.watermark, r.resume, r.hold, r.last_sync_at, r.last_error) for r in rows}
 
 
 def save(
@@ -56,10 +59,11 @@ def save(
     watermark: datetime | None,
     resume: str | None,
     now: datetime,
+    hold: datetime | None = None,
 ) -> None:
-    """Store a page's watermark and resume position (in the page's transaction). A page that ends the pass
-    (resume None) also sets last_sync_at and clears last_error."""
-    values: dict[str, object] = {"watermark": watermark, "resume": resume, "updated_at": now}
+    """Store a page's watermark and resume position (in the page's transaction), and the pass's `hold` so far.
+    A page that ends the pass (resume None) also sets last_sync_at and clears last_error."""
+    values: dict[str, object] = {"watermark": watermark, "resume": resume, "hold": hold, "updated_at": now}
     if resume is None:
         values.update(last_sync_at=now, last_error=None)
     stmt = conflict_insert(session, SyncState).values(team_id=team_id, source=source, object=obj, **values)

@@ -19,6 +19,10 @@ way round, is the same record.
   account, touch or deal is **not written, and nothing stored is removed**: it counts as skipped with the
   sync's own reason `deleted` (touches are history; an account's removal is an admin's decision). A record
   deleted before it was ever synced is therefore never created.
+- **Touches dated in the future** are skipped with the import's reason `future`, as in a file. A file is
+  imported again later; a synced record is read again only once it changes, so the pass remembers the earliest
+  modification time of such a record (`Synced.hold`) and jobs.crm_sync stores the next watermark no later than
+  it: later passes read it again until its time has come, and then write it.
 - **Owners** (`users`): the owner directory the other kinds resolve owner ids with. The sync reads them in
   full on every run (they are few), so the directory is whole even when a run resumes half-way.
 
@@ -45,6 +49,7 @@ from storage.importing.values import Moments
 
 ASSOCIATION_COLUMNS = {"companies": "Associated Company IDs", "contacts": "Associated Contact IDs"}
 DELETED = "deleted"  # the sync's reason for a deleted record it does not write (not a file's reason code)
+FUTURE = "future"  # a touch dated after now: skipped, and read again by later passes until its time has come
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Synced:
     requests: int = 0
     pages: int = 0
     watermark: datetime | None = None
+    hold: datetime | None = None  # the earliest modification time of a record skipped as `future` this pass
     warnings: list[str] = field(default_factory=list)
     unresolved: Counter[tuple[str, str]] = field(default_factory=Counter)  # (owner as written, reason)
 
@@ -195,6 +201,9 @@ class Writer:
             if line not in skipped_lines:
                 skipped_lines.add(line)
                 synced.skipped[reason] += 1
+                if reason == FUTURE:
+                    modified = records[line - 1]["modified_at"]
+                    synced.hold = modified if synced.hold is None else min(synced.hold, modified)
 
         def rows() -> Iterator[Any]:
             for line, out in normalised(ctx, iter(table)):

@@ -133,8 +133,9 @@ def client(fake: FakeHubSpot, clock: FakeClock) -> HubSpotClient:
 def run(
     sessions: sessionmaker[Session], team: str, fake: FakeHubSpot, clock: FakeClock, **kwargs: Any
 ) -> Any:
+    kwargs.setdefault("now", NOW)
     with client(fake, clock) as hs:
-        return sync(sessions, team, hs, now=NOW, thresholds=DEFAULT_THRESHOLDS, **kwargs)
+        return sync(sessions, team, hs, thresholds=DEFAULT_THRESHOLDS, **kwargs)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -314,6 +315,37 @@ def test_a_later_sync_writes_what_changed_and_notices_deletions(
     assert renamed.name == "Company Zero Renamed"
     assert gone.active is False
     assert kept.name == "Company 01"  # a deleted company is not removed (documented)
+
+
+def test_a_touch_skipped_as_future_is_written_once_its_time_has_come(
+    db_url: str, sessions: sessionmaker[Session], hubspot: FakeHubSpot, clock: FakeClock
+) -> None:
+    data = fill(hubspot, companies=3)
+    meeting = hubspot.add(
+        "meetings",
+        {"hs_meeting_title": "Kick-off", "hs_meeting_start_time": hs_time(NOW + timedelta(days=2)),
+         "hs_meeting_location": "Their office", "hubspot_owner_id": data["owners"][0]},
+        modified=T0 + timedelta(days=1),
+    )  # fmt: skip
+    hubspot.associate("meetings", meeting, "companies", data["companies"][0])
+    first = {s.obj: s for s in run(sessions, SYNCED, hubspot, clock).objects}
+    assert first["meetings"].skipped == {"future": 1}
+    with sessions() as session:
+        held = sync_state.load(session, SYNCED, "hubspot", "meetings")
+        companies = sync_state.load(session, SYNCED, "hubspot", "companies")
+    assert held.watermark == T0 + timedelta(days=1)  # not past the future meeting's modification
+    assert companies.watermark is not None and companies.watermark > NOW - timedelta(minutes=2)
+    clock.advance(3 * 86_400)
+    later = NOW + timedelta(days=3)
+    second = {s.obj: s for s in run(sessions, SYNCED, hubspot, clock, now=later).objects}
+    assert second["meetings"].created == 1 and not second["meetings"].skipped
+    with sessions() as session:
+        touch = session.scalars(select(Interaction).where(Interaction.source_id == meeting)).one()
+        after = sync_state.load(session, SYNCED, "hubspot", "meetings")
+    assert touch.occurred_at == NOW + timedelta(days=2) and touch.kind == "meeting"
+    assert (
+        after.watermark is not None and after.watermark > later - timedelta(minutes=2) and after.hold is None
+    )
 
 
 class Killed(Exception):

@@ -1,5 +1,6 @@
 """crm_sync_state (issue 16, the live CRM sync): per workspace, source and object the watermark of the next
-pass, the resume position inside the current one, when the last pass finished and why the last run stopped
+pass, the resume position inside the current one (and the earliest modification time of a touch it skipped as
+future), when the last pass finished and why the last run stopped
 
 Revision ID: 0014
 Revises: 0013
@@ -23,6 +24,7 @@ def upgrade() -> None:
     sa.Column('object', sa.String(length=40), nullable=False),
     sa.Column('watermark', sa.DateTime(), nullable=True),
     sa.Column('resume', sa.Text(), nullable=True),
+    sa.Column('hold', sa.DateTime(), nullable=True),
     sa.Column('last_sync_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.String(length=1000), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
