@@ -18,11 +18,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import cast
 
+from accounts.escalation import ESCALATION_MEMORY, split_escalated
 from accounts.facts import CoveringFacts, DigestFacts, StaleFacts
 from accounts.signals import SECTIONS, AccountState, build_digest, is_snoozed, stale
 from accounts.thresholds import Thresholds
 from accounts.timing import due_digest, local_now
 from jobs.runner import JobResult, Outgoing, TeamRun, per_team_job
+from storage.escalation import escalated_accounts
 from storage.preferences import TeamPrefs, away_changes, team_prefs, welcomed_back, zones_of
 from storage.reads.account_states import by_owner, owners, watched_states
 
@@ -91,6 +93,13 @@ def _team(job: TeamRun) -> None:
 
     def compute(held: set[str]) -> list[Outgoing]:
         grouped = by_owner(watched_states(session, team, now, th))
+        escalated = escalated_accounts(session, team, now - ESCALATION_MEMORY)
+        if escalated:  # an escalated account is not repeated: the digest says it was escalated instead
+            split = {person: split_escalated(states, escalated) for person, states in grouped.items()}
+            grouped = {person: kept for person, (kept, _notes) in split.items()}
+            notes_of = {person: notes for person, (_kept, notes) in split.items() if notes}
+        else:
+            notes_of = {}
         out = []
         for period in sorted(held):
             person, local_day, quiet = due[period]
@@ -101,6 +110,9 @@ def _team(job: TeamRun) -> None:
                 else {"owner": person, "date": local_day.isoformat(), "sections": {}}
             )
             said = digest is not None
+            if notes_of.get(person):
+                facts["escalated"] = notes_of[person]
+                said = True
             if person in backups:
                 cover = covering(local_day, backups[person], prefs, tz_of, grouped, now, th)
                 if cover:
@@ -135,5 +147,7 @@ def dry_run_json(result: JobResult) -> list[dict[str, object]]:
         row: dict[str, object] = {"recipient": m.recipient}
         for name in SECTIONS:
             row[name] = [i["account"] for i in sections.get(name, {}).get("items", [])]
+        if m.facts.get("escalated"):
+            row["escalated"] = [n["account"] for n in m.facts["escalated"]]
         rows.append(row)
     return rows

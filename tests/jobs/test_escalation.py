@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -304,11 +303,8 @@ def test_end_to_end_a_touch_after_the_second_digest_means_no_escalation(sessions
         assert escalation.run(s, MONDAY, TH).claimed == 0
 
 
-@pytest.mark.xfail(
-    strict=True, reason="jobs/digest.py does not call escalated_accounts yet (the lead wires it)"
-)
 def test_the_digest_job_shows_escalations_instead_of_the_account(session, build: Builder) -> None:
-    """Once jobs/digest.py is wired (docs/nudges.md#escalation-and-outcomes), remove the xfail mark."""
+    """After an escalation the daily digest stops repeating the account and shows the escalation instead."""
     from jobs import digest
 
     acme = setup(build)
