@@ -24,7 +24,14 @@ def _seed(sessions) -> None:
 
 
 def test_registry_and_cron_fields_are_valid() -> None:
-    assert list(JOBS) == ["digest", "weekly_focus", "tier_watch", "portfolio_report", "dead_letters", "escalation"]
+    assert list(JOBS) == [
+        "digest",
+        "weekly_focus",
+        "tier_watch",
+        "portfolio_report",
+        "dead_letters",
+        "escalation",
+    ]
     for spec in JOBS.values():
         CronTrigger(**spec.cron)  # raises on a bad field
         assert spec.description and spec.schedule
