@@ -22,6 +22,7 @@ from storage.db import ensure_workspace
 from storage.importing.bounded import Errors, FirstSeen, Reread
 from storage.importing.records import (
     Accounts,
+    Planner,
     chunked,
     link_contacts,
     write_accounts,
@@ -39,7 +40,15 @@ from storage.importing.rows import (
     RowError,
     SkipSink,
 )
-from storage.models import Account, Contact, Interaction, RevenueMonth, SlackUser, table_of
+from storage.models import (
+    Account,
+    Contact,
+    Interaction,
+    InteractionContact,
+    RevenueMonth,
+    SlackUser,
+    table_of,
+)
 from storage.reads.accounts import name_key
 from storage.stored import latest_touch, rollups
 from storage.stored.grades import invalidate
@@ -47,6 +56,7 @@ from storage.upsert import conflict_insert
 from storage.writes.edits import touch_dedup_key
 
 CHUNK = 5000
+ANALYZE_AFTER = 4 * CHUNK  # rows a native writer writes before its first ANALYZE (a large file only)
 Progress = Callable[[int], None]  # called with the number of rows just written
 T = TypeVar("T")
 
@@ -59,6 +69,17 @@ CONTACT_FIELDS = ("title", "email", "role", "active")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def _planner(session: Session, *tables: Table) -> Planner:
+    """storage.importing.records.Planner for a native writer, whose chunks are looked up by key: PostgreSQL
+    plans those lookups from statistics that do not count the transaction's own rows, and past some 50,000 rows
+    of one workspace it filters every row written so far (quadratic). Its first ANALYZE comes only once
+    ANALYZE_AFTER rows are written: an ordinary import takes no ANALYZE lock (held to commit, it would make a
+    concurrent import's ANALYZE wait)."""
+    planner = Planner(session, *tables)
+    planner.next_at = ANALYZE_AFTER
+    return planner
 
 
 def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -93,6 +114,7 @@ def _upsert(
     update: list[str],
     touch: dict[str, Any],
     written: _Written,
+    planner: Planner,
     native_only: bool = False,
 ) -> None:
     """INSERT ... ON CONFLICT DO UPDATE for the chunk's rows that are new or differ; unchanged rows are not sent.
@@ -130,6 +152,7 @@ def _upsert(
             send.append(row)
     if send:
         session.execute(stmt, send)
+    planner.wrote(sum(1 for row in chunk if tuple(row[c] for c in conflict) not in current))
 
 
 def _account_ids(session: Session, team_id: str) -> tuple[dict[str, int], dict[str, list[int]]]:
@@ -280,6 +303,7 @@ def _native_accounts(
     by_name_rows = 0
     emails: dict[str, str] | None = None
     table = table_of(Account)
+    planner = _planner(session, table)
     for batch in _chunks(rows):
         result.rows += len(batch)
         by_name, onto_crm = _onto_crm_accounts(session, team_id, batch, created or set(), errors)
@@ -297,6 +321,7 @@ def _native_accounts(
             ["name", *present] + (["owner_user_id"] if "owner" in present else []),
             {"updated_at": now},
             written,
+            planner,
             native_only=True,
         )
         by_name_rows += len(by_name)
@@ -331,6 +356,7 @@ def _native_contacts(
     errors = Errors()
     written = _Written()
     table = table_of(Contact)
+    planner = _planner(session, table)
     with FirstSeen[str]() as seen:  # (account id, name key): two spellings of one account in one file
         for batch in _chunks(rows):
             result.rows += len(batch)
@@ -372,6 +398,7 @@ def _native_contacts(
                 ["name", *present],
                 {},
                 written,
+                planner,
                 native_only=True,
             )
             if progress:
@@ -406,6 +433,7 @@ def _native_interactions(
     repeats = 0
     table = table_of(Interaction)
     stmt = conflict_insert(session, table).on_conflict_do_nothing(index_elements=["team_id", "dedup_key"])
+    planner = _planner(session, table, table_of(InteractionContact))
     with FirstSeen[str]() as seen, latest_touch.deferred(session.connection()):  # latest touches at the end
         for batch in _chunks(rows):
             result.rows += len(batch)
@@ -472,6 +500,7 @@ def _native_interactions(
             if new:
                 session.execute(stmt, [v for v, _ in new.values()])
                 link_contacts(session, team_id, new)
+                planner.wrote(len(new))
             result.created += len(new)
             if progress:
                 progress(len(batch))
@@ -497,6 +526,7 @@ def _native_revenue(
     errors = Errors()
     written = _Written()
     table = table_of(RevenueMonth)
+    planner = _planner(session, table)
     with FirstSeen[str]() as seen:  # (account id, month): two spellings of one account in one file
         for batch in _chunks(rows):
             result.rows += len(batch)
@@ -517,7 +547,9 @@ def _native_revenue(
                 )
             if errors:
                 continue  # refused: the rest is only checked
-            _upsert(session, team_id, table, values, ["account_id", "month"], ["amount"], {}, written)
+            _upsert(
+                session, team_id, table, values, ["account_id", "month"], ["amount"], {}, written, planner
+            )
             if progress:
                 progress(len(batch))
     errors.reject()
