@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +23,9 @@ def test_make_engine_and_session_factory_install_every_hook(engine: Engine) -> N
 
 
 def test_nothing_is_registered_process_wide() -> None:
+    # SQLAlchemy keys listeners by id(target) and forgets a dead target's once its collection is freed: collect
+    # the cycles first, or a fresh factory below may reuse the id of an earlier test's dead one.
+    gc.collect()
     assert not event.contains(Session, "before_flush", grades._stale_when_accounts_change)
     assert not event.contains(Session, "before_flush", rollups._stale_when_sources_change)
     assert not event.contains(Engine, "after_execute", latest_touch._keep_latest_touches)
