@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -45,14 +46,16 @@ def paused_owners() -> int:
     return len(range(0, OWNERS, PAUSED_EVERY))
 
 
-def preference_rows(naive_now: datetime, defaults_user: str, day_bits: object) -> list[dict[str, object]]:
+def preference_rows(
+    naive_now: datetime, defaults_user: str, day_bits: Callable[[Iterable[int]], int]
+) -> list[dict[str, object]]:
     """Workspace defaults and one row per owner: 08:00 or 09:00, Monday to Friday or to Thursday, a tenth
     weekly on Tuesdays (NOW's day), a third not quiet; every PAUSED_EVERY-th paused with a backup."""
     from datetime import time as clock
 
     bits = day_bits  # storage.preferences.day_bits
     rows: list[dict[str, object]] = [  # the same keys in every row: executemany takes the first row's
-        {"team_id": TEAM, "user_id": defaults_user, "digest_at": clock(9, 0), "days": bits(range(5)),  # type: ignore[operator]
+        {"team_id": TEAM, "user_id": defaults_user, "digest_at": clock(9, 0), "days": bits(range(5)),
          "frequency": None, "weekly_day": None, "quiet": True, "paused_until": None, "paused_since": None,
          "backup_user_id": None, "updated_at": naive_now},
     ]  # fmt: skip
@@ -63,7 +66,7 @@ def preference_rows(naive_now: datetime, defaults_user: str, day_bits: object) -
                 "team_id": TEAM,
                 "user_id": f"U{o:05d}",
                 "digest_at": clock(8 + o % 2, 0),
-                "days": bits(range(5) if o % 4 else range(4)),  # type: ignore[operator]
+                "days": bits(range(5) if o % 4 else range(4)),
                 "frequency": "weekly" if o % 10 == 3 else "daily",
                 "weekly_day": 1 if o % 10 == 3 else None,
                 "quiet": o % 3 != 0,

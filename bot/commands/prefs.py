@@ -277,18 +277,19 @@ def _said(cmd: Prefs, view: PrefsView) -> str:
     if cmd.action == "unpause":
         return "Pause ended: your next digest tells what changed while you were away."
     names = dict(cmd.settings)
-    if "at" in names:
-        return f"{whose} now comes from {clock(names['at'])}."  # type: ignore[arg-type]
-    if "days" in names:
-        return f"{whose} now comes on {days_text(names['days'])}."  # type: ignore[arg-type]
+    if isinstance(at := names.get("at"), time):
+        return f"{whose} now comes from {clock(at)}."
+    if isinstance(days := names.get("days"), frozenset):
+        return f"{whose} now comes on {days_text(days)}."
     if "frequency" in names:
         return f"{whose}: {rhythm_text(view.rhythm)}."
     if "quiet" in names:
         return f"{whose} is {'quiet on days with nothing due' if names['quiet'] else 'sent even on days with nothing due (a short one)'}."
     if "backup" in names:
+        backup_id = names["backup"]
         return (
-            f"{person(names['backup'])} is your backup: while you are paused they get your key accounts that are overdue."  # type: ignore[arg-type]
-            if names["backup"]
+            f"{person(backup_id)} is your backup: while you are paused they get your key accounts that are overdue."
+            if isinstance(backup_id, str) and backup_id
             else "No backup: while you are paused your key accounts wait for you."
         )
     return "Saved."
