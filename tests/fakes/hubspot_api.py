@@ -46,12 +46,13 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crm.hubspot import API_VERSION, Paths
 from crm.limits import Clock, SystemClock
+from tests.fakes.loopback import LoopbackServer
 
 TOKEN = "pat-na1-fake-token"
 OBJECT_TYPES = ("companies", "contacts", "calls", "meetings", "emails", "deals")
@@ -110,7 +111,7 @@ class HsCall:
     params: dict[str, list[str]] = field(default_factory=dict)
 
 
-class FakeHubSpot:
+class FakeHubSpot(LoopbackServer):
     """The fake server. Use as a context manager, or call start() / close()."""
 
     def __init__(
@@ -147,37 +148,13 @@ class FakeHubSpot:
         self._slow: dict[str, deque[list[float]]] = {}
         self._ids = itertools.count(1001)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
         self._routes = self._route_table()
 
     # ---------------------------------------------------------------- lifecycle
-    def start(self) -> FakeHubSpot:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-hubspot",
-            daemon=True,
-        ).start()
-        return self
+    thread_name = "fake-hubspot"
 
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeHubSpot:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "FakeHubSpot is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     # ---------------------------------------------------------------- data
     def add(

@@ -33,7 +33,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from crm.limits import Clock, SystemClock
 from crm.salesforce import API_VERSION, GRANT_TYPE
+from tests.fakes.loopback import LoopbackServer
 
 CONSUMER_KEY = "3MVG9fake.consumer.key"
 USERNAME = "sync@example.com"
@@ -318,7 +319,7 @@ class _Failure:
     message: str
 
 
-class FakeSalesforce:
+class FakeSalesforce(LoopbackServer):
     """The fake server. Use as a context manager, or call start() / close()."""
 
     def __init__(
@@ -363,36 +364,12 @@ class FakeSalesforce:
         self._slow: dict[str, deque[list[float]]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
 
     # ---------------------------------------------------------------- lifecycle
-    def start(self) -> FakeSalesforce:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-salesforce",
-            daemon=True,
-        ).start()
-        return self
+    thread_name = "fake-salesforce"
 
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSalesforce:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "FakeSalesforce is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     # ---------------------------------------------------------------- data
     def add_field(self, obj: str, name: str) -> None:
