@@ -37,8 +37,10 @@ class Harness:
     ) -> None:
         self.fake, self.sm, self.handler, self.sessions = fake, sm, handler, sessions
 
-    def command(self, text: str) -> str:
-        return self.sm.send_slash_command(command_body(text, response_url=self.fake.response_url(text)))
+    def command(self, text: str, *, on: int | None = None) -> str:
+        return self.sm.send_slash_command(
+            command_body(text, response_url=self.fake.response_url(text)), on=on
+        )
 
 
 @pytest.fixture
@@ -94,7 +96,9 @@ def test_acks_stay_under_half_a_second_through_ten_refreshes_in_a_row(socket_bot
 def test_an_envelope_is_acked_on_the_connection_it_came_in_on(socket_bot: Harness) -> None:
     sm = socket_bot.sm
     old = sm.refresh(close_after=1.0)
-    first = socket_bot.command("just-after-disconnect")  # on the old connection: the new one is opening
+    # on the old connection, which stays open for a second while the new one opens (sent there by number: the
+    # new one may already be up, and the newest connection is where envelopes go by default)
+    first = socket_bot.command("just-after-disconnect", on=old)
     sm.wait_for_ack(first)
     sm.wait_connected(count=2)
     later = socket_bot.command("on-the-new-one")

@@ -92,10 +92,15 @@ class FakeSocketMode:
                 )
 
     def send_envelope(
-        self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = True,
+        on: int | None = None,
     ) -> str:
-        """Send one envelope ("slash_commands", "interactive", "events_api") on the newest open connection;
-        returns its envelope_id."""
+        """Send one envelope ("slash_commands", "interactive", "events_api") on the newest open connection, or on
+        connection number `on` while it is still open; returns its envelope_id."""
         envelope_id = f"env-{next(self._ids)}"
         message = {
             "envelope_id": envelope_id,
@@ -106,11 +111,15 @@ class FakeSocketMode:
             "retry_reason": "",
         }
         self.sent_at[envelope_id] = time.monotonic()
-        self._send(self._wait_live(), OP_TEXT, json.dumps(message).encode("utf-8"))
+        self._send(
+            self._wait_live() if on is None else self._numbered(on),
+            OP_TEXT,
+            json.dumps(message).encode("utf-8"),
+        )
         return envelope_id
 
-    def send_slash_command(self, form: dict[str, str]) -> str:
-        return self.send_envelope("slash_commands", dict(form))
+    def send_slash_command(self, form: dict[str, str], *, on: int | None = None) -> str:
+        return self.send_envelope("slash_commands", dict(form), on=on)
 
     def send_interactive(self, payload: dict[str, Any]) -> str:
         return self.send_envelope("interactive", payload)
@@ -171,6 +180,13 @@ class FakeSocketMode:
 
     def _live(self) -> _Conn | None:
         return next((c for c in reversed(self._conns) if c.alive), None)
+
+    def _numbered(self, number: int) -> _Conn:
+        with self._cond:
+            conn = next((c for c in self._conns if c.number == number), None)
+        if conn is None or not conn.alive:
+            raise AssertionError(f"Socket Mode connection #{number} is not open")
+        return conn
 
     def _wait_live(self, timeout: float = 5.0) -> _Conn:
         with self._cond:
