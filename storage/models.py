@@ -583,6 +583,52 @@ class OwnerManager(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# ------------------------------------------------------------------------------------ linked channels
+# docs/nudges.md#touches-the-bot-can-see: messages in a channel linked to an account count as its touches.
+# Metadata only: the time, the channel and the user ids; never a message's text (storage.linked_channels).
+
+
+class ChannelLink(Base):
+    """A channel linked to an account (`/account link Acme #acme-shared`): the people's messages there are
+    touches of the account. Unlinking deletes the row and everything recorded through it."""
+
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    linked_by: Mapped[str] = mapped_column(String(32))  # the Slack user id who linked it
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelTouch(Base):
+    """A linked channel's messages of one UTC day, collapsed into one touch (`interaction_id`, kind `other`,
+    no note) of the link's account: at most one row per link and day, however busy the channel."""
+
+    __tablename__ = "channel_touches"
+    __table_args__ = (UniqueConstraint("link_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    link_id: Mapped[int] = mapped_column(ForeignKey("channel_links.id", ondelete="CASCADE"))
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class ChannelTouchUser(Base):
+    """Who took part in a channel touch: one row per Slack user id (internal or external) and touch."""
+
+    __tablename__ = "channel_touch_users"
+    __table_args__ = (UniqueConstraint("touch_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    touch_id: Mapped[int] = mapped_column(ForeignKey("channel_touches.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+
+
 @event.listens_for(Interaction, "after_insert")
 def _link_first_contact(_mapper: Any, connection: Any, target: Interaction) -> None:
     """A touch added through the ORM records its contact in interaction_contacts too (Core writers do it
