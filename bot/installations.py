@@ -15,13 +15,15 @@ import logging
 import threading
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from slack_bolt.error import BoltError
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
+
+from storage.crypto import TokenCipher
 
 log = logging.getLogger("accountbot.installations")
 
@@ -35,31 +37,6 @@ BOT_SCOPES = (
 BOT_TOKEN_FIELDS = ("bot_token", "bot_refresh_token")
 INSTALLATION_TOKEN_FIELDS = (*BOT_TOKEN_FIELDS, "user_token", "user_refresh_token")
 STATE_EXPIRATION_SECONDS = 600
-
-
-class TokenCipher:
-    """Fernet over one or more keys (comma-separated, urlsafe base64 of 32 bytes, as `Fernet.generate_key()`)."""
-
-    def __init__(self, keys: str) -> None:
-        parts = [k.strip() for k in keys.split(",") if k.strip()]
-        if not parts:
-            raise ValueError("TOKEN_ENCRYPTION_KEYS is empty: generate one with `accountbot tokens new-key`")
-        try:
-            self._fernet = MultiFernet([Fernet(k.encode()) for k in parts])
-        except ValueError:
-            raise ValueError(
-                "TOKEN_ENCRYPTION_KEYS holds a key that is not a Fernet key (32 bytes, urlsafe base64): "
-                "generate one with `accountbot tokens new-key`"
-            ) from None
-
-    def encrypt(self, value: str | None) -> str | None:
-        return None if value is None else self._fernet.encrypt(value.encode()).decode()
-
-    def decrypt(self, value: str | None) -> str | None:
-        return None if value is None else self._fernet.decrypt(value.encode()).decode()
-
-    def rotate(self, value: str | None) -> str | None:
-        return None if value is None else self._fernet.rotate(value.encode()).decode()
 
 
 def _with(entity: Any, fields: tuple[str, ...], change: Any) -> None:
