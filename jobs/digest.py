@@ -18,13 +18,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import cast
 
-from accounts.escalation import ESCALATION_MEMORY, split_escalated
 from accounts.facts import CoveringFacts, DigestFacts, StaleFacts
 from accounts.signals import SECTIONS, AccountState, build_digest, is_snoozed, stale
 from accounts.thresholds import Thresholds
 from accounts.timing import due_digest, local_now
+from jobs.escalation import leave_out_escalated
 from jobs.runner import JobResult, Outgoing, TeamRun, per_team_job
-from storage.escalation import escalated_accounts
 from storage.preferences import TeamPrefs, away_changes, team_prefs, welcomed_back, zones_of
 from storage.reads.account_states import by_owner, owners, watched_states
 
@@ -92,14 +91,10 @@ def _team(job: TeamRun) -> None:
     returning: set[str] = set()  # people whose first digest after a pause this run is
 
     def compute(held: set[str]) -> list[Outgoing]:
-        grouped = by_owner(watched_states(session, team, now, th))
-        escalated = escalated_accounts(session, team, now - ESCALATION_MEMORY)
-        if escalated:  # an escalated account is not repeated: the digest says it was escalated instead
-            split = {person: split_escalated(states, escalated) for person, states in grouped.items()}
-            grouped = {person: kept for person, (kept, _notes) in split.items()}
-            notes_of = {person: notes for person, (_kept, notes) in split.items() if notes}
-        else:
-            notes_of = {}
+        # an escalated account is not repeated: the digest says it was escalated instead
+        grouped, notes_of = leave_out_escalated(
+            session, team, now, by_owner(watched_states(session, team, now, th))
+        )
         out = []
         for period in sorted(held):
             person, local_day, quiet = due[period]

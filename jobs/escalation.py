@@ -2,8 +2,10 @@
 or else to the workspace's escalation channel (accounts.escalation; docs/nudges.md#escalation-and-outcomes).
 
 Off unless the workspace switched it on (`accountbot escalation enable`, storage.escalation). Hourly; an
-account is due in the owner's week, at the first tick of their working window (accounts.timing.due_week, as
-the weekly focus), so an escalation never lands on a weekend or at night for the owner's team. Period
+account is due in the owner's week, at the first tick of their working window on one of their days
+(accounts.timing.due_week with their rhythm, as the weekly focus), so an escalation never lands on a weekend
+or at night for the owner's team. Nothing while the owner is paused (a backup or not), and only the nudges
+the owner received count: a backup's covering nudges are not held against the owner once back. Period
 "<account id>:<ISO week>": each account at most once a week, and again the next week while its nudges stay
 unanswered. The escalation is recorded (storage.escalation.escalations) in the transaction that queues it:
 the daily digest then shows it instead of repeating the account, until a touch follows.
@@ -12,13 +14,25 @@ the daily digest then shows it instead of repeating the account, until a touch f
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
-from accounts.escalation import Escalation, escalation
+from sqlalchemy.orm import Session
+
+from accounts.escalation import ESCALATION_MEMORY, Escalation, escalation, split_escalated
+from accounts.facts import EscalatedItemFacts
+from accounts.signals import AccountState
 from accounts.timing import due_week
 from jobs.runner import Outgoing, TeamRun, per_team_job
-from storage.escalation import NewEscalation, escalation_choice, managers_of, record_escalations
+from storage.escalation import (
+    NewEscalation,
+    escalated_accounts,
+    escalation_choice,
+    managers_of,
+    record_escalations,
+)
 from storage.nudge_ledger import recent_nudges
+from storage.preferences import team_prefs
 from storage.reads.account_states import account_states, owners
 
 NAME = "escalation"
@@ -35,13 +49,15 @@ def _team(job: TeamRun) -> None:
     if not choice.enabled:
         return
     weeks = {}
+    rhythm = team_prefs(session, team).rhythm
     for owner, tz in owners(session, team).items():
-        owner_week = due_week(now, tz)  # the owner's working week has begun (and it is their working hours)
+        # the owner's working week has begun, it is their working hours on one of their days, not paused
+        owner_week = due_week(now, tz, rhythm(owner))
         if owner_week is not None:
             weeks[owner] = owner_week[0]
     if not weeks:
         return
-    nudges = recent_nudges(session, team, since=now - LOOKBACK, now=now)
+    nudges = recent_nudges(session, team, since=now - LOOKBACK, now=now, owners_only=True)
     if not nudges:
         return
     found: list[Escalation] = []
@@ -82,3 +98,20 @@ def _team(job: TeamRun) -> None:
 
 
 run = per_team_job(NAME, _team)
+
+
+def leave_out_escalated(
+    session: Session, team_id: str, now: datetime, grouped: Mapping[str, Sequence[AccountState]]
+) -> tuple[dict[str, Sequence[AccountState]], dict[str, list[EscalatedItemFacts]]]:
+    """Owners' account states without the accounts escalated lately and not touched since, and per owner the
+    escalation lines of those (the digest shows them instead; the weekly focus does not pick them)."""
+    escalated = escalated_accounts(session, team_id, now - ESCALATION_MEMORY)
+    if not escalated:
+        return dict(grouped), {}
+    kept: dict[str, Sequence[AccountState]] = {}
+    notes_of: dict[str, list[EscalatedItemFacts]] = {}
+    for person, states in grouped.items():
+        kept[person], notes = split_escalated(states, escalated)
+        if notes:
+            notes_of[person] = notes
+    return kept, notes_of

@@ -1,7 +1,8 @@
 """weekly_focus: once a week, at the first tick of the owner's week within their window (by default 09:00-18:00
 local time on Monday, unless they were not due then), one key account for each owner to focus on. It follows
 the owner's rhythm (storage.preferences): their days and time, nothing while paused (the first of their days
-back that week sends it) and nothing when their digest frequency is off.
+back that week sends it) and nothing when their digest frequency is off. An account escalated lately and not
+touched since is not picked (jobs.escalation.leave_out_escalated, the digest's read): the manager has it.
 
 The most valuable overdue one, never the same account twice within 4 weeks (past weekly_focus outbox rows
 are the memory); period "<owner user id>:<ISO week>" in the owner's zone. See docs/rules.md#nudge-signals.
@@ -15,6 +16,7 @@ from typing import cast
 from accounts.facts import WeeklyFocusFacts
 from accounts.signals import choose_focus, focus_lookback_start, zone
 from accounts.timing import OFF, due_week
+from jobs.escalation import leave_out_escalated
 from jobs.runner import Outgoing, TeamRun, per_team_job
 from storage.preferences import team_prefs
 from storage.queues.outbox import sent_history
@@ -37,7 +39,9 @@ def _team(job: TeamRun) -> None:
             due[f"{owner}:{week[0]}"] = (owner, week[0], week[1])
 
     def compute(held: set[str]) -> list[Outgoing]:
-        grouped = by_owner(watched_states(session, job.team_id, now, th))
+        grouped, _escalated = leave_out_escalated(
+            session, job.team_id, now, by_owner(watched_states(session, job.team_id, now, th))
+        )
         history = sent_history(session, team_id=job.team_id, kind=KIND, since=now - timedelta(weeks=5))
         out = []
         for period in sorted(held):

@@ -178,15 +178,22 @@ def people_names(session: Session, team_id: str, user_ids: Sequence[str]) -> dic
 
 
 def recent_nudges(
-    session: Session, team_id: str, *, since: datetime, now: datetime
+    session: Session, team_id: str, *, since: datetime, now: datetime, owners_only: bool = False
 ) -> dict[int, list[SentNudge]]:
-    """Account id -> the nudges about it sent from `since` up to `now` (the escalation rule's input)."""
+    """Account id -> the nudges about it sent from `since` up to `now` (the escalation rule's input);
+    `owners_only`: only those its owner received (not a backup's while covering for them)."""
     c = LEDGER.c
-    rows = session.execute(
-        select(c.account_id, c.outbox_id, c.sent_at, c.reason)
-        .where(c.team_id == team_id, c.sent_at >= since, c.sent_at <= now)
-        .order_by(c.account_id, c.sent_at)
+    stmt = select(c.account_id, c.outbox_id, c.sent_at, c.reason).where(
+        c.team_id == team_id, c.sent_at >= since, c.sent_at <= now
     )
+    if owners_only:
+        stmt = stmt.join(
+            Account,
+            (Account.id == c.account_id)
+            & (Account.team_id == team_id)
+            & (Account.owner_user_id == c.recipient),
+        )
+    rows = session.execute(stmt.order_by(c.account_id, c.sent_at))
     out: dict[int, list[SentNudge]] = {}
     for account_id, outbox_id, sent_at, reason in rows:
         out.setdefault(account_id, []).append(SentNudge(outbox_id, _aware(sent_at), reason))

@@ -15,6 +15,7 @@ from accounts.thresholds import Thresholds
 from bot.render.registry import render
 from jobs import escalation
 from jobs.registry import JOBS
+from storage import preferences
 from storage.escalation import (
     escalated_accounts,
     escalation_choice,
@@ -43,8 +44,10 @@ def setup(build: Builder, touched_days_ago: float | None = 20) -> Account:
     return acme
 
 
-def nudge(session: Session, account: Account, at: datetime, reason: str = "stale", team: str = TEAM) -> None:
-    session.add(NudgeSent(team_id=team, outbox_id=next(_outbox_ids), account_id=account.id, recipient="U1",
+def nudge(
+    session: Session, account: Account, at: datetime, reason: str = "stale", team: str = TEAM, to: str = "U1"
+) -> None:
+    session.add(NudgeSent(team_id=team, outbox_id=next(_outbox_ids), account_id=account.id, recipient=to,
                           kind="digest", reason=reason, sent_at=at))  # fmt: skip
     session.flush()
 
@@ -109,6 +112,40 @@ def test_three_ignored_nudges_escalate_once_a_week_to_the_manager(session, build
     assert (
         "Acme" in message.text and "6 days overdue" in message.text and "3 nudge(s) ignored" in message.text
     )
+
+
+def test_a_paused_owner_is_not_escalated_until_back(session, build: Builder) -> None:
+    acme = setup(build)
+    nudged_three_times(session, acme)
+    set_manager(session, TEAM, "U1", "U9", now=MONDAY)
+    enable(session)
+    wednesday = MONDAY + 2 * DAY
+    preferences.pause(session, TEAM, "U1", wednesday.date(), now=MONDAY - DAY, by="U1")  # on vacation
+    session.commit()
+    for hours in (0, 1, 5, 24, 30):  # Monday and Tuesday, within the window: paused
+        assert escalation.run(session, MONDAY + timedelta(hours=hours), TH).claimed == 0
+    assert escalations(session) == []
+    result = escalation.run(session, wednesday, TH)  # the first day back: their nudges are still unanswered
+    assert result.enqueued == 1 and escalations(session)[0][0] == "U9"
+
+
+def test_nudges_a_backup_got_while_covering_do_not_count_against_the_owner(session, build: Builder) -> None:
+    acme = setup(build)
+    set_manager(session, TEAM, "U1", "U9", now=MONDAY)
+    enable(session)
+    build.user("U3", tz="UTC")
+    preferences.save(session, TEAM, "U1", now=MONDAY - 9 * DAY, by="U1", backup="U3")
+    preferences.pause(session, TEAM, "U1", MONDAY.date(), now=MONDAY - 9 * DAY, by="U1")
+    for days_ago in (7, 6, 5, 4, 3):  # the backup's digests carried Acme all week (covering: stale)
+        nudge(session, acme, MONDAY - days_ago * DAY, to="U3")
+    session.commit()
+    assert escalation.run(session, MONDAY, TH).claimed == 0  # back on Monday: nothing of theirs ignored yet
+    for days_ago in (6, 5, 4):  # the owner's own digests from Tuesday on (the next week's Monday runs it)
+        nudge(session, acme, MONDAY + 7 * DAY - days_ago * DAY)
+    session.commit()
+    assert escalation.run(session, MONDAY + 7 * DAY, TH).enqueued == 1
+    [(to, _, facts)] = escalations(session)
+    assert to == "U9" and facts["nudges_ignored"] == 3  # the owner's three, not the backup's five
 
 
 def test_two_nudges_are_not_enough(session, build: Builder) -> None:

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from accounts.thresholds import Thresholds
 from jobs import weekly_focus
+from storage.escalation import NewEscalation, record_escalations
 from storage.models import Account, OutboxMessage
-from tests.jobs.conftest import Builder
+from tests.jobs.conftest import TEAM, Builder
 
 TH = Thresholds()
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -65,3 +66,21 @@ def test_fresh_accounts_are_not_a_focus(session, build: Builder) -> None:
     session.commit()
     result = weekly_focus.run(session, MONDAY, TH)
     assert result.claimed == 2 and result.enqueued == 0
+
+
+def test_an_escalated_account_is_not_the_focus(session, build: Builder) -> None:
+    """Like the digest, the weekly focus does not repeat an account escalated lately (and not touched since):
+    the owner's manager has it; the focus goes to the next most valuable one."""
+    _setup(build)
+    big = session.scalar(select(Account).where(Account.name == "Big"))
+    escalated = NewEscalation(big.id, "2026-W48", "U1", "U9", "manager", None, 3)
+    record_escalations(session, TEAM, [escalated], now=MONDAY - timedelta(hours=1))
+    session.commit()
+    weekly_focus.run(session, MONDAY, TH)
+    assert _picks(session) == [("U1", "Second")]
+    # once a touch follows the escalation, Big is an ordinary account again (touched, so not overdue now:
+    # the next weeks rotate through the others)
+    build.touch(big, MONDAY + timedelta(hours=1))
+    session.commit()
+    weekly_focus.run(session, MONDAY + timedelta(weeks=1), TH)
+    assert [a for _, a in _picks(session)] == ["Second", "Third"]
