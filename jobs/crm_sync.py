@@ -115,11 +115,9 @@ def sync(
         profile = profile_named(profile_name)
         synced = Synced(obj)
         report.objects.append(synced)
+        one = _Pass(sessions, team_id, client, obj, profile, writer, synced, now, on_page)
         try:
-            if obj in OWNER_OBJECTS:
-                _owners(sessions, team_id, client, obj, profile, writer, synced, now, on_page)
-            else:
-                _object(sessions, team_id, client, obj, profile, writer, synced, now, on_page)
+            one.owners() if obj in OWNER_OBJECTS else one.objects()
         except CrmError as exc:
             with sessions.begin() as session:
                 sync_state.fail(session, team_id, source, obj, str(exc), now)
@@ -135,60 +133,56 @@ def sync(
     return report
 
 
-def _owners(
-    sessions: sessionmaker[Session],
-    team_id: str,
-    client: Client,
-    obj: str,
-    profile: Any,
-    writer: Writer,
-    synced: Synced,
-    now: datetime,
-    on_page: Callable[[Synced, Page], None] | None,
-) -> None:
-    """The owner directory, read whole (no watermark is used; the last pass's end is stored for the report)."""
-    last: Page | None = None
-    for page in client.records(obj):
-        writer.users(profile, page.records, synced)
-        synced.requests += page.requests
-        synced.pages += 1
-        last = page
-        if on_page:
-            on_page(synced, page)
-    synced.watermark = last.watermark if last else None
-    with sessions.begin() as session:
-        sync_state.save(
-            session, team_id, client.source, obj, watermark=synced.watermark, resume=None, now=now
-        )
+@dataclass
+class _Pass:
+    """One object's pass of a run: what both kinds of pass (owners read whole, objects from their watermark)
+    need, and the counting every page gets."""
 
+    sessions: sessionmaker[Session]
+    team_id: str
+    client: Client
+    obj: str
+    profile: Any
+    writer: Writer
+    synced: Synced
+    now: datetime
+    on_page: Callable[[Synced, Page], None] | None
 
-def _object(
-    sessions: sessionmaker[Session],
-    team_id: str,
-    client: Client,
-    obj: str,
-    profile: Any,
-    writer: Writer,
-    synced: Synced,
-    now: datetime,
-    on_page: Callable[[Synced, Page], None] | None,
-) -> None:
-    with sessions.begin() as session:
-        position = sync_state.load(session, team_id, client.source, obj)
-    synced.watermark = position.watermark
-    synced.hold = position.hold if position.resume is not None else None  # a resumed pass keeps its hold
-    for page in client.records(obj, since=position.watermark, resume=position.resume):
-        with sessions.begin() as session:
-            writer.write(session, team_id, profile, page.records, synced)
-            watermark = page.watermark
-            if page.last and synced.hold is not None and watermark is not None:
-                watermark = min(watermark, synced.hold)  # read the future touches again next time
-            sync_state.save(
-                session, team_id, client.source, obj, watermark=watermark, resume=page.resume, now=now,
-                hold=None if page.last else synced.hold,
-            )  # fmt: skip
-        synced.requests += page.requests
-        synced.pages += 1
-        synced.watermark = watermark
-        if on_page:
-            on_page(synced, page)
+    def counted(self, page: Page) -> None:
+        self.synced.requests += page.requests
+        self.synced.pages += 1
+        if self.on_page:
+            self.on_page(self.synced, page)
+
+    def save(self, session: Session, watermark: datetime | None, resume: str | None,
+             hold: datetime | None = None) -> None:  # fmt: skip
+        sync_state.save(session, self.team_id, self.client.source, self.obj, watermark=watermark,
+                        resume=resume, now=self.now, hold=hold)  # fmt: skip
+
+    def owners(self) -> None:
+        """The owner directory, read whole (no watermark is used; the last pass's end is stored for the report)."""
+        last: Page | None = None
+        for page in self.client.records(self.obj):
+            self.writer.users(self.profile, page.records, self.synced)
+            last = page
+            self.counted(page)
+        self.synced.watermark = last.watermark if last else None
+        with self.sessions.begin() as session:
+            self.save(session, self.synced.watermark, None)
+
+    def objects(self) -> None:
+        """From the stored position: each page written with its watermark and resume position."""
+        synced = self.synced
+        with self.sessions.begin() as session:
+            position = sync_state.load(session, self.team_id, self.client.source, self.obj)
+        synced.watermark = position.watermark
+        synced.hold = position.hold if position.resume is not None else None  # a resumed pass keeps its hold
+        for page in self.client.records(self.obj, since=position.watermark, resume=position.resume):
+            with self.sessions.begin() as session:
+                self.writer.write(session, self.team_id, self.profile, page.records, synced)
+                watermark = page.watermark
+                if page.last and synced.hold is not None and watermark is not None:
+                    watermark = min(watermark, synced.hold)  # read the future touches again next time
+                self.save(session, watermark, page.resume, None if page.last else synced.hold)
+            synced.watermark = watermark
+            self.counted(page)
