@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, cast
 
 from accounts.levels import RANK, parse_level
@@ -236,15 +237,19 @@ class PortfolioGrader:
     remembers the verdicts, next steps and treatments it has already worked out (they depend only on a
     handful of levels, so 100,000 accounts share a few hundred of them)."""
 
-    def __init__(self, facts: Sequence[AccountFacts], th: Thresholds) -> None:
+    def __init__(
+        self, facts: Sequence[AccountFacts], th: Thresholds, *, ranking: RevenueRanking | None = None
+    ) -> None:
         self.th = th
         self.prospect = [is_prospect(f) for f in facts]
-        revenues = [
-            r
-            for f, p in zip(facts, self.prospect, strict=True)
-            if not p and (r := known_revenue(f.annual_revenue)) is not None
-        ]
-        self.ranking = RevenueRanking(revenues, th)
+        if ranking is None:
+            revenues = [
+                r
+                for f, p in zip(facts, self.prospect, strict=True)
+                if not p and (r := known_revenue(f.annual_revenue)) is not None
+            ]
+            ranking = RevenueRanking(revenues, th)
+        self.ranking = ranking
         self.advisor = NextStepAdvisor(self.ranking, th)
         self._verdicts: dict[Scored, _Verdict] = {}
         self._treatments: dict[tuple[str, str | None, str | None], str] = {}
@@ -256,6 +261,29 @@ class PortfolioGrader:
         self.strategic_value = functools.cache(functools.partial(rate_judgement, "strategic_value"))
         self.pain_factor = functools.cache(functools.partial(rate_judgement, "pain_factor"))
         self._classes: dict[tuple[str, str | None], TierGrade] = {}
+
+    @classmethod
+    def of_population(
+        cls,
+        population: Iterable[tuple[str | None, float | None]],
+        th: Thresholds,
+        *,
+        by_revenue: bool = False,
+    ) -> PortfolioGrader:
+        """A grader built from the stage and annual revenue of every account alone, holding 8 bytes per client
+        with a known revenue (`assess` and `classify_each` then grade any account of the portfolio).
+        `by_revenue`: the population comes in ascending order of revenue, so nothing is sorted here."""
+        revenues = array(
+            "d",
+            (
+                r
+                for stage, revenue in population
+                if not _prospect_stage(stage) and (r := known_revenue(revenue)) is not None
+            ),
+        )
+        if not by_revenue:
+            revenues = array("d", sorted(revenues))
+        return cls([], th, ranking=RevenueRanking(revenues, th, ascending=True))
 
     def assess_all(self, facts: Sequence[AccountFacts]) -> list[Assessment]:
         """Assess the accounts the grader was built from, in their order."""
@@ -283,14 +311,20 @@ class PortfolioGrader:
     def classify_all(self, facts: Sequence[AccountFacts]) -> list[TierGrade]:
         """`assess_all` reduced to tier and grade: the same verdicts (and the same ValueError for a malformed
         rating), without the reasons, quadrant, next step and treatment nobody asked for."""
-        classify, prospect = self.classify, self.prospect_assessment
-        out = []
-        for f, p in zip(facts, self.prospect, strict=True):
-            try:
-                out.append(self._class("prospect", prospect(f).grade) if p else classify(f))
-            except ValueError as exc:
-                raise ValueError(f"account {f.name!r}: {exc}") from None
-        return out
+        return [self._classify_one(f, p) for f, p in zip(facts, self.prospect, strict=True)]
+
+    def classify_each(self, facts: Iterable[AccountFacts]) -> list[TierGrade]:
+        """`classify_all` for any accounts of the portfolio (a batch of them, say), not only those the grader
+        was built from."""
+        return [self._classify_one(f, is_prospect(f)) for f in facts]
+
+    def _classify_one(self, f: AccountFacts, prospect: bool) -> TierGrade:
+        try:
+            return (
+                self._class("prospect", self.prospect_assessment(f).grade) if prospect else self.classify(f)
+            )
+        except ValueError as exc:
+            raise ValueError(f"account {f.name!r}: {exc}") from None
 
     def classify(self, f: AccountFacts) -> TierGrade:
         """A client's tier and grade, rated by the same steps as `client` (see `_rate`)."""
@@ -419,7 +453,10 @@ def _ratings(
 
 def is_prospect(f: AccountFacts) -> bool:
     """Stage `prospect` (any case, spaces ignored); every other stage, or none, is a client."""
-    stage = f.stage
+    return _prospect_stage(f.stage)
+
+
+def _prospect_stage(stage: str | None) -> bool:
     return stage != "client" and (stage or "").strip().lower() == "prospect"
 
 

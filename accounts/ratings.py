@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from accounts.levels import parse_field
 from accounts.thresholds import Thresholds
@@ -49,8 +49,12 @@ class RevenueRanking:
 
     __slots__ = ("_asc", "n", "th", "key_cut", "high_cut", "medium_cut", "_bands", "_tier_tail")
 
-    def __init__(self, revenues: Iterable[float], th: Thresholds) -> None:
-        self._asc = sorted(revenues)
+    def __init__(self, revenues: Iterable[float], th: Thresholds, *, ascending: bool = False) -> None:
+        """`ascending`: `revenues` is a sequence already in ascending order (kept as given, e.g. a compact
+        `array("d")` of 8 bytes a client), so that no sorted copy is made."""
+        self._asc: Sequence[float] = (
+            revenues if ascending and isinstance(revenues, Sequence) else sorted(revenues)
+        )
         self.n = len(self._asc)
         self.th = th
         self.key_cut = ceil_percent(th.key_tier_percent, self.n)

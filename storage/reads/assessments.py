@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -109,6 +109,48 @@ def classify_workspace(session: Session, team_id: str, th: Thresholds, *extra: A
     return Classified(grader, list(zip(grader.classify_all(facts), rows, strict=True)))
 
 
+CLASSIFY_BATCH = 5000
+
+
+def population_grader(session: Session, team_id: str, th: Thresholds) -> PortfolioGrader:
+    """A grader holding the workspace's revenue ranking and nothing else: the stage and revenue of every
+    account, streamed in ascending order of revenue (8 bytes a client are kept)."""
+    stmt = (
+        select(Account.stage, Account.annual_revenue)
+        .where(Account.team_id == team_id, Account.annual_revenue > 0)
+        .order_by(Account.annual_revenue)
+    )
+    rows = session.connection().execute(stmt, execution_options={"yield_per": CLASSIFY_BATCH})
+    grader = PortfolioGrader.of_population(
+        cast(Iterable[tuple[str | None, float | None]], rows), th, by_revenue=True
+    )
+    rows.close()
+    return grader
+
+
+def classify_in_batches(
+    session: Session, team_id: str, th: Thresholds, *extra: Any, batch: int = CLASSIFY_BATCH
+) -> Iterator[list[tuple[TierGrade, Any]]]:
+    """`classify_workspace`'s verdicts a batch at a time, in id order: memory holds one batch and the revenue
+    ranking, however many accounts the workspace has (the stored grades after an import of millions)."""
+    grader = population_grader(session, team_id, th)
+    columns = (*_FACT_COLUMNS, literal(0).label("engagement_pairs"), *extra)
+    last = 0
+    while True:
+        stmt = (
+            select(*columns)
+            .where(Account.team_id == team_id, Account.id > last)
+            .order_by(Account.id)
+            .limit(batch)
+        )
+        result = session.connection().execute(stmt)
+        rows = list(map(_row_type(tuple(result.keys()))._make, result.all()))
+        if not rows:
+            return
+        yield list(zip(grader.classify_each(cast(Sequence[AccountFacts], rows)), rows, strict=True))
+        last = rows[-1].id
+
+
 def assess_rows(
     session: Session,
     team_id: str,
@@ -138,12 +180,7 @@ def assess_rows(
 def assess_one(session: Session, team_id: str, acc: Any, now: datetime, th: Thresholds) -> Assessment:
     """The same verdict assess_workspace gives `acc` (an Account row), without assessing every other account:
     the revenue ranking needs only the population's stages and revenues (one narrow query)."""
-    population = session.execute(
-        select(Account.stage, Account.annual_revenue).where(Account.team_id == team_id)
-    ).all()
-    grader = PortfolioGrader(
-        [AccountFacts(name="", stage=st, annual_revenue=rev) for st, rev in population], th
-    )
+    grader = population_grader(session, team_id, th)
     facts = AccountFacts(
         id=acc.id,
         name=acc.name,

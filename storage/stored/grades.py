@@ -18,7 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from accounts.grading import RULES_VERSION
 from accounts.thresholds import Thresholds
 from storage.models import Account, Workspace, table_of
-from storage.reads.assessments import classify_workspace
+from storage.reads.assessments import classify_in_batches
 
 ACCOUNTS = table_of(Account)
 WORKSPACES = table_of(Workspace)
@@ -162,24 +162,27 @@ def ensure_classified(session: Session, team_id: str, th: Thresholds) -> int:
 
 
 def reclassify(session: Session, team_id: str, th: Thresholds) -> int:
-    """Classify every account of the workspace and store what changed (the caller holds the lock)."""
-    classified = classify_workspace(session, team_id, th, Account.tier, Account.grade).accounts
-    changed = [
-        {"aid": r.id, "new_tier": verdict.tier, "new_grade": verdict.grade}
-        for verdict, r in classified
-        if (r.tier, r.grade) != (verdict.tier, verdict.grade)
-    ]
-    if changed:
-        session.execute(
-            update(ACCOUNTS)
-            .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
-            .values(tier=bindparam("new_tier"), grade=bindparam("new_grade")),
-            changed,
-        )
+    """Classify every account of the workspace and store what changed (the caller holds the lock), a batch of
+    accounts at a time: memory does not grow with the workspace beyond its revenue ranking."""
+    count = 0
+    for classified in classify_in_batches(session, team_id, th, Account.tier, Account.grade):
+        changed = [
+            {"aid": r.id, "new_tier": verdict.tier, "new_grade": verdict.grade}
+            for verdict, r in classified
+            if (r.tier, r.grade) != (verdict.tier, verdict.grade)
+        ]
+        if changed:
+            session.execute(
+                update(ACCOUNTS)
+                .where(ACCOUNTS.c.team_id == team_id, ACCOUNTS.c.id == bindparam("aid"))
+                .values(tier=bindparam("new_tier"), grade=bindparam("new_grade")),
+                changed,
+            )
+        count += len(changed)
     session.execute(
         update(WORKSPACES).where(WORKSPACES.c.team_id == team_id).values(classified_with=fingerprint(th))
     )
-    return len(changed)
+    return count
 
 
 def record_classes(session: Session, team_id: str, changes: Mapping[int, tuple[str, str | None]]) -> None:

@@ -194,15 +194,16 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
         edited.set()
 
     worker = threading.Thread(target=edit)
-    real = classes.classify_workspace
+    real = classes.classify_in_batches
 
     def classify_while_someone_edits(*args, **kwargs):  # type: ignore[no-untyped-def]
-        out = real(*args, **kwargs)
-        worker.start()
-        edited.wait(1.0)  # the edit commits now, unless the classifier's lock holds it off
-        return out
+        for n, batch in enumerate(real(*args, **kwargs)):
+            if n == 0:
+                worker.start()
+                edited.wait(1.0)  # the edit commits now, unless the classifier's lock holds it off
+            yield batch
 
-    monkeypatch.setattr(classes, "classify_workspace", classify_while_someone_edits)
+    monkeypatch.setattr(classes, "classify_in_batches", classify_while_someone_edits)
     classifier = sessions()
     try:
         ensure_classified(classifier, TEAM, TH)
@@ -210,7 +211,7 @@ def test_an_edit_committed_while_the_classifier_reads_leaves_the_workspace_stale
     finally:
         classifier.close()
     worker.join(35)
-    monkeypatch.setattr(classes, "classify_workspace", real)
+    monkeypatch.setattr(classes, "classify_in_batches", real)
     assert errors == []
     with sessions.begin() as s:
         ensure_classified(s, TEAM, TH)

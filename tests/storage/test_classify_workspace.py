@@ -1,4 +1,5 @@
-"""classify_workspace / assess_rows: the nudge jobs' path gives the verdicts of assess_workspace."""
+"""classify_workspace / classify_in_batches / assess_rows: the nudge jobs' and the stored grades' paths give
+the verdicts of assess_workspace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from storage.models import Account
-from storage.reads.assessments import assess_rows, assess_workspace, classify_workspace
+from storage.reads.assessments import assess_rows, assess_workspace, classify_in_batches, classify_workspace
 from tests.storage.test_portfolio import NOW, TH, add_account, add_contact, touch
 
 
@@ -43,3 +44,15 @@ def test_assess_rows_gives_the_full_assessment_of_assess_workspace(session: Sess
     classified = classify_workspace(session, "T1", TH)
     rows = [r for _, r in classified.accounts][1::2]  # Account 03 (4 engagement pairs) among them
     assert assess_rows(session, "T1", NOW, TH, classified.grader, rows) == {r.id: full[r.id] for r in rows}
+
+
+def test_classify_in_batches_gives_every_account_the_verdict_of_assess_workspace(session: Session) -> None:
+    _workspace(session)
+    add_account(session, "T1", "Top Earner", annual_revenue=10_000_000.0)  # the revenue ranking is the whole
+    session.flush()  # workspace's, whichever batch an account falls in
+    full = assess_workspace(session, "T1", NOW, TH)
+    batches = list(classify_in_batches(session, "T1", TH, Account.owner_user_id, batch=4))
+    assert [len(b) for b in batches] == [4] * 6 + [1]
+    got = {r.id: (v.tier, v.grade) for b in batches for v, r in b}
+    assert got == {i: (a.tier, a.grade) for i, a in full.items()}
+    assert sorted(got) == list(got)  # id order: each batch starts after the last id of the one before
