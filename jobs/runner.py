@@ -68,6 +68,8 @@ class JobResult:
     claimed: int = 0  # periods this run held
     messages: list[tuple[str, Outgoing]] = field(default_factory=list)  # (team_id, message)
     enqueued: int = 0
+    # (team_id, period, claimed_by, lease_until): due periods another run holds, so this one skipped them
+    held_elsewhere: list[tuple[str, str, str | None, datetime | None]] = field(default_factory=list)
 
     def for_recipients(self) -> list[Outgoing]:
         return [m for _, m in self.messages]
@@ -185,6 +187,9 @@ def run_periods(
         session.rollback()
     else:
         held = ledger.claim(session, team_id=team_id, job=job, periods=periods, worker=worker, now=now)
+        if len(held) < len(periods):
+            others = ledger.leased(session, team_id=team_id, job=job, periods=set(periods) - held, now=now)
+            result.held_elsewhere.extend((team_id, *row) for row in others)
         session.commit()
     if not held:
         return

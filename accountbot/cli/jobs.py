@@ -18,6 +18,7 @@ from bot.redaction import redact
 from jobs import digest
 from jobs.registry import JOBS
 from jobs.runner import JobResult, team_ids
+from jobs.scheduler import cipher_of
 from storage.db import utcnow, workspace_ids
 from storage.queues.ledger import recent_runs
 from storage.queues.outbox import dedup_key
@@ -158,6 +159,7 @@ def register(app: typer.Typer) -> None:
                 dry_run=dry_run,
                 listed_admins=rt.settings.listed_admins,
                 served=served,
+                cipher=cipher_of(rt.settings),
             )
             unreachable = {t: unreachable_owners(session, t) for t in (served or teams)}
         finally:
@@ -195,8 +197,26 @@ def _print_result(name: str, now: datetime, result: JobResult, dry_run: bool, qu
     )
     for _team, m in result.messages:
         console.print(f"  {m.kind} -> {m.recipient} ({m.period})", highlight=False, markup=False)
+    if result.held_elsewhere:
+        _print_held_elsewhere(result.held_elsewhere)
     if queue_only and result.messages:
         console.print("Nothing was sent: a running `accountbot run` delivers them (see `accountbot outbox`).")
+
+
+def _print_held_elsewhere(held: list[tuple[str, str, str | None, datetime | None]]) -> None:
+    """Periods skipped because another run's claim is live: it may still be working, or it died before it
+    could mark them failed (the database dropped) and they wait for its lease to end."""
+    until = max((u for *_, u in held if u is not None), default=None)
+    workers = sorted({by or "?" for _, _, by, _ in held})
+    console.print(
+        f"{len(held)} due period(s) skipped: another run holds them ({', '.join(workers)}). If that run is not "
+        "working any more (it stopped when the database dropped), they are taken over when its claim ends"
+        + (f" at {until.isoformat(timespec='seconds')}: run this again then." if until else "."),
+        highlight=False,
+        markup=False,
+    )
+    for team, period, _, _ in held[:10]:
+        console.print(f"  {team} {period}", highlight=False, markup=False)
 
 
 def _print_delivered(out: Console, team: str, d: Delivered) -> None:

@@ -158,6 +158,22 @@ def done_periods(session: Session, *, team_id: str, job: str, periods: Iterable[
     return found
 
 
+def leased(
+    session: Session, *, team_id: str, job: str, periods: Iterable[str], now: datetime
+) -> list[tuple[str, str | None, datetime | None]]:
+    """(period, claimed_by, lease_until) of these periods that another run holds: `running` with a live lease.
+    A run that died (its database dropped before it could mark its claims failed) holds them until then."""
+    found: list[tuple[str, str | None, datetime | None]] = []
+    for part in _chunks(sorted(set(periods))):
+        rows = session.execute(
+            select(JobRun.period, JobRun.claimed_by, JobRun.lease_until)
+            .where(*_of_periods(team_id, job, part), JobRun.status == "running", JobRun.lease_until >= now)
+            .order_by(JobRun.period)
+        )
+        found.extend((p, by, until) for p, by, until in rows)
+    return found
+
+
 def recent_runs(session: Session, *, team_id: str, job: str | None = None, limit: int = 20) -> list[JobRun]:
     """The latest ledger rows of a workspace, newest first."""
     stmt = select(JobRun).where(JobRun.team_id == team_id)

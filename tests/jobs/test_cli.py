@@ -120,3 +120,23 @@ def test_other_jobs_print_one_object_per_message(cli_db) -> None:
         ("UDEL", "weekly_focus", "Chai"),
     }
     assert all(r["team"] == "T1" and r["period"].endswith("2026-W48") for r in rows)
+
+
+def test_periods_a_dead_run_still_holds_are_named_with_when_to_run_again(cli_db) -> None:
+    from datetime import UTC, datetime
+
+    from storage.queues import ledger
+
+    at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    queued = invoke("jobs", "run", "digest", "--at", at.isoformat(), "--queue-only")
+    assert "skipped" not in queued.output, queued.output
+    with cli_db.begin() as s:  # what a run that died mid-write leaves: the next day's claim, still running
+        period = s.scalars(select(JobRun.period).where(JobRun.job == "digest")).one()
+        s.execute(JobRun.__table__.delete())
+        held = ledger.claim(s, team_id="T1", job="digest", periods=[period], worker="replica-a:41", now=at)
+        assert held == {period}
+    again = invoke("jobs", "run", "digest", "--at", at.isoformat(), "--queue-only")
+    assert again.exit_code == 0, again.output
+    assert "0 period(s) due" in again.output
+    assert "1 due period(s) skipped: another run holds them (replica-a:41)" in again.output
+    assert "2026-11-23T08:40:00+00:00: run this again then" in again.output and period in again.output
