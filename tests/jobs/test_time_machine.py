@@ -8,6 +8,14 @@ user_change listener does): the day of the move is served once, in the old zone,
 new one. Kathmandu is paused for the first days, with Tokyo as backup: Tokyo's digests carry Kathmandu's
 overdue key account exactly while Kathmandu is away.
 
+Escalation is on for the workspace, and every delivered digest goes into the nudge ledger (as the relay
+records it). Tokyo, Berlin and Kathmandu log a touch as soon as a digest of theirs says their key account is
+overdue; New York ignores it. So exactly one escalation goes out in the fortnight: New York's key account,
+to New York's manager, at the tick of New York's third digest (the escalation job runs after the relay has
+delivered that tick's digests), never one for the others (Kathmandu's covering nudges went to Tokyo while
+Kathmandu was paused). New York's next digest shows the escalation instead of the account; the day after the
+escalation New York logs a touch, so no second week's escalation follows.
+
 A fortnight cannot hold both March changes (US 8 Mar, EU 29 Mar 2026, three weeks apart), so March runs
 twice, one fortnight around each; November's two (EU 25 Oct, US 1 Nov 2026) share one fortnight.
 """
@@ -25,9 +33,11 @@ from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
 from bot.directory import remember_user
-from jobs import digest
+from jobs import digest, escalation
 from storage import preferences
-from storage.models import OutboxMessage
+from storage.escalation import set_escalation, set_manager
+from storage.models import Account, OutboxMessage
+from storage.nudge_ledger import record_delivered
 from tests.jobs.conftest import TEAM, Builder
 
 TH = Thresholds()
@@ -42,6 +52,10 @@ ZONES = {
     KATHMANDU: "Asia/Kathmandu",
 }
 MOVER, MOVED_TO = BERLIN, "America/New_York"
+IGNORER, MANAGER, ESCALATION_CHANNEL = NEW_YORK, "UMANAGER", "C0ESCALATE"
+ANSWERS_AFTER = timedelta(
+    hours=26
+)  # the ignorer's touch after the escalation: the next day, after its digest
 
 WINDOWS = {
     "march-us": datetime(2026, 3, 5, tzinfo=UTC),  # Thu 5 .. Wed 18 Mar: New York on summer time from Sun 8
@@ -111,7 +125,25 @@ class Simulation:
     seen: int = 0
 
     def tick(self, now: datetime) -> None:
+        """One hourly tick: the digest job; the relay's delivery of what it queued (recorded in the nudge
+        ledger); the owners who answer touching their key account; then the escalation job."""
+        build = Builder(self.session)
+        for at, row in self.escalations():
+            if at + ANSWERS_AFTER == now:  # the ignorer, told off by the manager, finally calls the client
+                build.touch(self.session.get_one(Account, row.facts["account_id"]), now)
         digest.run(self.session, now, TH, worker="time-machine")
+        for row in self.new_rows(now):
+            record_delivered(self.session, team_id=TEAM, outbox_id=row.id, recipient=row.recipient,
+                             kind=row.kind, facts=row.facts, sent_at=now)  # fmt: skip
+            stale = row.facts.get("sections", {}).get("stale", {}).get("items", [])
+            for item in stale:
+                if row.recipient != IGNORER and item["account"] == f"Key of {row.recipient}":
+                    build.touch(self.session.get_one(Account, item["account_id"]), now)
+        self.session.commit()
+        escalation.run(self.session, now, TH, worker="time-machine")
+        self.new_rows(now)
+
+    def new_rows(self, now: datetime) -> list[OutboxMessage]:
         rows = list(
             self.session.scalars(
                 select(OutboxMessage).where(OutboxMessage.id > self.seen).order_by(OutboxMessage.id)
@@ -120,6 +152,10 @@ class Simulation:
         for row in rows:
             self.sent.append((now, row))
             self.seen = row.id
+        return rows
+
+    def escalations(self) -> list[tuple[datetime, OutboxMessage]]:
+        return [(at, r) for at, r in self.sent if r.kind == "escalation"]
 
     def digests_on(self, day: date) -> list[tuple[datetime, OutboxMessage]]:
         return [(at, r) for at, r in self.sent if at.date() == day and r.kind == "digest"]
@@ -156,9 +192,38 @@ def check_cover(sim: Simulation, day: date) -> None:
             assert [i["account"] for i in row.facts["covering"][0]["items"]] == ["Key of UKATHMANDU"]
 
 
-# Escalation (issue 15, "one escalation after three ignored nudges"): the nudge-ledger helper adds its check to
-# DAILY_CHECKS here, e.g. `check_escalations(sim, day)` reading the escalation rows of that day.
-DAILY_CHECKS: list[Callable[[Simulation, date], None]] = [check_digests, check_cover]
+def expected_escalation(sim: Simulation) -> datetime:
+    """The oracle's tick of the one escalation: New York's third digest of the fortnight (each one names the
+    never-touched key account; the first two fall in the first ISO week, the third on the Monday)."""
+    plan = expected_schedule(sim.people, sim.start, sim.start + timedelta(days=DAYS))
+    return sorted(plan[IGNORER].values())[2]
+
+
+def check_escalations(sim: Simulation, day: date) -> None:
+    """One escalation after three ignored nudges: this UTC day's escalations are exactly the one due today (if
+    it is), New York's key account to New York's manager, and none for anyone else. The digests between it
+    and the touch that answers it show the escalation instead of the account."""
+    at = expected_escalation(sim)
+    want = [(at, MANAGER, f"Key of {IGNORER}", 3)] if at.date() == day else []
+    got = [
+        (when, r.recipient, r.facts["account"], r.facts["nudges_ignored"])
+        for when, r in sim.escalations()
+        if when.date() == day
+    ]
+    assert got == want, f"{day}: escalated {got}, due {want}"
+    for when, row in sim.digests_on(day):
+        if row.recipient != IGNORER:
+            assert "escalated" not in row.facts, (when, row.recipient)
+            continue
+        named = {i["account"] for sec in row.facts["sections"].values() for i in sec["items"]}
+        shown = [n["account"] for n in row.facts.get("escalated", [])]
+        if at < when < at + ANSWERS_AFTER:
+            assert shown == [f"Key of {IGNORER}"] and f"Key of {IGNORER}" not in named, (when, shown, named)
+        else:
+            assert shown == [], (when, shown)
+
+
+DAILY_CHECKS: list[Callable[[Simulation, date], None]] = [check_digests, check_cover, check_escalations]
 
 
 def _world(build: Builder, start: datetime) -> list[Person]:
@@ -180,6 +245,10 @@ def _world(build: Builder, start: datetime) -> list[Person]:
     preferences.pause(
         build.session, TEAM, KATHMANDU, kathmandu.back_on, now=start - timedelta(days=1), by=KATHMANDU
     )
+    before = start - timedelta(days=1)
+    set_escalation(build.session, TEAM, now=before, enabled=True, channel=ESCALATION_CHANNEL, by="UADMIN")
+    set_manager(build.session, TEAM, IGNORER, MANAGER, now=before)
+    build.user(MANAGER, tz="America/Chicago")
     build.session.commit()
     return people
 
@@ -210,6 +279,11 @@ def test_a_fortnight_of_hourly_ticks(session: Session, build: Builder, window: s
     # Kathmandu's +05:45: 09:00 local is hh:15 UTC, so its digest goes at the next full hour, 09:45 local.
     kathmandu = [at for at, r in sim.sent if r.recipient == KATHMANDU]
     assert kathmandu and all(at.astimezone(ZoneInfo(ZONES[KATHMANDU])).minute == 45 for at in kathmandu)
+    # One escalation in the fortnight, at New York's third digest, 09:00 there on the second Monday.
+    [(at, row)] = sim.escalations()
+    local = at.astimezone(ZoneInfo(ZONES[IGNORER]))
+    assert (local.weekday(), local.hour, row.recipient) == (0, 9, MANAGER)
+    assert row.facts["owner"] == IGNORER and row.facts["to_kind"] == "manager"
 
 
 def test_the_oracle_knows_the_clock_changes() -> None:
