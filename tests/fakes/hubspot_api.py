@@ -29,11 +29,26 @@ The rolling windows count on `clock` (pass the client's FakeClock so that no tes
 
 Endpoint labels (for `counts`, `fail_next`, `slow_next`): "list:{type}", "list-archived:{type}",
 "search:{type}", "associations:{from}->{to}", "owners", "owners-archived", "*" for any.
+
+At benchmark sizes (issue 16's 100k companies, 300k contacts, 1M activities) nothing is scanned per request:
+records added one by one are indexed (ids sorted live and archived, live records sorted by modification time;
+rebuilt after a change), lists and modification-time windows are found by bisection, and `generate()` adds a
+block of records that are computed from their number when they are shown (ids consecutive, modification times
+evenly spaced, properties and associations from functions), so a million records cost no memory:
+
+    hs.generate("calls", 1_000_000, start=T0, step=timedelta(milliseconds=10),
+                properties=lambda i: {"hs_call_title": f"Call {i}"},
+                associations={"companies": lambda i: [company_ids[i % 100_000]]})
+
+Generated records are not in `objects` (which holds the records added one by one); `modify` or `archive` of
+one moves it there. Their associations are one way (from the generated type), as given.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 import itertools
 import json
 import operator
@@ -43,7 +58,7 @@ import time
 import uuid
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -67,7 +82,10 @@ def hs_time(value: datetime) -> str:
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
-@functools.cache
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _ms(value: datetime) -> int:
     return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
 
@@ -89,6 +107,65 @@ class HsRecord:
     modified: datetime
     archived: bool = False
     archived_at: datetime | None = None
+
+
+def _tie_order(record_id: int) -> int:
+    """Records modified in the same millisecond come in this order (not by id: a client must not lean on one)."""
+    return zlib.crc32(str(record_id).encode())
+
+
+@dataclass
+class Generated:
+    """`n` records of one type computed from their number i: id `first + i`, modified (and created) at
+    `start_ms + i * step_ms` (step_ms >= 1, so a block is in id and modification order at once)."""
+
+    object_type: str
+    first: int
+    n: int
+    start_ms: int
+    step_ms: int
+    properties: Callable[[int], dict[str, Any]]
+    associations: dict[str, Callable[[int], list[str]]]
+    gone: set[int] = field(default_factory=set)  # numbers moved to `objects` (modified or archived since)
+
+    def holds(self, record_id: int) -> bool:
+        return self.first <= record_id < self.first + self.n and (record_id - self.first) not in self.gone
+
+    def record(self, i: int) -> HsRecord:
+        at = EPOCH + timedelta(milliseconds=self.start_ms + i * self.step_ms)
+        props = {k: (None if v is None else str(v)) for k, v in self.properties(i).items()}
+        return HsRecord(str(self.first + i), props, at, at)
+
+    def window(self, lo: int, hi: int) -> range:
+        """The numbers i modified in [lo, hi) ms."""
+        first = max(0, -(-(lo - self.start_ms) // self.step_ms))
+        end = min(self.n, max(0, -(-(hi - self.start_ms) // self.step_ms)))
+        return range(first, max(first, end))
+
+    def by_id(self, after: int) -> Iterator[tuple[int, HsRecord]]:
+        for i in range(max(0, after - self.first), self.n):
+            if i not in self.gone:
+                yield self.first + i, self.record(i)
+
+    def by_time(self, lo: int, hi: int) -> Iterator[tuple[tuple[int, int, int], HsRecord]]:
+        for i in self.window(lo, hi):
+            if i not in self.gone:
+                record_id = self.first + i
+                yield (self.start_ms + i * self.step_ms, _tie_order(record_id), record_id), self.record(i)
+
+    def count(self, lo: int, hi: int) -> int:
+        window = self.window(lo, hi)
+        return len(window) - sum(1 for i in self.gone if i in window)
+
+
+@dataclass
+class _Index:
+    """The records of one type added one by one: ids of live and of archived records, sorted, and the live
+    records by (modification ms, tie order, id)."""
+
+    live: list[int]
+    archived: list[int]
+    by_time: list[tuple[int, int, int]]
 
 
 @dataclass
@@ -125,7 +202,10 @@ class FakeHubSpot(LoopbackServer):
         search_limit: int = 4,
         daily_limit: int = 500_000,
         association_page: int = 500,
+        record_calls: bool = True,
     ) -> None:
+        """`record_calls=False` keeps no `calls` (a benchmark's hundreds of thousands of request bodies);
+        `counts`, `statuses` and `admitted` are kept all the same."""
         self.token = token
         self.paths = Paths(version)
         self.clock: Clock = clock or SystemClock()
@@ -138,6 +218,9 @@ class FakeHubSpot(LoopbackServer):
         self.objects: dict[str, dict[str, HsRecord]] = {t: {} for t in OBJECT_TYPES}
         self.owners: dict[str, dict[str, Any]] = {}
         self.assoc: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self.generated: dict[str, list[Generated]] = {t: [] for t in OBJECT_TYPES}
+        self.record_calls = record_calls
+        self._indexes: dict[str, _Index] = {}  # dropped on every change of the type's records
         self.counts: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.calls: list[HsCall] = []
@@ -174,6 +257,7 @@ class FakeHubSpot(LoopbackServer):
             if archived_at is not None:
                 record.archived, record.archived_at = True, archived_at
             self.objects[object_type][record_id] = record
+            self._indexes.pop(object_type, None)
             return record_id
 
     def add_many(
@@ -192,15 +276,53 @@ class FakeHubSpot(LoopbackServer):
             ids.append(self.add(object_type, props, modified=start + step * i))
         return ids
 
+    def generate(
+        self,
+        object_type: str,
+        n: int,
+        *,
+        start: datetime,
+        step: timedelta = timedelta(seconds=1),
+        properties: Callable[[int], dict[str, Any]] | None = None,
+        associations: dict[str, Callable[[int], list[str]]] | None = None,
+    ) -> Generated:
+        """`n` records computed when shown (see the module's docstring); their ids are `block.first + i`."""
+        step_ms = step // timedelta(milliseconds=1)
+        if step_ms < 1:
+            raise ValueError("generated records are at least a millisecond apart")
+        with self._lock:
+            first = next(self._ids)
+            self._ids = itertools.count(first + n)
+            block = Generated(object_type, first, n, _ms(start), step_ms,
+                              properties or (lambda i: {"name": f"{object_type} {i}"}), dict(associations or {}))  # fmt: skip
+            self.generated[object_type].append(block)
+            return block
+
+    def _own(self, object_type: str, record_id: str) -> HsRecord:
+        """The record added one by one, or the generated one moved into `objects` to be changed."""
+        record = self.objects[object_type].get(record_id)
+        if record is None and record_id.isdigit():
+            for block in self.generated[object_type]:
+                if block.holds(int(record_id)):
+                    i = int(record_id) - block.first
+                    record = block.record(i)
+                    block.gone.add(i)
+                    self.objects[object_type][record_id] = record
+                    break
+        if record is None:
+            raise KeyError(record_id)
+        self._indexes.pop(object_type, None)
+        return record
+
     def modify(self, object_type: str, record_id: str, at: datetime, **properties: Any) -> None:
         with self._lock:
-            record = self.objects[object_type][record_id]
+            record = self._own(object_type, record_id)
             record.modified = at
             record.properties.update({k: None if v is None else str(v) for k, v in properties.items()})
 
     def archive(self, object_type: str, record_id: str, at: datetime) -> None:
         with self._lock:
-            record = self.objects[object_type][record_id]
+            record = self._own(object_type, record_id)
             record.archived, record.archived_at, record.modified = True, at, at
 
     def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
@@ -348,7 +470,8 @@ class FakeHubSpot(LoopbackServer):
             delay = float(slow[0]) if slow else 0.0
             status, answer, extra = self._answer(method, route, label, params, payload, headers, now, search)
             self.statuses[status] += 1
-            self.calls.append(HsCall(label, method, parts.path, status, now, payload, params))
+            if self.record_calls:
+                self.calls.append(HsCall(label, method, parts.path, status, now, payload, params))
             out = {**self._limit_headers(search), **extra}
             return status, out, answer, delay
 
@@ -404,6 +527,81 @@ class FakeHubSpot(LoopbackServer):
                 "correlationId": str(uuid.uuid4()), "policyName": policy,
                 "requestId": str(uuid.uuid4())}  # fmt: skip
 
+    # ---------------------------------------------------------------- the index
+    def _index(self, object_type: str) -> _Index:
+        index = self._indexes.get(object_type)
+        if index is None:
+            records = self.objects[object_type].values()
+            index = _Index(
+                live=sorted(int(r.id) for r in records if not r.archived),
+                archived=sorted(int(r.id) for r in records if r.archived),
+                by_time=sorted(
+                    (_ms(r.modified), _tie_order(int(r.id)), int(r.id)) for r in records if not r.archived
+                ),
+            )
+            self._indexes[object_type] = index
+        return index
+
+    def _by_id(self, object_type: str, after: int, archived: bool) -> Iterator[tuple[int, HsRecord]]:
+        """(id, record) from id `after` on, in id order, live or archived ones."""
+        index = self._index(object_type)
+        ids = index.archived if archived else index.live
+        records = self.objects[object_type]
+        own = ((i, records[str(i)]) for i in itertools.islice(ids, bisect.bisect_left(ids, after), None))
+        if archived:
+            return own
+        blocks = [b.by_id(after) for b in self.generated[object_type]]
+        return heapq.merge(own, *blocks, key=operator.itemgetter(0)) if blocks else own
+
+    def _by_time(self, object_type: str, lo: int, hi: int) -> Iterator[HsRecord]:
+        """The live records modified in [lo, hi) ms, in modification order (ties in the tie order)."""
+        keys = self._index(object_type).by_time
+        records = self.objects[object_type]
+        start, end = bisect.bisect_left(keys, (lo,)), bisect.bisect_left(keys, (hi,))
+        own = ((k, records[str(k[2])]) for k in itertools.islice(keys, start, end))
+        blocks = [b.by_time(lo, hi) for b in self.generated[object_type]]
+        merged = heapq.merge(own, *blocks, key=operator.itemgetter(0)) if blocks else own
+        return (record for _, record in merged)
+
+    def _count(self, object_type: str, lo: int, hi: int) -> int:
+        keys = self._index(object_type).by_time
+        own = bisect.bisect_left(keys, (hi,)) - bisect.bisect_left(keys, (lo,))
+        return own + sum(b.count(lo, hi) for b in self.generated[object_type])
+
+    def _time_window(
+        self, object_type: str, filters: list[dict[str, Any]]
+    ) -> tuple[int, int, list[dict[str, Any]]] | None:
+        """The modification-time window [lo, hi) ms that the filters on the modification property make, and
+        the other filters; None when no filter bounds the modification time."""
+        modified = MODIFIED[object_type]
+        lo, hi, others, bounded = -(1 << 62), 1 << 62, [], False
+        for f in filters:
+            op = str(f.get("operator") or "EQ")
+            if str(f.get("propertyName")) != modified or op not in (
+                "GTE",
+                "GT",
+                "LT",
+                "LTE",
+                "EQ",
+                "BETWEEN",
+            ):
+                others.append(f)
+                continue
+            try:
+                value = _parse_time(f["value"])
+                high = _parse_time(f["highValue"]) if op == "BETWEEN" else value
+            except (KeyError, ValueError):
+                others.append(f)
+                continue
+            bounded = True
+            low_bound = {"GTE": value, "GT": value + 1, "EQ": value, "BETWEEN": value}.get(op)
+            high_bound = {"LT": value, "LTE": value + 1, "EQ": value + 1, "BETWEEN": high + 1}.get(op)
+            if low_bound is not None:
+                lo = max(lo, low_bound)
+            if high_bound is not None:
+                hi = min(hi, high_bound)
+        return (lo, max(lo, hi), others) if bounded else None
+
     # ---------------------------------------------------------------- endpoints
     def _shown(self, object_type: str, record: HsRecord, wanted: Iterable[str]) -> dict[str, Any]:
         modified = MODIFIED[object_type]
@@ -426,10 +624,7 @@ class FakeHubSpot(LoopbackServer):
         archived = (params.get("archived") or ["false"])[0] == "true"
         wanted = [p for value in params.get("properties", []) for p in value.split(",") if p]
         after = int((params.get("after") or ["0"])[0] or 0)
-        rows = sorted(
-            (r for r in self.objects[object_type].values() if r.archived == archived and int(r.id) >= after),
-            key=lambda r: int(r.id),
-        )
+        rows = [r for _, r in itertools.islice(self._by_id(object_type, after, archived), limit + 1)]
         page, more = rows[:limit], rows[limit:]
         answer: dict[str, Any] = {"results": [self._shown(object_type, r, wanted) for r in page]}
         if more:
@@ -455,10 +650,17 @@ class FakeHubSpot(LoopbackServer):
         if len(inputs) > 1000:
             return 400, self._error("Batch size of 1000 exceeded", "VALIDATION_ERROR"), {}
         table = self.assoc.get((from_type, to_type), {})
+        blocks = [b for b in self.generated[from_type] if to_type in b.associations]
         results, errors = [], []
         for item in inputs:
             source = str(item.get("id"))
-            targets = sorted(table.get(source, set()), key=int)
+            linked = set(table.get(source, ()))
+            if blocks and source.isdigit():
+                number = int(source)
+                for block in blocks:
+                    if block.first <= number < block.first + block.n:
+                        linked.update(block.associations[to_type](number - block.first))
+            targets = sorted(linked, key=int)
             if not targets:
                 errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
                                "message": f"No {to_type} is associated with {from_type} {source}.",
@@ -539,16 +741,40 @@ class FakeHubSpot(LoopbackServer):
                     ), {}  # fmt: skip
         limit = min(200, int(payload.get("limit") or 10))
         after = int(payload.get("after") or 0)
+        answer: dict[str, Any]
         if after >= SEARCH_CAP:
             return 400, self._error(
                 "There was a problem with the request. The search endpoints page no further than 10,000 "
                 "results.", "VALIDATION_ERROR",
             ), {}  # fmt: skip
-        live = [r for r in self.objects[object_type].values() if not r.archived]
+        sorts = payload.get("sorts") or []
+        wanted = payload.get("properties") or []
+        end = min(after + limit, SEARCH_CAP)
+        window = self._time_window(object_type, groups[0].get("filters") or []) if len(groups) == 1 else None
+        ascending = bool(sorts) and isinstance(sorts[0], dict) and sorts[0].get("propertyName") == MODIFIED[
+            object_type] and sorts[0].get("direction", "ASCENDING") == "ASCENDING"  # fmt: skip
+        if (not groups and not sorts) or (window is not None and not window[2] and ascending):
+            # the index answers: a modification-time window in modification order, or everything by id
+            if window is None:
+                total = len(self._index(object_type).live) + sum(
+                    b.n - len(b.gone) for b in self.generated[object_type]
+                )
+                found: Iterator[HsRecord] = (r for _, r in self._by_id(object_type, 0, False))
+            else:
+                total = self._count(object_type, window[0], window[1])
+                found = self._by_time(object_type, window[0], window[1])
+            page = list(itertools.islice(found, after, end))
+            answer = {"total": total, "results": [self._shown(object_type, r, wanted) for r in page]}
+            if end < total and end < SEARCH_CAP:
+                answer["paging"] = {"next": {"after": str(end), "link": None}}
+            return 200, answer, {}
+        if window is not None:  # the window from the index, then the other filters on its records
+            live = list(self._by_time(object_type, window[0], window[1]))
+        else:
+            live = [r for _, r in self._by_id(object_type, 0, False)]
         if groups:
             tests = [[self._predicate(object_type, f) for f in g.get("filters") or []] for g in groups]
             live = [r for r in live if any(all(t(r) for t in group) for group in tests)]
-        sorts = payload.get("sorts") or []
         if sorts:
             first = sorts[0]
             if isinstance(first, str):
@@ -559,15 +785,13 @@ class FakeHubSpot(LoopbackServer):
             def key(r: HsRecord) -> tuple[Any, int]:
                 value = self._value(object_type, r, prop)
                 # ties in no particular order (not by id): a client must not lean on one
-                return (value if value is not None else "", zlib.crc32(r.id.encode()))
+                return (value if value is not None else "", _tie_order(int(r.id)))
 
             live.sort(key=key, reverse=descending)
         else:
             live.sort(key=lambda r: int(r.id))
-        wanted = payload.get("properties") or []
-        end = min(after + limit, SEARCH_CAP)
         page = live[after:end]
-        answer: dict[str, Any] = {
+        answer = {
             "total": len(live),
             "results": [self._shown(object_type, r, wanted) for r in page],
         }
