@@ -195,6 +195,18 @@ class FeedPausedFacts(TypedDict):
     error: str  # not_in_channel | channel_not_found | is_archived
 
 
+class CrmSyncFailedFacts(TypedDict):
+    """Kind "crm_sync_failed" (jobs.crm_sync): a saved CRM connection stopped for a reason only an admin can
+    fix (told once per failure), with the fix. Never the secret."""
+
+    source: str  # hubspot | salesforce
+    failure: str  # auth | daily_limit | allocation | keys
+    object: str | None  # the object the run stopped at
+    error: str  # the client's message
+    fix: str
+    since: str  # ISO instant of the run that found it
+
+
 # --- portfolio report (kind "portfolio_report", jobs.portfolio_report) -----------------------------------
 
 

@@ -174,6 +174,7 @@ class Health:
         return {"ok": ok, "running": self.scheduler.running, "last_tick_at": _iso(last)}
 
     def _queues(self, session: Session, teams: list[str]) -> dict[str, dict[str, Any]]:
+        from storage.crm_connections import trouble as crm_trouble
         from storage.feeds import feed_trouble
         from storage.queues.outbox import backlog
 
@@ -188,4 +189,6 @@ class Health:
                 "oldest_age_s": age,
             },
             "feeds": {"ok": True, **feed_trouble(session, team_ids=teams)},
+            # saved CRM connections, and those whose sync waits for an admin's fix (crm_sync told them)
+            "crm": {"ok": True, **crm_trouble(session, team_ids=teams)},
         }

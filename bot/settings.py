@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         default=None,
         description="Salesforce: the private key (PEM) whose certificate the connected app holds",
     )
+    crm_sync_interval_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=1440,
+        description="The scheduled crm_sync job: minutes between syncs of a saved connection (its default)",
+    )
 
     # Rule thresholds (accounts.thresholds.Thresholds); None means the built-in default.
     key_tier_percent: int | None = Field(default=None, ge=1, le=100)

@@ -24,25 +24,33 @@ position stays as the last page left it, and `SyncStopped` carries the report so
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounts.facts import CrmSyncFailedFacts
 from accounts.thresholds import Thresholds
-from crm.errors import CrmError
+from crm.errors import AllocationLimitReached, AuthFailed, CrmError, DailyLimitReached
 from crm.fields import HUBSPOT_KINDS, HUBSPOT_ORDER, HUBSPOT_OWNERS, SALESFORCE_KINDS, SALESFORCE_ORDER
 from crm.pages import Page
-from storage import sync_state
-from storage.db import ensure_workspace
+from jobs.runner import Outgoing, TeamRun, per_team_job
+from storage import crm_connections, sync_state
+from storage.crm_connections import Connection
+from storage.crypto import TokenCipher
+from storage.db import ensure_workspace, session_factory
 from storage.importing.mapping import Mapping, load_mapping
 from storage.importing.sync import Synced, Writer, profile_named
+from storage.reads.reports import report_admins
 from storage.stored.grades import ensure_classified
 from storage.stored.rollups import ensure_rollups
 
 OWNERS_PROFILE = "hubspot-api-owners"
+log = logging.getLogger("accountbot.crm_sync")
 
 
 class Client(Protocol):
@@ -51,6 +59,8 @@ class Client(Protocol):
     def records(self, kind: str, since: datetime | None = None, *, resume: str | None = None) -> Any: ...
 
     def count(self, kind: str) -> int: ...
+
+    def close(self) -> None: ...
 
 
 def plan(source: str) -> list[tuple[str, str]]:
@@ -186,3 +196,168 @@ class _Pass:
                 self.save(session, watermark, page.resume, None if page.last else synced.hold)
             synced.watermark = watermark
             self.counted(page)
+
+
+# ------------------------------------------------------------------------------------------- the scheduled job
+# `crm_sync` (jobs.registry): each workspace's saved connections (storage.crm_connections), each once per its
+# interval (a period of the job ledger, so replicas never sync the same period twice), incrementally from the
+# stored watermarks. A failure only an admin can fix is recorded on the connection and told to the workspace's
+# admins once (an outbox message of kind "crm_sync_failed"), with the fix.
+
+NAME = "crm_sync"
+KIND = "crm_sync_failed"
+DEFAULT_INTERVAL_MINUTES = 60
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+FIXES = {
+    "auth": {
+        "hubspot": "create a new Service Key (or private app token) with the read scopes, then save it: "
+        "`HUBSPOT_TOKEN=... accountbot crm connect hubspot --team {team} --save`",
+        "salesforce": "check that the connected app is approved for the integration user and holds the "
+        "certificate of the private key, then save it again: `accountbot crm connect salesforce --team {team} "
+        "--save`",
+    },
+    "daily_limit": {
+        "hubspot": "nothing to do now: the sync goes on from its watermark after the daily limit resets. If it "
+        "happens often, sync less often (`accountbot crm connect hubspot --team {team} --save --interval "
+        "240`) or raise the account's API limit",
+    },
+    "allocation": {
+        "salesforce": "nothing to do now: the sync goes on from its watermark once the org's rolling 24-hour "
+        "API usage has fallen. If it happens often, sync less often (`accountbot crm connect salesforce --team "
+        "{team} --save --interval 240`) or raise the org's API allocation",
+    },
+    "keys": {
+        "": "set TOKEN_ENCRYPTION_KEYS to the key the connection was saved with (or save it again with "
+        "`accountbot crm connect {source} --team {team} --save`)",
+    },
+}
+
+
+def failure_of(exc: Exception | None) -> str | None:
+    """The kind of a failure only an admin can fix (None: none, or one the next run may get past)."""
+    if isinstance(exc, AuthFailed):
+        return "auth"  # a revoked or rotated token (Salesforce: refused again after one new login), a scope
+    if isinstance(exc, DailyLimitReached):
+        return "daily_limit"
+    if isinstance(exc, AllocationLimitReached):
+        return "allocation"  # the configured share of the 24 hours reached, or 403 REQUEST_LIMIT_EXCEEDED
+    return None
+
+
+def fix_of(failure: str, source: str, team_id: str) -> str:
+    fixes = FIXES.get(failure, {})
+    text = fixes.get(source) or fixes.get("") or "see `accountbot crm status --team {team}`"
+    return text.format(team=team_id, source=source)
+
+
+def period_of(conn: Connection, now: datetime) -> str:
+    """The connection's period at `now`: "<source>:<start of its interval>" (intervals counted from 1970 UTC,
+    so every replica computes the same one)."""
+    size = timedelta(minutes=max(1, conn.interval_minutes))
+    start = EPOCH + ((now - EPOCH) // size) * size
+    return f"{conn.source}:{start:%Y-%m-%dT%H:%MZ}"
+
+
+def client_of(conn: Connection) -> Client:
+    """A client of the saved connection (its secret decrypted). Raises AuthFailed when it cannot be built."""
+    if conn.source == "hubspot":
+        from crm.hubspot import HubSpotClient
+
+        return HubSpotClient(conn.secret or "", conn.base_url)
+    if conn.source == "salesforce":
+        from crm.salesforce import SalesforceClient
+
+        return SalesforceClient(conn.base_url, conn.consumer_key or "", conn.username or "",
+                                private_key=(conn.secret or "").encode())  # fmt: skip
+    raise ValueError(f"unknown CRM source {conn.source!r}")
+
+
+@dataclass
+class Outcome:
+    """How one connection's run went."""
+
+    conn: Connection
+    report: SyncReport | None = None
+    error: str | None = None
+    failure: str | None = None
+    obj: str | None = None
+
+
+def run_connection(
+    sessions: sessionmaker[Session],
+    conn: Connection,
+    *,
+    now: datetime,
+    thresholds: Thresholds | None,
+    clients: Callable[[Connection], Client] = client_of,
+) -> Outcome:
+    """Sync one saved connection; every CrmError ends in the Outcome, never raised."""
+    if conn.undecryptable:
+        return Outcome(
+            conn, error="the stored secret opens with none of TOKEN_ENCRYPTION_KEYS", failure="keys"
+        )
+    try:
+        with contextlib.closing(clients(conn)) as client:
+            report = sync(sessions, conn.team_id, client, now=now, thresholds=thresholds)
+    except SyncStopped as stopped:
+        error = _scrubbed(str(stopped.error), conn)
+        return Outcome(conn, stopped.report, error, failure_of(stopped.error), stopped.obj)
+    except CrmError as exc:  # the client could not be built (a key that does not load)
+        return Outcome(conn, error=_scrubbed(str(exc), conn), failure=failure_of(exc))
+    return Outcome(conn, report)
+
+
+def _scrubbed(text: str, conn: Connection) -> str:
+    """An error's text without the connection's secret (the APIs' messages do not echo it; this makes sure)."""
+    secret = conn.secret or ""
+    lines = [line for line in secret.splitlines() if len(line.strip()) >= 8] if "\n" in secret else [secret]
+    for part in lines:
+        if part and len(part) >= 6:
+            text = text.replace(part.strip(), "[redacted]")
+    return text
+
+
+def _team(
+    job: TeamRun,
+    cipher: TokenCipher | None = None,
+    listed_admins: Callable[[str], Collection[str]] | None = None,
+    clients: Callable[[Connection], Client] = client_of,
+) -> None:
+    session, now, team = job.session, job.now, job.team_id
+    due = {period_of(c, now): c for c in crm_connections.opened(session, cipher, team)}
+    if not due:
+        return
+    sessions = session_factory(session.get_bind().engine)
+
+    def compute(held: set[str]) -> list[Outgoing]:
+        if job.result.dry_run:
+            return []
+        outcomes = [run_connection(sessions, due[p], now=now, thresholds=job.th, clients=clients)
+                    for p in sorted(held)]  # fmt: skip
+        admins = list(report_admins(session, team, listed_admins(team) if listed_admins else ()))
+        out: list[Outgoing] = []
+        for period, o in zip(sorted(held), outcomes, strict=True):
+            source = o.conn.source
+            tell = crm_connections.record_run(
+                session, team, source, now=now, error=o.error, failure=o.failure, can_tell=bool(admins)
+            )
+            if o.error is None:
+                requests = o.report.requests if o.report else 0
+                log.info("crm_sync_done team=%s source=%s requests=%d", team, source, requests)
+                continue
+            log.warning("crm_sync_stopped team=%s source=%s object=%s failure=%s", team, source, o.obj or "-",
+                        o.failure or "transient")  # fmt: skip
+            if not tell or o.failure is None:
+                continue
+            facts: CrmSyncFailedFacts = {
+                "source": source, "failure": o.failure, "object": o.obj, "error": o.error[:500],
+                "fix": fix_of(o.failure, source, team), "since": now.isoformat(timespec="seconds"),
+            }  # fmt: skip
+            out.extend(Outgoing(period, admin, KIND, facts) for admin in admins)
+        return out
+
+    job.run_periods(due, compute)
+
+
+run = per_team_job(NAME, _team)

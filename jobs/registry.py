@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from accounts.thresholds import Thresholds
-from jobs import dead_letters, digest, escalation, portfolio_report, tier_watch, weekly_focus
+from jobs import crm_sync, dead_letters, digest, escalation, portfolio_report, tier_watch, weekly_focus
 from jobs.runner import JobResult
 
 JobFunction = Callable[..., JobResult]  # (session, now, th, *, team_id, worker, dry_run) -> JobResult
@@ -23,6 +23,7 @@ class JobSpec:
     schedule: str  # for people
     description: str
     wants_listed_admins: bool = False  # told which ADMIN_USER_IDS count per workspace; others never see them
+    wants_cipher: bool = False  # given the TOKEN_ENCRYPTION_KEYS cipher (crm_sync: the saved connections)
 
     def __call__(
         self,
@@ -31,10 +32,13 @@ class JobSpec:
         th: Thresholds,
         *,
         listed_admins: Callable[[str], Collection[str]] | None = None,
+        cipher: object | None = None,
         **kwargs: object,
     ) -> JobResult:
         if self.wants_listed_admins and listed_admins is not None:
             kwargs["listed_admins"] = listed_admins
+        if self.wants_cipher and cipher is not None:
+            kwargs["cipher"] = cipher
         return self.run(session, now, th, **kwargs)
 
 
@@ -85,6 +89,16 @@ JOBS: dict[str, JobSpec] = {
             "hourly; each account at most once a week, in its owner's working week (off unless enabled)",
             "Tells the owner's manager (else the escalation channel) about a key or A account whose nudges go "
             "unanswered: 3 since its last touch, or overdue by twice its cadence.",
+        ),
+        JobSpec(
+            crm_sync.NAME,
+            crm_sync.run,
+            {"minute": "*/5"},
+            "every 5 minutes; each saved CRM connection once per its interval (default hourly)",
+            "Syncs each workspace's saved CRM connections from their watermarks; tells admins once when one "
+            "stops for a reason only they can fix.",
+            wants_listed_admins=True,
+            wants_cipher=True,
         ),
     )
 }

@@ -24,6 +24,7 @@ from jobs.outbox_watch import TICK_SECONDS as OUTBOX_WATCH_SECONDS
 from jobs.outbox_watch import outbox_watch
 from jobs.registry import JOBS, JobSpec
 from jobs.runner import JobResult, default_worker
+from storage.crypto import TokenCipher
 from storage.db import utcnow
 
 log = logging.getLogger("accountbot.scheduler")
@@ -41,8 +42,10 @@ class JobScheduler:
         worker: str | None = None,
         listed_admins: Callable[[str], Collection[str]] | None = None,
         served: Callable[[], Collection[str]] | None = None,
+        cipher: object | None = None,
     ) -> None:
         self.sessions = sessions
+        self.cipher = cipher  # TOKEN_ENCRYPTION_KEYS' cipher for the jobs that read saved secrets (crm_sync)
         self.served = served  # the workspaces this bot has a token for (None: every one in the database)
         self.thresholds = thresholds
         self.clock = clock
@@ -70,6 +73,7 @@ class JobScheduler:
                 worker=self.worker,
                 listed_admins=self.listed_admins,
                 served=only,
+                cipher=self.cipher,
             )
         except Exception:
             log.exception("job_tick_failed job=%s at=%s", name, now.isoformat())
@@ -168,5 +172,19 @@ def start_scheduler(
     }
     listed_admins = getattr(settings, "listed_admins", None)
     return JobScheduler(
-        sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins, served=served
-    ).start(catch_up=catch_up)
+        sessions, thresholds, clock=clock, pollers=pollers, listed_admins=listed_admins, served=served,
+        cipher=cipher_of(settings),
+    ).start(catch_up=catch_up)  # fmt: skip
+
+
+def cipher_of(settings: Any) -> TokenCipher | None:
+    """The cipher of TOKEN_ENCRYPTION_KEYS (None when unset: saved CRM connections then cannot be read)."""
+    keys = getattr(settings, "token_encryption_keys", None)
+    value = keys.get_secret_value() if keys is not None else ""
+    if not value.strip():
+        return None
+    try:
+        return TokenCipher(value)
+    except ValueError as exc:  # the message names the setting, never the value
+        log.warning("token_encryption_keys_unusable error=%s", exc)
+        return None

@@ -320,6 +320,34 @@ class SyncState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class CrmConnection(Base):
+    """A workspace's saved CRM connection (`accountbot crm connect SYSTEM --team T --save`), synced by the
+    scheduled crm_sync job. The secret (HubSpot token, Salesforce private key PEM) is Fernet-encrypted with
+    TOKEN_ENCRYPTION_KEYS (storage.crypto); the other columns are not secret (storage.crm_connections)."""
+
+    __tablename__ = "crm_connections"
+    __table_args__ = (UniqueConstraint("team_id", "source"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.team_id"))
+    source: Mapped[str] = mapped_column(String(20))  # hubspot | salesforce
+    base_url: Mapped[str] = mapped_column(String(500))  # HubSpot API base URL or Salesforce login URL
+    consumer_key: Mapped[str | None] = mapped_column(String(255))  # Salesforce
+    username: Mapped[str | None] = mapped_column(String(255))  # Salesforce
+    interval_minutes: Mapped[int] = mapped_column(Integer)  # how often the job syncs it
+    secret: Mapped[str] = mapped_column(Text)  # encrypted: never in clear, never logged
+    saved_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the job's last attempt
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last run that finished
+    last_error: Mapped[str | None] = mapped_column(String(1000))  # why the last run stopped
+    # a failure only an admin can fix (auth, daily_limit, allocation, keys), since when, and when admins heard
+    failure: Mapped[str | None] = mapped_column(String(40))
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class RevenueMonth(Base):
     __tablename__ = "revenue_months"
     __table_args__ = (UniqueConstraint("account_id", "month"),)

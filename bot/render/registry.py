@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.render.blocks import Message
+from bot.render.crm import render_crm_sync_failed
 from bot.render.dead_letters import render_dead_letters
 from bot.render.escalation import render_escalation
 from bot.render.feeds import render_feed_paused
@@ -30,6 +31,7 @@ RENDERERS: dict[str, Renderer] = {
     "feed_paused": render_feed_paused,
     "dead_letters": render_dead_letters,
     "escalation": render_escalation,
+    "crm_sync_failed": render_crm_sync_failed,
 }
 
 Attacher = Callable[[Any, str], list[Png]]

@@ -229,6 +229,17 @@ def outbox_samples(hostile: bool) -> dict[str, Sample]:
                 "error": "not_in_channel",
             },
         ),  # fmt: skip
+        "outbox_crm_sync_failed": lambda: render(
+            "crm_sync_failed",
+            {
+                "source": "hubspot",
+                "failure": "auth",
+                "object": "companies",
+                "error": (EVIL * 20) if hostile else "HubSpot refused the access token (401: expired).",
+                "fix": "create a new Service Key, then `accountbot crm connect hubspot --team T1 --save`",
+                "since": NOW.isoformat(),
+            },
+        ),  # fmt: skip
     }
 
 

@@ -49,7 +49,7 @@ def test_everything_up_is_ready_with_a_check_per_part(sessions: sessionmaker[Ses
     ready, report = health(sessions).readiness()
     assert ready and report["ok"]
     checks = report["checks"]
-    assert set(checks) == {"slack", "token", "scheduler", "database", "relay", "feeds"}
+    assert set(checks) == {"slack", "token", "scheduler", "database", "relay", "feeds", "crm"}
     assert all(check["ok"] for check in checks.values())
     assert checks["slack"]["state"] == "connected" and checks["token"]["team_id"] == TEAM
 

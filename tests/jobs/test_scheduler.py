@@ -31,6 +31,7 @@ def test_registry_and_cron_fields_are_valid() -> None:
         "portfolio_report",
         "dead_letters",
         "escalation",
+        "crm_sync",
     ]
     for spec in JOBS.values():
         CronTrigger(**spec.cron)  # raises on a bad field
