@@ -121,13 +121,19 @@ class HubSpotClient:
         settle: timedelta = timedelta(seconds=60),
         error_share: float = 0.05,
         error_allowance: int = 10,
+        association_batch: int = LIST_PAGE,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         """`interval_limit`: requests per `interval_seconds` for the whole account (190 for private apps
         and Service Keys on Professional/Enterprise; 100 on Free/Starter); `search_limit`: search requests
         per second. `portal_timezone` dates the daily reset. `settle`: how far behind now an incremental
         pass stops, for search's indexing delay and clock skew. `retries`: retries of a 5xx or timeout;
-        `rate_retries`: of an interval 429."""
+        `rate_retries`: of an interval 429. `association_batch`: how many records are read before their
+        associations are (up to 1,000 ids a request): one list page by default; 1,000 reads ten list pages
+        ahead and sends a tenth of the association requests (the pages are still yielded one by one, each
+        with its own resume position)."""
+        if not 1 <= association_batch <= ASSOCIATION_BATCH:
+            raise ValueError(f"association_batch must be between 1 and {ASSOCIATION_BATCH}")
         if not token:
             raise AuthFailed(SOURCE, "HubSpot needs an access token (HUBSPOT_TOKEN): a Service Key or a "
                              "private app's access token")  # fmt: skip
@@ -143,6 +149,7 @@ class HubSpotClient:
         self.backoff = backoff or Backoff()
         self.settle = settle
         self.budget = ErrorBudget(error_share, error_allowance)
+        self.association_batch = association_batch
         self.limits = HubSpotLimits()  # the headers of the last answer
         self._full_until = 0.0  # on the clock: the account's interval was full, wait till then
         self._daily_until: datetime | None = None  # the daily limit is spent until then (wall clock)
@@ -298,9 +305,9 @@ class HubSpotClient:
             lo = None if since is None else floor_ms(since)
             cursor = Cursor(kind, phase, since=since, until=until, lo=lo)
         if cursor.phase == "list":
-            yield from self._listed(spec, cursor, deleted)
+            yield from self._associated(spec, self._listed(spec, cursor, deleted))
         elif cursor.phase == "search":
-            yield from self._searched(spec, cursor, deleted)
+            yield from self._associated(spec, self._searched(spec, cursor, deleted))
         if cursor.phase == "archived":
             yield from self._archived(spec, cursor)
 
@@ -324,7 +331,6 @@ class HubSpotClient:
                 params["after"] = cursor.after
             answer = self._request("GET", self.paths.objects(spec.name), f"list:{spec.name}", params=params)
             records = [self._record(spec, raw, deleted=False) for raw in answer.get("results") or []]
-            self._associate(spec, records)
             cursor.after = _next_after(answer)
             if cursor.after is None:
                 if not deleted:
@@ -373,7 +379,6 @@ class HubSpotClient:
                 else:
                     seen.add(record["id"])
             cursor.lo, cursor.seen = lo, sorted(seen)
-            self._associate(spec, fresh)
             total = int(answer.get("total") or 0)
             if total <= len(results):
                 if not deleted:
@@ -402,7 +407,6 @@ class HubSpotClient:
             if not records:
                 return
             last_id = max(records, key=lambda r: int(r["id"]))["id"]
-            self._associate(spec, records)
             cursor.lo, cursor.seen = at, sorted({*cursor.seen, *(r["id"] for r in records)})
             yield self._page(cursor, records, "search", sent, last=False)
             if int(answer.get("total") or 0) <= len(records):
@@ -470,6 +474,26 @@ class HubSpotClient:
             "fields": {name: props.get(name) for name in spec.properties},
             "associations": {},
         }
+
+    def _associated(self, spec: HubSpotKind, pages: Iterator[Page]) -> Iterator[Page]:
+        """`pages` with their records' associations: read for `association_batch` records at a time (or
+        what is left at the pass's last page), the requests counted on the first page of each group."""
+        group: list[Page] = []
+        size = 0
+        for page in pages:
+            group.append(page)
+            size += len(page.records)
+            if size >= self.association_batch or page.last or not spec.associations:
+                sent = self.sent
+                self._associate(spec, [r for p in group for r in p.records])
+                group[0].requests += self.sent - sent
+                yield from group
+                group, size = [], 0
+        if group:  # the pass went on to its archived list
+            sent = self.sent
+            self._associate(spec, [r for p in group for r in p.records])
+            group[0].requests += self.sent - sent
+            yield from group
 
     def _associate(self, spec: HubSpotKind, records: list[CrmRecord]) -> None:
         """Fill each record's associations (ids of the associated companies, contacts) in batch reads."""
