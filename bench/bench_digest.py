@@ -1,10 +1,22 @@
 """Benchmark: all digests for 100,000 accounts, 1,000 owners and 1,000,000 interactions, every owner with
 preferences (storage.preferences: their own time, days, frequency and quiet setting; 2% paused, each with a
-backup whose digest covers their overdue key accounts) and workspace defaults.
+backup whose digest covers their overdue key accounts) and workspace defaults, with three weeks of the nudge
+ledger and escalation on (1% of the accounts escalated in the last days: the digest shows those instead).
 
 Prints one JSON line per figure: seconds for the whole digest job (claims, queries, rules, outbox rows),
-peak RSS of the measuring process, and the ratio to one plain SQL aggregate over the interactions table
-(measured in the same run). The data is left as `accountbot import` leaves it: tiers and grades stored. SQLite always; PostgreSQL too when TEST_DATABASE_URL is set.
+peak RSS of the measuring process, and two same-run comparisons:
+
+- issue 15's bar, `digest_prefs_ledger_vs_plain_*`: the digest tick with all of the above against the same
+  tick on the same data without the preferences and escalations (moved to a parked workspace between runs:
+  every owner on the built-in rhythm, nothing escalated; "today's digest" before issue 15), target <= 1.2x.
+  One untimed run of each, then REPEATS rounds (BENCH_REPEATS, default 7), the two taking turns in ABBA
+  order (so a drift of the shared machine weighs on both alike); the medians, their ratio, and the median of
+  each round's own ratio.
+- the older one, `digest_all_owners_*`: the full tick against one plain SQL aggregate over the interactions
+  table (fastest of each), target <= 3x.
+
+The data is left as `accountbot import` leaves it: tiers and grades stored. SQLite always; PostgreSQL too
+when TEST_DATABASE_URL is set.
 
 The data is generated in a child process (bulk inserts: executemany on SQLite, COPY on PostgreSQL), so
 the peak RSS is the digest's own. Sizes can be scaled down for a quick look: BENCH_SCALE=0.1.
@@ -23,6 +35,8 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from statistics import median
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,7 +53,10 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday, 09:00 to 17:30 in 
 ZONES = ["UTC", "Europe/Berlin", "Europe/London", "Asia/Kolkata", "America/Sao_Paulo"]
 PAUSED_EVERY = 50  # every 50th owner is paused (2%), with the next owner as backup
 KINDS = ["meeting", "call", "video", "email", "visit", "other"]
-ROUNDS = 3  # timed runs of the job and of the baseline each
+REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))  # rounds of candidate and baseline each
+PARKED = "TPARKED"  # where the baseline's preferences and escalations wait (a workspace with no accounts)
+LEDGER_DAYS = 21  # three weeks of delivered digests in the nudge ledger
+ESCALATED_EVERY = 100  # 1% of the accounts escalated in the last days
 
 
 def paused_owners() -> int:
@@ -206,6 +223,7 @@ def fill(url: str) -> None:
                     batch.clear()
             if batch:
                 cur.executemany(sql, batch)
+        ledger_and_escalations(conn, naive_now, rng)
     # What `accountbot import` does in its transaction: keep every account's latest touch (storage.stored.latest_touch:
     # its events do it for inserts through SQLAlchemy; the COPY above bypasses them), store every account's
     # tier and grade (storage.stored.grades) and its contact and revenue rollups (storage.stored.rollups), so the digest
@@ -230,39 +248,85 @@ def fill(url: str) -> None:
     engine.dispose()
 
 
+def ledger_and_escalations(conn: Any, naive_now: datetime, rng: random.Random) -> None:
+    """Escalation on; three weeks of delivered digests in the nudge ledger (each owner's working days, ten of
+    their accounts a day under a few reasons); 1% of the accounts escalated two days ago (most of them not
+    touched since: those the digest shows as escalated instead)."""
+    from storage.models import EscalationSent, EscalationSetting, NudgeSent, Workspace
+
+    conn.execute(
+        Workspace.__table__.insert(), [{"team_id": PARKED, "name": "parked", "created_at": naive_now}]
+    )
+    conn.execute(
+        EscalationSetting.__table__.insert(),
+        [{"team_id": TEAM, "enabled": True, "channel": "C0ESCALATE", "updated_at": naive_now}],
+    )
+    reasons = ["stale", "single_point_of_failure", "checkup_due", "sponsor_missing", "revenue_drop"]
+    rows = []
+    outbox_id = 0
+    for back in range(1, LEDGER_DAYS + 1):
+        day = naive_now - timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        for o in range(OWNERS):
+            outbox_id += 1
+            for k, slot in enumerate(rng.sample(range(ACCOUNTS // OWNERS), 10)):
+                rows.append(
+                    {"team_id": TEAM, "outbox_id": outbox_id, "account_id": o + OWNERS * slot + 1,
+                     "recipient": f"U{o:05d}", "kind": "digest", "reason": reasons[k % len(reasons)],
+                     "sent_at": day}
+                )  # fmt: skip
+        conn.execute(NudgeSent.__table__.insert(), rows)
+        rows.clear()
+    escalated_at = naive_now - timedelta(days=2) + timedelta(hours=1)
+    conn.execute(
+        EscalationSent.__table__.insert(),
+        [
+            {"team_id": TEAM, "account_id": a + 1, "week": "2026-W48", "owner_user_id": f"U{a % OWNERS:05d}",
+             "sent_to": "C0ESCALATE", "to_kind": "channel", "days_overdue": 9, "nudges_ignored": 3,
+             "escalated_at": escalated_at}
+            for a in range(0, ACCOUNTS, ESCALATED_EVERY)
+        ],
+    )  # fmt: skip
+
+
 def measure(url: str, backend: str) -> list[dict[str, object]]:
-    """Time the digest job and the plain aggregate in this (fresh) process: ROUNDS times each, taking turns,
-    the fastest run counts (the same treatment for both, so neither pays alone for a cold connection or
-    cache, or for a busy moment of the machine)."""
+    """Time the digest job against the same job without preferences and escalations (issue 15's bar), and
+    against the plain aggregate, in this (fresh) process, taking turns (see the module's docstring)."""
     from sqlalchemy import func, select, update
 
     from accounts.thresholds import Thresholds
     from jobs import digest
     from storage.db import make_engine, session_factory
-    from storage.models import Interaction, JobRun, OutboxMessage, Workspace
+    from storage.models import EscalationSent, Interaction, JobRun, OutboxMessage, Preference, Workspace
     from storage.stored.grades import ensure_classified
     from storage.stored.rollups import ensure_rollups
 
     engine = make_engine(url)
     sessions = session_factory(engine)
+    moved = (Preference.__table__, EscalationSent.__table__)
 
-    def reset() -> None:  # each run does the same work: no period claimed, no message written yet
+    def prepare(with_prefs: bool) -> None:
+        """No period claimed, no message written yet, and the preferences and escalations in place or
+        parked, so every run of a kind does the same work."""
+        src, dst = (PARKED, TEAM) if with_prefs else (TEAM, PARKED)
         with engine.begin() as conn:
             conn.execute(JobRun.__table__.delete().where(JobRun.team_id == TEAM))
             conn.execute(OutboxMessage.__table__.delete().where(OutboxMessage.team_id == TEAM))
+            for table in moved:
+                conn.execute(update(table).where(table.c.team_id == src).values(team_id=dst))
 
-    job_times: list[float] = []
-    baseline_times: list[float] = []
-    peak_mb = 0.0
-    for _ in range(ROUNDS):  # interleaved, so a slow spell of the machine weighs on both alike
-        reset()
+    def job(with_prefs: bool) -> tuple[float, Any]:
+        prepare(with_prefs)
         with sessions() as s:
             start = time.perf_counter()
             result = digest.run(s, NOW, Thresholds(), team_id=TEAM, worker="bench")
-            job_times.append(time.perf_counter() - start)
-        assert result.claimed == OWNERS - paused_owners(), result
-        if not peak_mb:  # read right after the first run: the job's own peak, before the baseline's rows
-            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            seconds = time.perf_counter() - start
+        want = OWNERS - paused_owners() if with_prefs else OWNERS
+        assert result.claimed == want, (with_prefs, result.claimed, want)
+        return seconds, result
+
+    def aggregate() -> float:
         with sessions() as s:
             start = time.perf_counter()
             rows = s.execute(
@@ -270,9 +334,33 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
                 .where(Interaction.team_id == TEAM)
                 .group_by(Interaction.account_id)
             ).all()
-            baseline_times.append(time.perf_counter() - start)
             assert len(rows) > 0
-    seconds, baseline = min(job_times), min(baseline_times)
+            return time.perf_counter() - start
+
+    job_times: list[float] = []  # with preferences and escalations
+    plain_times: list[float] = []  # without
+    aggregate_times: list[float] = []
+    peak_mb = 0.0
+    result = plain_result = None
+    job(True)  # one untimed run of each first: a cold connection and cache weigh on neither
+    job(False)
+    for n in range(REPEATS):  # ABBA: candidate first in even rounds, baseline first in odd ones
+        for with_prefs in (True, False) if n % 2 == 0 else (False, True):
+            seconds, r = job(with_prefs)
+            if with_prefs:
+                job_times.append(seconds)
+                result = r
+                if not peak_mb:  # right after the first run: the job's own peak
+                    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            else:
+                plain_times.append(seconds)
+                plain_result = r
+        aggregate_times.append(aggregate())
+    assert result is not None and plain_result is not None
+    prepare(True)
+    seconds, baseline = min(job_times), min(aggregate_times)
+    med_job, med_plain = median(job_times), median(plain_times)
+    pair_ratios = [j / p for j, p in zip(job_times, plain_times, strict=True)]
     with (
         sessions() as s
     ):  # what an accounts import adds: classifying the whole workspace (storage.stored.grades)
@@ -294,9 +382,26 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
     engine.dispose()
     size = (
         f"{ACCOUNTS} accounts, {OWNERS} owners with preferences ({paused_owners()} paused, covered by a backup), "
-        f"{INTERACTIONS} interactions"
+        f"{INTERACTIONS} interactions, {ACCOUNTS // ESCALATED_EVERY} escalated, {LEDGER_DAYS} days of nudge ledger"
     )
     return [
+        {
+            "name": f"digest_prefs_ledger_vs_plain_{backend}",
+            "value": round(med_job, 3),
+            "unit": "s",
+            "baseline": round(med_plain, 3),
+            "ratio": round(med_job / med_plain, 3),
+            "ratio_target": 1.2,
+            "median_round_ratio": round(median(pair_ratios), 3),
+            "round_ratios": [round(r, 3) for r in pair_ratios],
+            "runs": [round(t, 3) for t in job_times],
+            "baseline_runs": [round(t, 3) for t in plain_times],
+            "messages": result.enqueued,
+            "baseline_messages": plain_result.enqueued,
+            "note": "medians of REPEATS rounds, ABBA order; baseline: the same tick with the preferences and "
+            "escalations parked (built-in rhythm for everyone, nothing escalated)",
+            "data": size,
+        },
         {
             "name": f"digest_all_owners_{backend}",
             "value": round(seconds, 3),
@@ -305,10 +410,8 @@ def measure(url: str, backend: str) -> list[dict[str, object]]:
             "baseline": round(baseline, 3),
             "ratio": round(seconds / baseline, 2),
             "ratio_target": 3.0,
-            "runs": [round(t, 3) for t in job_times],
-            "baseline_runs": [round(t, 3) for t in baseline_times],
-            "messages": result.enqueued,
-            "data": size,
+            "baseline_runs": [round(t, 3) for t in aggregate_times],
+            "note": "fastest run of each, against one plain GROUP BY over the interactions",
         },
         {"name": f"digest_peak_rss_{backend}", "value": round(peak_mb, 1), "unit": "MB", "target": 300},
         {
