@@ -33,6 +33,7 @@ INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"
 BOT_SCOPES = (
     "commands", "chat:write", "im:write", "im:history", "app_mentions:read", "channels:read", "groups:read",
     "users:read", "users:read.email", "files:write",
+    "channels:history", "groups:history",  # linked channels (bot.listeners.linked_channels)
 )  # fmt: skip
 BOT_TOKEN_FIELDS = ("bot_token", "bot_refresh_token")
 INSTALLATION_TOKEN_FIELDS = (*BOT_TOKEN_FIELDS, "user_token", "user_refresh_token")

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import DBAPIError
 
 from bot.commands import chart, contacts, feeds, fields, focus, grade, listing, prefs, snooze, touch
+from bot.commands import linked_channels as linking
 from bot.commands.text import Token, clean_text, join_name, tokenize
 from bot.commands.types import C, Command, CommandError, Grade, Help, Request, today
 from bot.context import BotContext
@@ -78,6 +79,18 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     Subcommand("focus", focus.USAGE, focus.HELP, focus.parse, focus.handle, read_only=True),
     Subcommand("prefs", prefs.USAGE, prefs.HELP, prefs.parse, prefs.handle),
     Subcommand("feeds", feeds.USAGE, feeds.HELP, feeds.parse, feeds.handle),
+    Subcommand("link", linking.LINK_USAGE, linking.LINK_HELP, linking.parse_link, linking.handle_link),
+    Subcommand(
+        "unlink", linking.UNLINK_USAGE, linking.UNLINK_HELP, linking.parse_unlink, linking.handle_unlink
+    ),
+    Subcommand(
+        "links",
+        linking.LINKS_USAGE,
+        linking.LINKS_HELP,
+        linking.parse_links,
+        linking.handle_links,
+        read_only=True,
+    ),
     Subcommand("chart", chart.USAGE, chart.HELP, chart.parse, chart.handle),
 )
 

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.context import BotContext
 from bot.listeners import actions, commands, conversation, home, lifecycle, news, people, prefs, views
+from bot.listeners import linked_channels as linked_channels
 from bot.listeners.guard import Body, Guarded
 from bot.render.ids import (
     EXCLUSION_CALLBACK,
@@ -42,7 +43,7 @@ ROUTES: tuple[tuple[Kind, str | re.Pattern[str], Guarded[Any]], ...] = (
     ("view", LOG_TOUCH_CALLBACK, views.on_log_touch),
     ("event", "app_home_opened", home.on_home_opened),
     ("event", "app_mention", conversation.on_message),
-    ("event", "message", conversation.on_message),
+    ("event", "message", linked_channels.on_message),  # conversation.on_message, then linked channels
     ("event", "app_uninstalled", lifecycle.on_removed),
     ("event", "tokens_revoked", lifecycle.on_removed),
     ("event", "user_change", people.on_user_change),

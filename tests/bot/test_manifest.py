@@ -21,6 +21,8 @@ EXPECTED_SCOPES = {
     "users:read",
     "users:read.email",
     "files:write",
+    "channels:history",  # linked channels: message events of channels linked with /account link
+    "groups:history",
 }
 
 
@@ -44,6 +46,8 @@ def test_manifest_declares_command_events_scopes_and_socket_mode() -> None:
         "app_home_opened",
         "app_mention",
         "message.im",
+        "message.channels",
+        "message.groups",
         "app_uninstalled",
         "tokens_revoked",
         "user_change",

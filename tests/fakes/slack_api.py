@@ -273,10 +273,17 @@ class FakeSlackApi:
         return record
 
     def add_channel(
-        self, channel_id: str, *, member: bool = True, archived: bool = False, private: bool = False
+        self,
+        channel_id: str,
+        *,
+        member: bool = True,
+        archived: bool = False,
+        private: bool = False,
+        shared: bool = False,
     ) -> None:
-        """A channel as Slack knows it: the bot in it or not, archived or not. A private channel the bot is not
-        in does not exist for it (channel_not_found), as in Slack."""
+        """A channel as Slack knows it: the bot in it or not, archived or not, shared with another organisation
+        (Slack Connect) or not. A private channel the bot is not in does not exist for it (channel_not_found),
+        as in Slack."""
         with self._lock:
             self.channels[channel_id] = {
                 "id": channel_id,
@@ -285,6 +292,7 @@ class FakeSlackApi:
                 "is_private": private,
                 "is_member": member,
                 "is_archived": archived,
+                "is_ext_shared": shared,
             }
 
     def fail_next(
