@@ -93,6 +93,24 @@ def test_off_sends_no_digest_and_no_weekly_focus(session, build: Builder) -> Non
     assert _sent(session) == [("U1", "2026-11-30")]
 
 
+def test_the_weekly_focus_and_the_check_ups_follow_the_persons_days_and_time(session, build: Builder) -> None:
+    """Issue 15: "a weekly focus and the check-up reminders follow the same days" (and the same time)."""
+    _portfolio(build)
+    session.commit()
+    _set(session, "U1", days={1, 2, 3, 4}, at=time(11, 0))  # Tuesday to Friday, from 11:00
+    for at in (MONDAY, MONDAY + timedelta(hours=3), MONDAY + timedelta(days=1, hours=1)):  # Mon; Tue 10:00
+        digest.run(session, at, TH)
+        weekly_focus.run(session, at, TH)
+    assert _rows(session) == [] and _rows(session, "weekly_focus") == []
+    tuesday_eleven = MONDAY + timedelta(days=1, hours=2)
+    digest.run(session, tuesday_eleven, TH)
+    weekly_focus.run(session, tuesday_eleven, TH)
+    (row,) = _rows(session)
+    assert row.facts["date"] == "2026-11-24" and "checkup_due" in row.facts["sections"]
+    (focus,) = _rows(session, "weekly_focus")
+    assert focus.facts["week"] == "2026-W48" and focus.created_at.date() == date(2026, 11, 24)
+
+
 def test_quiet_off_sends_a_short_nothing_due_digest(session, build: Builder) -> None:
     _portfolio(build)
     session.commit()
