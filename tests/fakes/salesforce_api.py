@@ -17,12 +17,22 @@
 
 Endpoint labels (for `counts`, `fail_next`, `slow_next`): "token", "query", "queryAll", "more" (a
 nextRecordsUrl), "describe"; queries are also counted per object ("queryAll:Account", "more:Account").
+
+At benchmark sizes nothing is scanned per query: the rows added one by one are indexed by (SystemModstamp, Id)
+(rebuilt after a change), a WHERE that bounds SystemModstamp (with nothing else, or with more conditions
+checked on the rows of that window only) is answered by bisection, and ORDER BY SystemModstamp, Id comes from
+the index. `generate()` adds a block of rows computed from their number when they are shown (consecutive ids,
+evenly spaced SystemModstamps, values from a function), and a query's locator walks its answer batch by batch
+instead of holding it, so a million rows cost no memory. Generated rows are not in `rows`; `modify` or
+`delete` of one moves it there.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
+import heapq
 import itertools
 import json
 import re
@@ -31,8 +41,9 @@ import socket
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -296,12 +307,40 @@ def _eval(node: Any, row: dict[str, Any]) -> bool:
             ">": value > other, ">=": value >= other}[op]  # fmt: skip
 
 
+def _stamp_bounds(where: Any) -> tuple[tuple[datetime | None, bool, datetime | None, bool] | None, list[Any]]:
+    """The SystemModstamp bounds (lo, lo inclusive, hi, hi inclusive) of a WHERE that is an AND of conditions
+    (or one), and its other conditions; (None, [where]) when nothing bounds SystemModstamp."""
+    if where is None:
+        return None, []
+    parts = where[1] if where[0] == "and" else [where]
+    lo: datetime | None = None
+    hi: datetime | None = None
+    lo_in = hi_in = True
+    others = []
+    for part in parts:
+        if part[0] != "cmp" or part[1].casefold() != "systemmodstamp" or not isinstance(part[3], datetime):
+            others.append(part)
+            continue
+        op, value = part[2], part[3]
+        if op in (">=", ">", "=") and (lo is None or value > lo or (value == lo and op == ">")):
+            lo, lo_in = value, op != ">"
+        if op in ("<=", "<", "=") and (hi is None or value < hi or (value == hi and op == "<")):
+            hi, hi_in = value, op != "<"
+        if op not in (">=", ">", "=", "<=", "<"):
+            others.append(part)
+    if lo is None and hi is None:
+        return None, [where]
+    return (lo, lo_in, hi, hi_in), others
+
+
 def _row_key(name: str, row: dict[str, Any]) -> tuple[bool, Any]:
     value = _get(row, name)
     return (value is None, value if value is not None else 0)
 
 
 def _get(row: dict[str, Any], name: str) -> Any:
+    if name in row:
+        return row[name]
     for key, value in row.items():
         if key.casefold() == name.casefold():
             return value
@@ -317,6 +356,72 @@ class _Failure:
     remaining: int
     code: str
     message: str
+
+
+def _record_id(obj: str, number: int) -> str:
+    head = f"{PREFIX[obj]}{number:012d}"
+    return head + id_suffix(head)  # a valid 18-character id (Task's 00T, Event's 00U have capitals)
+
+
+@dataclass
+class Generated:
+    """`n` rows of one object computed from their number i: the id of counter `first + i`, SystemModstamp (and
+    CreatedDate, LastModifiedDate) `start + i * step` (step > 0: a block is in SystemModstamp and Id order)."""
+
+    obj: str
+    first: int
+    n: int
+    start: datetime
+    step: timedelta
+    values: Callable[[int], dict[str, Any]]
+    fields: list[str]
+    gone: set[int] = field(default_factory=set)  # numbers moved to `rows` (modified or deleted since)
+
+    def number(self, record_id: str) -> int | None:
+        """i of an id of this block, or None."""
+        if (
+            len(record_id) != 18
+            or not record_id.startswith(PREFIX[self.obj])
+            or not record_id[3:15].isdigit()
+        ):
+            return None
+        i = int(record_id[3:15]) - self.first
+        return i if 0 <= i < self.n and i not in self.gone else None
+
+    def row(self, i: int) -> dict[str, Any]:
+        at = self.start + self.step * i
+        row: dict[str, Any] = dict.fromkeys(self.fields)
+        row.update(self.values(i))
+        row.update({"Id": _record_id(self.obj, self.first + i), "SystemModstamp": at, "CreatedDate": at,
+                    "LastModifiedDate": at})  # fmt: skip
+        if "IsDeleted" in row:
+            row["IsDeleted"] = False
+        return row
+
+    def window(self, lo: datetime | None, lo_in: bool, hi: datetime | None, hi_in: bool) -> range:
+        """The numbers i whose SystemModstamp is within the bounds (None: unbounded; *_in: inclusive)."""
+        first, end = 0, self.n
+        if lo is not None:
+            q, r = divmod(lo - self.start, self.step)
+            first = max(first, q + (1 if r or not lo_in else 0))
+        if hi is not None:
+            q, r = divmod(hi - self.start, self.step)
+            end = min(end, q + (1 if r or hi_in else 0))
+        return range(max(0, first), max(0, first, end))
+
+
+@dataclass
+class _Locator:
+    """A query's answer, walked batch by batch: `rows` yields the shown records in order."""
+
+    obj: str
+    total: int
+    rows: Iterator[dict[str, Any]]
+    again: Callable[
+        [], Iterator[dict[str, Any]]
+    ]  # the same answer from its start (a batch asked out of turn)
+    offset: int = 0  # the next batch's
+    last: tuple[int, list[dict[str, Any]]] | None = None  # the batch answered last (asked again on a retry)
 
 
 class FakeSalesforce(LoopbackServer):
@@ -354,12 +459,14 @@ class FakeSalesforce(LoopbackServer):
             for obj, names in FIELDS.items()
         }
         self.rows: dict[str, dict[str, dict[str, Any]]] = {obj: {} for obj in FIELDS}
+        self.generated: dict[str, list[Generated]] = {obj: [] for obj in FIELDS}
+        self._indexes: dict[str, list[tuple[datetime, str]]] = {}  # (SystemModstamp, Id) of `rows`, sorted
         self.sessions: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.queries: list[str] = []  # every SOQL received, in order
         self.uri_lengths: list[int] = []
-        self._locators: dict[str, tuple[str, list[dict[str, Any]], list[str]]] = {}
+        self._locators: dict[str, _Locator] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self._slow: dict[str, deque[list[float]]] = {}
         self._ids = itertools.count(1)
@@ -380,10 +487,7 @@ class FakeSalesforce(LoopbackServer):
         self, obj: str, values: dict[str, Any] | None = None, *, modified: datetime, deleted: bool = False
     ) -> str:
         with self._lock:
-            head = f"{PREFIX[obj]}{next(self._ids):012d}"
-            record_id = head + id_suffix(
-                head
-            )  # a valid 18-character id (Task's 00T, Event's 00U have capitals)
+            record_id = _record_id(obj, next(self._ids))
             row: dict[str, Any] = {f: None for f in self.fields[obj]}
             row.update(values or {})
             row.update({"Id": record_id, "SystemModstamp": modified, "CreatedDate": modified,
@@ -391,6 +495,7 @@ class FakeSalesforce(LoopbackServer):
             if "IsDeleted" in self.fields[obj]:
                 row["IsDeleted"] = deleted
             self.rows[obj][record_id] = row
+            self._indexes.pop(obj, None)
             return record_id
 
     def add_many(
@@ -404,15 +509,50 @@ class FakeSalesforce(LoopbackServer):
             for i in range(n)
         ]
 
+    def generate(
+        self,
+        obj: str,
+        n: int,
+        *,
+        start: datetime,
+        step: timedelta = timedelta(seconds=1),
+        values: Callable[[int], dict[str, Any]] | None = None,
+    ) -> Generated:
+        """`n` rows computed when shown (see the module's docstring); `block.row(i)["Id"]` is row i's id."""
+        if step <= timedelta(0):
+            raise ValueError("generated rows need a step above zero")
+        with self._lock:
+            first = next(self._ids)
+            self._ids = itertools.count(first + n)
+            block = Generated(obj, first, n, start, step, values or (lambda i: {"Name": f"{obj} {i}"}),
+                              list(self.fields[obj]))  # fmt: skip
+            self.generated[obj].append(block)
+            return block
+
+    def _own(self, obj: str, record_id: str) -> dict[str, Any]:
+        """The row added one by one, or the generated one moved into `rows` to be changed."""
+        row = self.rows[obj].get(record_id)
+        if row is None:
+            for block in self.generated[obj]:
+                i = block.number(record_id)
+                if i is not None:
+                    row = self.rows[obj][record_id] = block.row(i)
+                    block.gone.add(i)
+                    break
+        if row is None:
+            raise KeyError(record_id)
+        self._indexes.pop(obj, None)
+        return row
+
     def modify(self, obj: str, record_id: str, at: datetime, **values: Any) -> None:
         with self._lock:
-            row = self.rows[obj][record_id]
+            row = self._own(obj, record_id)
             row.update(values)
             row["SystemModstamp"] = row["LastModifiedDate"] = at
 
     def delete(self, obj: str, record_id: str, at: datetime) -> None:
         with self._lock:
-            row = self.rows[obj][record_id]
+            row = self._own(obj, record_id)
             row["IsDeleted"] = True
             row["SystemModstamp"] = at
 
@@ -503,7 +643,7 @@ class FakeSalesforce(LoopbackServer):
             return rest, obj, ("query", soql, rest == "queryAll")
         if m := re.fullmatch(r"(?:query|queryAll)/([\w]+)-(\d+)", rest):
             locator = self._locators.get(m.group(1))
-            return "more", locator[0] if locator else "", ("more", m.group(1), int(m.group(2)))
+            return "more", locator.obj if locator else "", ("more", m.group(1), int(m.group(2)))
         if m := re.fullmatch(r"sobjects/(\w+)/describe", rest):
             return "describe", m.group(1), ("describe", m.group(1))
         return "unknown", "", None
@@ -608,30 +748,100 @@ class FakeSalesforce(LoopbackServer):
                 return 400, [{"message": f"No such column '{name}' on entity '{soql.obj}'. If you are attempting to "
                               "use a custom field, be sure to append the '__c' after the custom field name.",
                               "errorCode": "INVALID_FIELD"}]  # fmt: skip
-        rows = [
-            r
-            for r in self.rows[soql.obj].values()
-            if (all_rows or not r.get("IsDeleted")) and _eval(soql.where, r)
-        ]
-        for name, descending in reversed(soql.order):  # stable sorts, last key first
-            rows.sort(key=functools.partial(_row_key, name), reverse=descending)
+
+        def keep(row: dict[str, Any]) -> bool:
+            return (all_rows or not row.get("IsDeleted")) and _eval(soql.where, row)
+
+        bounds, others = _stamp_bounds(soql.where)
+        in_order = [(f.casefold(), d) for f, d in soql.order] in (
+            [("systemmodstamp", False), ("id", False)], [("systemmodstamp", False)],
+        )  # fmt: skip
+        # the rows added one by one: from the index's window, or all; shown now (the answer is a snapshot)
+        own = [r for r in self._own_rows(soql.obj, bounds) if keep(r)]
+        blocks = self.generated[soql.obj]
+        if bounds is not None and not others and in_order and blocks:
+            # generated rows: their window is arithmetic, and they merge into the index's order lazily
+            windows = [(b, b.window(*bounds)) for b in blocks]
+            total = len(own) + sum(len(w) - sum(1 for i in b.gone if i in w) for b, w in windows)
+            if soql.limit is not None:
+                total = min(total, soql.limit)
+            if soql.count:
+                return 200, {"totalSize": total, "done": True, "records": []}
+            shown = [self._shown(soql.obj, r, soql.fields) for r in own]
+
+            def walk() -> Iterator[dict[str, Any]]:
+                runs: list[Iterator[tuple[tuple[datetime, str], Any]]] = [
+                    iter([((r["SystemModstamp"], r["Id"]), s) for r, s in zip(own, shown, strict=True)])
+                ]
+                for block, window in windows:
+                    runs.append(((block.start + block.step * i, _record_id(block.obj, block.first + i)), (block, i))
+                                for i in window if i not in block.gone)  # fmt: skip
+                for _key, item in itertools.islice(heapq.merge(*runs, key=lambda kv: kv[0]), total):
+                    if isinstance(item, tuple):
+                        item = self._shown(soql.obj, item[0].row(item[1]), soql.fields)
+                    yield item
+
+            return self._answer(soql.obj, total, walk)
+        rows = own
+        for block in blocks:  # generated rows of the window, each checked (off the indexed path)
+            numbers = block.window(*bounds) if bounds is not None else range(block.n)
+            rows += [row for i in numbers if i not in block.gone and keep(row := block.row(i))]
+        if not in_order or blocks:
+            for name, descending in reversed(soql.order):  # stable sorts, last key first
+                rows.sort(key=functools.partial(_row_key, name), reverse=descending)
         if soql.limit is not None:
             rows = rows[: soql.limit]
         if soql.count:
             return 200, {"totalSize": len(rows), "done": True, "records": []}
         snapshot = [self._shown(soql.obj, r, soql.fields) for r in rows]
+        return self._answer(soql.obj, len(snapshot), lambda: iter(snapshot))
+
+    def _own_rows(
+        self, obj: str, bounds: tuple[datetime | None, bool, datetime | None, bool] | None
+    ) -> list[dict[str, Any]]:
+        """The rows added one by one, in (SystemModstamp, Id) order, within `bounds` when given."""
+        index = self._indexes.get(obj)
+        if index is None:
+            index = self._indexes[obj] = sorted(
+                (r["SystemModstamp"], r["Id"]) for r in self.rows[obj].values()
+            )
+        start, end = 0, len(index)
+        if bounds is not None:
+            lo, lo_in, hi, hi_in = bounds
+            if lo is not None:
+                start = (bisect.bisect_left if lo_in else bisect.bisect_right)(
+                    index, (lo, "" if lo_in else "\uffff")
+                )
+            if hi is not None:
+                end = (bisect.bisect_right if hi_in else bisect.bisect_left)(
+                    index, (hi, "\uffff" if hi_in else "")
+                )
+        rows = self.rows[obj]
+        return [rows[record_id] for _, record_id in index[start : max(start, end)]]
+
+    def _answer(self, obj: str, total: int, rows: Callable[[], Iterator[dict[str, Any]]]) -> tuple[int, Any]:
         locator = f"01gFAKE{len(self._locators) + 1}"
-        self._locators[locator] = (soql.obj, snapshot, soql.fields)
+        self._locators[locator] = _Locator(obj, total, rows(), rows)
         return self._batch(locator, 0)
 
-    def _batch(self, locator: str, offset: int) -> tuple[int, Any]:
-        _obj, snapshot, _fields = self._locators[locator]
-        batch = snapshot[offset : offset + self.batch_size]
-        done = offset + self.batch_size >= len(snapshot)
-        answer: dict[str, Any] = {"totalSize": len(snapshot), "done": done, "records": batch}
+    def _batch(self, name: str, offset: int) -> tuple[int, Any]:
+        locator = self._locators[name]
+        if locator.last is not None and locator.last[0] == offset:
+            batch = locator.last[1]  # the same batch again (a retry)
+        else:
+            if offset != locator.offset:  # out of turn: walk the answer again up to it
+                locator.rows, locator.offset = locator.again(), 0
+                for _ in itertools.islice(locator.rows, offset):
+                    pass
+                locator.offset = offset
+            batch = list(itertools.islice(locator.rows, self.batch_size))
+            locator.offset = offset + len(batch)
+            locator.last = (offset, batch)
+        done = offset + self.batch_size >= locator.total
+        answer: dict[str, Any] = {"totalSize": locator.total, "done": done, "records": batch}
         if not done:
             answer["nextRecordsUrl"] = (
-                f"/services/data/{self.version}/query/{locator}-{offset + self.batch_size}"
+                f"/services/data/{self.version}/query/{name}-{offset + self.batch_size}"
             )
         return 200, answer
 
