@@ -112,8 +112,10 @@ def sync(
     currency: str = "USD",
     rates: dict[str, float] | None = None,
     on_page: Callable[[Synced, Page], None] | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> SyncReport:
-    """Sync every object of the client's source into the workspace; raises SyncStopped on a CrmError."""
+    """Sync every object of the client's source into the workspace; raises SyncStopped on a CrmError.
+    `redact` cleans an error's text before it is stored (of the secret the client was built with)."""
     source = client.source
     report = SyncReport(source, team_id, full)
     with sessions.begin() as session:
@@ -130,7 +132,7 @@ def sync(
             one.owners() if obj in OWNER_OBJECTS else one.objects()
         except CrmError as exc:
             with sessions.begin() as session:
-                sync_state.fail(session, team_id, source, obj, str(exc), now)
+                sync_state.fail(session, team_id, source, obj, redact(str(exc)) if redact else str(exc), now)
             report.stopped = exc
             raise SyncStopped(report, exc, obj) from exc
     if thresholds is not None:
@@ -299,7 +301,8 @@ def run_connection(
         )
     try:
         with contextlib.closing(clients(conn)) as client:
-            report = sync(sessions, conn.team_id, client, now=now, thresholds=thresholds)
+            report = sync(sessions, conn.team_id, client, now=now, thresholds=thresholds,
+                          redact=lambda text: _scrubbed(text, conn))  # fmt: skip
     except SyncStopped as stopped:
         error = _scrubbed(str(stopped.error), conn)
         return Outcome(conn, stopped.report, error, failure_of(stopped.error), stopped.obj)
