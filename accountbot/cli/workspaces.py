@@ -79,22 +79,40 @@ def register(app: typer.Typer) -> None:
 
     @tokens.command("rotate")
     def rotate() -> None:
-        """Re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEYS."""
+        """Re-encrypt every stored token (Slack installations, saved CRM connections) with the first key of
+        TOKEN_ENCRYPTION_KEYS."""
         settings = settings_or_exit()
-        if not settings.oauth:
-            raise fail(
-                "no stored tokens to rotate: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set (OAuth mode)."
-            )
-        from bot.installations import installation_store
+        from storage import crm_connections
+        from storage.crypto import InvalidToken, TokenCipher
 
         rt = open_runtime(settings)
         try:
-            store = installation_store(settings, rt.engine)
+            cipher = TokenCipher(
+                settings.token_encryption_keys.get_secret_value() if settings.token_encryption_keys else ""
+            )
         except ValueError as exc:
             raise fail(str(exc)) from None
-        changed = store.rotate_keys()
+        try:
+            with rt.sessions.begin() as session:
+                crm = crm_connections.rotate(session, cipher)
+        except InvalidToken:
+            raise fail(
+                "a saved CRM connection opens with none of TOKEN_ENCRYPTION_KEYS: keep the key it was saved with "
+                "in the list (after the new one), or save it again (`accountbot crm connect ... --save`)."
+            ) from None
+        if not settings.oauth and not crm:
+            raise fail(
+                "no stored tokens to rotate: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are not set (OAuth mode), and "
+                "no CRM connection is saved."
+            )
+        changed = 0
+        if settings.oauth:
+            from bot.installations import installation_store
+
+            changed = installation_store(settings, rt.engine).rotate_keys()
         console.print(
-            f"Re-encrypted the tokens of {changed} row(s) with the first key. The older keys may go now."
+            f"Re-encrypted the tokens of {changed} row(s) and {crm} saved CRM connection(s) with the first key. "
+            "The older keys may go now."
         )
 
     app.add_typer(workspace, name="workspace")

@@ -205,3 +205,16 @@ def test_save_needs_the_keys_and_good_credentials(
     plain = cli("crm", "connect", "hubspot", "--team", "T1")  # without --save: checked, nothing stored
     assert plain.exit_code == 0, plain.output
     assert rows(db_url) == []
+
+
+def test_tokens_rotate_reencrypts_the_saved_connections(cli: Callable[..., Any], db_url: str) -> None:
+    assert cli("crm", "connect", "hubspot", "--team", "T1", "--save").exit_code == 0
+    new = Fernet.generate_key().decode()
+    wrong = cli(
+        "tokens", "rotate", TOKEN_ENCRYPTION_KEYS=new
+    )  # the saved key left out: refused, nothing lost
+    assert wrong.exit_code == 1 and "opens with none of" in wrong.output
+    rotated = cli("tokens", "rotate", TOKEN_ENCRYPTION_KEYS=f"{new},{KEY}")
+    assert rotated.exit_code == 0 and "1 saved CRM connection(s)" in rotated.output, rotated.output
+    [row] = rows(db_url)
+    assert TokenCipher(new).decrypt(row.secret) == SECRET
