@@ -388,6 +388,9 @@ class Generated:
         i = int(record_id[3:15]) - self.first
         return i if 0 <= i < self.n and i not in self.gone else None
 
+    def record_id(self, i: int) -> str:
+        return _record_id(self.obj, self.first + i)
+
     def row(self, i: int) -> dict[str, Any]:
         at = self.start + self.step * i
         row: dict[str, Any] = dict.fromkeys(self.fields)
