@@ -5,6 +5,7 @@ stored, unlinking deletes what was recorded, and other channels and workspaces c
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -126,8 +127,9 @@ def stale_accounts(h: BotHarness, at: datetime) -> list[str]:
 
 
 def test_a_message_in_a_linked_channel_is_a_touch_and_the_account_is_no_longer_neglected(
-    h: BotHarness,
+    h: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     with h.sessions.begin() as s:  # the owner's zone is known, so the digest is due at 09:00 UTC
         remember_slack_user(s, team_id=h.team_id, user_id=OWNER, is_admin=False, now=NOW, tz="UTC",
                             membership="member")  # fmt: skip
@@ -160,6 +162,7 @@ def test_a_message_in_a_linked_channel_is_a_touch_and_the_account_is_no_longer_n
 
     assert "Acme Corp" not in stale_accounts(h, NOW + timedelta(days=1))  # would be 21 days without it
 
+    assert "channel_message_counted" in caplog.text and SECRET not in caplog.text  # nor in the logs
     text = dump(h)
     assert JANE in text and SHARED in text  # the metadata is there ...
     assert SECRET not in text  # ... and the text nowhere
