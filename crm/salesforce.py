@@ -37,6 +37,7 @@ from crm.errors import (
     AnswerTimedOut,
     ApiError,
     AuthFailed,
+    CrmError,
     ServerError,
     Unreachable,
 )
@@ -160,33 +161,17 @@ class SalesforceClient:
         }
         assertion = sign_rs256(claims, self._key)
         url = f"{self.login_url}/services/oauth2/token"
+        form = {"grant_type": GRANT_TYPE, "assertion": assertion}
         failures = 0
         while True:
             self.requests["token"] += 1
-            try:
-                response = self._http.post(url, data={"grant_type": GRANT_TYPE, "assertion": assertion})
-            except httpx.TimeoutException as exc:
-                failures += 1
-                if failures > self.retries:
-                    raise AnswerTimedOut(
-                        SOURCE, f"Salesforce's login ({url}) did not answer in time"
-                    ) from exc
-                self.clock.sleep(self.backoff.delay(failures))
-                continue
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures > self.retries:
-                    raise Unreachable(
-                        SOURCE, f"Salesforce's login ({url}) cannot be reached: {exc!r}"
-                    ) from exc
-                self.clock.sleep(self.backoff.delay(failures))
+            response, failures = self._send("POST", url, f"its login ({url})", failures, data=form)
+            if response is None:
                 continue
             if response.status_code >= 500:
-                failures += 1
-                if failures > self.retries:
-                    raise ServerError(SOURCE, f"Salesforce's login answered {response.status_code}",
-                                      status=response.status_code)  # fmt: skip
-                self.clock.sleep(self.backoff.delay(failures))
+                failures = self._failed(failures, ServerError(
+                    SOURCE, f"Salesforce's login answered {response.status_code}", status=response.status_code
+                ))  # fmt: skip
                 continue
             break
         answer = _json(response)
@@ -201,6 +186,32 @@ class SalesforceClient:
             raise AuthFailed(SOURCE, "Salesforce's token answer names no instance_url")
 
     # ------------------------------------------------------------------------------------ requests
+    def _send(
+        self, method: str, url: str, what: str, failures: int, **options: Any
+    ) -> tuple[httpx.Response | None, int]:
+        """One attempt of a request (the login's or an API call's): its answer, or None after a timeout or a
+        transport error once the back-off is waited; with the failures so far. Past `retries` failures it
+        raises AnswerTimedOut or Unreachable."""
+        try:
+            return self._http.request(method, url, **options), failures
+        except httpx.TimeoutException as exc:
+            error: CrmError = AnswerTimedOut(
+                SOURCE, f"Salesforce did not answer {what} in time, {failures + 1} times ({exc!r})"
+            )
+            return None, self._failed(failures, error, exc)
+        except httpx.TransportError as exc:
+            error = Unreachable(SOURCE, f"Salesforce could not be reached for {what}: {exc!r}")
+            return None, self._failed(failures, error, exc)
+
+    def _failed(self, failures: int, error: CrmError, cause: BaseException | None = None) -> int:
+        """One more failed attempt (a timeout, a transport error, a 5xx): `error` once past `retries`, else the
+        back-off is waited and the failures so far returned."""
+        failures += 1
+        if failures > self.retries:
+            raise error from cause
+        self.clock.sleep(self.backoff.delay(failures))
+        return failures
+
     def _over_share(self) -> bool:
         if self.usage is None:
             return False
@@ -229,23 +240,9 @@ class SalesforceClient:
                 )  # fmt: skip
             self.requests[label] += 1
             self.sent += 1
-            try:
-                response = self._http.get(url, headers={"Authorization": f"Bearer {self.access_token}"})
-            except httpx.TimeoutException as exc:
-                failures += 1
-                if failures > self.retries:
-                    raise AnswerTimedOut(
-                        SOURCE, f"Salesforce did not answer {label} in time, {failures} times ({exc!r})"
-                    ) from exc
-                self.clock.sleep(self.backoff.delay(failures))
-                continue
-            except httpx.TransportError as exc:
-                failures += 1
-                if failures > self.retries:
-                    raise Unreachable(
-                        SOURCE, f"Salesforce could not be reached for {label}: {exc!r}"
-                    ) from exc
-                self.clock.sleep(self.backoff.delay(failures))
+            headers = {"Authorization": f"Bearer {self.access_token}"}
+            response, failures = self._send("GET", url, label, failures, headers=headers)
+            if response is None:
                 continue
             usage = salesforce_usage(response.headers)
             if usage is not None:
@@ -275,13 +272,10 @@ class SalesforceClient:
                 raise AuthFailed(SOURCE, f"Salesforce refused {label} (403 {code}: {message}): check the "
                                  "user's profile or permission sets (API Enabled, read access).")  # fmt: skip
             if status >= 500:
-                failures += 1
-                if failures > self.retries:
-                    raise ServerError(
-                        SOURCE, f"Salesforce answered {status} to {label} {failures} times: {message}",
-                        status=status,
-                    )  # fmt: skip
-                self.clock.sleep(self.backoff.delay(failures))
+                failures = self._failed(failures, ServerError(
+                    SOURCE, f"Salesforce answered {status} to {label} {failures + 1} times: {message}",
+                    status=status,
+                ))  # fmt: skip
                 continue
             raise ApiError(SOURCE, f"Salesforce answered {status} to {label}: {code} {message}".rstrip(),
                            status=status, code=code or None)  # fmt: skip
