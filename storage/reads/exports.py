@@ -219,8 +219,20 @@ def _touch_contacts(team_id: str) -> Any:
     return union(own, more).subquery("touch_contacts")
 
 
+def _not_channel_touches(interactions: Table, team_id: str) -> tuple[ColumnElement[bool], ...]:
+    """Leave out the touches counted in linked channels: they belong to their link (unlinking deletes them),
+    so a file must not carry them back in as touches nobody owns."""
+    channel_touches = Base.metadata.tables.get("channel_touches")
+    if channel_touches is None:
+        return ()
+    counted = select(channel_touches.c.interaction_id).where(
+        channel_touches.c.team_id == team_id, channel_touches.c.interaction_id == interactions.c.id
+    )
+    return (~counted.exists(),)
+
+
 def interaction_rows(session: Session, team_id: str) -> Iterator[list[str]]:
-    """Every touch of the workspace, ordered by time then id; its contacts in one cell (`;`-separated), the
+    """Every touch of the workspace but those counted in linked channels, ordered by time then id; its contacts in one cell (`;`-separated), the
     touch's own contact first, then the others by name key and id."""
     interactions, accounts, contacts = table_of(Interaction), table_of(Account), table_of(Contact)
     linked = _touch_contacts(team_id)
@@ -245,7 +257,7 @@ def interaction_rows(session: Session, team_id: str) -> Iterator[list[str]]:
         .join_from(interactions, accounts, accounts.c.id == interactions.c.account_id)
         .outerjoin(linked, linked.c.interaction_id == interactions.c.id)
         .outerjoin(contacts, contacts.c.id == linked.c.contact_id)
-        .where(interactions.c.team_id == team_id)
+        .where(interactions.c.team_id == team_id, *_not_channel_touches(interactions, team_id))
         .order_by(
             interactions.c.occurred_at,
             interactions.c.id,

@@ -126,3 +126,22 @@ def test_unlink_and_purge_leave_nothing_behind(session: Session) -> None:
     session.commit()
     for model in (ChannelLink, ChannelTouch, ChannelTouchUser, Interaction, InteractionContact):
         assert _count(session, model) == 0, model.__tablename__
+
+
+def test_the_interactions_export_leaves_channel_touches_out(session: Session) -> None:
+    from storage.reads.exports import interaction_rows
+    from storage.writes.edits import log_touch
+
+    acc = account(session, "Acme")
+    link_channel(session, team_id=TEAM, account_id=acc.id, channel_id=CHANNEL, user_id=OWNER, now=NOW)
+    _msg(session, NOW)
+    log_touch(
+        session,
+        team_id=TEAM,
+        account_id=acc.id,
+        kind="call",
+        occurred_at=NOW - timedelta(days=1),
+        created_by=OWNER,
+    )
+    rows = list(interaction_rows(session, TEAM))
+    assert [(r[0], r[2]) for r in rows] == [("Acme", "call")]  # the logged call, not the channel's day
