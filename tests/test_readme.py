@@ -42,3 +42,14 @@ def test_every_command_area_is_in_the_cli_reference() -> None:
     }
     assert set(words) == set(COMMAND_MODULES)
     assert all(words[m] in reference for m in COMMAND_MODULES)
+
+
+def test_the_slack_setup_counts_the_scopes_the_bot_asks_for() -> None:
+    from bot.installations import BOT_SCOPES
+
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+             "twelve", "thirteen", "fourteen", "fifteen", "sixteen"]  # fmt: skip
+    setup = README[README.index("## Setting it up in Slack") :]
+    assert f"{words[len(BOT_SCOPES)]} bot scopes" in setup, (
+        f"the README should say {len(BOT_SCOPES)} bot scopes"
+    )
