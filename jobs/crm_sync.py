@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -209,6 +210,8 @@ class _Pass:
 NAME = "crm_sync"
 KIND = "crm_sync_failed"
 DEFAULT_INTERVAL_MINUTES = 60
+LEASE = timedelta(minutes=15)  # a run's hold on a connection, renewed while its pages come
+RENEW_SECONDS = 60.0
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 FIXES = {
@@ -284,6 +287,7 @@ class Outcome:
     error: str | None = None
     failure: str | None = None
     obj: str | None = None
+    busy: bool = False  # another run holds the connection's lease: this one did nothing
 
 
 def run_connection(
@@ -293,21 +297,40 @@ def run_connection(
     now: datetime,
     thresholds: Thresholds | None,
     clients: Callable[[Connection], Client] = client_of,
+    worker: str = "crm_sync",
 ) -> Outcome:
-    """Sync one saved connection; every CrmError ends in the Outcome, never raised."""
+    """Sync one saved connection under its lease (another run syncing it: `busy`, nothing done); every CrmError
+    ends in the Outcome, never raised."""
     if conn.undecryptable:
         return Outcome(
             conn, error="the stored secret opens with none of TOKEN_ENCRYPTION_KEYS", failure="keys"
         )
+    key = (conn.team_id, conn.source)
+    with sessions.begin() as session:
+        if not crm_connections.lease(session, *key, worker=worker, now=now, until=now + LEASE):
+            return Outcome(conn, busy=True)
+    started = last = time.monotonic()
+
+    def renew(_synced: Synced, _page: Page) -> None:
+        nonlocal last
+        if time.monotonic() - last >= RENEW_SECONDS:  # the lease runs on the job's clock, plus the time taken
+            last = time.monotonic()
+            until = now + timedelta(seconds=last - started) + LEASE
+            with sessions.begin() as session:
+                crm_connections.lease(session, *key, worker=worker, now=now, until=until)
+
     try:
         with contextlib.closing(clients(conn)) as client:
-            report = sync(sessions, conn.team_id, client, now=now, thresholds=thresholds,
+            report = sync(sessions, conn.team_id, client, now=now, thresholds=thresholds, on_page=renew,
                           redact=lambda text: _scrubbed(text, conn))  # fmt: skip
     except SyncStopped as stopped:
         error = _scrubbed(str(stopped.error), conn)
         return Outcome(conn, stopped.report, error, failure_of(stopped.error), stopped.obj)
     except CrmError as exc:  # the client could not be built (a key that does not load)
         return Outcome(conn, error=_scrubbed(str(exc), conn), failure=failure_of(exc))
+    finally:
+        with sessions.begin() as session:
+            crm_connections.release(session, *key, worker=worker)
     return Outcome(conn, report)
 
 
@@ -332,19 +355,22 @@ def _team(
     if not due:
         return
     sessions = session_factory(session.get_bind().engine)
+    admins = list(report_admins(session, team, listed_admins(team) if listed_admins else ()))
+    outcomes: dict[str, Outcome] = {}
 
     def compute(held: set[str]) -> list[Outgoing]:
         if job.result.dry_run:
             return []
-        outcomes = [run_connection(sessions, due[p], now=now, thresholds=job.th, clients=clients)
-                    for p in sorted(held)]  # fmt: skip
-        admins = list(report_admins(session, team, listed_admins(team) if listed_admins else ()))
+        for p in sorted(held):
+            outcomes[p] = run_connection(sessions, due[p], now=now, thresholds=job.th, clients=clients,
+                                         worker=job.worker)  # fmt: skip
         out: list[Outgoing] = []
-        for period, o in zip(sorted(held), outcomes, strict=True):
+        for period, o in sorted(outcomes.items()):
             source = o.conn.source
-            tell = crm_connections.record_run(
-                session, team, source, now=now, error=o.error, failure=o.failure, can_tell=bool(admins)
-            )
+            if o.busy:
+                log.info("crm_sync_busy team=%s source=%s (another run is syncing it)", team, source)
+                continue
+            tell = crm_connections.would_tell(session, team, source, o.failure, can_tell=bool(admins))
             if o.error is None:
                 requests = o.report.requests if o.report else 0
                 log.info("crm_sync_done team=%s source=%s requests=%d", team, source, requests)
@@ -360,7 +386,16 @@ def _team(
             out.extend(Outgoing(period, admin, KIND, facts) for admin in admins)
         return out
 
-    job.run_periods(due, compute)
+    def after(still: set[str]) -> None:
+        """Inside the transaction that marks the periods done: a period another run took over records nothing
+        (and its messages were not queued either)."""
+        for period in sorted(still & set(outcomes)):
+            o = outcomes[period]
+            if not o.busy:
+                crm_connections.record_run(session, team, o.conn.source, now=now, error=o.error,
+                                           failure=o.failure, can_tell=bool(admins))  # fmt: skip
+
+    job.run_periods(due, compute, after)
 
 
 run = per_team_job(NAME, _team)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.crypto import InvalidToken, TokenCipher
@@ -127,11 +127,7 @@ def record_run(
     """Note how a run went (error None: it finished). Returns True when `failure` is new (none, or another one,
     before) and `can_tell` (there are admins to tell): they are to be told now. The same failure again returns
     False; one nobody could be told about yet is told when somebody can."""
-    row = session.scalars(
-        select(CrmConnection)
-        .where(CrmConnection.team_id == team_id, CrmConnection.source == source)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = _row(session, team_id, source)
     if row is None:
         return False
     row.last_run_at = now
@@ -142,7 +138,7 @@ def record_run(
     row.last_error = " ".join(error.split())[:ERROR_LIMIT]
     if failure is None:
         return False
-    if row.failure == failure and row.notified_at is not None:
+    if not _tells(row, failure, True):
         return False
     if row.failure != failure:
         row.failing_since = now
@@ -152,6 +148,62 @@ def record_run(
         return False
     row.notified_at = now
     return True
+
+
+def _row(session: Session, team_id: str, source: str) -> CrmConnection | None:
+    return session.scalars(
+        select(CrmConnection)
+        .where(CrmConnection.team_id == team_id, CrmConnection.source == source)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _tells(row: CrmConnection, failure: str | None, can_tell: bool) -> bool:
+    """Whether a run ending in `failure` is to be told: a failure nobody was told about yet."""
+    return failure is not None and can_tell and not (row.failure == failure and row.notified_at is not None)
+
+
+def would_tell(
+    session: Session, team_id: str, source: str, failure: str | None, *, can_tell: bool = True
+) -> bool:
+    """What record_run with this failure would return (it writes nothing)."""
+    row = _row(session, team_id, source)
+    return row is not None and _tells(row, failure, can_tell)
+
+
+def lease(
+    session: Session, team_id: str, source: str, *, worker: str, now: datetime, until: datetime
+) -> bool:
+    """Take (or renew) the connection for `worker` until `until`: True unless another run holds a live lease.
+    Commit it before syncing, so that other runs see it."""
+    result = session.execute(
+        update(CrmConnection)
+        .where(
+            CrmConnection.team_id == team_id,
+            CrmConnection.source == source,
+            or_(
+                CrmConnection.lease_until.is_(None),
+                CrmConnection.lease_until < now,
+                CrmConnection.leased_by == worker,
+            ),
+        )
+        .values(lease_until=until, leased_by=worker)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def release(session: Session, team_id: str, source: str, *, worker: str) -> None:
+    session.execute(
+        update(CrmConnection)
+        .where(
+            CrmConnection.team_id == team_id,
+            CrmConnection.source == source,
+            CrmConnection.leased_by == worker,
+        )
+        .values(lease_until=None, leased_by=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def trouble(session: Session, *, team_ids: Sequence[str]) -> dict[str, int]:

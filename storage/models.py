@@ -346,6 +346,9 @@ class CrmConnection(Base):
     failure: Mapped[str | None] = mapped_column(String(40))
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the run syncing it now (renewed with its pages), so that two runs never sync one connection at once
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    leased_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class RevenueMonth(Base):

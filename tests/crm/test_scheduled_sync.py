@@ -252,3 +252,24 @@ def test_jobs_run_crm_sync_runs_it_once(
     status = runner.invoke(app, ["crm", "status", "--team", HUB], env=env)
     assert status.exit_code == 0, status.output
     assert "companies" in status.output and "hubspot" in status.output and TOKEN not in status.output
+
+
+def test_a_connection_another_run_is_syncing_is_left_alone(
+    sessions: sessionmaker[Session], cipher: TokenCipher, hubspot: FakeHubSpot
+) -> None:
+    """A long sync from an earlier period (or a replica that took this period over) holds the connection's
+    lease: this run sends nothing and records nothing; the lease is released when a run ends."""
+    fill(hubspot, companies=3)
+    save_hubspot(sessions, cipher, HUB, hubspot)
+    with sessions.begin() as s:
+        assert crm_connections.lease(
+            s, HUB, "hubspot", worker="other", now=NOW, until=NOW + timedelta(minutes=30)
+        )
+    assert tick(sessions, cipher).claimed == 1
+    assert sum(hubspot.counts.values()) == 0 and names(sessions, HUB) == set()
+    c = connection(sessions, HUB, "hubspot")
+    assert c.last_run_at is None and c.leased_by == "other"
+    assert tick(sessions, cipher, NOW + timedelta(hours=1)).claimed == 1  # the lease has run out
+    c = connection(sessions, HUB, "hubspot")
+    assert c.last_ok_at == NOW + timedelta(hours=1) and c.leased_by is None and c.lease_until is None
+    assert names(sessions, HUB)

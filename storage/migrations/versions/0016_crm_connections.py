@@ -1,5 +1,6 @@
 """crm_connections (issue 16, the scheduled crm_sync job): per workspace and CRM the saved connection, its
-secret encrypted with TOKEN_ENCRYPTION_KEYS, how often it is synced, and how its last run went
+secret encrypted with TOKEN_ENCRYPTION_KEYS, how often it is synced, how its last run went, and the lease
+of the run syncing it now
 
 Revision ID: 0016
 Revises: 0015
@@ -34,6 +35,8 @@ def upgrade() -> None:
     sa.Column('failure', sa.String(length=40), nullable=True),
     sa.Column('failing_since', sa.DateTime(), nullable=True),
     sa.Column('notified_at', sa.DateTime(), nullable=True),
+    sa.Column('lease_until', sa.DateTime(), nullable=True),
+    sa.Column('leased_by', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['team_id'], ['workspaces.team_id'], name=op.f('fk_crm_connections_team_id_workspaces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_crm_connections')),
     sa.UniqueConstraint('team_id', 'source', name=op.f('uq_crm_connections_team_id')),
