@@ -44,6 +44,7 @@ from storage import crm_connections, sync_state
 from storage.crm_connections import Connection
 from storage.crypto import TokenCipher
 from storage.db import ensure_workspace, session_factory
+from storage.escalation import save_directory_managers
 from storage.importing.mapping import Mapping, load_mapping
 from storage.importing.sync import Synced, Writer, profile_named
 from storage.reads.reports import report_admins
@@ -181,6 +182,8 @@ class _Pass:
             self.counted(page)
         self.synced.watermark = last.watermark if last else None
         with self.sessions.begin() as session:
+            # escalation's managers, as an owner directory import saves them (Salesforce's ManagerId)
+            save_directory_managers(session, self.team_id, self.writer.owners.managers(), now=self.now)
             self.save(session, self.synced.watermark, None)
 
     def objects(self) -> None:

@@ -214,3 +214,26 @@ def test_a_second_salesforce_sync_writes_nothing_with_one_query_per_object(
     with sessions() as session:
         gone = session.scalars(select(Contact).where(Contact.source_id == ids["Contact"][0])).one()
     assert gone.active is False
+
+
+def test_a_salesforce_sync_saves_the_owners_managers_for_escalation(
+    db_url: str,
+    sessions: sessionmaker[Session],
+    salesforce: FakeSalesforce,
+    clock: FakeClock,
+    rsa_key: rsa.RSAPrivateKey,
+) -> None:
+    from storage.escalation import managers
+
+    fill(salesforce)
+    boss = salesforce.add("User", {"Name": "Ada Boss", "FirstName": "Ada", "LastName": "Boss",
+                                   "Email": "ada@example.com", "IsActive": True, "UserType": "Standard"},
+                          modified=T0 + timedelta(days=2))  # fmt: skip
+    salesforce.add("User", {"Name": "Lee Rep", "FirstName": "Lee", "LastName": "Rep", "Email": "lee@example.com",
+                            "IsActive": True, "UserType": "Standard", "ManagerId": boss},
+                   modified=T0 + timedelta(days=2))  # fmt: skip
+    run(sessions, salesforce, clock, rsa_key)
+    with sessions() as session:
+        found = managers(session, SYNCED)
+    assert set(found) == {"lee@example.com"}, found
+    assert found["lee@example.com"][0] == "ada@example.com"
