@@ -46,15 +46,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from scratch_db import postgres_database  # bench/, beside this script
+
+# The loopback CRM fakes live in the test tree, which is not installed: import them from the checkout.
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from scratch_db import postgres_database  # noqa: E402 - bench/, beside this script
-
-from tests.fakes.hubspot_api import TOKEN, FakeHubSpot, hs_time  # noqa: E402
-from tests.fakes.salesforce_api import CONSUMER_KEY, USERNAME, FakeSalesforce  # noqa: E402
+from tests.fakes.hubspot_api import TOKEN, FakeHubSpot, hs_time  # noqa: E402 - importable only after the line above
+from tests.fakes.salesforce_api import CONSUMER_KEY, USERNAME, FakeSalesforce  # noqa: E402 - the same
 
 REQUEST_RATIO_TARGET = 1.05
 RATE_SHARE_TARGET = 0.90

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from jobs import digest
 from storage.models import (
@@ -92,6 +93,12 @@ def eventually(check: Callable[[], bool], timeout: float = 8.0) -> None:
 def participants(h: BotHarness) -> set[str]:
     with h.sessions() as s:
         return set(s.scalars(select(ChannelTouchUser.user_id)))
+
+
+def last_touch(s: Session, account_id: int) -> datetime | None:
+    row = s.get(LatestTouch, account_id)
+    assert row is not None, "the account has no latest touch"
+    return row.last_touch_at
 
 
 def acme(h: BotHarness) -> int:
@@ -199,7 +206,7 @@ def test_a_busy_day_is_one_touch_and_the_next_day_another(h: BotHarness) -> None
 
 def test_unlink_stops_counting_and_deletes_what_was_recorded(h: BotHarness) -> None:
     with h.sessions() as s:
-        before = s.get(LatestTouch, acme(h)).last_touch_at  # type: ignore[union-attr]
+        before = last_touch(s, acme(h))
         interactions = s.scalar(select(func.count()).select_from(Interaction))
     command(h, f"link Acme Corp <#{SHARED}|acme-shared>")
     message(h, JANE, NOW - timedelta(days=2))

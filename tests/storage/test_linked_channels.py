@@ -4,9 +4,9 @@ workspace purge."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.linked_channels import link_channel, links_of, record_message, unlink_channel
@@ -31,12 +31,19 @@ def _count(session: Session, model: type) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _latest(session: Session, account_id: int):  # type: ignore[no-untyped-def]
+def _latest(session: Session, account_id: int) -> datetime | None:
     row = session.get(LatestTouch, account_id, populate_existing=True)
     return row.last_touch_at if row is not None else None
 
 
-def _msg(session: Session, at, user: str = EXT, internal: bool = False, email: str | None = None, **kw):  # type: ignore[no-untyped-def]
+def _msg(
+    session: Session,
+    at: datetime,
+    user: str = EXT,
+    internal: bool = False,
+    email: str | None = None,
+    **kw: str,
+) -> list[int]:
     return record_message(
         session, team_id=kw.get("team", TEAM), channel_id=kw.get("channel", CHANNEL), user_id=user, at=at,
         internal=internal, email=email,
@@ -61,7 +68,9 @@ def test_a_channel_linked_to_two_accounts_touches_both_and_an_unlinked_one_nothi
     assert links_of(session, OTHER_TEAM) == []
 
 
-def test_within_the_hour_a_repeat_writes_nothing_and_later_the_touch_moves(session: Session, engine) -> None:  # type: ignore[no-untyped-def]
+def test_within_the_hour_a_repeat_writes_nothing_and_later_the_touch_moves(
+    session: Session, engine: Engine
+) -> None:
     acc = account(session, "Acme")
     link_channel(session, team_id=TEAM, account_id=acc.id, channel_id=CHANNEL, user_id=OWNER, now=NOW)
     start = NOW - timedelta(hours=5)
